@@ -1,0 +1,510 @@
+/**
+ * The incident document: its Yjs layout and the only code that touches its keys.
+ *
+ * Layout (Y.Doc guid = incident id):
+ *   meta      Y.Map   scalar fields (LWW per field), `description` as Y.Text (co-edited),
+ *                     `tags`/`assets` as Y.Map<string, true> (sets that merge), `observables`
+ *                     as Y.Map<"kind:value", Observable>, `customFields` as Y.Map
+ *   timeline  Y.Array<Y.Map>  entries; `text` is a Y.Text so several people write in one entry
+ *   tasks     Y.Array<Y.Map>  checklist items
+ *
+ * Nothing is ever removed from the arrays: deleting an entry or a task sets `deleted`, so an
+ * offline edit of a "deleted" item still has somewhere to land and nothing written is lost.
+ * This file is long because it is the single owner of the layout (see ARCHITECTURE.md).
+ */
+import * as Y from 'yjs';
+import {
+  incidentMetaSchema,
+  LIMITS,
+  observableSchema,
+  taskSchema,
+  timelineEntrySchema,
+  editableFieldsSchema,
+  type EditableFields,
+  type Incident,
+  type IncidentMeta,
+  type Observable,
+  type Task,
+  type TimelineEntry,
+  type TimelineKind,
+  type Category,
+  type Severity,
+  type Priority,
+  type Tlp,
+} from './incident-schema.ts';
+import { newId } from './ids.ts';
+import { err, ok, type Result } from './result.ts';
+import { transition, type Status, type TransitionOk, type TransitionRefused } from './workflow.ts';
+
+const K = {
+  meta: 'meta',
+  timeline: 'timeline',
+  tasks: 'tasks',
+  description: 'description',
+  tags: 'tags',
+  assets: 'assets',
+  observables: 'observables',
+  customFields: 'customFields',
+  text: 'text',
+} as const;
+
+/** Transaction origin the server uses for its own writes (key assignment, automation). */
+export const SERVER_ORIGIN = 'sentpilot-server';
+
+type YMeta = Y.Map<unknown>;
+type YEntry = Y.Map<unknown>;
+
+const metaOf = (doc: Y.Doc): YMeta => doc.getMap(K.meta);
+const timelineOf = (doc: Y.Doc): Y.Array<YEntry> => doc.getArray<YEntry>(K.timeline);
+const tasksOf = (doc: Y.Doc): Y.Array<YEntry> => doc.getArray<YEntry>(K.tasks);
+
+const nowIso = (): string => new Date().toISOString();
+
+function childMap(meta: YMeta, key: string): Y.Map<unknown> {
+  const existing = meta.get(key);
+  if (existing instanceof Y.Map) return existing;
+  const created = new Y.Map<unknown>();
+  meta.set(key, created);
+  return created;
+}
+
+function childText(parent: Y.Map<unknown>, key: string): Y.Text {
+  const existing = parent.get(key);
+  if (existing instanceof Y.Text) return existing;
+  const created = new Y.Text(typeof existing === 'string' ? existing : '');
+  parent.set(key, created);
+  return created;
+}
+
+export interface NewIncident {
+  title: string;
+  description?: string;
+  category?: Category;
+  severity?: Severity;
+  priority?: Priority;
+  tlp?: Tlp;
+  assignee?: string | null;
+  reporter?: string | null;
+  occurredAt?: string | null;
+  detectedAt?: string | null;
+  tags?: string[];
+  createdBy: string;
+  /** Overrides the clock (tests, imports). */
+  now?: string;
+}
+
+/** Initialise an empty Y.Doc (guid = incident id) as a new incident. */
+export function createIncident(doc: Y.Doc, init: NewIncident, origin?: unknown): void {
+  const at = init.now ?? nowIso();
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    meta.set('id', doc.guid);
+    meta.set('key', null);
+    meta.set('title', init.title.slice(0, LIMITS.title));
+    meta.set(K.description, new Y.Text((init.description ?? '').slice(0, LIMITS.description)));
+    meta.set('category', init.category ?? 'unclassified');
+    meta.set('severity', init.severity ?? 'S3');
+    meta.set('priority', init.priority ?? 'P3');
+    meta.set('status', 'new');
+    meta.set('tlp', init.tlp ?? 'amber');
+    meta.set('assignee', init.assignee ?? null);
+    meta.set('reporter', init.reporter ?? init.createdBy);
+    const tags = new Y.Map<unknown>();
+    for (const tag of init.tags ?? []) tags.set(tag.slice(0, LIMITS.shortText), true);
+    meta.set(K.tags, tags);
+    meta.set(K.assets, new Y.Map<unknown>());
+    meta.set(K.observables, new Y.Map<unknown>());
+    meta.set(K.customFields, new Y.Map<unknown>());
+    meta.set('createdAt', at);
+    meta.set('createdBy', init.createdBy);
+    meta.set('updatedAt', at);
+    meta.set('occurredAt', init.occurredAt ?? null);
+    meta.set('detectedAt', init.detectedAt ?? at);
+    meta.set('reportedAt', at);
+    meta.set('containedAt', null);
+    meta.set('resolvedAt', null);
+    meta.set('closedAt', null);
+    appendEntry(doc, { kind: 'system', text: 'Incident opened', author: init.createdBy, at, data: null });
+  }, origin);
+}
+
+/** True once the document holds an incident (a fresh doc synced from nowhere does not). */
+export function isIncidentDoc(doc: Y.Doc): boolean {
+  return typeof metaOf(doc).get('id') === 'string';
+}
+
+/** Parse one field, falling back to a default and noting the problem. */
+function field<T>(problems: string[], name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, value: unknown, fallback: T): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  if (value !== undefined) problems.push(`meta.${name} is invalid`);
+  return fallback;
+}
+
+function setKeys(map: unknown): string[] {
+  return map instanceof Y.Map ? [...map.keys()].filter((k) => k !== '__proto__').sort() : [];
+}
+
+/**
+ * Read the incident's fields as a validated plain object. Invalid fields (an old or hostile
+ * client) are replaced by safe defaults and listed in `problems`; this never throws.
+ */
+export function readMeta(doc: Y.Doc, problems: string[] = []): IncidentMeta {
+  const m = metaOf(doc);
+  const s = incidentMetaSchema.shape;
+  const createdAt = field(problems, 'createdAt', s.createdAt, m.get('createdAt'), new Date(0).toISOString());
+  const description = m.get(K.description);
+  const observables: Observable[] = [];
+  const obs = m.get(K.observables);
+  if (obs instanceof Y.Map) {
+    for (const [k, v] of obs.entries()) {
+      if (k === '__proto__') continue;
+      const parsed = observableSchema.safeParse(v);
+      if (parsed.success) observables.push(parsed.data);
+      else problems.push(`meta.observables.${k} is invalid`);
+    }
+  }
+  const customFields: IncidentMeta['customFields'] = {};
+  const cf = m.get(K.customFields);
+  if (cf instanceof Y.Map) {
+    for (const [k, v] of cf.entries()) {
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
+      const parsed = s.customFields.valueType.safeParse(v);
+      if (parsed.success) customFields[k] = parsed.data;
+      else problems.push(`meta.customFields.${k} is invalid`);
+    }
+  }
+  return {
+    id: field(problems, 'id', s.id, m.get('id'), doc.guid),
+    key: field(problems, 'key', s.key, m.get('key') ?? null, null),
+    title: field(problems, 'title', s.title, m.get('title'), '(untitled)'),
+    description: description instanceof Y.Text ? description.toString().slice(0, LIMITS.description) : typeof description === 'string' ? description.slice(0, LIMITS.description) : '',
+    category: field(problems, 'category', s.category, m.get('category'), 'unclassified'),
+    severity: field(problems, 'severity', s.severity, m.get('severity'), 'S3'),
+    priority: field(problems, 'priority', s.priority, m.get('priority'), 'P3'),
+    status: field(problems, 'status', s.status, m.get('status'), 'new'),
+    tlp: field(problems, 'tlp', s.tlp, m.get('tlp'), 'amber'),
+    assignee: field(problems, 'assignee', s.assignee, m.get('assignee') ?? null, null),
+    reporter: field(problems, 'reporter', s.reporter, m.get('reporter') ?? null, null),
+    tags: setKeys(m.get(K.tags)).slice(0, LIMITS.tags),
+    assets: setKeys(m.get(K.assets)).slice(0, LIMITS.assets),
+    observables: observables.slice(0, LIMITS.observables),
+    customFields,
+    createdAt,
+    createdBy: field(problems, 'createdBy', s.createdBy, m.get('createdBy'), 'unknown'),
+    updatedAt: field(problems, 'updatedAt', s.updatedAt, m.get('updatedAt'), createdAt),
+    occurredAt: field(problems, 'occurredAt', s.occurredAt, m.get('occurredAt') ?? null, null),
+    detectedAt: field(problems, 'detectedAt', s.detectedAt, m.get('detectedAt') ?? null, null),
+    reportedAt: field(problems, 'reportedAt', s.reportedAt, m.get('reportedAt') ?? null, null),
+    containedAt: field(problems, 'containedAt', s.containedAt, m.get('containedAt') ?? null, null),
+    resolvedAt: field(problems, 'resolvedAt', s.resolvedAt, m.get('resolvedAt') ?? null, null),
+    closedAt: field(problems, 'closedAt', s.closedAt, m.get('closedAt') ?? null, null),
+  };
+}
+
+function readEntry(y: unknown, index: number, problems: string[]): TimelineEntry | null {
+  if (!(y instanceof Y.Map)) {
+    problems.push(`timeline[${index}] is not a map`);
+    return null;
+  }
+  const text = y.get(K.text);
+  const raw = {
+    id: y.get('id'),
+    at: y.get('at'),
+    createdAt: y.get('createdAt'),
+    author: y.get('author') ?? 'unknown',
+    kind: y.get('kind') ?? 'note',
+    text: text instanceof Y.Text ? text.toString() : typeof text === 'string' ? text : '',
+    data: y.get('data') ?? null,
+    deleted: y.get('deleted') ?? false,
+    editedAt: y.get('editedAt') ?? null,
+  };
+  const parsed = timelineEntrySchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  problems.push(`timeline[${index}] is invalid`);
+  return null;
+}
+
+function readTask(y: unknown, index: number, problems: string[]): Task | null {
+  if (!(y instanceof Y.Map)) {
+    problems.push(`tasks[${index}] is not a map`);
+    return null;
+  }
+  const parsed = taskSchema.safeParse({
+    id: y.get('id'),
+    title: y.get('title'),
+    done: y.get('done') ?? false,
+    doneBy: y.get('doneBy') ?? null,
+    doneAt: y.get('doneAt') ?? null,
+    createdAt: y.get('createdAt'),
+    deleted: y.get('deleted') ?? false,
+  });
+  if (parsed.success) return parsed.data;
+  problems.push(`tasks[${index}] is invalid`);
+  return null;
+}
+
+/** Timeline order: event time, then time written, then id (stable on every device). */
+export function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
+  return a.at.localeCompare(b.at) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+}
+
+export function readTimeline(doc: Y.Doc, problems: string[] = []): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  timelineOf(doc).forEach((y, i) => {
+    const e = readEntry(y, i, problems);
+    if (e) out.push(e);
+  });
+  return out.sort(compareEntries);
+}
+
+export function readTasks(doc: Y.Doc, problems: string[] = []): Task[] {
+  const out: Task[] = [];
+  tasksOf(doc).forEach((y, i) => {
+    const t = readTask(y, i, problems);
+    if (t) out.push(t);
+  });
+  return out;
+}
+
+export interface ReadIncident {
+  incident: Incident;
+  /** What had to be repaired or skipped; empty for a well-formed document. */
+  problems: string[];
+}
+
+/** Read the whole incident, defensively. Returns null for a document with no incident yet. */
+export function readIncident(doc: Y.Doc): ReadIncident | null {
+  if (!isIncidentDoc(doc)) return null;
+  const problems: string[] = [];
+  const incident = { meta: readMeta(doc, problems), timeline: readTimeline(doc, problems), tasks: readTasks(doc, problems) };
+  return { incident, problems };
+}
+
+/** Fields whose changes are recorded in the timeline (so concurrent values are never lost). */
+const TRACKED_FIELDS = ['severity', 'priority', 'category', 'assignee', 'tlp'] as const;
+
+/** Set editable fields. Validated; discrete changes get a `field_change` timeline entry. */
+export function setFields(doc: Y.Doc, fields: EditableFields, actor: string, origin?: unknown): Result<void, string> {
+  const parsed = editableFieldsSchema.strict().safeParse(fields);
+  if (!parsed.success) return err(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const at = nowIso();
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    for (const [name, value] of Object.entries(parsed.data)) {
+      if (value === undefined) continue;
+      if (name === K.description) {
+        const text = childText(meta, K.description);
+        if (text.toString() !== value) {
+          text.delete(0, text.length);
+          text.insert(0, value as string);
+        }
+        continue;
+      }
+      const before = meta.get(name) ?? null;
+      if (before === value) continue;
+      meta.set(name, value);
+      if ((TRACKED_FIELDS as readonly string[]).includes(name)) {
+        appendEntry(doc, { kind: 'field_change', author: actor, at, text: '', data: { field: name, from: before, to: value } });
+      }
+    }
+    meta.set('updatedAt', at);
+  }, origin);
+  return ok(undefined);
+}
+
+/** The co-edited description text (for binding an editor). */
+export function descriptionText(doc: Y.Doc): Y.Text {
+  return childText(metaOf(doc), K.description);
+}
+
+/** Move the incident through the workflow; refused transitions change nothing. */
+export function setStatus(
+  doc: Y.Doc,
+  to: Status,
+  actor: string,
+  opts: { reason?: string; origin?: unknown } = {},
+): Result<TransitionOk, TransitionRefused> {
+  const from = readMeta(doc).status;
+  const result = transition(from, to);
+  if (!result.ok) return result;
+  const at = nowIso();
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    meta.set('status', to);
+    for (const m of result.value.milestones) if (meta.get(m) == null) meta.set(m, at);
+    for (const m of result.value.clears) meta.set(m, null);
+    meta.set('updatedAt', at);
+    appendEntry(doc, { kind: 'status_change', author: actor, at, text: opts.reason ?? '', data: { from, to } });
+  }, opts.origin);
+  return result;
+}
+
+/** Write the server-assigned human key. */
+export function setIncidentKey(doc: Y.Doc, key: string, origin: unknown = SERVER_ORIGIN): void {
+  doc.transact(() => metaOf(doc).set('key', key), origin);
+}
+
+function setMember(doc: Y.Doc, set: 'tags' | 'assets', value: string, present: boolean, origin?: unknown): void {
+  const v = value.trim().slice(0, LIMITS.shortText);
+  if (!v || v === '__proto__') return;
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    const map = childMap(meta, set);
+    if (present) map.set(v, true);
+    else map.delete(v);
+    meta.set('updatedAt', nowIso());
+  }, origin);
+}
+
+export const addTag = (doc: Y.Doc, tag: string, origin?: unknown): void => setMember(doc, 'tags', tag, true, origin);
+export const removeTag = (doc: Y.Doc, tag: string, origin?: unknown): void => setMember(doc, 'tags', tag, false, origin);
+export const addAsset = (doc: Y.Doc, asset: string, origin?: unknown): void => setMember(doc, 'assets', asset, true, origin);
+export const removeAsset = (doc: Y.Doc, asset: string, origin?: unknown): void => setMember(doc, 'assets', asset, false, origin);
+
+export function addObservable(doc: Y.Doc, observable: Observable, origin?: unknown): Result<void, string> {
+  const parsed = observableSchema.safeParse(observable);
+  if (!parsed.success) return err(parsed.error.issues.map((i) => i.message).join('; '));
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    childMap(meta, K.observables).set(`${parsed.data.kind}:${parsed.data.value}`, parsed.data);
+    meta.set('updatedAt', nowIso());
+  }, origin);
+  return ok(undefined);
+}
+
+export function removeObservable(doc: Y.Doc, observable: Pick<Observable, 'kind' | 'value'>, origin?: unknown): void {
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    childMap(meta, K.observables).delete(`${observable.kind}:${observable.value}`);
+    meta.set('updatedAt', nowIso());
+  }, origin);
+}
+
+export function setCustomField(doc: Y.Doc, name: string, value: string | number | boolean | null, origin?: unknown): Result<void, string> {
+  if (!name || name.length > LIMITS.shortText || name === '__proto__') return err('invalid custom field name');
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    childMap(meta, K.customFields).set(name, value);
+    meta.set('updatedAt', nowIso());
+  }, origin);
+  return ok(undefined);
+}
+
+export interface NewEntry {
+  kind: TimelineKind;
+  text?: string;
+  author: string;
+  /** Event time; defaults to now. */
+  at?: string;
+  data?: Record<string, unknown> | null;
+  id?: string;
+}
+
+function appendEntry(doc: Y.Doc, e: NewEntry): string {
+  const id = e.id ?? newId();
+  const y = new Y.Map<unknown>();
+  const created = nowIso();
+  y.set('id', id);
+  y.set('at', e.at ?? created);
+  y.set('createdAt', created);
+  y.set('author', e.author.slice(0, LIMITS.shortText));
+  y.set('kind', e.kind);
+  y.set(K.text, new Y.Text((e.text ?? '').slice(0, LIMITS.noteText)));
+  y.set('data', e.data ?? null);
+  y.set('deleted', false);
+  y.set('editedAt', null);
+  timelineOf(doc).push([y]);
+  return id;
+}
+
+/** Add a timeline entry; returns its id. */
+export function addTimelineEntry(doc: Y.Doc, entry: NewEntry, origin?: unknown): Result<string, string> {
+  if (entry.at !== undefined && !timelineEntrySchema.shape.at.safeParse(entry.at).success) return err('at: invalid date-time');
+  let id = '';
+  doc.transact(() => {
+    id = appendEntry(doc, entry);
+    metaOf(doc).set('updatedAt', nowIso());
+  }, origin);
+  return ok(id);
+}
+
+function findIn(arr: Y.Array<YEntry>, id: string): YEntry | null {
+  for (const y of arr) if (y instanceof Y.Map && y.get('id') === id) return y;
+  return null;
+}
+
+/** The co-edited text of one timeline entry, or null if there is no such entry. */
+export function entryText(doc: Y.Doc, entryId: string): Y.Text | null {
+  const y = findIn(timelineOf(doc), entryId);
+  return y ? childText(y, K.text) : null;
+}
+
+/** Change an entry's event time or soft-delete/restore it. */
+export function updateTimelineEntry(
+  doc: Y.Doc,
+  entryId: string,
+  patch: { at?: string; deleted?: boolean },
+  origin?: unknown,
+): Result<void, string> {
+  const y = findIn(timelineOf(doc), entryId);
+  if (!y) return err(`no timeline entry ${entryId}`);
+  if (patch.at !== undefined && !timelineEntrySchema.shape.at.safeParse(patch.at).success) return err('at: invalid date-time');
+  doc.transact(() => {
+    if (patch.at !== undefined) y.set('at', patch.at);
+    if (patch.deleted !== undefined) y.set('deleted', patch.deleted);
+    y.set('editedAt', nowIso());
+    metaOf(doc).set('updatedAt', nowIso());
+  }, origin);
+  return ok(undefined);
+}
+
+/** Add a checklist item; returns its id. */
+export function addTask(doc: Y.Doc, title: string, origin?: unknown, id: string = newId()): string {
+  doc.transact(() => {
+    const y = new Y.Map<unknown>();
+    y.set('id', id);
+    y.set('title', title.slice(0, LIMITS.shortText * 2));
+    y.set('done', false);
+    y.set('doneBy', null);
+    y.set('doneAt', null);
+    y.set('createdAt', nowIso());
+    y.set('deleted', false);
+    tasksOf(doc).push([y]);
+    metaOf(doc).set('updatedAt', nowIso());
+  }, origin);
+  return id;
+}
+
+export function setTaskDone(doc: Y.Doc, taskId: string, done: boolean, actor: string, origin?: unknown): Result<void, string> {
+  const y = findIn(tasksOf(doc), taskId);
+  if (!y) return err(`no task ${taskId}`);
+  doc.transact(() => {
+    y.set('done', done);
+    y.set('doneBy', done ? actor : null);
+    y.set('doneAt', done ? nowIso() : null);
+    metaOf(doc).set('updatedAt', nowIso());
+  }, origin);
+  return ok(undefined);
+}
+
+export function updateTask(doc: Y.Doc, taskId: string, patch: { title?: string; deleted?: boolean }, origin?: unknown): Result<void, string> {
+  const y = findIn(tasksOf(doc), taskId);
+  if (!y) return err(`no task ${taskId}`);
+  doc.transact(() => {
+    if (patch.title !== undefined) y.set('title', patch.title.slice(0, LIMITS.shortText * 2));
+    if (patch.deleted !== undefined) y.set('deleted', patch.deleted);
+    metaOf(doc).set('updatedAt', nowIso());
+  }, origin);
+  return ok(undefined);
+}
+
+/** Call `onChange` after every change to the incident (local or remote). */
+export function observeIncident(doc: Y.Doc, onChange: (tr: Y.Transaction) => void): () => void {
+  const handler = (_events: unknown, tr: Y.Transaction): void => onChange(tr);
+  const types = [metaOf(doc), timelineOf(doc), tasksOf(doc)];
+  for (const t of types) t.observeDeep(handler);
+  return () => {
+    for (const t of types) t.unobserveDeep(handler);
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * The plain-object shape of an incident as read from its Yjs document, validated with zod.
+ * Reading is lenient where it must be (an old or hostile client may have written junk):
+ * see `readIncident` in incident-doc.ts, which repairs field by field instead of failing whole.
+ */
+import { z } from 'zod';
+import { STATUSES } from './workflow.ts';
+
+export const SEVERITIES = ['S1', 'S2', 'S3', 'S4', 'S5'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+export const SEVERITY_LABELS = {
+  S1: 'S1 Critical',
+  S2: 'S2 High',
+  S3: 'S3 Medium',
+  S4: 'S4 Low',
+  S5: 'S5 Informational',
+} as const satisfies Record<Severity, string>;
+
+export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red'] as const;
+export type Tlp = (typeof TLPS)[number];
+
+export const CATEGORIES = [
+  'unclassified',
+  'malware',
+  'ransomware',
+  'phishing',
+  'business_email_compromise',
+  'account_compromise',
+  'ddos',
+  'data_exfiltration',
+  'insider',
+  'lost_device',
+  'vulnerability',
+  'other',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const OBSERVABLE_KINDS = ['ip', 'domain', 'url', 'hash', 'email', 'account', 'host', 'file', 'other'] as const;
+export type ObservableKind = (typeof OBSERVABLE_KINDS)[number];
+
+export const TIMELINE_KINDS = [
+  'note',
+  'status_change',
+  'field_change',
+  'alert',
+  'automation',
+  'evidence',
+  'chat',
+  'system',
+] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+/** Limits that keep one document from exhausting a device or the server. */
+export const LIMITS = {
+  title: 300,
+  description: 20_000,
+  shortText: 200,
+  noteText: 100_000,
+  tags: 100,
+  assets: 500,
+  observables: 2_000,
+} as const;
+
+/** ISO-8601 date-time string (UTC, with or without milliseconds). */
+export const isoDateTime = z.iso.datetime({ offset: true });
+
+export const observableSchema = z.object({
+  kind: z.enum(OBSERVABLE_KINDS),
+  value: z.string().min(1).max(2_048),
+  note: z.string().max(LIMITS.shortText).optional(),
+});
+export type Observable = z.infer<typeof observableSchema>;
+
+export const incidentMetaSchema = z.object({
+  id: z.uuid(),
+  /** Human key (IR-2026-0042); null until the server has assigned it. */
+  key: z.string().nullable(),
+  title: z.string().max(LIMITS.title),
+  description: z.string().max(LIMITS.description),
+  category: z.enum(CATEGORIES),
+  severity: z.enum(SEVERITIES),
+  priority: z.enum(PRIORITIES),
+  status: z.enum(STATUSES),
+  tlp: z.enum(TLPS),
+  assignee: z.string().max(LIMITS.shortText).nullable(),
+  reporter: z.string().max(LIMITS.shortText).nullable(),
+  tags: z.array(z.string().max(LIMITS.shortText)),
+  assets: z.array(z.string().max(LIMITS.shortText)),
+  observables: z.array(observableSchema),
+  customFields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  createdAt: isoDateTime,
+  createdBy: z.string().max(LIMITS.shortText),
+  updatedAt: isoDateTime,
+  occurredAt: isoDateTime.nullable(),
+  detectedAt: isoDateTime.nullable(),
+  reportedAt: isoDateTime.nullable(),
+  containedAt: isoDateTime.nullable(),
+  resolvedAt: isoDateTime.nullable(),
+  closedAt: isoDateTime.nullable(),
+});
+export type IncidentMeta = z.infer<typeof incidentMetaSchema>;
+
+export const timelineEntrySchema = z.object({
+  id: z.string().min(1).max(64),
+  /** When the event happened (may be before it was written down). */
+  at: isoDateTime,
+  /** When the entry was written. */
+  createdAt: isoDateTime,
+  author: z.string().max(LIMITS.shortText),
+  kind: z.enum(TIMELINE_KINDS),
+  text: z.string().max(LIMITS.noteText),
+  /** Structured data for machine-written entries (status change from/to, alert id, ...). */
+  data: z.record(z.string(), z.unknown()).nullable(),
+  deleted: z.boolean(),
+  editedAt: isoDateTime.nullable(),
+});
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+export const taskSchema = z.object({
+  id: z.string().min(1).max(64),
+  title: z.string().max(LIMITS.shortText * 2),
+  done: z.boolean(),
+  doneBy: z.string().max(LIMITS.shortText).nullable(),
+  doneAt: isoDateTime.nullable(),
+  createdAt: isoDateTime,
+  deleted: z.boolean(),
+});
+export type Task = z.infer<typeof taskSchema>;
+
+export const incidentSchema = z.object({
+  meta: incidentMetaSchema,
+  timeline: z.array(timelineEntrySchema),
+  tasks: z.array(taskSchema),
+});
+export type Incident = z.infer<typeof incidentSchema>;
+
+/** Fields a user may set directly (status goes through the workflow instead). */
+export const editableFieldsSchema = incidentMetaSchema
+  .pick({
+    title: true,
+    description: true,
+    category: true,
+    severity: true,
+    priority: true,
+    tlp: true,
+    assignee: true,
+    reporter: true,
+    occurredAt: true,
+    detectedAt: true,
+    reportedAt: true,
+  })
+  .partial();
+export type EditableFields = z.infer<typeof editableFieldsSchema>;
