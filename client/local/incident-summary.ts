@@ -1,0 +1,64 @@
+/**
+ * The local index row of one incident: the few fields the list shows, filters and sorts on,
+ * derived from the document so the list reads thousands of incidents without loading any doc.
+ */
+import type * as Y from 'yjs';
+import { readIncident } from '../../shared/incident-doc.ts';
+import type { Category, Priority, Severity, Tlp } from '../../shared/incident-schema.ts';
+import type { Status } from '../../shared/workflow.ts';
+
+export interface IncidentSummary {
+  id: string;
+  /** Human key from the server; null while pending. */
+  key: string | null;
+  title: string;
+  status: Status;
+  severity: Severity;
+  priority: Priority;
+  category: Category;
+  tlp: Tlp;
+  assignee: string | null;
+  reporter: string | null;
+  tags: string[];
+  assets: string[];
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  timelineCount: number;
+  openTasks: number;
+  totalTasks: number;
+  /** How many fields or items failed validation when the document was read. */
+  problemCount: number;
+}
+
+/**
+ * Summarise a document; null when it holds no incident yet. `id` is the document's id as the
+ * device knows it, never the id written inside the document (which a hostile peer controls).
+ */
+export function summarizeDoc(id: string, doc: Y.Doc): IncidentSummary | null {
+  const read = readIncident(doc);
+  if (!read) return null;
+  const { meta, timeline, tasks } = read.incident;
+  const liveTasks = tasks.filter((t) => !t.deleted);
+  return {
+    id,
+    key: meta.key,
+    title: meta.title,
+    status: meta.status,
+    severity: meta.severity,
+    priority: meta.priority,
+    category: meta.category,
+    tlp: meta.tlp,
+    assignee: meta.assignee,
+    reporter: meta.reporter,
+    tags: meta.tags,
+    assets: meta.assets,
+    createdAt: meta.createdAt,
+    createdBy: meta.createdBy,
+    updatedAt: meta.updatedAt,
+    timelineCount: timeline.filter((e) => !e.deleted).length,
+    openTasks: liveTasks.filter((t) => !t.done).length,
+    totalTasks: liveTasks.length,
+    problemCount: read.problems.length,
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * The local-first engine the UI talks to: creates incidents in IndexedDB, opens documents on
+ * screen (y-dexie + one websocket each, and only for those), runs the batched background sync
+ * for everything else, and publishes the connection state (online / offline / syncing and the
+ * local changes not yet on the server). Everything it uses is passed in.
+ */
+import { liveQuery } from 'dexie';
+import * as Y from 'yjs';
+import { createIncident as writeNewIncident, type NewIncident } from '../../shared/incident-doc.ts';
+import { isUuid, newId } from '../../shared/ids.ts';
+import { exchange, syncOnce, type BatchSyncDeps } from './batch-sync.ts';
+import { updatesTable, type SentpilotDb } from './db.ts';
+import { openSession, type DocSession } from './doc-session.ts';
+import { addIncidentRow } from './doc-storage.ts';
+import { summarizeDoc } from './incident-summary.ts';
+import { createObservable, type ReadonlyObservable } from './observable.ts';
+import { isTransient, type SyncApi } from './sync-api.ts';
+import { createSyncScheduler, type SchedulerDeps } from './sync-scheduler.ts';
+import { clearRetryWaits, pendingTotals, recordLocalEdits } from './sync-state.ts';
+import type { LocalUser } from './user-identity.ts';
+
+export type ConnectionStatus = 'online' | 'offline' | 'syncing';
+
+export interface ConnectionSnapshot {
+  status: ConnectionStatus;
+  /** Local changes not yet confirmed by the server. */
+  pending: number;
+  /** Incidents holding such changes. */
+  pendingDocs: number;
+  /** Incidents the server refused at the last attempt. */
+  errorDocs: number;
+  lastSyncAt: string | null;
+  /** Why the last background sync failed, for the header's tooltip. */
+  lastError: string | null;
+}
+
+export type OpenResult =
+  | { kind: 'open'; session: DocSession; release(): void }
+  | { kind: 'not-found' }
+  | { kind: 'unreachable'; message: string }
+  | { kind: 'refused'; code: string; message: string };
+
+export interface LocalEngine {
+  readonly db: SentpilotDb;
+  readonly connection: ReadonlyObservable<ConnectionSnapshot>;
+  start(): void;
+  stop(): Promise<void>;
+  /** Create an incident on this device (works offline); resolves to its id. */
+  createIncident(init: NewIncident): Promise<string>;
+  /** Open a document for the screen; call `release` when it leaves the screen. */
+  open(id: string): Promise<OpenResult>;
+  /** Run the background sync now, ignoring backoff. */
+  syncNow(): Promise<void>;
+  setUser(user: LocalUser | null): void;
+}
+
+export interface EngineDeps {
+  db: SentpilotDb;
+  api: SyncApi;
+  /** ws(s)://host/sync, or null to keep documents local (tests). */
+  wsUrl: string | null;
+  WebSocketImpl?: typeof WebSocket;
+  /** Where `online`, `offline` and `pagehide` are heard (window), or null. */
+  events: EventTarget | null;
+  isOnline(): boolean;
+  user: LocalUser | null;
+  now?(): number;
+  timers?: Pick<SchedulerDeps, 'setTimeout' | 'clearTimeout'>;
+  /** Session linger after leaving the screen, so a quick return does not reconnect. */
+  lingerMs?: number;
+  onError?(error: unknown): void;
+}
+
+class MissingDocument extends Error {
+  constructor(id: string) {
+    super(`incident ${id} is not on this device`);
+  }
+}
+
+interface Held {
+  refs: number;
+  ready: Promise<DocSession>;
+  session: DocSession | null;
+  lingerTimer: ReturnType<typeof setTimeout> | null;
+  unsubscribe: (() => void) | null;
+}
+
+export function createLocalEngine(deps: EngineDeps): LocalEngine {
+  const { db, api } = deps;
+  const now = deps.now ?? Date.now;
+  const onError = deps.onError ?? (() => undefined);
+  let user = deps.user;
+  const held = new Map<string, Held>();
+  const wanted = new Set<string>();
+  const cleanups: (() => void)[] = [];
+  let reachable: boolean | null = null;
+  let batchRunning = false;
+
+  const connection = createObservable<ConnectionSnapshot>({ status: 'syncing', pending: 0, pendingDocs: 0, errorDocs: 0, lastSyncAt: null, lastError: null });
+  const refreshStatus = (): void => {
+    const liveSyncing = [...held.values()].some((h) => h.session?.live.get().kind === 'syncing');
+    const status: ConnectionStatus =
+      !deps.isOnline() || reachable === false ? 'offline' : batchRunning || liveSyncing || reachable === null ? 'syncing' : 'online';
+    connection.update({ status });
+  };
+
+  const batchDeps: BatchSyncDeps = {
+    db,
+    api,
+    now,
+    liveDoc: (id) => held.get(id)?.session?.doc ?? null,
+  };
+
+  const scheduler = createSyncScheduler({
+    setTimeout: deps.timers?.setTimeout ?? ((fn, ms) => setTimeout(fn, ms)),
+    clearTimeout: deps.timers?.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)),
+    now,
+    run: async () => {
+      if (!deps.isOnline()) {
+        reachable = false;
+        refreshStatus();
+        return 'failed';
+      }
+      batchRunning = true;
+      refreshStatus();
+      const ids = [...wanted];
+      wanted.clear();
+      try {
+        const outcome = await syncOnce(batchDeps, { ids });
+        if (outcome.kind === 'ok') {
+          reachable = true;
+          connection.update({ lastSyncAt: new Date(now()).toISOString(), lastError: null });
+          return 'ok';
+        }
+        for (const id of ids) wanted.add(id);
+        if (outcome.transient) reachable = false;
+        connection.update({ lastError: outcome.failure.message });
+        return 'failed';
+      } catch (e) {
+        for (const id of ids) wanted.add(id);
+        onError(e);
+        connection.update({ lastError: e instanceof Error ? e.message : String(e) });
+        return 'failed';
+      } finally {
+        batchRunning = false;
+        refreshStatus();
+      }
+    },
+  });
+
+  const onEdited = (): void => scheduler.edited();
+
+  async function openHeld(id: string, doc: Y.Doc): Promise<DocSession> {
+    const session = await openSession({ db, wsUrl: deps.wsUrl, WebSocketImpl: deps.WebSocketImpl, user, onEdited, onError }, id, doc);
+    return session;
+  }
+
+  function release(id: string): void {
+    const h = held.get(id);
+    if (!h) return;
+    h.refs--;
+    if (h.refs > 0) return;
+    h.lingerTimer = setTimeout(() => {
+      if (h.refs > 0) return;
+      held.delete(id);
+      h.unsubscribe?.();
+      void h.ready.then((s) => s.close()).catch(onError).finally(refreshStatus);
+    }, deps.lingerMs ?? 1_000);
+  }
+
+  async function ensureLocal(id: string): Promise<OpenResult | null> {
+    if ((await db.incidents.get(id)) !== undefined) return null;
+    // Not on this device: ask the server for it through the batch exchange.
+    const res = await exchange(batchDeps, [id]);
+    if (!res.ok) {
+      if (isTransient(res.error)) return { kind: 'unreachable', message: res.error.message };
+      return { kind: 'refused', code: res.error.kind === 'http' ? res.error.code : res.error.kind, message: res.error.message };
+    }
+    const refusal = res.value.refused.find((r) => r.id === id);
+    if (refusal && refusal.code !== 'not_found') return { kind: 'refused', code: refusal.code, message: refusal.message };
+    return (await db.incidents.get(id)) !== undefined ? null : { kind: 'not-found' };
+  }
+
+  return {
+    db,
+    connection,
+    start() {
+      const sub = liveQuery(() => pendingTotals(db)).subscribe({
+        next: (t) => connection.update({ pending: t.changes, pendingDocs: t.documents, errorDocs: t.errors }),
+        error: onError,
+      });
+      cleanups.push(() => sub.unsubscribe());
+      if (deps.events) {
+        const target = deps.events;
+        const online = (): void => {
+          refreshStatus();
+          void api.health().then((ok) => {
+            if (ok) void scheduler.now();
+            else {
+              reachable = false;
+              refreshStatus();
+            }
+          });
+        };
+        const offline = (): void => {
+          reachable = false;
+          refreshStatus();
+        };
+        const hide = (): void => {
+          for (const h of held.values()) void h.session?.flush().catch(onError);
+        };
+        target.addEventListener('online', online);
+        target.addEventListener('offline', offline);
+        target.addEventListener('pagehide', hide);
+        cleanups.push(() => {
+          target.removeEventListener('online', online);
+          target.removeEventListener('offline', offline);
+          target.removeEventListener('pagehide', hide);
+        });
+      }
+      scheduler.start();
+    },
+    async stop() {
+      scheduler.stop();
+      for (const c of cleanups.splice(0)) c();
+      const closing = [...held.values()].map((h) => {
+        if (h.lingerTimer) clearTimeout(h.lingerTimer);
+        h.unsubscribe?.();
+        return h.ready.then((s) => s.close()).catch(onError);
+      });
+      held.clear();
+      await Promise.all(closing);
+    },
+    async createIncident(init) {
+      const id = newId();
+      const doc = new Y.Doc({ guid: id });
+      writeNewIncident(doc, init);
+      const summary = summarizeDoc(id, doc);
+      if (!summary) throw new Error('createIncident produced no incident');
+      await db.transaction('rw', [db.incidents, db.syncState, updatesTable(db)], async () => {
+        await addIncidentRow(db, summary, doc);
+        await recordLocalEdits(db, id, 1);
+      });
+      doc.destroy();
+      scheduler.edited();
+      return id;
+    },
+    async open(id) {
+      if (!isUuid(id)) return { kind: 'not-found' };
+      const existing = held.get(id);
+      if (!existing) {
+        const missing = await ensureLocal(id);
+        if (missing) return missing;
+      }
+      let h = held.get(id);
+      if (!h) {
+        // Registered before the first await, so concurrent opens share one session.
+        const created: Held = {
+          refs: 0,
+          ready: db.incidents.get(id).then((record) => {
+            if (!record) throw new MissingDocument(id);
+            return openHeld(id, record.doc);
+          }),
+          session: null,
+          lingerTimer: null,
+          unsubscribe: null,
+        };
+        held.set(id, created);
+        created.ready
+          .then((s) => {
+            created.session = s;
+            created.unsubscribe = s.live.subscribe((state) => {
+              if (state.kind === 'live') reachable = true;
+              refreshStatus();
+            });
+            refreshStatus();
+          })
+          .catch(() => {
+            if (held.get(id) === created) held.delete(id);
+          });
+        h = created;
+      }
+      h.refs++;
+      if (h.lingerTimer) clearTimeout(h.lingerTimer);
+      h.lingerTimer = null;
+      let session: DocSession;
+      try {
+        session = await h.ready;
+      } catch (e) {
+        if (e instanceof MissingDocument) return { kind: 'not-found' };
+        throw e;
+      }
+      // Learn the server's state vector for this document (y-websocket has no acks).
+      wanted.add(id);
+      scheduler.edited();
+      let released = false;
+      return {
+        kind: 'open',
+        session,
+        release: () => {
+          if (released) return;
+          released = true;
+          release(id);
+        },
+      };
+    },
+    async syncNow() {
+      await clearRetryWaits(db);
+      await scheduler.now();
+    },
+    setUser(next) {
+      user = next;
+      for (const h of held.values()) h.session?.setUser(next);
+    },
+  };
+}
