@@ -1,0 +1,425 @@
+/**
+ * The document manager: holds the incident documents that sockets, batch syncs and server jobs
+ * use, relays updates and awareness between the peers of a document, hands every accepted
+ * update to the writer (Postgres), catches up on updates other processes announce, compacts,
+ * and unloads a document a short linger after its last user leaves.
+ *
+ * Longer than most files because the load / relay / unload life cycle of an entry is one piece
+ * of state that must stay consistent; compaction and the writer live in their own modules.
+ *
+ * Validating updates (why a bad update never reaches the document, other peers or Postgres):
+ *  1. Every update is first decoded completely with Y.decodeUpdate (protocol.ts): structs,
+ *     contents and delete set. That rejects garbage, truncation and unknown content without
+ *     touching the document, at the cost of one parse of the update (not of the document).
+ *  2. It is then applied to the live document while the document's `update` events are captured
+ *     instead of relayed. Should Yjs still throw while integrating (a decodable but hostile
+ *     update), the captured partial result is dropped before anyone sees it, and the in-memory
+ *     copy, which may now hold part of it, is discarded: its other sockets are closed with 1011
+ *     and reconnect to a copy loaded from Postgres, which never received the partial update.
+ * Cloning the document per update would be exact as well, but costs O(document) per keystroke.
+ */
+import * as Y from 'yjs';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { err, ok, type Result } from '../../shared/result.ts';
+import type { Logger } from '../logger.ts';
+import { createCompactor } from './compactor.ts';
+import type { DocumentChange, DocumentStore, StoreSubscription } from './document-store.ts';
+import { encodeAwarenessMessage, encodeUpdateMessage, validateUpdate } from './protocol.ts';
+import { createUpdateWriter } from './update-writer.ts';
+
+/** Origin of updates read back from the store (another process wrote them): relay, never re-store. */
+export const DB_ORIGIN = Symbol('sentpilot-db');
+
+/** A receiver of a document's messages: one websocket. */
+export interface DocPeer {
+  send(message: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+export interface DocHandle {
+  readonly id: string;
+  readonly doc: Y.Doc;
+  /** Presence of the document's peers (created on first use). */
+  readonly awareness: awarenessProtocol.Awareness;
+  /** Every stored update with a seq up to this one is in `doc`. */
+  readonly seq: number;
+  /**
+   * Apply an update from outside (a peer, the batch endpoint). `decoded`: the caller already ran
+   * validateUpdate on it. An error means it was refused and nothing changed.
+   */
+  applyUpdate(update: Uint8Array, origin: unknown, opts?: { decoded?: boolean }): Result<void, string>;
+  /** Apply an already validated awareness update from a peer and relay it (to the sender too). */
+  applyAwarenessUpdate(update: Uint8Array, peer: DocPeer): void;
+  addPeer(peer: DocPeer): void;
+  removePeer(peer: DocPeer): void;
+  release(): void;
+}
+
+export interface OpenOptions {
+  /** Keep the document this long after its last user leaves (default: the manager's linger). */
+  lingerMs?: number;
+}
+
+export interface DocumentManager {
+  /** Load (or share) a document; call `release()` on the handle when done. */
+  open(id: string, opts?: OpenOptions): Promise<DocHandle>;
+  /** Open, run `fn`, release. Server writes go through here with origin SERVER_ORIGIN. */
+  withDoc<T>(id: string, fn: (doc: Y.Doc, handle: DocHandle) => T | Promise<T>, opts?: OpenOptions): Promise<T>;
+  /** Called after every change to a loaded document (any origin, including other processes). */
+  onChange(listener: (id: string, origin: unknown) => void): () => void;
+  /** Store every accepted update now. */
+  flush(): Promise<void>;
+  /** Fold a document's stored updates into its snapshot. */
+  compact(id: string): Promise<{ removed: number }>;
+  isLoaded(id: string): boolean;
+  stats(): { loaded: number; peers: number; pendingDocs: number };
+  /** Subscribe to other processes' announcements. */
+  start(): Promise<void>;
+  /** Flush, stop listening, drop every document. Peers should have been closed before. */
+  close(): Promise<void>;
+}
+
+export interface DocumentManagerOptions {
+  store: DocumentStore;
+  logger: Logger;
+  /** Linger after the last user leaves (default 30 s). */
+  lingerMs?: number;
+  /** Max delay before accepted updates are written (default 5 ms). */
+  flushDelayMs?: number;
+  /** Compact when a document has this many stored updates (default 500). */
+  compactThreshold?: number;
+  /** On unload, compact when at least this many updates are stored (default 20). */
+  compactOnUnload?: number;
+}
+
+interface Entry {
+  id: string;
+  doc: Y.Doc;
+  awareness: awarenessProtocol.Awareness | null;
+  peers: Map<DocPeer, Set<number>>;
+  refs: number;
+  seq: number;
+  lingerMs: number;
+  unloadTimer: NodeJS.Timeout | null;
+  capture: [Uint8Array, unknown][] | null;
+  catchingUp: boolean;
+  catchUpAgain: boolean;
+  gone: boolean;
+  storedUpdates: number;
+}
+
+/** Build the state a set of stored parts (snapshot + updates) adds up to, garbage-collected. */
+export function mergeToState(parts: Uint8Array[]): Uint8Array {
+  const doc = new Y.Doc();
+  Y.transact(doc, () => {
+    for (const p of parts) Y.applyUpdate(doc, p);
+  });
+  const state = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return state;
+}
+
+export function createDocumentManager(opts: DocumentManagerOptions): DocumentManager {
+  const { store, logger } = opts;
+  const defaultLinger = opts.lingerMs ?? 30_000;
+  const compactOnUnload = opts.compactOnUnload ?? 20;
+  const entries = new Map<string, Entry>();
+  const loading = new Map<string, { promise: Promise<Entry>; notifiedSeq: number }>();
+  const listeners = new Set<(id: string, origin: unknown) => void>();
+  let subscription: StoreSubscription | null = null;
+  let closed = false;
+
+  const compactor = createCompactor({ store, logger, mergeToState, threshold: opts.compactThreshold ?? 500 });
+  const writer = createUpdateWriter({
+    store,
+    logger,
+    delayMs: opts.flushDelayMs ?? 5,
+    mergeUpdates: Y.mergeUpdates,
+    onAppended(results) {
+      for (const r of results) {
+        const entry = entries.get(r.id);
+        if (entry) {
+          // Nothing else was stored between prevSeq and seq, and seq is this process's own update.
+          if (r.prevSeq <= entry.seq) entry.seq = Math.max(entry.seq, r.seq);
+          entry.storedUpdates = r.pendingUpdates;
+        }
+        compactor.consider(r.id, r.pendingUpdates);
+      }
+    },
+  });
+
+  function send(peer: DocPeer, message: Uint8Array): void {
+    try {
+      peer.send(message);
+    } catch (e) {
+      logger.debug({ err: e }, 'send to a peer failed');
+    }
+  }
+
+  function emitChange(id: string, origin: unknown): void {
+    for (const l of listeners) {
+      try {
+        l(id, origin);
+      } catch (e) {
+        logger.error({ err: e, doc: id }, 'document change listener failed');
+      }
+    }
+  }
+
+  function relayUpdate(entry: Entry, update: Uint8Array, origin: unknown): void {
+    if (entry.peers.size > 0) {
+      const message = encodeUpdateMessage(update);
+      for (const peer of entry.peers.keys()) if (peer !== origin) send(peer, message);
+    }
+    if (origin !== DB_ORIGIN) writer.enqueue(entry.id, update);
+    emitChange(entry.id, origin);
+  }
+
+  function awarenessOf(entry: Entry): awarenessProtocol.Awareness {
+    if (entry.awareness) return entry.awareness;
+    const awareness = new awarenessProtocol.Awareness(entry.doc);
+    awareness.setLocalState(null); // the server is not a user
+    awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+      const controlled = entry.peers.get(origin as DocPeer);
+      if (controlled) {
+        for (const c of added) controlled.add(c);
+        for (const c of removed) controlled.delete(c);
+      }
+      const changed = [...added, ...updated, ...removed];
+      if (changed.length === 0 || entry.peers.size === 0) return;
+      // To every peer, the sender included: y-websocket counts it as a sign of life.
+      const message = encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(awareness, changed));
+      for (const peer of entry.peers.keys()) send(peer, message);
+    });
+    entry.awareness = awareness;
+    return awareness;
+  }
+
+  function drop(entry: Entry): void {
+    entry.gone = true;
+    if (entry.unloadTimer) clearTimeout(entry.unloadTimer);
+    entry.unloadTimer = null;
+    if (entries.get(entry.id) === entry) entries.delete(entry.id);
+    entry.awareness?.destroy();
+    entry.doc.destroy();
+  }
+
+  /** The copy may hold part of a refused update: throw it away, peers reconnect to a fresh one. */
+  function discard(entry: Entry, reason: string): void {
+    logger.error({ doc: entry.id, reason }, 'discarding the in-memory copy of a document');
+    const peers = [...entry.peers.keys()];
+    entry.peers.clear();
+    drop(entry);
+    for (const p of peers) {
+      try {
+        p.close(1011, 'document reloaded');
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  function scheduleUnload(entry: Entry): void {
+    if (entry.unloadTimer || entry.gone) return;
+    entry.unloadTimer = setTimeout(() => {
+      entry.unloadTimer = null;
+      if (entry.refs > 0 || entry.gone) return;
+      drop(entry);
+      if (entry.storedUpdates >= compactOnUnload) compactor.request(entry.id);
+    }, entry.lingerMs);
+    entry.unloadTimer.unref?.();
+  }
+
+  async function catchUp(entry: Entry): Promise<void> {
+    if (entry.catchingUp) {
+      entry.catchUpAgain = true;
+      return;
+    }
+    entry.catchingUp = true;
+    try {
+      do {
+        entry.catchUpAgain = false;
+        const stored = await store.loadSince(entry.id, entry.seq);
+        if (entry.gone) return;
+        if (stored.snapshot || stored.updates.length > 0) {
+          Y.transact(
+            entry.doc,
+            () => {
+              if (stored.snapshot) Y.applyUpdate(entry.doc, stored.snapshot);
+              for (const u of stored.updates) Y.applyUpdate(entry.doc, u);
+            },
+            DB_ORIGIN,
+          );
+        }
+        entry.seq = Math.max(entry.seq, stored.seq);
+      } while (entry.catchUpAgain);
+    } catch (e) {
+      logger.error({ err: e, doc: entry.id }, 'catching up on stored updates failed');
+    } finally {
+      entry.catchingUp = false;
+    }
+  }
+
+  async function load(id: string, lingerMs: number, slot: { notifiedSeq: number }): Promise<Entry> {
+    // A copy unloaded (or discarded) a moment ago may still have updates on their way to the store.
+    await writer.flushDoc(id);
+    const started = performance.now();
+    const stored = await store.loadSince(id, 0);
+    const doc = new Y.Doc({ guid: id });
+    Y.transact(
+      doc,
+      () => {
+        if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+        for (const u of stored.updates) Y.applyUpdate(doc, u);
+      },
+      DB_ORIGIN,
+    );
+    const entry: Entry = {
+      id,
+      doc,
+      awareness: null,
+      peers: new Map(),
+      refs: 0,
+      seq: stored.seq,
+      lingerMs,
+      unloadTimer: null,
+      capture: null,
+      catchingUp: false,
+      catchUpAgain: false,
+      gone: false,
+      storedUpdates: stored.updates.length,
+    };
+    doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (entry.capture) entry.capture.push([update, origin]);
+      else relayUpdate(entry, update, origin);
+    });
+    entries.set(id, entry);
+    logger.debug({ doc: id, ms: Math.round(performance.now() - started), updates: stored.updates.length }, 'document loaded');
+    if (slot.notifiedSeq > entry.seq) void catchUp(entry);
+    return entry;
+  }
+
+  function handleFor(entry: Entry): DocHandle {
+    let released = false;
+    return {
+      id: entry.id,
+      doc: entry.doc,
+      get awareness() {
+        return awarenessOf(entry);
+      },
+      get seq() {
+        return entry.seq;
+      },
+      applyUpdate(update, origin, o = {}) {
+        if (entry.gone) return err('document was reloaded');
+        if (!o.decoded) {
+          const v = validateUpdate(update);
+          if (!v.ok) return v;
+        }
+        entry.capture = [];
+        try {
+          Y.applyUpdate(entry.doc, update, origin);
+        } catch (e) {
+          entry.capture = null;
+          discard(entry, `update rejected while integrating: ${e instanceof Error ? e.message : String(e)}`);
+          return err('update rejected by Yjs');
+        }
+        const captured = entry.capture;
+        entry.capture = null;
+        for (const [u, o2] of captured) relayUpdate(entry, u, o2);
+        return ok(undefined);
+      },
+      applyAwarenessUpdate(update, peer) {
+        if (entry.gone) return;
+        awarenessProtocol.applyAwarenessUpdate(awarenessOf(entry), update, peer);
+      },
+      addPeer(peer) {
+        if (!entry.gone) entry.peers.set(peer, new Set());
+      },
+      removePeer(peer) {
+        const controlled = entry.peers.get(peer);
+        entry.peers.delete(peer);
+        if (controlled && controlled.size > 0 && entry.awareness && !entry.gone) {
+          awarenessProtocol.removeAwarenessStates(entry.awareness, [...controlled], null);
+        }
+      },
+      release() {
+        if (released) return;
+        released = true;
+        entry.refs--;
+        if (entry.refs <= 0 && !entry.gone) scheduleUnload(entry);
+      },
+    };
+  }
+
+  async function open(id: string, o: OpenOptions = {}): Promise<DocHandle> {
+    if (closed) throw new Error('document manager is closed');
+    const lingerMs = o.lingerMs ?? defaultLinger;
+    let entry = entries.get(id);
+    if (!entry) {
+      let slot = loading.get(id);
+      if (!slot) {
+        const s = { notifiedSeq: 0, promise: Promise.resolve(null as unknown as Entry) };
+        s.promise = load(id, lingerMs, s).finally(() => loading.delete(id));
+        loading.set(id, s);
+        slot = s;
+      }
+      entry = await slot.promise;
+      // Discarded or unloaded while we waited: start over.
+      if (entry.gone) return open(id, o);
+    }
+    entry.refs++;
+    entry.lingerMs = Math.max(entry.lingerMs, lingerMs);
+    if (entry.unloadTimer) {
+      clearTimeout(entry.unloadTimer);
+      entry.unloadTimer = null;
+    }
+    return handleFor(entry);
+  }
+
+  function onAnnounce(change: DocumentChange): void {
+    const entry = entries.get(change.id);
+    if (entry) {
+      if (change.seq > entry.seq) void catchUp(entry);
+      return;
+    }
+    const slot = loading.get(change.id);
+    if (slot) slot.notifiedSeq = Math.max(slot.notifiedSeq, change.seq);
+  }
+
+  return {
+    open,
+    async withDoc(id, fn, o) {
+      const handle = await open(id, o);
+      try {
+        return await fn(handle.doc, handle);
+      } finally {
+        handle.release();
+      }
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    flush: () => writer.flush(),
+    compact: (id) => compactor.run(id),
+    isLoaded: (id) => entries.has(id),
+    stats() {
+      let peers = 0;
+      for (const e of entries.values()) peers += e.peers.size;
+      return { loaded: entries.size, peers, pendingDocs: writer.pendingDocs() };
+    },
+    async start() {
+      subscription = await store.subscribe(onAnnounce, () => {
+        for (const e of entries.values()) void catchUp(e);
+      });
+    },
+    async close() {
+      closed = true;
+      await subscription?.close().catch((e: unknown) => logger.warn({ err: e }, 'unlisten failed'));
+      await writer.close();
+      await compactor.close();
+      for (const e of [...entries.values()]) drop(e);
+    },
+  };
+}
