@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: builds what `npm start` runs, then measures edit propagation, cold open of a
+ * 5,000-entry incident, and server memory. Prints the figures; asserts nothing.
+ */
+import { benchColdOpen } from './cold-open.ts';
+import { benchPropagation } from './propagation.ts';
+import { benchRss } from './rss.ts';
+import { benchDatabase, buildAll, startServerProcess } from './server-process.ts';
+
+function print(title: string, figures: Record<string, string>): void {
+  console.log(`\n## ${title}`);
+  for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(52)} ${v}`);
+}
+
+const only = process.argv[2];
+await buildAll();
+const db = await benchDatabase();
+try {
+  if (!only || only === 'rss') print('Server memory', await benchRss(db.url, db.external));
+  if (!only || only === 'propagation') {
+    const server = await startServerProcess(db.url);
+    try {
+      print('Edit propagation, 1 writer → 50 readers on one incident (loopback)', await benchPropagation(server.wsUrl));
+    } finally {
+      await server.stop();
+    }
+  }
+  if (!only || only === 'cold-open') print('Cold open, incident with 5,000 timeline entries', await benchColdOpen(db.url));
+} finally {
+  await db.drop();
+}
+process.exit(0);
