@@ -74,6 +74,19 @@ export const listIncidentsResponse = z.object({
 });
 export type ListIncidentsResponse = z.infer<typeof listIncidentsResponse>;
 
+/** GET /api/v1/incidents/{id}/timeline query: soft-deleted entries are left out unless asked for. */
+export const timelineQuery = z
+  .object({
+    include_deleted: z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((v) => v === 'true'),
+  })
+  .strict();
+
+/** Path parameter of /api/v1/incidents/{id}. */
+export const incidentIdParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()) });
+
 export const timelineResponse = z.object({
   items: z.array(timelineEntrySchema),
 });

@@ -1,0 +1,73 @@
+/**
+ * The Hono application: /healthz, the REST API under /api/v1, the y-websocket endpoint under
+ * /sync, the built PWA for everything else. One onError turns every error into the JSON error
+ * body; dependencies come in through `createApp(deps)`.
+ */
+import { Hono } from 'hono';
+import { DomainError } from '../shared/errors.ts';
+import type { Sql } from './db/connect.ts';
+import { createErrorHandler, notFound } from './http/errors.ts';
+import { createIncidentRoutes } from './incidents/routes.ts';
+import type { Logger } from './logger.ts';
+import type { DocumentManager } from './sync/document-manager.ts';
+import type { DocumentStore } from './sync/document-store.ts';
+import { createSyncApiRoutes, createSyncSocketRoutes } from './sync/routes.ts';
+import type { SyncHub } from './sync/socket-session.ts';
+import { createStaticHandler } from './web/static-routes.ts';
+
+export interface AppDeps {
+  sql: Sql;
+  docs: DocumentManager;
+  store: DocumentStore;
+  logger: Logger;
+  /** Websocket sessions; without it (in-process route tests) /sync is not served. */
+  hub?: SyncHub;
+  /** The built PWA; without it only the API is served. */
+  staticDir?: string;
+}
+
+const HEALTH_TIMEOUT_MS = 2_000;
+
+async function databaseAnswers(sql: Sql): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([sql`SELECT 1`.then(() => true), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const { sql, docs, store, logger } = deps;
+  const app = new Hono();
+  app.onError(createErrorHandler(logger));
+  app.notFound(notFound);
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const ms = Math.round(performance.now() - started);
+    const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms };
+    if (c.res.status >= 500) logger.warn(line, 'request');
+    else logger.debug(line, 'request');
+  });
+
+  app.get('/healthz', async (c) => {
+    if (!(await databaseAnswers(sql))) throw new DomainError('unavailable', 'the database is not reachable');
+    return c.json({ status: 'ok' });
+  });
+
+  const api = new Hono();
+  api.route('/', createIncidentRoutes({ sql }));
+  api.route('/', createSyncApiRoutes({ docs, store, logger }));
+  app.route('/api/v1', api);
+
+  if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub }));
+  if (deps.staticDir) app.use('*', createStaticHandler({ staticDir: deps.staticDir }));
+  return app;
+}

@@ -1,0 +1,145 @@
+/**
+ * Read queries over the projection rows for the REST API. Sorting and filtering use only
+ * whitelisted SQL; user text reaches Postgres as bound parameters.
+ */
+import type { IncidentSummary, ListIncidentsQuery, ListIncidentsResponse } from '../../shared/api.ts';
+import type { Task, TimelineEntry } from '../../shared/incident-schema.ts';
+import { STATUSES } from '../../shared/workflow.ts';
+import type { Sql } from '../db/connect.ts';
+
+interface IncidentDbRow {
+  id: string;
+  key: string | null;
+  title: string;
+  description: string;
+  status: IncidentSummary['status'];
+  phase: IncidentSummary['phase'];
+  severity: IncidentSummary['severity'];
+  priority: IncidentSummary['priority'];
+  category: IncidentSummary['category'];
+  tlp: IncidentSummary['tlp'];
+  assigned_to: string | null;
+  reported_by: string | null;
+  created_by: string;
+  tags: string[];
+  affected_assets: string[];
+  observables: IncidentSummary['observables'];
+  custom_fields: IncidentSummary['custom_fields'];
+  created_at: Date;
+  updated_at: Date;
+  occurred_at: Date | null;
+  detected_at: Date | null;
+  reported_at: Date | null;
+  contained_at: Date | null;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  open_tasks: number;
+  total_tasks: number;
+  timeline_count: number;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function toSummary(r: IncidentDbRow): IncidentSummary {
+  return {
+    id: r.id,
+    key: r.key,
+    title: r.title,
+    description: r.description,
+    status: r.status,
+    phase: r.phase,
+    severity: r.severity,
+    priority: r.priority,
+    category: r.category,
+    tlp: r.tlp,
+    assigned_to: r.assigned_to,
+    reported_by: r.reported_by,
+    created_by: r.created_by,
+    tags: r.tags,
+    affected_assets: r.affected_assets,
+    observables: r.observables,
+    custom_fields: r.custom_fields,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+    occurred_at: iso(r.occurred_at),
+    detected_at: iso(r.detected_at),
+    reported_at: iso(r.reported_at),
+    contained_at: iso(r.contained_at),
+    resolved_at: iso(r.resolved_at),
+    closed_at: iso(r.closed_at),
+    open_tasks: r.open_tasks,
+    total_tasks: r.total_tasks,
+    timeline_count: r.timeline_count,
+  };
+}
+
+const SUMMARY_COLUMNS = `id::text, key, title, description, status, phase, severity, priority, category, tlp,
+  assigned_to, reported_by, created_by, tags, affected_assets, observables, custom_fields, created_at, updated_at,
+  occurred_at, detected_at, reported_at, contained_at, resolved_at, closed_at, open_tasks, total_tasks, timeline_count`;
+
+/** `%` `_` and `\` match themselves. */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+const STATUS_ORDER = `array_position(ARRAY[${STATUSES.map((s) => `'${s}'`).join(',')}]::text[], status)`;
+
+function orderBy(sort: ListIncidentsQuery['sort'], order: ListIncidentsQuery['order']): string {
+  const dir = order === 'asc' ? 'ASC' : 'DESC';
+  const expr = {
+    updated_at: `updated_at ${dir}`,
+    created_at: `created_at ${dir}`,
+    severity: `severity ${dir}`,
+    priority: `priority ${dir}`,
+    key: `key_year ${dir} NULLS LAST, key_n ${dir} NULLS LAST`,
+    title: `lower(title) ${dir}, title ${dir}`,
+    status: `${STATUS_ORDER} ${dir}`,
+  }[sort];
+  return `${expr}, id ${dir}`;
+}
+
+export async function listIncidents(sql: Sql, q: ListIncidentsQuery): Promise<ListIncidentsResponse> {
+  const text = q.q?.trim() ? `%${escapeLike(q.q.trim().toLowerCase())}%` : null;
+  const common = sql`
+    ${q.severity ? sql`AND severity = ANY(${q.severity}::text[])` : sql``}
+    ${text ? sql`AND search_text LIKE ${text}` : sql``}`;
+  const statusFilter = q.status ? sql`AND status = ANY(${q.status}::text[])` : sql``;
+  const [rows, countRows] = await Promise.all([
+    sql<IncidentDbRow[]>`
+      SELECT ${sql.unsafe(SUMMARY_COLUMNS)} FROM incidents
+      WHERE TRUE ${common} ${statusFilter}
+      ORDER BY ${sql.unsafe(orderBy(q.sort, q.order))}
+      LIMIT ${q.limit} OFFSET ${q.offset}`,
+    sql<{ status: string; n: number }[]>`
+      SELECT status, count(*)::int AS n FROM incidents WHERE TRUE ${common} GROUP BY status`,
+  ]);
+  const counts: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
+  for (const r of countRows) counts[r.status] = r.n;
+  const counted: readonly string[] = q.status ?? STATUSES;
+  let total = 0;
+  for (const s of counted) total += counts[s] ?? 0;
+  return { items: rows.map(toSummary), total, limit: q.limit, offset: q.offset, counts };
+}
+
+export async function getIncident(sql: Sql, id: string): Promise<(IncidentSummary & { tasks: Task[] }) | null> {
+  const [row] = await sql<IncidentDbRow[]>`SELECT ${sql.unsafe(SUMMARY_COLUMNS)} FROM incidents WHERE id = ${id}`;
+  if (!row) return null;
+  const tasks = await sql<{ id: string; title: string; done: boolean; done_by: string | null; done_at: string | null; created_at: string; deleted: boolean }[]>`
+    SELECT id, title, done, done_by, done_at, created_at, deleted FROM tasks
+    WHERE incident_id = ${id} AND NOT deleted ORDER BY ord`;
+  return {
+    ...toSummary(row),
+    tasks: tasks.map((t) => ({ id: t.id, title: t.title, done: t.done, doneBy: t.done_by, doneAt: t.done_at, createdAt: t.created_at, deleted: t.deleted })),
+  };
+}
+
+/** The timeline in document order (compareEntries), or null for an unknown incident. */
+export async function getTimeline(sql: Sql, id: string, includeDeleted: boolean): Promise<TimelineEntry[] | null> {
+  const [exists] = await sql`SELECT 1 FROM incidents WHERE id = ${id}`;
+  if (!exists) return null;
+  const rows = await sql<{ id: string; at: string; created_at: string; author: string; kind: TimelineEntry['kind']; text: string; data: TimelineEntry['data']; deleted: boolean; edited_at: string | null }[]>`
+    SELECT id, at, created_at, author, kind, text, data, deleted, edited_at FROM timeline_entries
+    WHERE incident_id = ${id} ${includeDeleted ? sql`` : sql`AND NOT deleted`}
+    ORDER BY ord`;
+  return rows.map((r) => ({ id: r.id, at: r.at, createdAt: r.created_at, author: r.author, kind: r.kind, text: r.text, data: r.data, deleted: r.deleted, editedAt: r.edited_at }));
+}

@@ -1,0 +1,197 @@
+/**
+ * Turns an incident read from its document (shared/incident-doc.ts `readIncident`) into the rows
+ * of `incidents`, `timeline_entries` and `tasks`. Pure and defensive: strings lose NUL bytes
+ * (Postgres text refuses them), timestamps Postgres cannot hold become null, duplicate ids keep
+ * their first occurrence, `__proto__` keys are dropped from JSON.
+ */
+import type { Incident } from '../../shared/incident-schema.ts';
+import { STATUS_PHASE } from '../../shared/workflow.ts';
+
+export interface IncidentRow {
+  id: string;
+  title: string;
+  description: string;
+  status: string;
+  phase: string;
+  severity: string;
+  priority: string;
+  category: string;
+  tlp: string;
+  assigned_to: string | null;
+  reported_by: string | null;
+  created_by: string;
+  tags: string[];
+  affected_assets: string[];
+  observables: unknown;
+  custom_fields: unknown;
+  created_at: Date;
+  updated_at: Date;
+  occurred_at: Date | null;
+  detected_at: Date | null;
+  reported_at: Date | null;
+  contained_at: Date | null;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  open_tasks: number;
+  total_tasks: number;
+  timeline_count: number;
+  search_text: string;
+  version: number;
+  problems: number;
+}
+
+export interface TimelineRow {
+  incident_id: string;
+  id: string;
+  ord: number;
+  at: string;
+  at_ts: Date | null;
+  created_at: string;
+  author: string;
+  kind: string;
+  text: string;
+  data: unknown;
+  deleted: boolean;
+  edited_at: string | null;
+}
+
+export interface TaskRow {
+  incident_id: string;
+  id: string;
+  ord: number;
+  title: string;
+  done: boolean;
+  done_by: string | null;
+  done_at: string | null;
+  created_at: string;
+  deleted: boolean;
+}
+
+export interface Projection {
+  incident: IncidentRow;
+  timeline: TimelineRow[];
+  tasks: TaskRow[];
+  /** The key the document carries (null until the server wrote one). */
+  docKey: string | null;
+}
+
+/** Remove NUL (Postgres text and jsonb refuse it). */
+export function clean(s: string): string {
+  return s.includes('\u0000') ? s.replace(/\u0000/g, '') : s;
+}
+
+const cleanOrNull = (s: string | null): string | null => (s === null ? null : clean(s));
+
+/** A JSON value safe for jsonb: no NUL anywhere, no prototype keys, bounded depth. */
+export function cleanJson(value: unknown, depth = 0): unknown {
+  if (depth > 20) return null;
+  if (typeof value === 'string') return clean(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (value === null || typeof value === 'boolean') return value;
+  if (Array.isArray(value)) return value.map((v) => cleanJson(v, depth + 1));
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
+      out[clean(k)] = cleanJson(v, depth + 1);
+    }
+    return out;
+  }
+  return null;
+}
+
+/** A timestamp Postgres can store (years 1-9999), or null. */
+export function toDate(iso: string | null): Date | null {
+  if (iso === null) return null;
+  const d = new Date(iso);
+  const t = d.getTime();
+  if (Number.isNaN(t)) return null;
+  const y = d.getUTCFullYear();
+  return y >= 1 && y <= 9999 ? d : null;
+}
+
+export function toProjection(id: string, incident: Incident, problems: readonly string[], version: number): Projection {
+  const m = incident.meta;
+  const createdAt = toDate(m.createdAt) ?? new Date(0);
+  const seenEntries = new Set<string>();
+  const timeline: TimelineRow[] = [];
+  for (const e of incident.timeline) {
+    if (seenEntries.has(e.id)) continue;
+    seenEntries.add(e.id);
+    timeline.push({
+      incident_id: id,
+      id: clean(e.id),
+      ord: timeline.length,
+      at: e.at,
+      at_ts: toDate(e.at),
+      created_at: e.createdAt,
+      author: clean(e.author),
+      kind: e.kind,
+      text: clean(e.text),
+      data: e.data === null ? null : cleanJson(e.data),
+      deleted: e.deleted,
+      edited_at: e.editedAt,
+    });
+  }
+  const seenTasks = new Set<string>();
+  const tasks: TaskRow[] = [];
+  for (const t of incident.tasks) {
+    if (seenTasks.has(t.id)) continue;
+    seenTasks.add(t.id);
+    tasks.push({
+      incident_id: id,
+      id: clean(t.id),
+      ord: tasks.length,
+      title: clean(t.title),
+      done: t.done,
+      done_by: cleanOrNull(t.doneBy),
+      done_at: t.doneAt,
+      created_at: t.createdAt,
+      deleted: t.deleted,
+    });
+  }
+  const liveTasks = tasks.filter((t) => !t.deleted);
+  const tags = m.tags.map(clean);
+  const assets = m.assets.map(clean);
+  const searchText = [m.key ?? '', m.title, m.description, ...tags, ...assets, ...m.observables.map((o) => o.value)]
+    .map(clean)
+    .join('\n')
+    .toLowerCase();
+  return {
+    docKey: m.key,
+    incident: {
+      id,
+      title: clean(m.title),
+      description: clean(m.description),
+      status: m.status,
+      phase: STATUS_PHASE[m.status],
+      severity: m.severity,
+      priority: m.priority,
+      category: m.category,
+      tlp: m.tlp,
+      assigned_to: cleanOrNull(m.assignee),
+      reported_by: cleanOrNull(m.reporter),
+      created_by: clean(m.createdBy),
+      tags,
+      affected_assets: assets,
+      observables: cleanJson(m.observables),
+      custom_fields: cleanJson(m.customFields),
+      created_at: createdAt,
+      updated_at: toDate(m.updatedAt) ?? createdAt,
+      occurred_at: toDate(m.occurredAt),
+      detected_at: toDate(m.detectedAt),
+      reported_at: toDate(m.reportedAt),
+      contained_at: toDate(m.containedAt),
+      resolved_at: toDate(m.resolvedAt),
+      closed_at: toDate(m.closedAt),
+      open_tasks: liveTasks.filter((t) => !t.done).length,
+      total_tasks: liveTasks.length,
+      timeline_count: timeline.filter((e) => !e.deleted).length,
+      search_text: searchText,
+      version,
+      problems: problems.length,
+    },
+    timeline,
+    tasks,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Starts the whole server on one port: migrations, the document manager (LISTEN included), the
+ * projector, the Hono app with websockets, and a graceful close. Used by main.ts, the
+ * integration and end-to-end tests, and the benchmarks.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
+import { SYNC_CLOSE } from '../shared/api.ts';
+import { createApp } from './app.ts';
+import { connect, type Sql } from './db/connect.ts';
+import { migrate } from './db/migrate.ts';
+import { createProjector, type Projector } from './incidents/projector.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createDocumentManager, type DocumentManager } from './sync/document-manager.ts';
+import { startHeartbeat } from './sync/heartbeat.ts';
+import { createPgDocumentStore } from './sync/pg-document-store.ts';
+import { createSyncHub, DEFAULT_MAX_MESSAGE_BYTES } from './sync/socket-session.ts';
+
+export interface StartServerOptions {
+  /** 0 = a free port. Default 8080. */
+  port?: number;
+  host?: string;
+  databaseUrl: string;
+  /** The built PWA (dist/); omitted = API only. */
+  staticDir?: string;
+  logLevel?: string;
+  logger?: Logger;
+  /** How long a document stays loaded after its last user (default 30 s). */
+  lingerMs?: number;
+  projectorDebounceMs?: number;
+  /** Websocket message cap (default 10 MiB). */
+  maxMessageBytes?: number;
+  /** Keepalive for quiet sockets (default 15 s). */
+  keepaliveMs?: number;
+}
+
+export interface RunningServer {
+  port: number;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  docs: DocumentManager;
+  projector: Projector;
+  sql: Sql;
+  logger: Logger;
+  /** Stop accepting, close sockets with 1012, run pending projections, flush updates, end pg. */
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? 'info' });
+  const sql = connect(opts.databaseUrl, { logger });
+  try {
+    await migrate(sql, { logger });
+  } catch (e) {
+    await sql.end({ timeout: 1 });
+    throw e;
+  }
+  const store = createPgDocumentStore(sql, logger);
+  const docs = createDocumentManager({ store, logger, lingerMs: opts.lingerMs });
+  await docs.start();
+  const projector = createProjector({ sql, docs, logger, debounceMs: opts.projectorDebounceMs });
+  const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const hub = createSyncHub({ docs, logger, maxMessageBytes, keepaliveMs: opts.keepaliveMs });
+  const app = createApp({ sql, docs, store, hub, logger, staticDir: opts.staticDir });
+
+  // Frames up to twice the cap are read so the session can refuse them with 4402; beyond
+  // that ws closes the socket itself with 1009 (message too big).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes * 2, perMessageDeflate: false });
+  const heartbeat = startHeartbeat(wss);
+  const server = createAdaptorServer({ fetch: app.fetch, websocket: { server: wss } }) as Server;
+  const host = opts.host ?? '0.0.0.0';
+  const port = await listen(server, opts.port ?? 8080, host);
+
+  const recovering = projector.recoverStale().catch((e: unknown) => logger.error({ err: e }, 'recovering stale projections failed'));
+
+  let closing: Promise<void> | null = null;
+  async function close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    hub.closeAll(SYNC_CLOSE.shuttingDown.code, SYNC_CLOSE.shuttingDown.reason);
+    hub.stop();
+    heartbeat.stop();
+    await recovering;
+    await projector.close();
+    await docs.close();
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    const forced = setTimeout(() => server.closeAllConnections(), 2_000);
+    await closed;
+    clearTimeout(forced);
+    await sql.end({ timeout: 5 });
+    logger.info('server closed');
+  }
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    docs,
+    projector,
+    sql,
+    logger,
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * Sync routes: the y-websocket endpoint (`/sync/:id`, mounted at /sync) and the background
+ * sync API (`POST /sync/batch`, `GET /sync/changes`, mounted under /api/v1).
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { zValidator } from '@hono/zod-validator';
+import { upgradeWebSocket } from '@hono/node-server';
+import * as Y from 'yjs';
+import { syncBatchRequest, syncChangesQuery, type SyncBatchResponse, type SyncChangesResponse } from '../../shared/api.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { rejectInvalid } from '../http/validation.ts';
+import type { Logger } from '../logger.ts';
+import type { DocumentManager } from './document-manager.ts';
+import type { DocumentStore } from './document-store.ts';
+import { validateStateVector, validateUpdate } from './protocol.ts';
+import type { SyncHub } from './socket-session.ts';
+
+export const BATCH_BODY_LIMIT = 16 * 1024 * 1024;
+/** Documents a batch touches are unloaded soon after: a device may sync thousands. */
+const BATCH_LINGER_MS = 2_000;
+/** Documents of one batch loaded at once. */
+const BATCH_CONCURRENCY = 8;
+/** Batch-sync origin for updates (distinct from any socket, so every socket receives them). */
+export const BATCH_ORIGIN = 'sentpilot-batch-sync';
+
+const fromB64 = (s: string): Uint8Array => {
+  const b = Buffer.from(s, 'base64');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+};
+const toB64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
+
+export function createSyncSocketRoutes(deps: { hub: SyncHub }): Hono {
+  const app = new Hono();
+  app.get(
+    '/:id',
+    upgradeWebSocket((c) => {
+      const id = c.req.param('id') ?? '';
+      let session: ReturnType<SyncHub['connect']> | null = null;
+      return {
+        onOpen(_evt, ws) {
+          session = deps.hub.connect(id, {
+            send: (data) => ws.send(data as Uint8Array<ArrayBuffer>),
+            close: (code, reason) => ws.close(code, reason),
+          });
+        },
+        onMessage(evt) {
+          session?.onMessage(evt.data);
+        },
+        onClose() {
+          session?.onClose();
+        },
+      };
+    }),
+  );
+  return app;
+}
+
+type BatchDoc = SyncBatchResponse['docs'][number];
+type BatchError = SyncBatchResponse['errors'][number];
+
+export function createSyncApiRoutes(deps: { docs: DocumentManager; store: DocumentStore; logger: Logger }): Hono {
+  const { docs, store } = deps;
+  const app = new Hono();
+
+  app.post(
+    '/sync/batch',
+    bodyLimit({
+      maxSize: BATCH_BODY_LIMIT,
+      onError: () => {
+        throw new DomainError('payload_too_large', `request body over ${BATCH_BODY_LIMIT} bytes; send fewer documents per batch`);
+      },
+    }),
+    zValidator('json', syncBatchRequest, rejectInvalid),
+    async (c) => {
+      const { docs: items } = c.req.valid('json');
+      const results: (BatchDoc | BatchError)[] = new Array(items.length);
+
+      async function syncOne(index: number): Promise<void> {
+        const item = items[index];
+        if (!item) return;
+        const sv = item.state_vector ? fromB64(item.state_vector) : Y.encodeStateVector(new Y.Doc());
+        const svOk = validateStateVector(sv);
+        if (!svOk.ok) {
+          results[index] = { id: item.id, code: 'bad_request', message: svOk.error };
+          return;
+        }
+        const update = item.update ? fromB64(item.update) : null;
+        if (update) {
+          const v = validateUpdate(update);
+          if (!v.ok) {
+            results[index] = { id: item.id, code: 'bad_request', message: v.error };
+            return;
+          }
+        }
+        results[index] = await docs.withDoc(
+          item.id,
+          (doc, handle): BatchDoc | BatchError => {
+            if (update) {
+              const r = handle.applyUpdate(update, BATCH_ORIGIN, { decoded: true });
+              if (!r.ok) return { id: item.id, code: 'bad_request', message: r.error };
+            }
+            return { id: item.id, update: toB64(Y.encodeStateAsUpdate(doc, sv)), state_vector: toB64(Y.encodeStateVector(doc)) };
+          },
+          { lingerMs: BATCH_LINGER_MS },
+        );
+      }
+
+      let next = 0;
+      const workers = Array.from({ length: Math.min(BATCH_CONCURRENCY, items.length) }, async () => {
+        while (next < items.length) {
+          const index = next++;
+          try {
+            await syncOne(index);
+          } catch (e) {
+            deps.logger.error({ err: e, doc: items[index]?.id }, 'batch sync of a document failed');
+            results[index] = { id: items[index]?.id ?? '', code: 'unavailable', message: 'could not sync this document; retry later' };
+          }
+        }
+      });
+      await Promise.all(workers);
+      // Answer only once the device's updates are stored: it will not send them again.
+      try {
+        await docs.flush();
+      } catch {
+        throw new DomainError('unavailable', 'the database is not reachable; retry later');
+      }
+      const body: SyncBatchResponse = { docs: [], errors: [] };
+      for (const r of results) {
+        if (!r) continue;
+        if ('code' in r) body.errors.push(r);
+        else body.docs.push(r);
+      }
+      return c.json(body);
+    },
+  );
+
+  app.get('/sync/changes', zValidator('query', syncChangesQuery, rejectInvalid), async (c) => {
+    const { since, limit } = c.req.valid('query');
+    const rows = await store.changes(since, limit + 1);
+    const more = rows.length > limit;
+    const changes = rows.slice(0, limit);
+    const body: SyncChangesResponse = { changes, cursor: changes.at(-1)?.seq ?? since, more };
+    return c.json(body);
+  });
+
+  return app;
+}

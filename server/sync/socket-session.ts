@@ -1,0 +1,215 @@
+/**
+ * One websocket on /sync/<id> speaking the y-websocket protocol, and the hub that tracks every
+ * such socket (keepalive, shutdown). On open the server sends its sync step 1 and the current
+ * awareness; it answers a step 1 with a step 2, applies step 2s and updates through the document
+ * manager, and relays awareness to every peer including the sender.
+ *
+ * Refusals close only this socket, with the codes of SYNC_CLOSE (4400-4499: do not retry):
+ * a bad document id, a message that does not decode, a message over the size cap.
+ */
+import * as awarenessProtocol from 'y-protocols/awareness';
+import { SYNC_CLOSE } from '../../shared/api.ts';
+import { isUuid } from '../../shared/ids.ts';
+import type { Logger } from '../logger.ts';
+import type { DocHandle, DocPeer, DocumentManager } from './document-manager.ts';
+import { encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2, KEEPALIVE_MESSAGE, parseMessage } from './protocol.ts';
+
+/** The socket as the session needs it (a Hono WSContext in production, a fake in tests). */
+export interface SocketLike {
+  send(data: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+export interface SocketSession {
+  onMessage(data: unknown): void;
+  onClose(): void;
+}
+
+export interface SyncHub {
+  connect(docId: string, socket: SocketLike): SocketSession;
+  /** Close every socket (shutdown: 1012, clients reconnect later). */
+  closeAll(code: number, reason: string): void;
+  size(): number;
+  stop(): void;
+}
+
+export interface SyncHubOptions {
+  docs: DocumentManager;
+  logger: Logger;
+  /** Largest message accepted (default 10 MiB); larger closes the socket with 4402. */
+  maxMessageBytes?: number;
+  /** Send a keepalive to a socket that has been sent nothing for this long (default 15 s). */
+  keepaliveMs?: number;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+function toBytes(data: unknown): Uint8Array | null {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return null;
+}
+
+export function createSyncHub(opts: SyncHubOptions): SyncHub {
+  const { docs, logger } = opts;
+  const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const keepaliveMs = opts.keepaliveMs ?? 15_000;
+  const sessions = new Set<{ closeWith(code: number, reason: string): void; idleSince(): number; keepalive(): void }>();
+
+  const timer = setInterval(() => {
+    const now = Date.now();
+    for (const s of sessions) if (now - s.idleSince() >= keepaliveMs) s.keepalive();
+  }, Math.max(50, Math.floor(keepaliveMs / 3)));
+  timer.unref();
+
+  function connect(docId: string, socket: SocketLike): SocketSession {
+    let closed = false;
+    let handle: DocHandle | null = null;
+    let queued: Uint8Array[] = [];
+    let queuedBytes = 0;
+    let lastSent = Date.now();
+    const log = logger.child({ doc: docId });
+
+    const peer: DocPeer = {
+      send(message) {
+        if (closed) return;
+        socket.send(message);
+        lastSent = Date.now();
+      },
+      close: (code, reason) => closeWith(code, reason),
+    };
+
+    const session = {
+      closeWith,
+      idleSince: () => lastSent,
+      keepalive: () => peer.send(KEEPALIVE_MESSAGE),
+    };
+
+    function cleanup(): void {
+      sessions.delete(session);
+      queued = [];
+      if (handle) {
+        handle.removePeer(peer);
+        handle.release();
+        handle = null;
+      }
+    }
+
+    function closeWith(code: number, reason: string): void {
+      if (closed) return;
+      closed = true;
+      cleanup();
+      try {
+        socket.close(code, reason);
+      } catch {
+        // already closing
+      }
+    }
+
+    function refuse(close: { code: number; reason: string }, detail: string): void {
+      log.warn({ code: close.code, detail }, 'closing a sync socket');
+      closeWith(close.code, close.reason);
+    }
+
+    function handleMessage(h: DocHandle, bytes: Uint8Array): void {
+      const parsed = parseMessage(bytes);
+      if (!parsed.ok) return refuse(SYNC_CLOSE.malformedMessage, parsed.error);
+      const m = parsed.value;
+      switch (m.type) {
+        case 'sync-step-1':
+          peer.send(encodeSyncStep2(h.doc, m.stateVector));
+          return;
+        case 'sync-step-2':
+        case 'update': {
+          const r = h.applyUpdate(m.update, peer, { decoded: true });
+          if (!r.ok) refuse(SYNC_CLOSE.malformedMessage, r.error);
+          return;
+        }
+        case 'awareness':
+          h.applyAwarenessUpdate(m.update, peer);
+          return;
+        case 'query-awareness': {
+          const aw = h.awareness;
+          const clients = [...aw.getStates().keys()];
+          if (clients.length) peer.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(aw, clients)));
+          return;
+        }
+      }
+    }
+
+    function processMessage(bytes: Uint8Array): void {
+      if (!handle) return;
+      try {
+        handleMessage(handle, bytes);
+      } catch (e) {
+        log.error({ err: e }, 'sync message handling failed');
+        closeWith(1011, 'internal error');
+      }
+    }
+
+    if (!isUuid(docId)) {
+      closed = true;
+      log.warn({ code: SYNC_CLOSE.badDocumentId.code }, 'refusing a sync socket for a bad document id');
+      socket.close(SYNC_CLOSE.badDocumentId.code, SYNC_CLOSE.badDocumentId.reason);
+      return { onMessage() {}, onClose() {} };
+    }
+
+    sessions.add(session);
+    docs.open(docId).then(
+      (h) => {
+        if (closed) {
+          h.release();
+          return;
+        }
+        handle = h;
+        h.addPeer(peer);
+        peer.send(encodeSyncStep1(h.doc));
+        const aw = h.awareness;
+        const clients = [...aw.getStates().keys()];
+        if (clients.length) peer.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(aw, clients)));
+        const pending = queued;
+        queued = [];
+        for (const bytes of pending) {
+          if (closed) break;
+          processMessage(bytes);
+        }
+      },
+      (e: unknown) => {
+        log.error({ err: e }, 'could not open the document for a sync socket');
+        closeWith(1011, 'document unavailable');
+      },
+    );
+
+    return {
+      onMessage(data) {
+        if (closed) return;
+        const bytes = toBytes(data);
+        if (!bytes) return refuse(SYNC_CLOSE.malformedMessage, 'text frame');
+        if (bytes.byteLength > maxBytes) return refuse(SYNC_CLOSE.messageTooLarge, `${bytes.byteLength} bytes`);
+        if (!handle) {
+          queuedBytes += bytes.byteLength;
+          if (queuedBytes > maxBytes) return refuse(SYNC_CLOSE.messageTooLarge, 'too much data before the document loaded');
+          queued.push(bytes);
+          return;
+        }
+        processMessage(bytes);
+      },
+      onClose() {
+        if (closed) return;
+        closed = true;
+        cleanup();
+      },
+    };
+  }
+
+  return {
+    connect,
+    closeAll(code, reason) {
+      for (const s of [...sessions]) s.closeWith(code, reason);
+    },
+    size: () => sessions.size,
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
