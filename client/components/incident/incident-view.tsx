@@ -1,0 +1,170 @@
+/**
+ * One open incident: its key and title, who else is here, warnings (invalid data, live sync
+ * refused, background sync refused), the workflow, the co-edited description, the timeline,
+ * the details and the task checklist.
+ */
+import { createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
+import { descriptionText, setFields } from '../../../shared/incident-doc.ts';
+import { LIMITS, type IncidentMeta } from '../../../shared/incident-schema.ts';
+import { useApp } from '../../app-context.tsx';
+import type { DocSession } from '../../local/doc-session.ts';
+import { createIncidentView } from '../../primitives/create-incident-view.ts';
+import { createLiveQuery } from '../../primitives/create-live-query.ts';
+import { createObservableSignal } from '../../primitives/create-observable.ts';
+import { SeverityBadge, StatusBadge, TlpBadge } from '../badges.tsx';
+import { relativeTime } from '../time-format.ts';
+import { CollabText } from './collab-text.tsx';
+import { FieldsPanel } from './fields-panel.tsx';
+import { PresenceBar } from './presence-bar.tsx';
+import { StatusControl } from './status-control.tsx';
+import { TaskList } from './task-list.tsx';
+import { Timeline } from './timeline.tsx';
+
+export function IncidentView(props: { session: DocSession }): JSX.Element {
+  const app = useApp();
+  const doc = props.session.doc;
+  const state = createIncidentView(doc);
+  const live = createObservableSignal(props.session.live);
+  const syncState = createLiveQuery(
+    () => props.session.id,
+    (id) => app.engine.db.syncState.get(id).then((r) => r ?? null),
+    null,
+  );
+  const [fieldError, setFieldError] = createSignal<string | null>(null);
+
+  return (
+    <Show
+      when={state.meta}
+      fallback={
+        <section class="empty-state">
+          <h1>Waiting for the incident's data</h1>
+          <p>This document holds no incident yet. It fills in as soon as its content arrives from the server.</p>
+        </section>
+      }
+    >
+      {(meta) => (
+        <article class="incident" aria-labelledby="incident-title-label">
+          <header class="incident-header">
+            <div class="incident-ids">
+              <span class="incident-key" classList={{ pending: !meta().key }} data-testid="incident-key" title={meta().key ? 'Incident key' : 'The server assigns a key when it first sees this incident'}>
+                {meta().key ?? 'Key pending'}
+              </span>
+              <StatusBadge status={meta().status} />
+              <SeverityBadge severity={meta().severity} long />
+              <TlpBadge tlp={meta().tlp} />
+              <span class="muted small" title={meta().updatedAt}>
+                Updated {relativeTime(meta().updatedAt, app.now())}
+              </span>
+            </div>
+            <TitleField session={props.session} meta={meta()} onError={setFieldError} />
+            <PresenceBar awareness={props.session.awareness} />
+          </header>
+
+          <div class="warnings">
+            <Show when={state.problems.length > 0}>
+              <div class="warning" role="note" data-testid="incident-problems">
+                <strong>Some of this incident's data is invalid</strong> and is shown with safe defaults ({state.problems.length} problem
+                {state.problems.length === 1 ? '' : 's'}).
+                <details>
+                  <summary>Details</summary>
+                  <ul>
+                    <For each={state.problems.slice(0, 20)}>{(p) => <li>{p}</li>}</For>
+                  </ul>
+                </details>
+              </div>
+            </Show>
+            <Show when={(() => { const l = live(); return l.kind === 'refused' ? l : null; })()}>
+              {(refused) => (
+                <div class="warning danger" role="alert" data-testid="live-refused">
+                  <strong>Live collaboration was refused by the server:</strong> {refused().reason} (code {refused().code}). Your edits are kept on this device.{' '}
+                  <button type="button" class="link-btn" onClick={() => props.session.reconnect()}>
+                    Try again
+                  </button>
+                </div>
+              )}
+            </Show>
+            <Show when={syncState.value()?.error}>
+              {(e) => (
+                <div class="warning danger" role="alert" data-testid="sync-refused">
+                  <strong>The server refused this incident's changes:</strong> {e().message}. They are kept on this device and retried.
+                </div>
+              )}
+            </Show>
+            <Show when={fieldError()}>
+              {(msg) => (
+                <div class="warning" role="alert">
+                  {msg()}
+                </div>
+              )}
+            </Show>
+          </div>
+
+          <div class="incident-grid">
+            <div class="incident-main">
+              <StatusControl doc={doc} status={meta().status} />
+              <section class="card" aria-labelledby="desc-label">
+                <h2 id="desc-label">Description</h2>
+                <CollabText text={descriptionText(doc)} awareness={props.session.awareness} label="Description" placeholder="What is known so far" testId="field-description" class="description" />
+              </section>
+              <Timeline doc={doc} awareness={props.session.awareness} entries={state.timeline} />
+            </div>
+            <aside class="incident-side">
+              <TaskList doc={doc} tasks={state.tasks} />
+              <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
+            </aside>
+          </div>
+        </article>
+      )}
+    </Show>
+  );
+}
+
+/**
+ * The title, written as the user types (after a short pause) and when the field loses focus.
+ * While the field has focus a remote change does not overwrite what is being typed.
+ */
+function TitleField(props: { session: DocSession; meta: IncidentMeta; onError: (m: string | null) => void }): JSX.Element {
+  const app = useApp();
+  const [draft, setDraft] = createSignal<string | null>(null);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const commit = (value: string): void => {
+    clearTimeout(timer);
+    const title = value.trim();
+    if (!title) {
+      props.onError('The title cannot be empty; the previous title is kept.');
+      return;
+    }
+    if (title === props.meta.title) return;
+    const res = setFields(props.session.doc, { title }, app.authorName());
+    props.onError(res.ok ? null : res.error);
+  };
+  onCleanup(() => clearTimeout(timer));
+  return (
+    <div class="title-field">
+      <label id="incident-title-label" for="incident-title" class="visually-hidden">
+        Incident title
+      </label>
+      <input
+        id="incident-title"
+        class="incident-title"
+        data-testid="field-title"
+        type="text"
+        maxLength={LIMITS.title}
+        value={draft() ?? props.meta.title}
+        onInput={(e) => {
+          const v = e.currentTarget.value;
+          setDraft(v);
+          clearTimeout(timer);
+          timer = setTimeout(() => commit(v), 600);
+        }}
+        onBlur={(e) => {
+          commit(e.currentTarget.value);
+          setDraft(null);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') e.currentTarget.blur();
+        }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * The incident timeline, oldest first and newest at the bottom next to the "add note" box.
+ * Notes are co-edited in place (each a Y.Text); status and field changes read as sentences.
+ * Long timelines show their latest entries first and load earlier ones on request.
+ */
+import { createMemo, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
+import type { Awareness } from 'y-protocols/awareness';
+import type * as Y from 'yjs';
+import { addTimelineEntry, entryText, updateTimelineEntry } from '../../../shared/incident-doc.ts';
+import { LIMITS, type TimelineEntry } from '../../../shared/incident-schema.ts';
+import { isStatus } from '../../../shared/workflow.ts';
+import { useApp } from '../../app-context.tsx';
+import { fieldLabel, kindLabel, statusLabel } from '../labels.ts';
+import { absoluteTime, fromLocalInput, stampTime } from '../time-format.ts';
+import { LazyCollabText } from './collab-text.tsx';
+
+const PAGE = 100;
+
+export function Timeline(props: { doc: Y.Doc; awareness: Awareness; entries: TimelineEntry[] }): JSX.Element {
+  const [shown, setShown] = createSignal(PAGE);
+  const visible = createMemo(() => props.entries.slice(Math.max(0, props.entries.length - shown())));
+  const hidden = (): number => props.entries.length - visible().length;
+  return (
+    <section class="card timeline" data-testid="timeline" aria-labelledby="timeline-title">
+      <div class="card-head">
+        <h2 id="timeline-title">Timeline</h2>
+        <span class="muted">{props.entries.filter((e) => !e.deleted).length} entries</span>
+      </div>
+      <Show when={hidden() > 0}>
+        <button type="button" class="btn show-earlier" onClick={() => setShown((n) => n + PAGE * 5)}>
+          Show {Math.min(hidden(), PAGE * 5)} earlier entries ({hidden()} hidden)
+        </button>
+      </Show>
+      <ol class="tl-list">
+        <For each={visible()}>{(entry) => <TimelineItem doc={props.doc} awareness={props.awareness} entry={entry} />}</For>
+      </ol>
+      <NoteComposer doc={props.doc} />
+    </section>
+  );
+}
+
+function describeChange(entry: TimelineEntry): string {
+  const data = entry.data ?? {};
+  if (entry.kind === 'status_change') {
+    const from = isStatus(data['from']) ? statusLabel(data['from']) : String(data['from'] ?? '?');
+    const to = isStatus(data['to']) ? statusLabel(data['to']) : String(data['to'] ?? '?');
+    return `Status changed from ${from} to ${to}`;
+  }
+  const field = typeof data['field'] === 'string' ? fieldLabel(data['field']) : 'A field';
+  const show = (v: unknown): string => (v === null || v === undefined || v === '' ? '(none)' : String(v));
+  return `${field} changed from ${show(data['from'])} to ${show(data['to'])}`;
+}
+
+function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry }): JSX.Element {
+  const app = useApp();
+  const text = createMemo<Y.Text | null>(() => (props.entry.kind === 'note' ? entryText(props.doc, props.entry.id) : null));
+  const setDeleted = (deleted: boolean): void => {
+    updateTimelineEntry(props.doc, props.entry.id, { deleted });
+  };
+  return (
+    <li class="tl-entry" data-kind={props.entry.kind} classList={{ deleted: props.entry.deleted }} data-testid="timeline-entry">
+      <div class="tl-meta">
+        <time dateTime={props.entry.at} title={`Happened ${absoluteTime(props.entry.at)} · written ${absoluteTime(props.entry.createdAt)}`}>
+          {stampTime(props.entry.at, app.now())}
+        </time>
+        <span class="tl-kind">{kindLabel(props.entry.kind)}</span>
+        <span class="tl-author">{props.entry.author}</span>
+        <Show when={props.entry.kind === 'note' && !props.entry.deleted}>
+          <button type="button" class="link-btn tl-delete" onClick={() => setDeleted(true)} aria-label="Delete this note">
+            Delete
+          </button>
+        </Show>
+      </div>
+      <Switch fallback={<p class="tl-text">{props.entry.text}</p>}>
+        <Match when={props.entry.deleted}>
+          <p class="tl-text muted">
+            This entry was deleted.{' '}
+            <button type="button" class="link-btn" onClick={() => setDeleted(false)}>
+              Restore
+            </button>
+          </p>
+        </Match>
+        <Match when={text()}>
+          {(t) => (
+            <LazyCollabText
+              text={t()}
+              awareness={props.awareness}
+              plain={props.entry.text}
+              label={`Note by ${props.entry.author}`}
+              class="tl-text tl-note"
+            />
+          )}
+        </Match>
+        <Match when={props.entry.kind === 'status_change' || props.entry.kind === 'field_change'}>
+          <p class="tl-text">
+            {describeChange(props.entry)}
+            <Show when={props.entry.text}>
+              <span class="muted"> — {props.entry.text}</span>
+            </Show>
+          </p>
+        </Match>
+      </Switch>
+    </li>
+  );
+}
+
+function NoteComposer(props: { doc: Y.Doc }): JSX.Element {
+  const app = useApp();
+  const [text, setText] = createSignal('');
+  const [at, setAt] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  let input: HTMLTextAreaElement | undefined;
+  const submit = (e?: Event): void => {
+    e?.preventDefault();
+    const value = text().trim();
+    if (!value) {
+      setError('Write something first.');
+      input?.focus();
+      return;
+    }
+    const when = fromLocalInput(at());
+    const added = addTimelineEntry(props.doc, { kind: 'note', text: value, author: app.authorName(), ...(when ? { at: when } : {}) });
+    if (!added.ok) {
+      setError(added.error);
+      return;
+    }
+    setError(null);
+    setText('');
+    setAt('');
+    input?.focus();
+  };
+  return (
+    <form class="composer" onSubmit={submit}>
+      <label for="note-input">Add a note</label>
+      <textarea
+        id="note-input"
+        ref={input}
+        data-testid="note-input"
+        rows={3}
+        maxLength={LIMITS.noteText}
+        placeholder="What happened, what you did, what you found. Ctrl+Enter to add."
+        value={text()}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e);
+        }}
+      />
+      <div class="composer-row">
+        <label class="composer-time">
+          <span>Happened at (optional)</span>
+          <input type="datetime-local" value={at()} onInput={(e) => setAt(e.currentTarget.value)} />
+        </label>
+        <button type="submit" class="btn primary" data-testid="add-note">
+          Add note
+        </button>
+      </div>
+      <Show when={error()}>
+        {(msg) => (
+          <p class="field-error" role="alert">
+            {msg()}
+          </p>
+        )}
+      </Show>
+    </form>
+  );
+}
