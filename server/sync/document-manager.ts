@@ -166,12 +166,12 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     }
   }
 
-  function relayUpdate(entry: Entry, update: Uint8Array, origin: unknown): void {
+  function relayUpdate(entry: Entry, update: Uint8Array, origin: unknown, persist = origin !== DB_ORIGIN): void {
     if (entry.peers.size > 0) {
       const message = encodeUpdateMessage(update);
       for (const peer of entry.peers.keys()) if (peer !== origin) send(peer, message);
     }
-    if (origin !== DB_ORIGIN) writer.enqueue(entry.id, update);
+    if (persist) writer.enqueue(entry.id, update);
     emitChange(entry.id, origin);
   }
 
@@ -239,8 +239,10 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     try {
       do {
         entry.catchUpAgain = false;
-        const stored = await store.loadSince(entry.id, entry.seq);
+        const from = entry.seq;
+        const stored = await store.loadSince(entry.id, from);
         if (entry.gone) return;
+        logger.trace({ doc: entry.id, from, to: stored.seq, updates: stored.updates.length }, 'caught up on stored updates');
         if (stored.snapshot || stored.updates.length > 0) {
           Y.transact(
             entry.doc,
@@ -326,7 +328,12 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
         }
         const captured = entry.capture;
         entry.capture = null;
-        for (const [u, o2] of captured) relayUpdate(entry, u, o2);
+        // Structs waiting for updates this copy has not seen are not in the emitted update; they
+        // would integrate later inside a catch-up from the store, which is never stored again.
+        // So while anything is pending, store the update as received: it holds them.
+        const pending = entry.doc.store.pendingStructs !== null || entry.doc.store.pendingDs !== null;
+        for (const [u, o2] of captured) relayUpdate(entry, u, o2, !pending);
+        if (pending) writer.enqueue(entry.id, update);
         return ok(undefined);
       },
       applyAwarenessUpdate(update, peer) {
