@@ -25,6 +25,7 @@ const engine = createLocalEngine({
   api: createSyncApi({ fetch: (input, init) => fetch(input, init) }),
   wsUrl: syncUrl(window.location),
   events: window,
+  visibility: document,
   isOnline: () => navigator.onLine,
   user: loadUser(localStorage),
   // Background failures must not interrupt the responder; they show in the header's state.

@@ -102,6 +102,9 @@ export async function openSession(deps: SessionDeps, id: string, doc: Y.Doc): Pr
   if (deps.wsUrl) {
     provider = new WebsocketProvider(deps.wsUrl, id, doc, {
       awareness,
+      // Tabs of this browser already share the document through IndexedDB (y-dexie) and each
+      // has its own socket; the BroadcastChannel copy would re-encode the whole doc per open.
+      disableBc: true,
       ...(deps.WebSocketImpl ? { WebSocketPolyfill: deps.WebSocketImpl } : {}),
     });
     const ws = provider;

@@ -49,8 +49,10 @@ export interface LocalEngine {
   createIncident(init: NewIncident): Promise<string>;
   /** Open a document for the screen; call `release` when it leaves the screen. */
   open(id: string): Promise<OpenResult>;
-  /** Run the background sync now, ignoring backoff. */
+  /** Run the background sync now, ignoring backoff and per-incident waits ("Sync now"). */
   syncNow(): Promise<void>;
+  /** Run the background sync soon (a view that shows server data came on screen). */
+  syncSoon(): void;
   setUser(user: LocalUser | null): void;
 }
 
@@ -62,6 +64,12 @@ export interface EngineDeps {
   WebSocketImpl?: typeof WebSocket;
   /** Where `online`, `offline` and `pagehide` are heard (window), or null. */
   events: EventTarget | null;
+  /** The document, for `visibilitychange`: sync often while on screen, rarely when hidden. */
+  visibility?: (EventTarget & { readonly hidden: boolean }) | null;
+  /** Quiet period between background syncs while the app is on screen (default 10 s). */
+  visiblePeriodMs?: number;
+  /** … and while it is hidden (default 60 s). */
+  hiddenPeriodMs?: number;
   isOnline(): boolean;
   user: LocalUser | null;
   now?(): number;
@@ -111,7 +119,10 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     liveDoc: (id) => held.get(id)?.session?.doc ?? null,
   };
 
+  const visiblePeriod = deps.visiblePeriodMs ?? 10_000;
+  const hiddenPeriod = deps.hiddenPeriodMs ?? 60_000;
   const scheduler = createSyncScheduler({
+    periodMs: deps.visibility?.hidden ? hiddenPeriod : visiblePeriod,
     setTimeout: deps.timers?.setTimeout ?? ((fn, ms) => setTimeout(fn, ms)),
     clearTimeout: deps.timers?.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)),
     now,
@@ -209,6 +220,15 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
         const hide = (): void => {
           for (const h of held.values()) void h.session?.flush().catch(onError);
         };
+        const visibility = deps.visibility;
+        if (visibility) {
+          const onVisibility = (): void => {
+            scheduler.setPeriod(visibility.hidden ? hiddenPeriod : visiblePeriod);
+            if (!visibility.hidden) scheduler.edited();
+          };
+          visibility.addEventListener('visibilitychange', onVisibility);
+          cleanups.push(() => visibility.removeEventListener('visibilitychange', onVisibility));
+        }
         target.addEventListener('online', online);
         target.addEventListener('offline', offline);
         target.addEventListener('pagehide', hide);
@@ -307,6 +327,9 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     async syncNow() {
       await clearRetryWaits(db);
       await scheduler.now();
+    },
+    syncSoon() {
+      scheduler.edited();
     },
     setUser(next) {
       user = next;

@@ -33,6 +33,8 @@ export interface SyncScheduler {
   failures(): number;
   /** When the next run is due (epoch ms), or null when none is scheduled. */
   nextRunAt(): number | null;
+  /** Change the quiet period (shorter while the app is on screen); applies from the next run. */
+  setPeriod(ms: number): void;
 }
 
 export function backoffDelay(failures: number, maxMs: number, random: number): number {
@@ -41,7 +43,7 @@ export function backoffDelay(failures: number, maxMs: number, random: number): n
 }
 
 export function createSyncScheduler(deps: SchedulerDeps): SyncScheduler {
-  const periodMs = deps.periodMs ?? 20_000;
+  let periodMs = deps.periodMs ?? 20_000;
   const debounceMs = deps.editDebounceMs ?? 1_500;
   const maxWaitMs = deps.editMaxWaitMs ?? 5_000;
   const maxBackoffMs = deps.maxBackoffMs ?? 60_000;
@@ -125,5 +127,10 @@ export function createSyncScheduler(deps: SchedulerDeps): SyncScheduler {
     },
     failures: () => failures,
     nextRunAt: () => dueAt,
+    setPeriod(ms) {
+      periodMs = ms;
+      // Bring a far-off periodic run closer; never push one back.
+      if (!running && failures === 0 && dueAt !== null && dueAt - deps.now() > ms) schedule(ms);
+    },
   };
 }

@@ -4,7 +4,7 @@
  * rendered, so thousands of incidents stay fast. Filters live in the URL.
  */
 import { Link, useNavigate, useSearch } from '@tanstack/solid-router';
-import { createMemo, createSignal, For, onCleanup, onMount, Show, type JSX } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show, type JSX } from 'solid-js';
 import { SEVERITIES, type Severity } from '../../shared/incident-schema.ts';
 import { STATUSES } from '../../shared/workflow.ts';
 import { useApp } from '../app-context.tsx';
@@ -40,6 +40,8 @@ export function IncidentListPage(): JSX.Element {
   const search = useSearch({ from: '/' });
   const navigate = useNavigate({ from: '/' });
   const narrow = useNarrow();
+  // Coming to the list is when one wants the server's news (incidents created elsewhere).
+  onMount(() => app.engine.syncSoon());
   const all = createLiveQuery(() => app.engine.db, (db) => db.incidents.toArray(), [] as IncidentSummary[]);
   const filtered = createMemo(() => filterIncidents(all.value(), search()));
 
@@ -55,6 +57,17 @@ export function IncidentListPage(): JSX.Element {
     qTimer = setTimeout(() => update({ q: value }), 150);
   };
   onCleanup(() => clearTimeout(qTimer));
+  // Back/forward changes the URL: follow it unless the user is typing.
+  let searchInput: HTMLInputElement | undefined;
+  createEffect(
+    on(
+      () => search().q,
+      (value) => {
+        if (document.activeElement !== searchInput) setQ(value);
+      },
+      { defer: true },
+    ),
+  );
 
   const toggleSeverity = (s: Severity): void => {
     const current = new Set(search().severity);
@@ -92,6 +105,7 @@ export function IncidentListPage(): JSX.Element {
         <label class="search-field">
           <span class="visually-hidden">Search incidents</span>
           <input
+            ref={searchInput}
             type="search"
             placeholder="Search title, key or tag"
             value={q()}

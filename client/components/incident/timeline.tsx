@@ -21,7 +21,7 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; entries: Tim
   const visible = createMemo(() => props.entries.slice(Math.max(0, props.entries.length - shown())));
   const hidden = (): number => props.entries.length - visible().length;
   return (
-    <section class="card timeline" data-testid="timeline" aria-labelledby="timeline-title">
+    <section class="card timeline" data-testid="timeline" data-count={props.entries.length} aria-labelledby="timeline-title">
       <div class="card-head">
         <h2 id="timeline-title">Timeline</h2>
         <span class="muted">{props.entries.filter((e) => !e.deleted).length} entries</span>
