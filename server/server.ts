@@ -30,6 +30,8 @@ export interface StartServerOptions {
   /** How long a document stays loaded after its last user (default 30 s). */
   lingerMs?: number;
   projectorDebounceMs?: number;
+  /** Longest an accepted update waits before it is written (default 5 ms). */
+  flushDelayMs?: number;
   /** Websocket message cap (default 10 MiB). */
   maxMessageBytes?: number;
   /** Keepalive for quiet sockets (default 15 s). */
@@ -68,7 +70,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     throw e;
   }
   const store = createPgDocumentStore(sql, logger);
-  const docs = createDocumentManager({ store, logger, lingerMs: opts.lingerMs });
+  const docs = createDocumentManager({ store, logger, lingerMs: opts.lingerMs, flushDelayMs: opts.flushDelayMs });
   await docs.start();
   const projector = createProjector({ sql, docs, logger, debounceMs: opts.projectorDebounceMs });
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
