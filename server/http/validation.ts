@@ -30,7 +30,8 @@ export function describeIssues(target: string, issues: readonly Issue[]): string
         const where = i.path.length ? ` in "${i.path.map(String).join('.')}"` : '';
         return `unknown ${noun}${i.keys.length > 1 ? 's' : ''}${where}: ${i.keys.map((k) => `"${k}"`).join(', ')}`;
       }
-      const path = i.path.map(String).join('.');
+      // Query values are flat (a list is one comma-separated parameter): name the parameter.
+      const path = target === 'query' || target === 'param' ? String(i.path[0] ?? '') : i.path.map(String).join('.');
       return path ? `${noun} "${path}": ${i.message}` : `${target}: ${i.message}`;
     })
     .join('; ');
