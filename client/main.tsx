@@ -31,14 +31,37 @@ const engine = createLocalEngine({
   // Background failures must not interrupt the responder; they show in the header's state.
   onError: (error) => console.error('[sentpilot] background sync error', error),
 });
-engine.start();
 const router = createAppRouter();
 
-render(
-  () => (
-    <AppProvider engine={engine} storage={localStorage}>
-      <RouterProvider router={router} />
-    </AppProvider>
-  ),
-  root,
+// Unsynced work lives only in IndexedDB: ask the browser not to evict it under storage pressure.
+void navigator.storage?.persist?.().catch(() => false);
+
+db.open().then(
+  () => {
+    engine.start();
+    render(
+      () => (
+        <AppProvider engine={engine} storage={localStorage}>
+          <RouterProvider router={router} />
+        </AppProvider>
+      ),
+      root,
+    );
+  },
+  (error: unknown) => {
+    render(() => <StorageUnavailable error={error} />, root);
+  },
 );
+
+function StorageUnavailable(props: { error: unknown }) {
+  return (
+    <main class="empty-state" role="alert">
+      <h1>Sentpilot cannot store data in this browser</h1>
+      <p>
+        Incidents are kept on this device (IndexedDB) so that they stay available offline, and this browser refused that storage. Private browsing modes often do; open
+        Sentpilot in a normal window.
+      </p>
+      <p class="muted">{props.error instanceof Error ? props.error.message : String(props.error)}</p>
+    </main>
+  );
+}

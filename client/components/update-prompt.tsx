@@ -19,7 +19,7 @@ export function UpdatePrompt(): JSX.Element {
   // The "ready offline" note is informative only: it goes away by itself.
   createEffect(() => {
     if (!offlineReady()) return;
-    const t = setTimeout(() => setOfflineReady(false), 6_000);
+    const t = setTimeout(() => setOfflineReady(false), 5_000);
     onCleanup(() => clearTimeout(t));
   });
   return (
@@ -36,11 +36,8 @@ export function UpdatePrompt(): JSX.Element {
         </div>
       </Show>
       <Show when={offlineReady()}>
-        <div class="toast" role="status">
+        <div class="toast note" role="status">
           <span>Sentpilot is ready to work offline.</span>
-          <button type="button" class="btn" onClick={() => setOfflineReady(false)}>
-            OK
-          </button>
         </div>
       </Show>
     </div>

@@ -22,6 +22,8 @@ const TABS: { value: StatusFilter; label: string }[] = [
   { value: 'all', label: 'All' },
 ];
 
+const LIST_POLL_MS = 4_000;
+
 const SORT_LABELS = { updated: 'Last updated', created: 'Created', severity: 'Severity', key: 'Key' } as const satisfies Record<ListSort, string>;
 
 function useNarrow(): () => boolean {
@@ -40,8 +42,15 @@ export function IncidentListPage(): JSX.Element {
   const search = useSearch({ from: '/' });
   const navigate = useNavigate({ from: '/' });
   const narrow = useNarrow();
-  // Coming to the list is when one wants the server's news (incidents created elsewhere).
-  onMount(() => app.engine.syncSoon());
+  // The list is where one waits for the server's news (incidents created elsewhere): look for
+  // it on arrival and every few seconds while the list is on screen (a cheap GET when idle).
+  onMount(() => {
+    app.engine.syncSoon();
+    const poll = setInterval(() => {
+      if (document.visibilityState === 'visible') app.engine.syncSoon();
+    }, LIST_POLL_MS);
+    onCleanup(() => clearInterval(poll));
+  });
   const all = createLiveQuery(() => app.engine.db, (db) => db.incidents.toArray(), [] as IncidentSummary[]);
   const filtered = createMemo(() => filterIncidents(all.value(), search()));
 
