@@ -1,0 +1,38 @@
+// @vitest-environment node
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from './app.ts';
+import { connect } from './db/connect.ts';
+import { createLogger } from './logger.ts';
+import { createDocumentManager } from './sync/document-manager.ts';
+import { createMemoryDocumentStore } from './sync/memory-document-store.ts';
+
+const logger = createLogger({ level: 'silent' });
+// Nothing listens on port 1: every query fails fast.
+const sql = connect('postgres://nobody@127.0.0.1:1/none', { max: 1 });
+const store = createMemoryDocumentStore();
+const docs = createDocumentManager({ store, logger });
+const app = createApp({ sql, docs, store, logger });
+
+afterAll(async () => {
+  await docs.close();
+  await sql.end({ timeout: 1 });
+});
+
+describe('app', () => {
+  it('reports 503 on /healthz when the database does not answer', async () => {
+    const r = await app.request('/healthz');
+    expect(r.status).toBe(503);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+  });
+
+  it('answers unknown API paths with a JSON 404', async () => {
+    const r = await app.request('/api/v1/nope');
+    expect(r.status).toBe(404);
+    expect(await r.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('answers validation errors before touching the database', async () => {
+    const r = await app.request('/api/v1/incidents?limit=9999');
+    expect(r.status).toBe(400);
+  });
+});
