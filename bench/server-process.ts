@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres, freePort, type EmbeddedPostgres } from '../server/db/embedded.ts';
 import { connect } from '../server/db/connect.ts';
-// @ts-expect-error plain ESM build script without types
 import { buildClient, buildServer } from '../scripts/build.mjs';
 
 const root = new URL('..', import.meta.url).pathname;

@@ -1,0 +1,2 @@
+export function buildClient(opts?: { force?: boolean }): Promise<boolean>;
+export function buildServer(opts?: { force?: boolean }): Promise<boolean>;
