@@ -3,24 +3,19 @@
  * learn from GET /sync/changes which documents changed on the server, then POST /sync/batch
  * with each document's state vector and pending update (≤ 200 documents per call) and store
  * what the server answers. A per-document refusal marks that document and the others carry on;
- * a network failure stops the run so the scheduler can back off.
+ * a network failure stops the run so the scheduler can back off. Each call's results are
+ * written in one IndexedDB transaction, so a first sync of thousands of incidents does not
+ * wake the list thousands of times.
  */
 import * as Y from 'yjs';
 import { SYNC_BATCH_MAX_DOCS } from '../../shared/api.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
-import { newSyncState, type SentpilotDb } from './db.ts';
-import { addIncidentRow, appendUpdate, loadStoredDoc } from './doc-storage.ts';
+import { newSyncState, updatesTable, type IncidentInsert, type SentpilotDb } from './db.ts';
+import { loadStoredDocs } from './doc-storage.ts';
 import { summarizeDoc, type IncidentSummary } from './incident-summary.ts';
 import { fromB64, outgoing, toB64 } from './state-vectors.ts';
 import { isTransient, type ApiFailure, type SyncApi } from './sync-api.ts';
-import {
-  completeExchange,
-  documentsToExchange,
-  readChangesCursor,
-  recordDocError,
-  recordServerChanges,
-  type SentState,
-} from './sync-state.ts';
+import { afterExchange, afterRefusal, documentsToExchange, readChangesCursor, recordServerChanges, type SentState } from './sync-state.ts';
 
 /** Transaction origin of updates the background sync applies to a live document. */
 export const SYNC_ORIGIN = 'sentpilot-batch-sync';
@@ -59,6 +54,16 @@ interface Prepared {
   update: string | null;
 }
 
+/** What one exchanged document needs written. */
+interface Done {
+  p: Prepared;
+  serverSV: Uint8Array;
+  /** The server's update when it changed a stored (not live) document. */
+  stored: { update: Uint8Array; summary: IncidentSummary | null } | null;
+}
+
+type Refusal = ExchangeReport['refused'][number];
+
 /** Read /sync/changes from the stored cursor and flag what it lists. Returns how many. */
 export async function pullChanges(deps: BatchSyncDeps): Promise<Result<number, ApiFailure>> {
   let cursor = await readChangesCursor(deps.db);
@@ -75,23 +80,27 @@ export async function pullChanges(deps: BatchSyncDeps): Promise<Result<number, A
   return ok(announced);
 }
 
-async function prepare(deps: BatchSyncDeps, id: string): Promise<Prepared> {
-  const state = (await deps.db.syncState.get(id)) ?? newSyncState(id);
-  const live = deps.liveDoc(id);
-  const doc = live ?? (await loadStoredDoc(deps.db, id));
-  const out = outgoing(doc, state.serverSV, state.dirty === 1);
-  return {
-    id,
-    doc,
-    live: live !== null,
-    sent: { id, editSeq: state.editSeq, pending: state.pending },
-    stateVector: toB64(out.stateVector),
-    update: out.update ? toB64(out.update) : null,
-  };
+async function prepareGroup(deps: BatchSyncDeps, ids: readonly string[]): Promise<Prepared[]> {
+  const states = await deps.db.syncState.bulkGet([...ids]);
+  const stored = await loadStoredDocs(deps.db, ids.filter((id) => !deps.liveDoc(id)));
+  return ids.map((id, i) => {
+    const state = states[i] ?? newSyncState(id);
+    const live = deps.liveDoc(id);
+    const doc = live ?? stored.get(id) ?? new Y.Doc({ guid: id });
+    const out = outgoing(doc, state.serverSV, state.dirty === 1);
+    return {
+      id,
+      doc,
+      live: live !== null,
+      sent: { id, editSeq: state.editSeq, pending: state.pending },
+      stateVector: toB64(out.stateVector),
+      update: out.update ? toB64(out.update) : null,
+    };
+  });
 }
 
-/** Apply what the server sent; returns the new index row when a stored document changed. */
-async function applyIncoming(deps: BatchSyncDeps, p: Prepared, update: Uint8Array): Promise<IncidentSummary | null> {
+/** Apply the server's answer for one document in memory (the caller stores it). */
+function applyAnswer(p: Prepared, update: Uint8Array): Done['stored'] {
   if (p.live) {
     // The open session persists it (y-dexie) and re-indexes it.
     Y.applyUpdate(p.doc, update, SYNC_ORIGIN);
@@ -107,15 +116,43 @@ async function applyIncoming(deps: BatchSyncDeps, p: Prepared, update: Uint8Arra
   } finally {
     p.doc.off('update', onUpdate);
   }
-  if (!changed) return null;
-  const summary = summarizeDoc(p.id, p.doc);
-  if ((await deps.db.incidents.get(p.id)) !== undefined) {
-    await appendUpdate(deps.db, p.id, update);
-    return summary;
-  }
-  // A document this device did not have: store it only once it holds an incident.
-  if (summary) await addIncidentRow(deps.db, summary, p.doc);
-  return null;
+  return changed ? { update, summary: summarizeDoc(p.id, p.doc) } : null;
+}
+
+/** Write a call's results (documents, index rows, sync states) in one transaction. */
+async function storeResults(deps: BatchSyncDeps, done: Done[], refused: Refusal[]): Promise<void> {
+  const { db } = deps;
+  const now = deps.now();
+  const at = new Date(now).toISOString();
+  const changed = done.filter((d) => d.stored !== null);
+  await db.transaction('rw', [db.incidents, db.syncState, updatesTable(db)], async () => {
+    const existing = new Set(await db.incidents.where(':id').anyOf(changed.map((d) => d.p.id)).primaryKeys());
+    const appended: { k: string; u: Uint8Array }[] = [];
+    const summaries: IncidentSummary[] = [];
+    const added: IncidentInsert[] = [];
+    for (const d of changed) {
+      const stored = d.stored;
+      if (!stored) continue;
+      if (existing.has(d.p.id)) {
+        // No `f` flag: y-dexie marks only this device's own updates with it.
+        appended.push({ k: d.p.id, u: Y.convertUpdateFormatV1ToV2(stored.update) });
+        if (stored.summary) summaries.push(stored.summary);
+      } else if (stored.summary) {
+        // A document this device did not have: stored once it holds an incident.
+        added.push({ ...stored.summary, doc: d.p.doc });
+      }
+    }
+    if (appended.length) await updatesTable(db).bulkAdd(appended);
+    if (added.length) await db.incidents.bulkAdd(added);
+    if (summaries.length) await db.incidents.bulkPut(summaries);
+    const ids = [...done.map((d) => d.p.id), ...refused.map((r) => r.id)];
+    const rows = await db.syncState.bulkGet(ids);
+    const next = [
+      ...done.map((d, i) => afterExchange(rows[i] ?? newSyncState(d.p.id), d.p.sent, d.serverSV, Y.encodeStateVector(d.p.doc), at)),
+      ...refused.map((r, i) => afterRefusal(rows[done.length + i] ?? newSyncState(r.id), r.code, r.message, now)),
+    ];
+    await db.syncState.bulkPut(next);
+  });
 }
 
 async function sendChunk(deps: BatchSyncDeps, chunk: Prepared[], report: ExchangeReport): Promise<Result<void, ApiFailure>> {
@@ -124,48 +161,40 @@ async function sendChunk(deps: BatchSyncDeps, chunk: Prepared[], report: Exchang
   });
   if (!res.ok) {
     if (!isTransient(res.error)) {
-      const message = res.error.kind === 'network' ? res.error.message : res.error.message;
       const code = res.error.kind === 'http' ? res.error.code : res.error.kind;
-      for (const p of chunk) {
-        await recordDocError(deps.db, p.id, code, message, deps.now());
-        report.refused.push({ id: p.id, code, message });
-      }
+      const refused = chunk.map((p) => ({ id: p.id, code, message: res.error.message }));
+      await storeResults(deps, [], refused);
+      report.refused.push(...refused);
     }
     return res;
   }
   const byId = new Map(chunk.map((p) => [p.id, p]));
   const answered = new Set<string>();
-  const summaries: IncidentSummary[] = [];
+  const done: Done[] = [];
+  const refused: Refusal[] = [];
   for (const d of res.value.docs) {
     const p = byId.get(d.id);
     if (!p || answered.has(d.id)) continue;
     answered.add(d.id);
     try {
       const serverSV = fromB64(d.state_vector);
-      Y.decodeStateVector(serverSV); // throws on junk before anything is stored
-      const summary = await applyIncoming(deps, p, fromB64(d.update));
-      if (summary) summaries.push(summary);
-      await completeExchange(deps.db, p.sent, serverSV, Y.encodeStateVector(p.doc), new Date(deps.now()).toISOString());
-      report.exchanged.push(p.id);
+      Y.decodeStateVector(serverSV); // throws on junk before anything is applied
+      done.push({ p, serverSV, stored: applyAnswer(p, fromB64(d.update)) });
     } catch (e) {
-      const message = `The server's answer for this incident could not be applied: ${e instanceof Error ? e.message : String(e)}`;
-      await recordDocError(deps.db, p.id, 'bad_answer', message, deps.now());
-      report.refused.push({ id: p.id, code: 'bad_answer', message });
+      refused.push({ id: p.id, code: 'bad_answer', message: `The server's answer for this incident could not be applied: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
   for (const e of res.value.errors) {
     if (!byId.has(e.id) || answered.has(e.id)) continue;
     answered.add(e.id);
-    await recordDocError(deps.db, e.id, e.code, e.message, deps.now());
-    report.refused.push({ id: e.id, code: e.code, message: e.message });
+    refused.push({ id: e.id, code: e.code, message: e.message });
   }
   for (const p of chunk) {
-    if (answered.has(p.id)) continue;
-    const message = 'The server did not answer for this incident.';
-    await recordDocError(deps.db, p.id, 'no_answer', message, deps.now());
-    report.refused.push({ id: p.id, code: 'no_answer', message });
+    if (!answered.has(p.id)) refused.push({ id: p.id, code: 'no_answer', message: 'The server did not answer for this incident.' });
   }
-  if (summaries.length) await deps.db.incidents.bulkPut(summaries);
+  await storeResults(deps, done, refused);
+  report.exchanged.push(...done.map((d) => d.p.id));
+  report.refused.push(...refused);
   for (const p of chunk) if (!p.live) p.doc.destroy();
   return ok(undefined);
 }
@@ -174,34 +203,36 @@ async function sendChunk(deps: BatchSyncDeps, chunk: Prepared[], report: Exchang
 export async function exchange(deps: BatchSyncDeps, ids: readonly string[]): Promise<Result<ExchangeReport, ApiFailure>> {
   const chunkSize = Math.max(1, Math.min(deps.chunkSize ?? SYNC_BATCH_MAX_DOCS, SYNC_BATCH_MAX_DOCS));
   const report: ExchangeReport = { exchanged: [], refused: [] };
-  let chunk: Prepared[] = [];
-  let bytes = 0;
-  const flush = async (): Promise<Result<void, ApiFailure>> => {
-    if (chunk.length === 0) return ok(undefined);
-    const sending = chunk;
-    chunk = [];
-    bytes = 0;
-    return sendChunk(deps, sending, report);
-  };
-  for (const id of new Set(ids)) {
-    const p = await prepare(deps, id);
-    const size = p.stateVector.length + (p.update?.length ?? 0);
-    if (size > MAX_DOC_BYTES) {
-      const message = 'This incident is too large for the background sync; open it to sync it live.';
-      await recordDocError(deps.db, id, 'too_large', message, deps.now());
-      report.refused.push({ id, code: 'too_large', message });
-      if (!p.live) p.doc.destroy();
-      continue;
+  const unique = [...new Set(ids)];
+  for (let start = 0; start < unique.length; start += chunkSize) {
+    const group = await prepareGroup(deps, unique.slice(start, start + chunkSize));
+    const tooLarge: Refusal[] = [];
+    let chunk: Prepared[] = [];
+    let bytes = 0;
+    for (const p of group) {
+      const size = p.stateVector.length + (p.update?.length ?? 0);
+      if (size > MAX_DOC_BYTES) {
+        tooLarge.push({ id: p.id, code: 'too_large', message: 'This incident is too large for the background sync; open it to sync it live.' });
+        continue;
+      }
+      if (chunk.length > 0 && bytes + size > MAX_BATCH_BYTES) {
+        const sent = await sendChunk(deps, chunk, report);
+        if (!sent.ok && isTransient(sent.error)) return err(sent.error);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(p);
+      bytes += size;
     }
-    if (chunk.length >= chunkSize || (chunk.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
-      const sent = await flush();
+    if (tooLarge.length) {
+      await storeResults(deps, [], tooLarge);
+      report.refused.push(...tooLarge);
+    }
+    if (chunk.length) {
+      const sent = await sendChunk(deps, chunk, report);
       if (!sent.ok && isTransient(sent.error)) return err(sent.error);
     }
-    chunk.push(p);
-    bytes += size;
   }
-  const sent = await flush();
-  if (!sent.ok && isTransient(sent.error)) return err(sent.error);
   return ok(report);
 }
 

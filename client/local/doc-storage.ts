@@ -6,7 +6,7 @@
  */
 import * as Y from 'yjs';
 import { updatesTable, type IncidentInsert, type SentpilotDb } from './db.ts';
-import { summarizeDoc, type IncidentSummary } from './incident-summary.ts';
+import type { IncidentSummary } from './incident-summary.ts';
 
 /** A detached Y.Doc (guid = id) holding everything stored for the document. */
 export async function loadStoredDoc(db: SentpilotDb, id: string): Promise<Y.Doc> {
@@ -16,6 +16,18 @@ export async function loadStoredDoc(db: SentpilotDb, id: string): Promise<Y.Doc>
     for (const row of rows) Y.applyUpdateV2(doc, row.u);
   });
   return doc;
+}
+
+/** Detached Y.Docs for several documents, read in one query (documents without updates are empty). */
+export async function loadStoredDocs(db: SentpilotDb, ids: readonly string[]): Promise<Map<string, Y.Doc>> {
+  const docs = new Map(ids.map((id) => [id, new Y.Doc({ guid: id })]));
+  if (ids.length === 0) return docs;
+  const rows = await updatesTable(db).where('k').anyOf([...ids]).toArray();
+  for (const row of rows) {
+    const doc = docs.get(row.k);
+    if (doc) Y.applyUpdateV2(doc, row.u);
+  }
+  return docs;
 }
 
 /** Store an update (Yjs v1 format, as the server sends it) for a document that has a row. */
@@ -31,13 +43,4 @@ export async function appendUpdate(db: SentpilotDb, id: string, update: Uint8Arr
 export async function addIncidentRow(db: SentpilotDb, summary: IncidentSummary, doc: Y.Doc): Promise<void> {
   const row: IncidentInsert = { ...summary, doc };
   await db.incidents.add(row);
-}
-
-/** Re-derive the index row of a stored document (after a remote update). */
-export async function reindexStored(db: SentpilotDb, id: string): Promise<IncidentSummary | null> {
-  const doc = await loadStoredDoc(db, id);
-  const summary = summarizeDoc(id, doc);
-  doc.destroy();
-  if (summary) await db.incidents.put(summary);
-  return summary;
 }

@@ -53,9 +53,32 @@ export interface SentState {
 }
 
 /**
- * Store the outcome of an exchange for one document. Edits recorded after the request was
- * built keep the document dirty; so does a local state the server's vector does not cover.
+ * The sync state after an exchange (pure). Edits recorded after the request was built keep the
+ * document dirty; so does a local state the server's vector does not cover.
  */
+export function afterExchange(row: SyncStateRecord, sent: SentState, serverSV: Uint8Array, localSV: Uint8Array, at: string): SyncStateRecord {
+  const raced = row.editSeq !== sent.editSeq;
+  let pending = raced ? Math.max(0, row.pending - sent.pending) : 0;
+  let dirty: 0 | 1 = raced && pending > 0 ? 1 : 0;
+  if (!serverCovers(serverSV, localSV)) {
+    dirty = 1;
+    pending = Math.max(pending, 1);
+  }
+  return { ...row, dirty, pending, pull: 0, serverSV, error: null, failures: 0, retryAt: 0, syncedAt: at };
+}
+
+/** The sync state after the server refused the document (pure); it backs off and retries. */
+export function afterRefusal(row: SyncStateRecord, code: string, message: string, now: number): SyncStateRecord {
+  const failures = row.failures + 1;
+  return {
+    ...row,
+    failures,
+    retryAt: now + docRetryDelay(failures),
+    error: { code: code.slice(0, 64), message: message.slice(0, 500), at: new Date(now).toISOString() },
+  };
+}
+
+/** Store the outcome of an exchange for one document. */
 export async function completeExchange(
   db: SentpilotDb,
   sent: SentState,
@@ -64,15 +87,7 @@ export async function completeExchange(
   at: string,
 ): Promise<SyncStateRecord> {
   return db.transaction('rw', db.syncState, async () => {
-    const row = (await db.syncState.get(sent.id)) ?? newSyncState(sent.id);
-    const raced = row.editSeq !== sent.editSeq;
-    let pending = raced ? Math.max(0, row.pending - sent.pending) : 0;
-    let dirty: 0 | 1 = raced && pending > 0 ? 1 : 0;
-    if (!serverCovers(serverSV, localSV)) {
-      dirty = 1;
-      pending = Math.max(pending, 1);
-    }
-    const next: SyncStateRecord = { ...row, dirty, pending, pull: 0, serverSV, error: null, failures: 0, retryAt: 0, syncedAt: at };
+    const next = afterExchange((await db.syncState.get(sent.id)) ?? newSyncState(sent.id), sent, serverSV, localSV, at);
     await db.syncState.put(next);
     return next;
   });
@@ -81,14 +96,7 @@ export async function completeExchange(
 /** Mark a document the server refused; the others in the batch carry on. */
 export async function recordDocError(db: SentpilotDb, id: string, code: string, message: string, now: number): Promise<void> {
   await db.transaction('rw', db.syncState, async () => {
-    const row = (await db.syncState.get(id)) ?? newSyncState(id);
-    const failures = row.failures + 1;
-    await db.syncState.put({
-      ...row,
-      failures,
-      retryAt: now + docRetryDelay(failures),
-      error: { code: code.slice(0, 64), message: message.slice(0, 500), at: new Date(now).toISOString() },
-    });
+    await db.syncState.put(afterRefusal((await db.syncState.get(id)) ?? newSyncState(id), code, message, now));
   });
 }
 
