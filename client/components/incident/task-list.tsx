@@ -33,14 +33,16 @@ export function TaskList(props: { doc: Y.Doc; tasks: Task[] }): JSX.Element {
         <For each={live()}>
           {(task) => (
             <li class="task" classList={{ done: task.done }} data-testid="task-item">
-              <input
-                type="checkbox"
-                class="task-check"
-                checked={task.done}
-                onChange={(e) => setTaskDone(props.doc, task.id, e.currentTarget.checked, app.authorName())}
-                aria-label={`Done: ${task.title}`}
-                data-testid="task-toggle"
-              />
+              <label class="task-check-wrap">
+                <input
+                  type="checkbox"
+                  class="task-check"
+                  checked={task.done}
+                  onChange={(e) => setTaskDone(props.doc, task.id, e.currentTarget.checked, app.authorName())}
+                  aria-label={`Done: ${task.title}`}
+                  data-testid="task-toggle"
+                />
+              </label>
               <TaskTitle doc={props.doc} task={task} />
               <Show when={task.done && task.doneBy}>
                 <span class="task-by muted" title={absoluteTime(task.doneAt)}>
