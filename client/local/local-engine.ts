@@ -11,6 +11,7 @@ import { isUuid, newId } from '../../shared/ids.ts';
 import { exchange, syncOnce, type BatchSyncDeps } from './batch-sync.ts';
 import { updatesTable, type SentpilotDb } from './db.ts';
 import { openSession, type DocSession } from './doc-session.ts';
+import { createSessionRegistry, type SessionHandle } from './session-registry.ts';
 import { addIncidentRow } from './doc-storage.ts';
 import { summarizeDoc } from './incident-summary.ts';
 import { createObservable, type ReadonlyObservable } from './observable.ts';
@@ -85,20 +86,11 @@ class MissingDocument extends Error {
   }
 }
 
-interface Held {
-  refs: number;
-  ready: Promise<DocSession>;
-  session: DocSession | null;
-  lingerTimer: ReturnType<typeof setTimeout> | null;
-  unsubscribe: (() => void) | null;
-}
-
 export function createLocalEngine(deps: EngineDeps): LocalEngine {
   const { db, api } = deps;
   const now = deps.now ?? Date.now;
   const onError = deps.onError ?? (() => undefined);
   let user = deps.user;
-  const held = new Map<string, Held>();
   const wanted = new Set<string>();
   const cleanups: (() => void)[] = [];
   let reachable: boolean | null = null;
@@ -106,7 +98,7 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
 
   const connection = createObservable<ConnectionSnapshot>({ status: 'syncing', pending: 0, pendingDocs: 0, errorDocs: 0, lastSyncAt: null, lastError: null });
   const refreshStatus = (): void => {
-    const liveSyncing = [...held.values()].some((h) => h.session?.live.get().kind === 'syncing');
+    const liveSyncing = registry.sessions().some((session) => session.live.get().kind === 'syncing');
     const status: ConnectionStatus =
       !deps.isOnline() || reachable === false ? 'offline' : batchRunning || liveSyncing || reachable === null ? 'syncing' : 'online';
     connection.update({ status });
@@ -116,7 +108,7 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     db,
     api,
     now,
-    liveDoc: (id) => held.get(id)?.session?.doc ?? null,
+    liveDoc: (id) => registry.liveDoc(id),
   };
 
   const visiblePeriod = deps.visiblePeriodMs ?? 10_000;
@@ -159,25 +151,29 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     },
   });
 
-  const onEdited = (): void => scheduler.edited();
+  const registry = createSessionRegistry({
+    lingerMs: deps.lingerMs ?? 1_000,
+    onOpened: (session) => {
+      const unsubscribe = session.live.subscribe((state) => {
+        if (state.kind === 'live') {
+          reachable = true;
+          // The server is back: do not wait out the background sync's backoff.
+          if (scheduler.failures() > 0) void scheduler.now();
+        }
+        refreshStatus();
+      });
+      refreshStatus();
+      return unsubscribe;
+    },
+    onClosed: refreshStatus,
+    onError,
+  });
 
-  async function openHeld(id: string, doc: Y.Doc): Promise<DocSession> {
-    const session = await openSession({ db, wsUrl: deps.wsUrl, WebSocketImpl: deps.WebSocketImpl, user, onEdited, onError }, id, doc);
-    return session;
-  }
-
-  function release(id: string): void {
-    const h = held.get(id);
-    if (!h) return;
-    h.refs--;
-    if (h.refs > 0) return;
-    h.lingerTimer = setTimeout(() => {
-      if (h.refs > 0) return;
-      held.delete(id);
-      h.unsubscribe?.();
-      void h.ready.then((s) => s.close()).catch(onError).finally(refreshStatus);
-    }, deps.lingerMs ?? 1_000);
-  }
+  const openDocument = async (id: string): Promise<DocSession> => {
+    const record = await db.incidents.get(id);
+    if (!record) throw new MissingDocument(id);
+    return openSession({ db, wsUrl: deps.wsUrl, WebSocketImpl: deps.WebSocketImpl, user, onEdited: () => scheduler.edited(), onError }, id, record.doc);
+  };
 
   async function ensureLocal(id: string): Promise<OpenResult | null> {
     if ((await db.incidents.get(id)) !== undefined) return null;
@@ -218,7 +214,7 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
           refreshStatus();
         };
         const hide = (): void => {
-          for (const h of held.values()) void h.session?.flush().catch(onError);
+          for (const session of registry.sessions()) void session.flush().catch(onError);
         };
         const visibility = deps.visibility;
         if (visibility) {
@@ -243,13 +239,7 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     async stop() {
       scheduler.stop();
       for (const c of cleanups.splice(0)) c();
-      const closing = [...held.values()].map((h) => {
-        if (h.lingerTimer) clearTimeout(h.lingerTimer);
-        h.unsubscribe?.();
-        return h.ready.then((s) => s.close()).catch(onError);
-      });
-      held.clear();
-      await Promise.all(closing);
+      await registry.closeAll();
     },
     async createIncident(init) {
       const id = newId();
@@ -267,45 +257,13 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     },
     async open(id) {
       if (!isUuid(id)) return { kind: 'not-found' };
-      const existing = held.get(id);
-      if (!existing) {
+      if (!registry.liveDoc(id)) {
         const missing = await ensureLocal(id);
         if (missing) return missing;
       }
-      let h = held.get(id);
-      if (!h) {
-        // Registered before the first await, so concurrent opens share one session.
-        const created: Held = {
-          refs: 0,
-          ready: db.incidents.get(id).then((record) => {
-            if (!record) throw new MissingDocument(id);
-            return openHeld(id, record.doc);
-          }),
-          session: null,
-          lingerTimer: null,
-          unsubscribe: null,
-        };
-        held.set(id, created);
-        created.ready
-          .then((s) => {
-            created.session = s;
-            created.unsubscribe = s.live.subscribe((state) => {
-              if (state.kind === 'live') reachable = true;
-              refreshStatus();
-            });
-            refreshStatus();
-          })
-          .catch(() => {
-            if (held.get(id) === created) held.delete(id);
-          });
-        h = created;
-      }
-      h.refs++;
-      if (h.lingerTimer) clearTimeout(h.lingerTimer);
-      h.lingerTimer = null;
-      let session: DocSession;
+      let handle: SessionHandle;
       try {
-        session = await h.ready;
+        handle = await registry.acquire(id, () => openDocument(id));
       } catch (e) {
         if (e instanceof MissingDocument) return { kind: 'not-found' };
         throw e;
@@ -313,16 +271,7 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
       // Learn the server's state vector for this document (y-websocket has no acks).
       wanted.add(id);
       scheduler.edited();
-      let released = false;
-      return {
-        kind: 'open',
-        session,
-        release: () => {
-          if (released) return;
-          released = true;
-          release(id);
-        },
-      };
+      return { kind: 'open', session: handle.session, release: handle.release };
     },
     async syncNow() {
       await clearRetryWaits(db);
@@ -333,7 +282,7 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     },
     setUser(next) {
       user = next;
-      for (const h of held.values()) h.session?.setUser(next);
+      for (const session of registry.sessions()) session.setUser(next);
     },
   };
 }
