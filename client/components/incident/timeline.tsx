@@ -20,11 +20,12 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; entries: Tim
   const [shown, setShown] = createSignal(PAGE);
   const visible = createMemo(() => props.entries.slice(Math.max(0, props.entries.length - shown())));
   const hidden = (): number => props.entries.length - visible().length;
+  const count = createMemo(() => props.entries.filter((e) => !e.deleted).length);
   return (
     <section class="card timeline" data-testid="timeline" data-count={props.entries.length} aria-labelledby="timeline-title">
       <div class="card-head">
         <h2 id="timeline-title">Timeline</h2>
-        <span class="muted">{props.entries.filter((e) => !e.deleted).length} entries</span>
+        <span class="muted">{count()} {count() === 1 ? 'entry' : 'entries'}</span>
       </div>
       <Show when={hidden() > 0}>
         <button type="button" class="btn show-earlier" onClick={() => setShown((n) => n + PAGE * 5)}>
