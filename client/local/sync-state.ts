@@ -5,6 +5,13 @@
 import { newSyncState, type SentpilotDb, type SyncStateRecord } from './db.ts';
 import { serverCovers } from './state-vectors.ts';
 
+/** Per-document error codes that say "try again later" rather than "no". */
+const TRANSIENT_DOC_CODES: ReadonlySet<string> = new Set(['unavailable', 'internal', 'rate_limited', 'no_answer']);
+
+export function isTransientDocError(code: string): boolean {
+  return TRANSIENT_DOC_CODES.has(code);
+}
+
 /** Backoff for one document that the server refused: 5 s, 10 s, 20 s … capped at 10 min. */
 export function docRetryDelay(failures: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, failures - 1), 600_000);

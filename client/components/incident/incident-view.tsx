@@ -8,6 +8,7 @@ import { descriptionText, setFields } from '../../../shared/incident-doc.ts';
 import { LIMITS, type IncidentMeta } from '../../../shared/incident-schema.ts';
 import { useApp } from '../../app-context.tsx';
 import type { DocSession } from '../../local/doc-session.ts';
+import { isTransientDocError } from '../../local/sync-state.ts';
 import { createIncidentView } from '../../primitives/create-incident-view.ts';
 import { createLiveQuery } from '../../primitives/create-live-query.ts';
 import { createObservableSignal } from '../../primitives/create-observable.ts';
@@ -85,8 +86,9 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
             </Show>
             <Show when={syncState.value()?.error}>
               {(e) => (
-                <div class="warning danger" role="alert" data-testid="sync-refused">
-                  <strong>The server refused this incident's changes:</strong> {e().message}. They are kept on this device and retried.
+                <div class="warning" classList={{ danger: !isTransientDocError(e().code) }} role="alert" data-testid="sync-refused">
+                  <strong>{isTransientDocError(e().code) ? 'The server could not sync this incident just now:' : "The server refused this incident's changes:"}</strong> {e().message}.
+                  Your changes are kept on this device and retried automatically.
                 </div>
               )}
             </Show>
