@@ -58,6 +58,12 @@ export interface DocHandle {
 export interface OpenOptions {
   /** Keep the document this long after its last user leaves (default: the manager's linger). */
   lingerMs?: number;
+  /**
+   * Called with the stored state (snapshot + updates, in order) when this open reads the
+   * document from the store, before it is applied: a socket can answer its client's sync step 1
+   * from these bytes while the server builds its own copy. Not called for a loaded document.
+   */
+  onStored?: (parts: Uint8Array[]) => void;
 }
 
 export interface DocumentManager {
@@ -124,7 +130,12 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
   const defaultLinger = opts.lingerMs ?? 30_000;
   const compactOnUnload = opts.compactOnUnload ?? 20;
   const entries = new Map<string, Entry>();
-  const loading = new Map<string, { promise: Promise<Entry>; notifiedSeq: number }>();
+  interface LoadSlot {
+    promise: Promise<Entry>;
+    notifiedSeq: number;
+    onStored: ((parts: Uint8Array[]) => void)[];
+  }
+  const loading = new Map<string, LoadSlot>();
   const listeners = new Set<(id: string, origin: unknown) => void>();
   let subscription: StoreSubscription | null = null;
   let closed = false;
@@ -262,11 +273,19 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     }
   }
 
-  async function load(id: string, lingerMs: number, slot: { notifiedSeq: number }): Promise<Entry> {
+  async function load(id: string, lingerMs: number, slot: LoadSlot): Promise<Entry> {
     // A copy unloaded (or discarded) a moment ago may still have updates on their way to the store.
     await writer.flushDoc(id);
     const started = performance.now();
     const stored = await store.loadSince(id, 0);
+    const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
+    for (const l of slot.onStored) {
+      try {
+        l(parts);
+      } catch (e) {
+        logger.error({ err: e, doc: id }, 'onStored listener failed');
+      }
+    }
     const doc = new Y.Doc({ guid: id });
     Y.transact(
       doc,
@@ -366,11 +385,12 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     if (!entry) {
       let slot = loading.get(id);
       if (!slot) {
-        const s = { notifiedSeq: 0, promise: Promise.resolve(null as unknown as Entry) };
+        const s: LoadSlot = { notifiedSeq: 0, onStored: [], promise: Promise.resolve(null as unknown as Entry) };
         s.promise = load(id, lingerMs, s).finally(() => loading.delete(id));
         loading.set(id, s);
         slot = s;
       }
+      if (o.onStored) slot.onStored.push(o.onStored);
       entry = await slot.promise;
       // Discarded or unloaded while we waited: start over.
       if (entry.gone) return open(id, o);

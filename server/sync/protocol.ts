@@ -110,6 +110,23 @@ export function encodeSyncStep2(doc: Y.Doc, stateVector: Uint8Array): Uint8Array
   return encoding.toUint8Array(e);
 }
 
+/**
+ * Sync step 2 built from stored parts instead of a document: each part as an update message
+ * (trimmed to what the peer lacks), the last one as the step 2 that marks the peer synced.
+ */
+export function encodeStoredStep2(parts: Uint8Array[], stateVector: Uint8Array): Uint8Array[] {
+  const fresh = Y.decodeStateVector(stateVector).size === 0;
+  const updates = parts.map((p) => (fresh ? p : Y.diffUpdate(p, stateVector)));
+  if (updates.length === 0) updates.push(Y.encodeStateAsUpdate(new Y.Doc()));
+  return updates.map((u, i) => {
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, MESSAGE.sync);
+    encoding.writeVarUint(e, i === updates.length - 1 ? syncProtocol.messageYjsSyncStep2 : syncProtocol.messageYjsUpdate);
+    encoding.writeVarUint8Array(e, u);
+    return encoding.toUint8Array(e);
+  });
+}
+
 export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MESSAGE.sync);

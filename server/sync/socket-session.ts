@@ -12,7 +12,15 @@ import { SYNC_CLOSE } from '../../shared/api.ts';
 import { isUuid } from '../../shared/ids.ts';
 import type { Logger } from '../logger.ts';
 import type { DocHandle, DocPeer, DocumentManager } from './document-manager.ts';
-import { encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2, KEEPALIVE_MESSAGE, parseMessage } from './protocol.ts';
+import {
+  encodeAwarenessMessage,
+  encodeStoredStep2,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  KEEPALIVE_MESSAGE,
+  parseMessage,
+  type ClientMessage,
+} from './protocol.ts';
 
 /** The socket as the session needs it (a Hono WSContext in production, a fake in tests). */
 export interface SocketLike {
@@ -65,7 +73,7 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
   function connect(docId: string, socket: SocketLike): SocketSession {
     let closed = false;
     let handle: DocHandle | null = null;
-    let queued: Uint8Array[] = [];
+    let queued: ClientMessage[] = [];
     let queuedBytes = 0;
     let lastSent = Date.now();
     const log = logger.child({ doc: docId });
@@ -111,10 +119,7 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
       closeWith(close.code, close.reason);
     }
 
-    function handleMessage(h: DocHandle, bytes: Uint8Array): void {
-      const parsed = parseMessage(bytes);
-      if (!parsed.ok) return refuse(SYNC_CLOSE.malformedMessage, parsed.error);
-      const m = parsed.value;
+    function handleMessage(h: DocHandle, m: ClientMessage): void {
       switch (m.type) {
         case 'sync-step-1':
           peer.send(encodeSyncStep2(h.doc, m.stateVector));
@@ -137,10 +142,10 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
       }
     }
 
-    function processMessage(bytes: Uint8Array): void {
+    function processMessage(m: ClientMessage): void {
       if (!handle) return;
       try {
-        handleMessage(handle, bytes);
+        handleMessage(handle, m);
       } catch (e) {
         log.error({ err: e }, 'sync message handling failed');
         closeWith(1011, 'internal error');
@@ -154,8 +159,21 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
       return { onMessage() {}, onClose() {} };
     }
 
+    /**
+     * The document is being read from the store: answer the client's sync step 1 from the stored
+     * bytes now, while the server applies them to its own copy (a cold open costs one apply on
+     * each side, in parallel, instead of one after the other).
+     */
+    function answerFromStore(parts: Uint8Array[]): void {
+      const i = queued.findIndex((m) => m.type === 'sync-step-1');
+      const step1 = queued[i];
+      if (closed || !step1 || step1.type !== 'sync-step-1') return;
+      queued.splice(i, 1);
+      for (const m of encodeStoredStep2(parts, step1.stateVector)) peer.send(m);
+    }
+
     sessions.add(session);
-    docs.open(docId).then(
+    docs.open(docId, { onStored: answerFromStore }).then(
       (h) => {
         if (closed) {
           h.release();
@@ -169,9 +187,9 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
         if (clients.length) peer.send(encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(aw, clients)));
         const pending = queued;
         queued = [];
-        for (const bytes of pending) {
+        for (const m of pending) {
           if (closed) break;
-          processMessage(bytes);
+          processMessage(m);
         }
       },
       (e: unknown) => {
@@ -186,13 +204,15 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
         const bytes = toBytes(data);
         if (!bytes) return refuse(SYNC_CLOSE.malformedMessage, 'text frame');
         if (bytes.byteLength > maxBytes) return refuse(SYNC_CLOSE.messageTooLarge, `${bytes.byteLength} bytes`);
+        const parsed = parseMessage(bytes);
+        if (!parsed.ok) return refuse(SYNC_CLOSE.malformedMessage, parsed.error);
         if (!handle) {
           queuedBytes += bytes.byteLength;
           if (queuedBytes > maxBytes) return refuse(SYNC_CLOSE.messageTooLarge, 'too much data before the document loaded');
-          queued.push(bytes);
+          queued.push(parsed.value);
           return;
         }
-        processMessage(bytes);
+        processMessage(parsed.value);
       },
       onClose() {
         if (closed) return;

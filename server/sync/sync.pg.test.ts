@@ -225,13 +225,28 @@ describe('document life cycle', () => {
       expect(r.removed).toBe(before);
       const [{ n: after } = { n: 0 }] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM doc_updates WHERE doc_id = ${id}`;
       expect(after).toBe(0);
+      // More edits after the snapshot: the stored state is now snapshot + updates.
+      const partial = Y.encodeStateAsUpdate(c.doc);
+      const more = await rows();
+      for (let i = 30; i < 33; i++) addTimelineEntry(c.doc, { kind: 'note', author: 'alice', text: `entry ${i}` });
+      await waitFor(async () => (await rows()) > more, { message: 'later entries stored' });
+      await waitFor(() => local.server.docs.withDoc(id, (doc) => readIncident(doc)?.incident.timeline.length === 34), { message: 'at the server' });
       c.destroy();
       await waitFor(() => !local.server.docs.isLoaded(id), { message: 'unload after linger' });
+      // A fresh client, answered from the stored bytes while the server loads its copy.
       const fresh = connectClient(local.wsUrl, id);
       await fresh.synced();
-      await waitFor(() => readIncident(fresh.doc)?.incident.timeline.length === 31, { message: 'reload from the snapshot' });
-      expect(readIncident(fresh.doc)?.incident.timeline.map((e) => e.text).slice(1)).toEqual(Array.from({ length: 30 }, (_, i) => `entry ${i}`));
+      await waitFor(() => readIncident(fresh.doc)?.incident.timeline.length === 34, { message: 'reload from snapshot + updates' });
+      expect(readIncident(fresh.doc)?.incident.timeline.map((e) => e.text).slice(1)).toEqual(Array.from({ length: 33 }, (_, i) => `entry ${i}`));
       fresh.destroy();
+      await waitFor(() => !local.server.docs.isLoaded(id), { message: 'unload again' });
+      // A client that has part of the state gets only what it lacks.
+      const behind = connectClient(local.wsUrl, id, { connect: false });
+      Y.applyUpdate(behind.doc, partial);
+      behind.provider.connect();
+      await behind.synced();
+      await waitFor(() => readIncident(behind.doc)?.incident.timeline.length === 34, { message: 'catch up from the stored bytes' });
+      behind.destroy();
     } finally {
       await local.server.close();
     }
