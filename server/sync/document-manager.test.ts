@@ -165,6 +165,32 @@ describe('document manager', () => {
     h2.release();
   });
 
+  it('shares presence with the peers of another manager, and its removal when the peer leaves', async () => {
+    const store = createMemoryDocumentStore();
+    const one = manager(store);
+    const two = manager(store);
+    await one.start();
+    await two.start();
+    const id = newId();
+    const h1 = await one.open(id);
+    const h2 = await two.open(id);
+    const near = fakePeer();
+    const far = fakePeer();
+    h1.addPeer(near);
+    h2.addPeer(far);
+    const client = new Y.Doc();
+    const aw = new awarenessProtocol.Awareness(client);
+    aw.setLocalStateField('user', { name: 'alice' });
+    h1.applyAwarenessUpdate(awarenessProtocol.encodeAwarenessUpdate(aw, [client.clientID]), near);
+    await waitFor(() => h2.awareness.getStates().has(client.clientID), { message: 'presence in the other manager' });
+    expect(far.awarenessMessages).toBeGreaterThan(0);
+    h1.removePeer(near);
+    await waitFor(() => !h2.awareness.getStates().has(client.clientID), { message: 'removal in the other manager' });
+    aw.destroy();
+    h1.release();
+    h2.release();
+  });
+
   it('writes server changes with SERVER_ORIGIN to every peer', async () => {
     const docs = manager(createMemoryDocumentStore());
     const id = newId();

@@ -24,11 +24,13 @@ import { err, ok, type Result } from '../../shared/result.ts';
 import type { Logger } from '../logger.ts';
 import { createCompactor } from './compactor.ts';
 import type { DocumentChange, DocumentStore, StoreSubscription } from './document-store.ts';
-import { encodeAwarenessMessage, encodeUpdateMessage, validateUpdate } from './protocol.ts';
+import { encodeAwarenessMessage, encodeUpdateMessage, validateAwarenessUpdate, validateUpdate } from './protocol.ts';
 import { createUpdateWriter } from './update-writer.ts';
 
 /** Origin of updates read back from the store (another process wrote them): relay, never re-store. */
 export const DB_ORIGIN = Symbol('sentpilot-db');
+/** Origin of awareness relayed by another process: relay to local peers, never publish back. */
+const REMOTE_AWARENESS = Symbol('sentpilot-remote-awareness');
 
 /** A receiver of a document's messages: one websocket. */
 export interface DocPeer {
@@ -197,9 +199,14 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
         for (const c of removed) controlled.delete(c);
       }
       const changed = [...added, ...updated, ...removed];
-      if (changed.length === 0 || entry.peers.size === 0) return;
+      if (changed.length === 0) return;
+      const update = awarenessProtocol.encodeAwarenessUpdate(awareness, changed);
+      // Presence from this process's peers goes to the other processes holding the document;
+      // expiry ('timeout') happens in each process on its own.
+      if (origin !== REMOTE_AWARENESS && origin !== 'timeout') subscription?.publishAwareness(entry.id, update);
+      if (entry.peers.size === 0) return;
       // To every peer, the sender included: y-websocket counts it as a sign of life.
-      const message = encodeAwarenessMessage(awarenessProtocol.encodeAwarenessUpdate(awareness, changed));
+      const message = encodeAwarenessMessage(update);
       for (const peer of entry.peers.keys()) send(peer, message);
     });
     entry.awareness = awareness;
@@ -404,6 +411,13 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     return handleFor(entry);
   }
 
+  function onRemoteAwareness(id: string, update: Uint8Array): void {
+    const entry = entries.get(id);
+    if (!entry || entry.gone || entry.peers.size === 0) return;
+    if (!validateAwarenessUpdate(update).ok) return;
+    awarenessProtocol.applyAwarenessUpdate(awarenessOf(entry), update, REMOTE_AWARENESS);
+  }
+
   function onAnnounce(change: DocumentChange): void {
     const entry = entries.get(change.id);
     if (entry) {
@@ -437,8 +451,12 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
       return { loaded: entries.size, peers, pendingDocs: writer.pendingDocs() };
     },
     async start() {
-      subscription = await store.subscribe(onAnnounce, () => {
-        for (const e of entries.values()) void catchUp(e);
+      subscription = await store.subscribe({
+        onAppend: onAnnounce,
+        onAwareness: onRemoteAwareness,
+        onResync: () => {
+          for (const e of entries.values()) void catchUp(e);
+        },
       });
     },
     async close() {

@@ -61,7 +61,7 @@ export function documentStoreContract(name: string, makeStore: () => Promise<{ s
     it('appends to several documents in one call and announces each', async () => {
       const { store, cleanup } = await makeStore();
       const heard: DocumentChange[] = [];
-      const sub = await store.subscribe((c) => heard.push(c), () => {});
+      const sub = await store.subscribe({ onAppend: (c) => heard.push(c), onAwareness: () => {}, onResync: () => {} });
       const a = newId();
       const b = newId();
       const results = await store.append([
@@ -71,6 +71,27 @@ export function documentStoreContract(name: string, makeStore: () => Promise<{ s
       expect(results.map((r) => r.id).sort()).toEqual([a, b].sort());
       for (const r of results) await waitFor(() => heard.some((h) => h.id === r.id && h.seq === r.seq), { message: 'announcement' });
       await sub.close();
+      await cleanup();
+    });
+
+    it('shares awareness with the other subscribers, not back to the publisher', async () => {
+      const { store, cleanup } = await makeStore();
+      const got: { who: string; id: string; update: Uint8Array }[] = [];
+      const listen = (who: string) => store.subscribe({ onAppend: () => {}, onAwareness: (id, update) => got.push({ who, id, update }), onResync: () => {} });
+      const a = await listen('a');
+      const b = await listen('b');
+      const id = newId();
+      a.publishAwareness(id, new Uint8Array([1, 2, 3]));
+      await waitFor(() => got.length > 0, { message: 'awareness' });
+      b.publishAwareness(id, new Uint8Array(20_000));
+      a.publishAwareness(id, new Uint8Array([4]));
+      await waitFor(() => got.length >= 2, { message: 'second awareness' });
+      expect(got.map((g) => [g.who, g.id, [...g.update]])).toEqual([
+        ['b', id, [1, 2, 3]],
+        ['b', id, [4]],
+      ]);
+      await a.close();
+      await b.close();
       await cleanup();
     });
 

@@ -43,8 +43,28 @@ export interface DocumentChange {
   seq: number;
 }
 
+/** Awareness updates larger than this are not shared between processes (NOTIFY holds 8000 bytes). */
+export const MAX_SHARED_AWARENESS_BYTES = 5_800;
+
 export interface StoreSubscription {
+  /**
+   * Share an awareness update with the other subscribers (other processes), not this one. Best
+   * effort: presence is ephemeral, and an update too large for one notification is dropped.
+   */
+  publishAwareness(id: string, update: Uint8Array): void;
   close(): Promise<void>;
+}
+
+export interface StoreListener {
+  /** An update was appended (by any process, this one included). */
+  onAppend(change: DocumentChange): void;
+  /** Another process relayed presence (awareness) on a document. */
+  onAwareness(id: string, update: Uint8Array): void;
+  /**
+   * Announcements may have been missed (the listening connection was re-established): catch
+   * up every loaded document.
+   */
+  onResync(): void;
 }
 
 export interface DocumentStore {
@@ -61,9 +81,6 @@ export interface DocumentStore {
   changes(since: number, limit: number): Promise<DocumentChange[]>;
   /** Document ids in id order, for rebuilds. */
   listIds(afterId: string | null, limit: number): Promise<string[]>;
-  /**
-   * Hear about appends by any process. `onResync` runs when notifications may have been missed
-   * (the listening connection was re-established): catch up every loaded document.
-   */
-  subscribe(onAppend: (change: DocumentChange) => void, onResync: () => void): Promise<StoreSubscription>;
+  /** Hear about appends and other processes' awareness. */
+  subscribe(listener: StoreListener): Promise<StoreSubscription>;
 }

@@ -3,7 +3,7 @@
  * updates, announcements to every subscriber). Share one between several document managers
  * to test multi-process relaying without a database.
  */
-import type { AppendResult, DocumentChange, DocumentStore, StoredState } from './document-store.ts';
+import { MAX_SHARED_AWARENESS_BYTES, type AppendResult, type DocumentStore, type StoredState, type StoreListener } from './document-store.ts';
 
 interface MemDoc {
   snapshot: Uint8Array | null;
@@ -21,7 +21,7 @@ export interface MemoryDocumentStore extends DocumentStore {
 
 export function createMemoryDocumentStore(): MemoryDocumentStore {
   const docs = new Map<string, MemDoc>();
-  const subscribers = new Set<(c: DocumentChange) => void>();
+  const subscribers = new Set<StoreListener>();
   let seq = 0;
   let failures = 0;
   const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
@@ -60,7 +60,7 @@ export function createMemoryDocumentStore(): MemoryDocumentStore {
       });
       // Like NOTIFY: delivered after "commit", asynchronously.
       setImmediate(() => {
-        for (const r of results) for (const s of subscribers) s({ id: r.id, seq: r.seq });
+        for (const r of results) for (const s of subscribers) s.onAppend({ id: r.id, seq: r.seq });
       });
       return results;
     },
@@ -92,11 +92,18 @@ export function createMemoryDocumentStore(): MemoryDocumentStore {
         .slice(0, limit);
     },
 
-    async subscribe(onAppend) {
-      subscribers.add(onAppend);
+    async subscribe(listener) {
+      subscribers.add(listener);
       return {
+        publishAwareness(id, update) {
+          if (update.byteLength > MAX_SHARED_AWARENESS_BYTES) return;
+          const copy = new Uint8Array(update);
+          setImmediate(() => {
+            for (const s of subscribers) if (s !== listener) s.onAwareness(id, copy);
+          });
+        },
         close: async () => {
-          subscribers.delete(onAppend);
+          subscribers.delete(listener);
         },
       };
     },

@@ -10,21 +10,28 @@
  */
 import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
-import type {
-  AppendItem,
-  AppendResult,
-  CompactResult,
-  DocumentChange,
-  DocumentStore,
-  StoredState,
-  StoreSubscription,
+import { randomBytes } from 'node:crypto';
+import {
+  MAX_SHARED_AWARENESS_BYTES,
+  type AppendItem,
+  type AppendResult,
+  type CompactResult,
+  type DocumentChange,
+  type DocumentStore,
+  type StoredState,
+  type StoreSubscription,
 } from './document-store.ts';
 
 /** Arbitrary constant: the advisory lock that orders appends (see the header). */
 const APPEND_LOCK = 0x5e47_0002;
 export const NOTIFY_CHANNEL = 'doc_update';
+/** '<doc id>:<subscriber id>:<base64 awareness update>'. */
+export const AWARENESS_CHANNEL = 'doc_awareness';
+/** NOTIFY payloads are limited to 8000 bytes. */
+const MAX_NOTIFY_PAYLOAD = 7_900;
 
 const NOTIFY_RE = /^([0-9a-f-]{36}):(\d+)$/;
+const AWARENESS_RE = /^([0-9a-f-]{36}):([0-9a-f]{16}):([A-Za-z0-9+/]*={0,2})$/;
 
 const bytes = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
@@ -112,9 +119,10 @@ export function createPgDocumentStore(sql: Sql, logger?: Logger): DocumentStore 
       return rows.map((r) => r.id);
     },
 
-    async subscribe(onAppend, onResync): Promise<StoreSubscription> {
+    async subscribe(listener): Promise<StoreSubscription> {
+      const self = randomBytes(8).toString('hex');
       let first = true;
-      const listener = await sql.listen(
+      const updates = await sql.listen(
         NOTIFY_CHANNEL,
         (payload) => {
           const m = NOTIFY_RE.exec(payload);
@@ -122,16 +130,33 @@ export function createPgDocumentStore(sql: Sql, logger?: Logger): DocumentStore 
             logger?.warn({ payload: payload.slice(0, 100) }, 'ignoring a malformed doc_update notification');
             return;
           }
-          onAppend({ id: m[1], seq: Number(m[2]) });
+          listener.onAppend({ id: m[1], seq: Number(m[2]) });
         },
         () => {
           // Called on every (re)connection of the listening connection; after the first, some
           // notifications may have been missed.
           if (first) first = false;
-          else onResync();
+          else listener.onResync();
         },
       );
-      return { close: () => listener.unlisten() };
+      const presence = await sql.listen(AWARENESS_CHANNEL, (payload) => {
+        const m = AWARENESS_RE.exec(payload);
+        if (!m || !m[1] || !m[3] || m[2] === self) return;
+        const b = Buffer.from(m[3], 'base64');
+        listener.onAwareness(m[1], new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      });
+      return {
+        publishAwareness(id, update) {
+          if (update.byteLength > MAX_SHARED_AWARENESS_BYTES) return;
+          const payload = `${id}:${self}:${Buffer.from(update.buffer, update.byteOffset, update.byteLength).toString('base64')}`;
+          if (payload.length > MAX_NOTIFY_PAYLOAD) return;
+          sql.notify(AWARENESS_CHANNEL, payload).catch((e: unknown) => logger?.debug({ err: e }, 'publishing awareness failed'));
+        },
+        async close() {
+          await updates.unlisten();
+          await presence.unlisten();
+        },
+      };
     },
   };
 }

@@ -187,6 +187,10 @@ describe('two server processes on one database', () => {
       addTimelineEntry(far.doc, { kind: 'note', author: 'bob', text: 'and back' });
       await waitFor(() => readIncident(near.doc)?.incident.timeline.some((e) => e.text === 'and back'), { message: 'relay back' });
       await waitFor(() => sameState(near.doc, far.doc), { message: 'convergence' });
+      near.provider.awareness.setLocalStateField('user', { name: 'alice' });
+      await waitFor(() => [...far.provider.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === 'alice'), {
+        message: 'presence across processes',
+      });
       // Both processes project the same rows and agree on one key.
       await ts.server.projector.flush();
       await other.server.projector.flush();
