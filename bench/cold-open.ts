@@ -7,6 +7,9 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import WebSocket from 'ws';
 import { performance } from 'node:perf_hooks';
+import * as encoding from 'lib0/encoding';
+import * as decoding from 'lib0/decoding';
+import * as syncProtocol from 'y-protocols/sync';
 import { addTimelineEntry, createIncident } from '../shared/incident-doc.ts';
 import { newId } from '../shared/ids.ts';
 import { fmt, percentile, startServerProcess, type ServerProcess } from './server-process.ts';
@@ -40,6 +43,29 @@ async function seed(server: ServerProcess): Promise<string> {
   });
   if (!r.ok) throw new Error(`seeding failed: ${r.status} ${await r.text()}`);
   return id;
+}
+
+/** Time until the server's sync step 2 (the whole document) arrives, without applying it. */
+function firstSyncStep2(wsUrl: string, id: string): Promise<number> {
+  const t0 = performance.now();
+  const ws = new WebSocket(`${wsUrl}/${id}`);
+  ws.binaryType = 'arraybuffer';
+  return new Promise((resolve, reject) => {
+    ws.on('open', () => {
+      const enc = encoding.createEncoder();
+      encoding.writeVarUint(enc, 0); // messageSync
+      syncProtocol.writeSyncStep1(enc, new Y.Doc());
+      ws.send(encoding.toUint8Array(enc));
+    });
+    ws.on('message', (data: ArrayBuffer) => {
+      const dec = decoding.createDecoder(new Uint8Array(data));
+      if (decoding.readVarUint(dec) !== 0 || decoding.readVarUint(dec) !== syncProtocol.messageYjsSyncStep2) return;
+      const t = performance.now() - t0;
+      ws.close();
+      resolve(t);
+    });
+    ws.on('error', reject);
+  });
 }
 
 function openOverSocket(wsUrl: string, id: string): Promise<number> {
@@ -91,19 +117,23 @@ export async function benchColdOpen(databaseUrl: string): Promise<Record<string,
   let server = await startServerProcess(databaseUrl);
   const id = await seed(server);
   const loads: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  const opens: number[] = [];
+  for (let i = 0; i < RUNS * 2; i++) {
     await server.stop();
     server = await startServerProcess(databaseUrl);
-    loads.push(await openOverSocket(server.wsUrl, id));
+    if (i % 2 === 0) loads.push(await firstSyncStep2(server.wsUrl, id));
+    else opens.push(await openOverSocket(server.wsUrl, id));
   }
   loads.sort((a, b) => a - b);
+  opens.sort((a, b) => a - b);
   const warm = await openOverSocket(server.wsUrl, id);
   const render = await renderInChromium(server.url, id);
   await server.stop();
   return {
-    'server cold load + sync to a client (median of 5)': fmt(percentile(loads, 50)),
-    'server cold load + sync (worst of 5)': fmt(loads.at(-1) ?? NaN),
-    'open while loaded in server memory': fmt(warm),
+    'server cold load: connect → whole doc sent (median of 5)': fmt(percentile(loads, 50)),
+    'server cold load (worst of 5)': fmt(loads.at(-1) ?? NaN),
+    'Node y-websocket client: cold open → synced (median of 5)': fmt(percentile(opens, 50)),
+    'Node y-websocket client: open, doc already in server memory': fmt(warm),
     'Chromium: first open (network → rendered)': render ? `${render.first} ms` : 'skipped (no Chromium)',
     'Chromium: reopen from IndexedDB': render ? `${render.fromIndexedDb} ms` : 'skipped (no Chromium)',
   };
