@@ -9,7 +9,7 @@ import type { Sql } from './db/connect.ts';
 import { createErrorHandler, notFound } from './http/errors.ts';
 import { createIncidentRoutes } from './incidents/routes.ts';
 import type { Logger } from './logger.ts';
-import type { DocumentManager } from './sync/document-manager.ts';
+import type { DocumentManager } from './sync/document-types.ts';
 import type { DocumentStore } from './sync/document-store.ts';
 import { createSyncApiRoutes, createSyncSocketRoutes } from './sync/routes.ts';
 import type { SyncHub } from './sync/socket-session.ts';

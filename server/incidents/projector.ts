@@ -9,7 +9,7 @@
 import { readIncident, readMeta, SERVER_ORIGIN, setIncidentKey } from '../../shared/incident-doc.ts';
 import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
-import type { DocumentManager } from '../sync/document-manager.ts';
+import type { DocumentManager } from '../sync/document-types.ts';
 import { documentVersion } from '../sync/document-version.ts';
 import { toProjection } from './projection.ts';
 import { documentIds, markProjected, staleDocuments, writeProjection } from './projection-store.ts';
@@ -37,6 +37,8 @@ export interface ProjectorOptions {
   debounceMs?: number;
   /** Project at least this often while a document keeps changing. */
   maxWaitMs?: number;
+  /** Projections running at once (default 4). */
+  maxConcurrent?: number;
 }
 
 /** Documents the projector opens itself (rebuilds) are dropped from memory soon after. */
@@ -46,7 +48,9 @@ export function createProjector(opts: ProjectorOptions): Projector {
   const { sql, docs, logger } = opts;
   const debounceMs = opts.debounceMs ?? 150;
   const maxWaitMs = opts.maxWaitMs ?? 1_000;
+  const maxConcurrent = opts.maxConcurrent ?? 4;
   const pending = new Map<string, { timer: NodeJS.Timeout; firstAt: number }>();
+  const ready = new Set<string>();
   const running = new Map<string, Promise<ProjectOutcome>>();
   const again = new Set<string>();
   let closed = false;
@@ -88,10 +92,8 @@ export function createProjector(opts: ProjectorOptions): Projector {
     }
   }
 
+  /** Start a projection now (or join the one running, and run again after it). */
   function run(id: string): Promise<ProjectOutcome> {
-    const p = pending.get(id);
-    if (p) clearTimeout(p.timer);
-    pending.delete(id);
     const current = running.get(id);
     if (current) {
       again.add(id);
@@ -100,9 +102,19 @@ export function createProjector(opts: ProjectorOptions): Projector {
     const started = projectOnce(id).finally(() => {
       running.delete(id);
       if (again.delete(id) && !closed) schedule(id);
+      pump();
     });
     running.set(id, started);
     return started;
+  }
+
+  /** Start queued projections, a few at a time (a batch sync may touch hundreds of documents). */
+  function pump(): void {
+    for (const id of ready) {
+      if (running.size >= maxConcurrent) return;
+      ready.delete(id);
+      void run(id);
+    }
   }
 
   function schedule(id: string): void {
@@ -112,16 +124,25 @@ export function createProjector(opts: ProjectorOptions): Projector {
     const firstAt = existing?.firstAt ?? now;
     if (existing) clearTimeout(existing.timer);
     const delay = Math.max(0, Math.min(debounceMs, firstAt + maxWaitMs - now));
-    const timer = setTimeout(() => void run(id), delay);
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      ready.add(id);
+      pump();
+    }, delay);
     pending.set(id, { timer, firstAt });
   }
 
   const unsubscribe = docs.onChange((id) => schedule(id));
 
   async function flush(): Promise<void> {
-    for (let round = 0; round < 10 && (pending.size > 0 || running.size > 0); round++) {
-      const ids = [...pending.keys()];
-      await Promise.all([...ids.map((id) => run(id)), ...running.values()]);
+    for (let round = 0; round < 20 && (pending.size > 0 || ready.size > 0 || running.size > 0); round++) {
+      for (const [id, p] of pending) {
+        clearTimeout(p.timer);
+        ready.add(id);
+      }
+      pending.clear();
+      pump();
+      await Promise.all(running.values());
     }
   }
 
@@ -129,10 +150,9 @@ export function createProjector(opts: ProjectorOptions): Projector {
     const current = running.get(id);
     if (current) await current;
     const p = pending.get(id);
-    if (p) {
-      clearTimeout(p.timer);
-      pending.delete(id);
-    }
+    if (p) clearTimeout(p.timer);
+    pending.delete(id);
+    ready.delete(id);
     return run(id);
   }
 
@@ -176,6 +196,7 @@ export function createProjector(opts: ProjectorOptions): Projector {
       unsubscribe();
       for (const p of pending.values()) clearTimeout(p.timer);
       pending.clear();
+      ready.clear();
     },
   };
 }

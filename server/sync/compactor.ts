@@ -3,8 +3,20 @@
  * document at a time in the background: when a document passes the threshold of stored
  * updates, or when it is unloaded with a few updates left (so its next cold open reads one row).
  */
+import * as Y from 'yjs';
 import type { Logger } from '../logger.ts';
 import type { DocumentStore } from './document-store.ts';
+
+/** Build the state a set of stored parts (snapshot + updates) adds up to, garbage-collected. */
+export function mergeToState(parts: Uint8Array[]): Uint8Array {
+  const doc = new Y.Doc();
+  Y.transact(doc, () => {
+    for (const p of parts) Y.applyUpdate(doc, p);
+  });
+  const state = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return state;
+}
 
 export interface Compactor {
   /** Queue a compaction if `storedUpdates` reached the threshold. */

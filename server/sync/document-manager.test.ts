@@ -7,7 +7,8 @@ import { addTimelineEntry, createIncident, readIncident, readMeta, SERVER_ORIGIN
 import { newId } from '../../shared/ids.ts';
 import { createLogger } from '../logger.ts';
 import { waitFor } from '../testing/wait-for.ts';
-import { createDocumentManager, type DocPeer, type DocumentManager, type DocumentManagerOptions } from './document-manager.ts';
+import { createDocumentManager } from './document-manager.ts';
+import type { DocPeer, DocumentManager, DocumentManagerOptions } from './document-types.ts';
 import { createMemoryDocumentStore, type MemoryDocumentStore } from './memory-document-store.ts';
 import { MESSAGE } from './protocol.ts';
 

@@ -5,7 +5,8 @@
  * and unloads a document a short linger after its last user leaves.
  *
  * Longer than most files because the load / relay / unload life cycle of an entry is one piece
- * of state that must stay consistent; compaction and the writer live in their own modules.
+ * of state that must stay consistent; the types, compaction and the writer live in their own
+ * modules (document-types.ts, compactor.ts, update-writer.ts).
  *
  * Validating updates (why a bad update never reaches the document, other peers or Postgres):
  *  1. Every update is first decoded completely with Y.decodeUpdate (protocol.ts): structs,
@@ -21,84 +22,14 @@
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { err, ok, type Result } from '../../shared/result.ts';
-import type { Logger } from '../logger.ts';
-import { createCompactor } from './compactor.ts';
-import type { DocumentChange, DocumentStore, StoreSubscription } from './document-store.ts';
+import { createCompactor, mergeToState } from './compactor.ts';
+import type { DocumentChange, StoreSubscription } from './document-store.ts';
+import { DB_ORIGIN, type DocHandle, type DocPeer, type DocumentManager, type DocumentManagerOptions, type OpenOptions } from './document-types.ts';
 import { encodeAwarenessMessage, encodeUpdateMessage, validateAwarenessUpdate, validateUpdate } from './protocol.ts';
 import { createUpdateWriter } from './update-writer.ts';
 
-/** Origin of updates read back from the store (another process wrote them): relay, never re-store. */
-export const DB_ORIGIN = Symbol('sentpilot-db');
 /** Origin of awareness relayed by another process: relay to local peers, never publish back. */
 const REMOTE_AWARENESS = Symbol('sentpilot-remote-awareness');
-
-/** A receiver of a document's messages: one websocket. */
-export interface DocPeer {
-  send(message: Uint8Array): void;
-  close(code: number, reason: string): void;
-}
-
-export interface DocHandle {
-  readonly id: string;
-  readonly doc: Y.Doc;
-  /** Presence of the document's peers (created on first use). */
-  readonly awareness: awarenessProtocol.Awareness;
-  /** Every stored update with a seq up to this one is in `doc`. */
-  readonly seq: number;
-  /**
-   * Apply an update from outside (a peer, the batch endpoint). `decoded`: the caller already ran
-   * validateUpdate on it. An error means it was refused and nothing changed.
-   */
-  applyUpdate(update: Uint8Array, origin: unknown, opts?: { decoded?: boolean }): Result<void, string>;
-  /** Apply an already validated awareness update from a peer and relay it (to the sender too). */
-  applyAwarenessUpdate(update: Uint8Array, peer: DocPeer): void;
-  addPeer(peer: DocPeer): void;
-  removePeer(peer: DocPeer): void;
-  release(): void;
-}
-
-export interface OpenOptions {
-  /** Keep the document this long after its last user leaves (default: the manager's linger). */
-  lingerMs?: number;
-  /**
-   * Called with the stored state (snapshot + updates, in order) when this open reads the
-   * document from the store, before it is applied: a socket can answer its client's sync step 1
-   * from these bytes while the server builds its own copy. Not called for a loaded document.
-   */
-  onStored?: (parts: Uint8Array[]) => void;
-}
-
-export interface DocumentManager {
-  /** Load (or share) a document; call `release()` on the handle when done. */
-  open(id: string, opts?: OpenOptions): Promise<DocHandle>;
-  /** Open, run `fn`, release. Server writes go through here with origin SERVER_ORIGIN. */
-  withDoc<T>(id: string, fn: (doc: Y.Doc, handle: DocHandle) => T | Promise<T>, opts?: OpenOptions): Promise<T>;
-  /** Called after every change to a loaded document (any origin, including other processes). */
-  onChange(listener: (id: string, origin: unknown) => void): () => void;
-  /** Store every accepted update now. */
-  flush(): Promise<void>;
-  /** Fold a document's stored updates into its snapshot. */
-  compact(id: string): Promise<{ removed: number }>;
-  isLoaded(id: string): boolean;
-  stats(): { loaded: number; peers: number; pendingDocs: number };
-  /** Subscribe to other processes' announcements. */
-  start(): Promise<void>;
-  /** Flush, stop listening, drop every document. Peers should have been closed before. */
-  close(): Promise<void>;
-}
-
-export interface DocumentManagerOptions {
-  store: DocumentStore;
-  logger: Logger;
-  /** Linger after the last user leaves (default 30 s). */
-  lingerMs?: number;
-  /** Max delay before accepted updates are written (default 5 ms). */
-  flushDelayMs?: number;
-  /** Compact when a document has this many stored updates (default 500). */
-  compactThreshold?: number;
-  /** On unload, compact when at least this many updates are stored (default 20). */
-  compactOnUnload?: number;
-}
 
 interface Entry {
   id: string;
@@ -114,17 +45,6 @@ interface Entry {
   catchUpAgain: boolean;
   gone: boolean;
   storedUpdates: number;
-}
-
-/** Build the state a set of stored parts (snapshot + updates) adds up to, garbage-collected. */
-export function mergeToState(parts: Uint8Array[]): Uint8Array {
-  const doc = new Y.Doc();
-  Y.transact(doc, () => {
-    for (const p of parts) Y.applyUpdate(doc, p);
-  });
-  const state = Y.encodeStateAsUpdate(doc);
-  doc.destroy();
-  return state;
 }
 
 export function createDocumentManager(opts: DocumentManagerOptions): DocumentManager {
@@ -248,6 +168,20 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     entry.unloadTimer.unref?.();
   }
 
+  /**
+   * Apply stored parts. Stored updates were accepted once, so none should fail; if one does
+   * (a damaged row), it is skipped and logged rather than making the document unopenable.
+   */
+  function applyStored(id: string, doc: Y.Doc, parts: Uint8Array[]): void {
+    for (const [i, part] of parts.entries()) {
+      try {
+        Y.applyUpdate(doc, part);
+      } catch (e) {
+        logger.error({ err: e, doc: id, part: i }, 'skipping a stored update that does not apply');
+      }
+    }
+  }
+
   async function catchUp(entry: Entry): Promise<void> {
     if (entry.catchingUp) {
       entry.catchUpAgain = true;
@@ -262,14 +196,8 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
         if (entry.gone) return;
         logger.trace({ doc: entry.id, from, to: stored.seq, updates: stored.updates.length }, 'caught up on stored updates');
         if (stored.snapshot || stored.updates.length > 0) {
-          Y.transact(
-            entry.doc,
-            () => {
-              if (stored.snapshot) Y.applyUpdate(entry.doc, stored.snapshot);
-              for (const u of stored.updates) Y.applyUpdate(entry.doc, u);
-            },
-            DB_ORIGIN,
-          );
+          const parts = stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates;
+          Y.transact(entry.doc, () => applyStored(entry.id, entry.doc, parts), DB_ORIGIN);
         }
         entry.seq = Math.max(entry.seq, stored.seq);
       } while (entry.catchUpAgain);
@@ -294,14 +222,7 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
       }
     }
     const doc = new Y.Doc({ guid: id });
-    Y.transact(
-      doc,
-      () => {
-        if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
-        for (const u of stored.updates) Y.applyUpdate(doc, u);
-      },
-      DB_ORIGIN,
-    );
+    Y.transact(doc, () => applyStored(id, doc, parts), DB_ORIGIN);
     const entry: Entry = {
       id,
       doc,

@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { addTimelineEntry, createIncident, readIncident } from '../../shared/incident-doc.ts';
 import { newId } from '../../shared/ids.ts';
 import { waitFor } from '../testing/wait-for.ts';
-import { mergeToState } from './document-manager.ts';
+import { mergeToState } from './compactor.ts';
 import type { DocumentChange, DocumentStore } from './document-store.ts';
 
 function editsOf(id: string, n: number): { doc: Y.Doc; updates: Uint8Array[] } {

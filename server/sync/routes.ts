@@ -11,7 +11,7 @@ import { syncBatchRequest, syncChangesQuery, type SyncBatchResponse, type SyncCh
 import { DomainError } from '../../shared/errors.ts';
 import { rejectInvalid } from '../http/validation.ts';
 import type { Logger } from '../logger.ts';
-import type { DocumentManager } from './document-manager.ts';
+import type { DocumentManager } from './document-types.ts';
 import type { DocumentStore } from './document-store.ts';
 import { validateStateVector, validateUpdate } from './protocol.ts';
 import type { SyncHub } from './socket-session.ts';

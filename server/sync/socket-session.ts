@@ -11,7 +11,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import { SYNC_CLOSE } from '../../shared/api.ts';
 import { isUuid } from '../../shared/ids.ts';
 import type { Logger } from '../logger.ts';
-import type { DocHandle, DocPeer, DocumentManager } from './document-manager.ts';
+import type { DocHandle, DocPeer, DocumentManager } from './document-types.ts';
 import {
   encodeAwarenessMessage,
   encodeStoredStep2,
