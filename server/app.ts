@@ -67,7 +67,7 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/', createSyncApiRoutes({ docs, store, logger }));
   app.route('/api/v1', api);
 
-  if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub }));
+  if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub, logger }));
   if (deps.staticDir) app.use('*', createStaticHandler({ staticDir: deps.staticDir }));
   return app;
 }

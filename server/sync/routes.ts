@@ -30,28 +30,31 @@ const fromB64 = (s: string): Uint8Array => {
 };
 const toB64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
 
-export function createSyncSocketRoutes(deps: { hub: SyncHub }): Hono {
+export function createSyncSocketRoutes(deps: { hub: SyncHub; logger: Logger }): Hono {
   const app = new Hono();
   app.get(
     '/:id',
-    upgradeWebSocket((c) => {
-      const id = c.req.param('id') ?? '';
-      let session: ReturnType<SyncHub['connect']> | null = null;
-      return {
-        onOpen(_evt, ws) {
-          session = deps.hub.connect(id, {
-            send: (data) => ws.send(data as Uint8Array<ArrayBuffer>),
-            close: (code, reason) => ws.close(code, reason),
-          });
-        },
-        onMessage(evt) {
-          session?.onMessage(evt.data);
-        },
-        onClose() {
-          session?.onClose();
-        },
-      };
-    }),
+    upgradeWebSocket(
+      (c) => {
+        const id = c.req.param('id') ?? '';
+        let session: ReturnType<SyncHub['connect']> | null = null;
+        return {
+          onOpen(_evt, ws) {
+            session = deps.hub.connect(id, {
+              send: (data) => ws.send(data as Uint8Array<ArrayBuffer>),
+              close: (code, reason) => ws.close(code, reason),
+            });
+          },
+          onMessage(evt) {
+            session?.onMessage(evt.data);
+          },
+          onClose() {
+            session?.onClose();
+          },
+        };
+      },
+      { onError: (e: unknown) => deps.logger.error({ err: e }, 'websocket handler failed') },
+    ),
   );
   return app;
 }

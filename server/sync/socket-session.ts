@@ -51,6 +51,8 @@ export interface SyncHubOptions {
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/** Presence is relayed to every peer: one client's state may not be large. */
+export const MAX_AWARENESS_BYTES = 256 * 1024;
 
 function toBytes(data: unknown): Uint8Array | null {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -131,6 +133,7 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
           return;
         }
         case 'awareness':
+          if (m.update.byteLength > MAX_AWARENESS_BYTES) return refuse(SYNC_CLOSE.messageTooLarge, `awareness of ${m.update.byteLength} bytes`);
           h.applyAwarenessUpdate(m.update, peer);
           return;
         case 'query-awareness': {
