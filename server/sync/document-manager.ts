@@ -142,10 +142,13 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     entry.doc.destroy();
   }
 
-  /** The copy may hold part of a refused update: throw it away, peers reconnect to a fresh one. */
-  function discard(entry: Entry, reason: string): void {
+  /**
+   * The copy may hold part of a refused update: throw it away; the other peers reconnect to a
+   * fresh copy (the sender of the update is refused by its own session).
+   */
+  function discard(entry: Entry, reason: string, origin: unknown): void {
     logger.error({ doc: entry.id, reason }, 'discarding the in-memory copy of a document');
-    const peers = [...entry.peers.keys()];
+    const peers = [...entry.peers.keys()].filter((p) => p !== origin);
     entry.peers.clear();
     drop(entry);
     for (const p of peers) {
@@ -270,7 +273,7 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
           Y.applyUpdate(entry.doc, update, origin);
         } catch (e) {
           entry.capture = null;
-          discard(entry, `update rejected while integrating: ${e instanceof Error ? e.message : String(e)}`);
+          discard(entry, `update rejected while integrating: ${e instanceof Error ? e.message : String(e)}`, origin);
           return err('update rejected by Yjs');
         }
         const captured = entry.capture;
