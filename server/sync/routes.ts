@@ -96,8 +96,9 @@ export function createSyncApiRoutes(deps: { docs: DocumentManager; store: Docume
             return;
           }
         }
+        // Document ids are lower-case everywhere (the websocket room, the Y.Doc guid).
         results[index] = await docs.withDoc(
-          item.id,
+          item.id.toLowerCase(),
           (doc, handle): BatchDoc | BatchError => {
             if (update) {
               const r = handle.applyUpdate(update, BATCH_ORIGIN, { decoded: true });
