@@ -85,11 +85,14 @@ describe('websocket sync', () => {
   });
 
   it('an edit made while a client is disconnected arrives after it reconnects', async () => {
-    const { a, b } = await newIncident('Offline edits');
+    const { id, a, b } = await newIncident('Offline edits');
     b.provider.disconnect();
     addTimelineEntry(a.doc, { kind: 'note', author: 'alice', text: 'written while bob was away' });
     addTimelineEntry(b.doc, { kind: 'note', author: 'bob', text: 'written offline' });
-    await new Promise((r) => setTimeout(r, 50));
+    // Once the server has the edit, a connected client would have it too; bob does not.
+    await waitFor(() => ts.server.docs.withDoc(id, (doc) => readIncident(doc)?.incident.timeline.some((e) => e.text === 'written while bob was away')), {
+      message: 'edit at the server',
+    });
     expect(readIncident(b.doc)?.incident.timeline.some((e) => e.text === 'written while bob was away')).toBe(false);
     b.provider.connect();
     await waitFor(() => sameState(a.doc, b.doc), { message: 'convergence after reconnect' });
