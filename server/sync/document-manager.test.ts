@@ -6,6 +6,7 @@ import * as decoding from 'lib0/decoding';
 import { addTimelineEntry, createIncident, readIncident, readMeta, SERVER_ORIGIN, setIncidentKey } from '../../shared/incident-doc.ts';
 import { newId } from '../../shared/ids.ts';
 import { createLogger } from '../logger.ts';
+import { HOSTILE_UPDATE } from '../testing/hostile-update.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { createDocumentManager } from './document-manager.ts';
 import type { DocPeer, DocumentManager, DocumentManagerOptions } from './document-types.ts';
@@ -116,26 +117,44 @@ describe('document manager', () => {
     h.release();
   });
 
-  it('discards the in-memory copy when Yjs throws on an update that decodes', async () => {
+  it('refuses an update Yjs would throw on before it touches the document', async () => {
+    const docs = manager(createMemoryDocumentStore());
+    const id = newId();
+    const h = await docs.open(id);
+    const other = fakePeer();
+    h.addPeer(other);
+    const before = Y.snapshot(h.doc);
+    expect(h.applyUpdate(HOSTILE_UPDATE, 'attacker').ok).toBe(false);
+    expect(other.closed).toBeNull();
+    expect(docs.isLoaded(id)).toBe(true);
+    expect(Y.equalSnapshots(before, Y.snapshot(h.doc))).toBe(true);
+    h.release();
+  });
+
+  it('discards the in-memory copy when applying throws half-way, storing and relaying none of it', async () => {
     const store = createMemoryDocumentStore();
     const docs = manager(store);
     const id = newId();
-    // A fixed layout (client 1000, these edits) that the captured hostile update below targets:
-    // it decodes cleanly, but Yjs throws "Unexpected case" while integrating it.
     const base = new Y.Doc();
-    base.clientID = 1000;
-    createIncident(base, { title: 'T', createdBy: 'a' });
-    addTimelineEntry(base, { kind: 'note', author: 'a', text: 'hello' });
-    const hostile = new Uint8Array(Buffer.from('AQHQDwOo6AcCAXcHY2hhbmdlZAG9BwECAA==', 'base64'));
+    createIncident(base, { title: 'Target', createdBy: 'a' });
     const h = await docs.open(id);
     const other = fakePeer();
     h.addPeer(other);
     expect(h.applyUpdate(Y.encodeStateAsUpdate(base), 'seed').ok).toBe(true);
     await docs.flush();
     const rowsBefore = store.updateCount(id);
-    const r = h.applyUpdate(hostile, 'attacker');
+    // Stand-in for a Yjs failure during integration: the change is made, then the apply throws.
+    h.doc.getMap('trap').observe(() => {
+      throw new Error('integration failed');
+    });
+    const attacker = new Y.Doc();
+    Y.applyUpdate(attacker, Y.encodeStateAsUpdate(base));
+    const updates = recorder(attacker);
+    attacker.getMap('trap').set('x', 1);
+    const r = h.applyUpdate(updates[0] as Uint8Array, 'attacker');
     expect(r.ok).toBe(false);
     expect(other.closed?.code).toBe(1011);
+    expect(other.doc.getMap('trap').has('x')).toBe(false);
     expect(docs.isLoaded(id)).toBe(false);
     await docs.flush();
     expect(store.updateCount(id)).toBe(rowsBefore);

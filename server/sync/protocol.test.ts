@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { createIncident } from '../../shared/incident-doc.ts';
+import { HOSTILE_UPDATE } from '../testing/hostile-update.ts';
 import { encodeAwarenessMessage, encodeSyncStep1, encodeUpdateMessage, KEEPALIVE_MESSAGE, parseMessage, validateUpdate } from './protocol.ts';
 
 function incidentDoc(): Y.Doc {
@@ -86,6 +87,11 @@ describe('validateUpdate', () => {
   it('accepts real updates and the empty update', () => {
     expect(validateUpdate(Y.encodeStateAsUpdate(incidentDoc())).ok).toBe(true);
     expect(validateUpdate(Y.encodeStateAsUpdate(new Y.Doc())).ok).toBe(true);
+  });
+  it('refuses an update that decodes but would make Yjs throw half-way (an empty delete range)', () => {
+    expect(() => Y.decodeUpdate(HOSTILE_UPDATE)).not.toThrow();
+    expect(() => Y.applyUpdate(new Y.Doc(), HOSTILE_UPDATE)).toThrow();
+    expect(validateUpdate(HOSTILE_UPDATE).ok).toBe(false);
   });
   it('refuses a truncated update', () => {
     const u = Y.encodeStateAsUpdate(incidentDoc());

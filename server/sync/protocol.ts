@@ -28,7 +28,12 @@ function messageOf(e: unknown): string {
  */
 export function validateUpdate(update: Uint8Array): Result<void, string> {
   try {
-    Y.decodeUpdate(update);
+    const { ds } = Y.decodeUpdate(update);
+    // Yjs never writes an empty delete range, and applying one for an unknown client throws
+    // half-way ("Unexpected case" while re-encoding it as pending): refuse it up front.
+    for (const ranges of ds.clients.values()) {
+      for (const r of ranges) if (r.len <= 0) return err('update has an empty delete range');
+    }
     return ok(undefined);
   } catch (e) {
     return err(`update does not decode: ${messageOf(e)}`);
