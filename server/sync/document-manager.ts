@@ -12,6 +12,8 @@
  *  1. Every update is first decoded completely with Y.decodeUpdate (protocol.ts): structs,
  *     contents and delete set. That rejects garbage, truncation and unknown content without
  *     touching the document, at the cost of one parse of the update (not of the document).
+ *     The decodable shape fuzzing found to make Yjs throw half-way (an empty delete range) is
+ *     refused there too.
  *  2. It is then applied to the live document while the document's `update` events are captured
  *     instead of relayed. Should Yjs still throw while integrating (a decodable but hostile
  *     update), the captured partial result is dropped before anyone sees it, and the in-memory
