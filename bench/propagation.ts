@@ -11,6 +11,8 @@ import { newId } from '../shared/ids.ts';
 import { percentile, fmt } from './server-process.ts';
 
 const RECEIVERS = 50;
+// Each Node y-websocket provider adds a process 'exit' listener.
+process.setMaxListeners(RECEIVERS + 10);
 const EDITS = 200;
 const INTERVAL_MS = 25;
 
