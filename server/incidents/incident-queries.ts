@@ -7,70 +7,23 @@ import type { Task, TimelineEntry } from '../../shared/incident-schema.ts';
 import { STATUSES } from '../../shared/workflow.ts';
 import type { Sql } from '../db/connect.ts';
 
-interface IncidentDbRow {
-  id: string;
-  key: string | null;
-  title: string;
-  description: string;
-  status: IncidentSummary['status'];
-  phase: IncidentSummary['phase'];
-  severity: IncidentSummary['severity'];
-  priority: IncidentSummary['priority'];
-  category: IncidentSummary['category'];
-  tlp: IncidentSummary['tlp'];
-  assigned_to: string | null;
-  reported_by: string | null;
-  created_by: string;
-  tags: string[];
-  affected_assets: string[];
-  observables: IncidentSummary['observables'];
-  custom_fields: IncidentSummary['custom_fields'];
-  created_at: Date;
-  updated_at: Date;
-  occurred_at: Date | null;
-  detected_at: Date | null;
-  reported_at: Date | null;
-  contained_at: Date | null;
-  resolved_at: Date | null;
-  closed_at: Date | null;
-  open_tasks: number;
-  total_tasks: number;
-  timeline_count: number;
-}
+const DATE_COLUMNS = ['created_at', 'updated_at'] as const;
+const NULLABLE_DATE_COLUMNS = ['occurred_at', 'detected_at', 'reported_at', 'contained_at', 'resolved_at', 'closed_at'] as const;
+type DateColumn = (typeof DATE_COLUMNS)[number];
+type NullableDateColumn = (typeof NULLABLE_DATE_COLUMNS)[number];
+
+/** An `incidents` row as selected: the API summary, with timestamps as Postgres returns them. */
+type IncidentDbRow = Omit<IncidentSummary, DateColumn | NullableDateColumn> &
+  Record<DateColumn, Date> &
+  Record<NullableDateColumn, Date | null>;
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 export function toSummary(r: IncidentDbRow): IncidentSummary {
-  return {
-    id: r.id,
-    key: r.key,
-    title: r.title,
-    description: r.description,
-    status: r.status,
-    phase: r.phase,
-    severity: r.severity,
-    priority: r.priority,
-    category: r.category,
-    tlp: r.tlp,
-    assigned_to: r.assigned_to,
-    reported_by: r.reported_by,
-    created_by: r.created_by,
-    tags: r.tags,
-    affected_assets: r.affected_assets,
-    observables: r.observables,
-    custom_fields: r.custom_fields,
-    created_at: r.created_at.toISOString(),
-    updated_at: r.updated_at.toISOString(),
-    occurred_at: iso(r.occurred_at),
-    detected_at: iso(r.detected_at),
-    reported_at: iso(r.reported_at),
-    contained_at: iso(r.contained_at),
-    resolved_at: iso(r.resolved_at),
-    closed_at: iso(r.closed_at),
-    open_tasks: r.open_tasks,
-    total_tasks: r.total_tasks,
-    timeline_count: r.timeline_count,
-  };
+  const summary: Record<string, unknown> = { ...r };
+  for (const c of DATE_COLUMNS) summary[c] = r[c].toISOString();
+  for (const c of NULLABLE_DATE_COLUMNS) summary[c] = iso(r[c]);
+  return summary as IncidentSummary;
 }
 
 const SUMMARY_COLUMNS = `id::text, key, title, description, status, phase, severity, priority, category, tlp,
