@@ -3,13 +3,10 @@
  * the server's and not shared with the benchmark's own event loop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres, freePort, type EmbeddedPostgres } from '../server/db/embedded.ts';
-import { connect } from '../server/db/connect.ts';
+import { freePort } from '../server/db/embedded.ts';
+import { createScratchDatabase, scratchPostgres } from '../server/db/scratch-postgres.ts';
 import { buildClient, buildServer } from '../scripts/build.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,31 +19,14 @@ export interface BenchDatabase {
 
 /** A fresh database on DATABASE_URL's server, or on an embedded Postgres in a temp folder. */
 export async function benchDatabase(): Promise<BenchDatabase> {
-  let embedded: EmbeddedPostgres | null = null;
-  let tmp: string | null = null;
-  let base = process.env.DATABASE_URL;
-  if (!base) {
-    tmp = await mkdtemp(join(tmpdir(), 'sentpilot-bench-pg-'));
-    await chmod(tmp, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir: tmp });
-    base = embedded.url;
-  }
-  const name = `sentpilot_bench_${randomBytes(4).toString('hex')}`;
-  const admin = connect(base, { max: 1 });
-  await admin.unsafe(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  const baseUrl = base;
+  const pg = await scratchPostgres(process.env.DATABASE_URL);
+  const db = await createScratchDatabase(pg.url, 'sentpilot_bench');
   return {
-    url: u.toString(),
-    external: embedded === null,
+    url: db.url,
+    external: !pg.embedded,
     async drop() {
-      const a = connect(baseUrl, { max: 1 });
-      await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await a.end();
-      await embedded?.stop();
-      if (tmp) await rm(tmp, { recursive: true, force: true });
+      await db.drop();
+      await pg.stop();
     },
   };
 }
