@@ -1,14 +1,18 @@
 /**
- * Entry point of the PWA: wires the device database, the sync API and the local engine, then
- * renders the app. Everything is created here and passed down; no module holds global state.
+ * Entry point of the PWA: wires the device database, the identity, the sync and admin APIs and
+ * the local engine, then renders the app. Everything is created here and passed down; no module
+ * holds global state. The engine and the identity tell each other when the session ends (a 401,
+ * a 4403 close) and when the user is back (login): nothing local is dropped in between.
  */
 import { RouterProvider } from '@tanstack/solid-router';
 import { render } from 'solid-js/web';
 import { AppProvider } from './app-context.tsx';
 import { openDb } from './local/db.ts';
 import { createLocalEngine } from './local/local-engine.ts';
+import { createAdminApi } from './local/admin-api.ts';
+import { createIdentityStore } from './local/identity.ts';
 import { createSyncApi } from './local/sync-api.ts';
-import { loadUser } from './local/user-identity.ts';
+import { localUserOf } from './local/user-identity.ts';
 import { createAppRouter } from './router.tsx';
 import './styles.css';
 
@@ -20,6 +24,8 @@ const root = document.getElementById('app');
 if (!root) throw new Error('#app is missing from index.html');
 
 const db = openDb();
+const identity = createIdentityStore({ fetch: (input, init) => fetch(input, init), storage: localStorage });
+const cached = identity.state.get().me;
 const engine = createLocalEngine({
   db,
   api: createSyncApi({ fetch: (input, init) => fetch(input, init) }),
@@ -27,21 +33,47 @@ const engine = createLocalEngine({
   events: window,
   visibility: document,
   isOnline: () => navigator.onLine,
-  user: loadUser(localStorage),
+  user: cached ? localUserOf(cached.user) : null,
   // Background failures must not interrupt the responder; they show in the header's state.
   onError: (error) => console.error('[sentpilot] background sync error', error),
 });
+const admin = createAdminApi({ fetch: (input, init) => fetch(input, init), onUnauthenticated: () => engine.markSignedOut() });
 const router = createAppRouter();
+
+function connectIdentity(): void {
+  let started = false;
+  engine.connection.subscribe((c) => {
+    if (c.status === 'signed-out') identity.expire();
+  });
+  identity.state.subscribe((s) => {
+    if (s.status === 'signed-out') engine.markSignedOut();
+    if (!s.me || (s.status !== 'signed-in' && s.status !== 'unverified')) return;
+    const user = localUserOf(s.me.user);
+    if (!started) {
+      // The engine talks to the server only once someone is known (a start with an expired
+      // session goes to the login page first, so its first answer is not a 401).
+      started = true;
+      engine.setUser(user);
+      engine.start();
+    } else if (s.status === 'signed-in' && engine.connection.get().status === 'signed-out') engine.signedIn(user);
+    else engine.setUser(user);
+  });
+  // Offline at start: ask again when the network is back.
+  window.addEventListener('online', () => {
+    if (identity.state.get().status !== 'signed-in') void identity.check();
+  });
+  void identity.check();
+}
 
 // Unsynced work lives only in IndexedDB: ask the browser not to evict it under storage pressure.
 void navigator.storage?.persist?.().catch(() => false);
 
 db.open().then(
   () => {
-    engine.start();
+    connectIdentity();
     render(
       () => (
-        <AppProvider engine={engine} storage={localStorage}>
+        <AppProvider engine={engine} identity={identity} admin={admin}>
           <RouterProvider router={router} />
         </AppProvider>
       ),

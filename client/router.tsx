@@ -1,9 +1,12 @@
 /**
  * The route tree (code-based): "/" the list, "/incidents/new" the form, "/incidents/$id" the
- * incident page (loaded lazily: it carries the CodeMirror editor). The router is created per app
+ * incident page (loaded lazily: it carries the CodeMirror editor), "/login" and
+ * "/accept-invite". The router is created per app
  * instance by main.tsx.
  */
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, type SearchSchemaInput } from '@tanstack/solid-router';
+import { AcceptInvitePage } from './routes/accept-invite-page.tsx';
+import { LoginPage } from './routes/login-page.tsx';
 import { IncidentListPage } from './routes/incident-list-page.tsx';
 import { parseListSearch, type ListSearchInput } from './routes/list-search.ts';
 import { NewIncidentPage } from './routes/new-incident-page.tsx';
@@ -23,8 +26,15 @@ export function createAppRouter() {
     path: '/incidents/$id',
     component: lazyRouteComponent(() => import('./routes/incident-page.tsx'), 'IncidentPage'),
   });
+  const loginRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/login',
+    validateSearch: (raw: { next?: string } & SearchSchemaInput) => ({ next: typeof raw.next === 'string' ? raw.next.slice(0, 500) : '/' }),
+    component: LoginPage,
+  });
+  const acceptInviteRoute = createRoute({ getParentRoute: () => rootRoute, path: '/accept-invite', component: AcceptInvitePage });
   return createRouter({
-    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute]),
+    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute, loginRoute, acceptInviteRoute]),
     defaultPreload: 'intent',
     scrollRestoration: true,
   });

@@ -1,12 +1,23 @@
-/** The top bar: home link, "New incident", the connection state and the local user. */
-import { Link } from '@tanstack/solid-router';
-import { Show, type JSX } from 'solid-js';
+/**
+ * The top bar: home link, "New incident" (for those who may write), the admin and audit links
+ * (for those allowed), the connection state, and the user menu with logout.
+ */
+import { Link, useNavigate } from '@tanstack/solid-router';
+import { createSignal, Show, type JSX } from 'solid-js';
+import { ROLE_LABELS } from '../../shared/permissions.ts';
 import { useApp } from '../app-context.tsx';
 import { initials } from '../local/user-identity.ts';
 import { ConnectionBadge } from './connection-badge.tsx';
 
-export function AppHeader(props: { onChangeName: () => void }): JSX.Element {
+export function AppHeader(): JSX.Element {
   const app = useApp();
+  const navigate = useNavigate();
+  const [menuOpen, setMenuOpen] = createSignal(false);
+  const logout = async (): Promise<void> => {
+    setMenuOpen(false);
+    await app.identity.logout();
+    void navigate({ to: '/login', search: { next: '/' } });
+  };
   return (
     <header class="app-header">
       <a class="skip-link" href="#main">
@@ -16,25 +27,43 @@ export function AppHeader(props: { onChangeName: () => void }): JSX.Element {
         <img src="/favicon.svg" alt="" width="32" height="32" />
         <span class="brand-name">Sentpilot</span>
       </Link>
-      <Link to="/incidents/new" class="btn accent header-new" data-testid="new-incident">
-        <span aria-hidden="true" class="plus">+</span> New incident
-      </Link>
+      <Show when={app.can('incident:write')}>
+        <Link to="/incidents/new" class="btn accent header-new" data-testid="new-incident">
+          <span aria-hidden="true" class="plus">+</span> New incident
+        </Link>
+      </Show>
       <div class="header-spacer" />
       <ConnectionBadge />
-      <button type="button" class="user-chip" onClick={() => props.onChangeName()} title="Change your name">
-        <Show when={app.user()} fallback={<span class="user-name muted">No name set</span>}>
-          {(u) => (
-            <>
-              <span class="avatar" style={{ 'background-color': u().color }} aria-hidden="true">
-                {initials(u().name)}
-              </span>
-              <span class="user-name" data-testid="user-name">
-                {u().name}
-              </span>
-            </>
-          )}
+      <div class="user-menu">
+        <button type="button" class="user-chip" aria-haspopup="true" aria-expanded={menuOpen()} onClick={() => setMenuOpen((v) => !v)} data-testid="user-menu">
+          <Show when={app.user()}>
+            {(u) => (
+              <>
+                <span class="avatar" style={{ 'background-color': u().color }} aria-hidden="true">
+                  {initials(u().name)}
+                </span>
+                <span class="user-name" data-testid="user-name">
+                  {u().name}
+                </span>
+              </>
+            )}
+          </Show>
+        </button>
+        <Show when={menuOpen()}>
+          <div class="user-menu-panel" role="menu">
+            <Show when={app.me()}>
+              {(m) => (
+                <p class="muted small">
+                  {m().user.email} · {ROLE_LABELS[m().user.role]}
+                </p>
+              )}
+            </Show>
+            <button type="button" class="btn" role="menuitem" data-testid="logout" onClick={() => void logout()}>
+              Log out
+            </button>
+          </div>
         </Show>
-      </button>
+      </div>
     </header>
   );
 }

@@ -7,7 +7,7 @@ import { useApp } from '../app-context.tsx';
 import { createObservableSignal } from '../primitives/create-observable.ts';
 import { relativeTime } from './time-format.ts';
 
-const LABELS = { online: 'Online', offline: 'Offline', syncing: 'Syncing…' } as const;
+const LABELS = { online: 'Online', offline: 'Offline', syncing: 'Syncing…', 'signed-out': 'Signed out' } as const;
 
 export function ConnectionBadge(): JSX.Element {
   const app = useApp();
@@ -15,6 +15,7 @@ export function ConnectionBadge(): JSX.Element {
   const detail = createMemo(() => {
     const c = conn();
     const parts: string[] = [];
+    if (c.status === 'signed-out') parts.push('Your session has expired: log in again to sync. Every change is kept on this device meanwhile.');
     if (c.status === 'offline') parts.push('Working offline: every change is kept on this device and syncs when the server is reachable again.');
     if (c.pending > 0) parts.push(`${c.pending} local change${c.pending === 1 ? '' : 's'} in ${c.pendingDocs} incident${c.pendingDocs === 1 ? '' : 's'} not yet on the server.`);
     else parts.push('Every local change is on the server.');

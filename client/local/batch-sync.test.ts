@@ -105,14 +105,14 @@ describe('batch sync', () => {
     const { db, server, deps } = setup({ now: () => now });
     const good = await seedLocalIncident(db, { title: 'Good' });
     const bad = await seedLocalIncident(db, { title: 'Bad' });
-    server.refuse.set(bad, 'forbidden');
+    server.refuse.set(bad, 'invalid_update');
 
     const outcome = await syncOnce(deps);
 
-    expect(outcome).toMatchObject({ kind: 'ok', report: { exchanged: [good], refused: [{ id: bad, code: 'forbidden' }] } });
+    expect(outcome).toMatchObject({ kind: 'ok', report: { exchanged: [good], refused: [{ id: bad, code: 'invalid_update' }] } });
     expect(readMeta(server.doc(good)).title).toBe('Good');
     const state = await db.syncState.get(bad);
-    expect(state).toMatchObject({ dirty: 1, failures: 1, error: { code: 'forbidden' } });
+    expect(state).toMatchObject({ dirty: 1, failures: 1, error: { code: 'invalid_update' } });
     expect(state?.retryAt).toBeGreaterThan(now);
     expect(await pendingTotals(db)).toMatchObject({ documents: 1, errors: 1 });
     // Skipped while its backoff runs, retried after it.

@@ -14,7 +14,7 @@ import { newSyncState, updatesTable, type IncidentInsert, type SentpilotDb } fro
 import { loadStoredDocs } from './doc-storage.ts';
 import { summarizeDoc, type IncidentSummary } from './incident-summary.ts';
 import { fromB64, outgoing, toB64 } from './state-vectors.ts';
-import { isTransient, type ApiFailure, type SyncApi } from './sync-api.ts';
+import { isTransient, isUnauthenticated, type ApiFailure, type SyncApi } from './sync-api.ts';
 import { afterExchange, afterRefusal, documentsToExchange, readChangesCursor, recordServerChanges, type SentState } from './sync-state.ts';
 
 /** Transaction origin of updates the background sync applies to a live document. */
@@ -63,6 +63,14 @@ interface Done {
 }
 
 type Refusal = ExchangeReport['refused'][number];
+
+/**
+ * Failures that end the run without marking any document: try again later (offline, server
+ * busy), or after the user logs in again (401: nothing was refused, the session ended).
+ */
+function stopsRun(failure: ApiFailure): boolean {
+  return isTransient(failure) || isUnauthenticated(failure);
+}
 
 /** Read /sync/changes from the stored cursor and flag what it lists. Returns how many. */
 export async function pullChanges(deps: BatchSyncDeps): Promise<Result<number, ApiFailure>> {
@@ -160,7 +168,7 @@ async function sendChunk(deps: BatchSyncDeps, chunk: Prepared[], report: Exchang
     docs: chunk.map((p) => (p.update === null ? { id: p.id, state_vector: p.stateVector } : { id: p.id, state_vector: p.stateVector, update: p.update })),
   });
   if (!res.ok) {
-    if (!isTransient(res.error)) {
+    if (!stopsRun(res.error)) {
       const code = res.error.kind === 'http' ? res.error.code : res.error.kind;
       const refused = chunk.map((p) => ({ id: p.id, code, message: res.error.message }));
       await storeResults(deps, [], refused);
@@ -217,7 +225,7 @@ export async function exchange(deps: BatchSyncDeps, ids: readonly string[]): Pro
       }
       if (chunk.length > 0 && bytes + size > MAX_BATCH_BYTES) {
         const sent = await sendChunk(deps, chunk, report);
-        if (!sent.ok && isTransient(sent.error)) return err(sent.error);
+        if (!sent.ok && stopsRun(sent.error)) return err(sent.error);
         chunk = [];
         bytes = 0;
       }
@@ -230,7 +238,7 @@ export async function exchange(deps: BatchSyncDeps, ids: readonly string[]): Pro
     }
     if (chunk.length) {
       const sent = await sendChunk(deps, chunk, report);
-      if (!sent.ok && isTransient(sent.error)) return err(sent.error);
+      if (!sent.ok && stopsRun(sent.error)) return err(sent.error);
     }
   }
   return ok(report);
@@ -240,7 +248,7 @@ export async function exchange(deps: BatchSyncDeps, ids: readonly string[]): Pro
 export async function syncOnce(deps: BatchSyncDeps, opts: { ids?: readonly string[] } = {}): Promise<SyncOutcome> {
   const pulled = await pullChanges(deps);
   // A refused change list (an older server) must not stop local edits from being pushed.
-  if (!pulled.ok && isTransient(pulled.error)) return { kind: 'failed', failure: pulled.error, transient: true };
+  if (!pulled.ok && stopsRun(pulled.error)) return { kind: 'failed', failure: pulled.error, transient: isTransient(pulled.error) };
   const due = await documentsToExchange(deps.db, deps.now());
   const res = await exchange(deps, [...(opts.ids ?? []), ...due]);
   if (!res.ok) return { kind: 'failed', failure: res.error, transient: isTransient(res.error) };

@@ -15,12 +15,14 @@ import { createSessionRegistry, type SessionHandle } from './session-registry.ts
 import { addIncidentRow } from './doc-storage.ts';
 import { summarizeDoc } from './incident-summary.ts';
 import { createObservable, type ReadonlyObservable } from './observable.ts';
-import { isTransient, type SyncApi } from './sync-api.ts';
+import { SYNC_CLOSE } from '../../shared/api.ts';
+import { isTransient, isUnauthenticated, type SyncApi } from './sync-api.ts';
 import { createSyncScheduler, type SchedulerDeps } from './sync-scheduler.ts';
 import { clearRetryWaits, pendingTotals, recordLocalEdits } from './sync-state.ts';
 import type { LocalUser } from './user-identity.ts';
 
-export type ConnectionStatus = 'online' | 'offline' | 'syncing';
+/** `signed-out`: the server refused the session (401 or a 4403 close); edits stay on the device. */
+export type ConnectionStatus = 'online' | 'offline' | 'syncing' | 'signed-out';
 
 export interface ConnectionSnapshot {
   status: ConnectionStatus;
@@ -39,6 +41,8 @@ export type OpenResult =
   | { kind: 'open'; session: DocSession; release(): void }
   | { kind: 'not-found' }
   | { kind: 'unreachable'; message: string }
+  /** Not on this device, and the server wants a login first. */
+  | { kind: 'signed-out' }
   | { kind: 'refused'; code: string; message: string };
 
 export interface LocalEngine {
@@ -55,6 +59,13 @@ export interface LocalEngine {
   /** Run the background sync soon (a view that shows server data came on screen). */
   syncSoon(): void;
   setUser(user: LocalUser | null): void;
+  /**
+   * The session ended (a 401 from any API call, or a 4403 close): stop talking to the server
+   * and keep every edit on the device until `signedIn`.
+   */
+  markSignedOut(): void;
+  /** Logged in again: sync at once and reconnect the sockets the server closed. */
+  signedIn(user: LocalUser): void;
 }
 
 export interface EngineDeps {
@@ -95,12 +106,14 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
   const cleanups: (() => void)[] = [];
   let reachable: boolean | null = null;
   let batchRunning = false;
+  let signedOut = false;
 
   const connection = createObservable<ConnectionSnapshot>({ status: 'syncing', pending: 0, pendingDocs: 0, errorDocs: 0, lastSyncAt: null, lastError: null });
   const refreshStatus = (): void => {
     const liveSyncing = registry.sessions().some((session) => session.live.get().kind === 'syncing');
-    const status: ConnectionStatus =
-      !deps.isOnline() || reachable === false ? 'offline' : batchRunning || liveSyncing || reachable === null ? 'syncing' : 'online';
+    const status: ConnectionStatus = signedOut
+      ? 'signed-out'
+      : !deps.isOnline() || reachable === false ? 'offline' : batchRunning || liveSyncing || reachable === null ? 'syncing' : 'online';
     connection.update({ status });
   };
 
@@ -119,6 +132,8 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     clearTimeout: deps.timers?.clearTimeout ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>)),
     now,
     run: async () => {
+      // Nothing to say to the server until the user logs in again; `wanted` is kept.
+      if (signedOut) return 'ok';
       if (!deps.isOnline()) {
         reachable = false;
         refreshStatus();
@@ -136,7 +151,8 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
           return 'ok';
         }
         for (const id of ids) wanted.add(id);
-        if (outcome.transient) reachable = false;
+        if (isUnauthenticated(outcome.failure)) markSignedOut();
+        else if (outcome.transient) reachable = false;
         connection.update({ lastError: outcome.failure.message });
         return 'failed';
       } catch (e) {
@@ -155,6 +171,7 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     lingerMs: deps.lingerMs ?? 1_000,
     onOpened: (session) => {
       const unsubscribe = session.live.subscribe((state) => {
+        if (state.kind === 'refused' && state.code === SYNC_CLOSE.unauthenticated.code) markSignedOut();
         if (state.kind === 'live') {
           reachable = true;
           // The server is back: do not wait out the background sync's backoff.
@@ -175,11 +192,21 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     return openSession({ db, wsUrl: deps.wsUrl, WebSocketImpl: deps.WebSocketImpl, user, onEdited: () => scheduler.edited(), onError }, id, record.doc);
   };
 
+  function markSignedOut(): void {
+    if (signedOut) return;
+    signedOut = true;
+    refreshStatus();
+  }
+
   async function ensureLocal(id: string): Promise<OpenResult | null> {
     if ((await db.incidents.get(id)) !== undefined) return null;
     // Not on this device: ask the server for it through the batch exchange.
     const res = await exchange(batchDeps, [id]);
     if (!res.ok) {
+      if (isUnauthenticated(res.error)) {
+        markSignedOut();
+        return { kind: 'signed-out' };
+      }
       if (isTransient(res.error)) return { kind: 'unreachable', message: res.error.message };
       return { kind: 'refused', code: res.error.kind === 'http' ? res.error.code : res.error.kind, message: res.error.message };
     }
@@ -283,6 +310,23 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     setUser(next) {
       user = next;
       for (const session of registry.sessions()) session.setUser(next);
+    },
+    markSignedOut,
+    signedIn(next) {
+      user = next;
+      signedOut = false;
+      reachable = null;
+      for (const session of registry.sessions()) {
+        session.setUser(next);
+        const live = session.live.get();
+        // y-websocket stops on 4400-4499 closes; the 4403 ones can go again now.
+        if (live.kind === 'refused' && live.code === SYNC_CLOSE.unauthenticated.code) session.reconnect();
+      }
+      refreshStatus();
+      // Documents refused under the old session (or role) get their chance again at once.
+      void clearRetryWaits(db)
+        .catch(onError)
+        .finally(() => void scheduler.now());
     },
   };
 }

@@ -3,12 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { cleanRemoteUser, createPresence, presentUsers } from './presence.ts';
-import { colorFor, initials, loadUser, makeUser, saveUser, USER_STORAGE_KEY } from './user-identity.ts';
-
-function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> {
-  const m = new Map<string, string>();
-  return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v) };
-}
+import { colorFor, initials, localUserOf, makeUser } from './user-identity.ts';
 
 describe('presence', () => {
   it('keeps only plain colours and short text names from remote peers', () => {
@@ -38,21 +33,10 @@ describe('presence', () => {
 });
 
 describe('local user', () => {
-  it('asks for a usable name and remembers it', () => {
-    const storage = memoryStorage();
-    expect(loadUser(storage)).toBeNull();
-    expect(saveUser(storage, '   ')).toMatchObject({ ok: false });
-    expect(saveUser(storage, '  Dana Reyes ')).toMatchObject({ ok: true, user: { name: 'Dana Reyes' } });
-    expect(loadUser(storage)?.name).toBe('Dana Reyes');
-  });
-
-  it('ignores a corrupt stored value', () => {
-    const storage = memoryStorage();
-    storage.setItem(USER_STORAGE_KEY, '{not json');
-    expect(loadUser(storage)).toBeNull();
-  });
-
-  it('derives a stable colour and initials', () => {
+  it('derives a stable colour from the user id and initials from the name', () => {
+    const a = localUserOf({ id: '0190c0de-0000-7000-8000-000000000001', display_name: 'Dana Reyes' });
+    const renamed = localUserOf({ id: '0190c0de-0000-7000-8000-000000000001', display_name: 'Dana R.' });
+    expect(a).toMatchObject({ name: 'Dana Reyes', color: renamed.color });
     expect(colorFor('Dana')).toEqual(colorFor('Dana'));
     expect(colorFor('Dana').color).toMatch(/^#[0-9a-f]{6}$/);
     expect(initials('Dana Reyes')).toBe('DR');

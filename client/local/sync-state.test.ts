@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { SentpilotDb } from './db.ts';
-import { completeExchange, docRetryDelay, pendingTotals, recordDocError, recordLocalEdits, recordServerChanges, readChangesCursor, documentsToExchange } from './sync-state.ts';
+import { completeExchange, docRetryDelay, FORBIDDEN_RETRY_MS, pendingTotals, recordDocError, recordLocalEdits, recordServerChanges, readChangesCursor, documentsToExchange } from './sync-state.ts';
 import { makeDb } from './testing/fixtures.ts';
 
 const dbs: SentpilotDb[] = [];
@@ -53,11 +53,18 @@ describe('sync state', () => {
     expect(next).toMatchObject({ dirty: 1, pending: 1 });
   });
 
-  it('backs a refused document off exponentially and clears on success', async () => {
+  it('does not retry a document refused for lack of access until much later', async () => {
     const d = db();
     await recordLocalEdits(d, 'a', 1);
     await recordDocError(d, 'a', 'forbidden', 'no access', 1_000);
-    await recordDocError(d, 'a', 'forbidden', 'no access', 2_000);
+    expect((await d.syncState.get('a'))?.retryAt).toBe(1_000 + FORBIDDEN_RETRY_MS);
+  });
+
+  it('backs a refused document off exponentially and clears on success', async () => {
+    const d = db();
+    await recordLocalEdits(d, 'a', 1);
+    await recordDocError(d, 'a', 'invalid_update', 'rejected', 1_000);
+    await recordDocError(d, 'a', 'invalid_update', 'rejected', 2_000);
     const row = await d.syncState.get('a');
     expect(row?.failures).toBe(2);
     expect(row?.retryAt).toBe(2_000 + docRetryDelay(2));

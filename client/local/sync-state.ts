@@ -17,6 +17,9 @@ export function docRetryDelay(failures: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, failures - 1), 600_000);
 }
 
+/** How long a document refused with `forbidden` waits before the background sync asks again. */
+export const FORBIDDEN_RETRY_MS = 6 * 60 * 60 * 1000;
+
 /** Record `count` local edits on a document (coalesced by the caller). */
 export async function recordLocalEdits(db: SentpilotDb, id: string, count: number): Promise<void> {
   await db.transaction('rw', db.syncState, async () => {
@@ -80,7 +83,8 @@ export function afterRefusal(row: SyncStateRecord, code: string, message: string
   return {
     ...row,
     failures,
-    retryAt: now + docRetryDelay(failures),
+    // No access is not fixed by retrying; a new login clears the wait (clearRetryWaits).
+    retryAt: now + (code === 'forbidden' ? FORBIDDEN_RETRY_MS : docRetryDelay(failures)),
     error: { code: code.slice(0, 64), message: message.slice(0, 500), at: new Date(now).toISOString() },
   };
 }

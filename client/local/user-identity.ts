@@ -1,10 +1,12 @@
 /**
- * The local user: a name asked once and kept in localStorage (there is no login yet), used as
- * the author of edits and, with a colour derived from it, in awareness (presence and cursors).
+ * The signed-in user as the local core sees it: the display name is the author of edits and,
+ * with a colour derived from the user id (stable across renames and devices), the name shown in
+ * awareness (presence and cursors).
  */
-import { z } from 'zod';
 
 export interface LocalUser {
+  /** The server's user id; null only in tests that need no identity. */
+  id: string | null;
   name: string;
   /** Cursor and avatar colour (#rrggbb). */
   color: string;
@@ -12,48 +14,25 @@ export interface LocalUser {
   colorLight: string;
 }
 
-export const USER_STORAGE_KEY = 'sentpilot.user';
-
-export const userNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'Enter your name.')
-  .max(60, 'Use at most 60 characters.')
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'Control characters are not allowed.');
-
 /** Colours with enough contrast for white initials, distinct at a glance. */
 const PALETTE = ['#b42318', '#c4320a', '#8f5b00', '#2f6f1f', '#06776b', '#0b5cad', '#3538cd', '#7a2eb8', '#b0127b', '#475467'] as const;
 
-export function colorFor(name: string): { color: string; colorLight: string } {
+/** A colour picked by a stable hash of `key` (the user id). */
+export function colorFor(key: string): { color: string; colorLight: string } {
   let h = 2166136261;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
   const color = PALETTE[(h >>> 0) % PALETTE.length] ?? PALETTE[0];
   return { color, colorLight: `${color}33` };
 }
 
+/** The local user of a server account (`id` keys the colour; `display_name` is shown). */
+export function localUserOf(user: { id: string; display_name: string }): LocalUser {
+  return { id: user.id, name: user.display_name, ...colorFor(user.id) };
+}
+
+/** A user with no account behind it (tests, and the moment before the first login). */
 export function makeUser(name: string): LocalUser {
-  return { name, ...colorFor(name) };
-}
-
-type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem'>;
-
-export function loadUser(storage: KeyValueStorage): LocalUser | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(storage.getItem(USER_STORAGE_KEY) ?? 'null');
-  } catch {
-    return null;
-  }
-  const parsed = z.object({ name: userNameSchema }).safeParse(raw);
-  return parsed.success ? makeUser(parsed.data.name) : null;
-}
-
-/** Validate and store the name; returns the error message to show when it is not acceptable. */
-export function saveUser(storage: KeyValueStorage, name: string): { ok: true; user: LocalUser } | { ok: false; error: string } {
-  const parsed = userNameSchema.safeParse(name);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? 'Invalid name.' };
-  storage.setItem(USER_STORAGE_KEY, JSON.stringify({ name: parsed.data }));
-  return { ok: true, user: makeUser(parsed.data) };
+  return { id: null, name, ...colorFor(name) };
 }
 
 export function initials(name: string): string {

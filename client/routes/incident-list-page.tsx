@@ -52,7 +52,10 @@ export function IncidentListPage(): JSX.Element {
     onCleanup(() => clearInterval(poll));
   });
   const all = createLiveQuery(() => app.engine.db, (db) => db.incidents.toArray(), [] as IncidentSummary[]);
-  const filtered = createMemo(() => filterIncidents(all.value(), search()));
+  // Guests see only the incidents they were invited to (the server sends them no others; this
+  // also hides what an earlier user left on a shared device).
+  const visible = createMemo(() => (app.me()?.user.role === 'guest' ? all.value().filter((r) => app.can('incident:read', r.id)) : all.value()));
+  const filtered = createMemo(() => filterIncidents(visible(), search()));
 
   const update = (patch: Partial<ListSearch>): void => {
     void navigate({ search: toUrlSearch({ ...search(), ...patch }), replace: true });
@@ -90,7 +93,7 @@ export function IncidentListPage(): JSX.Element {
       <div class="page-head">
         <h1 id="list-title">Incidents</h1>
         <span class="muted">
-          {filtered().rows.length} shown · {all.value().length} on this device
+          {filtered().rows.length} shown · {visible().length} on this device
         </span>
       </div>
 

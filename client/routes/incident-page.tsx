@@ -5,7 +5,7 @@
  * validation shows what it can with a warning.
  */
 import { Link, useParams } from '@tanstack/solid-router';
-import { createSignal, Match, onCleanup, Show, Switch, type JSX } from 'solid-js';
+import { createEffect, createSignal, Match, on, onCleanup, Show, Switch, type JSX } from 'solid-js';
 import { useApp } from '../app-context.tsx';
 import type { OpenResult } from '../local/local-engine.ts';
 import type { DocSession } from '../local/doc-session.ts';
@@ -44,6 +44,16 @@ function IncidentLoader(props: { id: string }): JSX.Element {
     );
   };
   load();
+  // Opened while signed out: try again as soon as the user has logged in.
+  createEffect(
+    on(
+      () => app.auth().status,
+      (status) => {
+        if (status === 'signed-in' && state().kind === 'signed-out') load();
+      },
+      { defer: true },
+    ),
+  );
   onCleanup(() => {
     disposed = true;
     release?.();
@@ -80,6 +90,21 @@ function IncidentLoader(props: { id: string }): JSX.Element {
               Back to the list
             </Link>
           </div>
+        </section>
+      </Match>
+      <Match when={state().kind === 'signed-out'}>
+        <section class="empty-state" data-testid="incident-signed-out">
+          <h1>Log in to open this incident</h1>
+          <p>This incident is not on this device yet, and the server needs you to log in again before it sends it. It opens once you are logged in.</p>
+        </section>
+      </Match>
+      <Match when={(() => { const s = state(); return s.kind === 'refused' && (s.code === 'forbidden' || s.code === 'not_found'); })()}>
+        <section class="empty-state" data-testid="no-access">
+          <h1>You have no access to this incident</h1>
+          <p>The server does not let your account open this incident. Ask an incident lead to invite you if you need it.</p>
+          <Link to="/" class="btn">
+            Back to the list
+          </Link>
         </section>
       </Match>
       <Match when={state().kind === 'refused' || state().kind === 'error'}>

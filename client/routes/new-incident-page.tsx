@@ -101,6 +101,15 @@ export function NewIncidentPage(): JSX.Element {
   );
 
   return (
+    <Show
+      when={app.can('incident:write')}
+      fallback={
+        <section class="empty-state" data-testid="read-only-role">
+          <h1>You cannot create incidents</h1>
+          <p>Your role lets you read incidents but not create or change them.</p>
+        </section>
+      }
+    >
     <section class="form-page" aria-labelledby="new-title">
       <div class="page-head">
         <h1 id="new-title">New incident</h1>
@@ -201,5 +210,6 @@ export function NewIncidentPage(): JSX.Element {
         </div>
       </form>
     </section>
+    </Show>
   );
 }

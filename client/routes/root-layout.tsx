@@ -1,25 +1,56 @@
-/** The frame of every page: header, the one-time name prompt, the page, the update prompt. */
-import { Outlet } from '@tanstack/solid-router';
-import { createSignal, Show, type JSX } from 'solid-js';
+/**
+ * The frame of every page: header, the page, the update prompt. Nobody known → the login page
+ * (returning here afterwards); a session that ended while working → the "log in again" dialog
+ * over the current screen, which stays as it is.
+ */
+import { Outlet, useLocation, useNavigate } from '@tanstack/solid-router';
+import { createEffect, Match, Show, Switch, type JSX } from 'solid-js';
 import { useApp } from '../app-context.tsx';
 import { AppHeader } from '../components/app-header.tsx';
+import { SessionExpired } from '../components/auth/session-expired.tsx';
 import { UpdatePrompt } from '../components/update-prompt.tsx';
-import { UserNameForm } from '../components/user-name-form.tsx';
+
+const PUBLIC_PATHS = ['/login', '/accept-invite'];
 
 export function RootLayout(): JSX.Element {
   const app = useApp();
-  const [editingName, setEditingName] = createSignal(false);
+  const location = useLocation();
+  const navigate = useNavigate();
+  const isPublic = (): boolean => PUBLIC_PATHS.includes(location().pathname);
+  /** Must log in before seeing anything: nobody known, or the session was refused at start. */
+  const needsLogin = (): boolean => {
+    const a = app.auth();
+    if (a.status === 'checking') return false;
+    return a.me === null || (a.status === 'signed-out' && !a.expired);
+  };
+  createEffect(() => {
+    if (!needsLogin() || isPublic()) return;
+    const l = location();
+    void navigate({ to: '/login', search: { next: `${l.pathname}${l.searchStr ?? ''}` }, replace: true });
+  });
   return (
     <div class="app">
-      <AppHeader onChangeName={() => setEditingName((v) => !v)} />
-      <Show when={!app.user() || editingName()}>
-        <div class="banner" data-testid="user-name-prompt">
-          <UserNameForm first={!app.user()} onDone={() => setEditingName(false)} />
-        </div>
-      </Show>
-      <main id="main" class="main" tabindex="-1">
-        <Outlet />
-      </main>
+      <Switch>
+        <Match when={isPublic()}>
+          <main id="main" class="main" tabindex="-1">
+            <Outlet />
+          </main>
+        </Match>
+        <Match when={app.auth().status === 'checking' && !app.me()}>
+          <p class="empty" role="status">
+            Starting…
+          </p>
+        </Match>
+        <Match when={app.me() !== null && !needsLogin()}>
+          <AppHeader />
+          <Show when={app.auth().status === 'signed-out' && app.auth().expired}>
+            <SessionExpired />
+          </Show>
+          <main id="main" class="main" tabindex="-1">
+            <Outlet />
+          </main>
+        </Match>
+      </Switch>
       <UpdatePrompt />
     </div>
   );

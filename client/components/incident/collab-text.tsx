@@ -20,6 +20,8 @@ export interface CollabTextProps {
   placeholder?: string;
   class?: string;
   testId?: string;
+  /** Shown, followed live, but not editable (viewers, read-only guests). */
+  readOnly?: boolean;
 }
 
 const theme = EditorView.theme({
@@ -45,6 +47,7 @@ export function CollabText(props: CollabTextProps): JSX.Element {
           EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-label': props.label, 'aria-multiline': 'true' }),
           props.placeholder ? cmPlaceholder(props.placeholder) : [],
+          props.readOnly ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : [],
           theme,
         ],
       }),

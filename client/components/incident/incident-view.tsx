@@ -1,11 +1,12 @@
 /**
- * One open incident: its key and title, who else is here, warnings (invalid data, live sync
- * refused, background sync refused), the workflow, the co-edited description, the timeline,
+ * One open incident: its key and title, who else is here, warnings (invalid data, no access,
+ * read-only, live sync refused, background sync refused), the workflow, the co-edited description, the timeline,
  * the details and the task checklist.
  */
 import { createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
 import { descriptionText, setFields } from '../../../shared/incident-doc.ts';
 import { LIMITS, type IncidentMeta } from '../../../shared/incident-schema.ts';
+import { SYNC_CLOSE } from '../../../shared/api.ts';
 import { useApp } from '../../app-context.tsx';
 import type { DocSession } from '../../local/doc-session.ts';
 import { isTransientDocError } from '../../local/sync-state.ts';
@@ -15,6 +16,7 @@ import { createObservableSignal } from '../../primitives/create-observable.ts';
 import { SeverityBadge, StatusBadge, TlpBadge } from '../badges.tsx';
 import { relativeTime } from '../time-format.ts';
 import { CollabText } from './collab-text.tsx';
+import { GuestsPanel } from './guests-panel.tsx';
 import { FieldsPanel } from './fields-panel.tsx';
 import { PresenceBar } from './presence-bar.tsx';
 import { StatusControl } from './status-control.tsx';
@@ -32,6 +34,12 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
     null,
   );
   const [fieldError, setFieldError] = createSignal<string | null>(null);
+  const readOnly = (): boolean => !app.can('incident:write', props.session.id);
+  /** The server said this user may not see this incident (socket 4404 or a batch refusal). */
+  const noAccess = (): boolean => {
+    const l = live();
+    return (l.kind === 'refused' && l.code === SYNC_CLOSE.forbidden.code) || syncState.value()?.error?.code === 'forbidden';
+  };
 
   return (
     <Show
@@ -57,7 +65,7 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
                 Updated {relativeTime(meta().updatedAt, app.now())}
               </span>
             </div>
-            <TitleField session={props.session} meta={meta()} onError={setFieldError} />
+            <TitleField session={props.session} meta={meta()} onError={setFieldError} readOnly={readOnly()} />
             <PresenceBar awareness={props.session.awareness} />
           </header>
 
@@ -74,7 +82,22 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
                 </details>
               </div>
             </Show>
-            <Show when={(() => { const l = live(); return l.kind === 'refused' ? l : null; })()}>
+            <Show when={noAccess()}>
+              <div class="warning danger" role="alert" data-testid="no-access">
+                <strong>You have no access to this incident.</strong> The server refused it for your account; ask an incident lead to invite you if you need it.
+              </div>
+            </Show>
+            <Show when={readOnly() && !noAccess()}>
+              <div class="warning" role="note" data-testid="read-only-note">
+                <strong>Read-only:</strong> your access lets you read this incident but not change it.
+              </div>
+            </Show>
+            <Show
+              when={(() => {
+                const l = live();
+                return l.kind === 'refused' && l.code !== SYNC_CLOSE.forbidden.code && l.code !== SYNC_CLOSE.unauthenticated.code ? l : null;
+              })()}
+            >
               {(refused) => (
                 <div class="warning danger" role="alert" data-testid="live-refused">
                   <strong>Live collaboration was refused by the server:</strong> {refused().reason} (code {refused().code}). Your edits are kept on this device.{' '}
@@ -84,7 +107,7 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
                 </div>
               )}
             </Show>
-            <Show when={syncState.value()?.error}>
+            <Show when={(() => { const e = syncState.value()?.error; return e && e.code !== 'forbidden' ? e : null; })()}>
               {(e) => (
                 <div class="warning" classList={{ danger: !isTransientDocError(e().code) }} role="alert" data-testid="sync-refused">
                   <strong>{isTransientDocError(e().code) ? 'The server could not sync this incident just now:' : "The server refused this incident's changes:"}</strong> {e().message}.
@@ -101,20 +124,32 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
             </Show>
           </div>
 
-          <div class="incident-grid">
+          {/* A disabled fieldset disables every native control inside it for read-only users. */}
+          <fieldset class="incident-grid plain-fieldset" disabled={readOnly()} data-readonly={readOnly() ? 'true' : undefined}>
             <div class="incident-main">
-              <StatusControl doc={doc} status={meta().status} />
+              <StatusControl doc={doc} status={meta().status} readOnly={readOnly()} />
               <section class="card" aria-labelledby="desc-label">
                 <h2 id="desc-label">Description</h2>
-                <CollabText text={descriptionText(doc)} awareness={props.session.awareness} label="Description" placeholder="What is known so far" testId="field-description" class="description" />
+                <CollabText
+                  text={descriptionText(doc)}
+                  awareness={props.session.awareness}
+                  label="Description"
+                  placeholder="What is known so far"
+                  testId="field-description"
+                  class="description"
+                  readOnly={readOnly()}
+                />
               </section>
-              <Timeline doc={doc} awareness={props.session.awareness} entries={state.timeline} />
+              <Timeline doc={doc} awareness={props.session.awareness} entries={state.timeline} readOnly={readOnly()} />
             </div>
             <aside class="incident-side">
-              <TaskList doc={doc} tasks={state.tasks} />
+              <TaskList doc={doc} tasks={state.tasks} readOnly={readOnly()} />
               <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
+              <Show when={app.can('guest:invite', props.session.id)}>
+                <GuestsPanel incidentId={props.session.id} />
+              </Show>
             </aside>
-          </div>
+          </fieldset>
         </article>
       )}
     </Show>
@@ -125,12 +160,13 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
  * The title, written as the user types (after a short pause) and when the field loses focus.
  * While the field has focus a remote change does not overwrite what is being typed.
  */
-function TitleField(props: { session: DocSession; meta: IncidentMeta; onError: (m: string | null) => void }): JSX.Element {
+function TitleField(props: { session: DocSession; meta: IncidentMeta; onError: (m: string | null) => void; readOnly: boolean }): JSX.Element {
   const app = useApp();
   const [draft, setDraft] = createSignal<string | null>(null);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const commit = (value: string): void => {
     clearTimeout(timer);
+    if (props.readOnly) return;
     const title = value.trim();
     if (!title) {
       props.onError('The title cannot be empty; the previous title is kept.');
@@ -152,6 +188,7 @@ function TitleField(props: { session: DocSession; meta: IncidentMeta; onError: (
         data-testid="field-title"
         type="text"
         maxLength={LIMITS.title}
+        readOnly={props.readOnly}
         value={draft() ?? props.meta.title}
         onInput={(e) => {
           const v = e.currentTarget.value;

@@ -19,7 +19,7 @@ function verb(from: Status, to: Status): string {
   return `Move to ${statusLabel(to)}`;
 }
 
-export function StatusControl(props: { doc: Y.Doc; status: Status }): JSX.Element {
+export function StatusControl(props: { doc: Y.Doc; status: Status; readOnly?: boolean }): JSX.Element {
   const app = useApp();
   const [error, setError] = createSignal<string | null>(null);
   const move = (to: Status): void => {
@@ -49,7 +49,7 @@ export function StatusControl(props: { doc: Y.Doc; status: Status }): JSX.Elemen
         <span class="status-now" data-testid="status-current">
           Status: <strong>{statusLabel(props.status)}</strong>
         </span>
-        <For each={allowedTransitions(props.status)}>
+        <For each={props.readOnly ? [] : allowedTransitions(props.status)}>
           {(to) => (
             <button type="button" class="btn" classList={{ danger: to === 'closed' }} data-testid={`status-button-${to}`} onClick={() => move(to)}>
               {verb(props.status, to)}

@@ -8,7 +8,7 @@ import { absoluteTime } from '../time-format.ts';
 
 const TASK_MAX = LIMITS.shortText * 2;
 
-export function TaskList(props: { doc: Y.Doc; tasks: Task[] }): JSX.Element {
+export function TaskList(props: { doc: Y.Doc; tasks: Task[]; readOnly?: boolean }): JSX.Element {
   const app = useApp();
   const live = createMemo(() => props.tasks.filter((t) => !t.deleted));
   const deleted = createMemo(() => props.tasks.filter((t) => t.deleted));
@@ -56,6 +56,7 @@ export function TaskList(props: { doc: Y.Doc; tasks: Task[] }): JSX.Element {
           )}
         </For>
       </ul>
+      <Show when={!props.readOnly}>
       <form class="task-add" onSubmit={add}>
         <label class="visually-hidden" for="task-input">
           New task
@@ -65,6 +66,7 @@ export function TaskList(props: { doc: Y.Doc; tasks: Task[] }): JSX.Element {
           Add task
         </button>
       </form>
+      </Show>
       <Show when={deleted().length > 0}>
         <details class="deleted-tasks">
           <summary>Deleted tasks ({deleted().length})</summary>

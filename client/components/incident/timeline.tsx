@@ -16,7 +16,7 @@ import { LazyCollabText } from './collab-text.tsx';
 
 const PAGE = 100;
 
-export function Timeline(props: { doc: Y.Doc; awareness: Awareness; entries: TimelineEntry[] }): JSX.Element {
+export function Timeline(props: { doc: Y.Doc; awareness: Awareness; entries: TimelineEntry[]; readOnly?: boolean }): JSX.Element {
   const [shown, setShown] = createSignal(PAGE);
   const visible = createMemo(() => props.entries.slice(Math.max(0, props.entries.length - shown())));
   const hidden = (): number => props.entries.length - visible().length;
@@ -33,9 +33,11 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; entries: Tim
         </button>
       </Show>
       <ol class="tl-list">
-        <For each={visible()}>{(entry) => <TimelineItem doc={props.doc} awareness={props.awareness} entry={entry} />}</For>
+        <For each={visible()}>{(entry) => <TimelineItem doc={props.doc} awareness={props.awareness} entry={entry} readOnly={props.readOnly ?? false} />}</For>
       </ol>
-      <NoteComposer doc={props.doc} />
+      <Show when={!props.readOnly}>
+        <NoteComposer doc={props.doc} />
+      </Show>
     </section>
   );
 }
@@ -52,7 +54,7 @@ function describeChange(entry: TimelineEntry): string {
   return `${field} changed from ${show(data['from'])} to ${show(data['to'])}`;
 }
 
-function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry }): JSX.Element {
+function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry; readOnly: boolean }): JSX.Element {
   const app = useApp();
   const text = createMemo<Y.Text | null>(() => (props.entry.kind === 'note' ? entryText(props.doc, props.entry.id) : null));
   const setDeleted = (deleted: boolean): void => {
@@ -66,7 +68,7 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
         </time>
         <span class="tl-kind">{kindLabel(props.entry.kind)}</span>
         <span class="tl-author">{props.entry.author}</span>
-        <Show when={props.entry.kind === 'note' && !props.entry.deleted}>
+        <Show when={props.entry.kind === 'note' && !props.entry.deleted && !props.readOnly}>
           <button type="button" class="link-btn tl-delete" onClick={() => setDeleted(true)} aria-label="Delete this note">
             Delete
           </button>
@@ -88,6 +90,7 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
               awareness={props.awareness}
               plain={props.entry.text}
               label={`Note by ${props.entry.author}`}
+              readOnly={props.readOnly}
               class="tl-text tl-note"
             />
           )}

@@ -19,6 +19,8 @@ export interface FakeSyncServer {
   refuse: Map<string, string>;
   /** Answer every request with this HTTP status (e.g. 503) when set. */
   failWith: number | null;
+  /** Answer every API request 401 (the session expired) while set; /healthz still answers. */
+  unauthenticated: boolean;
   /** Record a change made on the server side (another device). */
   touch(id: string): void;
   doc(id: string): Y.Doc;
@@ -44,6 +46,7 @@ export function createFakeSyncServer(): FakeSyncServer {
     offline: false,
     refuse: new Map(),
     failWith: null,
+    unauthenticated: false,
     touch(id) {
       log.push({ id, seq: ++seq });
     },
@@ -54,6 +57,7 @@ export function createFakeSyncServer(): FakeSyncServer {
       if (server.failWith !== null) return json(server.failWith, { error: { code: 'unavailable', message: 'down for maintenance' } });
       const url = new URL(input, 'http://device.test');
       if (url.pathname === '/healthz') return json(200, { ok: true });
+      if (server.unauthenticated) return json(401, { error: { code: 'unauthenticated', message: 'Your session has expired; log in again.' } });
       if (url.pathname === '/api/v1/sync/changes') {
         const since = Number(url.searchParams.get('since') ?? '0');
         const limit = Number(url.searchParams.get('limit') ?? '1000');
