@@ -10,7 +10,7 @@ import { loginErrorMessage } from '../components/auth/login-form.tsx';
 
 function tokenFromHash(hash: string): string | null {
   const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
-  return token && /^[A-Za-z0-9_-]{16,200}$/.test(token) ? token : null;
+  return token && /^[\x21-\x7e]{16,200}$/.test(token) ? token : null;
 }
 
 export function AcceptInvitePage(): JSX.Element {

@@ -1,20 +1,23 @@
 // @vitest-environment node
 /** Two analysts on one incident: what one writes, the other sees live. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { addNote, createIncidentViaUi, launchBrowser, newAnalyst, type Analyst } from './browser.ts';
+import type { APIRequestContext, Browser } from 'playwright-core';
+import { addNote, createIncidentViaUi, adminRequest, launchBrowser, newAnalyst, type Analyst } from './browser.ts';
 
 describe('live collaboration', () => {
   let browser: Browser;
+  let admin: APIRequestContext;
   let alice: Analyst;
   let bob: Analyst;
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    alice = await newAnalyst(browser, 'Alice Analyst');
-    bob = await newAnalyst(browser, 'Bob Responder');
+    admin = await adminRequest();
+    alice = await newAnalyst(browser, admin, 'Alice Analyst');
+    bob = await newAnalyst(browser, admin, 'Bob Responder');
   });
   afterAll(async () => {
+    await admin?.dispose();
     await browser?.close();
   });
 

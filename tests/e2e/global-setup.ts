@@ -1,6 +1,8 @@
 /**
  * E2E global setup: a Postgres (DATABASE_URL, or the embedded one in a temp folder), a fresh
- * database on it, and the real server serving the built PWA from dist/ on a free port.
+ * database on it, and the real server serving the built PWA from dist/ on a free port, started
+ * with a bootstrap admin whose credentials the specs get (with the database URL, so a spec can
+ * expire a session in the database).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,9 @@ import { startServer } from '../../server/server.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     baseURL: string;
+    /** The bootstrap admin (log in with it to create users of other roles). */
+    admin: { email: string; password: string };
+    databaseUrl: string;
   }
 }
 
@@ -19,8 +24,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!existsSync(join(root, 'dist/index.html'))) throw new Error('dist/ is missing: run `npx vite build` (npm test does it)');
   const pg = await scratchPostgres(process.env.DATABASE_URL);
   const db = await createScratchDatabase(pg.url, 'sentpilot_e2e');
-  const server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: db.url, staticDir: join(root, 'dist'), logLevel: 'warn' });
+  const admin = { email: 'admin@e2e.test', password: 'e2e admin password, long enough' };
+  const bootstrap = { bootstrapAdmin: admin };
+  const server = await startServer({ ...bootstrap, port: 0, host: '127.0.0.1', databaseUrl: db.url, staticDir: join(root, 'dist'), logLevel: 'warn' });
   project.provide('baseURL', server.url);
+  project.provide('admin', admin);
+  project.provide('databaseUrl', db.url);
   return async () => {
     await server.close();
     await db.drop();

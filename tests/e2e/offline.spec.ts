@@ -1,20 +1,23 @@
 // @vitest-environment node
 /** Working with the network gone: edits on both sides merge on reconnect; the app reloads offline. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { addNote, createIncidentViaUi, launchBrowser, newAnalyst, waitForServiceWorker, type Analyst } from './browser.ts';
+import type { APIRequestContext, Browser } from 'playwright-core';
+import { addNote, createIncidentViaUi, adminRequest, launchBrowser, newAnalyst, waitForServiceWorker, type Analyst } from './browser.ts';
 
 describe('offline work', () => {
   let browser: Browser;
+  let admin: APIRequestContext;
   let alice: Analyst;
   let bob: Analyst;
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    alice = await newAnalyst(browser, 'Alice Offline');
-    bob = await newAnalyst(browser, 'Bob Online');
+    admin = await adminRequest();
+    alice = await newAnalyst(browser, admin, 'Alice Offline');
+    bob = await newAnalyst(browser, admin, 'Bob Online');
   });
   afterAll(async () => {
+    await admin?.dispose();
     await browser?.close();
   });
 
