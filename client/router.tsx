@@ -1,7 +1,7 @@
 /**
  * The route tree (code-based): "/" the list, "/incidents/new" the form, "/incidents/$id" the
- * incident page (loaded lazily: it carries the CodeMirror editor), "/login" and
- * "/accept-invite". The router is created per app
+ * incident page (loaded lazily: it carries the CodeMirror editor), "/login",
+ * "/accept-invite", and the admin pages "/admin/users", "/admin/tokens", "/audit". The router is created per app
  * instance by main.tsx.
  */
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, type SearchSchemaInput } from '@tanstack/solid-router';
@@ -33,8 +33,13 @@ export function createAppRouter() {
     component: LoginPage,
   });
   const acceptInviteRoute = createRoute({ getParentRoute: () => rootRoute, path: '/accept-invite', component: AcceptInvitePage });
+  // Admin pages are lazy: most users never open them. The server enforces the rights; the
+  // pages show its refusal to those who lack them.
+  const usersRoute = createRoute({ getParentRoute: () => rootRoute, path: '/admin/users', component: lazyRouteComponent(() => import('./routes/admin/users-page.tsx'), 'UsersPage') });
+  const tokensRoute = createRoute({ getParentRoute: () => rootRoute, path: '/admin/tokens', component: lazyRouteComponent(() => import('./routes/admin/tokens-page.tsx'), 'TokensPage') });
+  const auditRoute = createRoute({ getParentRoute: () => rootRoute, path: '/audit', component: lazyRouteComponent(() => import('./routes/admin/audit-page.tsx'), 'AuditPage') });
   return createRouter({
-    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute, loginRoute, acceptInviteRoute]),
+    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute, loginRoute, acceptInviteRoute, usersRoute, tokensRoute, auditRoute]),
     defaultPreload: 'intent',
     scrollRestoration: true,
   });

@@ -32,6 +32,23 @@ export function AppHeader(): JSX.Element {
           <span aria-hidden="true" class="plus">+</span> New incident
         </Link>
       </Show>
+      <nav class="header-nav" aria-label="Administration">
+        <Show when={app.can('user:manage')}>
+          <Link to="/admin/users" class="header-link" data-testid="nav-users">
+            Users
+          </Link>
+        </Show>
+        <Show when={app.can('token:manage')}>
+          <Link to="/admin/tokens" class="header-link" data-testid="nav-tokens">
+            API tokens
+          </Link>
+        </Show>
+        <Show when={app.can('audit:read')}>
+          <Link to="/audit" class="header-link" data-testid="nav-audit">
+            Audit log
+          </Link>
+        </Show>
+      </nav>
       <div class="header-spacer" />
       <ConnectionBadge />
       <div class="user-menu">
