@@ -55,7 +55,8 @@ function connectIdentity(): void {
       started = true;
       engine.setUser(user);
       engine.start();
-    } else if (s.status === 'signed-in' && engine.connection.get().status === 'signed-out') engine.signedIn(user);
+    }
+    if (s.status === 'signed-in' && engine.connection.get().status === 'signed-out') engine.signedIn(user);
     else engine.setUser(user);
   });
   // Offline at start: ask again when the network is back.

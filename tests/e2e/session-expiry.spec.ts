@@ -41,7 +41,7 @@ describe('session expiry', () => {
 
     await alice.context.setOffline(false);
     const dialog = alice.page.getByTestId('session-expired');
-    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.waitFor({ timeout: 45_000 });
     expect(await dialog.textContent()).toMatch(/session has expired/i);
     // Still on the incident, with her notes on screen.
     expect(new URL(alice.page.url()).pathname).toBe(`/incidents/${id}`);
