@@ -2,12 +2,24 @@
  * The Hono application: /healthz, the REST API under /api/v1, the y-websocket endpoint under
  * /sync, the built PWA for everything else. One onError turns every error into the JSON error
  * body; dependencies come in through `createApp(deps)`.
+ *
+ * Identity: /healthz, /auth/config, /auth/login, /auth/accept-invite and /auth/oidc/* are
+ * public; the auth middleware guards every other /api/v1 route (each route then requires its
+ * Action); /sync authenticates at the upgrade and refuses with close codes.
  */
 import { Hono } from 'hono';
 import { DomainError } from '../shared/errors.ts';
 import type { Sql } from './db/connect.ts';
 import { createErrorHandler, notFound } from './http/errors.ts';
 import { createIncidentRoutes } from './incidents/routes.ts';
+import { createAuditRoutes } from './audit/audit-routes.ts';
+import type { AuthDeps } from './auth/auth-deps.ts';
+import { createAuthRoutes } from './auth/auth-routes.ts';
+import { createGuestRoutes } from './auth/guest-routes.ts';
+import { authMiddleware, type AuthEnv } from './auth/middleware.ts';
+import { createOidcRoutes } from './auth/oidc-routes.ts';
+import { createTokenRoutes } from './auth/token-routes.ts';
+import { createUserRoutes } from './auth/user-routes.ts';
 import type { Logger } from './logger.ts';
 import type { DocumentManager } from './sync/document-types.ts';
 import type { DocumentStore } from './sync/document-store.ts';
@@ -20,6 +32,8 @@ export interface AppDeps {
   docs: DocumentManager;
   store: DocumentStore;
   logger: Logger;
+  /** Identity, access and audit services. */
+  identity: AuthDeps;
   /** Websocket sessions; without it (in-process route tests) /sync is not served. */
   hub?: SyncHub;
   /** The built PWA; without it only the API is served. */
@@ -62,12 +76,21 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ status: 'ok' });
   });
 
-  const api = new Hono();
+  const { identity } = deps;
+  const api = new Hono<AuthEnv>();
+  // Public routes first: the middleware below guards everything registered after it.
+  api.route('/', createAuthRoutes(identity));
+  if (identity.oidc) api.route('/', createOidcRoutes(identity, identity.oidc));
+  api.use('*', authMiddleware(identity.auth));
   api.route('/', createIncidentRoutes({ sql }));
   api.route('/', createSyncApiRoutes({ docs, store, logger }));
+  api.route('/', createUserRoutes(identity));
+  api.route('/', createTokenRoutes(identity));
+  api.route('/', createGuestRoutes(identity));
+  api.route('/', createAuditRoutes({ audit: identity.audit }));
   app.route('/api/v1', api);
 
-  if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub, logger }));
+  if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub, logger, auth: identity.auth }));
   if (deps.staticDir) app.use('*', createStaticHandler({ staticDir: deps.staticDir }));
   return app;
 }

@@ -16,8 +16,41 @@ describe('loadConfig', () => {
         staticDir: './dist',
         lingerMs: 30_000,
         projectorDebounceMs: 150,
+        auth: {
+          adminEmail: undefined,
+          adminPassword: undefined,
+          sessionTtlHours: 12,
+          publicUrl: undefined,
+          trustProxy: false,
+          oidc: null,
+          rateLimit: { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 },
+        },
       },
     });
+  });
+
+  it('reads the identity settings and the OIDC role map', () => {
+    const c = loadConfig({
+      ADMIN_EMAIL: 'Root@Example.com',
+      ADMIN_PASSWORD: 'correct horse battery',
+      TRUST_PROXY: 'true',
+      OIDC_ISSUER: 'https://idp.example.com',
+      OIDC_CLIENT_ID: 'sentpilot',
+      OIDC_CLIENT_SECRET: 's3cret',
+      OIDC_ROLE_MAP: 'sec-admins=admin, soc=analyst',
+      OIDC_DEFAULT_ROLE: 'none',
+    });
+    expect(c.ok && c.value.auth).toMatchObject({
+      adminEmail: 'root@example.com',
+      trustProxy: true,
+      oidc: { issuer: 'https://idp.example.com', roleClaim: 'groups', roleMap: { 'sec-admins': 'admin', soc: 'analyst' }, defaultRole: null },
+    });
+  });
+
+  it('refuses a bad role map and half an OIDC configuration', () => {
+    const c = loadConfig({ OIDC_ROLE_MAP: 'x=superuser', OIDC_ISSUER: 'https://idp.example.com' });
+    expect(!c.ok && c.error).toContain('OIDC_ROLE_MAP');
+    expect(!c.ok && c.error).toContain('set all three or none');
   });
 
   it('treats empty values as unset', () => {

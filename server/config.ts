@@ -3,7 +3,9 @@
  * A bad value is reported with the variable's name; nothing else reads `process.env`.
  */
 import { z } from 'zod';
+import { ROLES, type Role } from '../shared/permissions.ts';
 import { err, ok, type Result } from '../shared/result.ts';
+import { parseRoleMap, type AuthOptions } from './auth/auth-options.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -24,7 +26,38 @@ const configSchema = z.object({
   DOC_LINGER_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** How long the projector waits for changes to settle. */
   PROJECTOR_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(150),
+  ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email()).optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(256).optional(),
+  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+  OIDC_ROLE_MAP: z.string().default(''),
+  OIDC_DEFAULT_ROLE: z.enum([...ROLES, 'none']).default('viewer'),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  LOGIN_WINDOW_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
 });
+
+const AUTH_VARS = [
+  'ADMIN_EMAIL',
+  'ADMIN_PASSWORD',
+  'SESSION_TTL_HOURS',
+  'PUBLIC_URL',
+  'TRUST_PROXY',
+  'OIDC_ISSUER',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+  'OIDC_ROLE_CLAIM',
+  'OIDC_ROLE_MAP',
+  'OIDC_DEFAULT_ROLE',
+  'LOGIN_MAX_FAILURES_PER_ACCOUNT',
+  'LOGIN_MAX_FAILURES_PER_ADDRESS',
+  'LOGIN_WINDOW_MINUTES',
+] as const;
 
 export interface Config {
   port: number;
@@ -35,6 +68,7 @@ export interface Config {
   staticDir: string;
   lingerMs: number;
   projectorDebounceMs: number;
+  auth: AuthOptions;
 }
 
 /** Parse the environment; the error names every bad variable and says what is wrong with it. */
@@ -48,6 +82,7 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     STATIC_DIR: env.STATIC_DIR || undefined,
     DOC_LINGER_MS: env.DOC_LINGER_MS || undefined,
     PROJECTOR_DEBOUNCE_MS: env.PROJECTOR_DEBOUNCE_MS || undefined,
+    ...Object.fromEntries(AUTH_VARS.map((k) => [k, env[k] || undefined])),
   });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
@@ -57,6 +92,36 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     return err(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const c = parsed.data;
+  const problems: string[] = [];
+  const roleMap = parseRoleMap(c.OIDC_ROLE_MAP, ROLES);
+  if (!roleMap.ok) problems.push(`OIDC_ROLE_MAP=${JSON.stringify(c.OIDC_ROLE_MAP)}: ${roleMap.error}`);
+  const oidcSet = [c.OIDC_ISSUER, c.OIDC_CLIENT_ID, c.OIDC_CLIENT_SECRET].filter(Boolean).length;
+  if (oidcSet > 0 && oidcSet < 3) problems.push('OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three or none');
+  if (c.ADMIN_PASSWORD && !c.ADMIN_EMAIL) problems.push('ADMIN_PASSWORD: set ADMIN_EMAIL too');
+  if (problems.length) return err(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  const auth: AuthOptions = {
+    adminEmail: c.ADMIN_EMAIL,
+    adminPassword: c.ADMIN_PASSWORD,
+    sessionTtlHours: c.SESSION_TTL_HOURS,
+    publicUrl: c.PUBLIC_URL,
+    trustProxy: c.TRUST_PROXY,
+    oidc:
+      c.OIDC_ISSUER && c.OIDC_CLIENT_ID && c.OIDC_CLIENT_SECRET
+        ? {
+            issuer: c.OIDC_ISSUER,
+            clientId: c.OIDC_CLIENT_ID,
+            clientSecret: c.OIDC_CLIENT_SECRET,
+            roleClaim: c.OIDC_ROLE_CLAIM,
+            roleMap: roleMap.ok ? roleMap.value : {},
+            defaultRole: c.OIDC_DEFAULT_ROLE === 'none' ? null : (c.OIDC_DEFAULT_ROLE as Role),
+          }
+        : null,
+    rateLimit: {
+      perAccount: c.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      perAddress: c.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      windowMs: c.LOGIN_WINDOW_MINUTES * 60_000,
+    },
+  };
   return ok({
     port: c.PORT,
     host: c.HOST,
@@ -66,5 +131,6 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     staticDir: c.STATIC_DIR,
     lingerMs: c.DOC_LINGER_MS,
     projectorDebounceMs: c.PROJECTOR_DEBOUNCE_MS,
+    auth,
   });
 }

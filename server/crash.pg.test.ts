@@ -24,6 +24,8 @@ const root = new URL('..', import.meta.url).pathname;
 interface ServerProcess {
   url: string;
   wsUrl: string;
+  /** The admin's session cookie. */
+  headers: Record<string, string>;
   child: ChildProcess;
   output(): string;
 }
@@ -33,7 +35,7 @@ async function spawnServer(env: Record<string, string>): Promise<ServerProcess> 
   let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', STATIC_DIR: join(root, 'no-such-dist'), PROJECTOR_DEBOUNCE_MS: '20', ...env },
+    env: { ...process.env, ADMIN_EMAIL: 'admin@crash.test', ADMIN_PASSWORD: 'crash test password', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', STATIC_DIR: join(root, 'no-such-dist'), PROJECTOR_DEBOUNCE_MS: '20', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -46,7 +48,14 @@ async function spawnServer(env: Record<string, string>): Promise<ServerProcess> 
     },
     { timeoutMs: 30_000, intervalMs: 50, message: 'server start' },
   );
-  return { url, wsUrl: `ws://127.0.0.1:${port}/sync`, child, output: () => out };
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@crash.test', password: 'crash test password' }),
+  });
+  if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  return { url, wsUrl: `ws://127.0.0.1:${port}/sync`, headers: { cookie }, child, output: () => out };
 }
 
 function kill9(p: ServerProcess): Promise<void> {
@@ -91,8 +100,8 @@ describe('kill -9', () => {
     const first = await spawnServer({ DATABASE_URL: db.url });
     processes.push(first);
     const id = newId();
-    const writer = connectClient(first.wsUrl, id);
-    const watcher = connectClient(first.wsUrl, id);
+    const writer = connectClient(first.wsUrl, id, { as: first });
+    const watcher = connectClient(first.wsUrl, id, { as: first });
     clients.push(writer, watcher);
     await Promise.all([writer.synced(), watcher.synced()]);
     createIncident(writer.doc, { title: 'Survives kill -9', createdBy: 'alice', severity: 'S2' });
@@ -101,7 +110,7 @@ describe('kill -9', () => {
     // The projection shows it: rows and key.
     await waitFor(
       async () => {
-        const r = await fetch(`${first.url}/api/v1/incidents/${id}`);
+        const r = await fetch(`${first.url}/api/v1/incidents/${id}`, { headers: first.headers });
         if (!r.ok) return false;
         const d = incidentDetailResponse.parse(await r.json());
         return d.timeline_count === 26 && d.key !== null;
@@ -116,7 +125,7 @@ describe('kill -9', () => {
 
     const second = await spawnServer({ DATABASE_URL: db.url });
     processes.push(second);
-    const fresh = connectClient(second.wsUrl, id);
+    const fresh = connectClient(second.wsUrl, id, { as: second });
     clients.push(fresh);
     await fresh.synced();
     await waitFor(() => sameState(fresh.doc, writer.doc), { message: 'fresh client has everything' });
@@ -125,14 +134,14 @@ describe('kill -9', () => {
     const incident = readIncident(fresh.doc)?.incident;
     await waitFor(
       async () => {
-        const d = incidentDetailResponse.parse(await (await fetch(`${second.url}/api/v1/incidents/${id}`)).json());
+        const d = incidentDetailResponse.parse(await (await fetch(`${second.url}/api/v1/incidents/${id}`, { headers: second.headers })).json());
         return d.timeline_count === incident?.timeline.length && d.description === incident?.meta.description;
       },
       { message: 'projection after restart', timeoutMs: 15_000 },
     );
-    const timeline = timelineResponse.parse(await (await fetch(`${second.url}/api/v1/incidents/${id}/timeline`)).json());
+    const timeline = timelineResponse.parse(await (await fetch(`${second.url}/api/v1/incidents/${id}/timeline`, { headers: second.headers })).json());
     expect(timeline.items).toEqual(incident?.timeline);
-    const detail = incidentDetailResponse.parse(await (await fetch(`${second.url}/api/v1/incidents/${id}`)).json());
+    const detail = incidentDetailResponse.parse(await (await fetch(`${second.url}/api/v1/incidents/${id}`, { headers: second.headers })).json());
     expect(detail.key).toBe(incident?.meta.key);
     expect(detail.tasks).toEqual(incident?.tasks);
 
@@ -161,16 +170,16 @@ describe('kill -9', () => {
       const first = await spawnServer(env);
       processes.push(first);
       const id = newId();
-      const c = connectClient(first.wsUrl, id);
+      const c = connectClient(first.wsUrl, id, { as: first });
       clients.push(c);
       await c.synced();
       createIncident(c.doc, { title: 'Embedded survives', createdBy: 'alice' });
-      await waitFor(async () => (await fetch(`${first.url}/api/v1/incidents/${id}`)).ok, { message: 'projection', timeoutMs: 15_000 });
+      await waitFor(async () => (await fetch(`${first.url}/api/v1/incidents/${id}`, { headers: first.headers })).ok, { message: 'projection', timeoutMs: 15_000 });
       c.destroy();
       await kill9(first);
       const second = await spawnServer(env);
       processes.push(second);
-      const r = await fetch(`${second.url}/api/v1/incidents/${id}`);
+      const r = await fetch(`${second.url}/api/v1/incidents/${id}`, { headers: second.headers });
       expect(r.status).toBe(200);
       expect(incidentDetailResponse.parse(await r.json()).title).toBe('Embedded survives');
       await new Promise<void>((resolve) => {

@@ -18,6 +18,12 @@ import type { DocumentManager } from './sync/document-types.ts';
 import { startHeartbeat } from './sync/heartbeat.ts';
 import { createPgDocumentStore } from './sync/pg-document-store.ts';
 import { createSyncHub, DEFAULT_MAX_MESSAGE_BYTES } from './sync/socket-session.ts';
+import { sha256Hex } from './audit/audit-log.ts';
+import type { AuthDeps } from './auth/auth-deps.ts';
+import type { AuthOptions } from './auth/auth-options.ts';
+import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.ts';
+import { createIdentity } from './auth/identity.ts';
+import type { DocAuditRecord } from './sync/update-writer.ts';
 
 export interface StartServerOptions {
   /** 0 = a free port. Default 8080. */
@@ -37,6 +43,10 @@ export interface StartServerOptions {
   maxMessageBytes?: number;
   /** Keepalive for quiet sockets (default 15 s). */
   keepaliveMs?: number;
+  /** Identity settings (config.ts reads them from the environment). */
+  auth?: AuthOptions;
+  /** Tests: make sure this admin exists with this password (instead of ADMIN_EMAIL/PASSWORD). */
+  bootstrapAdmin?: { email: string; password: string };
 }
 
 export interface RunningServer {
@@ -47,6 +57,9 @@ export interface RunningServer {
   projector: Projector;
   sql: Sql;
   logger: Logger;
+  identity: AuthDeps;
+  /** What the first-start admin creation did (its invite link, if one was made). */
+  bootstrap: BootstrapResult;
   /** Stop accepting, close sockets with 1012, run pending projections, flush updates, end pg. */
   close(): Promise<void>;
 }
@@ -70,21 +83,65 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await sql.end({ timeout: 1 });
     throw e;
   }
+  const authOptions: AuthOptions = { ...opts.auth };
+  if (opts.bootstrapAdmin) {
+    authOptions.adminEmail = opts.bootstrapAdmin.email;
+    authOptions.adminPassword = opts.bootstrapAdmin.password;
+  }
+  const identity = createIdentity({ sql, logger, options: authOptions, port: opts.port ?? 8080 });
   const store = createPgDocumentStore(sql, logger);
-  const docs = createDocumentManager({ store, logger, lingerMs: opts.lingerMs, flushDelayMs: opts.flushDelayMs });
+  // One audit entry per flushed batch per actor per document: the digest of the merged update.
+  const auditDocs = async (records: DocAuditRecord[]): Promise<void> => {
+    await identity.audit.append(
+      records.map((r) => ({ actor: r.actor, action: 'incident.update', targetType: 'incident', targetId: r.docId, incidentId: r.docId, digest: sha256Hex(r.update) })),
+    );
+  };
+  const docs = createDocumentManager({ store, logger, lingerMs: opts.lingerMs, flushDelayMs: opts.flushDelayMs, audit: auditDocs });
   await docs.start();
+  await identity.auth.start();
   const projector = createProjector({ sql, docs, logger, debounceMs: opts.projectorDebounceMs });
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const hub = createSyncHub({ docs, logger, maxMessageBytes, keepaliveMs: opts.keepaliveMs });
-  const app = createApp({ sql, docs, store, hub, logger, staticDir: opts.staticDir });
+  const hub = createSyncHub({ docs, logger, maxMessageBytes, keepaliveMs: opts.keepaliveMs, authRecheckMs: authOptions.socketRecheckMs });
+  // Anything that removes access (here or in another process) re-checks every open socket now.
+  identity.auth.onInvalidate(() => {
+    hub.recheckAll().catch((e: unknown) => logger.error({ err: e }, 're-checking sockets failed'));
+  });
+  const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir });
 
   // Frames up to twice the cap are read so the session can refuse them with 4402; beyond
   // that ws closes the socket itself with 1009 (message too big).
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes * 2, perMessageDeflate: false });
   const heartbeat = startHeartbeat(wss);
-  const server = createAdaptorServer({ fetch: app.fetch, websocket: { server: wss } }) as Server;
+  // Requests wait until the first admin exists (the port must be known for its invite link).
+  let starting: Promise<void> | null = null;
+  let started: () => void = () => {};
+  starting = new Promise<void>((resolve) => (started = resolve));
+  const fetchWhenReady: typeof app.fetch = (req, env, ctx) => (starting ? starting.then(() => app.fetch(req, env, ctx)) : app.fetch(req, env, ctx));
+  const server = createAdaptorServer({ fetch: fetchWhenReady, websocket: { server: wss } }) as Server;
   const host = opts.host ?? '0.0.0.0';
   const port = await listen(server, opts.port ?? 8080, host);
+  if (!authOptions.publicUrl) identity.publicUrl = `http://localhost:${port}`;
+  let bootstrap: BootstrapResult = { created: false };
+  try {
+    bootstrap = await bootstrapAdmin({
+      sql,
+      logger,
+      audit: identity.audit,
+      hasher: identity.hasher,
+      publicUrl: identity.publicUrl,
+      email: authOptions.adminEmail,
+      password: authOptions.adminPassword,
+    });
+    starting = null;
+    started();
+  } catch (e) {
+    started();
+    server.close();
+    await docs.close();
+    await identity.auth.close();
+    await sql.end({ timeout: 1 });
+    throw e;
+  }
 
   const recovering = projector.recoverStale().catch((e: unknown) => logger.error({ err: e }, 'recovering stale projections failed'));
 
@@ -98,6 +155,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await recovering;
     await projector.close();
     await docs.close();
+    await identity.auth.close();
     for (const ws of wss.clients) ws.terminate();
     wss.close();
     const forced = setTimeout(() => server.closeAllConnections(), 2_000);
@@ -114,6 +172,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     projector,
     sql,
     logger,
+    identity,
+    bootstrap,
     close: () => (closing ??= close()),
   };
 }

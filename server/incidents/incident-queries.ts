@@ -51,9 +51,11 @@ function orderBy(sort: ListIncidentsQuery['sort'], order: ListIncidentsQuery['or
   return `${expr}, id ${dir}`;
 }
 
-export async function listIncidents(sql: Sql, q: ListIncidentsQuery): Promise<ListIncidentsResponse> {
+/** `onlyIds`: restrict to these incidents (a guest's invitations); omitted = all. */
+export async function listIncidents(sql: Sql, q: ListIncidentsQuery, onlyIds?: readonly string[]): Promise<ListIncidentsResponse> {
   const text = q.q?.trim() ? `%${escapeLike(q.q.trim().toLowerCase())}%` : null;
   const common = sql`
+    ${onlyIds ? sql`AND id = ANY(${onlyIds as string[]}::uuid[])` : sql``}
     ${q.severity ? sql`AND severity = ANY(${q.severity}::text[])` : sql``}
     ${text ? sql`AND search_text LIKE ${text}` : sql``}`;
   const statusFilter = q.status ? sql`AND status = ANY(${q.status}::text[])` : sql``;

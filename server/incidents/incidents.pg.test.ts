@@ -49,7 +49,7 @@ async function makeIncident(init: Partial<NewIncident> & { edit?: (doc: Y.Doc) =
 }
 
 async function api(path: string): Promise<{ status: number; body: unknown }> {
-  const r = await fetch(`${ts.server.url}/api/v1${path}`);
+  const r = await ts.fetch(`/api/v1${path}`);
   return { status: r.status, body: await r.json() };
 }
 

@@ -29,7 +29,7 @@ const bytes = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64')
 async function batch(body: unknown): Promise<{ status: number; json: unknown }> {
   const r = await fetch(`${ts.server.url}/api/v1/sync/batch`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...ts.admin.headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: r.status, json: await r.json() };
@@ -114,10 +114,10 @@ describe('POST /api/v1/sync/batch', () => {
 
 describe('GET /api/v1/sync/changes', () => {
   it('lists documents changed after the cursor, in order, with paging', async () => {
-    const start = syncChangesResponse.parse(await (await fetch(`${ts.server.url}/api/v1/sync/changes?limit=5000`)).json());
+    const start = syncChangesResponse.parse(await (await ts.fetch(`/api/v1/sync/changes?limit=5000`)).json());
     let cursor = start.cursor;
     while (true) {
-      const page = syncChangesResponse.parse(await (await fetch(`${ts.server.url}/api/v1/sync/changes?since=${cursor}&limit=5000`)).json());
+      const page = syncChangesResponse.parse(await (await ts.fetch(`/api/v1/sync/changes?since=${cursor}&limit=5000`)).json());
       cursor = page.cursor;
       if (!page.more) break;
     }
@@ -127,13 +127,13 @@ describe('GET /api/v1/sync/changes', () => {
       createIncident(d, { title: 'changes', createdBy: 't' });
       await batch({ docs: [{ id, state_vector: 'AA==', update: b64(Y.encodeStateAsUpdate(d)) }] });
     }
-    const p1 = syncChangesResponse.parse(await (await fetch(`${ts.server.url}/api/v1/sync/changes?since=${cursor}&limit=2`)).json());
+    const p1 = syncChangesResponse.parse(await (await ts.fetch(`/api/v1/sync/changes?since=${cursor}&limit=2`)).json());
     expect(p1.more).toBe(true);
-    const p2 = syncChangesResponse.parse(await (await fetch(`${ts.server.url}/api/v1/sync/changes?since=${p1.cursor}&limit=100`)).json());
+    const p2 = syncChangesResponse.parse(await (await ts.fetch(`/api/v1/sync/changes?since=${p1.cursor}&limit=100`)).json());
     const seen = [...p1.changes, ...p2.changes].map((c) => c.id);
     for (const id of ids) expect(seen).toContain(id);
     expect(seen.indexOf(ids[0] ?? '')).toBeLessThan(seen.indexOf(ids[2] ?? ''));
-    const bad = await fetch(`${ts.server.url}/api/v1/sync/changes?since=-4`);
+    const bad = await ts.fetch(`/api/v1/sync/changes?since=-4`);
     expect(bad.status).toBe(400);
   });
 });

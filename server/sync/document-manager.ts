@@ -29,6 +29,7 @@ import type { DocumentChange, StoreSubscription } from './document-store.ts';
 import { DB_ORIGIN, type DocHandle, type DocPeer, type DocumentManager, type DocumentManagerOptions, type OpenOptions } from './document-types.ts';
 import { encodeAwarenessMessage, encodeUpdateMessage, validateAwarenessUpdate, validateUpdate } from './protocol.ts';
 import { createUpdateWriter } from './update-writer.ts';
+import { SYSTEM_ACTOR, type AuditActor } from '../audit/audit-types.ts';
 
 /** Origin of awareness relayed by another process: relay to local peers, never publish back. */
 const REMOTE_AWARENESS = Symbol('sentpilot-remote-awareness');
@@ -70,6 +71,7 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     logger,
     delayMs: opts.flushDelayMs ?? 5,
     mergeUpdates: Y.mergeUpdates,
+    audit: opts.audit,
     onAppended(results) {
       for (const r of results) {
         const entry = entries.get(r.id);
@@ -101,12 +103,12 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     }
   }
 
-  function relayUpdate(entry: Entry, update: Uint8Array, origin: unknown, persist = origin !== DB_ORIGIN): void {
+  function relayUpdate(entry: Entry, update: Uint8Array, origin: unknown, persist = origin !== DB_ORIGIN, actor: AuditActor = SYSTEM_ACTOR): void {
     if (entry.peers.size > 0) {
       const message = encodeUpdateMessage(update);
       for (const peer of entry.peers.keys()) if (peer !== origin) send(peer, message);
     }
-    if (persist) writer.enqueue(entry.id, update);
+    if (persist) writer.enqueue(entry.id, update, actor);
     emitChange(entry.id, origin);
   }
 
@@ -271,6 +273,7 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
           if (!v.ok) return v;
         }
         entry.capture = [];
+        const actor = o.actor ?? SYSTEM_ACTOR;
         try {
           Y.applyUpdate(entry.doc, update, origin);
         } catch (e) {
@@ -284,8 +287,8 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
         // would integrate later inside a catch-up from the store, which is never stored again.
         // So while anything is pending, store the update as received: it holds them.
         const pending = entry.doc.store.pendingStructs !== null || entry.doc.store.pendingDs !== null;
-        for (const [u, o2] of captured) relayUpdate(entry, u, o2, !pending);
-        if (pending) writer.enqueue(entry.id, update);
+        for (const [u, o2] of captured) relayUpdate(entry, u, o2, !pending, actor);
+        if (pending) writer.enqueue(entry.id, update, actor);
         return ok(undefined);
       },
       applyAwarenessUpdate(update, peer) {

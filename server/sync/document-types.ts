@@ -5,7 +5,9 @@
 import type * as Y from 'yjs';
 import type * as awarenessProtocol from 'y-protocols/awareness';
 import type { Result } from '../../shared/result.ts';
+import type { AuditActor } from '../audit/audit-types.ts';
 import type { Logger } from '../logger.ts';
+import type { DocAuditRecord } from './update-writer.ts';
 import type { DocumentStore } from './document-store.ts';
 
 /** Origin of updates read back from the store (another process wrote them): relay, never re-store. */
@@ -26,9 +28,10 @@ export interface DocHandle {
   readonly seq: number;
   /**
    * Apply an update from outside (a peer, the batch endpoint). `decoded`: the caller already ran
-   * validateUpdate on it. An error means it was refused and nothing changed.
+   * validateUpdate on it. `actor`: who sent it, for the audit log (default: the system). An
+   * error means it was refused and nothing changed.
    */
-  applyUpdate(update: Uint8Array, origin: unknown, opts?: { decoded?: boolean }): Result<void, string>;
+  applyUpdate(update: Uint8Array, origin: unknown, opts?: { decoded?: boolean; actor?: AuditActor }): Result<void, string>;
   /** Apply an already validated awareness update from a peer and relay it (to the sender too). */
   applyAwarenessUpdate(update: Uint8Array, peer: DocPeer): void;
   addPeer(peer: DocPeer): void;
@@ -75,6 +78,8 @@ export interface DocumentManagerOptions {
   flushDelayMs?: number;
   /** Compact when a document has this many stored updates (default 500). */
   compactThreshold?: number;
+  /** Record each flush's changes per document per actor (the audit log). */
+  audit?: (records: DocAuditRecord[]) => Promise<void>;
   /** On unload, compact when at least this many updates are stored (default 20). */
   compactOnUnload?: number;
 }

@@ -1,6 +1,12 @@
 /**
  * Sync routes: the y-websocket endpoint (`/sync/:id`, mounted at /sync) and the background
  * sync API (`POST /sync/batch`, `GET /sync/changes`, mounted under /api/v1).
+ *
+ * Access: the socket is authenticated at the upgrade (cookie or bearer); a refused socket is
+ * accepted and then closed with 4403 (log in again) or 4404 (no access to this incident), since
+ * an HTTP 401 makes y-websocket retry forever. The batch refuses per document (`forbidden` in
+ * errors[]): no read access, or an update from a read-only principal (which still gets what it
+ * lacks). The changes feed lists only what the principal may read.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -9,12 +15,17 @@ import { upgradeWebSocket } from '@hono/node-server';
 import * as Y from 'yjs';
 import { syncBatchRequest, syncChangesQuery, type SyncBatchResponse, type SyncChangesResponse } from '../../shared/api.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { can, type Principal } from '../../shared/permissions.ts';
+import { actorOf } from '../audit/audit-types.ts';
+import { FAILURE_MESSAGES, type Authenticator } from '../auth/authenticator.ts';
+import { principalOf, resolveRequest, type AuthEnv } from '../auth/middleware.ts';
 import { rejectInvalid } from '../http/validation.ts';
 import type { Logger } from '../logger.ts';
 import type { DocumentManager } from './document-types.ts';
 import type { DocumentStore } from './document-store.ts';
 import { validateStateVector, validateUpdate } from './protocol.ts';
-import type { SyncHub } from './socket-session.ts';
+import type { SocketAuth, SyncHub } from './socket-session.ts';
+import { SYNC_CLOSE } from '../../shared/api.ts';
 
 export const BATCH_BODY_LIMIT = 16 * 1024 * 1024;
 /** Documents a batch touches are unloaded soon after: a device may sync thousands. */
@@ -30,20 +41,51 @@ const fromB64 = (s: string): Uint8Array => {
 };
 const toB64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
 
-export function createSyncSocketRoutes(deps: { hub: SyncHub; logger: Logger }): Hono {
+type SocketVerdict = { ok: true; auth: SocketAuth } | { ok: false; close: { code: number; reason: string }; detail: string };
+
+export function createSyncSocketRoutes(deps: { hub: SyncHub; logger: Logger; auth: Authenticator }): Hono {
   const app = new Hono();
+
+  async function decide(principalResult: Awaited<ReturnType<Authenticator['resolve']>>, docId: string): Promise<SocketVerdict> {
+    if (!principalResult.ok) return { ok: false, close: SYNC_CLOSE.unauthenticated, detail: FAILURE_MESSAGES[principalResult.reason] };
+    const first = principalResult;
+    const id = docId.toLowerCase();
+    if (!can(first.principal, 'incident:read', id)) return { ok: false, close: SYNC_CLOSE.forbidden, detail: `${first.principal.role} may not read ${id}` };
+    const auth: SocketAuth = {
+      actor: actorOf(first.principal),
+      canWrite: can(first.principal, 'incident:write', id),
+      async recheck() {
+        const r = await deps.auth.resolve(first.credential);
+        if (!r.ok) return { ok: false, close: SYNC_CLOSE.unauthenticated };
+        if (!can(r.principal, 'incident:read', id)) return { ok: false, close: SYNC_CLOSE.forbidden };
+        return { ok: true, canWrite: can(r.principal, 'incident:write', id) };
+      },
+    };
+    return { ok: true, auth };
+  }
+
   app.get(
     '/:id',
     upgradeWebSocket(
-      (c) => {
+      async (c) => {
         const id = c.req.param('id') ?? '';
+        const verdict = await decide(await resolveRequest(c, deps.auth), id);
         let session: ReturnType<SyncHub['connect']> | null = null;
         return {
           onOpen(_evt, ws) {
-            session = deps.hub.connect(id, {
-              send: (data) => ws.send(data as Uint8Array<ArrayBuffer>),
-              close: (code, reason) => ws.close(code, reason),
-            });
+            if (!verdict.ok) {
+              deps.logger.info({ doc: id, code: verdict.close.code, detail: verdict.detail }, 'refusing a sync socket');
+              ws.close(verdict.close.code, verdict.close.reason);
+              return;
+            }
+            session = deps.hub.connect(
+              id,
+              {
+                send: (data) => ws.send(data as Uint8Array<ArrayBuffer>),
+                close: (code, reason) => ws.close(code, reason),
+              },
+              verdict.auth,
+            );
           },
           onMessage(evt) {
             session?.onMessage(evt.data);
@@ -62,9 +104,9 @@ export function createSyncSocketRoutes(deps: { hub: SyncHub; logger: Logger }): 
 type BatchDoc = SyncBatchResponse['docs'][number];
 type BatchError = SyncBatchResponse['errors'][number];
 
-export function createSyncApiRoutes(deps: { docs: DocumentManager; store: DocumentStore; logger: Logger }): Hono {
+export function createSyncApiRoutes(deps: { docs: DocumentManager; store: DocumentStore; logger: Logger }): Hono<AuthEnv> {
   const { docs, store } = deps;
-  const app = new Hono();
+  const app = new Hono<AuthEnv>();
 
   app.post(
     '/sync/batch',
@@ -77,18 +119,31 @@ export function createSyncApiRoutes(deps: { docs: DocumentManager; store: Docume
     zValidator('json', syncBatchRequest, rejectInvalid),
     async (c) => {
       const { docs: items } = c.req.valid('json');
+      const who: Principal = principalOf(c);
+      const actor = actorOf(who);
       const results: (BatchDoc | BatchError)[] = new Array(items.length);
+      const refusals: BatchError[] = [];
 
       async function syncOne(index: number): Promise<void> {
         const item = items[index];
         if (!item) return;
+        const docId = item.id.toLowerCase();
+        if (!can(who, 'incident:read', docId)) {
+          results[index] = { id: item.id, code: 'forbidden', message: `forbidden: your role (${who.role}) lacks incident:read on ${item.id}` };
+          return;
+        }
         const sv = item.state_vector ? fromB64(item.state_vector) : Y.encodeStateVector(new Y.Doc());
         const svOk = validateStateVector(sv);
         if (!svOk.ok) {
           results[index] = { id: item.id, code: 'bad_request', message: svOk.error };
           return;
         }
-        const update = item.update ? fromB64(item.update) : null;
+        let update = item.update ? fromB64(item.update) : null;
+        if (update && !can(who, 'incident:write', docId)) {
+          // Refused, but the device still gets what it lacks.
+          refusals.push({ id: item.id, code: 'forbidden', message: `forbidden: your role (${who.role}) lacks incident:write on ${item.id}; the update was not applied` });
+          update = null;
+        }
         if (update) {
           const v = validateUpdate(update);
           if (!v.ok) {
@@ -98,10 +153,10 @@ export function createSyncApiRoutes(deps: { docs: DocumentManager; store: Docume
         }
         // Document ids are lower-case everywhere (the websocket room, the Y.Doc guid).
         results[index] = await docs.withDoc(
-          item.id.toLowerCase(),
+          docId,
           (doc, handle): BatchDoc | BatchError => {
             if (update) {
-              const r = handle.applyUpdate(update, BATCH_ORIGIN, { decoded: true });
+              const r = handle.applyUpdate(update, BATCH_ORIGIN, { decoded: true, actor });
               if (!r.ok) return { id: item.id, code: 'bad_request', message: r.error };
             }
             return { id: item.id, update: toB64(Y.encodeStateAsUpdate(doc, sv)), state_vector: toB64(Y.encodeStateVector(doc)) };
@@ -129,7 +184,7 @@ export function createSyncApiRoutes(deps: { docs: DocumentManager; store: Docume
       } catch {
         throw new DomainError('unavailable', 'the database is not reachable; retry later');
       }
-      const body: SyncBatchResponse = { docs: [], errors: [] };
+      const body: SyncBatchResponse = { docs: [], errors: [...refusals] };
       for (const r of results) {
         if (!r) continue;
         if ('code' in r) body.errors.push(r);
@@ -141,10 +196,13 @@ export function createSyncApiRoutes(deps: { docs: DocumentManager; store: Docume
 
   app.get('/sync/changes', zValidator('query', syncChangesQuery, rejectInvalid), async (c) => {
     const { since, limit } = c.req.valid('query');
+    const who = principalOf(c);
     const rows = await store.changes(since, limit + 1);
     const more = rows.length > limit;
-    const changes = rows.slice(0, limit);
-    const body: SyncChangesResponse = { changes, cursor: changes.at(-1)?.seq ?? since, more };
+    const scanned = rows.slice(0, limit);
+    // The cursor covers everything scanned, including what this principal may not see.
+    const changes = scanned.filter((r) => can(who, 'incident:read', r.id));
+    const body: SyncChangesResponse = { changes, cursor: scanned.at(-1)?.seq ?? since, more };
     return c.json(body);
   });
 

@@ -5,11 +5,18 @@
  * manager, and relays awareness to every peer including the sender.
  *
  * Refusals close only this socket, with the codes of SYNC_CLOSE (4400-4499: do not retry):
- * a bad document id, a message that does not decode, a message over the size cap.
+ * a bad document id, a message that does not decode, a message over the size cap, a credential
+ * that expired or was revoked while the socket was open (4403), access taken away (4404).
+ *
+ * Access: each socket carries its principal's audit actor and whether it may write. A read-only
+ * socket's document updates are dropped (never applied, relayed or stored); it still receives
+ * everyone else's. The hub re-checks every socket's credential periodically and on demand
+ * (`recheckAll`, called when anything is revoked).
  */
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { SYNC_CLOSE } from '../../shared/api.ts';
 import { isUuid } from '../../shared/ids.ts';
+import type { AuditActor } from '../audit/audit-types.ts';
 import type { Logger } from '../logger.ts';
 import type { DocHandle, DocPeer, DocumentManager } from './document-types.ts';
 import {
@@ -33,8 +40,25 @@ export interface SocketSession {
   onClose(): void;
 }
 
+/** Who is on the socket, as decided at the upgrade. */
+export interface SocketAuth {
+  actor: AuditActor;
+  canWrite: boolean;
+  /** Is the credential still good, and may it still read (and write) this document? */
+  recheck(): Promise<{ ok: true; canWrite: boolean } | { ok: false; close: { code: number; reason: string } }>;
+}
+
+/** A socket with full access, for in-process tests without identities. */
+export const SYSTEM_SOCKET_AUTH: SocketAuth = {
+  actor: { kind: 'system', id: null, name: 'system' },
+  canWrite: true,
+  recheck: async () => ({ ok: true, canWrite: true }),
+};
+
 export interface SyncHub {
-  connect(docId: string, socket: SocketLike): SocketSession;
+  connect(docId: string, socket: SocketLike, auth?: SocketAuth): SocketSession;
+  /** Re-check every open socket's credential now (after a revocation). */
+  recheckAll(): Promise<void>;
   /** Close every socket (shutdown: 1012, clients reconnect later). */
   closeAll(code: number, reason: string): void;
   size(): number;
@@ -48,6 +72,8 @@ export interface SyncHubOptions {
   maxMessageBytes?: number;
   /** Send a keepalive to a socket that has been sent nothing for this long (default 15 s). */
   keepaliveMs?: number;
+  /** Re-check every socket's credential this often (default 30 s). */
+  authRecheckMs?: number;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
@@ -64,7 +90,21 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
   const { docs, logger } = opts;
   const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const keepaliveMs = opts.keepaliveMs ?? 15_000;
-  const sessions = new Set<{ closeWith(code: number, reason: string): void; idleSince(): number; keepalive(): void }>();
+  interface Tracked {
+    closeWith(code: number, reason: string): void;
+    idleSince(): number;
+    keepalive(): void;
+    recheck(): Promise<void>;
+  }
+  const sessions = new Set<Tracked>();
+
+  async function recheckAll(): Promise<void> {
+    await Promise.all([...sessions].map((s) => s.recheck()));
+  }
+  const authTimer = setInterval(() => {
+    recheckAll().catch((e: unknown) => logger.error({ err: e }, 're-checking socket credentials failed'));
+  }, opts.authRecheckMs ?? 30_000);
+  authTimer.unref();
 
   const timer = setInterval(() => {
     const now = Date.now();
@@ -72,8 +112,9 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
   }, Math.max(50, Math.floor(keepaliveMs / 3)));
   timer.unref();
 
-  function connect(docId: string, socket: SocketLike): SocketSession {
+  function connect(docId: string, socket: SocketLike, auth: SocketAuth = SYSTEM_SOCKET_AUTH): SocketSession {
     let closed = false;
+    let canWrite = auth.canWrite;
     let handle: DocHandle | null = null;
     let queued: ClientMessage[] = [];
     let queuedBytes = 0;
@@ -89,10 +130,16 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
       close: (code, reason) => closeWith(code, reason),
     };
 
-    const session = {
+    const session: Tracked = {
       closeWith,
       idleSince: () => lastSent,
       keepalive: () => peer.send(KEEPALIVE_MESSAGE),
+      async recheck() {
+        if (closed) return;
+        const r = await auth.recheck();
+        if (!r.ok) return refuse(r.close, 'credential no longer valid');
+        canWrite = r.canWrite;
+      },
     };
 
     function cleanup(): void {
@@ -128,7 +175,9 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
           return;
         case 'sync-step-2':
         case 'update': {
-          const r = h.applyUpdate(m.update, peer, { decoded: true });
+          // Read-only: dropped, never applied, relayed or stored.
+          if (!canWrite) return;
+          const r = h.applyUpdate(m.update, peer, { decoded: true, actor: auth.actor });
           if (!r.ok) refuse(SYNC_CLOSE.malformedMessage, r.error);
           return;
         }
@@ -230,9 +279,11 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
     closeAll(code, reason) {
       for (const s of [...sessions]) s.closeWith(code, reason);
     },
+    recheckAll,
     size: () => sessions.size,
     stop() {
       clearInterval(timer);
+      clearInterval(authTimer);
     },
   };
 }

@@ -39,14 +39,14 @@ afterAll(async () => {
 });
 
 function client(id: string, wsUrl = ts.wsUrl): Client {
-  const c = connectClient(wsUrl, id);
+  const c = connectClient(wsUrl, id, { as: ts.admin });
   clients.push(c);
   return c;
 }
 
 /** A raw socket, for sending what no well-behaved client would. */
 function rawSocket(path: string): Promise<{ ws: WebSocket; messages: Buffer[]; closed: Promise<{ code: number; reason: string }> }> {
-  const ws = new WebSocket(`${ts.wsUrl}/${path}`);
+  const ws = new WebSocket(`${ts.wsUrl}/${path}`, { headers: ts.admin.headers });
   const messages: Buffer[] = [];
   ws.on('message', (m: Buffer) => messages.push(m));
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
@@ -231,7 +231,7 @@ describe('document life cycle', () => {
     const local = await startTestServer({ db, lingerMs: 50 });
     try {
       const id = newId();
-      const c = connectClient(local.wsUrl, id);
+      const c = connectClient(local.wsUrl, id, { as: local.admin });
       await c.synced();
       const rows = async () => {
         const [r] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM doc_updates WHERE doc_id = ${id}`;
@@ -257,14 +257,14 @@ describe('document life cycle', () => {
       c.destroy();
       await waitFor(() => !local.server.docs.isLoaded(id), { message: 'unload after linger' });
       // A fresh client, answered from the stored bytes while the server loads its copy.
-      const fresh = connectClient(local.wsUrl, id);
+      const fresh = connectClient(local.wsUrl, id, { as: local.admin });
       await fresh.synced();
       await waitFor(() => readIncident(fresh.doc)?.incident.timeline.length === 34, { message: 'reload from snapshot + updates' });
       expect(readIncident(fresh.doc)?.incident.timeline.map((e) => e.text).slice(1)).toEqual(Array.from({ length: 33 }, (_, i) => `entry ${i}`));
       fresh.destroy();
       await waitFor(() => !local.server.docs.isLoaded(id), { message: 'unload again' });
       // A client that has part of the state gets only what it lacks.
-      const behind = connectClient(local.wsUrl, id, { connect: false });
+      const behind = connectClient(local.wsUrl, id, { connect: false, as: local.admin });
       Y.applyUpdate(behind.doc, partial);
       behind.provider.connect();
       await behind.synced();
@@ -279,7 +279,7 @@ describe('document life cycle', () => {
     // Writes are held back long enough that only the shutdown's flush can store them.
     const local = await startTestServer({ db, flushDelayMs: 60_000 });
     const id = newId();
-    const c = connectClient(local.wsUrl, id);
+    const c = connectClient(local.wsUrl, id, { as: local.admin });
     await c.synced();
     const closes: number[] = [];
     c.provider.on('connection-close', (e) => {

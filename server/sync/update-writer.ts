@@ -2,13 +2,31 @@
  * Appends accepted updates to the store in small batches: everything enqueued within `delayMs`
  * goes in one transaction, one merged row per document. Flushes run one at a time; a failed
  * flush keeps its updates queued and retries with backoff, so nothing accepted is dropped while
- * the database is away.
+ * the database is away. After each stored batch, the audit sink gets one record per document
+ * per actor (the actor's updates merged): audit cost scales with flushes, not keystrokes.
  */
+import type { AuditActor } from '../audit/audit-types.ts';
 import type { Logger } from '../logger.ts';
 import type { AppendItem, AppendResult, DocumentStore } from './document-store.ts';
 
+/** One actor's stored changes to one document in one flush. */
+export interface DocAuditRecord {
+  docId: string;
+  actor: AuditActor;
+  /** The actor's updates of this flush, merged. */
+  update: Uint8Array;
+}
+
+interface Pending {
+  updates: Uint8Array[];
+  /** The same updates grouped by actor (key: kind:id). */
+  byActor: Map<string, { actor: AuditActor; updates: Uint8Array[] }>;
+}
+
+const actorKey = (a: AuditActor): string => `${a.kind}:${a.id ?? ''}:${a.name}`;
+
 export interface UpdateWriter {
-  enqueue(id: string, update: Uint8Array): void;
+  enqueue(id: string, update: Uint8Array, actor: AuditActor): void;
   /** Store everything enqueued so far. Rejects if the store fails (the updates stay queued). */
   flush(): Promise<void>;
   /** Store the document's queued or in-flight updates (resolves at once when there are none). */
@@ -25,6 +43,8 @@ export interface UpdateWriterOptions {
   /** Merge several updates of one document into one (Y.mergeUpdates). */
   mergeUpdates: (updates: Uint8Array[]) => Uint8Array;
   onAppended: (results: AppendResult[]) => void;
+  /** Record who changed what, after the updates are stored (a failure is logged and retried). */
+  audit?: (records: DocAuditRecord[]) => Promise<void>;
   delayMs?: number;
   /** Documents per transaction. */
   maxBatchDocs?: number;
@@ -34,7 +54,8 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
   const { store, logger, mergeUpdates, onAppended } = opts;
   const delayMs = opts.delayMs ?? 5;
   const maxBatchDocs = opts.maxBatchDocs ?? 500;
-  let queue = new Map<string, Uint8Array[]>();
+  let queue = new Map<string, Pending>();
+  let unaudited: DocAuditRecord[] = [];
   const inflight = new Set<string>();
   let chain: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
@@ -52,16 +73,16 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
 
   async function appendBatch(): Promise<void> {
     while (queue.size > 0) {
-      const batch = new Map<string, Uint8Array[]>();
-      for (const [id, updates] of queue) {
+      const batch = new Map<string, Pending>();
+      for (const [id, pending] of queue) {
         if (batch.size >= maxBatchDocs) break;
-        batch.set(id, updates);
+        batch.set(id, pending);
       }
       for (const id of batch.keys()) queue.delete(id);
       const items: AppendItem[] = [];
-      for (const [id, updates] of batch) {
+      for (const [id, { updates }] of batch) {
         inflight.add(id);
-        items.push({ id, update: updates.length === 1 && updates[0] ? updates[0] : mergeUpdates(updates) });
+        items.push({ id, update: merge(updates) });
       }
       let results: AppendResult[];
       try {
@@ -70,8 +91,23 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
         // Put the batch back in front of anything enqueued meanwhile, and retry later.
         const rest = queue;
         queue = new Map();
-        for (const item of items) queue.set(item.id, [item.update]);
-        for (const [id, updates] of rest) queue.set(id, [...(queue.get(id) ?? []), ...updates]);
+        for (const item of items) {
+          const p = batch.get(item.id);
+          queue.set(item.id, { updates: [item.update], byActor: p?.byActor ?? new Map() });
+        }
+        for (const [id, p] of rest) {
+          const q = queue.get(id);
+          if (!q) {
+            queue.set(id, p);
+            continue;
+          }
+          q.updates.push(...p.updates);
+          for (const [k, g] of p.byActor) {
+            const h = q.byActor.get(k);
+            if (h) h.updates.push(...g.updates);
+            else q.byActor.set(k, g);
+          }
+        }
         retryDelay = Math.min(retryDelay ? retryDelay * 2 : 100, 5_000);
         logger.error({ err: e, docs: items.length, retryInMs: retryDelay }, 'storing updates failed; will retry');
         schedule(retryDelay);
@@ -81,6 +117,28 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
       }
       retryDelay = 0;
       onAppended(results);
+      if (opts.audit) {
+        for (const [id, p] of batch) for (const g of p.byActor.values()) unaudited.push({ docId: id, actor: g.actor, update: merge(g.updates) });
+        await auditPending();
+      }
+    }
+  }
+
+  function merge(updates: Uint8Array[]): Uint8Array {
+    return updates.length === 1 && updates[0] ? updates[0] : mergeUpdates(updates);
+  }
+
+  /** The updates are stored: an audit failure must not store them again, so it is kept apart. */
+  async function auditPending(): Promise<void> {
+    if (!opts.audit || unaudited.length === 0) return;
+    const records = unaudited;
+    unaudited = [];
+    try {
+      await opts.audit(records);
+    } catch (e) {
+      unaudited = [...records, ...unaudited];
+      logger.error({ err: e, records: records.length }, 'recording document updates in the audit log failed; will retry');
+      if (!timer) schedule(1_000);
     }
   }
 
@@ -89,16 +147,28 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
       clearTimeout(timer);
       timer = null;
     }
-    const run = chain.then(appendBatch);
+    const run = chain.then(async () => {
+      await auditPending();
+      await appendBatch();
+    });
     chain = run.catch(() => {});
     return run;
   }
 
   return {
-    enqueue(id, update) {
-      const list = queue.get(id);
-      if (list) list.push(update);
-      else queue.set(id, [update]);
+    enqueue(id, update, actor) {
+      let p = queue.get(id);
+      if (!p) {
+        p = { updates: [], byActor: new Map() };
+        queue.set(id, p);
+      }
+      p.updates.push(update);
+      if (opts.audit) {
+        const k = actorKey(actor);
+        const g = p.byActor.get(k);
+        if (g) g.updates.push(update);
+        else p.byActor.set(k, { actor, updates: [update] });
+      }
       if (retryDelay === 0) schedule(delayMs);
     },
     flush,

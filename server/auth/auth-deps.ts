@@ -1,0 +1,41 @@
+/**
+ * What the identity routes need, built once in server.ts and passed in (no module state).
+ */
+import type { Sql } from '../db/connect.ts';
+import type { Logger } from '../logger.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Authenticator } from './authenticator.ts';
+import type { PasswordHasher } from './passwords.ts';
+import type { LoginLimiter } from './rate-limit.ts';
+
+/** Configured single sign-on (oidc.ts): the routes start and finish the code flow through it. */
+export interface OidcLogin {
+  /** Shown on the login button. */
+  label: string;
+  /** The provider URL to redirect to, and the signed cookie value holding state/nonce/PKCE. */
+  start(): Promise<{ url: string; cookie: string }>;
+  /** Finish the code flow: the verified identity and the role its claims map to (null = refused). */
+  finish(callbackUrl: URL, cookie: string): Promise<OidcIdentity>;
+}
+
+export interface OidcIdentity {
+  subject: string;
+  email: string | null;
+  name: string | null;
+  role: import('../../shared/permissions.ts').Role | null;
+}
+
+export interface AuthDeps {
+  sql: Sql;
+  logger: Logger;
+  auth: Authenticator;
+  audit: AuditLog;
+  hasher: PasswordHasher;
+  limiter: LoginLimiter;
+  sessionTtlMs: number;
+  /** Base URL for invitation links and OIDC redirects. */
+  publicUrl: string;
+  trustProxy: boolean;
+  /** Configured single sign-on, or null. */
+  oidc: OidcLogin | null;
+}

@@ -1,0 +1,88 @@
+/**
+ * The auth middleware for /api/v1: resolves the Principal once per request (cookie or bearer
+ * token) and refuses with 401 when there is none; a CSRF guard for cookie-authenticated writes
+ * (JSON or no body, and a same-origin Origin when present); `requireAction` for routes, which
+ * checks permission before anything is looked up, so a refusal never reveals what exists.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { DomainError } from '../../shared/errors.ts';
+import { can, type Action, type Principal } from '../../shared/permissions.ts';
+import { credentialFrom, FAILURE_MESSAGES, SESSION_COOKIE, type Authenticated, type Authenticator, type AuthResult } from './authenticator.ts';
+
+export interface AuthEnv {
+  Variables: { auth: Authenticated };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Resolve the request's credential without refusing (the websocket upgrade decides itself). */
+export function resolveRequest(c: Context, auth: Authenticator): Promise<AuthResult> {
+  return auth.resolve(credentialFrom(c.req.header('authorization'), getCookie(c, SESSION_COOKIE)));
+}
+
+/** The request's address: the socket's, or X-Forwarded-For's first hop behind a trusted proxy. */
+export function clientAddress(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (fwd) return fwd;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Did the request come over TLS (directly, or per X-Forwarded-Proto behind a trusted proxy)? */
+export function isHttps(c: Context, trustProxy: boolean): boolean {
+  if (trustProxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https') return true;
+  return new URL(c.req.url).protocol === 'https:';
+}
+
+function checkCsrf(c: Context): void {
+  if (SAFE_METHODS.has(c.req.method)) return;
+  const type = c.req.header('content-type');
+  const length = c.req.header('content-length');
+  const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+  if ((hasBody || type) && !/^application\/json\s*(;|$)/i.test(type ?? '')) {
+    throw new DomainError('forbidden', 'cross-site request refused: a cookie-authenticated write must send Content-Type: application/json');
+  }
+  const origin = c.req.header('origin');
+  if (origin !== undefined) {
+    const host = c.req.header('x-forwarded-host') ?? c.req.header('host');
+    let originHost: string | null = null;
+    try {
+      originHost = new URL(origin).host;
+    } catch {
+      originHost = null;
+    }
+    if (!host || originHost !== host) throw new DomainError('forbidden', `cross-site request refused: Origin ${origin} does not match this server`);
+  }
+}
+
+export function authMiddleware(auth: Authenticator): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    if (c.get('auth')) return next();
+    const r = await resolveRequest(c, auth);
+    if (!r.ok) throw new DomainError('unauthenticated', FAILURE_MESSAGES[r.reason], { reason: r.reason });
+    if (r.credential.kind === 'session' && !c.req.header('authorization')) checkCsrf(c);
+    c.set('auth', r);
+    await next();
+  };
+}
+
+export function principalOf(c: Context<AuthEnv>): Principal {
+  return c.get('auth').principal;
+}
+
+/** Throw 403 unless the request's principal may do `action` (on `incidentId`). */
+export function requireAction(c: Context<AuthEnv>, action: Action, incidentId?: string): Principal {
+  const p = principalOf(c);
+  if (!can(p, action, incidentId)) {
+    const where = incidentId ? ` on incident ${incidentId}` : '';
+    throw new DomainError('forbidden', `forbidden: your role (${p.role}) lacks ${action}${where}`, { action, incident_id: incidentId ?? null });
+  }
+  return p;
+}
