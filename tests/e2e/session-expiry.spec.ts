@@ -38,6 +38,8 @@ describe('session expiry', () => {
 
     // The session ends while she is offline.
     await sql`UPDATE sessions SET expires_at = now() WHERE user_id = ${alice.id}`;
+    // The server caches a resolved session for up to 5 s; let that lapse while she is offline.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
 
     await alice.context.setOffline(false);
     const dialog = alice.page.getByTestId('session-expired');
