@@ -63,6 +63,22 @@ describe('session expiry', () => {
     await alice.page.getByTestId('timeline-entry').filter({ hasText: 'Reset the affected passwords.' }).waitFor({ timeout: 20_000 });
   });
 
+  it('asks to log in again when an admin ends the session while she is online, and keeps what she writes meanwhile', async () => {
+    const id = await createIncidentViaUi(alice.page, `Revoked mid-work ${Date.now()}`, 'S3');
+    await expect.poll(() => alice.page.getByTestId('incident-key').textContent(), { timeout: 20_000 }).toMatch(/IR-/);
+
+    const res = await admin.post(`/api/v1/users/${alice.id}/revoke-sessions`, { data: {} });
+    expect(res.ok()).toBe(true);
+    // The server closes her socket (4403); the dialog comes over the incident.
+    await alice.page.getByTestId('session-expired').waitFor({ timeout: 45_000 });
+    await addNote(alice.page, 'Written while signed out.');
+
+    await loginThroughUi(alice.page, alice);
+    await alice.page.getByTestId('session-expired').waitFor({ state: 'detached', timeout: 15_000 });
+    await bob.page.goto(`/incidents/${id}`);
+    await bob.page.getByTestId('timeline-entry').filter({ hasText: 'Written while signed out.' }).waitFor({ timeout: 30_000 });
+  });
+
   it('sends a user with no session to the login page and back to where they were', async () => {
     const context = await browser.newContext({ baseURL: inject('baseURL') });
     const page = await context.newPage();
