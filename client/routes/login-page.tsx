@@ -3,7 +3,7 @@
  * on this site only). Without a network and without a known user, it says so.
  */
 import { useNavigate, useSearch } from '@tanstack/solid-router';
-import { Show, type JSX } from 'solid-js';
+import { createEffect, Show, type JSX } from 'solid-js';
 import { useApp } from '../app-context.tsx';
 import { LoginForm } from '../components/auth/login-form.tsx';
 
@@ -19,6 +19,10 @@ export function LoginPage(): JSX.Element {
   const done = (): void => {
     void navigate({ to: safeNext(search().next), replace: true });
   };
+  // Already signed in (a session cookie from single sign-on, another tab): go on at once.
+  createEffect(() => {
+    if (app.auth().status === 'signed-in') done();
+  });
   return (
     <section class="auth-page card" aria-labelledby="login-title">
       <h1 id="login-title">Log in to Sentpilot</h1>
