@@ -5,7 +5,6 @@
  */
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
-import WebSocket from 'ws';
 import { performance } from 'node:perf_hooks';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
@@ -38,7 +37,7 @@ async function seed(server: ServerProcess, title: string): Promise<string> {
   }
   const r = await fetch(`${server.url}/api/v1/sync/batch`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...server.headers },
     body: JSON.stringify({ docs: [{ id, state_vector: b64(Y.encodeStateVector(new Y.Doc())), update: b64(Y.encodeStateAsUpdate(doc)) }] }),
   });
   if (!r.ok) throw new Error(`seeding failed: ${r.status} ${await r.text()}`);
@@ -46,9 +45,9 @@ async function seed(server: ServerProcess, title: string): Promise<string> {
 }
 
 /** Time until the server's sync step 2 (the whole document) arrives, without applying it. */
-function firstSyncStep2(wsUrl: string, id: string): Promise<number> {
+function firstSyncStep2(server: ServerProcess, id: string): Promise<number> {
   const t0 = performance.now();
-  const ws = new WebSocket(`${wsUrl}/${id}`);
+  const ws = new server.WebSocket(`${server.wsUrl}/${id}`);
   ws.binaryType = 'arraybuffer';
   return new Promise((resolve, reject) => {
     ws.on('open', () => {
@@ -68,10 +67,10 @@ function firstSyncStep2(wsUrl: string, id: string): Promise<number> {
   });
 }
 
-function openOverSocket(wsUrl: string, id: string): Promise<number> {
+function openOverSocket(server: ServerProcess, id: string): Promise<number> {
   const t0 = performance.now();
   const doc = new Y.Doc({ guid: id });
-  const provider = new WebsocketProvider(wsUrl, id, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true });
+  const provider = new WebsocketProvider(server.wsUrl, id, doc, { WebSocketPolyfill: server.WebSocket as never, disableBc: true });
   return new Promise((resolve) => {
     provider.once('sync', () => {
       const t = performance.now() - t0;
@@ -150,12 +149,12 @@ export async function benchColdOpen(databaseUrl: string): Promise<Record<string,
   for (let i = 0; i < RUNS * 2; i++) {
     await server.stop();
     server = await startServerProcess(databaseUrl);
-    if (i % 2 === 0) loads.push(await firstSyncStep2(server.wsUrl, id));
-    else opens.push(await openOverSocket(server.wsUrl, id));
+    if (i % 2 === 0) loads.push(await firstSyncStep2(server, id));
+    else opens.push(await openOverSocket(server, id));
   }
   loads.sort((a, b) => a - b);
   opens.sort((a, b) => a - b);
-  const warm = await openOverSocket(server.wsUrl, id);
+  const warm = await openOverSocket(server, id);
   const render = await renderInChromium(server.url, id, title);
   await server.stop();
   return {

@@ -4,11 +4,10 @@
  */
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
-import WebSocket from 'ws';
 import { performance } from 'node:perf_hooks';
 import { addTimelineEntry, createIncident, readMeta } from '../shared/incident-doc.ts';
 import { newId } from '../shared/ids.ts';
-import { percentile, fmt } from './server-process.ts';
+import { percentile, fmt, type ServerProcess } from './server-process.ts';
 
 const RECEIVERS = 50;
 // Each Node y-websocket provider adds a process 'exit' listener.
@@ -16,20 +15,20 @@ process.setMaxListeners(RECEIVERS + 10);
 const EDITS = 200;
 const INTERVAL_MS = 25;
 
-function connectClient(wsUrl: string, id: string): Promise<{ doc: Y.Doc; provider: WebsocketProvider }> {
+function connectClient(server: ServerProcess, id: string): Promise<{ doc: Y.Doc; provider: WebsocketProvider }> {
   const doc = new Y.Doc({ guid: id });
-  const provider = new WebsocketProvider(wsUrl, id, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true });
+  const provider = new WebsocketProvider(server.wsUrl, id, doc, { WebSocketPolyfill: server.WebSocket as never, disableBc: true });
   return new Promise((resolve) => {
     if (provider.synced) resolve({ doc, provider });
     else provider.once('sync', () => resolve({ doc, provider }));
   });
 }
 
-export async function benchPropagation(wsUrl: string): Promise<Record<string, string>> {
+export async function benchPropagation(server: ServerProcess): Promise<Record<string, string>> {
   const id = newId();
-  const sender = await connectClient(wsUrl, id);
+  const sender = await connectClient(server, id);
   createIncident(sender.doc, { title: 'Propagation benchmark', createdBy: 'bench' });
-  const receivers = await Promise.all(Array.from({ length: RECEIVERS }, () => connectClient(wsUrl, id)));
+  const receivers = await Promise.all(Array.from({ length: RECEIVERS }, () => connectClient(server, id)));
   // Measure only our edits: wait until the server has assigned the key (its own write) and the
   // initial state has reached everyone.
   const keyDeadline = Date.now() + 10_000;

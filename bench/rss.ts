@@ -26,7 +26,7 @@ export async function benchRss(databaseUrl: string, external: boolean): Promise<
       for (let k = 0; k < 5; k++) addTimelineEntry(doc, { kind: 'note', author: 'bench', text: `note ${k} `.repeat(10) });
       docs.push({ id: doc.guid, state_vector: b64(Y.encodeStateVector(new Y.Doc())), update: b64(Y.encodeStateAsUpdate(doc)) });
     }
-    const r = await fetch(`${server.url}/api/v1/sync/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ docs }) });
+    const r = await fetch(`${server.url}/api/v1/sync/batch`, { method: 'POST', headers: { 'content-type': 'application/json', ...server.headers }, body: JSON.stringify({ docs }) });
     if (!r.ok) throw new Error(`batch failed: ${r.status} ${await r.text()}`);
     peak = Math.max(peak, server.rssMb());
   }

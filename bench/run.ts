@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: builds what `npm start` runs, then measures edit propagation, cold open of a
- * 5,000-entry incident, and server memory. Prints the figures; asserts nothing.
+ * 5,000-entry incident, server memory, and the cost of identity and audit (`npm run bench auth`).
+ * Prints the figures; asserts nothing.
  */
+import { benchAuth } from './auth.ts';
 import { benchColdOpen } from './cold-open.ts';
 import { benchPropagation } from './propagation.ts';
 import { benchRss } from './rss.ts';
@@ -13,18 +15,19 @@ function print(title: string, figures: Record<string, string>): void {
 }
 
 const only = process.argv[2];
-await buildAll();
+if (only !== 'auth') await buildAll();
 const db = await benchDatabase();
 try {
   if (!only || only === 'rss') print('Server memory', await benchRss(db.url, db.external));
   if (!only || only === 'propagation') {
     const server = await startServerProcess(db.url);
     try {
-      print('Edit propagation, 1 writer → 50 readers on one incident (loopback)', await benchPropagation(server.wsUrl));
+      print('Edit propagation, 1 writer → 50 readers on one incident (loopback)', await benchPropagation(server));
     } finally {
       await server.stop();
     }
   }
+  if (!only || only === 'auth') print('Identity and audit cost (in one run, alternating rounds)', await benchAuth(db.url));
   if (!only || only === 'cold-open') print('Cold open, incident with 5,000 timeline entries', await benchColdOpen(db.url));
 } finally {
   await db.drop();

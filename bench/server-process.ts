@@ -1,8 +1,11 @@
 /**
  * Benchmarks run the server as its own process (the bundle `npm start` runs), so the figures are
- * the server's and not shared with the benchmark's own event loop.
+ * the server's and not shared with the benchmark's own event loop. Each process starts with a
+ * bootstrap admin (ADMIN_EMAIL/ADMIN_PASSWORD); the benchmark logs in and makes an admin API
+ * token, used as `Authorization: Bearer` on requests and websocket upgrades.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import WebSocket from 'ws';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../server/db/embedded.ts';
@@ -36,9 +39,25 @@ export async function buildAll(): Promise<void> {
   await buildServer();
 }
 
+export const BENCH_ADMIN = { email: 'bench@localhost', password: 'bench admin password' } as const;
+
+/** `ws` sending these headers on the upgrade. */
+export function authedWebSocket(headers: Record<string, string>): typeof WebSocket {
+  class AuthedWebSocket extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
+  }
+  return AuthedWebSocket as unknown as typeof WebSocket;
+}
+
 export interface ServerProcess {
   url: string;
   wsUrl: string;
+  /** `Authorization: Bearer <admin token>`. */
+  headers: Record<string, string>;
+  /** A `ws` constructor that authenticates with `headers`. */
+  WebSocket: typeof WebSocket;
   pid: number;
   rssMb(): number;
   stop(): Promise<void>;
@@ -48,7 +67,7 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, 'dist-server/main.js')], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', STATIC_DIR: join(root, 'dist'), ...env },
+    env: { ...process.env, ADMIN_EMAIL: BENCH_ADMIN.email, ADMIN_PASSWORD: BENCH_ADMIN.password, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', STATIC_DIR: join(root, 'dist'), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -65,9 +84,12 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
     await new Promise((r) => setTimeout(r, 50));
   }
   const pid = child.pid ?? 0;
+  const headers = await adminToken(url);
   return {
     url,
     wsUrl: `ws://127.0.0.1:${port}/sync`,
+    headers,
+    WebSocket: authedWebSocket(headers),
     pid,
     rssMb() {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -82,6 +104,25 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
       });
     },
   };
+}
+
+/** Log in as the bench admin and create an admin API token. */
+export async function adminToken(url: string): Promise<Record<string, string>> {
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(BENCH_ADMIN),
+  });
+  if (!login.ok) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const r = await fetch(`${url}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ name: `bench ${Date.now()}`, role: 'admin' }),
+  });
+  if (!r.ok) throw new Error(`bench token failed: ${r.status} ${await r.text()}`);
+  const { secret } = (await r.json()) as { secret: string };
+  return { authorization: `Bearer ${secret}` };
 }
 
 export function percentile(sorted: number[], p: number): number {

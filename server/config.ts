@@ -26,7 +26,7 @@ const configSchema = z.object({
   DOC_LINGER_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** How long the projector waits for changes to settle. */
   PROJECTOR_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(150),
-  ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email()).optional(),
+  ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').optional(),
   ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(256).optional(),
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
