@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps): Hono {
   // Public routes first: the middleware below guards everything registered after it.
   api.route('/', createAuthRoutes(identity));
   if (identity.oidc) api.route('/', createOidcRoutes(identity, identity.oidc));
-  api.use('*', authMiddleware(identity.auth));
+  api.use('*', authMiddleware(identity.auth, identity.trustProxy));
   api.route('/', createIncidentRoutes({ sql }));
   api.route('/', createSyncApiRoutes({ docs, store, logger }));
   api.route('/', createUserRoutes(identity));

@@ -11,7 +11,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { rejectInvalid } from '../http/validation.ts';
 import { SYSTEM_ACTOR, type AuditActor } from '../audit/audit-types.ts';
 import type { AuthDeps } from './auth-deps.ts';
-import { authMiddleware, clientAddress, type AuthEnv } from './middleware.ts';
+import { authMiddleware, checkCsrf, clientAddress, resolveRequest, type AuthEnv } from './middleware.ts';
 import { clearSessionCookie, setSessionCookie } from './session-cookie.ts';
 import { createSession, grantsOf, revokeSession } from './credential-store.ts';
 import { consumeInvite, toUser, userByEmail, userById, type UserRow } from './user-store.ts';
@@ -86,7 +86,7 @@ export function createAuthRoutes(deps: AuthDeps): Hono {
 
   // These two resolve the session themselves: the /api/v1 middleware is mounted after them.
   const authed = new Hono<AuthEnv>();
-  const mw = authMiddleware(deps.auth);
+  const mw = authMiddleware(deps.auth, deps.trustProxy);
 
   authed.get('/auth/me', mw, async (c) => {
     const a = c.get('auth');
@@ -96,9 +96,11 @@ export function createAuthRoutes(deps: AuthDeps): Hono {
     return c.json(await meFor(deps, u, a.expiresAt ?? new Date()));
   });
 
-  authed.post('/auth/logout', mw, async (c) => {
-    const a = c.get('auth');
-    if (a.credential.kind === 'session') {
+  // Always 204 and a cleared cookie, even for a session that already expired (nothing to revoke).
+  authed.post('/auth/logout', async (c) => {
+    const a = await resolveRequest(c, deps.auth);
+    if (a.ok && a.credential.kind === 'session' && !c.req.header('authorization')) {
+      checkCsrf(c, deps.trustProxy);
       await revokeSession(sql, a.credentialId);
       await deps.auth.invalidate();
       await audit.append([{ actor: { kind: 'user', id: a.principal.id, name: a.principal.name }, action: 'auth.logout', targetType: 'session', targetId: a.credentialId }]);

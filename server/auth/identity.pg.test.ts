@@ -65,6 +65,10 @@ describe('passwords and sessions', () => {
     const after = await ts.fetch('/api/v1/auth/me', { as: who });
     expect(after.status).toBe(401);
     expect(((await after.json()) as { error: { message: string } }).error.message).toBe('Your session has expired; log in again.');
+    // Logging out again (an expired or revoked session) still answers 204 and clears the cookie.
+    const again = await ts.fetch('/api/v1/auth/logout', { as: who, method: 'POST' });
+    expect(again.status).toBe(204);
+    expect(again.headers.get('set-cookie')).toMatch(/^sp_session=;/);
   });
 
   it('sets Secure behind a trusted proxy that says https', async () => {

@@ -41,7 +41,8 @@ export function isHttps(c: Context, trustProxy: boolean): boolean {
   return new URL(c.req.url).protocol === 'https:';
 }
 
-function checkCsrf(c: Context): void {
+/** Refuse cross-site writes made with the cookie (exported for routes that resolve on their own). */
+export function checkCsrf(c: Context, trustProxy = false): void {
   if (SAFE_METHODS.has(c.req.method)) return;
   const type = c.req.header('content-type');
   const length = c.req.header('content-length');
@@ -51,7 +52,7 @@ function checkCsrf(c: Context): void {
   }
   const origin = c.req.header('origin');
   if (origin !== undefined) {
-    const host = c.req.header('x-forwarded-host') ?? c.req.header('host');
+    const host = (trustProxy ? c.req.header('x-forwarded-host') : undefined) ?? c.req.header('host');
     let originHost: string | null = null;
     try {
       originHost = new URL(origin).host;
@@ -62,12 +63,12 @@ function checkCsrf(c: Context): void {
   }
 }
 
-export function authMiddleware(auth: Authenticator): MiddlewareHandler<AuthEnv> {
+export function authMiddleware(auth: Authenticator, trustProxy = false): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     if (c.get('auth')) return next();
     const r = await resolveRequest(c, auth);
     if (!r.ok) throw new DomainError('unauthenticated', FAILURE_MESSAGES[r.reason], { reason: r.reason });
-    if (r.credential.kind === 'session' && !c.req.header('authorization')) checkCsrf(c);
+    if (r.credential.kind === 'session' && !c.req.header('authorization')) checkCsrf(c, trustProxy);
     c.set('auth', r);
     await next();
   };
