@@ -56,6 +56,26 @@ describe('audit log', () => {
     expect(paged.next_before).toBe(paged.items[1]?.seq);
   });
 
+  it('records server writes (the projector assigning a key) as the system, with the update digest', async () => {
+    const Y = await import('yjs');
+    const { createIncident } = await import('../../shared/incident-doc.ts');
+    const { newId } = await import('../../shared/ids.ts');
+    const id = newId();
+    const doc = new Y.Doc({ guid: id });
+    createIncident(doc, { title: 'Keyed by the server', createdBy: 'tester' });
+    const b64 = Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64');
+    const r = await ts.fetch('/api/v1/sync/batch', { method: 'POST', json: { docs: [{ id, state_vector: Buffer.from(Y.encodeStateVector(new Y.Doc())).toString('base64'), update: b64 }] } });
+    expect(r.status).toBe(200);
+    await ts.server.projector.flush();
+    await ts.server.docs.flush();
+    const rows = await db.sql<{ actor_kind: string; actor_id: string | null }[]>`
+      SELECT actor_kind, actor_id FROM audit_log WHERE action = 'incident.update' AND incident_id = ${id} ORDER BY seq`;
+    expect(rows).toEqual([
+      { actor_kind: 'user', actor_id: ts.admin.user.id },
+      { actor_kind: 'system', actor_id: null },
+    ]);
+  });
+
   it('verifies clean on a normal run, with the chain linked from the genesis hash', async () => {
     const v = await verify();
     expect(v.ok).toBe(true);

@@ -136,6 +136,25 @@ describe('passwords and sessions', () => {
   });
 });
 
+describe('revocation across processes', () => {
+  it('a credential another process has cached stops working as soon as it is revoked here', async () => {
+    const other = await startTestServer({ db, auth: { credentialCacheMs: 60_000 } });
+    try {
+      const analyst = await ts.as('analyst');
+      const token = await ts.token('viewer');
+      expect((await other.fetch('/api/v1/incidents', { as: analyst })).status).toBe(200);
+      expect((await other.fetch('/api/v1/incidents', { as: token })).status).toBe(200);
+      expect((await ts.fetch(`/api/v1/users/${analyst.user.id}/revoke-sessions`, { method: 'POST' })).status).toBe(200);
+      expect((await ts.fetch(`/api/v1/tokens/${token.credentialId}`, { method: 'DELETE' })).status).toBe(204);
+      const { waitFor } = await import('../testing/wait-for.ts');
+      await waitFor(async () => (await other.fetch('/api/v1/incidents', { as: analyst })).status === 401, { message: 'session refused by the other process', timeoutMs: 2_000 });
+      await waitFor(async () => (await other.fetch('/api/v1/incidents', { as: token })).status === 401, { message: 'token refused by the other process', timeoutMs: 2_000 });
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe('API tokens', () => {
   it('shows the secret once, stores only its hash, works as Bearer, records last use, and stops when revoked', async () => {
     const r = await ts.fetch('/api/v1/tokens', { method: 'POST', json: { name: 'SIEM push', role: 'analyst', scopes: ['incident:read', 'incident:write'] } });
