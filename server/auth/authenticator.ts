@@ -60,6 +60,8 @@ export interface AuthenticatorOptions {
   sessionTtlMs: number;
   /** How long a resolved credential is reused without asking Postgres (default 5 s). */
   cacheMs?: number;
+  /** Renew a used session's idle expiry at most this often (default 1 min). */
+  renewEveryMs?: number;
 }
 
 /** Read the credential from headers: a Bearer token wins over the cookie. */
@@ -82,6 +84,7 @@ interface Cached {
 export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
   const { sql, logger, sessionTtlMs } = opts;
   const cacheMs = opts.cacheMs ?? 5_000;
+  const renewEveryMs = opts.renewEveryMs ?? RENEW_EVERY_MS;
   const cache = new Map<string, Cached>();
   const listeners = new Set<() => void>();
   let unlisten: (() => Promise<void>) | null = null;
@@ -126,7 +129,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
 
   function maybeRenew(key: string, c: Cached): void {
     const r = c.result;
-    if (!r.ok || r.credential.kind !== 'session' || Date.now() - c.renewedAt < RENEW_EVERY_MS) return;
+    if (!r.ok || r.credential.kind !== 'session' || Date.now() - c.renewedAt < renewEveryMs) return;
     c.renewedAt = Date.now();
     renewSession(sql, r.credentialId, sessionTtlMs).then(
       (exp) => {
