@@ -22,6 +22,7 @@ const SLICE_MS = 500;
 const SLICES = 12;
 const CONCURRENCY = 16;
 const root = new URL('..', import.meta.url).pathname;
+const us = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
 const b64 = (u: Uint8Array): string => Buffer.from(u).toString('base64');
 
 /** Requests per second with CONCURRENCY workers for `ms`. */
@@ -136,8 +137,8 @@ export async function benchAuth(databaseUrl: string): Promise<Record<string, str
       'write POST /sync/batch with auth and audit': `${mean(write.authed).toFixed(0)} req/s`,
       'write throughput cost of auth + audit': cost(write.authed, write.bare),
       'audit entries written for the authed writes': `${entries?.n ?? 0} (one per flush, for ~${Math.round(writes / 2)} write requests)`,
-      'auth check, cached credential p50 / p99': `${fmt(percentile(hot, 50))} / ${fmt(percentile(hot, 99))}`,
-      'auth check, uncached (one Postgres lookup) p50 / p99': `${fmt(percentile(cold, 50))} / ${fmt(percentile(cold, 99))}`,
+      'auth check, cached credential p50 / p99': `${us(percentile(hot, 50))} / ${us(percentile(hot, 99))}`,
+      'auth check, uncached (one Postgres lookup) p50 / p99': `${us(percentile(cold, 50))} / ${us(percentile(cold, 99))}`,
       'one audit append (own transaction) p50 / p99': `${fmt(percentile(appends, 50))} / ${fmt(percentile(appends, 99))}`,
     };
   } finally {
