@@ -11,7 +11,7 @@ import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { addTimelineEntry, createIncident } from '../shared/incident-doc.ts';
 import { newId } from '../shared/ids.ts';
-import { fmt, percentile, startServerProcess, type ServerProcess } from './server-process.ts';
+import { BENCH_ADMIN, fmt, percentile, startServerProcess, type ServerProcess } from './server-process.ts';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
 
 const ENTRIES = 5_000;
@@ -101,7 +101,9 @@ async function renderInChromium(baseUrl: string, id: string, title: string): Pro
   const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
   try {
     const context = await browser.newContext({ baseURL: baseUrl });
-    await context.addInitScript(() => localStorage.setItem('sentpilot.user', JSON.stringify({ name: 'Bench' })));
+    // Log in as the bench admin: the session cookie lands in the context.
+    const login = await context.request.post('/api/v1/auth/login', { data: BENCH_ADMIN });
+    if (!login.ok()) throw new Error(`browser login failed: ${login.status()}`);
     await context.addInitScript(`window.__watchTimeline = ${WATCH_TIMELINE};`);
     const page = await context.newPage();
     // Warm the app shell so the figure is the incident, not the first download of the bundle.

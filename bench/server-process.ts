@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
 import { readFileSync } from 'node:fs';
+import { serverProcessEnv } from '../scripts/server-env.mjs';
 import { join } from 'node:path';
 import { freePort } from '../server/db/embedded.ts';
 import { createScratchDatabase, scratchPostgres } from '../server/db/scratch-postgres.ts';
@@ -67,7 +68,7 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(root, 'dist-server/main.js')], {
     cwd: root,
-    env: { ...process.env, ADMIN_EMAIL: BENCH_ADMIN.email, ADMIN_PASSWORD: BENCH_ADMIN.password, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', STATIC_DIR: join(root, 'dist'), ...env },
+    env: { ...serverProcessEnv(), ADMIN_EMAIL: BENCH_ADMIN.email, ADMIN_PASSWORD: BENCH_ADMIN.password, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', STATIC_DIR: join(root, 'dist'), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

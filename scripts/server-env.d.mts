@@ -1,0 +1,1 @@
+export function serverProcessEnv(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
