@@ -21,6 +21,8 @@ export interface OidcLogin {
 export interface OidcIdentity {
   subject: string;
   email: string | null;
+  /** The provider vouches for the email (`email_verified: true`); only then may it link an existing account. */
+  emailVerified: boolean;
   name: string | null;
   role: import('../../shared/permissions.ts').Role | null;
 }

@@ -18,7 +18,9 @@ async function upsertUser(deps: AuthDeps, id: OidcIdentity): Promise<UserRow | s
   const role = id.role;
   return deps.sql.begin(async (tx): Promise<UserRow | string> => {
     let [u] = await tx<UserRow[]>`SELECT * FROM users WHERE oidc_subject = ${id.subject}`;
-    if (!u && id.email) [u] = await tx<UserRow[]>`SELECT * FROM users WHERE lower(email) = ${id.email} AND oidc_subject IS NULL`;
+    // Linking an existing account by email only when the provider verified that email: otherwise
+    // anyone able to type the admin's address into their IdP profile would sign in as the admin.
+    if (!u && id.email && id.emailVerified) [u] = await tx<UserRow[]>`SELECT * FROM users WHERE lower(email) = ${id.email} AND oidc_subject IS NULL`;
     if (u) {
       if (u.disabled) return 'this account is disabled';
       const [updated] = await tx<UserRow[]>`

@@ -82,6 +82,22 @@ describe('OIDC single sign-on', () => {
     expect(u).toBeUndefined();
   });
 
+  it('links an existing account by email only when the provider verified the email', async () => {
+    const created = await ts.fetch('/api/v1/users', { method: 'POST', as: ts.admin, json: { email: 'dana@corp.example', display_name: 'Dana', role: 'admin', password: 'dana password 123' } });
+    expect(created.status).toBe(201);
+    idp.setUser({ sub: 'mallory-1', email: 'dana@corp.example', name: 'Mallory', claims: { groups: ['soc'] } });
+    const unverified = await signIn();
+    expect(cookie(unverified, 'sp_session')).toBe('');
+    expect(unverified.headers.get('location')).toMatch(/^\/login\?sso_error=/);
+    const [still] = await ts.server.sql<{ oidc_subject: string | null; role: string }[]>`SELECT oidc_subject, role FROM users WHERE email = 'dana@corp.example'`;
+    expect(still).toEqual({ oidc_subject: null, role: 'admin' });
+
+    idp.setUser({ sub: 'dana-1', email: 'dana@corp.example', name: 'Dana', claims: { groups: ['sec-admins'], email_verified: true } });
+    const verified = await signIn();
+    const m = await me(verified);
+    expect(m.user).toMatchObject({ email: 'dana@corp.example', role: 'admin' });
+  });
+
   it('refuses a callback whose flow cookie is missing or forged', async () => {
     idp.setUser({ sub: 'carol-1', email: 'carol@corp.example', name: 'Carol', claims: { groups: ['soc'] } });
     const missing = await signIn({ flowCookie: () => '' });

@@ -104,7 +104,7 @@ export function createOidcLogin(deps: { config: OidcConfig; publicUrl: () => str
       if (!claims) throw new Error('the provider returned no ID token');
       const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : null;
       const name = typeof claims.name === 'string' ? claims.name : typeof claims.preferred_username === 'string' ? claims.preferred_username : null;
-      return { subject: `${claims.iss}|${claims.sub}`, email, name, role: mapRole(claims[cfg.roleClaim], cfg) };
+      return { subject: `${claims.iss}|${claims.sub}`, email, emailVerified: claims.email_verified === true, name, role: mapRole(claims[cfg.roleClaim], cfg) };
     },
   };
 }
