@@ -21,6 +21,9 @@ import {
   updateTask,
   updateTimelineEntry,
   observeIncident,
+  setBreach,
+  setRelated,
+  setRisk,
 } from './incident-doc.ts';
 import { newId, isUuidV7, INCIDENT_KEY_RE, formatIncidentKey } from './ids.ts';
 
@@ -214,5 +217,24 @@ describe('incident document accessors', () => {
     const before = calls;
     addTask(b, 'y');
     expect(calls).toBe(before);
+  });
+
+  it('links related incidents, records the risk explanation and the breach clock', () => {
+    const doc = makeIncident({ assets: ['fs01'], observables: [{ kind: 'ip', value: '198.51.100.9' }], templateId: 'ransomware' });
+    const other = newId();
+    expect(setRelated(doc, other, true).ok).toBe(true);
+    expect(setRelated(doc, 'not-a-uuid', true).ok).toBe(false);
+    expect(setRelated(doc, doc.guid, true).ok).toBe(false);
+    const risk = { score: 82, severity: 'S1' as const, model: 'v1', factors: [{ factor: 'impact', points: 30, detail: 'high impact' }] };
+    expect(setRisk(doc, risk).ok).toBe(true);
+    expect(setRisk(doc, { ...risk, score: 140 }).ok).toBe(false);
+    expect(setBreach(doc, { regulation: 'gdpr', awareAt: '2026-11-20T10:00:00.000Z' }, 'dana').ok).toBe(true);
+    expect(setBreach(doc, { regulation: 'gdpr', awareAt: 'soon' }, 'dana').ok).toBe(false);
+    const { meta, timeline } = readIncident(doc)!.incident;
+    expect(meta).toMatchObject({ relatedIncidents: [other], risk, breach: { regulation: 'gdpr', awareAt: '2026-11-20T10:00:00.000Z' }, templateId: 'ransomware', assets: ['fs01'] });
+    expect(meta.observables).toEqual([{ kind: 'ip', value: '198.51.100.9' }]);
+    expect(timeline.some((e) => e.kind === 'field_change' && e.data?.['field'] === 'breach')).toBe(true);
+    setRelated(doc, other, false);
+    expect(readIncident(doc)!.incident.meta.relatedIncidents).toEqual([]);
   });
 });

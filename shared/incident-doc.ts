@@ -32,6 +32,10 @@ import {
   type Severity,
   type Priority,
   type Tlp,
+  type Risk,
+  type Breach,
+  riskSchema,
+  breachSchema,
 } from './incident-schema.ts';
 import { newId } from './ids.ts';
 import { err, ok, type Result } from './result.ts';
@@ -46,6 +50,7 @@ const K = {
   assets: 'assets',
   observables: 'observables',
   customFields: 'customFields',
+  related: 'relatedIncidents',
   text: 'text',
   info: 'info',
 } as const;
@@ -90,6 +95,11 @@ export interface NewIncident {
   occurredAt?: string | null;
   detectedAt?: string | null;
   tags?: string[];
+  assets?: string[];
+  observables?: Observable[];
+  templateId?: string | null;
+  risk?: Risk | null;
+  breach?: Breach | null;
   createdBy: string;
   /** Overrides the clock (tests, imports). */
   now?: string;
@@ -117,6 +127,15 @@ export function createIncident(doc: Y.Doc, init: NewIncident, origin?: unknown):
     meta.set(K.assets, new Y.Map<unknown>());
     meta.set(K.observables, new Y.Map<unknown>());
     meta.set(K.customFields, new Y.Map<unknown>());
+    meta.set(K.related, new Y.Map<unknown>());
+    meta.set('templateId', init.templateId ?? null);
+    meta.set('risk', init.risk ?? null);
+    meta.set('breach', init.breach ?? null);
+    for (const asset of init.assets ?? []) childMap(meta, K.assets).set(asset.slice(0, LIMITS.shortText), true);
+    for (const o of init.observables ?? []) {
+      const parsed = observableSchema.safeParse(o);
+      if (parsed.success) childMap(meta, K.observables).set(`${parsed.data.kind}:${parsed.data.value}`, parsed.data);
+    }
     meta.set('createdAt', at);
     meta.set('createdBy', init.createdBy);
     meta.set('updatedAt', at);
@@ -192,6 +211,10 @@ export function readMeta(doc: Y.Doc, problems: string[] = []): IncidentMeta {
     assets: setKeys(m.get(K.assets)).slice(0, LIMITS.assets),
     observables: observables.slice(0, LIMITS.observables),
     customFields,
+    relatedIncidents: setKeys(m.get(K.related)).filter((k) => s.relatedIncidents.element.safeParse(k).success),
+    templateId: field(problems, 'templateId', s.templateId, m.get('templateId') ?? null, null),
+    risk: field(problems, 'risk', s.risk, m.get('risk') ?? null, null),
+    breach: field(problems, 'breach', s.breach, m.get('breach') ?? null, null),
     createdAt,
     createdBy: field(problems, 'createdBy', s.createdBy, m.get('createdBy'), 'unknown'),
     updatedAt: field(problems, 'updatedAt', s.updatedAt, m.get('updatedAt'), createdAt),
@@ -391,6 +414,47 @@ export function setCustomField(doc: Y.Doc, name: string, value: string | number 
     const meta = metaOf(doc);
     childMap(meta, K.customFields).set(name, value);
     meta.set('updatedAt', nowIso());
+  }, origin);
+  return ok(undefined);
+}
+
+/** Link or unlink another incident (call on both documents: the link shows from both sides). */
+export function setRelated(doc: Y.Doc, otherId: string, linked: boolean, origin?: unknown): Result<void, string> {
+  if (!incidentMetaSchema.shape.relatedIncidents.element.safeParse(otherId).success) return err('related incident id must be a UUID');
+  if (otherId === doc.guid) return err('an incident cannot be related to itself');
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    const set = childMap(meta, K.related);
+    if (linked) set.set(otherId, true);
+    else set.delete(otherId);
+    meta.set('updatedAt', nowIso());
+  }, origin);
+  return ok(undefined);
+}
+
+/** Record the risk score (server-computed from alerts) that explains the severity. */
+export function setRisk(doc: Y.Doc, risk: Risk | null, origin?: unknown): Result<void, string> {
+  const parsed = riskSchema.nullable().safeParse(risk);
+  if (!parsed.success) return err(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    meta.set('risk', parsed.data);
+    meta.set('updatedAt', nowIso());
+  }, origin);
+  return ok(undefined);
+}
+
+/** Mark (or unmark, with null) the incident as a personal-data breach; starts the notification clock. */
+export function setBreach(doc: Y.Doc, breach: Breach | null, actor: string, origin?: unknown): Result<void, string> {
+  const parsed = breachSchema.nullable().safeParse(breach);
+  if (!parsed.success) return err(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const at = nowIso();
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    const before = meta.get('breach') ?? null;
+    meta.set('breach', parsed.data);
+    meta.set('updatedAt', at);
+    appendEntry(doc, { kind: 'field_change', author: actor, at, text: '', data: { field: 'breach', from: before, to: parsed.data } });
   }, origin);
   return ok(undefined);
 }

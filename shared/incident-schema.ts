@@ -74,6 +74,30 @@ export const observableSchema = z.object({
 });
 export type Observable = z.infer<typeof observableSchema>;
 
+/** A factor of the risk score: what it was, how much it added (points), and why. */
+export const riskFactorSchema = z.object({
+  factor: z.string().max(60),
+  points: z.number(),
+  detail: z.string().max(500),
+});
+
+/** The risk score (0-100) that set the incident's severity, with its explanation. */
+export const riskSchema = z.object({
+  score: z.number().min(0).max(100),
+  severity: z.enum(SEVERITIES),
+  factors: z.array(riskFactorSchema).max(50),
+  /** Version of the scoring rules that produced it. */
+  model: z.string().max(40),
+});
+export type Risk = z.infer<typeof riskSchema>;
+
+/** A personal-data breach: the notification clock runs from `awareAt` under `regulation`. */
+export const breachSchema = z.object({
+  regulation: z.string().min(1).max(40),
+  awareAt: isoDateTime,
+});
+export type Breach = z.infer<typeof breachSchema>;
+
 export const incidentMetaSchema = z.object({
   id: z.uuid(),
   /** Human key (IR-2026-0042); null until the server has assigned it. */
@@ -91,6 +115,12 @@ export const incidentMetaSchema = z.object({
   assets: z.array(z.string().max(LIMITS.shortText)),
   observables: z.array(observableSchema),
   customFields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  /** Linked incidents (ids); the link is written into both documents. */
+  relatedIncidents: z.array(z.uuid()),
+  /** The template the incident was created from (e.g. `ransomware`), if any. */
+  templateId: z.string().max(60).nullable(),
+  risk: riskSchema.nullable(),
+  breach: breachSchema.nullable(),
   createdAt: isoDateTime,
   createdBy: z.string().max(LIMITS.shortText),
   updatedAt: isoDateTime,
