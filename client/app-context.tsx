@@ -1,12 +1,13 @@
 /**
  * The services the UI uses, handed down through one Solid context (created in main.tsx, so no
  * module-level state): the local engine, the identity (who is signed in, what they may do), the
- * admin API, and a coarse clock for "5 min ago".
+ * admin API, the incident/alert API, and a coarse clock for "5 min ago".
  */
 import { createContext, createMemo, createSignal, onCleanup, useContext, type Accessor, type JSX } from 'solid-js';
 import type { MeResponse } from '../shared/auth-api.ts';
 import { can, type Action } from '../shared/permissions.ts';
 import type { AdminApi } from './local/admin-api.ts';
+import type { IncidentApi } from './local/incident-api.ts';
 import { principalOf, type IdentitySnapshot, type IdentityStore } from './local/identity.ts';
 import type { LocalEngine } from './local/local-engine.ts';
 import { localUserOf, type LocalUser } from './local/user-identity.ts';
@@ -16,6 +17,8 @@ export interface AppServices {
   engine: LocalEngine;
   identity: IdentityStore;
   admin: AdminApi;
+  /** The incident, alert and triage API (server reads: alerts, priority queue, field definitions). */
+  api: IncidentApi;
   /** The identity's state (signed in, checking, signed out …) with the last known user. */
   auth: Accessor<IdentitySnapshot>;
   /** The last known account (kept while signed out, so the screen and the author stay). */
@@ -31,7 +34,7 @@ export interface AppServices {
 
 const AppContext = createContext<AppServices>();
 
-export function AppProvider(props: { engine: LocalEngine; identity: IdentityStore; admin: AdminApi; children: JSX.Element }): JSX.Element {
+export function AppProvider(props: { engine: LocalEngine; identity: IdentityStore; admin: AdminApi; api: IncidentApi; children: JSX.Element }): JSX.Element {
   const auth = createObservableSignal(props.identity.state);
   const me = createMemo(() => auth().me);
   const user = createMemo(() => {
@@ -49,6 +52,7 @@ export function AppProvider(props: { engine: LocalEngine; identity: IdentityStor
     engine: props.engine,
     identity: props.identity,
     admin: props.admin,
+    api: props.api,
     auth,
     me,
     user,

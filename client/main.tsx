@@ -11,6 +11,7 @@ import { openDb } from './local/db.ts';
 import { createLocalEngine } from './local/local-engine.ts';
 import { createAdminApi } from './local/admin-api.ts';
 import { createIdentityStore } from './local/identity.ts';
+import { createIncidentApi } from './local/incident-api.ts';
 import { createSyncApi } from './local/sync-api.ts';
 import { localUserOf } from './local/user-identity.ts';
 import { createAppRouter } from './router.tsx';
@@ -38,6 +39,7 @@ const engine = createLocalEngine({
   onError: (error) => console.error('[sentpilot] background sync error', error),
 });
 const admin = createAdminApi({ fetch: (input, init) => fetch(input, init), onUnauthenticated: () => engine.markSignedOut() });
+const api = createIncidentApi({ fetch: (input, init) => fetch(input, init), onUnauthenticated: () => engine.markSignedOut() });
 const router = createAppRouter();
 
 function connectIdentity(): void {
@@ -74,7 +76,7 @@ db.open().then(
     connectIdentity();
     render(
       () => (
-        <AppProvider engine={engine} identity={identity} admin={admin}>
+        <AppProvider engine={engine} identity={identity} admin={admin} api={api}>
           <RouterProvider router={router} />
         </AppProvider>
       ),

@@ -1,7 +1,7 @@
 /**
  * The route tree (code-based): "/" the list, "/incidents/new" the form, "/incidents/$id" the
  * incident page (loaded lazily: it carries the CodeMirror editor), "/login",
- * "/accept-invite", and the admin pages "/admin/users", "/admin/tokens", "/audit". The router is created per app
+ * "/accept-invite", and the admin pages "/admin/users", "/admin/tokens", "/audit", and (lazy) "/alerts", "/alerts/$id" and "/triage". The router is created per app
  * instance by main.tsx.
  */
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, type SearchSchemaInput } from '@tanstack/solid-router';
@@ -10,6 +10,7 @@ import { LoginPage } from './routes/login-page.tsx';
 import { IncidentListPage } from './routes/incident-list-page.tsx';
 import { parseListSearch, type ListSearchInput } from './routes/list-search.ts';
 import { NewIncidentPage } from './routes/new-incident-page.tsx';
+import { parseAlertSearch, type AlertSearch } from './routes/alert-search.ts';
 import { NotFoundPage, RootLayout } from './routes/root-layout.tsx';
 
 export function createAppRouter() {
@@ -38,8 +39,16 @@ export function createAppRouter() {
   const usersRoute = createRoute({ getParentRoute: () => rootRoute, path: '/admin/users', component: lazyRouteComponent(() => import('./routes/admin/users-page.tsx'), 'UsersPage') });
   const tokensRoute = createRoute({ getParentRoute: () => rootRoute, path: '/admin/tokens', component: lazyRouteComponent(() => import('./routes/admin/tokens-page.tsx'), 'TokensPage') });
   const auditRoute = createRoute({ getParentRoute: () => rootRoute, path: '/audit', component: lazyRouteComponent(() => import('./routes/admin/audit-page.tsx'), 'AuditPage') });
+  const alertsRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/alerts',
+    validateSearch: (raw: Partial<AlertSearch> & SearchSchemaInput) => parseAlertSearch(raw),
+    component: lazyRouteComponent(() => import('./routes/alerts-page.tsx'), 'AlertsPage'),
+  });
+  const alertRoute = createRoute({ getParentRoute: () => rootRoute, path: '/alerts/$id', component: lazyRouteComponent(() => import('./routes/alert-page.tsx'), 'AlertPage') });
+  const triageRoute = createRoute({ getParentRoute: () => rootRoute, path: '/triage', component: lazyRouteComponent(() => import('./routes/triage-page.tsx'), 'TriagePage') });
   return createRouter({
-    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute, loginRoute, acceptInviteRoute, usersRoute, tokensRoute, auditRoute]),
+    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute, loginRoute, acceptInviteRoute, usersRoute, tokensRoute, auditRoute, alertsRoute, alertRoute, triageRoute]),
     defaultPreload: 'intent',
     scrollRestoration: true,
   });

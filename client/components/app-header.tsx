@@ -1,5 +1,5 @@
 /**
- * The top bar: home link, "New incident" (for those who may write), the admin and audit links
+ * The top bar: home link, "New incident" (for those who may write), triage and alerts, the admin and audit links
  * (for those allowed), the connection state, and the user menu with logout.
  */
 import { Link, useNavigate } from '@tanstack/solid-router';
@@ -31,6 +31,16 @@ export function AppHeader(): JSX.Element {
         <Link to="/incidents/new" class="btn accent header-new" data-testid="new-incident">
           <span aria-hidden="true" class="plus">+</span> New incident
         </Link>
+      </Show>
+      <Show when={app.can('incident:read') && app.me()?.user.role !== 'guest'}>
+        <nav class="header-nav" aria-label="Triage">
+          <Link to="/triage" class="header-link" data-testid="nav-triage">
+            Triage
+          </Link>
+          <Link to="/alerts" class="header-link" data-testid="nav-alerts" search={{ source: '', status: '', incident: '', cursor: '', offset: 0 }}>
+            Alerts
+          </Link>
+        </nav>
       </Show>
       <nav class="header-nav" aria-label="Administration">
         <Show when={app.can('user:manage')}>

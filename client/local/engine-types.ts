@@ -39,8 +39,8 @@ export interface LocalEngine {
   readonly connection: ReadonlyObservable<ConnectionSnapshot>;
   start(): void;
   stop(): Promise<void>;
-  /** Create an incident on this device (works offline); resolves to its id. */
-  createIncident(init: NewIncident): Promise<string>;
+  /** Create an incident on this device (works offline), with an optional task checklist; resolves to its id. */
+  createIncident(init: NewIncident, opts?: { tasks?: readonly string[] }): Promise<string>;
   /** Open a document for the screen; call `release` when it leaves the screen. */
   open(id: string): Promise<OpenResult>;
   /** Run the background sync now, ignoring backoff and per-incident waits ("Sync now"). */

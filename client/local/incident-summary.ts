@@ -4,7 +4,7 @@
  */
 import type * as Y from 'yjs';
 import { readIncident } from '../../shared/incident-doc.ts';
-import type { Category, Priority, Severity, Tlp } from '../../shared/incident-schema.ts';
+import type { Breach, Category, Priority, Severity, Tlp } from '../../shared/incident-schema.ts';
 import type { Status } from '../../shared/workflow.ts';
 
 export interface IncidentSummary {
@@ -29,6 +29,9 @@ export interface IncidentSummary {
   totalTasks: number;
   /** How many fields or items failed validation when the document was read. */
   problemCount: number;
+  /** For the SLA and breach clocks on the list (absent on rows written before they existed). */
+  resolvedAt?: string | null;
+  breach?: Breach | null;
 }
 
 /**
@@ -60,5 +63,7 @@ export function summarizeDoc(id: string, doc: Y.Doc): IncidentSummary | null {
     openTasks: liveTasks.filter((t) => !t.done).length,
     totalTasks: liveTasks.length,
     problemCount: read.problems.length,
+    resolvedAt: meta.resolvedAt,
+    breach: meta.breach,
   };
 }

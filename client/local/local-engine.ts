@@ -6,7 +6,7 @@
  */
 import { liveQuery } from 'dexie';
 import * as Y from 'yjs';
-import { createIncident as writeNewIncident } from '../../shared/incident-doc.ts';
+import { addTask, createIncident as writeNewIncident } from '../../shared/incident-doc.ts';
 import { SYNC_CLOSE } from '../../shared/api.ts';
 import { isUuid, newId } from '../../shared/ids.ts';
 import { exchange, syncOnce, type BatchSyncDeps } from './batch-sync.ts';
@@ -193,10 +193,11 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
       for (const c of cleanups.splice(0)) c();
       await registry.closeAll();
     },
-    async createIncident(init) {
+    async createIncident(init, opts) {
       const id = newId();
       const doc = new Y.Doc({ guid: id });
       writeNewIncident(doc, init);
+      for (const title of opts?.tasks ?? []) addTask(doc, title);
       const summary = summarizeDoc(id, doc);
       if (!summary) throw new Error('createIncident produced no incident');
       await db.transaction('rw', [db.incidents, db.syncState, updatesTable(db)], async () => {

@@ -12,6 +12,8 @@ import { SeverityBadge, StatusBadge } from '../components/badges.tsx';
 import { severityShort, statusLabel } from '../components/labels.ts';
 import { absoluteTime, relativeTime } from '../components/time-format.ts';
 import { VirtualRows } from '../components/virtual-rows.tsx';
+import { computeSla } from '../components/sla-badge.tsx';
+import { CLOCK_STATE_LABELS } from '../components/clock-format.ts';
 import type { IncidentSummary } from '../local/incident-summary.ts';
 import { createLiveQuery } from '../primitives/create-live-query.ts';
 import { filterIncidents, LIST_SORTS, toUrlSearch, type ListSearch, type ListSort, type StatusFilter } from './list-search.ts';
@@ -207,11 +209,35 @@ function IncidentRow(props: { row: IncidentSummary; now: number }): JSX.Element 
       </span>
       <span class="row-status">
         <StatusBadge status={props.row.status} />
+        <RowClocks row={props.row} now={props.now} />
       </span>
       <span class="row-assignee">{props.row.assignee ?? <span class="muted">Unassigned</span>}</span>
       <span class="row-updated" title={absoluteTime(props.row.updatedAt)}>
         {relativeTime(props.row.updatedAt, props.now)}
       </span>
     </Link>
+  );
+}
+
+/** SLA and breach state badges for a row (state only; the countdown is on the incident page). */
+function RowClocks(props: { row: IncidentSummary; now: number }): JSX.Element {
+  const sla = () =>
+    computeSla({ severity: props.row.severity, status: props.row.status, createdAt: props.row.createdAt, resolvedAt: props.row.resolvedAt ?? null, breach: props.row.breach ?? null }, props.now);
+  const slaState = () => (sla().response_state !== 'met' ? sla().response_state : sla().resolution_state);
+  return (
+    <>
+      <Show when={slaState() === 'due_soon' || slaState() === 'overdue'}>
+        <span class="clock" data-state={slaState()} data-testid="row-sla" title={`SLA ${CLOCK_STATE_LABELS[slaState()]}`}>
+          SLA {CLOCK_STATE_LABELS[slaState()].toLowerCase()}
+        </span>
+      </Show>
+      <Show when={sla().breach_state}>
+        {(b) => (
+          <span class="clock" data-state={b()} data-testid="row-breach" title={`Breach notification ${CLOCK_STATE_LABELS[b()]}`}>
+            Breach {CLOCK_STATE_LABELS[b()].toLowerCase()}
+          </span>
+        )}
+      </Show>
+    </>
   );
 }

@@ -1,11 +1,13 @@
 /**
  * "/incidents/new": the form that opens an incident. The incident is created on this device
  * (a UUIDv7 document in IndexedDB), so it works offline; the server learns of it on the next sync.
+ * A template (shared/templates.ts) pre-fills category, severity and tags and adds its checklist.
  */
 import { Link, useNavigate } from '@tanstack/solid-router';
 import { createSignal, For, Show, type JSX } from 'solid-js';
 import { z } from 'zod';
 import { CATEGORIES, LIMITS, PRIORITIES, SEVERITIES, TLPS, type Category, type Priority, type Severity, type Tlp } from '../../shared/incident-schema.ts';
+import { TEMPLATE_IDS, TEMPLATES, templateFor, type IncidentTemplate } from '../../shared/templates.ts';
 import { useApp } from '../app-context.tsx';
 import { categoryLabel, priorityLabel, severityLabel, tlpLabel } from '../components/labels.ts';
 import { fromLocalInput, toLocalInput } from '../components/time-format.ts';
@@ -21,6 +23,7 @@ const formSchema = z.object({
   tags: z.string().max(2_000),
   occurredAt: z.string(),
   detectedAt: z.string(),
+  template: z.string(),
 });
 type Form = z.infer<typeof formSchema>;
 
@@ -38,7 +41,20 @@ export function NewIncidentPage(): JSX.Element {
     tags: '',
     occurredAt: '',
     detectedAt: toLocalInput(new Date().toISOString()),
+    template: '',
   });
+  const template = (): IncidentTemplate | null => templateFor(form().template);
+  /** A template pre-fills category, severity and tags (still editable) and brings its checklist. */
+  const chooseTemplate = (id: string): void => {
+    const t = templateFor(id);
+    if (!t) {
+      setForm({ ...form(), template: '' });
+      return;
+    }
+    const own = form().tags.split(',').map((x) => x.trim()).filter(Boolean);
+    const tags = [...new Set([...t.tags, ...own])].join(', ');
+    setForm({ ...form(), template: t.id, category: t.category, severity: t.severity, tags });
+  };
   const [errors, setErrors] = createSignal<Partial<Record<keyof Form, string>>>({});
   const [busy, setBusy] = createSignal(false);
   const [failure, setFailure] = createSignal<string | null>(null);
@@ -80,8 +96,9 @@ export function NewIncidentPage(): JSX.Element {
         occurredAt,
         detectedAt,
         tags,
+        templateId: template()?.id ?? null,
         createdBy: app.authorName(),
-      });
+      }, { tasks: template()?.tasks ?? [] });
       await navigate({ to: '/incidents/$id', params: { id } });
     } catch (err) {
       setFailure(`The incident could not be saved on this device: ${err instanceof Error ? err.message : String(err)}`);
@@ -118,6 +135,25 @@ export function NewIncidentPage(): JSX.Element {
         </Link>
       </div>
       <form class="card form-grid" onSubmit={(e) => void submit(e)} novalidate>
+        <div class="field span-2">
+          <label for="new-template">Template</label>
+          <select id="new-template" data-testid="field-template" value={form().template} onChange={(e) => chooseTemplate(e.currentTarget.value)}>
+            <option value="">No template</option>
+            <For each={TEMPLATE_IDS}>{(id) => <option value={id}>{TEMPLATES[id].label}</option>}</For>
+          </select>
+          <Show when={template()}>
+            {(t) => (
+              <div data-testid="template-preview">
+                <span class="muted small">
+                  Pre-fills {categoryLabel(t().category)}, {severityLabel(t().severity)} and {t().tasks.length} tasks:
+                </span>
+                <ol class="template-tasks">
+                  <For each={t().tasks}>{(task) => <li>{task}</li>}</For>
+                </ol>
+              </div>
+            )}
+          </Show>
+        </div>
         <div class="field span-2">
           <label for="new-title">Title</label>
           <input

@@ -3,19 +3,24 @@
  * read-only, live sync refused, background sync refused), the workflow, the co-edited description, the timeline,
  * the details and the task checklist.
  */
-import { createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
+import { createResource, createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
 import { descriptionText, setFields } from '../../../shared/incident-doc.ts';
 import { LIMITS, type IncidentMeta } from '../../../shared/incident-schema.ts';
 import { SYNC_CLOSE } from '../../../shared/api.ts';
 import { useApp } from '../../app-context.tsx';
 import type { DocSession } from '../../local/doc-session.ts';
+import type { CustomFieldDefinition } from '../../local/incident-api.ts';
 import { isTransientDocError } from '../../local/sync-state.ts';
 import { createIncidentView } from '../../primitives/create-incident-view.ts';
 import { createLiveQuery } from '../../primitives/create-live-query.ts';
 import { createObservableSignal } from '../../primitives/create-observable.ts';
 import { SeverityBadge, StatusBadge, TlpBadge } from '../badges.tsx';
 import { relativeTime } from '../time-format.ts';
+import { ClocksPanel } from './clocks-panel.tsx';
 import { CollabText } from './collab-text.tsx';
+import { CustomFieldsPanel } from './custom-fields-panel.tsx';
+import { RelatedPanel } from './related-panel.tsx';
+import { RiskPanel } from './risk-panel.tsx';
 import { GuestsPanel } from './guests-panel.tsx';
 import { FieldsPanel } from './fields-panel.tsx';
 import { PresenceBar } from './presence-bar.tsx';
@@ -34,6 +39,11 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
     null,
   );
   const [fieldError, setFieldError] = createSignal<string | null>(null);
+  // The lead's custom field definitions (server; none when offline: stored values still show).
+  const [fieldDefs] = createResource(async (): Promise<Record<string, CustomFieldDefinition[]>> => {
+    const res = await app.api.customFieldDefinitions();
+    return res.ok ? res.value : {};
+  });
   const readOnly = (): boolean => !app.can('incident:write', props.session.id);
   /** The server said this user may not see this incident (socket 4404 or a batch refusal). */
   const noAccess = (): boolean => {
@@ -144,7 +154,11 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
             </div>
             <aside class="incident-side">
               <TaskList doc={doc} tasks={state.tasks} readOnly={readOnly()} />
+              <ClocksPanel doc={doc} meta={meta()} readOnly={readOnly()} onError={setFieldError} />
+              <RiskPanel risk={meta().risk} severity={meta().severity} />
               <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
+              <RelatedPanel doc={doc} incidentId={props.session.id} related={meta().relatedIncidents} />
+              <CustomFieldsPanel doc={doc} values={meta().customFields} definitions={fieldDefs()?.[meta().category] ?? []} onError={setFieldError} />
               <Show when={app.can('guest:invite', props.session.id)}>
                 <GuestsPanel incidentId={props.session.id} />
               </Show>

@@ -1,0 +1,79 @@
+// @vitest-environment node
+/**
+ * Issue 4 on the incident page, all computed on the device: a template pre-fills the form and
+ * the task checklist, the SLA clocks run from the shared policy, a personal-data breach starts
+ * its notification clock, and two incidents are linked both ways (and unlinked).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { APIRequestContext, Browser } from 'playwright-core';
+import { adminRequest, createIncidentViaUi, launchBrowser, newAnalyst, type Analyst } from './browser.ts';
+
+describe('incident templates, clocks and links', () => {
+  let browser: Browser;
+  let admin: APIRequestContext;
+  let ana: Analyst;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    admin = await adminRequest();
+    ana = await newAnalyst(browser, admin, 'Tara Template');
+  });
+  afterAll(async () => {
+    await admin?.dispose();
+    await browser?.close();
+  });
+
+  it('a template pre-fills category, severity, tags and the checklist', async () => {
+    const page = ana.page;
+    await page.goto('/');
+    await page.getByTestId('new-incident').click();
+    await page.getByTestId('field-template').selectOption('ransomware');
+    await page.getByTestId('template-preview').waitFor();
+    expect(await page.getByTestId('field-severity').inputValue()).toBe('S1');
+    expect(await page.getByTestId('field-category').inputValue()).toBe('ransomware');
+    expect(await page.getByTestId('field-tags').inputValue()).toContain('ransomware');
+    await page.getByTestId('field-title').fill(`Ransomware on FS01 ${Date.now()}`);
+    await page.getByTestId('create-incident').click();
+    await page.waitForURL(/\/incidents\/[0-9a-f-]{36}$/);
+    await page.getByTestId('timeline').waitFor();
+    await expect.poll(() => page.getByTestId('task-item').count()).toBe(7);
+    await page.getByRole('checkbox', { name: 'Done: Isolate affected hosts from the network' }).waitFor();
+    // S1: respond within 15 minutes; a new incident is on track and counting down.
+    const response = page.getByTestId('sla-response');
+    await expect.poll(() => response.getAttribute('data-state')).toBe('on_track');
+    const first = await response.textContent();
+    expect(first).toMatch(/left/);
+    await expect.poll(() => response.textContent(), { timeout: 5_000 }).not.toBe(first);
+    // Leaving "new" meets the response clock.
+    await page.getByTestId('status-button-triage').click();
+    await expect.poll(() => response.getAttribute('data-state')).toBe('met');
+  });
+
+  it('marking a personal-data breach starts the GDPR clock; links show from both incidents', async () => {
+    const page = ana.page;
+    const a = await createIncidentViaUi(page, `Leaked customer list ${Date.now()}`, 'S2');
+    await page.getByTestId('breach-open').click();
+    await page.getByTestId('breach-regulation').selectOption('gdpr');
+    await page.getByTestId('breach-mark').click();
+    const breach = page.getByTestId('breach-clock');
+    await breach.waitFor();
+    expect(await breach.getAttribute('data-state')).toBe('on_track');
+    expect(await breach.textContent()).toMatch(/(71|72) h|2 d 2[34] h|3 d/);
+    // The list shows the breach state.
+    await page.goto('/');
+    await page.getByTestId('incident-row').filter({ hasText: 'Leaked customer list' }).getByTestId('row-breach').waitFor();
+
+    const b = await createIncidentViaUi(page, `Phishing wave ${Date.now()}`, 'S3');
+    await page.getByTestId('related-input').fill(a);
+    await page.getByTestId('related-link').click();
+    await page.getByTestId('related-item').filter({ hasText: 'Leaked customer list' }).waitFor();
+    await page.goto(`/incidents/${a}`);
+    const back = page.getByTestId('related-item').filter({ hasText: 'Phishing wave' });
+    await back.waitFor();
+    await back.getByTestId('related-unlink').click();
+    await expect.poll(() => page.getByTestId('related-item').count()).toBe(0);
+    await page.goto(`/incidents/${b}`);
+    await page.getByTestId('related-panel').waitFor();
+    await expect.poll(() => page.getByTestId('related-item').count()).toBe(0);
+  });
+});
