@@ -12,6 +12,10 @@ import { DomainError } from '../shared/errors.ts';
 import type { Sql } from './db/connect.ts';
 import { createErrorHandler, notFound } from './http/errors.ts';
 import { createIncidentRoutes } from './incidents/routes.ts';
+import type { Projector } from './incidents/projector.ts';
+import { createTemplateRoutes } from './incidents/template-routes.ts';
+import { createIncidentWriteRoutes } from './incidents/write-routes.ts';
+import type { SlaPolicy } from '../shared/sla.ts';
 import { createAuditRoutes } from './audit/audit-routes.ts';
 import type { AuthDeps } from './auth/auth-deps.ts';
 import { createAuthRoutes } from './auth/auth-routes.ts';
@@ -38,6 +42,10 @@ export interface AppDeps {
   hub?: SyncHub;
   /** The built PWA; without it only the API is served. */
   staticDir?: string;
+  /** The projector; without it the incident write API is not served (in-process route tests). */
+  projector?: Projector;
+  /** SLA policy (shared/sla.ts); default DEFAULT_SLA_POLICY. */
+  slaPolicy?: SlaPolicy;
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -82,7 +90,9 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/', createAuthRoutes(identity));
   if (identity.oidc) api.route('/', createOidcRoutes(identity, identity.oidc));
   api.use('*', authMiddleware(identity.auth, identity.trustProxy));
-  api.route('/', createIncidentRoutes({ sql }));
+  api.route('/', createIncidentRoutes({ sql, policy: deps.slaPolicy }));
+  if (deps.projector) api.route('/', createIncidentWriteRoutes({ sql, docs, projector: deps.projector, audit: identity.audit, policy: deps.slaPolicy }));
+  api.route('/', createTemplateRoutes({ sql, audit: identity.audit }));
   api.route('/', createSyncApiRoutes({ docs, store, logger }));
   api.route('/', createUserRoutes(identity));
   api.route('/', createTokenRoutes(identity));

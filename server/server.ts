@@ -9,6 +9,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
 import { SYNC_CLOSE } from '../shared/api.ts';
 import { createApp } from './app.ts';
+import type { SlaPolicy } from '../shared/sla.ts';
 import { connect, type Sql } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { createProjector, type Projector } from './incidents/projector.ts';
@@ -47,6 +48,8 @@ export interface StartServerOptions {
   auth?: AuthOptions;
   /** Tests: make sure this admin exists with this password (instead of ADMIN_EMAIL/PASSWORD). */
   bootstrapAdmin?: { email: string; password: string };
+  /** SLA and breach policy (shared/sla.ts; config SLA_POLICY); default DEFAULT_SLA_POLICY. */
+  slaPolicy?: SlaPolicy;
 }
 
 export interface RunningServer {
@@ -99,14 +102,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const docs = createDocumentManager({ store, logger, lingerMs: opts.lingerMs, flushDelayMs: opts.flushDelayMs, audit: auditDocs });
   await docs.start();
   await identity.auth.start();
-  const projector = createProjector({ sql, docs, logger, debounceMs: opts.projectorDebounceMs });
+  const projector = createProjector({ sql, docs, logger, debounceMs: opts.projectorDebounceMs, slaPolicy: opts.slaPolicy });
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const hub = createSyncHub({ docs, logger, maxMessageBytes, keepaliveMs: opts.keepaliveMs, authRecheckMs: authOptions.socketRecheckMs });
   // Anything that removes access (here or in another process) re-checks every open socket now.
   identity.auth.onInvalidate(() => {
     hub.recheckAll().catch((e: unknown) => logger.error({ err: e }, 're-checking sockets failed'));
   });
-  const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir });
+  const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, slaPolicy: opts.slaPolicy });
 
   // Frames up to twice the cap are read so the session can refuse them with 4402; beyond
   // that ws closes the socket itself with 1009 (message too big).

@@ -3,7 +3,8 @@
  * Query strings arrive as strings; the schemas coerce and bound them.
  */
 import { z } from 'zod';
-import { SEVERITIES, PRIORITIES, CATEGORIES, TLPS, incidentMetaSchema, timelineEntrySchema, taskSchema } from './incident-schema.ts';
+import { SEVERITIES, PRIORITIES, CATEGORIES, TLPS, incidentMetaSchema, timelineEntrySchema, taskSchema, riskSchema } from './incident-schema.ts';
+import { CLOCK_STATES } from './sla.ts';
 import { STATUSES, PHASES } from './workflow.ts';
 
 /** Comma-separated list in a query string → validated array. */
@@ -61,6 +62,26 @@ export const incidentSummarySchema = z.object({
   open_tasks: z.number().int(),
   total_tasks: z.number().int(),
   timeline_count: z.number().int(),
+  related_incidents: z.array(z.uuid()),
+  template_id: z.string().nullable(),
+  /** The risk score (from alerts) that explains the severity, or null. */
+  risk: riskSchema.nullable(),
+  /** A personal-data breach and its notification deadline (shared/sla.ts), or null. */
+  breach: z.object({ regulation: z.string(), aware_at: z.string(), notification_due: z.string().nullable() }).nullable(),
+  /** SLA clocks at the time of the response (shared/sla.ts `slaFor`). */
+  sla: z.object({
+    response_due: z.string(),
+    response_state: z.enum(CLOCK_STATES),
+    resolution_due: z.string(),
+    resolution_state: z.enum(CLOCK_STATES),
+    minutes_left: z.number().int().nullable(),
+    breach_notification_due: z.string().nullable(),
+    breach_state: z.enum(CLOCK_STATES).nullable(),
+    state: z.enum(CLOCK_STATES),
+  }),
+  /** shared/priority.ts score (0-100) as last projected, with its factors. */
+  priority_score: z.number().int(),
+  priority_factors: z.array(z.object({ factor: z.string(), points: z.number(), detail: z.string() })),
 });
 export type IncidentSummary = z.infer<typeof incidentSummarySchema>;
 

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   not_found: { status: 404 },
   /** The change conflicts with the current state (e.g. a refused workflow transition). */
   conflict: { status: 409 },
+  /** Well-formed but semantically invalid (a value a definition refuses, an unknown regulation). */
+  unprocessable: { status: 422 },
   /** Too many attempts; retry later. */
   rate_limited: { status: 429 },
   /** The server failed unexpectedly; nothing was changed. */

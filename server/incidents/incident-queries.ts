@@ -4,7 +4,10 @@
  */
 import type { IncidentSummary, ListIncidentsQuery, ListIncidentsResponse } from '../../shared/api.ts';
 import type { Task, TimelineEntry } from '../../shared/incident-schema.ts';
-import { STATUSES } from '../../shared/workflow.ts';
+import type { Risk } from '../../shared/incident-schema.ts';
+import type { PriorityFactor } from '../../shared/priority.ts';
+import { slaFor, type SlaPolicy } from '../../shared/sla.ts';
+import { STATUSES, type Status } from '../../shared/workflow.ts';
 import type { Sql } from '../db/connect.ts';
 
 const DATE_COLUMNS = ['created_at', 'updated_at'] as const;
@@ -12,23 +15,42 @@ const NULLABLE_DATE_COLUMNS = ['occurred_at', 'detected_at', 'reported_at', 'con
 type DateColumn = (typeof DATE_COLUMNS)[number];
 type NullableDateColumn = (typeof NULLABLE_DATE_COLUMNS)[number];
 
+/** Computed at read time (sla, breach) rather than stored as such. */
+type Derived = 'sla' | 'breach';
+
 /** An `incidents` row as selected: the API summary, with timestamps as Postgres returns them. */
-type IncidentDbRow = Omit<IncidentSummary, DateColumn | NullableDateColumn> &
+export type IncidentDbRow = Omit<IncidentSummary, DateColumn | NullableDateColumn | Derived> &
   Record<DateColumn, Date> &
-  Record<NullableDateColumn, Date | null>;
+  Record<NullableDateColumn, Date | null> & {
+    breach_regulation: string | null;
+    breach_aware_at: Date | null;
+    risk: Risk | null;
+    priority_factors: PriorityFactor[];
+  };
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export function toSummary(r: IncidentDbRow): IncidentSummary {
-  const summary: Record<string, unknown> = { ...r };
+/** The API shape of a row, with the SLA and breach clocks as of `now` under `policy`. */
+export function toSummary(r: IncidentDbRow, policy: SlaPolicy, now: Date): IncidentSummary {
+  const { breach_regulation, breach_aware_at, ...rest } = r;
+  const summary: Record<string, unknown> = { ...rest };
   for (const c of DATE_COLUMNS) summary[c] = r[c].toISOString();
   for (const c of NULLABLE_DATE_COLUMNS) summary[c] = iso(r[c]);
+  const breach = breach_regulation && breach_aware_at ? { regulation: breach_regulation, awareAt: breach_aware_at.toISOString() } : null;
+  const sla = slaFor(
+    { severity: r.severity, status: r.status as Status, createdAt: r.created_at.toISOString(), resolvedAt: iso(r.resolved_at), breach },
+    policy,
+    now,
+  );
+  summary['sla'] = sla;
+  summary['breach'] = breach && { regulation: breach.regulation, aware_at: breach.awareAt, notification_due: sla.breach_notification_due };
   return summary as IncidentSummary;
 }
 
 const SUMMARY_COLUMNS = `id::text, key, title, description, status, phase, severity, priority, category, tlp,
   assigned_to, reported_by, created_by, tags, affected_assets, observables, custom_fields, created_at, updated_at,
-  occurred_at, detected_at, reported_at, contained_at, resolved_at, closed_at, open_tasks, total_tasks, timeline_count`;
+  occurred_at, detected_at, reported_at, contained_at, resolved_at, closed_at, open_tasks, total_tasks, timeline_count,
+  related_incidents::text[], template_id, risk, breach_regulation, breach_aware_at, priority_score, priority_factors`;
 
 /** `%` `_` and `\` match themselves. */
 export function escapeLike(s: string): string {
@@ -52,7 +74,7 @@ function orderBy(sort: ListIncidentsQuery['sort'], order: ListIncidentsQuery['or
 }
 
 /** `onlyIds`: restrict to these incidents (a guest's invitations); omitted = all. */
-export async function listIncidents(sql: Sql, q: ListIncidentsQuery, onlyIds?: readonly string[]): Promise<ListIncidentsResponse> {
+export async function listIncidents(sql: Sql, policy: SlaPolicy, q: ListIncidentsQuery, onlyIds?: readonly string[]): Promise<ListIncidentsResponse> {
   const text = q.q?.trim() ? `%${escapeLike(q.q.trim().toLowerCase())}%` : null;
   const common = sql`
     ${onlyIds ? sql`AND id = ANY(${onlyIds as string[]}::uuid[])` : sql``}
@@ -73,19 +95,33 @@ export async function listIncidents(sql: Sql, q: ListIncidentsQuery, onlyIds?: r
   const counted: readonly string[] = q.status ?? STATUSES;
   let total = 0;
   for (const s of counted) total += counts[s] ?? 0;
-  return { items: rows.map(toSummary), total, limit: q.limit, offset: q.offset, counts };
+  const now = new Date();
+  return { items: rows.map((r) => toSummary(r, policy, now)), total, limit: q.limit, offset: q.offset, counts };
 }
 
-export async function getIncident(sql: Sql, id: string): Promise<(IncidentSummary & { tasks: Task[] }) | null> {
+export async function getIncident(sql: Sql, policy: SlaPolicy, id: string): Promise<(IncidentSummary & { tasks: Task[] }) | null> {
   const [row] = await sql<IncidentDbRow[]>`SELECT ${sql.unsafe(SUMMARY_COLUMNS)} FROM incidents WHERE id = ${id}`;
   if (!row) return null;
   const tasks = await sql<{ id: string; title: string; done: boolean; done_by: string | null; done_at: string | null; created_at: string; deleted: boolean }[]>`
     SELECT id, title, done, done_by, done_at, created_at, deleted FROM tasks
     WHERE incident_id = ${id} AND NOT deleted ORDER BY ord`;
   return {
-    ...toSummary(row),
+    ...toSummary(row, policy, new Date()),
     tasks: tasks.map((t) => ({ id: t.id, title: t.title, done: t.done, doneBy: t.done_by, doneAt: t.done_at, createdAt: t.created_at, deleted: t.deleted })),
   };
+}
+
+/** Open incidents by priority (the partial index incidents_priority_queue_idx). */
+export async function priorityQueue(sql: Sql, policy: SlaPolicy, limit: number, onlyIds?: readonly string[]): Promise<(IncidentSummary & { priority_explanation: string })[]> {
+  const rows = await sql<IncidentDbRow[]>`
+    SELECT ${sql.unsafe(SUMMARY_COLUMNS)} FROM incidents
+    WHERE status <> 'closed' ${onlyIds ? sql`AND id = ANY(${onlyIds as string[]}::uuid[])` : sql``}
+    ORDER BY priority_score DESC, created_at, id LIMIT ${limit}`;
+  const now = new Date();
+  return rows.map((r) => ({
+    ...toSummary(r, policy, now),
+    priority_explanation: `${r.priority_score} = ${r.priority_factors.map((f) => `${f.points} (${f.detail})`).join(' + ')}`,
+  }));
 }
 
 /** The timeline in document order (compareEntries), or null for an unknown incident. */

@@ -15,6 +15,8 @@ const INCIDENT_COLUMNS = [
   'reported_by', 'created_by', 'tags', 'affected_assets', 'observables', 'custom_fields', 'created_at',
   'updated_at', 'occurred_at', 'detected_at', 'reported_at', 'contained_at', 'resolved_at', 'closed_at',
   'open_tasks', 'total_tasks', 'timeline_count', 'search_text', 'version', 'problems',
+  'related_incidents', 'template_id', 'risk', 'risk_score', 'breach_regulation', 'breach_aware_at', 'breach_due',
+  'response_due', 'resolution_due', 'priority_score', 'priority_factors',
 ] as const satisfies readonly (keyof IncidentRow)[];
 
 /** Rows per INSERT (postgres.js binds at most 65,535 parameters per statement). */
@@ -80,6 +82,8 @@ export async function writeProjection(sql: Sql, id: string, p: Projection, seq: 
       ...p.incident,
       observables: json(p.incident.observables),
       custom_fields: json(p.incident.custom_fields),
+      risk: p.incident.risk === null ? null : json(p.incident.risk),
+      priority_factors: json(p.incident.priority_factors),
       key,
       key_year: keyParts(key).year,
       key_n: keyParts(key).n,

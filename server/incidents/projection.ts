@@ -5,6 +5,8 @@
  * their first occurrence, `__proto__` keys are dropped from JSON.
  */
 import type { Incident } from '../../shared/incident-schema.ts';
+import { priorityScore, type PriorityFactor } from '../../shared/priority.ts';
+import { DEFAULT_SLA_POLICY, slaFor, type SlaPolicy } from '../../shared/sla.ts';
 import { STATUS_PHASE } from '../../shared/workflow.ts';
 
 export interface IncidentRow {
@@ -38,6 +40,25 @@ export interface IncidentRow {
   search_text: string;
   version: number;
   problems: number;
+  related_incidents: string[];
+  template_id: string | null;
+  risk: unknown;
+  risk_score: number | null;
+  breach_regulation: string | null;
+  breach_aware_at: Date | null;
+  breach_due: Date | null;
+  response_due: Date | null;
+  resolution_due: Date | null;
+  priority_score: number;
+  priority_factors: PriorityFactor[];
+}
+
+/** What the projection needs beyond the document: the SLA policy, the clock, the asset inventory. */
+export interface ProjectionContext {
+  policy: SlaPolicy;
+  now: Date;
+  /** Highest criticality (1-5) among the incident's affected assets in the inventory, or null. */
+  maxAssetCriticality: number | null;
 }
 
 export interface TimelineRow {
@@ -110,7 +131,13 @@ export function toDate(iso: string | null): Date | null {
   return y >= 1 && y <= 9999 ? d : null;
 }
 
-export function toProjection(id: string, incident: Incident, problems: readonly string[], version: number): Projection {
+export function toProjection(
+  id: string,
+  incident: Incident,
+  problems: readonly string[],
+  version: number,
+  ctx: ProjectionContext = { policy: DEFAULT_SLA_POLICY, now: new Date(), maxAssetCriticality: null },
+): Projection {
   const m = incident.meta;
   const createdAt = toDate(m.createdAt) ?? new Date(0);
   const seenEntries = new Set<string>();
@@ -157,6 +184,14 @@ export function toProjection(id: string, incident: Incident, problems: readonly 
     .map(clean)
     .join('\n')
     .toLowerCase();
+  const sla = slaFor(m, ctx.policy, ctx.now);
+  const open = m.status !== 'closed';
+  const priority = priorityScore({
+    severity: m.severity,
+    maxAssetCriticality: ctx.maxAssetCriticality,
+    slaMinutesLeft: open ? sla.minutes_left : null,
+    ageMinutes: (ctx.now.getTime() - createdAt.getTime()) / 60_000,
+  });
   return {
     docKey: m.key,
     incident: {
@@ -190,6 +225,17 @@ export function toProjection(id: string, incident: Incident, problems: readonly 
       search_text: searchText,
       version,
       problems: problems.length,
+      related_incidents: m.relatedIncidents.filter((r) => r !== id),
+      template_id: cleanOrNull(m.templateId),
+      risk: m.risk === null ? null : cleanJson(m.risk),
+      risk_score: m.risk?.score ?? null,
+      breach_regulation: m.breach ? clean(m.breach.regulation) : null,
+      breach_aware_at: m.breach ? toDate(m.breach.awareAt) : null,
+      breach_due: toDate(sla.breach_notification_due),
+      response_due: toDate(sla.response_due),
+      resolution_due: toDate(sla.resolution_due),
+      priority_score: priority.score,
+      priority_factors: priority.factors,
     },
     timeline,
     tasks,

@@ -11,6 +11,8 @@ import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
 import type { DocumentManager } from '../sync/document-types.ts';
 import { documentVersion } from '../sync/document-version.ts';
+import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../shared/sla.ts';
+import { maxAssetCriticality } from './asset-criticality.ts';
 import { toProjection } from './projection.ts';
 import { documentIds, markProjected, staleDocuments, writeProjection } from './projection-store.ts';
 
@@ -39,6 +41,8 @@ export interface ProjectorOptions {
   maxWaitMs?: number;
   /** Projections running at once (default 4). */
   maxConcurrent?: number;
+  /** SLA policy for the projected deadlines and priority (default: shared/sla.ts). */
+  slaPolicy?: SlaPolicy;
 }
 
 /** Documents the projector opens itself (rebuilds) are dropped from memory soon after. */
@@ -49,6 +53,7 @@ export function createProjector(opts: ProjectorOptions): Projector {
   const debounceMs = opts.debounceMs ?? 150;
   const maxWaitMs = opts.maxWaitMs ?? 1_000;
   const maxConcurrent = opts.maxConcurrent ?? 4;
+  const policy = opts.slaPolicy ?? DEFAULT_SLA_POLICY;
   const pending = new Map<string, { timer: NodeJS.Timeout; firstAt: number }>();
   const ready = new Set<string>();
   const running = new Map<string, Promise<ProjectOutcome>>();
@@ -73,7 +78,8 @@ export function createProjector(opts: ProjectorOptions): Projector {
       if (problems.length > 0) {
         logger.warn({ doc: id, problems: problems.length, first: problems.slice(0, 5) }, 'projecting an incident document with invalid parts');
       }
-      const projection = toProjection(id, incident, problems, read.version);
+      const criticality = await maxAssetCriticality(sql, incident.meta.assets);
+      const projection = toProjection(id, incident, problems, read.version, { policy, now: new Date(), maxAssetCriticality: criticality });
       const result = await writeProjection(sql, id, projection, read.seq);
       if (incident.meta.key !== result.key) {
         await docs.withDoc(

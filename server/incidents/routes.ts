@@ -1,6 +1,7 @@
 /**
  * The incidents read API (mounted under /api/v1): the list with filters, sort, pagination and
- * counts per status; one incident with its tasks; its timeline. Reads the projection rows.
+ * counts per status; the priority queue; one incident with its tasks; its timeline; metrics.
+ * Reads the projection rows; SLA clocks are computed at read time with the server's policy.
  * The list holds only what the principal may read (a guest: its invitations); single incidents
  * check permission before existence (403 whether or not the incident exists).
  */
@@ -13,31 +14,50 @@ import {
   type ListIncidentsResponse,
 } from '../../shared/api.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { metricsQuery, priorityQueueQuery } from '../../shared/incidents-api.ts';
+import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../shared/sla.ts';
 import { can } from '../../shared/permissions.ts';
 import type { Sql } from '../db/connect.ts';
 import { principalOf, requireAction, type AuthEnv } from '../auth/middleware.ts';
 import { rejectInvalid } from '../http/validation.ts';
-import { getIncident, getTimeline, listIncidents } from './incident-queries.ts';
+import type { Context } from 'hono';
+import { getIncident, getTimeline, listIncidents, priorityQueue } from './incident-queries.ts';
+import { incidentMetrics } from './metrics.ts';
 
-export function createIncidentRoutes(deps: { sql: Sql }): Hono<AuthEnv> {
+/** The incidents a guest may read (undefined = all, for roles with incident:read). */
+function readableIds(c: Context<AuthEnv>): string[] | undefined {
+  const who = principalOf(c);
+  if (can(who, 'incident:read')) return undefined;
+  if (who.role !== 'guest') requireAction(c, 'incident:read');
+  return Object.keys(who.grants).filter((id) => can(who, 'incident:read', id));
+}
+
+export function createIncidentRoutes(deps: { sql: Sql; policy?: SlaPolicy }): Hono<AuthEnv> {
   const { sql } = deps;
+  const policy = deps.policy ?? DEFAULT_SLA_POLICY;
   const app = new Hono<AuthEnv>();
 
   app.get('/incidents', zValidator('query', listIncidentsQuery, rejectInvalid), async (c) => {
-    const who = principalOf(c);
-    let only: string[] | undefined;
-    if (!can(who, 'incident:read')) {
-      only = Object.keys(who.grants).filter((id) => can(who, 'incident:read', id));
-      if (who.role !== 'guest') requireAction(c, 'incident:read');
-    }
-    const body: ListIncidentsResponse = await listIncidents(sql, c.req.valid('query'), only);
+    const body: ListIncidentsResponse = await listIncidents(sql, policy, c.req.valid('query'), readableIds(c));
     return c.json(body);
+  });
+
+  app.get('/incidents/priority-queue', zValidator('query', priorityQueueQuery, rejectInvalid), async (c) => {
+    const items = await priorityQueue(sql, policy, c.req.valid('query').limit, readableIds(c));
+    return c.json({ items });
+  });
+
+  app.get('/metrics', zValidator('query', metricsQuery, rejectInvalid), async (c) => {
+    requireAction(c, 'incident:read');
+    const q = c.req.valid('query');
+    if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to)) throw new DomainError('bad_request', 'query parameter "from": must be before "to"');
+    return c.json(await incidentMetrics(sql, q));
   });
 
   app.get('/incidents/:id', zValidator('param', incidentIdParam, rejectInvalid), async (c) => {
     const { id } = c.req.valid('param');
     requireAction(c, 'incident:read', id);
-    const incident = await getIncident(sql, id);
+    const incident = await getIncident(sql, policy, id);
     if (!incident) throw new DomainError('not_found', `no incident ${id}`);
     return c.json(incident);
   });
