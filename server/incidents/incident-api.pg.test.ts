@@ -1,0 +1,278 @@
+// @vitest-environment node
+/**
+ * The incident write API end to end against Postgres: templates pre-fill, PATCH lands live in an
+ * open y-websocket document, workflow refusals (409 naming the allowed statuses), SLA and breach
+ * deadlines, custom field definitions (422 naming the field), related links in both documents,
+ * the priority queue order, metrics on a controlled set, bad input and permissions.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { incidentDetailResponse, incidentSummarySchema, timelineResponse } from '../../shared/api.ts';
+import { createIncident, readMeta, readTasks, setStatus } from '../../shared/incident-doc.ts';
+import { metricsResponse, priorityQueueResponse, templatesResponse } from '../../shared/incidents-api.ts';
+import { newId } from '../../shared/ids.ts';
+import { TEMPLATES } from '../../shared/templates.ts';
+import { BATCH_ORIGIN } from '../sync/routes.ts';
+import { connectClient, startTestServer, type TestIdentity, type TestServer } from '../testing/test-server.ts';
+import { waitFor } from '../testing/wait-for.ts';
+
+let ts: TestServer;
+beforeAll(async () => {
+  ts = await startTestServer();
+});
+afterAll(async () => {
+  await ts.stop();
+});
+
+type Detail = ReturnType<typeof incidentDetailResponse.parse>;
+
+async function call(method: string, path: string, json?: unknown, as?: TestIdentity): Promise<{ status: number; body: Record<string, unknown> }> {
+  const r = await ts.fetch(`/api/v1${path}`, { method, json, ...(as ? { as } : {}) });
+  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+}
+
+async function create(body: Record<string, unknown>, as?: TestIdentity): Promise<Detail> {
+  const r = await call('POST', '/incidents', body, as);
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return incidentDetailResponse.parse(r.body);
+}
+
+async function patch(id: string, body: unknown, as?: TestIdentity): Promise<{ status: number; body: Record<string, unknown> }> {
+  return call('PATCH', `/incidents/${id}`, body, as);
+}
+
+const errorOf = (body: Record<string, unknown>) => body['error'] as { code: string; message: string; details?: Record<string, unknown> };
+
+describe('create and patch', () => {
+  it('creates from a template: category, severity, tags and the checklist pre-filled, a key assigned', async () => {
+    const inc = await create({ template: 'ransomware', title: 'Files encrypted on FS01', affected_assets: ['FS01'] });
+    expect(inc.category).toBe('ransomware');
+    expect(inc.severity).toBe('S1');
+    expect(inc.tags).toEqual(expect.arrayContaining(['ransomware', 'malware']));
+    expect(inc.tasks.map((t) => t.title)).toEqual([...TEMPLATES.ransomware.tasks]);
+    expect(inc.template_id).toBe('ransomware');
+    expect(inc.affected_assets).toEqual(['fs01']);
+    expect(inc.key).toMatch(/^IR-\d{4}-\d+$/);
+    const meta = await ts.server.docs.withDoc(inc.id, (doc) => ({ meta: readMeta(doc), tasks: readTasks(doc) }));
+    expect(meta.meta.templateId).toBe('ransomware');
+    expect(meta.tasks).toHaveLength(TEMPLATES.ransomware.tasks.length);
+    const templates = templatesResponse.parse((await call('GET', '/templates')).body);
+    expect(templates.templates.map((t) => t.id)).toEqual(Object.keys(TEMPLATES));
+  });
+
+  it('a PATCH shows up live in an open y-websocket client of the document', async () => {
+    const inc = await create({ title: 'Live patch', severity: 'S3' });
+    const client = connectClient(ts.wsUrl, inc.id, { as: ts.admin });
+    try {
+      await client.synced();
+      const r = await patch(inc.id, {
+        title: 'Live patch (renamed)',
+        severity: 'S2',
+        assigned_to: 'alice',
+        status: 'triage',
+        tags: { add: ['vip'] },
+        affected_assets: { add: ['db01'] },
+        observables: { add: [{ kind: 'ip', value: '203.0.113.9' }] },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      const body = incidentSummarySchema.parse(r.body);
+      expect(body).toMatchObject({ title: 'Live patch (renamed)', severity: 'S2', assigned_to: 'alice', status: 'triage', affected_assets: ['db01'] });
+      const seen = await waitFor(() => {
+        const m = readMeta(client.doc);
+        return m.title === 'Live patch (renamed)' && m.status === 'triage' && m.assignee === 'alice' && m.tags.includes('vip') ? m : null;
+      }, { message: 'the patch in the client document' });
+      expect(seen.severity).toBe('S2');
+      expect(seen.observables).toEqual([{ kind: 'ip', value: '203.0.113.9' }]);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('refuses an invalid transition with 409 naming the allowed ones, and changes nothing', async () => {
+    const inc = await create({ title: 'Workflow' });
+    const r = await patch(inc.id, { status: 'recovery', title: 'should not be written' });
+    expect(r.status).toBe(409);
+    const e = errorOf(r.body);
+    expect(e.code).toBe('conflict');
+    expect(e.details?.['allowed']).toEqual(['triage', 'closed']);
+    expect(e.message).toContain('allowed: triage, closed');
+    const after = incidentDetailResponse.parse((await call('GET', `/incidents/${inc.id}`)).body);
+    expect(after.title).toBe('Workflow');
+    expect(after.status).toBe('new');
+  });
+
+  it('adds timeline events with an event time', async () => {
+    const inc = await create({ title: 'Events' });
+    const r = await call('POST', `/incidents/${inc.id}/events`, { kind: 'automation', text: 'EDR isolated host', at: '2026-01-01T10:00:00.000Z', data: { tool: 'edr' } });
+    expect(r.status).toBe(201);
+    const timeline = timelineResponse.parse((await call('GET', `/incidents/${inc.id}/timeline`)).body);
+    const entry = timeline.items.find((e) => e.id === r.body['id']);
+    expect(entry).toMatchObject({ kind: 'automation', text: 'EDR isolated host', at: '2026-01-01T10:00:00.000Z', data: { tool: 'edr' }, author: 'Administrator' });
+  });
+});
+
+describe('SLA and breach', () => {
+  it('computes the SLA deadlines per severity and the breach notification deadline per regulation', async () => {
+    const inc = await create({ title: 'SLA', severity: 'S1' });
+    const created = Date.parse(inc.created_at);
+    expect(Date.parse(inc.sla.response_due) - created).toBe(15 * 60_000);
+    expect(Date.parse(inc.sla.resolution_due) - created).toBe(4 * 3_600_000);
+    expect(inc.sla.response_state).toBe('on_track');
+    expect(inc.breach).toBeNull();
+
+    const r = await patch(inc.id, { breach: { regulation: 'gdpr', aware_at: '2026-11-01T08:00:00.000Z' }, status: 'triage' });
+    expect(r.status).toBe(200);
+    const body = incidentSummarySchema.parse(r.body);
+    expect(body.breach).toEqual({ regulation: 'gdpr', aware_at: '2026-11-01T08:00:00.000Z', notification_due: '2026-11-04T08:00:00.000Z' });
+    expect(body.sla.response_state).toBe('met');
+    const [row] = await ts.server.sql<{ breach_due: Date; response_due: Date }[]>`SELECT breach_due, response_due FROM incidents WHERE id = ${inc.id}`;
+    expect(row?.breach_due.toISOString()).toBe('2026-11-04T08:00:00.000Z');
+
+    const unknown = await patch(inc.id, { breach: { regulation: 'ccpa-ish', aware_at: '2026-11-01T08:00:00.000Z' } });
+    expect(unknown.status).toBe(422);
+    expect(errorOf(unknown.body).message).toContain('breach.regulation');
+    const cleared = incidentSummarySchema.parse((await patch(inc.id, { breach: null })).body);
+    expect(cleared.breach).toBeNull();
+  });
+});
+
+describe('custom fields', () => {
+  it('a lead defines fields per category; PATCH refuses values that do not fit with 422 naming the field', async () => {
+    const lead = await ts.as('lead');
+    const analyst = await ts.as('analyst');
+    const fields = [
+      { name: 'strain', type: 'select', options: ['lockbit', 'akira'], required: false },
+      { name: 'ransom_btc', type: 'number', required: false },
+    ];
+    expect((await call('PUT', '/templates/ransomware/fields', { fields }, analyst)).status).toBe(403);
+    const put = await call('PUT', '/templates/ransomware/fields', { fields }, lead);
+    expect(put.status).toBe(200);
+    const inc = await create({ template: 'ransomware', title: 'Custom fields' });
+    const bad = await patch(inc.id, { custom_fields: { strain: 'conti' } });
+    expect(bad.status).toBe(422);
+    expect(errorOf(bad.body).details?.['field']).toBe('custom_fields.strain');
+    const undefinedField = await patch(inc.id, { custom_fields: { colour: 'red' } });
+    expect(undefinedField.status).toBe(422);
+    expect(errorOf(undefinedField.body).message).toContain('colour');
+    const good = incidentSummarySchema.parse((await patch(inc.id, { custom_fields: { strain: 'akira', ransom_btc: 2.5 } })).body);
+    expect(good.custom_fields).toEqual({ strain: 'akira', ransom_btc: 2.5 });
+    const listed = templatesResponse.parse((await call('GET', '/templates')).body);
+    expect(listed.custom_fields['ransomware']?.map((f) => f.name)).toEqual(['strain', 'ransom_btc']);
+  });
+});
+
+describe('related incidents', () => {
+  it('links and unlinks in both documents (route and PATCH)', async () => {
+    const a = await create({ title: 'Related A' });
+    const b = await create({ title: 'Related B' });
+    const c = await create({ title: 'Related C' });
+    const r = await call('POST', `/incidents/${a.id}/related/${b.id}`);
+    expect(r.status).toBe(200);
+    expect(r.body['related_incidents']).toEqual([b.id]);
+    expect(await ts.server.docs.withDoc(b.id, (doc) => readMeta(doc).relatedIncidents)).toEqual([a.id]);
+    const viaPatch = incidentSummarySchema.parse((await patch(c.id, { related_incidents: { add: [a.id] } })).body);
+    expect(viaPatch.related_incidents).toEqual([a.id]);
+    const aNow = incidentDetailResponse.parse((await call('GET', `/incidents/${a.id}`)).body);
+    expect([...aNow.related_incidents].sort()).toEqual([b.id, c.id].sort());
+    expect((await call('DELETE', `/incidents/${b.id}/related/${a.id}`)).status).toBe(200);
+    expect(await ts.server.docs.withDoc(a.id, (doc) => readMeta(doc).relatedIncidents)).toEqual([c.id]);
+    const missing = await patch(a.id, { related_incidents: { add: [newId()] } });
+    expect(missing.status).toBe(422);
+    const self = await call('POST', `/incidents/${a.id}/related/${a.id}`);
+    expect(self.status).toBe(422);
+  });
+});
+
+describe('priority queue', () => {
+  it('orders open incidents by priority with the explanation; closed ones leave the queue', async () => {
+    const tag = `pq${Date.now()}`;
+    const low = await create({ title: 'Low', severity: 'S4', tags: [tag] });
+    const high = await create({ title: 'High', severity: 'S1', tags: [tag] });
+    const mid = await create({ title: 'Mid', severity: 'S2', tags: [tag] });
+    const closed = await create({ title: 'Closed', severity: 'S1', tags: [tag] });
+    expect((await patch(closed.id, { status: 'closed' })).status).toBe(200);
+    const q = priorityQueueResponse.parse((await call('GET', '/incidents/priority-queue?limit=500')).body);
+    const ours = q.items.filter((i) => i.tags.includes(tag));
+    expect(ours.map((i) => i.id)).toEqual([high.id, mid.id, low.id]);
+    for (let i = 1; i < q.items.length; i++) expect(q.items[i - 1]!.priority_score).toBeGreaterThanOrEqual(q.items[i]!.priority_score);
+    expect(ours[0]?.priority_explanation).toContain('severity S1');
+    const re = await call('POST', `/incidents/${low.id}/prioritize`);
+    expect(re.status).toBe(200);
+    expect(re.body['priority_score']).toBe(ours[2]?.priority_score);
+  });
+});
+
+describe('metrics', () => {
+  it('MTTD, MTTR and counts over a controlled set in a past range', async () => {
+    const made: { id: string; detected: string }[] = [];
+    const specs = [
+      { occurred: '2020-03-01T09:00:00.000Z', detected: '2020-03-01T10:00:00.000Z', severity: 'S1', category: 'malware', to: ['triage', 'containment', 'eradication'] },
+      { occurred: '2020-03-02T09:00:00.000Z', detected: '2020-03-02T12:00:00.000Z', severity: 'S2', category: 'malware', to: [] },
+      { occurred: null, detected: '2020-03-03T10:00:00.000Z', severity: 'S2', category: 'phishing', to: ['closed'] },
+    ] as const;
+    for (const s of specs) {
+      const id = newId();
+      const doc = new Y.Doc({ guid: id });
+      createIncident(doc, { title: 'metric', createdBy: 'tester', severity: s.severity, category: s.category, occurredAt: s.occurred, detectedAt: s.detected, now: s.detected });
+      for (const to of s.to) setStatus(doc, to, 'tester');
+      await ts.server.docs.withDoc(id, (_d, h) => h.applyUpdate(Y.encodeStateAsUpdate(doc), BATCH_ORIGIN));
+      await ts.server.projector.project(id);
+      made.push({ id, detected: s.detected });
+    }
+    const m = metricsResponse.parse((await call('GET', '/metrics?from=2020-03-01T00:00:00.000Z&to=2020-04-01T00:00:00.000Z')).body);
+    expect(m.incidents).toBe(3);
+    expect(m.mttd).toEqual({ n: 2, mean_minutes: 120, median_minutes: 120 });
+    const rows = await ts.server.sql<{ contained_at: Date | null; resolved_at: Date | null; detected_at: Date }[]>`
+      SELECT contained_at, resolved_at, detected_at FROM incidents WHERE id = ANY(${made.map((x) => x.id)}::uuid[])`;
+    const mins = (a: Date, b: Date): number => (a.getTime() - b.getTime()) / 60_000;
+    const contained = rows.filter((r) => r.contained_at).map((r) => mins(r.contained_at!, r.detected_at));
+    const resolved = rows.filter((r) => r.resolved_at).map((r) => mins(r.resolved_at!, r.detected_at));
+    expect(m.mttr_containment.n).toBe(2);
+    expect(m.mttr_containment.mean_minutes).toBeCloseTo(contained.reduce((a, b) => a + b, 0) / 2, 1);
+    expect(m.mttr_resolution.n).toBe(1);
+    expect(m.mttr_resolution.mean_minutes).toBeCloseTo(resolved[0]!, 1);
+    expect(m.by_status).toEqual({ eradication: 1, new: 1, closed: 1 });
+    expect(m.by_severity).toEqual({ S1: 1, S2: 2 });
+    expect(m.by_category).toEqual({ malware: 2, phishing: 1 });
+    expect((await call('GET', '/metrics?from=2020-04-01T00:00:00.000Z&to=2020-03-01T00:00:00.000Z')).status).toBe(400);
+  });
+});
+
+describe('bad input and permissions', () => {
+  it('400 naming the field for malformed bodies', async () => {
+    const inc = await create({ title: 'Bad input' });
+    const sev = await patch(inc.id, { severity: 'S9' });
+    expect(sev.status).toBe(400);
+    expect(errorOf(sev.body).message).toContain('"severity"');
+    const unknown = await patch(inc.id, { colour: 'red' });
+    expect(unknown.status).toBe(400);
+    expect(errorOf(unknown.body).message).toContain('"colour"');
+    expect((await patch(inc.id, {})).status).toBe(400);
+    const noTitle = await call('POST', '/incidents', { template: 'ransomware' });
+    expect(noTitle.status).toBe(400);
+    expect(errorOf(noTitle.body).message).toContain('"title"');
+    const badTemplate = await call('POST', '/incidents', { template: 'alien_invasion', title: 'x' });
+    expect(errorOf(badTemplate.body).message).toContain('"template"');
+    expect((await patch(newId(), { title: 'nobody' })).status).toBe(404);
+  });
+
+  it('viewers cannot write; guests reach only their incidents', async () => {
+    const a = await create({ title: 'Guest A', severity: 'S1' });
+    const b = await create({ title: 'Guest B', severity: 'S1' });
+    const viewer = await ts.as('viewer');
+    expect((await patch(a.id, { title: 'viewer was here' }, viewer)).status).toBe(403);
+    expect((await call('POST', '/incidents', { title: 'viewer incident' }, viewer)).status).toBe(403);
+    expect((await call('GET', `/incidents/${a.id}`, undefined, viewer)).status).toBe(200);
+    const reader = await ts.as('guest', { grants: { [a.id]: 'read' } });
+    expect((await patch(a.id, { title: 'reader was here' }, reader)).status).toBe(403);
+    const writer = await ts.as('guest', { grants: { [a.id]: 'write' } });
+    expect((await patch(a.id, { title: 'Guest A (edited by guest)' }, writer)).status).toBe(200);
+    expect((await patch(b.id, { title: 'not yours' }, writer)).status).toBe(403);
+    expect((await call('POST', `/incidents/${a.id}/related/${b.id}`, undefined, writer)).status).toBe(403);
+    const q = priorityQueueResponse.parse((await call('GET', '/incidents/priority-queue', undefined, writer)).body);
+    expect(q.items.map((i) => i.id)).toEqual([a.id]);
+    expect((await call('GET', '/metrics', undefined, writer)).status).toBe(403);
+    const after = incidentDetailResponse.parse((await call('GET', `/incidents/${b.id}`)).body);
+    expect(after.title).toBe('Guest B');
+  });
+});
