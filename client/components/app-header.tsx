@@ -37,7 +37,7 @@ export function AppHeader(): JSX.Element {
           <Link to="/triage" class="header-link" data-testid="nav-triage">
             Triage
           </Link>
-          <Link to="/alerts" class="header-link" data-testid="nav-alerts" search={{ source: '', status: '', incident: '', cursor: '', offset: 0 }}>
+          <Link to="/alerts" class="header-link" data-testid="nav-alerts" search={{ source: '', status: '', incident: '', before: '' }}>
             Alerts
           </Link>
         </nav>

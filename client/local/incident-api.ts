@@ -71,7 +71,8 @@ export const alertSchema = z
     observed_at: z.string().nullable().optional(),
     detected_at: z.string().nullable().optional(),
     received_at: z.string().nullable().optional(),
-    last_seen_at: z.string().nullable().optional(),
+    last_seen: z.string().nullable().optional(),
+    format: z.string().optional(),
     normalized: z.unknown().optional(),
     raw: z.unknown().optional(),
     risk: z.unknown().optional(),
@@ -83,21 +84,21 @@ export type AlertItem = z.infer<typeof alertSchema>;
 const alertListResponse = z.union([
   z.array(alertSchema).transform((items) => ({ items, next: null as string | null, total: null as number | null })),
   z
-    .object({ items: z.array(alertSchema), next_cursor: z.string().nullable().optional(), next: z.string().nullable().optional(), total: z.number().nullable().optional() })
+    .object({ items: z.array(alertSchema), next_before: z.string().nullable().optional(), next_cursor: z.string().nullable().optional(), total: z.number().nullable().optional() })
     .loose()
-    .transform((v) => ({ items: v.items, next: v.next_cursor ?? v.next ?? null, total: v.total ?? null })),
+    .transform((v) => ({ items: v.items, next: v.next_before ?? v.next_cursor ?? null, total: v.total ?? null })),
   z.object({ alerts: z.array(alertSchema), next_cursor: z.string().nullable().optional(), total: z.number().nullable().optional() }).loose().transform((v) => ({ items: v.alerts, next: v.next_cursor ?? null, total: v.total ?? null })),
 ]);
 export type AlertPage = z.infer<typeof alertListResponse>;
 
 const alertDetailResponse = z.union([z.object({ alert: alertSchema }).loose().transform((v) => v.alert), alertSchema]);
 
+/** GET /api/v1/alerts filters (the server refuses unknown ones); `before` is the page cursor. */
 export interface AlertFilter {
   source?: string;
   status?: string;
   incident_id?: string;
-  cursor?: string;
-  offset?: number;
+  before?: string;
   limit?: number;
 }
 

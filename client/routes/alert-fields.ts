@@ -2,7 +2,7 @@
 import type { AlertItem } from '../local/incident-api.ts';
 
 export const alertCount = (a: AlertItem): number => a.count ?? a.dedup_count ?? 1;
-export const alertReceivedAt = (a: AlertItem): string | null => a.received_at ?? a.last_seen_at ?? a.detected_at ?? a.observed_at ?? null;
+export const alertReceivedAt = (a: AlertItem): string | null => a.last_seen ?? a.received_at ?? a.detected_at ?? a.observed_at ?? null;
 
 /** Score factors wherever the API put them (`risk.factors` or `factors`). */
 export function alertFactors(a: AlertItem): { factor: string; points: number; detail: string }[] {

@@ -35,7 +35,7 @@ export function AlertPage(): JSX.Element {
     <section class="form-page" aria-labelledby="alert-title">
       <div class="page-head">
         <h1 id="alert-title">Alert</h1>
-        <Link to="/alerts" class="btn" search={{ source: '', status: '', incident: '', cursor: '', offset: 0 }}>
+        <Link to="/alerts" class="btn" search={{ source: '', status: '', incident: '', before: '' }}>
           All alerts
         </Link>
       </div>

@@ -3,13 +3,12 @@ export interface AlertSearch {
   source: string;
   status: string;
   incident: string;
-  cursor: string;
-  offset: number;
+  /** Page cursor (the previous page's `next_before`); empty for the first page. */
+  before: string;
 }
 
 const str = (v: unknown, max = 200): string => (typeof v === 'string' ? v.slice(0, max) : '');
 
 export function parseAlertSearch(raw: Record<string, unknown>): AlertSearch {
-  const offset = Number(raw['offset']);
-  return { source: str(raw['source']), status: str(raw['status']), incident: str(raw['incident']), cursor: str(raw['cursor'], 500), offset: Number.isInteger(offset) && offset > 0 ? offset : 0 };
+  return { source: str(raw['source']), status: str(raw['status']), incident: str(raw['incident']), before: str(raw['before'], 100) };
 }

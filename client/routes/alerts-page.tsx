@@ -5,7 +5,9 @@
  */
 import { Link, useNavigate, useSearch } from '@tanstack/solid-router';
 import { createEffect, createSignal, For, on, Show, type JSX } from 'solid-js';
+import { isUuid } from '../../shared/ids.ts';
 import { useApp } from '../app-context.tsx';
+import { createLiveQuery } from '../primitives/create-live-query.ts';
 import { absoluteTime, relativeTime } from '../components/time-format.ts';
 import { loadAlertPage, saveAlertPage } from '../local/alert-cache.ts';
 import type { AlertItem } from '../local/incident-api.ts';
@@ -26,12 +28,20 @@ export function AlertsPage(): JSX.Element {
 
   const load = async (s: AlertSearch): Promise<void> => {
     const filterKey = JSON.stringify(s);
+    // The incident filter takes a key (IR-2026-0042) or an id; the server wants the id.
+    let incidentId: string | undefined;
+    if (s.incident) {
+      incidentId = isUuid(s.incident) ? s.incident : (await app.engine.db.incidents.where('key').equals(s.incident.toUpperCase()).first())?.id;
+      if (!incidentId) {
+        setView({ kind: 'failed', reason: `No incident ${s.incident} on this device.` });
+        return;
+      }
+    }
     const res = await app.api.alerts({
       source: s.source || undefined,
       status: s.status || undefined,
-      incident_id: s.incident || undefined,
-      cursor: s.cursor || undefined,
-      offset: s.cursor ? undefined : s.offset || undefined,
+      incident_id: incidentId,
+      before: s.before || undefined,
       limit: PAGE_SIZE,
     });
     const at = new Date().toISOString();
@@ -48,12 +58,21 @@ export function AlertsPage(): JSX.Element {
   createEffect(on(search, (s) => void load(s)));
 
   const update = (patch: Partial<AlertSearch>): void => {
-    void navigate({ search: { ...search(), cursor: '', offset: 0, ...patch }, replace: true });
+    void navigate({ search: { ...search(), before: '', ...patch }, replace: true });
   };
   const items = (): AlertItem[] => {
     const v = view();
     return v.kind === 'live' || v.kind === 'cached' ? v.items : [];
   };
+  // The incidents' keys, from this device's index.
+  const keys = createLiveQuery(
+    () => [...new Set(items().flatMap((a) => (a.incident_id ? [a.incident_id] : [])))],
+    async (ids) => {
+      const rows = await app.engine.db.incidents.bulkGet(ids);
+      return new Map(rows.flatMap((r) => (r?.key ? [[r.id, r.key] as const] : [])));
+    },
+    new Map<string, string>(),
+  );
 
   return (
     <section class="list-page" aria-labelledby="alerts-title">
@@ -82,12 +101,12 @@ export function AlertsPage(): JSX.Element {
             <option value="">Any</option>
             <option value="created">Opened an incident</option>
             <option value="correlated">Joined an incident</option>
-            <option value="deduplicated">Deduplicated</option>
+            <option value="unlinked">No incident (below the threshold)</option>
           </select>
         </div>
         <div class="field">
-          <label for="alerts-incident">Incident id</label>
-          <input id="alerts-incident" type="text" value={incident()} onInput={(e) => setIncident(e.currentTarget.value)} placeholder="Incident id" />
+          <label for="alerts-incident">Incident</label>
+          <input id="alerts-incident" type="text" value={incident()} onInput={(e) => setIncident(e.currentTarget.value)} placeholder="IR-2026-0042 or id" />
         </div>
         <button type="submit" class="btn primary">
           Filter
@@ -122,27 +141,25 @@ export function AlertsPage(): JSX.Element {
                 </tr>
               </thead>
               <tbody>
-                <For each={items()}>{(a) => <AlertRow alert={a} now={app.now()} />}</For>
+                <For each={items()}>{(a) => <AlertRow alert={a} now={app.now()} incidentKey={a.incident_id ? (keys.value().get(a.incident_id) ?? null) : null} />}</For>
               </tbody>
             </table>
           </div>
         </Show>
         <div class="row-actions">
-          <Show when={search().offset > 0 || search().cursor}>
+          <Show when={search().before}>
             <button type="button" class="btn" onClick={() => update({})}>
               First page
             </button>
           </Show>
-          <Show when={(() => { const v = view(); return v.kind === 'live' && (v.next !== null || (v.items.length === PAGE_SIZE && !search().cursor)); })()}>
+          <Show when={(() => { const v = view(); return v.kind === 'live' && v.next !== null; })()}>
             <button
               type="button"
               class="btn"
               data-testid="alerts-next"
               onClick={() => {
                 const v = view();
-                if (v.kind !== 'live') return;
-                if (v.next) update({ cursor: v.next });
-                else update({ offset: search().offset + PAGE_SIZE });
+                if (v.kind === 'live' && v.next) update({ before: v.next });
               }}
             >
               Next page
@@ -154,7 +171,7 @@ export function AlertsPage(): JSX.Element {
   );
 }
 
-function AlertRow(props: { alert: AlertItem; now: number }): JSX.Element {
+function AlertRow(props: { alert: AlertItem; now: number; incidentKey: string | null }): JSX.Element {
   const received = (): string | null => alertReceivedAt(props.alert);
   return (
     <tr data-testid="alert-row">
@@ -176,7 +193,7 @@ function AlertRow(props: { alert: AlertItem; now: number }): JSX.Element {
         <Show when={props.alert.incident_id} fallback={<span class="muted">—</span>}>
           {(id) => (
             <Link to="/incidents/$id" params={{ id: id() }} data-testid="alert-incident">
-              {props.alert.incident_key ?? 'Open incident'}
+              {props.alert.incident_key ?? props.incidentKey ?? 'Open incident'}
             </Link>
           )}
         </Show>

@@ -56,8 +56,8 @@ export function TriagePage(): JSX.Element {
           explanation,
           factors: serverFactors(q) ?? l?.factors ?? [],
           createdAt,
-          resolvedAt: l?.resolvedAt ?? null,
-          breach: l?.breach ?? null,
+          resolvedAt: l ? l.resolvedAt : typeof q['resolved_at'] === 'string' ? q['resolved_at'] : null,
+          breach: l ? l.breach : serverBreach(q),
         };
       });
   });
@@ -81,8 +81,16 @@ export function TriagePage(): JSX.Element {
   );
 }
 
+/** The API's `breach { regulation, aware_at }` as the document's shape, for an incident not on this device. */
+function serverBreach(q: QueueItem): TriageRow['breach'] {
+  const b = q['breach'];
+  if (typeof b !== 'object' || b === null) return null;
+  const r = b as Record<string, unknown>;
+  return typeof r['regulation'] === 'string' && typeof r['aware_at'] === 'string' ? { regulation: r['regulation'], awareAt: r['aware_at'] } : null;
+}
+
 function serverFactors(q: QueueItem): TriageRow['factors'] | null {
-  const raw = q['factors'] ?? (typeof q['priority'] === 'object' && q['priority'] !== null ? (q['priority'] as Record<string, unknown>)['factors'] : undefined);
+  const raw = q['priority_factors'] ?? q['factors'];
   if (!Array.isArray(raw)) return null;
   const out: TriageRow['factors'] = [];
   for (const f of raw) {

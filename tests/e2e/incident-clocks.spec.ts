@@ -59,8 +59,9 @@ describe('incident templates, clocks and links', () => {
     await breach.waitFor();
     expect(await breach.getAttribute('data-state')).toBe('on_track');
     expect(await breach.textContent()).toMatch(/(71|72) h|2 d 2[34] h|3 d/);
-    // The list shows the breach state.
-    await page.goto('/');
+    // The list shows the breach state (in-app navigation: the list index is written after a
+    // short pause, which a full reload right away would cut off).
+    await page.getByRole('link', { name: 'Sentpilot: all incidents' }).click();
     await page.getByTestId('incident-row').filter({ hasText: 'Leaked customer list' }).getByTestId('row-breach').waitFor();
 
     const b = await createIncidentViaUi(page, `Phishing wave ${Date.now()}`, 'S3');
