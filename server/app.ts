@@ -14,9 +14,12 @@ import { createErrorHandler, notFound } from './http/errors.ts';
 import { createIncidentRoutes } from './incidents/routes.ts';
 import type { Projector } from './incidents/projector.ts';
 import { createTemplateRoutes } from './incidents/template-routes.ts';
+import { apiDocument, createOpenApiRoutes, createReferenceRoutes } from './openapi/routes.ts';
 import { createIncidentWriteRoutes } from './incidents/write-routes.ts';
 import type { SlaPolicy } from '../shared/sla.ts';
 import { createAuditRoutes } from './audit/audit-routes.ts';
+import { createAlertRoutes } from './alerts/routes.ts';
+import { createAssetRoutes } from './assets/routes.ts';
 import type { AuthDeps } from './auth/auth-deps.ts';
 import { createAuthRoutes } from './auth/auth-routes.ts';
 import { createGuestRoutes } from './auth/guest-routes.ts';
@@ -46,6 +49,8 @@ export interface AppDeps {
   projector?: Projector;
   /** SLA policy (shared/sla.ts); default DEFAULT_SLA_POLICY. */
   slaPolicy?: SlaPolicy;
+  /** Clock of alert dedup and correlation windows (tests move it); default the system clock. */
+  alertClock?: () => Date;
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -93,12 +98,18 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/', createIncidentRoutes({ sql, policy: deps.slaPolicy }));
   if (deps.projector) api.route('/', createIncidentWriteRoutes({ sql, docs, projector: deps.projector, audit: identity.audit, policy: deps.slaPolicy }));
   api.route('/', createTemplateRoutes({ sql, audit: identity.audit }));
+  const openApi = apiDocument();
+  api.route('/', createOpenApiRoutes(openApi));
   api.route('/', createSyncApiRoutes({ docs, store, logger }));
   api.route('/', createUserRoutes(identity));
   api.route('/', createTokenRoutes(identity));
   api.route('/', createGuestRoutes(identity));
   api.route('/', createAuditRoutes({ audit: identity.audit }));
+  api.route('/', createAlertRoutes({ sql, docs, audit: identity.audit, logger, now: deps.alertClock ?? (() => new Date()) }));
+  api.route('/', createAssetRoutes({ sql, audit: identity.audit }));
   app.route('/api/v1', api);
+  app.use('/api/docs', authMiddleware(identity.auth, identity.trustProxy));
+  app.route('/api', createReferenceRoutes(openApi));
 
   if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub, logger, auth: identity.auth }));
   if (deps.staticDir) app.use('*', createStaticHandler({ staticDir: deps.staticDir }));

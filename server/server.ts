@@ -50,6 +50,8 @@ export interface StartServerOptions {
   bootstrapAdmin?: { email: string; password: string };
   /** SLA and breach policy (shared/sla.ts; config SLA_POLICY); default DEFAULT_SLA_POLICY. */
   slaPolicy?: SlaPolicy;
+  /** Clock of alert dedup and correlation windows (tests move it). */
+  alertClock?: () => Date;
 }
 
 export interface RunningServer {
@@ -109,7 +111,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   identity.auth.onInvalidate(() => {
     hub.recheckAll().catch((e: unknown) => logger.error({ err: e }, 're-checking sockets failed'));
   });
-  const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, slaPolicy: opts.slaPolicy });
+  const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, slaPolicy: opts.slaPolicy, alertClock: opts.alertClock });
 
   // Frames up to twice the cap are read so the session can refuse them with 4402; beyond
   // that ws closes the socket itself with 1009 (message too big).

@@ -1,0 +1,141 @@
+// @vitest-environment node
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { alertMappingInputSchema, type AlertInput } from '../../shared/alerts-api.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { parseCsv, parseAssetCsv } from '../assets/csv-import.ts';
+import { at, isoTime } from './adapters/payload.ts';
+import { intakeItems, parseFormat } from './intake.ts';
+import { fingerprint } from './normalize.ts';
+
+const sample = (name: string): string => readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8');
+const ok = (r: { alert: { ok: boolean; value?: AlertInput } }): AlertInput => {
+  expect(r.alert.ok).toBe(true);
+  return r.alert.value as AlertInput;
+};
+
+describe('adapters', () => {
+  it('Suricata EVE NDJSON: alerts become native, non-alert events fail naming event_type', () => {
+    const items = intakeItems(sample('suricata-eve.ndjson'), parseFormat('suricata'), null);
+    expect(items).toHaveLength(3);
+    const a = ok(items[0]!);
+    expect(a).toMatchObject({ source: 'suricata', title: 'ET MALWARE Cobalt Strike Beacon Observed', type: 'A Network Trojan was detected', impact: 5, observed_at: '2026-11-20T09:14:22.418Z' });
+    expect(a.observables?.ips).toEqual(['10.0.4.23', '185.220.101.47']);
+    expect(a.observables?.domains).toEqual(['update-check.badcdn.example']);
+    expect(a.context).toMatchObject({ signature_id: 2027865, sensor: 'sensor-dmz-1', app_proto: 'tls' });
+    expect(items[1]!.alert).toEqual({ ok: false, error: ['event_type: expected "alert", got "flow"'] });
+    const b = ok(items[2]!);
+    expect(b.impact).toBe(2);
+    expect(b.observables?.urls).toEqual(['http://files.example.net/payload.exe']);
+    expect(b.observables?.hashes).toEqual(['9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08']);
+    expect(items[0]!.raw).toMatchObject({ flow_id: 1234567890123456 });
+  });
+
+  it('Wazuh: level → impact, agent → host, srcip/dstuser, id as external id', () => {
+    const [item] = intakeItems(sample('wazuh-alert.json'), parseFormat('wazuh'), null);
+    const a = ok(item!);
+    expect(a).toMatchObject({ source: 'wazuh', type: 'syslog', impact: 4, likelihood: 4, external_id: '1763630441.1187302', observed_at: '2026-11-20T09:20:41.512Z' });
+    expect(a.observables).toEqual({ ips: ['198.51.100.77'], accounts: ['root'], hosts: ['web-prod-01'] });
+    expect(a.title).toContain('brute force');
+    const bad = intakeItems(JSON.stringify({ rule: { level: 22 } }), parseFormat('wazuh'), null);
+    expect(bad[0]!.alert).toEqual({ ok: false, error: ['rule.description: required', 'rule.level: expected 0-15, got 22'] });
+  });
+
+  it('Elastic ECS: flattened kibana.* keys, nested host/user, risk score → impact, _source unwrapped', () => {
+    const [item] = intakeItems(sample('ecs-alert.json'), parseFormat('ecs'), null);
+    const a = ok(item!);
+    expect(a).toMatchObject({ source: 'elastic', title: 'Suspicious PowerShell Encoded Command', severity: 'high', impact: 4, observed_at: '2026-11-20T09:30:58.000Z' });
+    expect(a.observables?.hosts).toEqual(['FIN-LAPTOP-22']);
+    expect(a.observables?.accounts).toEqual(['jdoe']);
+    expect(a.observables?.ips).toEqual(['10.0.9.22', '192.0.2.44', 'fe80::1c2b:3a4d:5e6f:7081']);
+    expect(a.observables?.hashes).toHaveLength(1);
+    const search = JSON.stringify({ hits: { hits: [JSON.parse(sample('ecs-alert.json')), { _source: { 'kibana.alert.severity': 'low' } }] } });
+    const two = intakeItems(search, parseFormat('ecs'), null);
+    expect(two.map((i) => i.alert.ok)).toEqual([true, false]);
+  });
+
+  it('webhook mapping: pointers and dotted paths, lists, 0-100 scale, severity map, items_path', () => {
+    const mapping = {
+      ...alertMappingInputSchema.parse({
+        name: 'edr',
+        items_path: 'events',
+        fields: { title: '/detection/name', external_id: 'detection.id', impact: 'detection.score', 'observables.hosts': ['device.hostname'], 'observables.ips': ['device.ips', 'remote.ip'], severity: 'detection.prio' },
+        defaults: { source: 'edr-x', type: 'detection' },
+        severity_map: { P1: 'critical' },
+      }),
+      id: '0190aaaa-0000-7000-8000-000000000001',
+      updated_at: new Date().toISOString(),
+    };
+    const body = JSON.stringify({ events: [{ detection: { name: 'Mimikatz', id: 'd-1', score: 90, prio: 'P1' }, device: { hostname: 'DC01', ips: ['10.1.1.1', 'junk'] }, remote: { ip: '10.1.1.2' } }, { detection: {} }] });
+    const items = intakeItems(body, parseFormat(`webhook:${mapping.id}`), mapping);
+    const a = ok(items[0]!);
+    expect(a).toMatchObject({ source: 'edr-x', type: 'detection', title: 'Mimikatz', external_id: 'd-1', impact: 5, severity: 'critical', observables: { hosts: ['DC01'], ips: ['10.1.1.1', '10.1.1.2'] } });
+    expect(items[1]!.alert).toEqual({ ok: false, error: ['title: Invalid input: expected string, received undefined'] });
+    expect(items[0]!.format).toBe(`webhook:${mapping.id}`);
+  });
+});
+
+describe('native intake', () => {
+  it('one alert, a bare array, or { alerts }', () => {
+    const one = { source: 's', type: 't', title: 'x' };
+    expect(intakeItems(JSON.stringify(one), parseFormat(undefined), null)).toHaveLength(1);
+    expect(intakeItems(JSON.stringify([one, one]), parseFormat('native'), null)).toHaveLength(2);
+    expect(intakeItems(JSON.stringify({ alerts: [one, one, one] }), parseFormat(undefined), null)).toHaveLength(3);
+  });
+
+  it('names each wrong field', () => {
+    const [item] = intakeItems(JSON.stringify({ source: 's', type: 't', title: 5, impact: 9, observables: { ips: ['1.2.3.4', 'nope'] }, extra: 1 }), parseFormat(undefined), null);
+    expect(item!.alert.ok).toBe(false);
+    const errors = (item!.alert as { error: string[] }).error.join('\n');
+    expect(errors).toContain('title:');
+    expect(errors).toContain('impact:');
+    expect(errors).toContain('observables.ips.1:');
+    expect(errors).toContain('unknown field "extra"');
+  });
+
+  it('refuses unknown formats naming them, more than 1,000 alerts with 413, invalid JSON with 400', () => {
+    expect(() => parseFormat('splunk')).toThrow(/unknown format "splunk"/);
+    expect(() => parseFormat('webhook:nope')).toThrow(/not a UUID/);
+    const many = JSON.stringify({ alerts: Array.from({ length: 1_001 }, () => ({ source: 's', type: 't', title: 'x' })) });
+    try {
+      intakeItems(many, parseFormat(undefined), null);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(DomainError);
+      expect((e as DomainError).code).toBe('payload_too_large');
+    }
+    expect(() => intakeItems('{"source":', parseFormat(undefined), null)).toThrow(/not valid JSON/);
+  });
+
+  it('fingerprints: content, order-insensitive observables, or external id', () => {
+    const a: AlertInput = { source: 'S', type: 't', title: 'Hello', observables: { ips: ['1.1.1.1', '2.2.2.2'] } };
+    expect(fingerprint(a)).toBe(fingerprint({ ...a, source: 's', title: ' hello ', observables: { ips: ['2.2.2.2', '1.1.1.1'] } }));
+    expect(fingerprint(a)).not.toBe(fingerprint({ ...a, observables: { ips: ['1.1.1.1'] } }));
+    expect(fingerprint({ ...a, external_id: 'x' })).toBe(fingerprint({ ...a, title: 'other', external_id: 'x' }));
+  });
+});
+
+describe('helpers', () => {
+  it('paths and times', () => {
+    expect(at({ 'kibana.alert': { rule: { name: 'n' } } }, 'kibana.alert.rule.name')).toBe('n');
+    expect(at({ a: [{ b: 1 }] }, '/a/0/b')).toBe(1);
+    expect(at({ 'a/b': 2 }, '/a~1b')).toBe(2);
+    expect(at({}, '__proto__')).toBeUndefined();
+    expect(isoTime('2026-11-20T09:14:22.418731+0000')).toBe('2026-11-20T09:14:22.418Z');
+    expect(isoTime(1_763_630_441)).toBe('2025-11-20T09:20:41.000Z');
+    expect(isoTime('garbage')).toBeUndefined();
+  });
+
+  it('asset CSV: quoting, bad rows reported by line', () => {
+    expect(parseCsv('a,"b,c","d ""q"""\r\n1,2,3')).toEqual([['a', 'b,c', 'd "q"'], ['1', '2', '3']]);
+    const csv = 'kind,name,criticality,privileged,owner,tags\nhost,DC01,5,false,it-ops,"tier0;ad"\naccount,svc-backup,4,yes,,\nprinter,x,3,false,,\nhost,web,9,false,,\nhost,db,2,maybe,,\n';
+    const r = parseAssetCsv(csv);
+    expect(r.assets).toEqual([
+      { kind: 'host', name: 'dc01', criticality: 5, privileged: false, owner: 'it-ops', tags: ['tier0', 'ad'] },
+      { kind: 'account', name: 'svc-backup', criticality: 4, privileged: true, owner: null, tags: [] },
+    ]);
+    expect(r.errors.map((e) => e.line)).toEqual([4, 5, 6]);
+    expect(r.errors[0]!.message).toContain('kind');
+    expect(parseAssetCsv('name,kind\nx,host').errors[0]!.message).toContain('criticality');
+  });
+});
