@@ -14,6 +14,7 @@ import { createErrorHandler, notFound } from './http/errors.ts';
 import { createIncidentRoutes } from './incidents/routes.ts';
 import type { Projector } from './incidents/projector.ts';
 import { createTemplateRoutes } from './incidents/template-routes.ts';
+import { apiDocument, createOpenApiRoutes, createReferenceRoutes } from './openapi/routes.ts';
 import { createIncidentWriteRoutes } from './incidents/write-routes.ts';
 import type { SlaPolicy } from '../shared/sla.ts';
 import { createAuditRoutes } from './audit/audit-routes.ts';
@@ -97,6 +98,8 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/', createIncidentRoutes({ sql, policy: deps.slaPolicy }));
   if (deps.projector) api.route('/', createIncidentWriteRoutes({ sql, docs, projector: deps.projector, audit: identity.audit, policy: deps.slaPolicy }));
   api.route('/', createTemplateRoutes({ sql, audit: identity.audit }));
+  const openApi = apiDocument();
+  api.route('/', createOpenApiRoutes(openApi));
   api.route('/', createSyncApiRoutes({ docs, store, logger }));
   api.route('/', createUserRoutes(identity));
   api.route('/', createTokenRoutes(identity));
@@ -105,6 +108,8 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/', createAlertRoutes({ sql, docs, audit: identity.audit, logger, now: deps.alertClock ?? (() => new Date()) }));
   api.route('/', createAssetRoutes({ sql, audit: identity.audit }));
   app.route('/api/v1', api);
+  app.use('/api/docs', authMiddleware(identity.auth, identity.trustProxy));
+  app.route('/api', createReferenceRoutes(openApi));
 
   if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub, logger, auth: identity.auth }));
   if (deps.staticDir) app.use('*', createStaticHandler({ staticDir: deps.staticDir }));
