@@ -66,5 +66,17 @@ describe('incident API and open screens', () => {
     const scores = (await page.getByTestId('triage-score').allTextContents()).map(Number);
     expect(scores.length).toBeGreaterThanOrEqual(3);
     for (let i = 1; i < scores.length; i++) expect(scores[i]).toBeLessThanOrEqual(scores[i - 1] ?? 0);
+
+    // Offline the queue is computed on the device with the same shared functions.
+    await page.goto('/');
+    await page.getByTestId('incident-row').filter({ hasText: `Triage low ${stamp}` }).waitFor({ timeout: 30_000 });
+    await ana.context.setOffline(true);
+    try {
+      await page.getByTestId('nav-triage').click();
+      await expect.poll(() => page.getByTestId('triage-source').textContent(), { timeout: 15_000 }).toMatch(/this device/);
+      await expect.poll(order).toEqual([top.id, mid.id, low.id]);
+    } finally {
+      await ana.context.setOffline(false);
+    }
   });
 });
