@@ -5,6 +5,7 @@
  */
 import { benchAuth } from './auth.ts';
 import { benchColdOpen } from './cold-open.ts';
+import { benchIncidentApi } from './incident-api.ts';
 import { benchPropagation } from './propagation.ts';
 import { benchRss } from './rss.ts';
 import { benchDatabase, buildAll, startServerProcess } from './server-process.ts';
@@ -28,6 +29,7 @@ try {
     }
   }
   if (!only || only === 'auth') print('Identity and audit cost (in one run, alternating rounds)', await benchAuth(db.url));
+  if (!only || only === 'incident-api') print('Incident API latency under load (ratio to a bare Hono route, same run)', await benchIncidentApi(db.url));
   if (!only || only === 'cold-open') print('Cold open, incident with 5,000 timeline entries', await benchColdOpen(db.url));
 } finally {
   await db.drop();

@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
+import { DEFAULT_SLA_POLICY } from '../shared/sla.ts';
 
 describe('loadConfig', () => {
   it('uses the defaults for an empty environment', () => {
@@ -25,8 +26,19 @@ describe('loadConfig', () => {
           oidc: null,
           rateLimit: { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 },
         },
+        slaPolicy: DEFAULT_SLA_POLICY,
       },
     });
+  });
+
+  it('merges SLA_POLICY over the default policy and names what is wrong in it', () => {
+    const c = loadConfig({ SLA_POLICY: JSON.stringify({ severity: { S1: { respondMinutes: 10, resolveMinutes: 120 } }, regulations: { ccpa: { label: 'CCPA', hours: 720 } } }) });
+    expect(c.ok && c.value.slaPolicy.severity.S1).toEqual({ respondMinutes: 10, resolveMinutes: 120 });
+    expect(c.ok && c.value.slaPolicy.severity.S2).toEqual(DEFAULT_SLA_POLICY.severity.S2);
+    expect(c.ok && Object.keys(c.value.slaPolicy.regulations)).toEqual(['gdpr', 'hipaa', 'nis2', 'ccpa']);
+    const bad = loadConfig({ SLA_POLICY: JSON.stringify({ severity: { S1: { respondMinutes: -1, resolveMinutes: 1 } } }) });
+    expect(!bad.ok && bad.error).toContain('SLA_POLICY: severity.S1.respondMinutes');
+    expect(!loadConfig({ SLA_POLICY: '{oops' }).ok).toBe(true);
   });
 
   it('reads the identity settings and the OIDC role map', () => {

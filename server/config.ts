@@ -6,6 +6,21 @@ import { z } from 'zod';
 import { ROLES, type Role } from '../shared/permissions.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 import { parseRoleMap, type AuthOptions } from './auth/auth-options.ts';
+import { DEFAULT_SLA_POLICY, mergeSlaPolicy, slaPolicyOverrideSchema, type SlaPolicy } from '../shared/sla.ts';
+
+/** SLA_POLICY (JSON) merged over the default policy; unset = the default. */
+function parseSlaPolicy(raw: string | undefined): Result<SlaPolicy, string> {
+  if (!raw) return ok(DEFAULT_SLA_POLICY);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return err('not valid JSON');
+  }
+  const parsed = slaPolicyOverrideSchema.safeParse(json);
+  if (!parsed.success) return err(parsed.error.issues.map((i) => `${i.path.join('.') || 'policy'}: ${i.message}`).join('; '));
+  return ok(mergeSlaPolicy(DEFAULT_SLA_POLICY, parsed.data));
+}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -40,6 +55,8 @@ const configSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
   LOGIN_WINDOW_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
+  /** JSON overriding the SLA and breach policy (shared/sla.ts slaPolicyOverrideSchema). */
+  SLA_POLICY: z.string().max(20_000).optional(),
 });
 
 const AUTH_VARS = [
@@ -69,6 +86,7 @@ export interface Config {
   lingerMs: number;
   projectorDebounceMs: number;
   auth: AuthOptions;
+  slaPolicy: SlaPolicy;
 }
 
 /** Parse the environment; the error names every bad variable and says what is wrong with it. */
@@ -82,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     STATIC_DIR: env.STATIC_DIR || undefined,
     DOC_LINGER_MS: env.DOC_LINGER_MS || undefined,
     PROJECTOR_DEBOUNCE_MS: env.PROJECTOR_DEBOUNCE_MS || undefined,
+    SLA_POLICY: env.SLA_POLICY || undefined,
     ...Object.fromEntries(AUTH_VARS.map((k) => [k, env[k] || undefined])),
   });
   if (!parsed.success) {
@@ -98,6 +117,8 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
   const oidcSet = [c.OIDC_ISSUER, c.OIDC_CLIENT_ID, c.OIDC_CLIENT_SECRET].filter(Boolean).length;
   if (oidcSet > 0 && oidcSet < 3) problems.push('OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET: set all three or none');
   if (c.ADMIN_PASSWORD && !c.ADMIN_EMAIL) problems.push('ADMIN_PASSWORD: set ADMIN_EMAIL too');
+  const slaPolicy = parseSlaPolicy(c.SLA_POLICY);
+  if (!slaPolicy.ok) problems.push(`SLA_POLICY: ${slaPolicy.error}`);
   if (problems.length) return err(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   const auth: AuthOptions = {
     adminEmail: c.ADMIN_EMAIL,
@@ -131,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     staticDir: c.STATIC_DIR,
     lingerMs: c.DOC_LINGER_MS,
     projectorDebounceMs: c.PROJECTOR_DEBOUNCE_MS,
+    slaPolicy: slaPolicy.ok ? slaPolicy.value : DEFAULT_SLA_POLICY,
     auth,
   });
 }

@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     lingerMs: cfg.lingerMs,
     projectorDebounceMs: cfg.projectorDebounceMs,
     auth: cfg.auth,
+    slaPolicy: cfg.slaPolicy,
   });
   const shownHost = cfg.host === '0.0.0.0' || cfg.host === '::' ? 'localhost' : cfg.host;
   logger.info({ port: server.port, embeddedPostgres: embedded !== null }, `Sentpilot listening on http://${shownHost}:${server.port}`);

@@ -113,3 +113,21 @@ export function slaFor(meta: SlaInput, policy: SlaPolicy, now: Date): SlaStatus 
 export function knownRegulation(policy: SlaPolicy, regulation: string): boolean {
   return Object.hasOwn(policy.regulations, regulation);
 }
+
+/** What `SLA_POLICY` may override: any severities, regulations (added or replaced), the due-soon fraction. */
+export const slaPolicyOverrideSchema = z
+  .object({
+    severity: slaPolicySchema.shape.severity.partial().optional(),
+    regulations: slaPolicySchema.shape.regulations.optional(),
+    dueSoonFraction: slaPolicySchema.shape.dueSoonFraction.optional(),
+  })
+  .strict();
+
+/** The default policy with an override applied (severities and regulations merged key by key). */
+export function mergeSlaPolicy(base: SlaPolicy, override: z.infer<typeof slaPolicyOverrideSchema>): SlaPolicy {
+  return {
+    severity: { ...base.severity, ...override.severity } as SlaPolicy['severity'],
+    regulations: { ...base.regulations, ...override.regulations },
+    dueSoonFraction: override.dueSoonFraction ?? base.dueSoonFraction,
+  };
+}

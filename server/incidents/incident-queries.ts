@@ -100,11 +100,13 @@ export async function listIncidents(sql: Sql, policy: SlaPolicy, q: ListIncident
 }
 
 export async function getIncident(sql: Sql, policy: SlaPolicy, id: string): Promise<(IncidentSummary & { tasks: Task[] }) | null> {
-  const [row] = await sql<IncidentDbRow[]>`SELECT ${sql.unsafe(SUMMARY_COLUMNS)} FROM incidents WHERE id = ${id}`;
-  if (!row) return null;
-  const tasks = await sql<{ id: string; title: string; done: boolean; done_by: string | null; done_at: string | null; created_at: string; deleted: boolean }[]>`
+  const [[row], tasks] = await Promise.all([
+    sql<IncidentDbRow[]>`SELECT ${sql.unsafe(SUMMARY_COLUMNS)} FROM incidents WHERE id = ${id}`,
+    sql<{ id: string; title: string; done: boolean; done_by: string | null; done_at: string | null; created_at: string; deleted: boolean }[]>`
     SELECT id, title, done, done_by, done_at, created_at, deleted FROM tasks
-    WHERE incident_id = ${id} AND NOT deleted ORDER BY ord`;
+    WHERE incident_id = ${id} AND NOT deleted ORDER BY ord`,
+  ]);
+  if (!row) return null;
   return {
     ...toSummary(row, policy, new Date()),
     tasks: tasks.map((t) => ({ id: t.id, title: t.title, done: t.done, doneBy: t.done_by, doneAt: t.done_at, createdAt: t.created_at, deleted: t.deleted })),
