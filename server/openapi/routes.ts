@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { AuthEnv } from '../auth/middleware.ts';
 import { buildOpenApi, type RouteSpec } from './registry.ts';
 import { renderReference } from './reference-html.ts';
+import { ALERT_ROUTES } from './alerts-spec.ts';
 import { API_ROUTES } from './routes-spec.ts';
 
 export const API_INFO = {
@@ -16,7 +17,7 @@ export const API_INFO = {
 
 /** The whole /api/v1 document (core routes plus any other helper's `extra` routes). */
 export function apiDocument(extra: readonly RouteSpec[] = []): Record<string, unknown> {
-  return buildOpenApi([...API_ROUTES, ...extra], { ...API_INFO });
+  return buildOpenApi([...API_ROUTES, ...ALERT_ROUTES, ...extra], { ...API_INFO });
 }
 
 /** `/openapi.json` (mount under /api/v1, after the auth middleware). */
