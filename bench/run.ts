@@ -3,6 +3,7 @@
  * 5,000-entry incident, server memory, and the cost of identity and audit (`npm run bench auth`).
  * Prints the figures; asserts nothing.
  */
+import { benchAlerts } from './alerts.ts';
 import { benchAuth } from './auth.ts';
 import { benchColdOpen } from './cold-open.ts';
 import { benchIncidentApi } from './incident-api.ts';
@@ -29,6 +30,14 @@ try {
     }
   }
   if (!only || only === 'auth') print('Identity and audit cost (in one run, alternating rounds)', await benchAuth(db.url));
+  if (!only || only === 'alerts') {
+    const server = await startServerProcess(db.url);
+    try {
+      print('Alert ingestion, dedup and correlation on, 10,000 open incidents', await benchAlerts(server));
+    } finally {
+      await server.stop();
+    }
+  }
   if (!only || only === 'incident-api') print('Incident API latency under load (ratio to a bare Hono route, same run)', await benchIncidentApi(db.url));
   if (!only || only === 'cold-open') print('Cold open, incident with 5,000 timeline entries', await benchColdOpen(db.url));
 } finally {

@@ -38,7 +38,7 @@ import { alertAssets, alertObservables, fingerprint } from './normalize.ts';
 
 /** Arbitrary constant: the advisory lock serialising alert ingestion across processes. */
 const ALERT_LOCK = 0x5e47_a1e7;
-const DOC_CONCURRENCY = 6;
+const DOC_CONCURRENCY = 16;
 export const INCIDENT_AUTHOR = 'sentpilot alerts';
 
 export interface IngestDeps {
@@ -150,18 +150,27 @@ async function storeBatch(
 ): Promise<void> {
   const received = deps.now();
   const receivedIso = received.toISOString();
-  await tx`SELECT pg_advisory_xact_lock(${ALERT_LOCK})`;
-  const rules = await loadRules(tx);
-
   const planned: Planned[] = valid.map((item) => {
     const alert = item.alert.value;
     return { item, alert, fp: fingerprint(alert), observables: alertObservables(alert), assets: alertAssets(alert), risk: null as unknown as Risk, row: null };
   });
-  const assetRows = await lookupAssets(tx, [...new Set(planned.flatMap((p) => p.assets))]);
+  // Queries issued together are pipelined on the transaction's connection (fewer round trips
+  // while the lock is held); Postgres runs them in order, so the lock comes first.
+  const [, rules, assetRows] = await Promise.all([
+    tx`SELECT pg_advisory_xact_lock(${ALERT_LOCK})`,
+    loadRules(tx),
+    lookupAssets(tx, [...new Set(planned.flatMap((p) => p.assets))]),
+  ]);
   const assetMap = new Map(assetRows.map((a) => [`${a.kind}:${a.name}`, a]));
   for (const p of planned) p.risk = riskOf(p.alert, assetMap);
 
-  const dups = await findDuplicates(tx, [...new Set(planned.map((p) => p.fp))], new Date(received.getTime() - rules.dedup_window_seconds * 1000));
+  // Duplicates and correlation candidates in one round trip (keys of every item: a superset).
+  const keysOf = new Map(planned.map((p) => [p, correlationKeys(p, rules)]));
+  const allKeys = [...new Set([...keysOf.values()].flat())];
+  const [dups, hits] = await Promise.all([
+    findDuplicates(tx, [...new Set(planned.map((p) => p.fp))], new Date(received.getTime() - rules.dedup_window_seconds * 1000)),
+    findCorrelations(tx, allKeys.map(splitKey), new Date(received.getTime() - rules.correlation_window_seconds * 1000)),
+  ]);
   const firstInBatch = new Map<string, Planned>();
   const repeats = new Map<string, { n: number; at: Date }>();
   const fresh: Planned[] = [];
@@ -190,10 +199,7 @@ async function storeBatch(
     }
   }
 
-  // Correlation: one lookup for every key of every new alert, then decisions in order.
-  const keysOf = new Map(fresh.map((p) => [p, correlationKeys(p, rules)]));
-  const allKeys = [...new Set([...keysOf.values()].flat())];
-  const hits = await findCorrelations(tx, allKeys.map(splitKey), new Date(received.getTime() - rules.correlation_window_seconds * 1000));
+  // Correlation decisions in order: later items of the batch see the incidents of earlier ones.
   const hitsByKey = new Map<string, ObservableHit[]>();
   for (const h of hits) {
     const k = `${h.kind}:${h.value}`;
@@ -243,18 +249,16 @@ async function storeBatch(
   }
 
   const rows = fresh.map((p) => p.row as NewAlertRow);
-  await insertAlerts(tx, rows);
-  await countRepeats(tx, repeats);
-  await indexObservables(tx, dedupeIndex(index));
-  await deps.audit.append(
-    [{
-      actor,
-      action: 'alert.ingest',
-      targetType: 'alert',
-      details: { alerts: rows.map((r) => ({ id: r.id, fingerprint: r.fingerprint, incident_id: r.incident_id })), repeats: [...repeats].map(([id, r]) => ({ id, n: r.n })) },
-    }],
-    tx,
-  );
+  const auditDetails = {
+    alerts: rows.map((r) => ({ id: r.id, fingerprint: r.fingerprint, incident_id: r.incident_id })),
+    repeats: [...repeats].map(([id, r]) => ({ id, n: r.n })),
+  };
+  await Promise.all([
+    insertAlerts(tx, rows),
+    countRepeats(tx, repeats),
+    indexObservables(tx, dedupeIndex(index)),
+    deps.audit.append([{ actor, action: 'alert.ingest', targetType: 'alert', details: auditDetails }], tx),
+  ]);
   await writeDocuments(deps, fresh, receivedIso);
 }
 
