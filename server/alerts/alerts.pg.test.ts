@@ -159,6 +159,13 @@ describe('POST /alerts', () => {
     }
   });
 
+  it('many concurrent requests (more than the connection pool) all complete', async () => {
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => post(alert({ title: `Concurrent ${i}`, observables: { hosts: [`conc-${i % 3}`] } }))));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const incidents = new Set(results.map((r) => r.body.items[0]!.incident_id));
+    expect(incidents.size).toBe(3);
+  });
+
   it('adapters through the API: Suricata NDJSON with a token, Wazuh, ECS', async () => {
     const token = await ts.token('analyst', ['incident:write']);
     const eve = readFileSync(new URL('./samples/suricata-eve.ndjson', import.meta.url), 'utf8');

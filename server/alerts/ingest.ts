@@ -125,6 +125,23 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+export type Ingest = (items: readonly IntakeItem[], actor: AuditActor) => Promise<IngestResponse>;
+
+/**
+ * The ingestion entry point of one process. Requests run one at a time here before they take a
+ * connection: a request waiting on the advisory lock inside its transaction would hold a pool
+ * connection the lock holder may need to load documents (ten waiters would starve it). The
+ * advisory lock then only serialises processes.
+ */
+export function createIngestor(deps: IngestDeps): Ingest {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (items, actor) => {
+    const run = tail.then(() => ingestAlerts(deps, items, actor));
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
 export async function ingestAlerts(deps: IngestDeps, items: readonly IntakeItem[], actor: AuditActor): Promise<IngestResponse> {
   const results: IngestItemResult[] = items.map((it) => ({
     index: it.index,

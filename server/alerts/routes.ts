@@ -16,7 +16,7 @@ import { actorOf } from '../audit/audit-types.ts';
 import { requireAction, type AuthEnv } from '../auth/middleware.ts';
 import { rejectInvalid } from '../http/validation.ts';
 import { getAlert, getMapping, listAlerts, listMappings, loadRules, saveMapping, saveRules } from './alert-store.ts';
-import { ingestAlerts, type IngestDeps } from './ingest.ts';
+import { createIngestor, type IngestDeps } from './ingest.ts';
 import { intakeItems, parseFormat } from './intake.ts';
 
 export const MAX_ALERT_BODY_BYTES = 32 * 1024 * 1024;
@@ -25,6 +25,7 @@ const idParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()) });
 export function createAlertRoutes(deps: IngestDeps): Hono<AuthEnv> {
   const { sql, audit } = deps;
   const app = new Hono<AuthEnv>();
+  const ingest = createIngestor(deps);
 
   app.post(
     '/alerts',
@@ -40,7 +41,7 @@ export function createAlertRoutes(deps: IngestDeps): Hono<AuthEnv> {
       const spec = parseFormat(c.req.valid('query').format);
       const mapping = spec.kind === 'webhook' ? await getMapping(sql, spec.mappingId) : null;
       const items = intakeItems(await c.req.text(), spec, mapping);
-      const body = await ingestAlerts(deps, items, actorOf(p));
+      const body = await ingest(items, actorOf(p));
       if (body.counts.failed === body.items.length) {
         const first = body.items.find((i) => i.errors.length)?.errors.join('; ') ?? 'invalid alert';
         throw new DomainError('bad_request', `no alert was accepted: ${body.items.length === 1 ? first : `item 0: ${first}`}`, body);
