@@ -63,7 +63,9 @@ describe('alerts to incidents', () => {
     await row.waitFor({ timeout: 30_000 });
     await row.click();
     await page.waitForURL(new RegExp(`/incidents/${incidentId}$`));
-    await page.getByTestId('timeline-entry').filter({ hasText: title }).first().waitFor({ timeout: 15_000 });
+    const entry = page.getByTestId('timeline-entry').filter({ hasText: title }).first();
+    await entry.waitFor({ timeout: 15_000 });
+    expect(await entry.getByTestId('timeline-alert-link').getAttribute('href')).toBe(`/alerts/${alertId}`);
     // Why this severity: the risk score and its factors.
     await page.getByTestId('risk-panel').waitFor();
     expect(Number(await page.getByTestId('risk-score').textContent())).toBeGreaterThan(0);

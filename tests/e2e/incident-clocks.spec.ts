@@ -68,11 +68,14 @@ describe('incident templates, clocks and links', () => {
     await page.getByTestId('related-input').fill(a);
     await page.getByTestId('related-link').click();
     await page.getByTestId('related-item').filter({ hasText: 'Leaked customer list' }).waitFor();
+    // Both documents are written (and stored) before the panel stops being busy.
+    await expect.poll(() => page.getByTestId('related-panel').getAttribute('aria-busy')).toBe('false');
     await page.goto(`/incidents/${a}`);
     const back = page.getByTestId('related-item').filter({ hasText: 'Phishing wave' });
     await back.waitFor();
     await back.getByTestId('related-unlink').click();
     await expect.poll(() => page.getByTestId('related-item').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('related-panel').getAttribute('aria-busy')).toBe('false');
     await page.goto(`/incidents/${b}`);
     await page.getByTestId('related-panel').waitFor();
     await expect.poll(() => page.getByTestId('related-item').count()).toBe(0);

@@ -33,6 +33,8 @@ export function RelatedPanel(props: { doc: Y.Doc; incidentId: string; related: s
     if (opened.kind !== 'open') return opened.kind === 'not-found' ? 'That incident does not exist.' : 'That incident is not on this device and the server cannot send it now.';
     try {
       const res = setRelated(opened.session.doc, props.incidentId, linked);
+      // Record the edit for the sync and the list index now, not after the session's pause.
+      await opened.session.flush();
       return res.ok ? null : res.error;
     } finally {
       opened.release();
@@ -74,13 +76,18 @@ export function RelatedPanel(props: { doc: Y.Doc; incidentId: string; related: s
   };
 
   const unlink = async (otherId: string): Promise<void> => {
-    setRelated(props.doc, otherId, false);
-    const other = await linkOther(otherId, false);
-    setMessage(other ? `Unlinked here; the other incident still lists this one: ${other}` : null);
+    setBusy(true);
+    try {
+      setRelated(props.doc, otherId, false);
+      const other = await linkOther(otherId, false);
+      setMessage(other ? `Unlinked here; the other incident still lists this one: ${other}` : null);
+    } finally {
+      setBusy(false);
+    }
   };
 
   return (
-    <section class="card" aria-labelledby="related-title" data-testid="related-panel">
+    <section class="card" aria-labelledby="related-title" aria-busy={busy()} data-testid="related-panel">
       <h2 id="related-title">Related incidents</h2>
       <Show when={props.related.length === 0}>
         <p class="muted small">No related incidents.</p>

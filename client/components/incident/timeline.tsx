@@ -3,6 +3,7 @@
  * Notes are co-edited in place (each a Y.Text); status and field changes read as sentences.
  * Long timelines show their latest entries first and load earlier ones on request.
  */
+import { Link } from '@tanstack/solid-router';
 import { createMemo, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
@@ -49,8 +50,15 @@ function describeChange(entry: TimelineEntry): string {
     const to = isStatus(data['to']) ? statusLabel(data['to']) : String(data['to'] ?? '?');
     return `Status changed from ${from} to ${to}`;
   }
+  if (data['field'] === 'breach') {
+    const to = data['to'];
+    if (typeof to === 'object' && to !== null && typeof (to as Record<string, unknown>)['regulation'] === 'string') {
+      return `Marked as a personal-data breach (${String((to as Record<string, unknown>)['regulation'])}); the notification clock started`;
+    }
+    return 'No longer marked as a personal-data breach';
+  }
   const field = typeof data['field'] === 'string' ? fieldLabel(data['field']) : 'A field';
-  const show = (v: unknown): string => (v === null || v === undefined || v === '' ? '(none)' : String(v));
+  const show = (v: unknown): string => (v === null || v === undefined || v === '' ? '(none)' : typeof v === 'object' ? JSON.stringify(v) : String(v));
   return `${field} changed from ${show(data['from'])} to ${show(data['to'])}`;
 }
 
@@ -95,6 +103,9 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
             />
           )}
         </Match>
+        <Match when={props.entry.kind === 'alert'}>
+          <AlertEntry entry={props.entry} />
+        </Match>
         <Match when={props.entry.kind === 'status_change' || props.entry.kind === 'field_change'}>
           <p class="tl-text">
             {describeChange(props.entry)}
@@ -105,6 +116,33 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
         </Match>
       </Switch>
     </li>
+  );
+}
+
+/** An alert that opened or joined the incident: its title, source, score, count and a link to it. */
+function AlertEntry(props: { entry: TimelineEntry }): JSX.Element {
+  const data = (): Record<string, unknown> => props.entry.data ?? {};
+  const alertId = (): string | null => {
+    const id = data()['alert_id'];
+    return typeof id === 'string' && id.length <= 64 ? id : null;
+  };
+  const num = (k: string): number | null => (typeof data()[k] === 'number' ? (data()[k] as number) : null);
+  return (
+    <p class="tl-text">
+      {props.entry.text}
+      <span class="muted small">
+        {typeof data()['source'] === 'string' ? ` · ${String(data()['source'])}` : ''}
+        {num('score') !== null ? ` · score ${Math.round(num('score') ?? 0)}` : ''}
+        {(num('count') ?? 1) > 1 ? ` · seen ${num('count')}×` : ''}
+      </span>{' '}
+      <Show when={alertId()}>
+        {(id) => (
+          <Link to="/alerts/$id" params={{ id: id() }} class="small" data-testid="timeline-alert-link">
+            View alert
+          </Link>
+        )}
+      </Show>
+    </p>
   );
 }
 
