@@ -13,6 +13,8 @@ import { metricsResponse, priorityQueueResponse, templatesResponse } from '../..
 import { newId } from '../../shared/ids.ts';
 import { TEMPLATES } from '../../shared/templates.ts';
 import { BATCH_ORIGIN } from '../sync/routes.ts';
+import { DEFAULT_SLA_POLICY } from '../../shared/sla.ts';
+import { reprioritize } from './reprioritize.ts';
 import { connectClient, startTestServer, type TestIdentity, type TestServer } from '../testing/test-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
 
@@ -199,6 +201,29 @@ describe('priority queue', () => {
     const re = await call('POST', `/incidents/${low.id}/prioritize`);
     expect(re.status).toBe(200);
     expect(re.body['priority_score']).toBe(ours[2]?.priority_score);
+  });
+});
+
+describe('priority inputs that change outside the document', () => {
+  it('the asset inventory raises the priority (projection and the periodic recompute)', async () => {
+    const name = `crown-${Date.now()}`;
+    const before = await create({ title: 'Crown jewel', severity: 'S3', affected_assets: [name] });
+    const assetFactor = (f: { factor: string; points: number }[]) => f.find((x) => x.factor === 'asset_criticality')?.points;
+    expect(assetFactor(before.priority_factors)).toBe(0);
+    expect((await call('POST', '/assets', { kind: 'host', name, criticality: 5 })).status).toBe(201);
+    expect(await reprioritize(ts.server.sql, DEFAULT_SLA_POLICY, new Date(), [before.id])).toBe(1);
+    const after = incidentDetailResponse.parse((await call('GET', `/incidents/${before.id}`)).body);
+    expect(after.priority_score).toBe(before.priority_score + 20);
+    expect(assetFactor(after.priority_factors)).toBe(20);
+    // Nothing changed since: nothing rewritten.
+    expect(await reprioritize(ts.server.sql, DEFAULT_SLA_POLICY, new Date(), [before.id])).toBe(0);
+    // The projection reads the inventory too.
+    const re = incidentSummarySchema.parse((await call('POST', `/incidents/${before.id}/prioritize`)).body);
+    expect(re.priority_score).toBe(after.priority_score);
+    // Time moves the SLA factor: an hour later an S3 response (4 h) is due soon.
+    await reprioritize(ts.server.sql, DEFAULT_SLA_POLICY, new Date(Date.now() + 3.5 * 3_600_000), [before.id]);
+    const later = incidentDetailResponse.parse((await call('GET', `/incidents/${before.id}`)).body);
+    expect(later.priority_score).toBeGreaterThan(after.priority_score);
   });
 });
 

@@ -13,6 +13,7 @@ import type { DocumentManager } from '../sync/document-types.ts';
 import { documentVersion } from '../sync/document-version.ts';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../shared/sla.ts';
 import { maxAssetCriticality } from './asset-criticality.ts';
+import { reprioritize } from './reprioritize.ts';
 import { toProjection } from './projection.ts';
 import { documentIds, markProjected, staleDocuments, writeProjection } from './projection-store.ts';
 
@@ -43,6 +44,11 @@ export interface ProjectorOptions {
   maxConcurrent?: number;
   /** SLA policy for the projected deadlines and priority (default: shared/sla.ts). */
   slaPolicy?: SlaPolicy;
+  /**
+   * Recompute open incidents' priority from their rows this often (it moves with time and the
+   * asset inventory while documents stay unchanged); 0 = never. Default 60 s.
+   */
+  reprioritizeMs?: number;
 }
 
 /** Documents the projector opens itself (rebuilds) are dropped from memory soon after. */
@@ -140,6 +146,24 @@ export function createProjector(opts: ProjectorOptions): Projector {
 
   const unsubscribe = docs.onChange((id) => schedule(id));
 
+  const reprioritizeMs = opts.reprioritizeMs ?? 60_000;
+  let reprioritizing: Promise<void> | null = null;
+  const reprioritizeTimer =
+    reprioritizeMs > 0
+      ? setInterval(() => {
+          if (reprioritizing || closed) return;
+          reprioritizing = reprioritize(sql, policy, new Date())
+            .then((n) => {
+              if (n > 0) logger.debug({ incidents: n }, 'priorities recomputed');
+            })
+            .catch((e: unknown) => logger.error({ err: e }, 'recomputing priorities failed'))
+            .finally(() => {
+              reprioritizing = null;
+            });
+        }, reprioritizeMs)
+      : null;
+  reprioritizeTimer?.unref();
+
   async function flush(): Promise<void> {
     for (let round = 0; round < 20 && (pending.size > 0 || ready.size > 0 || running.size > 0); round++) {
       for (const [id, p] of pending) {
@@ -197,6 +221,8 @@ export function createProjector(opts: ProjectorOptions): Projector {
       return total;
     },
     async close() {
+      if (reprioritizeTimer) clearInterval(reprioritizeTimer);
+      await reprioritizing;
       await flush();
       closed = true;
       unsubscribe();
