@@ -18,6 +18,8 @@ export const MAX_ALERTS_PER_BATCH = 1_000;
 /** Cap on an alert's `context` (serialized JSON bytes). */
 export const MAX_CONTEXT_BYTES = 16_384;
 export const MAX_OBSERVABLES_PER_KIND = 100;
+/** Cap on one event as received (its serialized JSON), stored unchanged with the alert. */
+export const MAX_RAW_EVENT_BYTES = 256 * 1024;
 
 export const ALERT_SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];

@@ -64,6 +64,9 @@ describe('POST /alerts', () => {
     expect(r.body.items.map((i) => i.status)).toEqual(['created', 'failed', 'created', 'failed']);
     expect(r.body.items[1]!.errors[0]).toMatch(/^impact:/);
     expect(r.body.items[3]!.errors[0]).toMatch(/^observables\.ips\.0:/);
+    const huge = await post({ alerts: [alert(), alert({ context: {} }), { ...alert(), description: 'x'.repeat(300_000) }] });
+    expect(huge.status).toBe(207);
+    expect(huge.body.items[2]!.errors[0]).toMatch(/^event: \d+ bytes, at most 262144/);
     expect(r.body.counts).toMatchObject({ created: 2, failed: 2 });
     const all = await post({ alerts: [{ source: 'x' }, { title: 3 }] });
     expect(all.status).toBe(400);
@@ -250,6 +253,11 @@ describe('assets, rules and mappings', () => {
     const two = (await post(a)).body.items[0]!;
     expect(two.status).toBe('created');
     expect(two.incident_id).not.toBe(one.incident_id);
+    expect((await ts.fetch('/api/v1/alert-rules', { method: 'PUT', json: { ...rules, min_score_for_incident: 60 } })).status).toBe(200);
+    const quiet = (await post(alert({ impact: 1, likelihood: 1, observables: { ips: ['192.0.2.251'] } }))).body.items[0]!;
+    expect(quiet).toMatchObject({ status: 'created', incident_id: null });
+    expect(((await (await ts.fetch(`/api/v1/alerts/${quiet.alert_id}`)).json()) as AlertDetail).status).toBe('unlinked');
+    expect(await ts.db.sql`SELECT 1 FROM incident_observables WHERE value = '192.0.2.251'`).toHaveLength(0);
     expect((await ts.fetch('/api/v1/alert-rules', { method: 'PUT', json: { ...rules, dedup_window_seconds: 3600, correlation_window_seconds: 86_400, correlate_on: ['ip', 'domain', 'url', 'hash', 'account', 'host'] } })).status).toBe(200);
     const bad = await ts.fetch('/api/v1/alert-rules', { method: 'PUT', json: { ...rules, correlate_on: ['planet'] } });
     expect(bad.status).toBe(400);

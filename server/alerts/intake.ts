@@ -5,7 +5,7 @@
  * (webhook), or NDJSON (one event per line, e.g. Suricata's eve.json). Each event goes through
  * its adapter and the native schema; a bad event becomes a failed item naming its fields.
  */
-import { MAX_ALERTS_PER_BATCH, type AlertMapping } from '../../shared/alerts-api.ts';
+import { MAX_ALERTS_PER_BATCH, MAX_RAW_EVENT_BYTES, type AlertMapping } from '../../shared/alerts-api.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { err } from '../../shared/result.ts';
@@ -98,6 +98,8 @@ export function intakeItems(text: string, spec: FormatSpec, mapping: AlertMappin
   checkSize(parsed.length);
   return parsed.map((p, index): IntakeItem => {
     if (!p.ok) return { index, raw: null, format, alert: err([`line ${p.line}: not valid JSON`]) };
+    const size = Buffer.byteLength(JSON.stringify(p.value) ?? '');
+    if (size > MAX_RAW_EVENT_BYTES) return { index, raw: null, format, alert: err([`event: ${size} bytes, at most ${MAX_RAW_EVENT_BYTES} per alert`]) };
     if (!adapter) return { index, raw: p.value, format, alert: validateAlert(p.value, { lenient: false }) };
     const candidate = adapter(p.value);
     return { index, raw: p.value, format, alert: candidate.ok ? validateAlert(candidate.value, { lenient: true }) : candidate };
