@@ -89,6 +89,11 @@ describe('POST /alerts', () => {
   });
 
   it('deduplicates within the window, then correlates a repeat after it into the same open incident', async () => {
+    const twice = alert();
+    const inBatch = (await post({ alerts: [twice, twice] })).body.items;
+    expect(inBatch.map((i) => i.status)).toEqual(['created', 'deduplicated']);
+    expect(inBatch[1]).toMatchObject({ alert_id: inBatch[0]!.alert_id, incident_id: inBatch[0]!.incident_id });
+    expect(inBatch[1]!.incident_id).not.toBeNull();
     const a = alert({ title: 'Port scan', observables: { ips: ['198.51.100.200'] } });
     const first = (await post(a)).body.items[0]!;
     advance(10);

@@ -10,23 +10,11 @@
  * transaction, after the inserts; a failure before commit rolls back every row of the batch (a
  * document change already made in memory cannot be undone, but it only mentions alert ids).
  */
-import * as Y from 'yjs';
 import { SEVERITY_IMPACT, type AlertInput, type AlertRules, type IngestItemResult, type IngestResponse, type ItemStatus } from '../../shared/alerts-api.ts';
 import { newId } from '../../shared/ids.ts';
-import {
-  addAsset,
-  addObservable,
-  addTimelineEntry,
-  createIncident,
-  isIncidentDoc,
-  readMeta,
-  setFields,
-  setRisk,
-  SERVER_ORIGIN,
-} from '../../shared/incident-doc.ts';
-import type { Observable, Risk } from '../../shared/incident-schema.ts';
+import type { Risk } from '../../shared/incident-schema.ts';
 import type { Result } from '../../shared/result.ts';
-import { moreSevere, scoreAlert } from '../../shared/scoring.ts';
+import { scoreAlert } from '../../shared/scoring.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { AuditActor } from '../audit/audit-types.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
@@ -35,11 +23,10 @@ import type { DocumentManager } from '../sync/document-types.ts';
 import { lookupAssets } from '../assets/asset-store.ts';
 import { countRepeats, findCorrelations, findDuplicates, indexObservables, insertAlerts, loadRules, type NewAlertRow, type ObservableHit } from './alert-store.ts';
 import { alertAssets, alertObservables, fingerprint } from './normalize.ts';
+import { writeDocuments, type Planned } from './incident-writer.ts';
 
 /** Arbitrary constant: the advisory lock serialising alert ingestion across processes. */
 const ALERT_LOCK = 0x5e47_a1e7;
-const DOC_CONCURRENCY = 16;
-export const INCIDENT_AUTHOR = 'sentpilot alerts';
 
 export interface IngestDeps {
   sql: Sql;
@@ -56,16 +43,6 @@ export interface IntakeItem {
   raw: unknown;
   format: string;
   alert: Result<AlertInput, string[]>;
-}
-
-interface Planned {
-  item: IntakeItem;
-  alert: AlertInput;
-  fp: string;
-  observables: Observable[];
-  assets: string[];
-  risk: Risk;
-  row: NewAlertRow | null;
 }
 
 /** The score's inputs from the alert and the inventory. */
@@ -113,17 +90,6 @@ const splitKey = (k: string): { kind: string; value: string } => {
   const i = k.indexOf(':');
   return { kind: k.slice(0, i), value: k.slice(i + 1) };
 };
-
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const t = items[next++] as T;
-      await fn(t);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export type Ingest = (items: readonly IntakeItem[], actor: AuditActor) => Promise<IngestResponse>;
 
@@ -191,6 +157,8 @@ async function storeBatch(
   const firstInBatch = new Map<string, Planned>();
   const repeats = new Map<string, { n: number; at: Date }>();
   const fresh: Planned[] = [];
+  // Repeats of an alert earlier in this batch: their incident is known once correlation has run.
+  const batchRepeats: [IngestItemResult, NewAlertRow][] = [];
   const resultOf = new Map(results.map((r) => [r.index, r]));
   for (const p of planned) {
     const result = resultOf.get(p.item.index) as IngestItemResult;
@@ -198,7 +166,8 @@ async function storeBatch(
     const stored = dups.get(p.fp);
     if (earlier?.row) {
       earlier.row.count++;
-      Object.assign(result, { status: 'deduplicated', alert_id: earlier.row.id, incident_id: earlier.row.incident_id, score: earlier.risk.score });
+      Object.assign(result, { status: 'deduplicated', alert_id: earlier.row.id, score: earlier.risk.score });
+      batchRepeats.push([result, earlier.row]);
     } else if (stored && rules.dedup_window_seconds > 0) {
       const r = repeats.get(stored.id) ?? { n: 0, at: received };
       r.n++;
@@ -265,6 +234,7 @@ async function storeBatch(
     Object.assign(result, { status: row.status === 'unlinked' ? 'created' : row.status, alert_id: row.id, incident_id: row.incident_id, score: p.risk.score });
   }
 
+  for (const [result, row] of batchRepeats) result.incident_id = row.incident_id;
   const rows = fresh.map((p) => p.row as NewAlertRow);
   const auditDetails = {
     alerts: rows.map((r) => ({ id: r.id, fingerprint: r.fingerprint, incident_id: r.incident_id })),
@@ -276,75 +246,11 @@ async function storeBatch(
     indexObservables(tx, dedupeIndex(index)),
     deps.audit.append([{ actor, action: 'alert.ingest', targetType: 'alert', details: auditDetails }], tx),
   ]);
-  await writeDocuments(deps, fresh, receivedIso);
+  await writeDocuments(deps.docs, fresh, receivedIso);
 }
 
 function dedupeIndex(rows: readonly ObservableHit[]): ObservableHit[] {
   const m = new Map<string, ObservableHit>();
   for (const r of rows) m.set(`${r.kind}\u0000${r.value}\u0000${r.incident_id}`, r);
   return [...m.values()];
-}
-
-/** Write each incident's alerts into its document: create new ones, join existing ones. */
-async function writeDocuments(deps: IngestDeps, fresh: readonly Planned[], receivedIso: string): Promise<void> {
-  const byIncident = new Map<string, Planned[]>();
-  for (const p of fresh) {
-    const id = p.row?.incident_id;
-    if (id) byIncident.set(id, [...(byIncident.get(id) ?? []), p]);
-  }
-  await eachLimited([...byIncident], DOC_CONCURRENCY, async ([id, group]) => {
-    await deps.docs.withDoc(id, (doc) => applyToIncident(doc, group, receivedIso));
-  });
-}
-
-function applyToIncident(doc: Y.Doc, group: readonly Planned[], receivedIso: string): void {
-  doc.transact(() => {
-    const first = group[0] as Planned;
-    const top = group.reduce((a, b) => (b.risk.score > a.risk.score ? b : a)).risk;
-    if (!isIncidentDoc(doc) && first.row?.status === 'created') {
-      createIncident(
-        doc,
-        {
-          title: first.alert.title,
-          description: first.alert.description ?? '',
-          severity: top.severity,
-          observables: [...new Map(group.flatMap((p) => p.observables).map((o) => [`${o.kind}:${o.value}`, o])).values()],
-          assets: [...new Set(group.flatMap((p) => p.assets))],
-          occurredAt: first.alert.observed_at ?? null,
-          detectedAt: first.alert.detected_at ?? receivedIso,
-          tags: [...new Set(group.map((p) => p.alert.source.toLowerCase()))],
-          risk: top,
-          createdBy: INCIDENT_AUTHOR,
-          now: receivedIso,
-        },
-        SERVER_ORIGIN,
-      );
-    } else {
-      const meta = readMeta(doc);
-      const have = new Set(meta.observables.map((o) => `${o.kind}:${o.value}`));
-      const assets = new Set(meta.assets);
-      for (const p of group) {
-        for (const o of p.observables) if (!have.has(`${o.kind}:${o.value}`)) addObservable(doc, o, SERVER_ORIGIN);
-        for (const a of p.assets) if (!assets.has(a)) addAsset(doc, a, SERVER_ORIGIN);
-      }
-      // Raise, never lower.
-      if (moreSevere(top.severity, meta.severity)) setFields(doc, { severity: top.severity }, INCIDENT_AUTHOR, SERVER_ORIGIN);
-      if (!meta.risk || top.score > meta.risk.score) setRisk(doc, top, SERVER_ORIGIN);
-    }
-    for (const p of group) {
-      const row = p.row as NewAlertRow;
-      addTimelineEntry(
-        doc,
-        {
-          id: row.entry_id ?? undefined,
-          kind: 'alert',
-          text: p.alert.title,
-          author: `alert:${p.alert.source}`.slice(0, 200),
-          at: p.alert.observed_at ?? row.detected_at,
-          data: { alert_id: row.id, source: row.source, type: row.type, score: row.score, observed_at: row.observed_at, count: row.count },
-        },
-        SERVER_ORIGIN,
-      );
-    }
-  }, SERVER_ORIGIN);
 }

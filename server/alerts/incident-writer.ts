@@ -1,0 +1,114 @@
+/**
+ * Writes a batch's alerts into incident documents through the document manager (so every
+ * connected device sees them live): creates the incidents the batch opens (title, severity from
+ * the score, observables, assets, times, risk) and joins the others (observables and assets
+ * added, severity and risk raised, never lowered), each alert as a timeline `alert` entry. One
+ * Yjs transaction per incident per batch; up to DOC_CONCURRENCY documents at once.
+ */
+import type * as Y from 'yjs';
+import type { AlertInput } from '../../shared/alerts-api.ts';
+import {
+  addAsset,
+  addObservable,
+  addTimelineEntry,
+  createIncident,
+  isIncidentDoc,
+  readMeta,
+  setFields,
+  setRisk,
+  SERVER_ORIGIN,
+} from '../../shared/incident-doc.ts';
+import type { Observable, Risk } from '../../shared/incident-schema.ts';
+import { moreSevere } from '../../shared/scoring.ts';
+import type { DocumentManager } from '../sync/document-types.ts';
+import type { NewAlertRow } from './alert-store.ts';
+import type { IntakeItem } from './ingest.ts';
+
+const DOC_CONCURRENCY = 16;
+export const INCIDENT_AUTHOR = 'sentpilot alerts';
+
+/** One valid alert of a batch as ingestion planned it (row: null for a repeat). */
+export interface Planned {
+  item: IntakeItem;
+  alert: AlertInput;
+  fp: string;
+  observables: Observable[];
+  assets: string[];
+  risk: Risk;
+  row: NewAlertRow | null;
+}
+
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const t = items[next++] as T;
+      await fn(t);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Write each incident's alerts into its document: create new ones, join existing ones. */
+export async function writeDocuments(docs: DocumentManager, fresh: readonly Planned[], receivedIso: string): Promise<void> {
+  const byIncident = new Map<string, Planned[]>();
+  for (const p of fresh) {
+    const id = p.row?.incident_id;
+    if (id) byIncident.set(id, [...(byIncident.get(id) ?? []), p]);
+  }
+  await eachLimited([...byIncident], DOC_CONCURRENCY, async ([id, group]) => {
+    await docs.withDoc(id, (doc) => applyToIncident(doc, group, receivedIso));
+  });
+}
+
+function applyToIncident(doc: Y.Doc, group: readonly Planned[], receivedIso: string): void {
+  doc.transact(() => {
+    const first = group[0] as Planned;
+    const top = group.reduce((a, b) => (b.risk.score > a.risk.score ? b : a)).risk;
+    if (!isIncidentDoc(doc) && first.row?.status === 'created') {
+      createIncident(
+        doc,
+        {
+          title: first.alert.title,
+          description: first.alert.description ?? '',
+          severity: top.severity,
+          observables: [...new Map(group.flatMap((p) => p.observables).map((o) => [`${o.kind}:${o.value}`, o])).values()],
+          assets: [...new Set(group.flatMap((p) => p.assets))],
+          occurredAt: first.alert.observed_at ?? null,
+          detectedAt: first.alert.detected_at ?? receivedIso,
+          tags: [...new Set(group.map((p) => p.alert.source.toLowerCase()))],
+          risk: top,
+          createdBy: INCIDENT_AUTHOR,
+          now: receivedIso,
+        },
+        SERVER_ORIGIN,
+      );
+    } else {
+      const meta = readMeta(doc);
+      const have = new Set(meta.observables.map((o) => `${o.kind}:${o.value}`));
+      const assets = new Set(meta.assets);
+      for (const p of group) {
+        for (const o of p.observables) if (!have.has(`${o.kind}:${o.value}`)) addObservable(doc, o, SERVER_ORIGIN);
+        for (const a of p.assets) if (!assets.has(a)) addAsset(doc, a, SERVER_ORIGIN);
+      }
+      // Raise, never lower.
+      if (moreSevere(top.severity, meta.severity)) setFields(doc, { severity: top.severity }, INCIDENT_AUTHOR, SERVER_ORIGIN);
+      if (!meta.risk || top.score > meta.risk.score) setRisk(doc, top, SERVER_ORIGIN);
+    }
+    for (const p of group) {
+      const row = p.row as NewAlertRow;
+      addTimelineEntry(
+        doc,
+        {
+          id: row.entry_id ?? undefined,
+          kind: 'alert',
+          text: p.alert.title,
+          author: `alert:${p.alert.source}`.slice(0, 200),
+          at: p.alert.observed_at ?? row.detected_at,
+          data: { alert_id: row.id, source: row.source, type: row.type, score: row.score, observed_at: row.observed_at, count: row.count },
+        },
+        SERVER_ORIGIN,
+      );
+    }
+  }, SERVER_ORIGIN);
+}
