@@ -85,6 +85,9 @@ const ALL_AUTHED = ['viewer', 'analyst', 'lead', 'admin', 'guestReadA', 'guestWr
 const ADMINS = ['admin'];
 const LEADS = ['lead', 'admin'];
 const READERS_A = ['viewer', 'analyst', 'lead', 'admin', 'guestReadA', 'guestWriteA', 'viewerToken', 'scopedToken'];
+const READERS = ['viewer', 'analyst', 'lead', 'admin', 'viewerToken', 'scopedToken'];
+const WRITERS = ['analyst', 'lead', 'admin'];
+const WRITERS_A = [...WRITERS, 'guestWriteA'];
 
 interface Route {
   name: string;
@@ -98,6 +101,24 @@ const routes = (): Route[] => [
   { name: 'GET /incidents/:id', allowed: READERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}`, { as }) },
   { name: 'GET /incidents/:id (missing)', allowed: ['viewer', 'analyst', 'lead', 'admin', 'viewerToken', 'scopedToken'], call: (as) => ts.fetch(`/api/v1/incidents/${newId()}`, { as }) },
   { name: 'GET /incidents/:id/timeline', allowed: READERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/timeline`, { as }) },
+  // The incident write API, queue, metrics, templates and the API description (issue 4).
+  { name: 'POST /incidents', allowed: WRITERS, call: (as) => ts.fetch('/api/v1/incidents', { as, method: 'POST', json: { title: `Matrix ${++n}`, template: 'phishing' } }) },
+  { name: 'PATCH /incidents/:id', allowed: WRITERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}`, { as, method: 'PATCH', json: { title: `A ${++n}`, tags: { add: ['matrix'] } } }) },
+  { name: 'PATCH /incidents/:id (link B)', allowed: WRITERS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}`, { as, method: 'PATCH', json: { title: `A ${++n}`, related_incidents: { add: [incidentB] } } }) },
+  { name: 'POST /incidents/:id/events', allowed: WRITERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/events`, { as, method: 'POST', json: { kind: 'note', text: 'matrix' } }) },
+  { name: 'POST /incidents/:id/related/:other', allowed: WRITERS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/related/${incidentB}`, { as, method: 'POST' }) },
+  { name: 'DELETE /incidents/:id/related/:other', allowed: WRITERS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/related/${incidentB}`, { as, method: 'DELETE' }) },
+  { name: 'POST /incidents/:id/prioritize', allowed: WRITERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/prioritize`, { as, method: 'POST' }) },
+  { name: 'GET /incidents/priority-queue', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/incidents/priority-queue', { as }) },
+  { name: 'GET /metrics', allowed: READERS, call: (as) => ts.fetch('/api/v1/metrics', { as }) },
+  { name: 'GET /templates', allowed: READERS, call: (as) => ts.fetch('/api/v1/templates', { as }) },
+  { name: 'GET /templates/:category/fields', allowed: READERS, call: (as) => ts.fetch('/api/v1/templates/phishing/fields', { as }) },
+  {
+    name: 'PUT /templates/:category/fields',
+    allowed: LEADS,
+    call: (as) => ts.fetch('/api/v1/templates/phishing/fields', { as, method: 'PUT', json: { fields: [{ name: 'reported_via', type: 'string', required: false }] } }),
+  },
+  { name: 'GET /openapi.json', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/openapi.json', { as }) },
   { name: 'GET /sync/changes', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/sync/changes', { as }) },
   { name: 'POST /sync/batch (read only)', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/sync/batch', { as, method: 'POST', json: { docs: [{ id: incidentA }] } }) },
   { name: 'GET /auth/me', allowed: ['viewer', 'analyst', 'lead', 'admin', 'guestReadA', 'guestWriteA', 'guestB'], call: (as) => ts.fetch('/api/v1/auth/me', { as }) },
@@ -167,7 +188,8 @@ describe('access matrix', () => {
     const changes = (await (await ts.fetch('/api/v1/sync/changes', { as: who.guestB ?? null })).json()) as { changes: { id: string }[] };
     expect(changes.changes.map((c) => c.id)).toEqual([incidentB]);
     const all = (await (await ts.fetch('/api/v1/incidents', { as: who.viewer ?? null })).json()) as { items: { id: string }[] };
-    expect(all.items.map((i) => i.id).sort()).toEqual([incidentA, incidentB].sort());
+    // Every incident, including those the allowed POST /incidents calls created.
+    expect(all.items.map((i) => i.id)).toEqual(expect.arrayContaining([incidentA, incidentB]));
   });
 
   it('refuses cookie-authenticated writes without JSON or from another origin (CSRF)', async () => {

@@ -58,16 +58,22 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
     if (!exists) throw new DomainError('not_found', `no incident ${id}`);
   }
 
-  /** Link or unlink `id` and `other` in both documents (the other must exist and be writable). */
-  async function relate(c: Context<AuthEnv>, id: string, others: readonly string[], linked: boolean): Promise<void> {
+  /** Refuse a link before anything is written: the other incident must be writable and (to link) exist. */
+  async function checkRelated(c: Context<AuthEnv>, id: string, others: readonly string[], linked: boolean): Promise<void> {
+    const who = principalOf(c);
     for (const other of others) {
       if (other === id) throw new DomainError('unprocessable', 'body field "related_incidents": an incident cannot be related to itself', { field: 'related_incidents' });
-      if (!can(principalOf(c), 'incident:write', other)) throw new DomainError('forbidden', `forbidden: no write access to related incident ${other}`);
-      if (linked) {
-        const exists = await docs.withDoc(other, (doc) => isIncidentDoc(doc));
-        if (!exists) throw new DomainError('unprocessable', `body field "related_incidents": no incident ${other}`, { field: 'related_incidents' });
+      if (!can(who, 'incident:write', other)) {
+        throw new DomainError('forbidden', `forbidden: your role (${who.role}) lacks incident:write on related incident ${other}`, { action: 'incident:write', incident_id: other });
+      }
+      if (linked && !(await docs.withDoc(other, (doc) => isIncidentDoc(doc)))) {
+        throw new DomainError('unprocessable', `body field "related_incidents": no incident ${other}`, { field: 'related_incidents' });
       }
     }
+  }
+
+  /** Link or unlink `id` and each of `others` in both documents (after checkRelated). */
+  async function relate(id: string, others: readonly string[], linked: boolean): Promise<void> {
     for (const other of others) {
       await docs.withDoc(id, (doc) => setRelated(doc, other, linked, SERVER_ORIGIN));
       await docs.withDoc(other, (doc) => {
@@ -104,19 +110,16 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
       const patch = c.req.valid('json');
       await mustExist(id);
       const { related_incidents: related, ...rest } = patch;
-      if (related) {
-        // Check the links before writing anything.
-        for (const other of [...(related.add ?? []), ...(related.remove ?? [])]) {
-          if (other === id) throw new DomainError('unprocessable', 'body field "related_incidents": an incident cannot be related to itself', { field: 'related_incidents' });
-        }
-      }
+      // Links are checked before anything is written; the patch itself is checked whole by writePatch.
+      await checkRelated(c, id, related?.add ?? [], true);
+      await checkRelated(c, id, related?.remove ?? [], false);
       const ctx = await context(c);
       if (Object.keys(rest).length > 0) {
         const r = await docs.withDoc(id, (doc) => writePatch(doc, rest, ctx));
         if (!r.ok) throw refused(r.error);
       }
-      if (related?.add?.length) await relate(c, id, related.add, true);
-      if (related?.remove?.length) await relate(c, id, related.remove, false);
+      if (related?.add?.length) await relate(id, related.add, true);
+      if (related?.remove?.length) await relate(id, related.remove, false);
       await audit.append([{ actor: actorOf(who), action: 'incident.patch', targetType: 'incident', targetId: id, incidentId: id, details: patch }]);
       for (const other of [...(related?.add ?? []), ...(related?.remove ?? [])]) await projector.project(other);
       return c.json(await current(id));
@@ -147,7 +150,8 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
       const { id, other } = c.req.valid('param');
       const who = requireAction(c, 'incident:write', id);
       await mustExist(id);
-      await relate(c, id, [other], linked);
+      await checkRelated(c, id, [other], linked);
+      await relate(id, [other], linked);
       await audit.append([{ actor: actorOf(who), action: linked ? 'incident.relate' : 'incident.unrelate', targetType: 'incident', targetId: id, incidentId: id, details: { other } }]);
       await projector.project(other);
       return c.json(await current(id));
