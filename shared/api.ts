@@ -15,7 +15,7 @@ const csvOf = <T extends string>(values: readonly [T, ...T[]]) =>
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values)).min(1));
 
-export const INCIDENT_SORTS = ['updated_at', 'created_at', 'severity', 'priority', 'key', 'title', 'status'] as const;
+export const INCIDENT_SORTS = ['updated_at', 'created_at', 'severity', 'priority', 'key', 'title', 'status', 'priority_score'] as const;
 
 /** GET /api/v1/incidents query. */
 export const listIncidentsQuery = z

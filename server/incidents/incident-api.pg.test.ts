@@ -198,6 +198,9 @@ describe('priority queue', () => {
     expect(ours.map((i) => i.id)).toEqual([high.id, mid.id, low.id]);
     for (let i = 1; i < q.items.length; i++) expect(q.items[i - 1]!.priority_score).toBeGreaterThanOrEqual(q.items[i]!.priority_score);
     expect(ours[0]?.priority_explanation).toContain('severity S1');
+    const listed = (await call('GET', `/incidents?q=${tag}&sort=priority_score&order=desc`)).body['items'] as { id: string }[];
+    // The list sorts by the same score (closed incidents keep only their severity's points).
+    expect(listed.map((i) => i.id)).toEqual([high.id, mid.id, closed.id, low.id]);
     const re = await call('POST', `/incidents/${low.id}/prioritize`);
     expect(re.status).toBe(200);
     expect(re.body['priority_score']).toBe(ours[2]?.priority_score);

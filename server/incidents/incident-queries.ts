@@ -69,6 +69,7 @@ function orderBy(sort: ListIncidentsQuery['sort'], order: ListIncidentsQuery['or
     key: `key_year ${dir} NULLS LAST, key_n ${dir} NULLS LAST`,
     title: `lower(title) ${dir}, title ${dir}`,
     status: `${STATUS_ORDER} ${dir}`,
+    priority_score: `priority_score ${dir}`,
   }[sort];
   return `${expr}, id ${dir}`;
 }
