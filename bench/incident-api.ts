@@ -3,7 +3,8 @@
  * the list (50 per page) with 32 concurrent clients authenticated by an API token, against the
  * bundled server with 1,000 incidents created through POST /api/v1/incidents; compared with a
  * bare Hono route answering a constant (bench/bare-hono.ts, its own process) in the same run,
- * alternating short slices so background load hits all three alike. Target: p95 < 10 ms.
+ * alternating short slices so background load hits all three alike; then 8 clients and 1 client
+ * (service time, no queueing). Target: p95 < 10 ms.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -73,6 +74,13 @@ export async function benchIncidentApi(databaseUrl: string): Promise<Record<stri
       await slice(get, SLICE_MS, lat.get);
       await slice(list, SLICE_MS, lat.list);
     }
+    // Moderate load: 8 concurrent clients, same alternation.
+    const eight = { get: [] as number[], list: [] as number[], bare: [] as number[] };
+    for (let s = 0; s < SLICES; s++) {
+      await slice(constant, SLICE_MS / 2, eight.bare, 8);
+      await slice(get, SLICE_MS / 2, eight.get, 8);
+      await slice(list, SLICE_MS / 2, eight.list, 8);
+    }
     // Service time: one client at a time (no queueing), same alternation.
     const one = { get: [] as number[], list: [] as number[], bare: [] as number[] };
     for (let s = 0; s < SLICES; s++) {
@@ -80,7 +88,7 @@ export async function benchIncidentApi(databaseUrl: string): Promise<Record<stri
       await slice(get, SLICE_MS / 2, one.get, 1);
       await slice(list, SLICE_MS / 2, one.list, 1);
     }
-    for (const v of [...Object.values(lat), ...Object.values(one)]) v.sort((a, b) => a - b);
+    for (const v of [...Object.values(lat), ...Object.values(eight), ...Object.values(one)]) v.sort((a, b) => a - b);
     const p = (xs: number[], q: number): number => percentile(xs, q);
     const row = (xs: number[]): string => `p50 ${fmt(p(xs, 50))}  p95 ${fmt(p(xs, 95))}  p99 ${fmt(p(xs, 99))}  (${xs.length} req)`;
     const ratio = (xs: number[]): string =>
@@ -93,6 +101,7 @@ export async function benchIncidentApi(databaseUrl: string): Promise<Record<stri
       ['GET /incidents/:id ÷ bare']: ratio(lat.get),
       [`GET /incidents?limit=50, ${CONCURRENCY} concurrent`]: `${row(lat.list)}  ${rps(lat.list)}`,
       ['GET /incidents ÷ bare']: ratio(lat.list),
+      ['8 clients: bare / GET :id / list']: `p95 ${fmt(p(eight.bare, 95))} / ${fmt(p(eight.get, 95))} / ${fmt(p(eight.list, 95))}; p50 ${fmt(p(eight.bare, 50))} / ${fmt(p(eight.get, 50))} / ${fmt(p(eight.list, 50))}`,
       ['1 client: bare / GET :id / list']: `p95 ${fmt(p(one.bare, 95))} / ${fmt(p(one.get, 95))} / ${fmt(p(one.list, 95))}; p50 ${fmt(p(one.bare, 50))} / ${fmt(p(one.get, 50))} / ${fmt(p(one.list, 50))}`,
       ['target p95 < 10 ms (32 concurrent)']: `get ${p(lat.get, 95) < 10 ? 'met' : 'MISSED'}, list ${p(lat.list, 95) < 10 ? 'met' : 'MISSED'}`,
     };
