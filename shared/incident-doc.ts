@@ -227,6 +227,12 @@ export function readMeta(doc: Y.Doc, problems: string[] = []): IncidentMeta {
   };
 }
 
+/** An entry's repeat count (set after writing, e.g. a deduplicated alert seen again) overrides `data.count`. */
+function withCount(data: unknown, count: unknown): unknown {
+  if (typeof count !== 'number' || !Number.isFinite(count) || typeof data !== 'object' || data === null || Array.isArray(data)) return data;
+  return { ...(data as Record<string, unknown>), count };
+}
+
 function readEntry(y: unknown, index: number, problems: string[]): TimelineEntry | null {
   if (!(y instanceof Y.Map)) {
     problems.push(`timeline[${index}] is not a map`);
@@ -242,7 +248,7 @@ function readEntry(y: unknown, index: number, problems: string[]): TimelineEntry
     author: fixed['author'] ?? 'unknown',
     kind: fixed['kind'] ?? 'note',
     text: text instanceof Y.Text ? text.toString() : typeof text === 'string' ? text : '',
-    data: fixed['data'] ?? null,
+    data: withCount(fixed['data'] ?? null, y.get('count')),
     deleted: y.get('deleted') ?? false,
     editedAt: y.get('editedAt') ?? null,
   };
@@ -529,6 +535,17 @@ export function updateTimelineEntry(
     y.set('editedAt', nowIso());
     metaOf(doc).set('updatedAt', nowIso());
   }, origin);
+  return ok(undefined);
+}
+
+/** Raise an entry's repeat count (an alert seen again); a lower count than the stored one is ignored. */
+export function setEntryCount(doc: Y.Doc, entryId: string, count: number, origin?: unknown): Result<void, string> {
+  const y = findEntry(doc, entryId);
+  if (!y) return err(`no timeline entry ${entryId}`);
+  if (!Number.isInteger(count) || count < 1) return err('count must be a positive integer');
+  const before = y.get('count');
+  if (typeof before === 'number' && before >= count) return ok(undefined);
+  doc.transact(() => y.set('count', count), origin);
   return ok(undefined);
 }
 

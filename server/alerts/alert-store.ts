@@ -61,14 +61,21 @@ export async function saveMapping(sql: Q, id: string, m: AlertMappingInput): Pro
 }
 
 /** The newest alert per fingerprint last seen at or after `since`. */
-export async function findDuplicates(sql: Q, fingerprints: readonly string[], since: Date): Promise<Map<string, { id: string; incident_id: string | null }>> {
-  const out = new Map<string, { id: string; incident_id: string | null }>();
+export interface StoredDuplicate {
+  id: string;
+  incident_id: string | null;
+  entry_id: string | null;
+  count: number;
+}
+
+export async function findDuplicates(sql: Q, fingerprints: readonly string[], since: Date): Promise<Map<string, StoredDuplicate>> {
+  const out = new Map<string, StoredDuplicate>();
   if (fingerprints.length === 0) return out;
-  const rows = await sql<{ id: string; fingerprint: string; incident_id: string | null }[]>`
-    SELECT DISTINCT ON (fingerprint) id, fingerprint, incident_id FROM alerts
+  const rows = await sql<(StoredDuplicate & { fingerprint: string })[]>`
+    SELECT DISTINCT ON (fingerprint) id, fingerprint, incident_id, entry_id, count FROM alerts
      WHERE fingerprint = ANY(${fingerprints as string[]}::text[]) AND last_seen >= ${since}
      ORDER BY fingerprint, last_seen DESC`;
-  for (const r of rows) out.set(r.fingerprint, { id: r.id, incident_id: r.incident_id });
+  for (const r of rows) out.set(r.fingerprint, { id: r.id, incident_id: r.incident_id, entry_id: r.entry_id, count: r.count });
   return out;
 }
 

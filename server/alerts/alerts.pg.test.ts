@@ -103,6 +103,10 @@ describe('POST /alerts', () => {
     const stored = (await (await ts.fetch(`/api/v1/alerts/${first.alert_id}`)).json()) as AlertDetail;
     expect(stored.count).toBe(3);
     expect(Date.parse(stored.last_seen)).toBe(clock);
+    const entry = (await ts.server.docs.withDoc(first.incident_id!, (doc) => readTimeline(doc))).find((e) => e.kind === 'alert');
+    expect(entry?.data).toMatchObject({ alert_id: first.alert_id, count: 3 });
+    const rows = await ts.db.sql`SELECT 1 FROM alerts WHERE fingerprint = ${stored.fingerprint}`;
+    expect(rows).toHaveLength(1);
     advance(61);
     const later = (await post(a)).body.items[0]!;
     expect(later.status).toBe('correlated');

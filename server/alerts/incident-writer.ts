@@ -15,6 +15,7 @@ import {
   isIncidentDoc,
   readMeta,
   setFields,
+  setEntryCount,
   setRisk,
   SERVER_ORIGIN,
 } from '../../shared/incident-doc.ts';
@@ -50,14 +51,29 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (t: T) => 
 }
 
 /** Write each incident's alerts into its document: create new ones, join existing ones. */
-export async function writeDocuments(docs: DocumentManager, fresh: readonly Planned[], receivedIso: string): Promise<void> {
-  const byIncident = new Map<string, Planned[]>();
-  for (const p of fresh) {
-    const id = p.row?.incident_id;
-    if (id) byIncident.set(id, [...(byIncident.get(id) ?? []), p]);
-  }
+/** A stored alert seen again: its entry's new count. */
+export interface EntryCount {
+  incident_id: string;
+  entry_id: string;
+  count: number;
+}
+
+export async function writeDocuments(docs: DocumentManager, fresh: readonly Planned[], counts: readonly EntryCount[], receivedIso: string): Promise<void> {
+  const byIncident = new Map<string, { alerts: Planned[]; counts: EntryCount[] }>();
+  const groupOf = (id: string): { alerts: Planned[]; counts: EntryCount[] } => {
+    let g = byIncident.get(id);
+    if (!g) byIncident.set(id, (g = { alerts: [], counts: [] }));
+    return g;
+  };
+  for (const p of fresh) if (p.row?.incident_id) groupOf(p.row.incident_id).alerts.push(p);
+  for (const c of counts) groupOf(c.incident_id).counts.push(c);
   await eachLimited([...byIncident], DOC_CONCURRENCY, async ([id, group]) => {
-    await docs.withDoc(id, (doc) => applyToIncident(doc, group, receivedIso));
+    await docs.withDoc(id, (doc) =>
+      doc.transact(() => {
+        if (group.alerts.length) applyToIncident(doc, group.alerts, receivedIso);
+        for (const c of group.counts) setEntryCount(doc, c.entry_id, c.count, SERVER_ORIGIN);
+      }, SERVER_ORIGIN),
+    );
   });
 }
 

@@ -21,7 +21,17 @@ import type { Sql, TransactionSql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
 import type { DocumentManager } from '../sync/document-types.ts';
 import { lookupAssets } from '../assets/asset-store.ts';
-import { countRepeats, findCorrelations, findDuplicates, indexObservables, insertAlerts, loadRules, type NewAlertRow, type ObservableHit } from './alert-store.ts';
+import {
+  countRepeats,
+  findCorrelations,
+  findDuplicates,
+  indexObservables,
+  insertAlerts,
+  loadRules,
+  type NewAlertRow,
+  type ObservableHit,
+  type StoredDuplicate,
+} from './alert-store.ts';
 import { alertAssets, alertObservables, fingerprint } from './normalize.ts';
 import { writeDocuments, type Planned } from './incident-writer.ts';
 
@@ -155,7 +165,7 @@ async function storeBatch(
     findCorrelations(tx, allKeys.map(splitKey), new Date(received.getTime() - rules.correlation_window_seconds * 1000)),
   ]);
   const firstInBatch = new Map<string, Planned>();
-  const repeats = new Map<string, { n: number; at: Date }>();
+  const repeats = new Map<string, { n: number; at: Date; stored: StoredDuplicate }>();
   const fresh: Planned[] = [];
   // Repeats of an alert earlier in this batch: their incident is known once correlation has run.
   const batchRepeats: [IngestItemResult, NewAlertRow][] = [];
@@ -169,7 +179,7 @@ async function storeBatch(
       Object.assign(result, { status: 'deduplicated', alert_id: earlier.row.id, score: earlier.risk.score });
       batchRepeats.push([result, earlier.row]);
     } else if (stored && rules.dedup_window_seconds > 0) {
-      const r = repeats.get(stored.id) ?? { n: 0, at: received };
+      const r = repeats.get(stored.id) ?? { n: 0, at: received, stored };
       r.n++;
       repeats.set(stored.id, r);
       Object.assign(result, { status: 'deduplicated', alert_id: stored.id, incident_id: stored.incident_id, score: p.risk.score });
@@ -246,7 +256,11 @@ async function storeBatch(
     indexObservables(tx, dedupeIndex(index)),
     deps.audit.append([{ actor, action: 'alert.ingest', targetType: 'alert', details: auditDetails }], tx),
   ]);
-  await writeDocuments(deps.docs, fresh, receivedIso);
+  // Repeats of stored alerts: their timeline entry shows the new count (the lock makes it exact).
+  const counted = [...repeats.values()].flatMap(({ n, stored }) =>
+    stored.incident_id && stored.entry_id ? [{ incident_id: stored.incident_id, entry_id: stored.entry_id, count: stored.count + n }] : [],
+  );
+  await writeDocuments(deps.docs, fresh, counted, receivedIso);
 }
 
 function dedupeIndex(rows: readonly ObservableHit[]): ObservableHit[] {
