@@ -89,9 +89,8 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: OpenApiInfo): J
   for (const r of routes) {
     const responses: Record<string, Json> = {};
     for (const [status, res] of Object.entries(r.responses)) {
-      responses[status] = res.schema
-        ? { description: res.description, content: { 'application/json': { schema: ref(res.schema, 'output') } } }
-        : { description: res.description };
+      const schema = res.schema ? ref(res.schema, 'output') : Number(status) >= 400 ? { $ref: '#/components/schemas/Error' } : null;
+      responses[status] = schema ? { description: res.description, content: { 'application/json': { schema } } } : { description: res.description };
     }
     const errors = r.auth === false ? { 400: ERROR_RESPONSES[400] } : ERROR_RESPONSES;
     for (const [status, description] of Object.entries(errors)) {
