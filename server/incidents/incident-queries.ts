@@ -30,21 +30,52 @@ export type IncidentDbRow = Omit<IncidentSummary, DateColumn | NullableDateColum
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-/** The API shape of a row, with the SLA and breach clocks as of `now` under `policy`. */
+/**
+ * The API shape of a row, with the SLA and breach clocks as of `now` under `policy`. Built as one
+ * object literal (a fixed shape): the list maps 50-500 rows per request.
+ */
 export function toSummary(r: IncidentDbRow, policy: SlaPolicy, now: Date): IncidentSummary {
-  const { breach_regulation, breach_aware_at, ...rest } = r;
-  const summary: Record<string, unknown> = { ...rest };
-  for (const c of DATE_COLUMNS) summary[c] = r[c].toISOString();
-  for (const c of NULLABLE_DATE_COLUMNS) summary[c] = iso(r[c]);
-  const breach = breach_regulation && breach_aware_at ? { regulation: breach_regulation, awareAt: breach_aware_at.toISOString() } : null;
-  const sla = slaFor(
-    { severity: r.severity, status: r.status as Status, createdAt: r.created_at.toISOString(), resolvedAt: iso(r.resolved_at), breach },
-    policy,
-    now,
-  );
-  summary['sla'] = sla;
-  summary['breach'] = breach && { regulation: breach.regulation, aware_at: breach.awareAt, notification_due: sla.breach_notification_due };
-  return summary as IncidentSummary;
+  const created_at = r.created_at.toISOString();
+  const resolved_at = iso(r.resolved_at);
+  const breach = r.breach_regulation && r.breach_aware_at ? { regulation: r.breach_regulation, awareAt: r.breach_aware_at.toISOString() } : null;
+  const sla = slaFor({ severity: r.severity, status: r.status as Status, createdAt: created_at, resolvedAt: resolved_at, breach }, policy, now);
+  return {
+    id: r.id,
+    key: r.key,
+    title: r.title,
+    description: r.description,
+    status: r.status,
+    phase: r.phase,
+    severity: r.severity,
+    priority: r.priority,
+    category: r.category,
+    tlp: r.tlp,
+    assigned_to: r.assigned_to,
+    reported_by: r.reported_by,
+    created_by: r.created_by,
+    tags: r.tags,
+    affected_assets: r.affected_assets,
+    observables: r.observables,
+    custom_fields: r.custom_fields,
+    created_at,
+    updated_at: r.updated_at.toISOString(),
+    occurred_at: iso(r.occurred_at),
+    detected_at: iso(r.detected_at),
+    reported_at: iso(r.reported_at),
+    contained_at: iso(r.contained_at),
+    resolved_at,
+    closed_at: iso(r.closed_at),
+    open_tasks: r.open_tasks,
+    total_tasks: r.total_tasks,
+    timeline_count: r.timeline_count,
+    related_incidents: r.related_incidents,
+    template_id: r.template_id,
+    risk: r.risk,
+    breach: breach && { regulation: breach.regulation, aware_at: breach.awareAt, notification_due: sla.breach_notification_due },
+    sla,
+    priority_score: r.priority_score,
+    priority_factors: r.priority_factors,
+  };
 }
 
 const SUMMARY_COLUMNS = `id::text, key, title, description, status, phase, severity, priority, category, tlp,
