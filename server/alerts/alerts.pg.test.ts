@@ -172,10 +172,25 @@ describe('POST /alerts', () => {
   });
 
   it('many concurrent requests (more than the connection pool) all complete', async () => {
-    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => post(alert({ title: `Concurrent ${i}`, observables: { hosts: [`conc-${i % 3}`] } }))));
-    expect(results.every((r) => r.status === 200)).toBe(true);
-    const incidents = new Set(results.map((r) => r.body.items[0]!.incident_id));
+    const audited = async (): Promise<number> => (await ts.db.sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'alert.ingest'`)[0]!['n'] as number;
+    const before = await audited();
+    const analyst = await ts.as('analyst');
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => post(i % 2 ? alert({ title: `Concurrent ${i}`, observables: { hosts: [`conc-${i % 3}`] } }) : { alerts: [{ title: 'bad' }, alert({ title: `Concurrent ${i}`, observables: { hosts: [`conc-${i % 3}`] } })] }, '', i % 3 ? undefined : { as: analyst })),
+    );
+    results.forEach((r, i) => {
+      expect(r.status).toBe(i % 2 ? 200 : 207);
+      expect(r.body.items.map((x) => x.index)).toEqual(i % 2 ? [0] : [0, 1]);
+    });
+    const incidents = new Set(results.map((r) => r.body.items.at(-1)!.incident_id));
     expect(incidents.size).toBe(3);
+    for (const [i, r] of results.entries()) {
+      const d = (await (await ts.fetch(`/api/v1/alerts/${r.body.items.at(-1)!.alert_id}`)).json()) as AlertDetail;
+      expect(d.title).toBe(`Concurrent ${i}`);
+    }
+    expect((await audited()) - before).toBe(24);
+    const byAnalyst = await ts.db.sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'alert.ingest' AND actor_id = ${analyst.user.id}`;
+    expect(byAnalyst[0]!['n']).toBe(8);
   });
 
   it('adapters through the API: Suricata NDJSON with a token, Wazuh, ECS', async () => {

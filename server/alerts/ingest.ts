@@ -10,13 +10,12 @@
  * transaction, after the inserts; a failure before commit rolls back every row of the batch (a
  * document change already made in memory cannot be undone, but it only mentions alert ids).
  */
-import { SEVERITY_IMPACT, type AlertInput, type AlertRules, type IngestItemResult, type IngestResponse, type ItemStatus } from '../../shared/alerts-api.ts';
+import { MAX_ALERTS_PER_BATCH, type AlertInput, type IngestItemResult, type IngestResponse, type ItemStatus } from '../../shared/alerts-api.ts';
 import { newId } from '../../shared/ids.ts';
 import type { Risk } from '../../shared/incident-schema.ts';
 import type { Result } from '../../shared/result.ts';
-import { scoreAlert } from '../../shared/scoring.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { AuditActor } from '../audit/audit-types.ts';
+import type { AuditActor, AuditEvent } from '../audit/audit-types.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
 import type { DocumentManager } from '../sync/document-types.ts';
@@ -34,6 +33,7 @@ import {
 } from './alert-store.ts';
 import { alertAssets, alertObservables, fingerprint } from './normalize.ts';
 import { writeDocuments, type Planned } from './incident-writer.ts';
+import { correlationKeys, riskOf, splitKey } from './planning.ts';
 
 /** Arbitrary constant: the advisory lock serialising alert ingestion across processes. */
 const ALERT_LOCK = 0x5e47_a1e7;
@@ -55,91 +55,101 @@ export interface IntakeItem {
   alert: Result<AlertInput, string[]>;
 }
 
-/** The score's inputs from the alert and the inventory. */
-function riskOf(a: AlertInput, assets: ReadonlyMap<string, { criticality: number; privileged: boolean; kind: string }>): Risk {
-  let maxCrit: number | null = null;
-  let critName: string | null = null;
-  let privileged: string | null = null;
-  const consider = (kind: 'host' | 'account', names: readonly string[] | undefined): void => {
-    for (const n of names ?? []) {
-      const name = n.trim().toLowerCase();
-      const asset = assets.get(`${kind}:${name}`);
-      if (!asset) continue;
-      if (maxCrit === null || asset.criticality > maxCrit) {
-        maxCrit = asset.criticality;
-        critName = name;
-      }
-      if (kind === 'account' && asset.privileged && !privileged) privileged = name;
-    }
-  };
-  consider('host', a.observables?.hosts);
-  consider('account', a.observables?.accounts);
-  return scoreAlert({
-    impact: a.impact ?? (a.severity ? SEVERITY_IMPACT[a.severity] : 3),
-    likelihood: a.likelihood ?? 3,
-    confidence: a.confidence ?? 3,
-    maxAssetCriticality: maxCrit,
-    criticalAsset: critName,
-    privilegedAccount: privileged,
-  });
-}
-
-/** Correlation keys of an alert under the rules: `kind:value`, plus `asset:name` for hosts/accounts. */
-function correlationKeys(p: Pick<Planned, 'observables'>, rules: AlertRules): string[] {
-  const kinds = new Set<string>(rules.correlate_on);
-  const keys: string[] = [];
-  for (const o of p.observables) {
-    if (!kinds.has(o.kind)) continue;
-    keys.push(`${o.kind}:${o.value}`);
-    if (o.kind === 'host' || o.kind === 'account') keys.push(`asset:${o.value}`);
-  }
-  return keys;
-}
-
-const splitKey = (k: string): { kind: string; value: string } => {
-  const i = k.indexOf(':');
-  return { kind: k.slice(0, i), value: k.slice(i + 1) };
-};
-
 export type Ingest = (items: readonly IntakeItem[], actor: AuditActor) => Promise<IngestResponse>;
 
-/**
- * The ingestion entry point of one process. Requests run one at a time here before they take a
- * connection: a request waiting on the advisory lock inside its transaction would hold a pool
- * connection the lock holder may need to load documents (ten waiters would starve it). The
- * advisory lock then only serialises processes.
- */
-export function createIngestor(deps: IngestDeps): Ingest {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (items, actor) => {
-    const run = tail.then(() => ingestAlerts(deps, items, actor));
-    tail = run.catch(() => undefined);
-    return run;
-  };
+interface Request {
+  items: readonly IntakeItem[];
+  actor: AuditActor;
 }
 
-export async function ingestAlerts(deps: IngestDeps, items: readonly IntakeItem[], actor: AuditActor): Promise<IngestResponse> {
-  const results: IngestItemResult[] = items.map((it) => ({
-    index: it.index,
-    status: 'failed',
-    alert_id: null,
-    incident_id: null,
-    score: null,
-    errors: it.alert.ok ? [] : it.alert.error,
-  }));
-  const valid = items.filter((it): it is IntakeItem & { alert: { ok: true; value: AlertInput } } => it.alert.ok);
-  if (valid.length > 0) await deps.sql.begin((tx) => storeBatch(deps, tx, valid, actor, results));
-  const counts: Record<ItemStatus, number> = { created: 0, deduplicated: 0, correlated: 0, failed: 0 };
-  for (const r of results) counts[r.status]++;
-  return { items: results, counts };
+interface Waiting extends Request {
+  resolve(r: IngestResponse): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * The ingestion entry point of one process. Requests queue here before they take a connection
+ * (a request waiting on the advisory lock inside its transaction would hold a pool connection
+ * the lock holder may need to load documents), and the requests that queued while one ran are
+ * stored together in the next transaction, up to MAX_ALERTS_PER_BATCH items (group commit: many
+ * senders of single alerts share the round trips). The advisory lock then serialises processes.
+ */
+export function createIngestor(deps: IngestDeps): Ingest {
+  const queue: Waiting[] = [];
+  let running = false;
+  async function pump(): Promise<void> {
+    running = true;
+    while (queue.length > 0) {
+      const take: Waiting[] = [];
+      let n = 0;
+      while (queue.length > 0 && (take.length === 0 || n + (queue[0]?.items.length ?? 0) <= MAX_ALERTS_PER_BATCH)) {
+        const w = queue.shift() as Waiting;
+        take.push(w);
+        n += w.items.length;
+      }
+      try {
+        const out = await ingestAlerts(deps, take);
+        take.forEach((w, i) => w.resolve(out[i] as IngestResponse));
+      } catch (e) {
+        for (const w of take) w.reject(e);
+      }
+    }
+    running = false;
+  }
+  return (items, actor) =>
+    new Promise<IngestResponse>((resolve, reject) => {
+      queue.push({ items, actor, resolve, reject });
+      if (!running) void pump();
+    });
+}
+
+const failedResult = (it: IntakeItem, index: number): IngestItemResult => ({
+  index,
+  status: 'failed',
+  alert_id: null,
+  incident_id: null,
+  score: null,
+  errors: it.alert.ok ? [] : it.alert.error,
+});
+
+/** Store several requests' alerts in one transaction; one response per request, in order. */
+export async function ingestAlerts(deps: IngestDeps, requests: readonly Request[]): Promise<IngestResponse[]> {
+  // Items get a position in the combined batch (their `index` there); answers go back per request.
+  const combined: IntakeItem[] = [];
+  const owner: number[] = [];
+  requests.forEach((r, ri) => {
+    for (const it of r.items) {
+      owner.push(ri);
+      combined.push({ ...it, index: combined.length });
+    }
+  });
+  const results = combined.map((it) => failedResult(it, it.index));
+  const valid = combined.filter((it): it is IntakeItem & { alert: { ok: true; value: AlertInput } } => it.alert.ok);
+  const auditEvents = (): AuditEvent[] =>
+    requests.flatMap((r, ri) => {
+      const mine = results.filter((x) => owner[x.index] === ri && x.status !== 'failed');
+      if (mine.length === 0) return [];
+      const details = {
+        alerts: mine.filter((x) => x.status !== 'deduplicated').map((x) => ({ id: x.alert_id, incident_id: x.incident_id })),
+        repeats: mine.filter((x) => x.status === 'deduplicated').map((x) => x.alert_id),
+      };
+      return [{ actor: r.actor, action: 'alert.ingest', targetType: 'alert', details }];
+    });
+  if (valid.length > 0) await deps.sql.begin((tx) => storeBatch(deps, tx, valid, results, auditEvents));
+  return requests.map((r, ri) => {
+    const items = results.filter((x) => owner[x.index] === ri).map((x, i) => ({ ...x, index: r.items[i]?.index ?? i }));
+    const counts: Record<ItemStatus, number> = { created: 0, deduplicated: 0, correlated: 0, failed: 0 };
+    for (const x of items) counts[x.status]++;
+    return { items, counts };
+  });
 }
 
 async function storeBatch(
   deps: IngestDeps,
   tx: TransactionSql,
   valid: readonly (IntakeItem & { alert: { ok: true; value: AlertInput } })[],
-  actor: AuditActor,
   results: IngestItemResult[],
+  auditEvents: () => AuditEvent[],
 ): Promise<void> {
   const received = deps.now();
   const receivedIso = received.toISOString();
@@ -246,15 +256,11 @@ async function storeBatch(
 
   for (const [result, row] of batchRepeats) result.incident_id = row.incident_id;
   const rows = fresh.map((p) => p.row as NewAlertRow);
-  const auditDetails = {
-    alerts: rows.map((r) => ({ id: r.id, fingerprint: r.fingerprint, incident_id: r.incident_id })),
-    repeats: [...repeats].map(([id, r]) => ({ id, n: r.n })),
-  };
   await Promise.all([
     insertAlerts(tx, rows),
     countRepeats(tx, repeats),
     indexObservables(tx, dedupeIndex(index)),
-    deps.audit.append([{ actor, action: 'alert.ingest', targetType: 'alert', details: auditDetails }], tx),
+    deps.audit.append(auditEvents(), tx),
   ]);
   // Repeats of stored alerts: their timeline entry shows the new count (the lock makes it exact).
   const counted = [...repeats.values()].flatMap(({ n, stored }) =>
