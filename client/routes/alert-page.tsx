@@ -4,8 +4,9 @@
  * Read from the device when the server cannot be reached and it was seen before.
  */
 import { Link, useParams } from '@tanstack/solid-router';
-import { createResource, For, Show, type JSX } from 'solid-js';
+import { createResource, Show, type JSX } from 'solid-js';
 import { useApp } from '../app-context.tsx';
+import { RiskFactorList } from '../components/risk-factors.tsx';
 import { absoluteTime } from '../components/time-format.ts';
 import { loadAlertDetail, saveAlertDetail } from '../local/alert-cache.ts';
 import type { AlertItem } from '../local/incident-api.ts';
@@ -103,21 +104,7 @@ function AlertDetail(props: { alert: AlertItem; cachedAt: string | null }): JSX.
           Score <span data-testid="alert-detail-score">{a().score == null ? '—' : Math.round(a().score ?? 0)}</span>
           <Show when={a().severity}>{(s) => <span class="muted"> · {s()}</span>}</Show>
         </h2>
-        <ul class="risk-factors">
-          <For each={alertFactors(a())} fallback={<li class="muted">No explanation recorded.</li>}>
-            {(f) => (
-              <li>
-                <span class="risk-points" classList={{ negative: f.points < 0 }}>
-                  {f.points > 0 ? '+' : ''}
-                  {Math.round(f.points * 10) / 10}
-                </span>
-                <span>
-                  <strong>{f.factor}</strong> <span class="muted">{f.detail}</span>
-                </span>
-              </li>
-            )}
-          </For>
-        </ul>
+        <RiskFactorList factors={alertFactors(a())} emptyText="No explanation recorded." />
       </section>
       <Show when={a().normalized !== undefined}>
         <section class="card">

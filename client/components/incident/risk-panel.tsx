@@ -3,9 +3,10 @@
  * it maps to, the scoring model) and each factor with its points and its sentence. Every string
  * comes from the document and is rendered as text.
  */
-import { For, Show, type JSX } from 'solid-js';
+import { Show, type JSX } from 'solid-js';
 import type { Risk, Severity } from '../../../shared/incident-schema.ts';
 import { SeverityBadge } from '../badges.tsx';
+import { RiskFactorList } from '../risk-factors.tsx';
 
 export function RiskPanel(props: { risk: Risk | null; severity: Severity }): JSX.Element {
   return (
@@ -25,21 +26,7 @@ export function RiskPanel(props: { risk: Risk | null; severity: Severity }): JSX
               The severity was since set to {props.severity} by hand; the score suggested {risk().severity}.
             </p>
           </Show>
-          <ul class="risk-factors">
-            <For each={risk().factors}>
-              {(f) => (
-                <li data-testid="risk-factor">
-                  <span class="risk-points" classList={{ negative: f.points < 0 }}>
-                    {f.points > 0 ? '+' : ''}
-                    {Math.round(f.points * 10) / 10}
-                  </span>
-                  <span>
-                    <strong>{f.factor}</strong> <span class="muted">{f.detail}</span>
-                  </span>
-                </li>
-              )}
-            </For>
-          </ul>
+          <RiskFactorList factors={risk().factors} testId="risk-factor" />
           <p class="muted small">Scoring model {risk().model}.</p>
         </section>
       )}
