@@ -504,13 +504,28 @@ function findTask(doc: Y.Doc, id: string): YEntry | null {
   return null;
 }
 
+/**
+ * Entries by id, rebuilt when the timeline's length changes. Entries are never removed and their
+ * id is written once, so a length change is the only way the index can go stale; the screen's
+ * 100 visible notes then cost 100 map lookups instead of 100 scans of 5,000 entries.
+ */
+const entryIndex = new WeakMap<Y.Array<YEntry>, { length: number; byId: Map<string, YEntry> }>();
+
 function findEntry(doc: Y.Doc, id: string): YEntry | null {
-  for (const y of timelineOf(doc)) {
-    if (!(y instanceof Y.Map)) continue;
-    const info = y.get(K.info);
-    if (typeof info === 'object' && info !== null && (info as { id?: unknown }).id === id) return y;
+  const timeline = timelineOf(doc);
+  let index = entryIndex.get(timeline);
+  if (!index || index.length !== timeline.length) {
+    const byId = new Map<string, YEntry>();
+    for (const y of timeline) {
+      if (!(y instanceof Y.Map)) continue;
+      const info = y.get(K.info);
+      const entryId = typeof info === 'object' && info !== null ? (info as { id?: unknown }).id : undefined;
+      if (typeof entryId === 'string' && !byId.has(entryId)) byId.set(entryId, y);
+    }
+    index = { length: timeline.length, byId };
+    entryIndex.set(timeline, index);
   }
-  return null;
+  return index.byId.get(id) ?? null;
 }
 
 /** The co-edited text of one timeline entry, or null if there is no such entry. */
