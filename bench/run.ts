@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: builds what `npm start` runs, then measures edit propagation, cold open of a
- * 5,000-entry incident, server memory, and the cost of identity and audit (`npm run bench auth`).
- * Prints the figures; asserts nothing.
+ * `npm run bench [name]`: builds what `npm start` runs, then measures server memory, edit
+ * propagation, the cost of identity and audit, alert ingestion, incident API latency and the cold
+ * open of a 5,000-entry incident. Each benchmark gets a fresh database, so one's data (10,000
+ * alert-born incidents, say) never slows another. Prints the figures; asserts nothing.
  */
 import { benchAlerts } from './alerts.ts';
 import { benchAuth } from './auth.ts';
@@ -9,38 +10,49 @@ import { benchColdOpen } from './cold-open.ts';
 import { benchIncidentApi } from './incident-api.ts';
 import { benchPropagation } from './propagation.ts';
 import { benchRss } from './rss.ts';
-import { benchDatabase, buildAll, startServerProcess } from './server-process.ts';
+import { benchDatabase, buildAll, startServerProcess, type BenchDatabase, type ServerProcess } from './server-process.ts';
 
-function print(title: string, figures: Record<string, string>): void {
+type Figures = Record<string, string>;
+
+function print(title: string, figures: Figures): void {
   console.log(`\n## ${title}`);
   for (const [k, v] of Object.entries(figures)) console.log(`  ${k.padEnd(52)} ${v}`);
 }
 
-const only = process.argv[2];
-if (only !== 'auth') await buildAll();
-const db = await benchDatabase();
-try {
-  if (!only || only === 'rss') print('Server memory', await benchRss(db.url, db.external));
-  if (!only || only === 'propagation') {
-    const server = await startServerProcess(db.url);
-    try {
-      print('Edit propagation, 1 writer → 50 readers on one incident (loopback)', await benchPropagation(server));
-    } finally {
-      await server.stop();
-    }
+async function onFreshDatabase(fn: (db: BenchDatabase) => Promise<Figures>): Promise<Figures> {
+  const db = await benchDatabase();
+  try {
+    return await fn(db);
+  } finally {
+    await db.drop();
   }
-  if (!only || only === 'auth') print('Identity and audit cost (in one run, alternating rounds)', await benchAuth(db.url));
-  if (!only || only === 'alerts') {
-    const server = await startServerProcess(db.url);
-    try {
-      print('Alert ingestion, dedup and correlation on, 10,000 open incidents', await benchAlerts(server));
-    } finally {
-      await server.stop();
-    }
-  }
-  if (!only || only === 'incident-api') print('Incident API latency under load (ratio to a bare Hono route, same run)', await benchIncidentApi(db.url));
-  if (!only || only === 'cold-open') print('Cold open, incident with 5,000 timeline entries', await benchColdOpen(db.url));
-} finally {
-  await db.drop();
 }
+
+async function withServer(fn: (server: ServerProcess) => Promise<Figures>): Promise<Figures> {
+  return onFreshDatabase(async (db) => {
+    const server = await startServerProcess(db.url);
+    try {
+      return await fn(server);
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
+const BENCHES: [name: string, title: string, run: () => Promise<Figures>][] = [
+  ['rss', 'Server memory', () => onFreshDatabase((db) => benchRss(db.url, db.external))],
+  ['propagation', 'Edit propagation, 1 writer → 50 readers on one incident (loopback)', () => withServer(benchPropagation)],
+  ['auth', 'Identity and audit cost (in one run, alternating rounds)', () => onFreshDatabase((db) => benchAuth(db.url))],
+  ['alerts', 'Alert ingestion, dedup and correlation on, 10,000 open incidents', () => withServer(benchAlerts)],
+  ['incident-api', 'Incident API latency under load (ratio to a bare Hono route, same run)', () => onFreshDatabase((db) => benchIncidentApi(db.url))],
+  ['cold-open', 'Cold open, incident with 5,000 timeline entries', () => onFreshDatabase((db) => benchColdOpen(db.url))],
+];
+
+const only = process.argv[2];
+if (only && !BENCHES.some(([name]) => name === only)) {
+  console.error(`unknown benchmark "${only}"; one of: ${BENCHES.map(([n]) => n).join(', ')}`);
+  process.exit(2);
+}
+if (only !== 'auth') await buildAll();
+for (const [name, title, run] of BENCHES) if (!only || only === name) print(title, await run());
 process.exit(0);
