@@ -3,7 +3,7 @@
  * read-only, live sync refused, background sync refused), the workflow, the co-edited description, the timeline,
  * the details and the task checklist.
  */
-import { createResource, createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
+import { createResource, createSignal, For, onCleanup, onMount, Show, type JSX } from 'solid-js';
 import { descriptionText, setFields } from '../../../shared/incident-doc.ts';
 import { LIMITS, type IncidentMeta } from '../../../shared/incident-schema.ts';
 import { SYNC_CLOSE } from '../../../shared/api.ts';
@@ -39,6 +39,10 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
     null,
   );
   const [fieldError, setFieldError] = createSignal<string | null>(null);
+  // The side panels (clocks, risk, details, related, custom fields, guests) mount in the frame
+  // after the first one, so the title, status and timeline paint first on a large incident.
+  const [painted, setPainted] = createSignal(false);
+  onMount(() => requestAnimationFrame(() => setTimeout(() => setPainted(true), 0)));
   // The lead's custom field definitions (server; none when offline: stored values still show).
   const [fieldDefs] = createResource(async (): Promise<Record<string, CustomFieldDefinition[]>> => {
     const res = await app.api.customFieldDefinitions();
@@ -154,6 +158,7 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
             </div>
             <aside class="incident-side">
               <TaskList doc={doc} tasks={state.tasks} readOnly={readOnly()} />
+              <Show when={painted()}>
               <ClocksPanel doc={doc} meta={meta()} readOnly={readOnly()} onError={setFieldError} />
               <RiskPanel risk={meta().risk} severity={meta().severity} />
               <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
@@ -161,6 +166,7 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
               <CustomFieldsPanel doc={doc} values={meta().customFields} definitions={fieldDefs()?.[meta().category] ?? []} onError={setFieldError} />
               <Show when={app.can('guest:invite', props.session.id)}>
                 <GuestsPanel incidentId={props.session.id} />
+              </Show>
               </Show>
             </aside>
           </fieldset>
