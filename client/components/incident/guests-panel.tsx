@@ -5,6 +5,7 @@
  */
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import { useApp } from '../../app-context.tsx';
+import { LoadError } from '../load-error.tsx';
 import type { GuestGrant } from '../../local/admin-api.ts';
 import { CopyOnce } from '../copy-once.tsx';
 import { absoluteTime } from '../time-format.ts';
@@ -58,11 +59,7 @@ export function GuestsPanel(props: { incidentId: string }): JSX.Element {
       <div class="card-head">
         <h2 id="guests-title">Guests</h2>
       </div>
-      <Show when={guests.error}>
-        <p class="field-error" role="alert">
-          The guest list could not be loaded: {String(guests.error instanceof Error ? guests.error.message : guests.error)}
-        </p>
-      </Show>
+      <LoadError what="The guest list" error={guests.error} class="field-error" />
       <ul class="guest-list">
         <For each={guests() ?? []} fallback={<li class="muted small">No guests on this incident.</li>}>
           {(g) => (

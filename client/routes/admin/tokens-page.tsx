@@ -7,6 +7,7 @@ import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import type { ApiToken } from '../../../shared/auth-api.ts';
 import { ACTIONS, ROLE_LABELS, ROLES, type Action, type Role } from '../../../shared/permissions.ts';
 import { useApp } from '../../app-context.tsx';
+import { LoadError } from '../../components/load-error.tsx';
 import { CopyOnce } from '../../components/copy-once.tsx';
 import { absoluteTime } from '../../components/time-format.ts';
 
@@ -93,11 +94,7 @@ export function TokensPage(): JSX.Element {
           </p>
         )}
       </Show>
-      <Show when={tokens.error}>
-        <p class="warning danger" role="alert">
-          The tokens could not be loaded: {tokens.error instanceof Error ? tokens.error.message : String(tokens.error)}
-        </p>
-      </Show>
+      <LoadError what="The tokens" error={tokens.error} />
       <div class="table-wrap">
         <table class="admin-table">
           <thead>

@@ -7,6 +7,7 @@ import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import type { User } from '../../../shared/auth-api.ts';
 import { ROLE_LABELS, ROLES, type Role } from '../../../shared/permissions.ts';
 import { useApp } from '../../app-context.tsx';
+import { LoadError } from '../../components/load-error.tsx';
 import { CopyOnce } from '../../components/copy-once.tsx';
 import { absoluteTime } from '../../components/time-format.ts';
 
@@ -95,11 +96,7 @@ export function UsersPage(): JSX.Element {
           </p>
         )}
       </Show>
-      <Show when={users.error}>
-        <p class="warning danger" role="alert">
-          The users could not be loaded: {users.error instanceof Error ? users.error.message : String(users.error)}
-        </p>
-      </Show>
+      <LoadError what="The users" error={users.error} />
       <div class="table-wrap">
         <table class="admin-table">
           <thead>
