@@ -82,14 +82,7 @@ function IncidentLoader(props: { id: string }): JSX.Element {
         <section class="empty-state" data-testid="incident-unreachable">
           <h1>Not on this device yet</h1>
           <p>This incident has not been synced to this device, and the server cannot be reached right now. It opens as soon as the connection is back.</p>
-          <div class="row-actions">
-            <button type="button" class="btn primary" onClick={load}>
-              Try again
-            </button>
-            <Link to="/" class="btn">
-              Back to the list
-            </Link>
-          </div>
+          <RetryActions onRetry={load} />
         </section>
       </Match>
       <Match when={state().kind === 'signed-out'}>
@@ -114,19 +107,26 @@ function IncidentLoader(props: { id: string }): JSX.Element {
             const s = state();
             return s.kind === 'refused' || s.kind === 'error' ? s.message : '';
           })()}</p>
-          <div class="row-actions">
-            <button type="button" class="btn primary" onClick={load}>
-              Try again
-            </button>
-            <Link to="/" class="btn">
-              Back to the list
-            </Link>
-          </div>
+          <RetryActions onRetry={load} />
         </section>
       </Match>
       <Match when={(() => { const s = state(); return s.kind === 'open' ? s.session : null; })()}>
         {(session) => <IncidentView session={session()} />}
       </Match>
     </Switch>
+  );
+}
+
+/** "Try again" and "Back to the list", under a state the user can retry. */
+function RetryActions(props: { onRetry: () => void }): JSX.Element {
+  return (
+    <div class="row-actions">
+      <button type="button" class="btn primary" onClick={() => props.onRetry()}>
+        Try again
+      </button>
+      <Link to="/" class="btn">
+        Back to the list
+      </Link>
+    </div>
   );
 }
