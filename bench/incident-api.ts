@@ -3,11 +3,18 @@
  * the list (50 per page) with 32 concurrent clients authenticated by an API token, against the
  * bundled server with 1,000 incidents created through POST /api/v1/incidents; compared with a
  * bare Hono route answering a constant (bench/bare-hono.ts, its own process) in the same run,
- * alternating short slices so background load hits all three alike; then 8 clients and 1 client
- * (service time, no queueing). Target: p95 < 10 ms.
+ * alternating short slices so background load hits all of them alike; then 8 clients and 1
+ * client (service time, no queueing). Target: p95 < 10 ms.
+ *
+ * The list is measured twice: as served (pages cached until the rows change, LIST_CACHE_MS) and
+ * by a second server process on the same database with LIST_CACHE_MS=0, every request read from
+ * Postgres. Requests go through undici's Pool (keep-alive, one request per connection at a time):
+ * the load generator shares the machine's two cores with the server and Postgres, and fetch()
+ * costs it twice the CPU per request.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { Pool } from 'undici';
 import { fmt, percentile, startServerProcess } from './server-process.ts';
 
 const INCIDENTS = 1_000;
@@ -24,16 +31,26 @@ async function startBare(): Promise<{ url: string; stop(): void }> {
   return { url: `http://127.0.0.1:${port}/constant`, stop: () => child.kill('SIGTERM') };
 }
 
+type Get = () => Promise<void>;
+
+/** A GET through a keep-alive pool that reads the whole body and fails on a non-200. */
+function getter(base: string, headers: Record<string, string>): (path: () => string) => Get {
+  const pool = new Pool(base, { connections: CONCURRENCY, pipelining: 1 });
+  return (path) => async () => {
+    const r = await pool.request({ method: 'GET', path: path(), headers });
+    await r.body.arrayBuffer();
+    if (r.statusCode !== 200) throw new Error(`bench request failed: ${r.statusCode}`);
+  };
+}
+
 /** Run `workers` concurrent clients for `ms`, recording each request's latency. */
-async function slice(make: () => Promise<Response>, ms: number, into: number[], workers = CONCURRENCY): Promise<void> {
+async function slice(make: Get, ms: number, into: number[], workers = CONCURRENCY): Promise<void> {
   const end = performance.now() + ms;
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (performance.now() < end) {
         const t0 = performance.now();
-        const r = await make();
-        await r.arrayBuffer();
-        if (!r.ok) throw new Error(`bench request failed: ${r.status}`);
+        await make();
         into.push(performance.now() - t0);
       }
     }),
@@ -42,6 +59,7 @@ async function slice(make: () => Promise<Response>, ms: number, into: number[], 
 
 export async function benchIncidentApi(databaseUrl: string): Promise<Record<string, string>> {
   const server = await startServerProcess(databaseUrl);
+  const uncached = await startServerProcess(databaseUrl, { LIST_CACHE_MS: '0' });
   const bare = await startBare();
   try {
     const headers = { ...server.headers, 'content-type': 'application/json' };
@@ -63,50 +81,44 @@ export async function benchIncidentApi(databaseUrl: string): Promise<Record<stri
       ids.push(...batch);
     }
     const seedMs = performance.now() - seedStart;
-    const get = (): Promise<Response> => fetch(`${server.url}/api/v1/incidents/${ids[Math.floor(Math.random() * ids.length)]}`, { headers: server.headers });
-    const list = (): Promise<Response> => fetch(`${server.url}/api/v1/incidents?limit=50&sort=updated_at`, { headers: server.headers });
-    const constant = (): Promise<Response> => fetch(bare.url);
-    // Warm up every path (JIT, connection pools, caches).
-    for (const f of [get, list, constant]) await slice(f, 300, []);
-    const lat = { get: [] as number[], list: [] as number[], bare: [] as number[] };
-    for (let s = 0; s < SLICES; s++) {
-      await slice(constant, SLICE_MS, lat.bare);
-      await slice(get, SLICE_MS, lat.get);
-      await slice(list, SLICE_MS, lat.list);
-    }
-    // Moderate load: 8 concurrent clients, same alternation.
-    const eight = { get: [] as number[], list: [] as number[], bare: [] as number[] };
-    for (let s = 0; s < SLICES; s++) {
-      await slice(constant, SLICE_MS / 2, eight.bare, 8);
-      await slice(get, SLICE_MS / 2, eight.get, 8);
-      await slice(list, SLICE_MS / 2, eight.list, 8);
-    }
-    // Service time: one client at a time (no queueing), same alternation.
-    const one = { get: [] as number[], list: [] as number[], bare: [] as number[] };
-    for (let s = 0; s < SLICES; s++) {
-      await slice(constant, SLICE_MS / 2, one.bare, 1);
-      await slice(get, SLICE_MS / 2, one.get, 1);
-      await slice(list, SLICE_MS / 2, one.list, 1);
-    }
-    for (const v of [...Object.values(lat), ...Object.values(eight), ...Object.values(one)]) v.sort((a, b) => a - b);
-    const p = (xs: number[], q: number): number => percentile(xs, q);
-    const row = (xs: number[]): string => `p50 ${fmt(p(xs, 50))}  p95 ${fmt(p(xs, 95))}  p99 ${fmt(p(xs, 99))}  (${xs.length} req)`;
-    const ratio = (xs: number[]): string =>
-      `p50 ×${(p(xs, 50) / p(lat.bare, 50)).toFixed(1)}  p95 ×${(p(xs, 95) / p(lat.bare, 95)).toFixed(1)}  p99 ×${(p(xs, 99) / p(lat.bare, 99)).toFixed(1)}`;
-    const rps = (xs: number[]): string => `${Math.round(xs.length / ((SLICES * SLICE_MS) / 1000))} req/s`;
-    return {
-      [`seed: ${INCIDENTS} incidents via POST /incidents (8 concurrent)`]: `${(seedMs / 1000).toFixed(1)} s (${fmt(seedMs / INCIDENTS)} each)`,
-      [`bare Hono constant, ${CONCURRENCY} concurrent`]: `${row(lat.bare)}  ${rps(lat.bare)}`,
-      [`GET /incidents/:id, ${CONCURRENCY} concurrent, Bearer token`]: `${row(lat.get)}  ${rps(lat.get)}`,
-      ['GET /incidents/:id ÷ bare']: ratio(lat.get),
-      [`GET /incidents?limit=50, ${CONCURRENCY} concurrent`]: `${row(lat.list)}  ${rps(lat.list)}`,
-      ['GET /incidents ÷ bare']: ratio(lat.list),
-      ['8 clients: bare / GET :id / list']: `p95 ${fmt(p(eight.bare, 95))} / ${fmt(p(eight.get, 95))} / ${fmt(p(eight.list, 95))}; p50 ${fmt(p(eight.bare, 50))} / ${fmt(p(eight.get, 50))} / ${fmt(p(eight.list, 50))}`,
-      ['1 client: bare / GET :id / list']: `p95 ${fmt(p(one.bare, 95))} / ${fmt(p(one.get, 95))} / ${fmt(p(one.list, 95))}; p50 ${fmt(p(one.bare, 50))} / ${fmt(p(one.get, 50))} / ${fmt(p(one.list, 50))}`,
-      ['target p95 < 10 ms (32 concurrent)']: `get ${p(lat.get, 95) < 10 ? 'met' : 'MISSED'}, list ${p(lat.list, 95) < 10 ? 'met' : 'MISSED'}`,
+    const on = getter(server.url, server.headers);
+    const LIST = '/api/v1/incidents?limit=50&sort=updated_at';
+    const paths = {
+      bare: getter(new URL(bare.url).origin, {})(() => '/constant'),
+      get: on(() => `/api/v1/incidents/${ids[Math.floor(Math.random() * ids.length)]}`),
+      list: on(() => LIST),
+      uncached: getter(uncached.url, uncached.headers)(() => LIST),
     };
+    type Name = keyof typeof paths;
+    const names = Object.keys(paths) as Name[];
+    // Warm up every path (JIT, connection pools).
+    for (const n of names) await slice(paths[n], 300, []);
+    const round = async (workers: number, ms: number): Promise<Record<Name, number[]>> => {
+      const lat = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
+      for (let s = 0; s < SLICES; s++) for (const n of names) await slice(paths[n], ms, lat[n], workers);
+      for (const n of names) lat[n].sort((a, b) => a - b);
+      return lat;
+    };
+    const lat = await round(CONCURRENCY, SLICE_MS);
+    const eight = await round(8, SLICE_MS / 2);
+    const one = await round(1, SLICE_MS / 2);
+    const p = (xs: number[], q: number): number => percentile(xs, q);
+    const row = (xs: number[], ms: number): string => `p50 ${fmt(p(xs, 50))}  p95 ${fmt(p(xs, 95))}  p99 ${fmt(p(xs, 99))}  ${Math.round(xs.length / ((SLICES * ms) / 1000))} req/s`;
+    const ratio = (xs: number[], bareXs: number[]): string => `×${(p(xs, 95) / p(bareXs, 95)).toFixed(1)}`;
+    const figures: Record<string, string> = {
+      [`seed: ${INCIDENTS} incidents via POST /incidents (8 concurrent)`]: `${(seedMs / 1000).toFixed(1)} s (${fmt(seedMs / INCIDENTS)} each)`,
+    };
+    const label: Record<Name, string> = { bare: 'bare Hono constant', get: 'GET /incidents/:id', list: 'GET /incidents?limit=50', uncached: 'same list, LIST_CACHE_MS=0' };
+    for (const [workers, r, ms] of [[CONCURRENCY, lat, SLICE_MS], [8, eight, SLICE_MS / 2], [1, one, SLICE_MS / 2]] as const) {
+      for (const n of names) figures[`${workers} clients: ${label[n]}`] = `${row(r[n], ms)}${n === 'bare' ? '' : `  (p95 ${ratio(r[n], r.bare)} bare)`}`;
+    }
+    const verdict = (r: Record<Name, number[]>): string => names.filter((n) => n !== 'bare').map((n) => `${n} ${p(r[n], 95) < 10 ? 'met' : 'MISSED'}`).join(', ');
+    figures['target p95 < 10 ms, 32 clients'] = verdict(lat);
+    figures['target p95 < 10 ms, 8 clients'] = verdict(eight);
+    return figures;
   } finally {
     bare.stop();
+    await uncached.stop();
     await server.stop();
   }
 }

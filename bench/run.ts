@@ -7,8 +7,11 @@
 import { benchAlerts } from './alerts.ts';
 import { benchAuth } from './auth.ts';
 import { benchColdOpen } from './cold-open.ts';
+import { benchEvidence } from './evidence.ts';
 import { benchIncidentApi } from './incident-api.ts';
+import { benchIntel } from './intel.ts';
 import { benchPropagation } from './propagation.ts';
+import { benchPlaybooks } from './playbooks.ts';
 import { benchRss } from './rss.ts';
 import { benchDatabase, buildAll, startServerProcess, type BenchDatabase, type ServerProcess } from './server-process.ts';
 
@@ -46,6 +49,9 @@ const BENCHES: [name: string, title: string, run: () => Promise<Figures>][] = [
   ['alerts', 'Alert ingestion, dedup and correlation on, 10,000 open incidents', () => withServer(benchAlerts)],
   ['incident-api', 'Incident API latency under load (ratio to a bare Hono route, same run)', () => onFreshDatabase((db) => benchIncidentApi(db.url))],
   ['cold-open', 'Cold open, incident with 5,000 timeline entries', () => onFreshDatabase((db) => benchColdOpen(db.url))],
+  ['playbooks', 'Playbook engine: step pickup and core.noop throughput (graphile-worker bare jobs as the reference, same run)', () => onFreshDatabase((db) => benchPlaybooks(db.url))],
+  ['intel', 'Threat-intel store: 1,000,000-line IPv4 feed ingest vs raw COPY (same run); lookups with 1,000,000 loaded', () => onFreshDatabase((db) => benchIntel(db.url))],
+  ['evidence', 'Evidence locker, 2 GiB file: upload and download against a raw disk copy (one run)', () => onFreshDatabase((db) => benchEvidence(db.url))],
 ];
 
 const only = process.argv[2];
@@ -53,6 +59,7 @@ if (only && !BENCHES.some(([name]) => name === only)) {
   console.error(`unknown benchmark "${only}"; one of: ${BENCHES.map(([n]) => n).join(', ')}`);
   process.exit(2);
 }
+// In-process benchmarks need no build.
 if (only !== 'auth') await buildAll();
 for (const [name, title, run] of BENCHES) if (!only || only === name) print(title, await run());
 process.exit(0);

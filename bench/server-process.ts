@@ -64,9 +64,14 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** Extra node flags for the server process, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it. */
+function serverNodeArgs(): string[] {
+  return (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'dist-server/main.js')], {
+  const child: ChildProcess = spawn(process.execPath, [...serverNodeArgs(), join(root, 'dist-server/main.js')], {
     cwd: root,
     env: { ...serverProcessEnv(), ADMIN_EMAIL: BENCH_ADMIN.email, ADMIN_PASSWORD: BENCH_ADMIN.password, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', STATIC_DIR: join(root, 'dist'), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

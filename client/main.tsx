@@ -15,6 +15,11 @@ import { createIncidentApi } from './local/incident-api.ts';
 import { createSyncApi } from './local/sync-api.ts';
 import { localUserOf } from './local/user-identity.ts';
 import { createAppRouter } from './router.tsx';
+import { createPlaybookServices, PlaybooksProvider } from './components/playbooks/playbooks-context.tsx';
+import { createEvidenceApi } from './local/evidence-api.ts';
+import { createEvidenceOutbox, tabLock } from './local/evidence-outbox.ts';
+import { EvidenceProvider } from './components/evidence/evidence-context.tsx';
+import { createIntelServices, IntelProvider } from './components/intel/intel-context.tsx';
 import './styles.css';
 
 function syncUrl(loc: Location): string {
@@ -41,6 +46,35 @@ const engine = createLocalEngine({
 const admin = createAdminApi({ fetch: (input, init) => fetch(input, init), onUnauthenticated: () => engine.markSignedOut() });
 const api = createIncidentApi({ fetch: (input, init) => fetch(input, init), onUnauthenticated: () => engine.markSignedOut() });
 const router = createAppRouter();
+// Playbook runs requested on this device wait in the outbox until the server takes them.
+const playbooks = createPlaybookServices({
+  db,
+  fetch: (input, init) => fetch(input, init),
+  connection: engine.connection,
+  userId: () => identity.state.get().me?.user.id ?? null,
+  onUnauthenticated: () => engine.markSignedOut(),
+  onError: (error) => console.error('[sentpilot] outbox error', error),
+});
+// The compact copy of high-confidence indicators, for lookups with the network gone.
+const intel = createIntelServices({
+  db,
+  fetch: (input, init) => fetch(input, init),
+  isOnline: () => navigator.onLine,
+  events: window,
+  onUnauthenticated: () => engine.markSignedOut(),
+  onError: (error) => console.error('[sentpilot] intel copy refresh error', error),
+});
+// Evidence captured on this device (bytes and SHA-256 in IndexedDB) uploads itself until verified.
+const evidenceApi = createEvidenceApi({ fetch: (input, init) => fetch(input, init), onUnauthenticated: () => engine.markSignedOut() });
+const evidenceOutbox = createEvidenceOutbox({
+  db,
+  api: evidenceApi,
+  connection: engine.connection,
+  isOnline: () => navigator.onLine,
+  persistStorage: () => navigator.storage?.persist?.() ?? Promise.resolve(false),
+  exclusive: tabLock(navigator.locks),
+  onError: (error) => console.error('[sentpilot] evidence upload error', error),
+});
 
 function connectIdentity(): void {
   let started = false;
@@ -57,6 +91,9 @@ function connectIdentity(): void {
       started = true;
       engine.setUser(user);
       engine.start();
+      void playbooks.outbox.start();
+      evidenceOutbox.start();
+      if (s.me.user.role !== 'guest') intel.snapshot.start();
     }
     if (s.status === 'signed-in' && engine.connection.get().status === 'signed-out') engine.signedIn(user);
     else engine.setUser(user);
@@ -77,7 +114,13 @@ db.open().then(
     render(
       () => (
         <AppProvider engine={engine} identity={identity} admin={admin} api={api}>
-          <RouterProvider router={router} />
+          <PlaybooksProvider services={playbooks}>
+            <EvidenceProvider services={{ outbox: evidenceOutbox, api: evidenceApi }}>
+              <IntelProvider services={intel}>
+                <RouterProvider router={router} />
+              </IntelProvider>
+            </EvidenceProvider>
+          </PlaybooksProvider>
         </AppProvider>
       ),
       root,

@@ -1,7 +1,7 @@
 /**
  * The route tree (code-based): "/" the list, "/incidents/new" the form, "/incidents/$id" the
  * incident page (loaded lazily: it carries the CodeMirror editor), "/login",
- * "/accept-invite", and the admin pages "/admin/users", "/admin/tokens", "/audit", and (lazy) "/alerts", "/alerts/$id" and "/triage". The router is created per app
+ * "/accept-invite", the admin pages "/admin/users", "/admin/tokens", "/admin/evidence", "/audit", and (lazy) "/alerts", "/alerts/$id" and "/triage". The router is created per app
  * instance by main.tsx.
  */
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, type SearchSchemaInput } from '@tanstack/solid-router';
@@ -46,9 +46,22 @@ export function createAppRouter() {
     component: lazyRouteComponent(() => import('./routes/alerts-page.tsx'), 'AlertsPage'),
   });
   const alertRoute = createRoute({ getParentRoute: () => rootRoute, path: '/alerts/$id', component: lazyRouteComponent(() => import('./routes/alert-page.tsx'), 'AlertPage') });
+  const approvalsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/approvals', component: lazyRouteComponent(() => import('./routes/approvals-page.tsx'), 'ApprovalsPage') });
+  const playbooksAdminRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/admin/playbooks',
+    component: lazyRouteComponent(() => import('./routes/admin/playbooks-page.tsx'), 'PlaybooksAdminPage'),
+  });
+  const intelRoute = createRoute({ getParentRoute: () => rootRoute, path: '/intel', component: lazyRouteComponent(() => import('./routes/intel-page.tsx'), 'IntelPage') });
+  const feedsAdminRoute = createRoute({ getParentRoute: () => rootRoute, path: '/admin/feeds', component: lazyRouteComponent(() => import('./routes/admin/feeds-page.tsx'), 'FeedsAdminPage') });
+  const evidenceAdminRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/admin/evidence',
+    component: lazyRouteComponent(() => import('./routes/admin/evidence-page.tsx'), 'EvidenceRetentionPage'),
+  });
   const triageRoute = createRoute({ getParentRoute: () => rootRoute, path: '/triage', component: lazyRouteComponent(() => import('./routes/triage-page.tsx'), 'TriagePage') });
   return createRouter({
-    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute, loginRoute, acceptInviteRoute, usersRoute, tokensRoute, auditRoute, alertsRoute, alertRoute, triageRoute]),
+    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute, loginRoute, acceptInviteRoute, usersRoute, tokensRoute, auditRoute, alertsRoute, alertRoute, triageRoute, approvalsRoute, playbooksAdminRoute, intelRoute, feedsAdminRoute, evidenceAdminRoute]),
     defaultPreload: 'intent',
     scrollRestoration: true,
   });

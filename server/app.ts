@@ -12,6 +12,7 @@ import { DomainError } from '../shared/errors.ts';
 import type { Sql } from './db/connect.ts';
 import { createErrorHandler, notFound } from './http/errors.ts';
 import { createIncidentRoutes } from './incidents/routes.ts';
+import type { ListCache } from './incidents/list-cache.ts';
 import type { Projector } from './incidents/projector.ts';
 import { createTemplateRoutes } from './incidents/template-routes.ts';
 import { apiDocument, createOpenApiRoutes, createReferenceRoutes } from './openapi/routes.ts';
@@ -20,6 +21,17 @@ import type { SlaPolicy } from '../shared/sla.ts';
 import { createAuditRoutes } from './audit/audit-routes.ts';
 import { createAlertRoutes } from './alerts/routes.ts';
 import { createAssetRoutes } from './assets/routes.ts';
+import type { EvidenceService } from './evidence/evidence-service.ts';
+import { createEvidenceRoutes } from './evidence/routes.ts';
+import { evidenceUploadAuth } from './evidence/upload-auth.ts';
+import { createConnectorRoutes } from './playbooks/connectors.ts';
+import type { Playbooks } from './playbooks/engine/service.ts';
+import { createHookRoutes } from './playbooks/hooks.ts';
+import { createPlaybookRoutes } from './playbooks/routes.ts';
+import { createFeedRoutes } from './intel/feeds.ts';
+import { createIntelUseRoutes } from './intel/intel-routes.ts';
+import type { IntelService } from './intel/intel-service.ts';
+import { DEFAULT_SLA_POLICY } from '../shared/sla.ts';
 import type { AuthDeps } from './auth/auth-deps.ts';
 import { createAuthRoutes } from './auth/auth-routes.ts';
 import { createGuestRoutes } from './auth/guest-routes.ts';
@@ -49,8 +61,18 @@ export interface AppDeps {
   projector?: Projector;
   /** SLA policy (shared/sla.ts); default DEFAULT_SLA_POLICY. */
   slaPolicy?: SlaPolicy;
+  /** Cached list pages (server/incidents/list-cache.ts); without it every list reads Postgres. */
+  listCache?: ListCache;
   /** Clock of alert dedup and correlation windows (tests move it); default the system clock. */
   alertClock?: () => Date;
+  /** The evidence locker (server/evidence); without it the evidence API is not served. */
+  evidence?: EvidenceService;
+  /** The playbook engine and its stores (server/playbooks); without it the playbooks API is not served. */
+  playbooks?: Playbooks;
+  /** Threat intel (server/intel); without it the feeds API is not served. */
+  intel?: IntelService;
+  /** Connections for indicator lookups (generic plans; server.ts); `sql` when absent. */
+  lookupSql?: Sql;
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -94,8 +116,16 @@ export function createApp(deps: AppDeps): Hono {
   // Public routes first: the middleware below guards everything registered after it.
   api.route('/', createAuthRoutes(identity));
   if (identity.oidc) api.route('/', createOidcRoutes(identity, identity.oidc));
+  // Inbound webhooks prove themselves with an HMAC signature, not a session.
+  if (deps.playbooks) api.route('/', createHookRoutes({ sql, audit: identity.audit, policy: deps.slaPolicy ?? DEFAULT_SLA_POLICY, playbooks: deps.playbooks }));
+  if (deps.evidence) {
+    // Chunks are octet-stream and small files multipart: their own CSRF rule (upload-auth.ts).
+    const uploadAuth = evidenceUploadAuth(identity.auth, identity.trustProxy);
+    api.use('/evidence-uploads/*', uploadAuth);
+    api.use('/incidents/:id/evidence', uploadAuth);
+  }
   api.use('*', authMiddleware(identity.auth, identity.trustProxy));
-  api.route('/', createIncidentRoutes({ sql, policy: deps.slaPolicy }));
+  api.route('/', createIncidentRoutes({ sql, policy: deps.slaPolicy, listCache: deps.listCache }));
   if (deps.projector) api.route('/', createIncidentWriteRoutes({ sql, docs, projector: deps.projector, audit: identity.audit, policy: deps.slaPolicy }));
   api.route('/', createTemplateRoutes({ sql, audit: identity.audit }));
   const openApi = apiDocument();
@@ -107,6 +137,13 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/', createAuditRoutes({ audit: identity.audit }));
   api.route('/', createAlertRoutes({ sql, docs, audit: identity.audit, logger, now: deps.alertClock ?? (() => new Date()) }));
   api.route('/', createAssetRoutes({ sql, audit: identity.audit }));
+  if (deps.playbooks) {
+    api.route('/', createPlaybookRoutes({ sql, audit: identity.audit, policy: deps.slaPolicy ?? DEFAULT_SLA_POLICY, playbooks: deps.playbooks }));
+    api.route('/', createConnectorRoutes({ sql, store: deps.playbooks.connectors, audit: identity.audit }));
+  }
+  if (deps.intel) api.route('/', createFeedRoutes({ sql, audit: identity.audit, runner: deps.intel.runner, pushMaxBytes: deps.intel.options.pushMaxBytes }));
+  api.route('/', createIntelUseRoutes({ sql, lookupSql: deps.lookupSql }));
+  if (deps.evidence) api.route('/', createEvidenceRoutes({ evidence: deps.evidence, logger, trustProxy: identity.trustProxy }));
   app.route('/api/v1', api);
   app.use('/api/docs', authMiddleware(identity.auth, identity.trustProxy));
   app.route('/api', createReferenceRoutes(openApi));

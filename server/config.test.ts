@@ -17,6 +17,7 @@ describe('loadConfig', () => {
         staticDir: './dist',
         lingerMs: 30_000,
         projectorDebounceMs: 150,
+        listCacheMs: 1_000,
         auth: {
           adminEmail: undefined,
           adminPassword: undefined,
@@ -27,6 +28,17 @@ describe('loadConfig', () => {
           rateLimit: { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 },
         },
         slaPolicy: DEFAULT_SLA_POLICY,
+        intel: { allowPrivateFeedUrls: false, fetchTimeoutMs: 300_000, maxFeedBytes: 1024 ** 3, pushMaxBytes: 64 * 1024 ** 2, retroDays: 90 },
+        evidence: { key: undefined, previousKey: undefined, quotaIncidentBytes: 50 * 1024 ** 3, quotaTotalBytes: 500 * 1024 ** 3 },
+        playbooks: {
+          dataDir: './data',
+          dir: undefined,
+          scriptsDir: undefined,
+          secretsKey: undefined,
+          secretsKeyPrevious: undefined,
+          smtp: null,
+          engine: { concurrency: 16, sweepGraceMs: 10_000, sweepIntervalMs: 5_000 },
+        },
       },
     });
   });
@@ -74,6 +86,13 @@ describe('loadConfig', () => {
   it('reads every variable', () => {
     const c = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: 'postgres://u@h:5432/db', DATA_DIR: '/var/lib/sp', LOG_LEVEL: 'debug', STATIC_DIR: '/srv/dist', DOC_LINGER_MS: '1000' });
     expect(c.ok && c.value).toMatchObject({ port: 0, host: '127.0.0.1', databaseUrl: 'postgres://u@h:5432/db', dataDir: '/var/lib/sp', logLevel: 'debug', staticDir: '/srv/dist', lingerMs: 1000 });
+  });
+
+  it('reads the retrospective search window and refuses one that is not a whole number of days', () => {
+    const c = loadConfig({ INTEL_RETRO_DAYS: '30' });
+    expect(c.ok && c.value.intel.retroDays).toBe(30);
+    const bad = loadConfig({ INTEL_RETRO_DAYS: '1.5' });
+    expect(!bad.ok && bad.error).toContain('INTEL_RETRO_DAYS="1.5"');
   });
 
   it('names each bad variable and its value', () => {

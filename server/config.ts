@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { ROLES, type Role } from '../shared/permissions.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 import { parseRoleMap, type AuthOptions } from './auth/auth-options.ts';
+import type { PlaybooksOptions } from './playbooks/engine/service.ts';
+import type { IntelOptions } from './intel/intel-service.ts';
+import { DEFAULT_QUOTA_INCIDENT_BYTES, DEFAULT_QUOTA_TOTAL_BYTES, type EvidenceSettings } from './evidence/evidence-setup.ts';
 import { DEFAULT_SLA_POLICY, mergeSlaPolicy, slaPolicyOverrideSchema, type SlaPolicy } from '../shared/sla.ts';
 
 /** SLA_POLICY (JSON) merged over the default policy; unset = the default. */
@@ -41,6 +44,8 @@ const configSchema = z.object({
   DOC_LINGER_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** How long the projector waits for changes to settle. */
   PROJECTOR_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(150),
+  /** How long a cached incident list page is served (its SLA clocks age); 0 = no cache. */
+  LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
   ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').optional(),
   ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(256).optional(),
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
@@ -57,7 +62,64 @@ const configSchema = z.object({
   LOGIN_WINDOW_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
   /** JSON overriding the SLA and breach policy (shared/sla.ts slaPolicyOverrideSchema). */
   SLA_POLICY: z.string().max(20_000).optional(),
+  /** The evidence master key; unset = DATA_DIR/evidence.key (created on first start). */
+  EVIDENCE_KEY: z
+    .string()
+    .trim()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be the base64 of 32 random bytes (openssl rand -base64 32)')
+    .optional(),
+  /** The master key being rotated out (server/evidence/README.md). */
+  EVIDENCE_KEY_PREVIOUS: z
+    .string()
+    .trim()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be the base64 of 32 random bytes (openssl rand -base64 32)')
+    .optional(),
+  EVIDENCE_QUOTA_INCIDENT_BYTES: z.coerce.number().int().min(0).default(DEFAULT_QUOTA_INCIDENT_BYTES),
+  EVIDENCE_QUOTA_TOTAL_BYTES: z.coerce.number().int().min(0).default(DEFAULT_QUOTA_TOTAL_BYTES),
+  /** Playbook YAML folder (default <repo>/playbooks) and runnable scripts (default <repo>/scripts-repo). */
+  PLAYBOOKS_DIR: z.string().min(1).optional(),
+  SCRIPTS_DIR: z.string().min(1).optional(),
+  /** Key sealing connector credentials and webhook secrets; unset = DATA_DIR/secrets.key (created on first start). */
+  SECRETS_KEY: z
+    .string()
+    .trim()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be the base64 of 32 random bytes (openssl rand -base64 32)')
+    .optional(),
+  SECRETS_KEY_PREVIOUS: z
+    .string()
+    .trim()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be the base64 of 32 random bytes (openssl rand -base64 32)')
+    .optional(),
+  /** Outgoing mail for notify.email: smtp://user:pass@host:port and the From address. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_FROM: z.string().min(3).max(320).default('sentpilot@localhost'),
+  /** Playbook steps run at once per process. */
+  PLAYBOOK_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
+  /** How long past its deadline a step must be stuck in running before the sweeper re-queues it. */
+  PLAYBOOK_SWEEP_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  PLAYBOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
+  /** Threat-intel feed pulls: allow loopback/private addresses (labs only), limits, push cap. */
+  ALLOW_PRIVATE_FEED_URLS: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  INTEL_FEED_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  INTEL_FEED_MAX_BYTES: z.coerce.number().int().min(1_024).default(1024 ** 3),
+  INTEL_PUSH_MAX_BYTES: z.coerce.number().int().min(1_024).default(64 * 1024 ** 2),
+  /** How far back the retrospective search looks when a feed adds indicators. */
+  INTEL_RETRO_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
 });
+
+const INTEL_VARS = ['ALLOW_PRIVATE_FEED_URLS', 'INTEL_FEED_TIMEOUT_MS', 'INTEL_FEED_MAX_BYTES', 'INTEL_PUSH_MAX_BYTES', 'INTEL_RETRO_DAYS'] as const;
+
+const PLAYBOOK_VARS = [
+  'PLAYBOOKS_DIR',
+  'SCRIPTS_DIR',
+  'SECRETS_KEY',
+  'SECRETS_KEY_PREVIOUS',
+  'SMTP_URL',
+  'SMTP_FROM',
+  'PLAYBOOK_CONCURRENCY',
+  'PLAYBOOK_SWEEP_GRACE_MS',
+  'PLAYBOOK_SWEEP_INTERVAL_MS',
+] as const;
 
 const AUTH_VARS = [
   'ADMIN_EMAIL',
@@ -85,8 +147,12 @@ export interface Config {
   staticDir: string;
   lingerMs: number;
   projectorDebounceMs: number;
+  listCacheMs: number;
   auth: AuthOptions;
   slaPolicy: SlaPolicy;
+  evidence: EvidenceSettings;
+  playbooks: PlaybooksOptions;
+  intel: IntelOptions;
 }
 
 /** Parse the environment; the error names every bad variable and says what is wrong with it. */
@@ -100,7 +166,14 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     STATIC_DIR: env.STATIC_DIR || undefined,
     DOC_LINGER_MS: env.DOC_LINGER_MS || undefined,
     PROJECTOR_DEBOUNCE_MS: env.PROJECTOR_DEBOUNCE_MS || undefined,
+    LIST_CACHE_MS: env.LIST_CACHE_MS || undefined,
     SLA_POLICY: env.SLA_POLICY || undefined,
+    EVIDENCE_KEY: env.EVIDENCE_KEY || undefined,
+    EVIDENCE_KEY_PREVIOUS: env.EVIDENCE_KEY_PREVIOUS || undefined,
+    EVIDENCE_QUOTA_INCIDENT_BYTES: env.EVIDENCE_QUOTA_INCIDENT_BYTES || undefined,
+    EVIDENCE_QUOTA_TOTAL_BYTES: env.EVIDENCE_QUOTA_TOTAL_BYTES || undefined,
+    ...Object.fromEntries(PLAYBOOK_VARS.map((k) => [k, env[k] || undefined])),
+    ...Object.fromEntries(INTEL_VARS.map((k) => [k, env[k] || undefined])),
     ...Object.fromEntries(AUTH_VARS.map((k) => [k, env[k] || undefined])),
   });
   if (!parsed.success) {
@@ -152,7 +225,19 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     staticDir: c.STATIC_DIR,
     lingerMs: c.DOC_LINGER_MS,
     projectorDebounceMs: c.PROJECTOR_DEBOUNCE_MS,
+    listCacheMs: c.LIST_CACHE_MS,
     slaPolicy: slaPolicy.ok ? slaPolicy.value : DEFAULT_SLA_POLICY,
     auth,
+    playbooks: {
+      dir: c.PLAYBOOKS_DIR,
+      scriptsDir: c.SCRIPTS_DIR,
+      dataDir: c.DATA_DIR,
+      secretsKey: c.SECRETS_KEY,
+      secretsKeyPrevious: c.SECRETS_KEY_PREVIOUS,
+      smtp: c.SMTP_URL ? { url: c.SMTP_URL, from: c.SMTP_FROM } : null,
+      engine: { concurrency: c.PLAYBOOK_CONCURRENCY, sweepGraceMs: c.PLAYBOOK_SWEEP_GRACE_MS, sweepIntervalMs: c.PLAYBOOK_SWEEP_INTERVAL_MS },
+    },
+    intel: { allowPrivateFeedUrls: c.ALLOW_PRIVATE_FEED_URLS, fetchTimeoutMs: c.INTEL_FEED_TIMEOUT_MS, maxFeedBytes: c.INTEL_FEED_MAX_BYTES, pushMaxBytes: c.INTEL_PUSH_MAX_BYTES, retroDays: c.INTEL_RETRO_DAYS },
+    evidence: { key: c.EVIDENCE_KEY, previousKey: c.EVIDENCE_KEY_PREVIOUS, quotaIncidentBytes: c.EVIDENCE_QUOTA_INCIDENT_BYTES, quotaTotalBytes: c.EVIDENCE_QUOTA_TOTAL_BYTES },
   });
 }

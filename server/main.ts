@@ -72,8 +72,13 @@ async function main(): Promise<void> {
     logger,
     lingerMs: cfg.lingerMs,
     projectorDebounceMs: cfg.projectorDebounceMs,
+    listCacheMs: cfg.listCacheMs,
     auth: cfg.auth,
     slaPolicy: cfg.slaPolicy,
+    dataDir: cfg.dataDir,
+    evidence: cfg.evidence,
+    playbooks: cfg.playbooks,
+    intel: cfg.intel,
   });
   const shownHost = cfg.host === '0.0.0.0' || cfg.host === '::' ? 'localhost' : cfg.host;
   logger.info({ port: server.port, embeddedPostgres: embedded !== null }, `Sentpilot listening on http://${shownHost}:${server.port}`);

@@ -4,6 +4,9 @@
  * integration and end-to-end tests, and the benchmarks.
  */
 import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
@@ -13,6 +16,7 @@ import type { SlaPolicy } from '../shared/sla.ts';
 import { connect, type Sql } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { createProjector, type Projector } from './incidents/projector.ts';
+import { createListCache } from './incidents/list-cache.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createDocumentManager } from './sync/document-manager.ts';
 import type { DocumentManager } from './sync/document-types.ts';
@@ -25,6 +29,12 @@ import type { AuthOptions } from './auth/auth-options.ts';
 import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.ts';
 import { createIdentity } from './auth/identity.ts';
 import type { DocAuditRecord } from './sync/update-writer.ts';
+import { openEvidence, type EvidenceSettings } from './evidence/evidence-setup.ts';
+import { stopHashWorkerIfIdle } from './evidence/hash-worker.ts';
+import type { EvidenceService } from './evidence/evidence-service.ts';
+import { createPlaybooks, type Playbooks, type PlaybooksOptions } from './playbooks/engine/service.ts';
+import { createIntelService, type IntelOptions, type IntelService } from './intel/intel-service.ts';
+import { slackNotifier, startIntelUse, type IntelUse } from './intel/matching.ts';
 
 export interface StartServerOptions {
   /** 0 = a free port. Default 8080. */
@@ -38,6 +48,8 @@ export interface StartServerOptions {
   /** How long a document stays loaded after its last user (default 30 s). */
   lingerMs?: number;
   projectorDebounceMs?: number;
+  /** Freshness of cached incident list pages (default 1 s; 0 = no cache). */
+  listCacheMs?: number;
   /** Longest an accepted update waits before it is written (default 5 ms). */
   flushDelayMs?: number;
   /** Websocket message cap (default 10 MiB). */
@@ -52,6 +64,14 @@ export interface StartServerOptions {
   slaPolicy?: SlaPolicy;
   /** Clock of alert dedup and correlation windows (tests move it). */
   alertClock?: () => Date;
+  /** The data folder (config DATA_DIR): evidence files and key. Omitted = a temporary folder removed on close (tests). */
+  dataDir?: string;
+  /** Evidence key and quotas (config EVIDENCE_*). */
+  evidence?: EvidenceSettings;
+  /** Playbooks folder, scripts, SMTP, secrets key, worker settings (config PLAYBOOKS_DIR, ...). */
+  playbooks?: PlaybooksOptions;
+  /** Threat-intel feed pulls (config ALLOW_PRIVATE_FEED_URLS, INTEL_*). */
+  intel?: IntelOptions;
 }
 
 export interface RunningServer {
@@ -63,6 +83,11 @@ export interface RunningServer {
   sql: Sql;
   logger: Logger;
   identity: AuthDeps;
+  evidence: EvidenceService;
+  playbooks: Playbooks;
+  intel: IntelService;
+  /** Matching on arrival and the retrospective search (tests flush the incident matcher). */
+  intelUse: IntelUse;
   /** What the first-start admin creation did (its invite link, if one was made). */
   bootstrap: BootstrapResult;
   /** Stop accepting, close sockets with 1012, run pending projections, flush updates, end pg. */
@@ -88,6 +113,9 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await sql.end({ timeout: 1 });
     throw e;
   }
+  // Indicator lookups: one statement whose plan (index probes) never depends on the values, and
+  // which Postgres would otherwise plan again on every call (1 ms, twice what running it costs).
+  const lookupSql = connect(opts.databaseUrl, { logger, max: 4, genericPlans: true });
   const authOptions: AuthOptions = { ...opts.auth };
   if (opts.bootstrapAdmin) {
     authOptions.adminEmail = opts.bootstrapAdmin.email;
@@ -104,14 +132,24 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const docs = createDocumentManager({ store, logger, lingerMs: opts.lingerMs, flushDelayMs: opts.flushDelayMs, audit: auditDocs });
   await docs.start();
   await identity.auth.start();
-  const projector = createProjector({ sql, docs, logger, debounceMs: opts.projectorDebounceMs, slaPolicy: opts.slaPolicy });
+  const listCache = createListCache(sql, logger, { freshMs: opts.listCacheMs });
+  await listCache.start();
+  const projector = createProjector({ sql, docs, logger, debounceMs: opts.projectorDebounceMs, slaPolicy: opts.slaPolicy, onWritten: () => listCache.bump() });
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const hub = createSyncHub({ docs, logger, maxMessageBytes, keepaliveMs: opts.keepaliveMs, authRecheckMs: authOptions.socketRecheckMs });
   // Anything that removes access (here or in another process) re-checks every open socket now.
   identity.auth.onInvalidate(() => {
     hub.recheckAll().catch((e: unknown) => logger.error({ err: e }, 're-checking sockets failed'));
   });
-  const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, slaPolicy: opts.slaPolicy, alertClock: opts.alertClock });
+  const tempDataDir = opts.dataDir ? null : await mkdtemp(join(tmpdir(), 'sentpilot-data-'));
+  const evidence = await openEvidence({ sql, docs, logger, audit: identity.audit, dataDir: opts.dataDir ?? tempDataDir ?? '', settings: opts.evidence });
+  const playbooks = await createPlaybooks(
+    { sql, databaseUrl: opts.databaseUrl, docs, audit: identity.audit, logger, policy: opts.slaPolicy },
+    { dataDir: opts.dataDir ?? tempDataDir ?? undefined, ...opts.playbooks },
+  );
+  const intel = createIntelService({ sql, logger, secret: (name) => playbooks.connectors.secret(name) }, opts.intel);
+  const intelUse = startIntelUse({ sql, docs, logger, intel, retroDays: opts.intel?.retroDays, notify: slackNotifier((name) => playbooks.connectors.connector(name)) });
+  const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, listCache, slaPolicy: opts.slaPolicy, alertClock: opts.alertClock, evidence, playbooks, intel, lookupSql });
 
   // Frames up to twice the cap are read so the session can refuse them with 4402; beyond
   // that ws closes the socket itself with 1009 (message too big).
@@ -142,12 +180,18 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   } catch (e) {
     started();
     server.close();
+    await intelUse.stop();
+    await intel.close();
+    await playbooks.close();
     await docs.close();
     await identity.auth.close();
+    await listCache.close();
+    await lookupSql.end({ timeout: 1 });
     await sql.end({ timeout: 1 });
     throw e;
   }
 
+  intel.start();
   const recovering = projector.recoverStale().catch((e: unknown) => logger.error({ err: e }, 'recovering stale projections failed'));
 
   let closing: Promise<void> | null = null;
@@ -158,15 +202,22 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     hub.stop();
     heartbeat.stop();
     await recovering;
+    await intelUse.stop();
+    await intel.close();
+    await playbooks.close();
     await projector.close();
     await docs.close();
     await identity.auth.close();
+    await listCache.close();
+    await stopHashWorkerIfIdle();
     for (const ws of wss.clients) ws.terminate();
     wss.close();
     const forced = setTimeout(() => server.closeAllConnections(), 2_000);
     await closed;
     clearTimeout(forced);
+    await lookupSql.end({ timeout: 5 });
     await sql.end({ timeout: 5 });
+    if (tempDataDir) await rm(tempDataDir, { recursive: true, force: true });
     logger.info('server closed');
   }
 
@@ -178,6 +229,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     sql,
     logger,
     identity,
+    evidence,
+    playbooks,
+    intel,
+    intelUse,
     bootstrap,
     close: () => (closing ??= close()),
   };

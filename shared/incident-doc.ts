@@ -277,9 +277,80 @@ function readTask(y: unknown, index: number, problems: string[]): Task | null {
   return null;
 }
 
+type EntryKey = Pick<TimelineEntry, 'at' | 'createdAt' | 'id'>;
+
 /** Timeline order: event time, then time written, then id (stable on every device). */
-export function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
+export function compareEntries(a: EntryKey, b: EntryKey): number {
   return a.at.localeCompare(b.at) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+}
+
+/** A timeline entry located and ordered without reading or validating the rest of it. */
+export interface TimelineRef extends EntryKey {
+  readonly y: unknown;
+  /** Position in the stored array (for problem messages). */
+  readonly index: number;
+  readonly deleted: boolean;
+}
+
+const UTC_STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
+
+/**
+ * `compareEntries(a, b) <= 0`, without `localeCompare` in the usual case: two different UTC
+ * stamps of the same shape differ first in a digit, where code-unit order is collation order.
+ */
+function inOrder(a: EntryKey, b: EntryKey): boolean {
+  if (a.at !== b.at && a.at.length === b.at.length && UTC_STAMP.test(a.at) && UTC_STAMP.test(b.at)) return a.at < b.at;
+  return compareEntries(a, b) <= 0;
+}
+
+/**
+ * The timeline in display order as references: two map reads per entry instead of a validated
+ * read of each, so a screen can order 5,000 entries and then read only the ones it shows
+ * (`readTimelineRef`). Entries are appended as they happen, so the stored order usually is the
+ * display order already and is only checked; it is sorted when it is not. An entry whose keys
+ * are not strings is left out (`readTimeline` reports it).
+ */
+export function timelineOrder(doc: Y.Doc): TimelineRef[] {
+  const out: TimelineRef[] = [];
+  let sorted = true;
+  timelineOf(doc).forEach((y, index) => {
+    if (!(y instanceof Y.Map)) return;
+    const info = y.get(K.info) as { id?: unknown; createdAt?: unknown } | null | undefined;
+    const at = y.get('at');
+    const id = typeof info === 'object' && info !== null ? info.id : undefined;
+    const createdAt = typeof info === 'object' && info !== null ? info.createdAt : undefined;
+    if (typeof id !== 'string' || typeof at !== 'string' || typeof createdAt !== 'string') return;
+    const ref: TimelineRef = { y, index, id, at, createdAt, deleted: y.get('deleted') === true };
+    const prev = out[out.length - 1];
+    if (sorted && prev && !inOrder(prev, ref)) sorted = false;
+    out.push(ref);
+  });
+  return sorted ? out : out.sort(compareEntries);
+}
+
+/** Read and validate one entry found by `timelineOrder`; null (and a problem) if it is invalid. */
+export function readTimelineRef(ref: TimelineRef, problems: string[] = []): TimelineEntry | null {
+  return readEntry(ref.y, ref.index, problems);
+}
+
+/** The timeline's stored length (entries and anything else a client pushed). */
+export function timelineLength(doc: Y.Doc): number {
+  return timelineOf(doc).length;
+}
+
+/**
+ * Validate the stored timeline items in [start, end) and add what `readTimeline` would report for
+ * them to `problems`, so a screen can check a long timeline in slices while the browser is idle.
+ */
+export function checkTimelineRange(doc: Y.Doc, start: number, end: number, problems: string[]): void {
+  timelineOf(doc)
+    .slice(start, end)
+    .forEach((y, i) => readEntry(y, start + i, problems));
+}
+
+/** The co-edited text of an entry found by `timelineOrder` (as `entryText`, without the lookup by id). */
+export function timelineRefText(ref: TimelineRef): Y.Text | null {
+  return ref.y instanceof Y.Map ? childText(ref.y, K.text) : null;
 }
 
 export function readTimeline(doc: Y.Doc, problems: string[] = []): TimelineEntry[] {
@@ -602,6 +673,24 @@ export function updateTask(doc: Y.Doc, taskId: string, patch: { title?: string; 
     metaOf(doc).set('updatedAt', nowIso());
   }, origin);
   return ok(undefined);
+}
+
+/** Call `onChange` after every change to the timeline or one of its entries (local or remote). */
+export function observeTimeline(doc: Y.Doc, onChange: (tr: Y.Transaction) => void): () => void {
+  const handler = (_events: unknown, tr: Y.Transaction): void => onChange(tr);
+  const timeline = timelineOf(doc);
+  timeline.observeDeep(handler);
+  return () => timeline.unobserveDeep(handler);
+}
+
+/** Call `onChange` after every change to the meta fields or the tasks (local or remote). */
+export function observeMetaAndTasks(doc: Y.Doc, onChange: (tr: Y.Transaction) => void): () => void {
+  const handler = (_events: unknown, tr: Y.Transaction): void => onChange(tr);
+  const types = [metaOf(doc), tasksOf(doc)];
+  for (const t of types) t.observeDeep(handler);
+  return () => {
+    for (const t of types) t.unobserveDeep(handler);
+  };
 }
 
 /** Call `onChange` after every change to the incident (local or remote). */

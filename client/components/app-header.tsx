@@ -4,6 +4,7 @@
  */
 import { Link, useNavigate } from '@tanstack/solid-router';
 import { createSignal, Show, type JSX } from 'solid-js';
+import { ApprovalsBadge } from './playbooks/approvals-badge.tsx';
 import { ROLE_LABELS } from '../../shared/permissions.ts';
 import { useApp } from '../app-context.tsx';
 import { initials } from '../local/user-identity.ts';
@@ -40,6 +41,14 @@ export function AppHeader(): JSX.Element {
           <Link to="/alerts" class="header-link" data-testid="nav-alerts" search={{ source: '', status: '', incident: '', before: '' }}>
             Alerts
           </Link>
+          <Link to="/intel" class="header-link" data-testid="nav-intel">
+            Threat intel
+          </Link>
+          <Show when={app.can('playbook:approve')}>
+            <Link to="/approvals" class="header-link" data-testid="nav-approvals">
+              Approvals <ApprovalsBadge />
+            </Link>
+          </Show>
         </nav>
       </Show>
       <nav class="header-nav" aria-label="Administration">
@@ -51,6 +60,19 @@ export function AppHeader(): JSX.Element {
         <Show when={app.can('token:manage')}>
           <Link to="/admin/tokens" class="header-link" data-testid="nav-tokens">
             API tokens
+          </Link>
+        </Show>
+        <Show when={app.can('feed:manage')}>
+          <Link to="/admin/feeds" class="header-link" data-testid="nav-feeds">
+            Feeds
+          </Link>
+        </Show>
+        <Show when={app.can('settings:manage')}>
+          <Link to="/admin/playbooks" class="header-link" data-testid="nav-playbooks">
+            Playbooks
+          </Link>
+          <Link to="/admin/evidence" class="header-link" data-testid="nav-evidence">
+            Evidence
           </Link>
         </Show>
         <Show when={app.can('audit:read')}>

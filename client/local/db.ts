@@ -5,6 +5,7 @@
  *   syncState  per document: local edits not yet on the server, the last server state vector,
  *              whether the server announced changes to pull, and the last per-document error
  *   kv         small device-wide values (the /sync/changes cursor)
+ *   outbox, evidenceUploads, evidenceChunks (version 2): see below
  * Each call to openDb opens its own instance: nothing here is a module-level singleton.
  */
 import { Dexie, type Table } from 'dexie';
@@ -69,6 +70,18 @@ export function openDb(name: string = DEFAULT_DB_NAME, opts: { gc?: boolean } = 
     syncState: 'id, dirty, pull',
     kv: 'key',
   });
+  // Requests made on the device for the server's single authority, replayed when online:
+  //   outbox           API requests with idempotency keys (playbook runs): client/local/outbox.ts
+  //   evidenceUploads  evidence captured on the device, its hash and upload state, and
+  //   evidenceChunks   its bytes in chunks (resumable upload): client/local/evidence-outbox.ts
+  db.version(2).stores({
+    outbox: 'id, state, createdAt',
+    evidenceUploads: 'id, incidentId, state, createdAt',
+    evidenceChunks: '[uploadId+index], uploadId',
+  });
+  // The compact copy of high-confidence threat-intel indicators for offline lookups
+  // (client/local/intel-snapshot.ts): one row per [type+value], replaced whole on refresh.
+  db.version(3).stores({ indicators: '[type+value], value' });
   return db;
 }
 

@@ -34,9 +34,10 @@ import {
 import { alertAssets, alertObservables, fingerprint } from './normalize.ts';
 import { writeDocuments, type Planned } from './incident-writer.ts';
 import { correlationKeys, riskOf, splitKey } from './planning.ts';
+import { hitsOf, matchObservables, recordMatches, reputationOf, writeMatchEntries } from '../intel/matching.ts';
 
 /** Arbitrary constant: the advisory lock serialising alert ingestion across processes. */
-const ALERT_LOCK = 0x5e47_a1e7;
+export const ALERT_LOCK = 0x5e47_a1e7;
 
 export interface IngestDeps {
   sql: Sql;
@@ -159,13 +160,15 @@ async function storeBatch(
   });
   // Queries issued together are pipelined on the transaction's connection (fewer round trips
   // while the lock is held); Postgres runs them in order, so the lock comes first.
-  const [, rules, assetRows] = await Promise.all([
+  // The whole batch's observables are looked up in the intel store in one statement.
+  const [, rules, assetRows, intel] = await Promise.all([
     tx`SELECT pg_advisory_xact_lock(${ALERT_LOCK})`,
     loadRules(tx),
     lookupAssets(tx, [...new Set(planned.flatMap((p) => p.assets))]),
+    matchObservables(tx, planned.flatMap((p) => p.observables), received),
   ]);
   const assetMap = new Map(assetRows.map((a) => [`${a.kind}:${a.name}`, a]));
-  for (const p of planned) p.risk = riskOf(p.alert, assetMap);
+  for (const p of planned) p.risk = riskOf(p.alert, assetMap, reputationOf(p.observables, intel));
 
   // Duplicates and correlation candidates in one round trip (keys of every item: a superset).
   const keysOf = new Map(planned.map((p) => [p, correlationKeys(p, rules)]));
@@ -256,17 +259,20 @@ async function storeBatch(
 
   for (const [result, row] of batchRepeats) result.incident_id = row.incident_id;
   const rows = fresh.map((p) => p.row as NewAlertRow);
-  await Promise.all([
+  const intelHits = fresh.flatMap((p) => hitsOf(p.observables, intel, { incidentId: p.row?.incident_id ?? null, alertId: p.row?.id ?? null, how: 'arrival' }));
+  const [, , , , newHits] = await Promise.all([
     insertAlerts(tx, rows),
     countRepeats(tx, repeats),
     indexObservables(tx, dedupeIndex(index)),
     deps.audit.append(auditEvents(), tx),
+    recordMatches(tx, intelHits),
   ]);
   // Repeats of stored alerts: their timeline entry shows the new count (the lock makes it exact).
   const counted = [...repeats.values()].flatMap(({ n, stored }) =>
     stored.incident_id && stored.entry_id ? [{ incident_id: stored.incident_id, entry_id: stored.entry_id, count: stored.count + n }] : [],
   );
   await writeDocuments(deps.docs, fresh, counted, receivedIso);
+  await writeMatchEntries(deps.docs, newHits, received);
 }
 
 function dedupeIndex(rows: readonly ObservableHit[]): ObservableHit[] {

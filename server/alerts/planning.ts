@@ -7,8 +7,8 @@ import type { Risk } from '../../shared/incident-schema.ts';
 import { scoreAlert } from '../../shared/scoring.ts';
 import type { Planned } from './incident-writer.ts';
 
-/** The score's inputs from the alert and the inventory. */
-export function riskOf(a: AlertInput, assets: ReadonlyMap<string, { criticality: number; privileged: boolean; kind: string }>): Risk {
+/** The score's inputs from the alert, the inventory and the intel reputation of its observables (null: no match). */
+export function riskOf(a: AlertInput, assets: ReadonlyMap<string, { criticality: number; privileged: boolean; kind: string }>, reputation: number | null = null): Risk {
   let maxCrit: number | null = null;
   let critName: string | null = null;
   let privileged: string | null = null;
@@ -33,6 +33,7 @@ export function riskOf(a: AlertInput, assets: ReadonlyMap<string, { criticality:
     maxAssetCriticality: maxCrit,
     criticalAsset: critName,
     privilegedAccount: privileged,
+    reputation,
   });
 }
 

@@ -170,9 +170,10 @@ describe('API tokens', () => {
     expect((await ts.fetch('/api/v1/incidents', { as: bearer })).status).toBe(200);
     // Scopes narrow the role: no audit:read even if the role had it.
     expect((await ts.fetch('/api/v1/users', { as: bearer })).status).toBe(403);
-    const list = (await (await ts.fetch('/api/v1/tokens')).json()) as { items: { id: string; last_used_at: string | null }[] };
-    expect(list.items.find((t) => t.id === created.token.id)?.last_used_at).not.toBeNull();
-    expect(JSON.stringify(list)).not.toContain(created.secret);
+    // Last use is recorded beside the request, not before its answer: wait for it.
+    const listTokens = async () => (await (await ts.fetch('/api/v1/tokens')).json()) as { items: { id: string; last_used_at: string | null }[] };
+    await expect.poll(async () => (await listTokens()).items.find((t) => t.id === created.token.id)?.last_used_at ?? null).not.toBeNull();
+    expect(JSON.stringify(await listTokens())).not.toContain(created.secret);
 
     expect((await ts.fetch(`/api/v1/tokens/${created.token.id}`, { method: 'DELETE' })).status).toBe(204);
     const refused = await ts.fetch('/api/v1/incidents', { as: bearer });

@@ -192,6 +192,11 @@ describe('GET /api/v1/incidents', () => {
     expect([...page1.items, ...page2.items].map((i) => i.id)).toEqual(made.map((m) => m.id));
     expect(page2.items).toHaveLength(2);
     expect(page1.total).toBe(6);
+    const past = listIncidentsResponse.parse((await api(`/incidents?q=${tag}&status=new&limit=4&offset=40`)).body);
+    expect(past).toMatchObject({ items: [], total: 5, offset: 40 });
+    expect(past.counts).toMatchObject({ new: 5, triage: 1 });
+    // Timestamps in the API are ISO 8601 UTC with milliseconds, whatever renders them.
+    expect(page1.items[0]?.created_at).toBe('2025-01-01T00:00:00.000Z');
     const byKey = listIncidentsResponse.parse((await api(`/incidents?q=${tag}&sort=key&order=asc`)).body);
     const ns = byKey.items.map((i) => Number(i.key?.split('-')[2]));
     expect(ns).toEqual([...ns].sort((a, b) => a - b));
@@ -259,5 +264,31 @@ describe('keys under concurrency', () => {
     } finally {
       await other.server.close();
     }
+  });
+});
+
+describe('cached list pages', () => {
+  const title = (r: unknown): string[] => listIncidentsResponse.parse(r).items.map((i) => i.title);
+
+  it("shows this process's projected change on the very next read", async () => {
+    const tag = `cache${Date.now()}`;
+    const id = await makeIncident({ title: 'Cached before', tags: [tag] });
+    await ts.server.projector.flush();
+    expect(title((await api(`/incidents?q=${tag}`)).body)).toEqual(['Cached before']);
+    await ts.server.docs.withDoc(id, (doc) => setStatus(doc, 'triage', 'lead'));
+    await ts.server.projector.flush();
+    const after = listIncidentsResponse.parse((await api(`/incidents?q=${tag}`)).body);
+    expect(after.items[0]?.status).toBe('triage');
+    expect(after.counts).toMatchObject({ new: 0, triage: 1 });
+  });
+
+  it("drops pages when another process changes the rows (incidents_changed NOTIFY)", async () => {
+    const tag = `notify${Date.now()}`;
+    const id = await makeIncident({ title: 'Before the other process', tags: [tag] });
+    await ts.server.projector.flush();
+    expect(title((await api(`/incidents?q=${tag}`)).body)).toEqual(['Before the other process']);
+    // Another process's write: straight to the table, which this process hears only by NOTIFY.
+    await db.sql`UPDATE incidents SET title = 'Changed elsewhere' WHERE id = ${id}`;
+    await expect.poll(async () => title((await api(`/incidents?q=${tag}`)).body), { timeout: 800, interval: 20 }).toEqual(['Changed elsewhere']); // well inside the 1 s freshness: only the NOTIFY explains it
   });
 });

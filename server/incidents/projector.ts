@@ -44,6 +44,8 @@ export interface ProjectorOptions {
   maxConcurrent?: number;
   /** SLA policy for the projected deadlines and priority (default: shared/sla.ts). */
   slaPolicy?: SlaPolicy;
+  /** Called after incident rows were written (the list cache drops its pages). */
+  onWritten?: () => void;
   /**
    * Recompute open incidents' priority from their rows this often (it moves with time and the
    * asset inventory while documents stay unchanged); 0 = never. Default 60 s.
@@ -87,6 +89,7 @@ export function createProjector(opts: ProjectorOptions): Projector {
       const criticality = await maxAssetCriticality(sql, incident.meta.assets);
       const projection = toProjection(id, incident, problems, read.version, { policy, now: new Date(), maxAssetCriticality: criticality });
       const result = await writeProjection(sql, id, projection, read.seq);
+      if (result.written) opts.onWritten?.();
       if (incident.meta.key !== result.key) {
         await docs.withDoc(
           id,
@@ -154,7 +157,10 @@ export function createProjector(opts: ProjectorOptions): Projector {
           if (reprioritizing || closed) return;
           reprioritizing = reprioritize(sql, policy, new Date())
             .then((n) => {
-              if (n > 0) logger.debug({ incidents: n }, 'priorities recomputed');
+              if (n > 0) {
+                opts.onWritten?.();
+                logger.debug({ incidents: n }, 'priorities recomputed');
+              }
             })
             .catch((e: unknown) => logger.error({ err: e }, 'recomputing priorities failed'))
             .finally(() => {

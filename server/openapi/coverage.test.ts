@@ -8,11 +8,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import { createIdentity } from '../auth/identity.ts';
 import { connect } from '../db/connect.ts';
+import type { EvidenceService } from '../evidence/evidence-service.ts';
 import type { Projector } from '../incidents/projector.ts';
+import type { Playbooks } from '../playbooks/engine/service.ts';
 import { createLogger } from '../logger.ts';
 import { createDocumentManager } from '../sync/document-manager.ts';
 import { createMemoryDocumentStore } from '../sync/memory-document-store.ts';
 import { apiDocument } from './routes.ts';
+import type { IntelService } from '../intel/intel-service.ts';
 
 const logger = createLogger({ level: 'silent' });
 const sql = connect('postgres://nobody@127.0.0.1:1/none', { max: 1 });
@@ -20,7 +23,10 @@ const store = createMemoryDocumentStore();
 const docs = createDocumentManager({ store, logger });
 const identity = createIdentity({ sql, logger, options: {}, port: 0 });
 const projector = { project: async () => 'projected' } as unknown as Projector;
-const app = createApp({ sql, docs, store, logger, identity, projector });
+const evidence = {} as unknown as EvidenceService;
+const playbooks = { engine: {}, connectors: {}, box: {}, catalog: () => ({ playbooks: [], refused: [] }) } as unknown as Playbooks;
+const intel = { runner: {}, options: {}, onIndicatorsAdded: () => () => {} } as unknown as IntelService;
+const app = createApp({ sql, docs, store, logger, identity, projector, evidence, playbooks, intel });
 
 afterAll(async () => {
   await docs.close();

@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { buildOpenApi } from './registry.ts';
 import { renderReference } from './reference-html.ts';
-import { ALERT_ROUTES } from './alerts-spec.ts';
-import { API_ROUTES } from './routes-spec.ts';
+import { ALL_ROUTES } from './routes.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import { z } from 'zod';
 
@@ -120,7 +119,7 @@ describe('OpenAPI document', () => {
   it('every documented route is served', async () => {
     const prober = await ts.as('admin');
     const id = '01890000-0000-7000-8000-000000000000';
-    for (const r of [...API_ROUTES, ...ALERT_ROUTES]) {
+    for (const r of ALL_ROUTES) {
       const path = r.path.replace(/\{category\}/g, 'phishing').replace(/\{[^}]+\}/g, id);
       const res = await ts.fetch(`/api/v1${path}`, { method: r.method.toUpperCase(), as: prober, ...(r.method === 'get' || r.method === 'delete' ? {} : { json: { probe: true } }) });
       const text = await res.text();

@@ -8,16 +8,24 @@ import { buildOpenApi, type RouteSpec } from './registry.ts';
 import { renderReference } from './reference-html.ts';
 import { ALERT_ROUTES } from './alerts-spec.ts';
 import { API_ROUTES } from './routes-spec.ts';
+import { EVIDENCE_ROUTES } from '../evidence/evidence-spec.ts';
+import { CONNECTOR_ROUTES } from '../playbooks/connectors-spec.ts';
+import { PLAYBOOK_ROUTES } from '../playbooks/playbooks-spec.ts';
+import { INTEL_FEED_ROUTES } from '../intel/intel-spec.ts';
+import { INTEL_USE_ROUTES } from '../intel/intel-use-spec.ts';
 
 export const API_INFO = {
   title: 'Sentpilot',
   version: '1',
-  description: 'Local-first incident response: incidents, alerts, identity and audit. JSON is snake_case; errors are { "error": { code, message, details } }.',
+  description: 'Local-first incident response: incidents, alerts, playbooks, evidence, identity and audit. JSON is snake_case; errors are { "error": { code, message, details } }.',
 } as const;
 
-/** The whole /api/v1 document (core routes plus any other helper's `extra` routes). */
+/** Every documented /api/v1 route. */
+export const ALL_ROUTES: readonly RouteSpec[] = [...API_ROUTES, ...ALERT_ROUTES, ...EVIDENCE_ROUTES, ...PLAYBOOK_ROUTES, ...CONNECTOR_ROUTES, ...INTEL_FEED_ROUTES, ...INTEL_USE_ROUTES];
+
+/** The whole /api/v1 document (every route plus any `extra` routes). */
 export function apiDocument(extra: readonly RouteSpec[] = []): Record<string, unknown> {
-  return buildOpenApi([...API_ROUTES, ...ALERT_ROUTES, ...extra], { ...API_INFO });
+  return buildOpenApi([...ALL_ROUTES, ...extra], { ...API_INFO });
 }
 
 /** `/openapi.json` (mount under /api/v1, after the auth middleware). */

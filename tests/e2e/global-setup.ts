@@ -26,7 +26,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const db = await createScratchDatabase(pg.url, 'sentpilot_e2e');
   const admin = { email: 'admin@e2e.test', password: 'e2e admin password, long enough' };
   const bootstrap = { bootstrapAdmin: admin };
-  const server = await startServer({ ...bootstrap, port: 0, host: '127.0.0.1', databaseUrl: db.url, staticDir: join(root, 'dist'), logLevel: 'warn' });
+  // Private feed URLs allowed: the intel spec serves its feed from this machine.
+  const server = await startServer({ ...bootstrap, port: 0, host: '127.0.0.1', databaseUrl: db.url, staticDir: join(root, 'dist'), logLevel: 'warn', intel: { allowPrivateFeedUrls: true } });
   project.provide('baseURL', server.url);
   project.provide('admin', admin);
   project.provide('databaseUrl', db.url);

@@ -3,7 +3,7 @@
  * read-only, live sync refused, background sync refused), the workflow, the co-edited description, the timeline,
  * the details and the task checklist.
  */
-import { createResource, createSignal, For, onCleanup, onMount, Show, type JSX } from 'solid-js';
+import { createResource, createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
 import { descriptionText, setFields } from '../../../shared/incident-doc.ts';
 import { LIMITS, type IncidentMeta } from '../../../shared/incident-schema.ts';
 import { SYNC_CLOSE } from '../../../shared/api.ts';
@@ -11,18 +11,22 @@ import { useApp } from '../../app-context.tsx';
 import type { DocSession } from '../../local/doc-session.ts';
 import type { CustomFieldDefinition } from '../../local/incident-api.ts';
 import { isTransientDocError } from '../../local/sync-state.ts';
-import { createIncidentView } from '../../primitives/create-incident-view.ts';
 import { createLiveQuery } from '../../primitives/create-live-query.ts';
 import { createObservableSignal } from '../../primitives/create-observable.ts';
 import { SeverityBadge, StatusBadge, TlpBadge } from '../badges.tsx';
 import { relativeTime } from '../time-format.ts';
+import { createPainted } from './after-paint.ts';
 import { ClocksPanel } from './clocks-panel.tsx';
-import { CollabText } from './collab-text.tsx';
+import { LazyCollabText } from './collab-text.tsx';
 import { CustomFieldsPanel } from './custom-fields-panel.tsx';
 import { RelatedPanel } from './related-panel.tsx';
 import { RiskPanel } from './risk-panel.tsx';
 import { GuestsPanel } from './guests-panel.tsx';
 import { FieldsPanel } from './fields-panel.tsx';
+import { PlaybooksPanel } from '../playbooks/playbooks-panel.tsx';
+import { EvidencePanel } from '../evidence/evidence-panel.tsx';
+import { IntelMatchesPanel } from '../intel/intel-matches-panel.tsx';
+import { createIncidentState } from './incident-state.ts';
 import { PresenceBar } from './presence-bar.tsx';
 import { StatusControl } from './status-control.tsx';
 import { TaskList } from './task-list.tsx';
@@ -31,7 +35,7 @@ import { Timeline } from './timeline.tsx';
 export function IncidentView(props: { session: DocSession }): JSX.Element {
   const app = useApp();
   const doc = props.session.doc;
-  const state = createIncidentView(doc);
+  const state = createIncidentState(doc);
   const live = createObservableSignal(props.session.live);
   const syncState = createLiveQuery(
     () => props.session.id,
@@ -39,10 +43,9 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
     null,
   );
   const [fieldError, setFieldError] = createSignal<string | null>(null);
-  // The side panels (clocks, risk, details, related, custom fields, guests) mount in the frame
-  // after the first one, so the title, status and timeline paint first on a large incident.
-  const [painted, setPainted] = createSignal(false);
-  onMount(() => requestAnimationFrame(() => setTimeout(() => setPainted(true), 0)));
+  // The side panels (clocks, risk, details, related, custom fields, guests) mount once the first
+  // frame has painted, so the title, status and timeline show first on a large incident.
+  const painted = createPainted();
   // The lead's custom field definitions (server; none when offline: stored values still show).
   const [fieldDefs] = createResource(async (): Promise<Record<string, CustomFieldDefinition[]>> => {
     const res = await app.api.customFieldDefinitions();
@@ -144,8 +147,10 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
               <StatusControl doc={doc} status={meta().status} readOnly={readOnly()} />
               <section class="card" aria-labelledby="desc-label">
                 <h2 id="desc-label">Description</h2>
-                <CollabText
+                {/* Plain text in the first frame; the editor mounts as soon as it has painted. */}
+                <LazyCollabText
                   text={descriptionText(doc)}
+                  plain={descriptionText(doc).toString()}
                   awareness={props.session.awareness}
                   label="Description"
                   placeholder="What is known so far"
@@ -154,22 +159,35 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
                   readOnly={readOnly()}
                 />
               </section>
-              <Timeline doc={doc} awareness={props.session.awareness} entries={state.timeline} readOnly={readOnly()} />
+              <Timeline doc={doc} awareness={props.session.awareness} readOnly={readOnly()} />
             </div>
             <aside class="incident-side">
               <TaskList doc={doc} tasks={state.tasks} readOnly={readOnly()} />
               <Show when={painted()}>
-              <ClocksPanel doc={doc} meta={meta()} readOnly={readOnly()} onError={setFieldError} />
-              <RiskPanel risk={meta().risk} severity={meta().severity} />
-              <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
-              <RelatedPanel doc={doc} incidentId={props.session.id} related={meta().relatedIncidents} />
-              <CustomFieldsPanel doc={doc} values={meta().customFields} definitions={fieldDefs()?.[meta().category] ?? []} onError={setFieldError} />
-              <Show when={app.can('guest:invite', props.session.id)}>
-                <GuestsPanel incidentId={props.session.id} />
-              </Show>
+                <ClocksPanel doc={doc} meta={meta()} readOnly={readOnly()} onError={setFieldError} />
+                <RiskPanel risk={meta().risk} severity={meta().severity} />
+                <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
+                <RelatedPanel doc={doc} incidentId={props.session.id} related={meta().relatedIncidents} />
+                <CustomFieldsPanel doc={doc} values={meta().customFields} definitions={fieldDefs()?.[meta().category] ?? []} onError={setFieldError} />
+                <Show when={app.can('guest:invite', props.session.id)}>
+                  <GuestsPanel incidentId={props.session.id} />
+                </Show>
               </Show>
             </aside>
           </fieldset>
+          {/* Server-authority panels, outside the read-only fieldset: a viewer may still download
+              evidence or read runs; each panel checks its own permissions. */}
+          <Show when={painted()}>
+            <div class="incident-authority">
+              <Show when={app.me()?.user.role !== 'guest'}>
+                <PlaybooksPanel incidentId={props.session.id} role={app.me()?.user.role ?? 'viewer'} />
+              </Show>
+              <EvidencePanel incidentId={props.session.id} />
+              <Show when={app.me()?.user.role !== 'guest'}>
+                <IntelMatchesPanel incidentId={props.session.id} />
+              </Show>
+            </div>
+          </Show>
         </article>
       )}
     </Show>

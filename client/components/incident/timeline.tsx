@@ -7,23 +7,31 @@ import { Link } from '@tanstack/solid-router';
 import { createMemo, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { addTimelineEntry, entryText, updateTimelineEntry } from '../../../shared/incident-doc.ts';
+import { addTimelineEntry, updateTimelineEntry } from '../../../shared/incident-doc.ts';
 import { LIMITS, type TimelineEntry } from '../../../shared/incident-schema.ts';
 import { isStatus } from '../../../shared/workflow.ts';
 import { useApp } from '../../app-context.tsx';
 import { fieldLabel, kindLabel, statusLabel } from '../labels.ts';
 import { absoluteTime, fromLocalInput, stampTime } from '../time-format.ts';
+import { createPainted } from './after-paint.ts';
 import { LazyCollabText } from './collab-text.tsx';
+import { createTimelineWindow } from './timeline-window.ts';
 
 const PAGE = 100;
+/** Rows rendered in the first frame: more than a screenful below the header and description. */
+const FIRST_PAINT_ROWS = 20;
 
-export function Timeline(props: { doc: Y.Doc; awareness: Awareness; entries: TimelineEntry[]; readOnly?: boolean }): JSX.Element {
+export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: boolean }): JSX.Element {
   const [shown, setShown] = createSignal(PAGE);
-  const visible = createMemo(() => props.entries.slice(Math.max(0, props.entries.length - shown())));
-  const hidden = (): number => props.entries.length - visible().length;
-  const count = createMemo(() => props.entries.filter((e) => !e.deleted).length);
+  const timeline = createTimelineWindow(props.doc, shown);
+  const hidden = (): number => Math.max(0, timeline.total() - shown());
+  const count = timeline.live;
+  // The first frame renders the top of the list (what is on screen when the page opens); the
+  // rest of the page of entries mounts once it has painted.
+  const painted = createPainted();
+  const rows = createMemo(() => (painted() ? timeline.entries : timeline.entries.slice(0, FIRST_PAINT_ROWS)));
   return (
-    <section class="card timeline" data-testid="timeline" data-count={props.entries.length} aria-labelledby="timeline-title">
+    <section class="card timeline" data-testid="timeline" data-count={timeline.total()} aria-labelledby="timeline-title">
       <div class="card-head">
         <h2 id="timeline-title">Timeline</h2>
         <span class="muted">{count()} {count() === 1 ? 'entry' : 'entries'}</span>
@@ -34,7 +42,9 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; entries: Tim
         </button>
       </Show>
       <ol class="tl-list">
-        <For each={visible()}>{(entry) => <TimelineItem doc={props.doc} awareness={props.awareness} entry={entry} readOnly={props.readOnly ?? false} />}</For>
+        <For each={rows()}>
+          {(entry) => <TimelineItem doc={props.doc} awareness={props.awareness} entry={entry} text={timeline.textOf} readOnly={props.readOnly ?? false} />}
+        </For>
       </ol>
       <Show when={!props.readOnly}>
         <NoteComposer doc={props.doc} />
@@ -62,9 +72,9 @@ function describeChange(entry: TimelineEntry): string {
   return `${field} changed from ${show(data['from'])} to ${show(data['to'])}`;
 }
 
-function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry; readOnly: boolean }): JSX.Element {
+function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry; text: (id: string) => Y.Text | null; readOnly: boolean }): JSX.Element {
   const app = useApp();
-  const text = createMemo<Y.Text | null>(() => (props.entry.kind === 'note' ? entryText(props.doc, props.entry.id) : null));
+  const text = createMemo<Y.Text | null>(() => (props.entry.kind === 'note' ? props.text(props.entry.id) : null));
   const setDeleted = (deleted: boolean): void => {
     updateTimelineEntry(props.doc, props.entry.id, { deleted });
   };

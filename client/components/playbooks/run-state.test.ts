@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { expiresIn, gatedStepNames, isRunActive, itemsProgress, outboxEntryText, stateTone, stepStateLabel } from './run-state.ts';
+
+describe('playbook run vocabulary', () => {
+  it('spells every step state a responder sees', () => {
+    expect(stepStateLabel('waiting_approval')).toBe('waiting for approval');
+    expect(stepStateLabel('timed_out')).toBe('timed out');
+    expect(stepStateLabel('pending')).toBe('waiting for earlier steps');
+    expect(stateTone('rejected')).toBe('bad');
+    expect(stateTone('succeeded')).toBe('ok');
+  });
+
+  it('counts queued, running and gated runs as active, finished ones not', () => {
+    expect(isRunActive({ state: 'waiting_approval' })).toBe(true);
+    expect(isRunActive({ state: 'queued' })).toBe(true);
+    expect(isRunActive({ state: 'succeeded' })).toBe(false);
+    expect(isRunActive({ state: 'cancelled' })).toBe(false);
+  });
+
+  it('names the gated steps for the confirm dialog', () => {
+    const steps = [
+      { id: 'enrich', name: null, action: 'intel.lookup', needs: [], gated: false },
+      { id: 'disable-account', name: 'Disable the account', action: 'identity.disable_account', needs: ['enrich'], gated: true },
+      { id: 'block-ip', name: null, action: 'firewall.block_ip', needs: [], gated: true },
+    ];
+    expect(gatedStepNames({ steps })).toEqual(['disable-account (Disable the account)', 'block-ip']);
+  });
+
+  it('tells why an outbox entry waits', () => {
+    expect(outboxEntryText({ state: 'waiting', lastError: null }, 'offline')).toBe('Waiting for network');
+    expect(outboxEntryText({ state: 'waiting', lastError: null }, 'signed-out')).toBe('Waiting for you to log in again');
+    expect(outboxEntryText({ state: 'waiting', lastError: 'The server answered 503.' }, 'online')).toBe('Waiting to retry (The server answered 503.)');
+    expect(outboxEntryText({ state: 'sending', lastError: null }, 'online')).toBe('Sending…');
+    expect(outboxEntryText({ state: 'failed', lastError: 'playbook not found' }, 'online')).toBe('Failed: playbook not found');
+  });
+
+  it('says when an approval expires', () => {
+    const now = Date.parse('2026-11-22T10:00:00Z');
+    expect(expiresIn('2026-11-22T13:20:00Z', now)).toBe('in 3 h 20 min');
+    expect(expiresIn('2026-11-22T10:00:45Z', now)).toBe('in 45 s');
+    expect(expiresIn('2026-11-22T09:59:00Z', now)).toBe('expired');
+    expect(expiresIn('2026-11-25T10:00:00Z', now)).toBe('in 3 d');
+  });
+
+  it('shows for_each progress only for item steps', () => {
+    expect(itemsProgress({ items_done: 2, items_total: 5 })).toBe('2/5 items');
+    expect(itemsProgress({ items_done: null, items_total: null })).toBeNull();
+  });
+});

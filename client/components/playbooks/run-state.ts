@@ -1,0 +1,100 @@
+/**
+ * The playbook vocabulary as the UI shows it: labels for run, step and approval states, which
+ * runs are still moving (the panel polls fast while one is), what a confirm dialog says about
+ * gated steps, how an outbox entry reads, and "expires in" for approvals. Pure, so it is tested
+ * without a browser.
+ */
+import type { RunState, StepState, WorkflowSummary } from '../../../shared/playbooks-api.ts';
+import type { ConnectionStatus } from '../../local/engine-types.ts';
+import type { OutboxRecord } from '../../local/outbox.ts';
+
+const STEP_LABELS = {
+  pending: 'waiting for earlier steps',
+  queued: 'queued',
+  waiting_approval: 'waiting for approval',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  skipped: 'skipped',
+  timed_out: 'timed out',
+  rejected: 'rejected',
+  cancelled: 'cancelled',
+} as const satisfies Record<StepState, string>;
+
+const RUN_LABELS = {
+  queued: 'queued',
+  running: 'running',
+  waiting_approval: 'waiting for approval',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+} as const satisfies Record<RunState, string>;
+
+export const stepStateLabel = (s: StepState): string => STEP_LABELS[s];
+export const runStateLabel = (s: RunState): string => RUN_LABELS[s];
+
+/** How a state looks: a chip's colour family (the label is always there as text). */
+export function stateTone(s: StepState | RunState): 'idle' | 'busy' | 'wait' | 'ok' | 'bad' {
+  switch (s) {
+    case 'succeeded':
+      return 'ok';
+    case 'failed':
+    case 'timed_out':
+    case 'rejected':
+      return 'bad';
+    case 'waiting_approval':
+      return 'wait';
+    case 'running':
+    case 'queued':
+      return 'busy';
+    default:
+      return 'idle';
+  }
+}
+
+const ACTIVE_RUN_STATES: readonly RunState[] = ['queued', 'running', 'waiting_approval'];
+
+/** A run that may still change (so it can be cancelled, and the panel polls fast). */
+export function isRunActive(run: { state: RunState }): boolean {
+  return ACTIVE_RUN_STATES.includes(run.state);
+}
+
+/** "disable-account (Disable the account)" for each step behind an approval gate. */
+export function gatedStepNames(workflow: Pick<WorkflowSummary, 'steps'>): string[] {
+  return workflow.steps.filter((s) => s.gated).map((s) => (s.name ? `${s.id} (${s.name})` : s.id));
+}
+
+/** What an outbox entry says: "Waiting for network", "Sending…", "Failed: <the server's reason>". */
+export function outboxEntryText(record: Pick<OutboxRecord, 'state' | 'lastError'>, connection: ConnectionStatus): string {
+  switch (record.state) {
+    case 'sending':
+      return 'Sending…';
+    case 'done':
+      return 'Started';
+    case 'failed':
+      return `Failed: ${record.lastError ?? 'the server refused it'}`;
+    case 'waiting':
+      if (connection === 'signed-out') return 'Waiting for you to log in again';
+      if (connection === 'offline') return 'Waiting for network';
+      return record.lastError ? `Waiting to retry (${record.lastError})` : 'Waiting to send';
+  }
+}
+
+/** "in 3 h 20 min", "in 45 s", "expired". */
+export function expiresIn(iso: string, now: number): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '—';
+  const s = Math.round((t - now) / 1000);
+  if (s <= 0) return 'expired';
+  if (s < 60) return `in ${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `in ${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `in ${h} h ${m % 60} min` : `in ${h} h`;
+  return `in ${Math.floor(h / 24)} d`;
+}
+
+/** A step's progress through for_each items, or null for a plain step. */
+export function itemsProgress(step: { items_done: number | null; items_total: number | null }): string | null {
+  return step.items_total === null ? null : `${step.items_done ?? 0}/${step.items_total} items`;
+}

@@ -1,0 +1,21 @@
+/** A run's or step's state as a chip: the words always, the colour as a second cue. */
+import type { JSX } from 'solid-js';
+import type { RunState, StepState } from '../../../shared/playbooks-api.ts';
+import { runStateLabel, stateTone, stepStateLabel } from './run-state.ts';
+import './playbooks.css';
+
+export function StepStateChip(props: { state: StepState }): JSX.Element {
+  return (
+    <span class="pb-chip" data-tone={stateTone(props.state)} data-state={props.state} data-testid="step-state">
+      {stepStateLabel(props.state)}
+    </span>
+  );
+}
+
+export function RunStateChip(props: { state: RunState }): JSX.Element {
+  return (
+    <span class="pb-chip" data-tone={stateTone(props.state)} data-state={props.state} data-testid="run-state">
+      {runStateLabel(props.state)}
+    </span>
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * Builds the evidence service at server start: the master key (from EVIDENCE_KEY or the key file
+ * in the data folder, created on first start), the encrypted file store under
+ * `<dataDir>/evidence`, and the quotas.
+ */
+import { join } from 'node:path';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Sql } from '../db/connect.ts';
+import type { Logger } from '../logger.ts';
+import type { DocumentManager } from '../sync/document-types.ts';
+import { createBlobFiles } from './blob-files.ts';
+import { createEvidenceService, type EvidenceService } from './evidence-service.ts';
+import { loadKeyring } from './keys.ts';
+
+export interface EvidenceSettings {
+  /** EVIDENCE_KEY: base64 of 32 bytes; unset = `<dataDir>/evidence.key`. */
+  key?: string;
+  /** EVIDENCE_KEY_PREVIOUS: the master key being rotated out (still unwraps until re-wrapped). */
+  previousKey?: string;
+  /** EVIDENCE_QUOTA_INCIDENT_BYTES (default 50 GiB). */
+  quotaIncidentBytes?: number;
+  /** EVIDENCE_QUOTA_TOTAL_BYTES (default 500 GiB). */
+  quotaTotalBytes?: number;
+}
+
+export const DEFAULT_QUOTA_INCIDENT_BYTES = 50 * 1024 ** 3;
+export const DEFAULT_QUOTA_TOTAL_BYTES = 500 * 1024 ** 3;
+
+export async function openEvidence(opts: { sql: Sql; docs: DocumentManager; logger: Logger; audit: AuditLog; dataDir: string; settings?: EvidenceSettings }): Promise<EvidenceService> {
+  const s = opts.settings ?? {};
+  const keyring = await loadKeyring({ dataDir: opts.dataDir, envKey: s.key, previous: s.previousKey, logger: opts.logger });
+  const files = await createBlobFiles(join(opts.dataDir, 'evidence'));
+  return createEvidenceService({
+    sql: opts.sql,
+    docs: opts.docs,
+    logger: opts.logger,
+    audit: opts.audit,
+    files,
+    keyring,
+    quotaIncidentBytes: s.quotaIncidentBytes ?? DEFAULT_QUOTA_INCIDENT_BYTES,
+    quotaTotalBytes: s.quotaTotalBytes ?? DEFAULT_QUOTA_TOTAL_BYTES,
+  });
+}

@@ -1,0 +1,117 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../shared/ids.ts';
+import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
+import { createLogger } from '../logger.ts';
+import { createFeedRunner, type FeedRunner } from './feed-runner.ts';
+import type { AddedRange } from './store.ts';
+import { collect, fixtureText } from './parsers/fixtures/stream.ts';
+import { parseStixObjects } from './parsers/stix.ts';
+import { TAXII_MEDIA_TYPE } from './taxii.ts';
+
+/** MISP feed at /misp/ and a TAXII 2.1 server (discovery /taxii2/, one collection paged by 4). */
+const bundle = JSON.parse(fixtureText('stix-bundle.json')) as { objects: unknown[] };
+const PAGE = 4;
+const addedAfter: (string | null)[] = [];
+let origin: Server;
+let base = '';
+let db: TestDatabase;
+let runner: FeedRunner;
+const hookCalls: AddedRange[] = [];
+
+beforeAll(async () => {
+  origin = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const taxii = (body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(200, { 'content-type': TAXII_MEDIA_TYPE, ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname === '/misp/manifest.json') return res.end(fixtureText('misp-manifest.json'));
+    if (/^\/misp\/[0-9a-f-]{36}\.json$/.test(url.pathname)) return res.end(fixtureText('misp-event.json'));
+    if (url.pathname === '/taxii2/') return taxii({ title: 'fixture', default: `${base}/api1/`, api_roots: [`${base}/api1/`] });
+    if (url.pathname === '/api1/') return taxii({ title: 'api1', versions: [TAXII_MEDIA_TYPE] });
+    if (url.pathname === '/api1/collections/') return taxii({ collections: [{ id: 'intel', title: 'intel', can_read: true }] });
+    if (url.pathname === '/api1/collections/intel/objects/') {
+      const start = Number(url.searchParams.get('next') ?? 0);
+      if (start === 0) addedAfter.push(url.searchParams.get('added_after'));
+      const more = start + PAGE < bundle.objects.length;
+      return taxii({ more, ...(more ? { next: String(start + PAGE) } : {}), objects: bundle.objects.slice(start, start + PAGE) }, { 'x-taxii-date-added-last': `2026-11-21T00:00:0${start / PAGE}.000Z` });
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+  db = await createTestDatabase({ migrated: true });
+  runner = createFeedRunner({ sql: db.sql, logger: createLogger({ level: 'silent' }), guard: { allowPrivate: true }, onAdded: async (ids) => void hookCalls.push(ids) });
+});
+afterAll(async () => {
+  await runner.stop();
+  await db.drop();
+  await new Promise<void>((resolve) => origin.close(() => resolve()));
+});
+
+async function addFeed(format: string, url: string, options: Record<string, unknown> = {}): Promise<string> {
+  const id = newId();
+  await db.sql`INSERT INTO intel_feeds (id, name, url, format, default_confidence, options, created_by) VALUES (${id}, ${`${format} feed`}, ${url}, ${format}, 70, ${db.sql.json(options as never)}, 'test')`;
+  return id;
+}
+
+async function lastRun(feedId: string) {
+  const [run] = await db.sql<{ state: string; added: number; updated: number; expired: number; error: string | null }[]>`SELECT * FROM intel_feed_runs WHERE feed_id = ${feedId} ORDER BY created_at DESC LIMIT 1`;
+  return run;
+}
+
+describe('feed runner', () => {
+  it('pulls a MISP feed: manifest, then each event file', async () => {
+    const feedId = await addFeed('misp', `${base}/misp/`);
+    await runner.runNow(feedId);
+    await runner.idle();
+    const run = await lastRun(feedId);
+    expect(run).toMatchObject({ state: 'succeeded', error: null });
+    expect(run?.added).toBeGreaterThan(0);
+    const [row] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM indicator_sightings WHERE feed_id = ${feedId}`;
+    expect(row?.n).toBe(run?.added);
+  });
+
+  it('pulls a TAXII collection through every page, then asks only for what was added after', async () => {
+    const feedId = await addFeed('taxii', `${base}/taxii2/`, { collection: 'intel' });
+    const expected = await collect(parseStixObjects((async function* () { yield* bundle.objects; })()));
+    await runner.runNow(feedId);
+    await runner.idle();
+    const run = await lastRun(feedId);
+    expect(run).toMatchObject({ state: 'succeeded', expired: 0 });
+    // Values the MISP feed above already reported count as updated.
+    expect((run?.added ?? 0) + (run?.updated ?? 0)).toBe(new Set(expected.items.map((i) => `${i.type} ${i.value}`)).size);
+    const lastPage = Math.floor((bundle.objects.length - 1) / PAGE);
+    const [feed] = await db.sql<{ cursor: string }[]>`SELECT cursor FROM intel_feeds WHERE id = ${feedId}`;
+    expect(feed?.cursor).toBe(`2026-11-21T00:00:0${lastPage}.000Z`);
+    const range = hookCalls.at(-1);
+    expect(range && range.to - range.from + 1).toBe(run?.added);
+    const objects = await db.sql`SELECT id FROM intel_objects`;
+    expect(objects.length).toBe(expected.objects.length);
+
+    await runner.runNow(feedId);
+    await runner.idle();
+    expect(addedAfter).toEqual([null, `2026-11-21T00:00:0${lastPage}.000Z`]);
+    // An increment: nothing that was not sent again is expired.
+    expect(await lastRun(feedId)).toMatchObject({ state: 'succeeded', added: 0, expired: 0 });
+  });
+
+  it('marks a run abandoned by a dead process as failed and frees the feed', async () => {
+    const feedId = await addFeed('plain', `${base}/nothing`);
+    await db.sql`INSERT INTO intel_feed_runs (id, feed_id, state, started_at, updated_at) VALUES (${newId()}, ${feedId}, 'running', now() - interval '1 hour', now() - interval '1 hour')`;
+    expect(await runner.runNow(feedId)).toBeNull();
+    await db.sql`UPDATE intel_feeds SET enabled = false WHERE id <> ${feedId}`;
+    const started = await runner.tick();
+    expect(started).toHaveLength(1);
+    await runner.idle();
+    const runs = await db.sql<{ state: string; error: string }[]>`SELECT state, error FROM intel_feed_runs WHERE feed_id = ${feedId} ORDER BY created_at`;
+    expect(runs.map((r) => r.state)).toEqual(['failed', 'failed']);
+    expect(runs[0]?.error).toMatch(/abandoned/);
+    expect(runs[1]?.error).toMatch(/HTTP 404/);
+    // Scheduled: the next pull is a schedule away, so a second tick starts nothing.
+    expect(await runner.tick()).toEqual([]);
+  });
+});

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIncident, readMeta, readTasks, readTimeline, SERVER_ORIGIN } from '../../../shared/incident-doc.ts';
+import { newId } from '../../../shared/ids.ts';
+import { TEMPLATES } from '../../../shared/templates.ts';
+import { startTestServer, type TestServer } from '../../testing/test-server.ts';
+import { fakeContext, runAction, type FakeContextOptions } from './fake-context.ts';
+import { ACTIONS } from './registry.ts';
+import { ActionError } from './types.ts';
+
+let ts: TestServer;
+beforeAll(async () => {
+  ts = await startTestServer();
+});
+afterAll(() => ts.stop());
+
+async function makeIncident(status?: 'triage' | 'containment'): Promise<string> {
+  const id = newId();
+  await ts.server.docs.withDoc(id, (doc) => createIncident(doc, { title: 'Brute force on admin', createdBy: 'test' }, SERVER_ORIGIN));
+  if (status) {
+    await run(id, 'incident.set_status', { status: 'triage' });
+    if (status === 'containment') await run(id, 'incident.set_status', { status: 'containment' });
+  }
+  return id;
+}
+const run = (incidentId: string | null, name: string, raw: unknown, opts: FakeContextOptions = {}) =>
+  runAction(ACTIONS, name, raw, fakeContext({ incidentId, idempotencyKey: `run:${newId()}:null`, ...opts, services: { docs: ts.server.docs, ...opts.services } }));
+const read = (id: string) => ts.server.docs.withDoc(id, (doc) => ({ meta: readMeta(doc), timeline: readTimeline(doc), tasks: readTasks(doc) }));
+async function failure(p: Promise<unknown>): Promise<ActionError> {
+  const e = await p.then(() => null, (x: unknown) => x);
+  expect(e).toBeInstanceOf(ActionError);
+  return e as ActionError;
+}
+
+describe('incident actions', () => {
+  it('set_status moves the incident through the workflow, written by the run', async () => {
+    const id = await makeIncident('triage');
+    expect(await run(id, 'incident.set_status', { status: 'containment', reason: 'account disabled' })).toEqual({ from: 'triage', to: 'containment', changed: true });
+    const { meta, timeline } = await read(id);
+    expect(meta.status).toBe('containment');
+    const entry = timeline.find((e) => e.kind === 'status_change' && (e.data as { to?: string }).to === 'containment');
+    expect(entry).toMatchObject({ author: 'playbook test (run run-1)', text: 'account disabled' });
+  });
+
+  it('set_status refuses a transition the workflow does not allow, naming the allowed ones, and changes nothing', async () => {
+    const id = await makeIncident();
+    const e = await failure(run(id, 'incident.set_status', { status: 'recovery' }));
+    expect(e).toMatchObject({ code: 'failed', retryable: false, message: 'cannot move the incident from new to recovery; allowed: triage, closed' });
+    expect((await read(id)).meta.status).toBe('new');
+  });
+
+  it('set_status to the current status succeeds without a change (a repeated attempt must not fail)', async () => {
+    const id = await makeIncident('containment');
+    expect(await run(id, 'incident.set_status', { status: 'containment' })).toEqual({ from: 'containment', to: 'containment', changed: false });
+  });
+
+  it('set_fields sets the given fields (snake_case names) and records tracked changes', async () => {
+    const id = await makeIncident();
+    const out = await run(id, 'incident.set_fields', { severity: 'S1', assignee: 'lead@corp.example', detected_at: '2026-11-22T05:00:00.000Z' });
+    expect(out).toEqual({ changed: ['severity', 'assignee', 'detectedAt'] });
+    const { meta, timeline } = await read(id);
+    expect(meta).toMatchObject({ severity: 'S1', assignee: 'lead@corp.example', detectedAt: '2026-11-22T05:00:00.000Z' });
+    expect(timeline.some((e) => e.kind === 'field_change' && (e.data as { field?: string }).field === 'severity')).toBe(true);
+    expect(ACTIONS.get('incident.set_fields')?.input.safeParse({ status: 'closed' }).success).toBe(false);
+    expect(ACTIONS.get('incident.set_fields')?.input.safeParse({ severity: 'S9' }).error?.issues[0]?.path).toEqual(['severity']);
+  });
+
+  it('add_entry adds an automation entry once per idempotency key', async () => {
+    const id = await makeIncident();
+    const opts = { idempotencyKey: `run-x:notes:null` };
+    const first = (await run(id, 'incident.add_entry', { text: 'Enriched 203.0.113.7: 87% abusive', data: { ip: '203.0.113.7' } }, opts)) as { entry_id: string; added: boolean };
+    const again = (await run(id, 'incident.add_entry', { text: 'Enriched 203.0.113.7: 87% abusive' }, opts)) as { entry_id: string; added: boolean };
+    expect(first.added).toBe(true);
+    expect(again).toEqual({ entry_id: first.entry_id, added: false });
+    const entries = (await read(id)).timeline.filter((e) => e.kind === 'automation');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ id: first.entry_id, text: 'Enriched 203.0.113.7: 87% abusive', data: { ip: '203.0.113.7', run_id: 'run-1', step_id: 'step-1' } });
+  });
+
+  it("add_tasks adds a template's checklist plus extra titles, once per idempotency key", async () => {
+    const id = await makeIncident();
+    const opts = { idempotencyKey: 'run-y:tasks:null' };
+    const out = (await run(id, 'incident.add_tasks', { template: 'ransomware', tasks: ['Call the insurer'] }, opts)) as { added: number };
+    expect(out.added).toBe(TEMPLATES.ransomware.tasks.length + 1);
+    await run(id, 'incident.add_tasks', { template: 'ransomware', tasks: ['Call the insurer'] }, opts);
+    const titles = (await read(id)).tasks.map((t) => t.title);
+    expect(titles).toEqual([...TEMPLATES.ransomware.tasks, 'Call the insurer']);
+    expect(ACTIONS.get('incident.add_tasks')?.input.safeParse({}).error?.issues[0]?.path).toEqual(['tasks']);
+    expect(ACTIONS.get('incident.add_tasks')?.input.safeParse({ template: 'nope' }).error?.issues[0]?.path).toEqual(['template']);
+  });
+
+  it('in a dry run nothing is written', async () => {
+    const id = await makeIncident('triage');
+    const before = await read(id);
+    const dry = { dryRun: true };
+    expect(await run(id, 'incident.set_status', { status: 'containment' }, dry)).toEqual({ dry_run: true, would: { from: 'triage', to: 'containment' } });
+    await run(id, 'incident.set_fields', { severity: 'S1' }, dry);
+    await run(id, 'incident.add_entry', { text: 'x' }, dry);
+    await run(id, 'incident.add_tasks', { template: 'phishing' }, dry);
+    expect(await read(id)).toEqual(before);
+    // ... but an invalid transition is still reported.
+    expect((await failure(run(id, 'incident.set_status', { status: 'recovery' }, dry))).message).toMatch(/allowed: containment, post_incident, closed/);
+  });
+
+  it('fails clearly without an incident', async () => {
+    expect((await failure(run(null, 'incident.add_entry', { text: 'x' }))).message).toBe('this run has no incident');
+    const missing = newId();
+    expect((await failure(run(missing, 'incident.add_entry', { text: 'x' }))).message).toBe(`incident ${missing} not found`);
+  });
+});
+
+describe('intel.lookup', () => {
+  it('is not_configured until the threat-intel store exists', async () => {
+    const e = await failure(run(null, 'intel.lookup', { values: ['203.0.113.7'] }));
+    expect(e).toMatchObject({ code: 'not_configured', message: 'threat-intel store not available' });
+  });
+
+  it('asks the store when there is one', async () => {
+    const intel = { lookup: async (values: string[]) => values.filter((v) => v.startsWith('203.')).map((value) => ({ value, source: 'feed-a' })) };
+    expect(await run(null, 'intel.lookup', { values: ['203.0.113.7', 'ok.example'] }, { services: { intel } })).toEqual({ values: ['203.0.113.7', 'ok.example'], matches: [{ value: '203.0.113.7', source: 'feed-a' }] });
+  });
+});
+
+describe('core actions', () => {
+  it('noop echoes, wait waits and stops on abort, fail fails with the chosen code', async () => {
+    expect(await run(null, 'core.noop', { a: 1 })).toEqual({ a: 1 });
+    expect(await run(null, 'core.wait', { ms: 5 })).toEqual({ waited_ms: 5 });
+    expect(await failure(run(null, 'core.wait', { ms: 60_000 }, { signal: AbortSignal.timeout(20) }))).toMatchObject({ code: 'timeout' });
+    expect(await failure(run(null, 'core.fail', { code: 'network', message: 'flaky' }))).toMatchObject({ code: 'network', message: 'flaky', retryable: true });
+    expect(await failure(run(null, 'core.fail', {}))).toMatchObject({ code: 'failed', retryable: false });
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * Writes the engine's state changes where people see them: one `automation` entry per change
+ * in the incident document's timeline (live on every device) and one audit entry. The run and
+ * step tables are the record of truth and are written first, in the engine's transactions;
+ * this follows right after, batched (one audit append and one document open per incident per
+ * flush) so a burst of steps costs a few writes instead of one per step. Never holds secrets:
+ * the texts name steps, states, people and error messages, not inputs.
+ */
+import { addTimelineEntry, isIncidentDoc, SERVER_ORIGIN } from '../../../shared/incident-doc.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
+import type { AuditActor } from '../../audit/audit-types.ts';
+import type { Logger } from '../../logger.ts';
+import type { DocumentManager } from '../../sync/document-types.ts';
+
+export interface EngineEvent {
+  incidentId: string | null;
+  runId: string;
+  stepId: string | null;
+  /** Audit action, e.g. `playbook.step.succeeded`. */
+  action: string;
+  actor: AuditActor;
+  /** The timeline text: "Playbook Brute force: step disable-account succeeded". */
+  text: string;
+  /** Timeline entry data (run_id, step_id, state, ...). */
+  data: Record<string, unknown>;
+}
+
+export interface Recorder {
+  record(events: EngineEvent[]): void;
+  /** Write everything recorded so far. */
+  flush(): Promise<void>;
+}
+
+export function createRecorder(deps: { docs: DocumentManager; audit: AuditLog; logger: Logger; delayMs?: number }): Recorder {
+  const { docs, audit, logger } = deps;
+  const delayMs = deps.delayMs ?? 50;
+  let pending: EngineEvent[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let writing: Promise<void> = Promise.resolve();
+
+  async function write(batch: EngineEvent[]): Promise<void> {
+    try {
+      await audit.append(
+        batch.map((e) => ({
+          actor: e.actor,
+          action: e.action,
+          targetType: 'playbook_run',
+          targetId: e.runId,
+          incidentId: e.incidentId,
+          details: { text: e.text, ...e.data },
+        })),
+      );
+    } catch (e) {
+      logger.error({ err: e }, 'playbook audit append failed');
+    }
+    const byIncident = new Map<string, EngineEvent[]>();
+    for (const e of batch) if (e.incidentId) byIncident.set(e.incidentId, [...(byIncident.get(e.incidentId) ?? []), e]);
+    for (const [id, events] of byIncident) {
+      try {
+        await docs.withDoc(id, (doc) => {
+          if (!isIncidentDoc(doc)) return;
+          doc.transact(() => {
+            for (const e of events) addTimelineEntry(doc, { kind: 'automation', text: e.text, author: e.actor.name, data: e.data as never }, SERVER_ORIGIN);
+          }, SERVER_ORIGIN);
+        });
+      } catch (e) {
+        logger.error({ err: e, incident: id }, 'playbook timeline write failed');
+      }
+    }
+  }
+
+  function schedule(): void {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      const batch = pending;
+      pending = [];
+      writing = writing.then(() => write(batch));
+    }, delayMs);
+  }
+
+  return {
+    record(events) {
+      if (events.length === 0) return;
+      pending.push(...events);
+      schedule();
+    },
+    async flush() {
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      const batch = pending;
+      pending = [];
+      writing = writing.then(() => write(batch));
+      await writing;
+    },
+  };
+}

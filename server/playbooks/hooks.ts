@@ -1,0 +1,86 @@
+/**
+ * POST /api/v1/hooks/{playbook id}: an outside system starts a run. No session: the request
+ * proves itself with `X-Sentpilot-Signature: sha256=<hex HMAC-SHA256("<timestamp>.<raw body>")>`
+ * under the playbook's webhook secret and `X-Sentpilot-Timestamp` within ±5 minutes; a
+ * signature already seen is a replay (409). Mounted before the auth middleware. Every delivery to
+ * a playbook that takes webhooks, accepted or refused, is audited (never with the secret or the
+ * signature itself).
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { Hono } from 'hono';
+import { DomainError } from '../../shared/errors.ts';
+import { HOOK_SIGNATURE_HEADER, HOOK_TIMESTAMP_HEADER, HOOK_WINDOW_SECONDS, hookBody } from '../../shared/playbooks-api.ts';
+import type { SlaPolicy } from '../../shared/sla.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { SYSTEM_ACTOR } from '../audit/audit-types.ts';
+import type { Sql } from '../db/connect.ts';
+import { getIncident } from '../incidents/incident-queries.ts';
+import type { Playbooks } from './engine/service.ts';
+import { getRun } from './engine/queries.ts';
+
+const MAX_BODY_BYTES = 256 * 1024;
+const PLAYBOOK_ID = /^[a-z][a-z0-9_-]{0,63}$/;
+
+/** The signature header value for a body (also what senders compute). */
+export function signHook(secret: string, timestamp: number | string, rawBody: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
+}
+
+export function createHookRoutes(deps: { sql: Sql; audit: AuditLog; policy: SlaPolicy; playbooks: Playbooks; now?: () => number }): Hono {
+  const { sql, audit, playbooks } = deps;
+  const now = deps.now ?? Date.now;
+  const app = new Hono();
+
+  app.post('/hooks/:id', async (c) => {
+    const id = c.req.param('id');
+    const refuse = async (code: 'unauthenticated' | 'conflict' | 'not_found' | 'bad_request' | 'payload_too_large', message: string): Promise<never> => {
+      await audit.append([{ actor: SYSTEM_ACTOR, action: 'playbook.webhook.refused', targetType: 'playbook', targetId: id.slice(0, 64), details: { reason: message } }]);
+      throw new DomainError(code, message);
+    };
+    if (!PLAYBOOK_ID.test(id)) throw new DomainError('not_found', 'no webhook here');
+    const loaded = playbooks.catalog().playbooks.find((p) => p.def.id === id && p.def.triggers.webhook);
+    const [row] = await sql<{ sealed: Uint8Array }[]>`SELECT sealed FROM playbook_webhook_secrets WHERE playbook_id = ${id}`;
+    // Not audited: anyone can probe paths, and only a playbook that takes webhooks has deliveries to account for.
+    if (!loaded || !row) throw new DomainError('not_found', `playbook "${id}" takes no webhook (not loaded, triggers.webhook is false, or no secret is set)`);
+
+    if (Number(c.req.header('content-length') ?? 0) > MAX_BODY_BYTES) return refuse('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    const raw = await c.req.text();
+    if (Buffer.byteLength(raw) > MAX_BODY_BYTES) return refuse('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    const ts = c.req.header(HOOK_TIMESTAMP_HEADER) ?? '';
+    const sig = c.req.header(HOOK_SIGNATURE_HEADER) ?? '';
+    if (!/^\d{1,12}$/.test(ts)) return refuse('unauthenticated', `header ${HOOK_TIMESTAMP_HEADER} must be unix seconds`);
+    if (Math.abs(now() / 1000 - Number(ts)) > HOOK_WINDOW_SECONDS) return refuse('unauthenticated', `the timestamp is outside the ±${HOOK_WINDOW_SECONDS} s window`);
+    const expected = Buffer.from(signHook(playbooks.box.open(row.sealed), ts, raw));
+    const given = Buffer.from(sig);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return refuse('unauthenticated', 'bad signature');
+
+    const sigHash = createHash('sha256').update(sig).digest('hex');
+    await sql`DELETE FROM webhook_deliveries WHERE received_at < now() - ${HOOK_WINDOW_SECONDS * 2} * interval '1 second'`;
+    const fresh = await sql`INSERT INTO webhook_deliveries (signature_hash, playbook_id) VALUES (${sigHash}, ${id}) ON CONFLICT DO NOTHING RETURNING 1`;
+    if (fresh.length === 0) return refuse('conflict', 'this delivery was already received (replay)');
+
+    let json: unknown;
+    try {
+      json = raw === '' ? {} : JSON.parse(raw);
+    } catch {
+      return refuse('bad_request', 'the body is not JSON');
+    }
+    const body = hookBody.safeParse(json);
+    if (!body.success) return refuse('bad_request', `body field "incident_id": ${body.error.issues[0]?.message ?? 'invalid'}`);
+    const incidentId = body.data.incident_id?.toLowerCase() ?? null;
+    if (incidentId && !(await getIncident(sql, deps.policy, incidentId))) return refuse('not_found', `no incident ${incidentId}`);
+
+    const r = await playbooks.engine.startRun({
+      playbook: loaded.def,
+      incidentId,
+      dryRun: false,
+      trigger: 'webhook',
+      triggerBody: body.data,
+      startedBy: { name: `webhook ${id}`, key: 'webhook' },
+    });
+    await audit.append([{ actor: SYSTEM_ACTOR, action: 'playbook.webhook.accepted', targetType: 'playbook_run', targetId: r.runId, incidentId, details: { playbook_id: id, signature_sha256: sigHash } }]);
+    return c.json(await getRun(sql, r.runId), 202);
+  });
+
+  return app;
+}

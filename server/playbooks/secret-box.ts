@@ -1,0 +1,121 @@
+/**
+ * Encryption at rest for connector credentials and named secrets: an AES-256-GCM envelope with
+ * a random 96-bit IV and the 128-bit auth tag, so a changed byte (or the wrong key) is detected
+ * instead of decrypting to garbage. The sealed form carries the key id, so keys can be rotated:
+ * a box holds one current key (used to seal) and any older keys (still able to open).
+ *
+ * Layout: `"SB1" | key-id length (1 byte) | key id (utf-8) | IV (12) | tag (16) | ciphertext`.
+ * The header bytes are authenticated data, so a swapped key id is detected too.
+ *
+ * The master key comes from `SECRETS_KEY` (base64, 32 bytes) or from `<DATA_DIR>/secrets.key`,
+ * created on first start with mode 0600; its id is a fingerprint of the key (never the key).
+ * Rotation: set the new key as `SECRETS_KEY` and the old one as the previous key; values are
+ * re-sealed with the new key whenever they are next written.
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const MAGIC = Buffer.from('SB1');
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+export interface SecretKey {
+  /** Short label stored with each sealed value (which key to open it with). */
+  id: string;
+  key: Uint8Array;
+}
+
+export interface SecretBox {
+  /** The id of the key new values are sealed with. */
+  readonly keyId: string;
+  seal(plaintext: string): Uint8Array;
+  /** Throws SecretBoxError when the value was changed or its key is not known. */
+  open(sealed: Uint8Array): string;
+}
+
+export class SecretBoxError extends Error {
+  override name = 'SecretBoxError';
+}
+
+/** A box sealing with `current` and opening with it or any of `previous`. */
+export function createSecretBox(current: SecretKey, previous: readonly SecretKey[] = []): SecretBox {
+  const keys = new Map<string, Uint8Array>();
+  for (const k of [current, ...previous]) {
+    if (k.key.length !== KEY_BYTES) throw new SecretBoxError(`secret key "${k.id}" must be ${KEY_BYTES} bytes, got ${k.key.length}`);
+    if (!k.id || Buffer.byteLength(k.id) > 255) throw new SecretBoxError('secret key id must be 1–255 bytes');
+    keys.set(k.id, k.key);
+  }
+  return {
+    keyId: current.id,
+    seal(plaintext) {
+      const header = Buffer.concat([MAGIC, Buffer.from([Buffer.byteLength(current.id)]), Buffer.from(current.id)]);
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', current.key, iv);
+      cipher.setAAD(header);
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return Buffer.concat([header, iv, cipher.getAuthTag(), body]);
+    },
+    open(sealed) {
+      const buf = Buffer.from(sealed);
+      if (buf.length < MAGIC.length + 1 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new SecretBoxError('not a sealed secret');
+      const idLen = buf[MAGIC.length] as number;
+      const headerLen = MAGIC.length + 1 + idLen;
+      if (buf.length < headerLen + IV_BYTES + TAG_BYTES) throw new SecretBoxError('sealed secret is truncated');
+      const id = buf.subarray(MAGIC.length + 1, headerLen).toString('utf8');
+      const key = keys.get(id);
+      if (!key) throw new SecretBoxError(`sealed with unknown key "${id}"`);
+      const iv = buf.subarray(headerLen, headerLen + IV_BYTES);
+      const tag = buf.subarray(headerLen + IV_BYTES, headerLen + IV_BYTES + TAG_BYTES);
+      const decipher = createDecipheriv('aes-256-gcm', key, iv);
+      decipher.setAAD(buf.subarray(0, headerLen));
+      decipher.setAuthTag(tag);
+      try {
+        return Buffer.concat([decipher.update(buf.subarray(headerLen + IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      } catch {
+        throw new SecretBoxError('sealed secret failed authentication (changed, or the wrong key)');
+      }
+    },
+  };
+}
+
+/** Decode `SECRETS_KEY` (base64 of 32 bytes); the error names the variable, never the value. */
+export function parseKey(base64: string): Uint8Array {
+  const key = Buffer.from(base64.trim(), 'base64');
+  if (key.length !== KEY_BYTES) throw new SecretBoxError(`SECRETS_KEY must be base64 of ${KEY_BYTES} bytes (got ${key.length} bytes)`);
+  return key;
+}
+
+/** A short fingerprint of a key (to tell keys apart in logs without revealing them). */
+export const keyFingerprint = (key: Uint8Array): string => createHash('sha256').update(key).digest('hex').slice(0, 12);
+
+/** A key labelled by its fingerprint: the same key has the same id wherever it came from. */
+const keyOf = (key: Uint8Array): SecretKey => ({ id: `k-${keyFingerprint(key)}`, key });
+
+/**
+ * The server's box: `SECRETS_KEY` when set, else `<dataDir>/secrets.key` (created, 0600).
+ * `previousKey` (e.g. `SECRETS_KEY_PREVIOUS`) still opens values sealed before a rotation.
+ */
+export async function loadSecretBox(opts: { secretsKey?: string | null; previousKey?: string | null; dataDir: string }): Promise<SecretBox> {
+  const previous = opts.previousKey ? [keyOf(parseKey(opts.previousKey))] : [];
+  if (opts.secretsKey) return createSecretBox(keyOf(parseKey(opts.secretsKey)), previous);
+  const file = join(opts.dataDir, 'secrets.key');
+  let key: Uint8Array;
+  try {
+    key = parseKey(await readFile(file, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    await mkdir(opts.dataDir, { recursive: true });
+    key = randomBytes(KEY_BYTES);
+    // `wx`: never overwrite a key another process created a moment ago.
+    try {
+      await writeFile(file, Buffer.from(key).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+      await chmod(file, 0o600);
+    } catch (w) {
+      if ((w as NodeJS.ErrnoException).code !== 'EEXIST') throw w;
+      key = parseKey(await readFile(file, 'utf8'));
+    }
+  }
+  return createSecretBox(keyOf(key), previous);
+}

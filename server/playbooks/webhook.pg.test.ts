@@ -1,0 +1,99 @@
+// @vitest-environment node
+/**
+ * Inbound webhooks (POST /api/v1/hooks/{playbook id}): a request signed with the playbook's
+ * secret starts a run with the body as its trigger; a bad signature, a timestamp outside the
+ * window and a replay are refused and start nothing; the secret is shown once and never again.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../shared/playbooks-api.ts';
+import { startTestServer, type TestServer } from '../testing/test-server.ts';
+import { waitFor } from '../testing/wait-for.ts';
+import { signHook } from './hooks.ts';
+
+const PLAYBOOK = `
+id: hooked
+name: Hooked
+version: 1
+triggers: { manual: false, webhook: true }
+steps:
+  - { id: echo, action: core.noop, with: { source: "{{ trigger.body.source }}", kind: "{{ trigger.kind }}" } }
+`;
+
+let ts: TestServer;
+let dir: string;
+let secret: string;
+let incidentId: string;
+
+function post(body: string, opts: { ts?: number; signature?: string } = {}): Promise<Response> {
+  const stamp = opts.ts ?? Math.floor(Date.now() / 1000);
+  return fetch(`${ts.server.url}/api/v1/hooks/hooked`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-sentpilot-timestamp': String(stamp), 'x-sentpilot-signature': opts.signature ?? signHook(secret, stamp, body) },
+    body,
+  });
+}
+
+const runCount = async (): Promise<number> => ((await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM playbook_runs`)[0]!).n;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sentpilot-hook-'));
+  await writeFile(join(dir, 'hooked.yaml'), PLAYBOOK);
+  ts = await startTestServer({ playbooks: { dir, engine: { pollIntervalMs: 50 } } });
+  const created = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Hooked incident' } });
+  incidentId = ((await created.json()) as { id: string }).id;
+  const lead = await ts.as('lead');
+  expect((await ts.fetch('/api/v1/workflows/hooked/webhook-secret', { method: 'POST', as: lead })).status).toBe(403);
+  const res = await ts.fetch('/api/v1/workflows/hooked/webhook-secret', { method: 'POST' });
+  expect(res.status).toBe(200);
+  secret = ((await res.json()) as { secret: string }).secret;
+});
+
+afterAll(async () => {
+  await ts?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('inbound webhook', () => {
+  it('a good signature starts a run with the body as its trigger', async () => {
+    const res = await post(JSON.stringify({ incident_id: incidentId, source: 'siem-42' }));
+    expect(res.status).toBe(202);
+    const run = (await res.json()) as Run;
+    expect(run.trigger).toBe('webhook');
+    expect(run.incident_id).toBe(incidentId);
+    const done = await waitFor(async () => {
+      const r = (await (await ts.fetch(`/api/v1/runs/${run.id}`)).json()) as Run;
+      return r.state === 'succeeded' ? r : null;
+    });
+    expect(done.steps[0]!.output).toEqual({ source: 'siem-42', kind: 'webhook' });
+    const list = (await (await ts.fetch('/api/v1/workflows')).json()) as { items: { id: string; webhook_secret_set: boolean }[] };
+    expect(list.items.find((i) => i.id === 'hooked')!.webhook_secret_set).toBe(true);
+    expect(JSON.stringify(list)).not.toContain(secret);
+  });
+
+  it('refuses a bad signature, an old or future timestamp, and a replay; none starts a run', async () => {
+    const before = await runCount();
+    const body = JSON.stringify({ source: 'x' });
+    const bad = await post(body, { signature: signHook('not-the-secret', Math.floor(Date.now() / 1000), body) });
+    expect(bad.status).toBe(401);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toBe('bad signature');
+    const old = Math.floor(Date.now() / 1000) - 600;
+    expect((await post(body, { ts: old })).status).toBe(401);
+    expect((await post(body, { ts: Math.floor(Date.now() / 1000) + 600 })).status).toBe(401);
+    // A body changed after signing.
+    const stamp = Math.floor(Date.now() / 1000);
+    expect((await post(JSON.stringify({ source: 'y' }), { ts: stamp, signature: signHook(secret, stamp, body) })).status).toBe(401);
+    expect(await runCount()).toBe(before);
+
+    const once = JSON.stringify({ source: 'once' });
+    const first = await post(once, { ts: stamp });
+    expect(first.status).toBe(202);
+    const replay = await post(once, { ts: stamp });
+    expect(replay.status).toBe(409);
+    expect(await runCount()).toBe(before + 1);
+    const refusals = await ts.server.sql`SELECT 1 FROM audit_log WHERE action = 'playbook.webhook.refused'`;
+    expect(refusals.length).toBeGreaterThanOrEqual(5);
+  });
+});
