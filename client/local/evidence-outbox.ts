@@ -76,7 +76,7 @@ const CAPTURE_STALL_MS = 60_000;
 export interface EvidenceOutboxDeps {
   db: SentpilotDb;
   api: EvidenceApi;
-  /** The engine's connection: going back to `online` uploads at once. */
+  /** The engine's connection: coming back from `offline` (or a new sign-in) uploads at once. */
   connection: ReadonlyObservable<{ status: string }>;
   isOnline(): boolean;
   /** navigator.storage.persist, asked once a capture is stored; absent in tests. */
@@ -259,9 +259,12 @@ export function createEvidenceOutbox(deps: EvidenceOutboxDeps): EvidenceOutbox {
   return {
     start() {
       if (unsubscribe) return;
+      // Upload at once when the network comes back (not on every "syncing" → "online" of the
+      // engine's periodic sync: the scheduler's own timer covers a server that was down).
+      const up = (s: string): boolean => s !== 'offline' && s !== 'signed-out';
       let last = deps.connection.get().status;
       unsubscribe = deps.connection.subscribe((c) => {
-        if (c.status === 'online' && last !== 'online') void scheduler.now();
+        if (up(c.status) && !up(last)) void scheduler.now();
         last = c.status;
       });
       scheduler.start();

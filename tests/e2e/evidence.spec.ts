@@ -86,6 +86,13 @@ describe('evidence locker', () => {
     await row.getByTestId('evidence-download').click();
     const reasonForm = row.getByTestId('evidence-reason-form');
     await reasonForm.getByRole('textbox').fill('Timeline analysis of the intrusion');
+    // A network blip while the reason is typed reloads the list; the form and its text stay.
+    await context.setOffline(true);
+    await expect.poll(() => page.getByTestId('connection-state').textContent(), { timeout: 15_000 }).toMatch(/offline/i);
+    const reloaded = page.waitForResponse((r) => r.url().endsWith(`/api/v1/incidents/${id}/evidence`) && r.request().method() === 'GET', { timeout: 30_000 });
+    await context.setOffline(false);
+    await reloaded;
+    expect(await reasonForm.getByRole('textbox').inputValue()).toBe('Timeline analysis of the intrusion');
     const [download] = await Promise.all([page.waitForEvent('download'), reasonForm.getByRole('button', { name: 'Download' }).click()]);
     const path = await download.path();
     const back = await readFile(path);

@@ -46,13 +46,22 @@ export function EvidencePanel(props: { incidentId: string }): JSX.Element {
     } else setListError(res.error.kind === 'network' ? 'The server cannot be reached: showing what this device holds.' : res.error.message);
   };
 
-  const online = createMemo(() => connection().status === 'online');
+  // Reachable, not "online": the engine reports "syncing" during each periodic sync, and
+  // reloading then would only re-read an unchanged list every few seconds.
+  const reachable = createMemo(() => {
+    const s = connection().status;
+    return s !== 'offline' && s !== 'signed-out';
+  });
   const verifiedHere = createMemo(() => local.value().filter((r) => r.state === 'verified').length);
-  createEffect(on([() => props.incidentId, online, verifiedHere], ([id]) => void load(id)));
+  createEffect(on([() => props.incidentId, reachable, verifiedHere], ([id]) => void load(id)));
 
   const serverItems = createMemo(() => server()?.items ?? []);
   const pendingRows = createMemo(() => localRows(serverItems(), local.value()));
   const storedRows = createMemo(() => serverRows(serverItems()));
+  // Rows are rendered by key, so a reload of the list (or upload progress) updates each row in
+  // place and never closes a reason form someone is typing in.
+  const pendingByKey = createMemo(() => new Map(pendingRows().map((r) => [r.key, r])));
+  const storedByKey = createMemo(() => new Map(storedRows().map((r) => [r.key, r])));
   const canDownload = (): boolean => app.can('evidence:download', props.incidentId);
   const canAdd = (): boolean => app.can('incident:write', props.incidentId);
   const isLeadOrAdmin = (): boolean => {
@@ -182,8 +191,14 @@ export function EvidencePanel(props: { incidentId: string }): JSX.Element {
         </p>
       </Show>
       <ul class="ev-list">
-        <For each={pendingRows()}>{(row) => <EvidenceEntry incidentId={props.incidentId} row={row} canDownload={canDownload()} />}</For>
-        <For each={storedRows()}>{(row) => <EvidenceEntry incidentId={props.incidentId} row={row} canDownload={canDownload()} onDeleted={() => void load(props.incidentId)} />}</For>
+        <For each={pendingRows().map((r) => r.key)}>
+          {(key) => <Show when={pendingByKey().get(key)}>{(row) => <EvidenceEntry incidentId={props.incidentId} row={row()} canDownload={canDownload()} />}</Show>}
+        </For>
+        <For each={storedRows().map((r) => r.key)}>
+          {(key) => (
+            <Show when={storedByKey().get(key)}>{(row) => <EvidenceEntry incidentId={props.incidentId} row={row()} canDownload={canDownload()} onDeleted={() => void load(props.incidentId)} />}</Show>
+          )}
+        </For>
         <Show when={pendingRows().length + storedRows().length === 0}>
           <li class="muted small">{server() || listError() ? 'No evidence yet.' : 'Loading…'}</li>
         </Show>
