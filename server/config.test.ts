@@ -29,7 +29,7 @@ describe('loadConfig', () => {
         },
         slaPolicy: DEFAULT_SLA_POLICY,
         intel: { allowPrivateFeedUrls: false, fetchTimeoutMs: 300_000, maxFeedBytes: 1024 ** 3, pushMaxBytes: 64 * 1024 ** 2, retroDays: 90 },
-        evidence: { key: undefined, previousKey: undefined, quotaIncidentBytes: 50 * 1024 ** 3, quotaTotalBytes: 500 * 1024 ** 3 },
+        evidence: { key: undefined, previousKey: undefined, quotaIncidentBytes: 50 * 1024 ** 3, quotaTotalBytes: 500 * 1024 ** 3, uploadIdleHours: 168 },
         playbooks: {
           dataDir: './data',
           dir: undefined,
@@ -93,6 +93,13 @@ describe('loadConfig', () => {
     expect(c.ok && c.value.intel.retroDays).toBe(30);
     const bad = loadConfig({ INTEL_RETRO_DAYS: '1.5' });
     expect(!bad.ok && bad.error).toContain('INTEL_RETRO_DAYS="1.5"');
+  });
+
+  it('reads the idle time after which an open evidence upload is removed', () => {
+    const c = loadConfig({ EVIDENCE_UPLOAD_IDLE_HOURS: '48' });
+    expect(c.ok && c.value.evidence.uploadIdleHours).toBe(48);
+    const bad = loadConfig({ EVIDENCE_UPLOAD_IDLE_HOURS: '0' });
+    expect(!bad.ok && bad.error).toContain('EVIDENCE_UPLOAD_IDLE_HOURS="0"');
   });
 
   it('names each bad variable and its value', () => {

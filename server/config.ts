@@ -8,7 +8,7 @@ import { err, ok, type Result } from '../shared/result.ts';
 import { parseRoleMap, type AuthOptions } from './auth/auth-options.ts';
 import type { PlaybooksOptions } from './playbooks/engine/service.ts';
 import type { IntelOptions } from './intel/intel-service.ts';
-import { DEFAULT_QUOTA_INCIDENT_BYTES, DEFAULT_QUOTA_TOTAL_BYTES, type EvidenceSettings } from './evidence/evidence-setup.ts';
+import { DEFAULT_QUOTA_INCIDENT_BYTES, DEFAULT_QUOTA_TOTAL_BYTES, DEFAULT_UPLOAD_IDLE_HOURS, type EvidenceSettings } from './evidence/evidence-setup.ts';
 import { DEFAULT_SLA_POLICY, mergeSlaPolicy, slaPolicyOverrideSchema, type SlaPolicy } from '../shared/sla.ts';
 
 /** SLA_POLICY (JSON) merged over the default policy; unset = the default. */
@@ -76,6 +76,8 @@ const configSchema = z.object({
     .optional(),
   EVIDENCE_QUOTA_INCIDENT_BYTES: z.coerce.number().int().min(0).default(DEFAULT_QUOTA_INCIDENT_BYTES),
   EVIDENCE_QUOTA_TOTAL_BYTES: z.coerce.number().int().min(0).default(DEFAULT_QUOTA_TOTAL_BYTES),
+  /** An open evidence upload that received nothing this long is removed, freeing its quota. */
+  EVIDENCE_UPLOAD_IDLE_HOURS: z.coerce.number().positive().max(24 * 365).default(DEFAULT_UPLOAD_IDLE_HOURS),
   /** Playbook YAML folder (default <repo>/playbooks) and runnable scripts (default <repo>/scripts-repo). */
   PLAYBOOKS_DIR: z.string().min(1).optional(),
   SCRIPTS_DIR: z.string().min(1).optional(),
@@ -172,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     EVIDENCE_KEY_PREVIOUS: env.EVIDENCE_KEY_PREVIOUS || undefined,
     EVIDENCE_QUOTA_INCIDENT_BYTES: env.EVIDENCE_QUOTA_INCIDENT_BYTES || undefined,
     EVIDENCE_QUOTA_TOTAL_BYTES: env.EVIDENCE_QUOTA_TOTAL_BYTES || undefined,
+    EVIDENCE_UPLOAD_IDLE_HOURS: env.EVIDENCE_UPLOAD_IDLE_HOURS || undefined,
     ...Object.fromEntries(PLAYBOOK_VARS.map((k) => [k, env[k] || undefined])),
     ...Object.fromEntries(INTEL_VARS.map((k) => [k, env[k] || undefined])),
     ...Object.fromEntries(AUTH_VARS.map((k) => [k, env[k] || undefined])),
@@ -238,6 +241,6 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
       engine: { concurrency: c.PLAYBOOK_CONCURRENCY, sweepGraceMs: c.PLAYBOOK_SWEEP_GRACE_MS, sweepIntervalMs: c.PLAYBOOK_SWEEP_INTERVAL_MS },
     },
     intel: { allowPrivateFeedUrls: c.ALLOW_PRIVATE_FEED_URLS, fetchTimeoutMs: c.INTEL_FEED_TIMEOUT_MS, maxFeedBytes: c.INTEL_FEED_MAX_BYTES, pushMaxBytes: c.INTEL_PUSH_MAX_BYTES, retroDays: c.INTEL_RETRO_DAYS },
-    evidence: { key: c.EVIDENCE_KEY, previousKey: c.EVIDENCE_KEY_PREVIOUS, quotaIncidentBytes: c.EVIDENCE_QUOTA_INCIDENT_BYTES, quotaTotalBytes: c.EVIDENCE_QUOTA_TOTAL_BYTES },
+    evidence: { key: c.EVIDENCE_KEY, previousKey: c.EVIDENCE_KEY_PREVIOUS, quotaIncidentBytes: c.EVIDENCE_QUOTA_INCIDENT_BYTES, quotaTotalBytes: c.EVIDENCE_QUOTA_TOTAL_BYTES, uploadIdleHours: c.EVIDENCE_UPLOAD_IDLE_HOURS },
   });
 }

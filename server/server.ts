@@ -29,7 +29,7 @@ import type { AuthOptions } from './auth/auth-options.ts';
 import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.ts';
 import { createIdentity } from './auth/identity.ts';
 import type { DocAuditRecord } from './sync/update-writer.ts';
-import { openEvidence, type EvidenceSettings } from './evidence/evidence-setup.ts';
+import { openEvidence, startUploadExpiry, type EvidenceSettings } from './evidence/evidence-setup.ts';
 import { stopHashWorkerIfIdle } from './evidence/hash-worker.ts';
 import type { EvidenceService } from './evidence/evidence-service.ts';
 import { createPlaybooks, type Playbooks, type PlaybooksOptions } from './playbooks/engine/service.ts';
@@ -192,6 +192,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   }
 
   intel.start();
+  const uploadExpiry = startUploadExpiry({ evidence, logger, idleHours: opts.evidence?.uploadIdleHours });
   const recovering = projector.recoverStale().catch((e: unknown) => logger.error({ err: e }, 'recovering stale projections failed'));
 
   let closing: Promise<void> | null = null;
@@ -202,6 +203,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     hub.stop();
     heartbeat.stop();
     await recovering;
+    await uploadExpiry.stop();
     await intelUse.stop();
     await intel.close();
     await playbooks.close();

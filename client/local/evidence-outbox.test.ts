@@ -26,6 +26,8 @@ function createFakeEvidenceServer() {
     forbidPuts: false,
     /** Another tab sends the same chunk first: the server takes its bytes, this PUT gets 409. */
     otherTabWinsNextPut: false,
+    /** The server removed the upload as idle just before the next chunk arrives. */
+    expireBeforeNextPut: false,
     abandoned: [] as string[],
     puts: 0,
     creates: 0,
@@ -63,6 +65,11 @@ function createFakeEvidenceServer() {
       uploads.delete(u.id);
       state.abandoned.push(u.id);
       return new Response(null, { status: 204 });
+    }
+    if (method === 'PUT' && state.expireBeforeNextPut) {
+      state.expireBeforeNextPut = false;
+      uploads.delete(u.id);
+      return error(404, 'not_found', `no upload ${u.id}`);
     }
     if (method === 'PUT' && state.forbidPuts) return error(403, 'forbidden', 'your access to this incident was revoked');
     if (method === 'PUT') {
@@ -205,6 +212,24 @@ describe('evidence outbox', () => {
     expect(t.server.stored()).toEqual([file]);
     expect(t.server.state.bytesReceived).toBe(5_000);
     expect(t.server.uploads.size).toBe(1);
+  });
+
+  it('starts a new upload from the bytes on the device when the server removed the old one as idle', async () => {
+    const t = setup();
+    t.server.state.putsBeforeCut = 2;
+    const file = new Uint8Array(randomBytes(5_000));
+    const id = await t.outbox.capture(incidentId, new Blob([file]), meta);
+    await waitFor(async () => expect((await t.record(id)).offset).toBe(2_000));
+
+    t.server.state.putsBeforeCut = Infinity;
+    t.server.state.expireBeforeNextPut = true;
+    await t.outbox.kick();
+    await waitFor(async () => expect((await t.record(id)).serverUploadId).toBeNull());
+    expect((await t.record(id)).state).toBe('waiting');
+    await t.outbox.kick();
+    await waitFor(async () => expect((await t.record(id)).state).toBe('verified'));
+    expect(t.server.stored()).toEqual([file]);
+    expect(t.server.state.creates).toBe(2);
   });
 
   it('uses the same upload key after a lost answer, so the server holds one upload', async () => {

@@ -198,6 +198,11 @@ export function createEvidenceOutbox(deps: EvidenceOutboxDeps): EvidenceOutbox {
         }
         // Conflicts that do not settle (another tab is sending right now): later.
         if (put.error.kind === 'http' && put.error.status === 409) return 'retry-later';
+        // The server removed the upload (left idle too long): start a new one from the bytes here.
+        if (put.error.kind === 'http' && put.error.status === 404) {
+          await uploads.update(rec.id, { serverUploadId: null, offset: 0, state: 'waiting' });
+          return 'retry-later';
+        }
         return onFailure(rec.id, put.error);
       }
       offset = put.value;

@@ -51,6 +51,11 @@ export interface EvidenceService {
   putChunk(id: string, offset: number, body: AsyncIterable<Uint8Array>, declaredLength: number | null): Promise<EvidenceUpload>;
   complete(who: Who, id: string): Promise<EvidenceItem>;
   abandon(id: string): Promise<void>;
+  /**
+   * Remove the open uploads that received nothing for `idleMs` (their partial files and their
+   * quota reservation); returns how many went. A device still holding the file starts again.
+   */
+  expireIdleUploads(idleMs: number): Promise<number>;
   list(incidentId: string): Promise<{ items: EvidenceItem[]; legal_hold: LegalHold | null; usage: { incident_bytes: number; incident_quota: number; total_bytes: number; total_quota: number } }>;
   /** Metadata (a `view` custody entry when `who` is given). */
   get(incidentId: string, id: string, who?: Who): Promise<EvidenceItem>;
@@ -181,7 +186,7 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
         if (before && before !== r.hashes) before.drop();
         if (r.hashes) running.set(id, r.hashes);
         else running.delete(id);
-        await sql`UPDATE evidence_uploads SET received = ${r.offset} WHERE id = ${id}`;
+        await sql`UPDATE evidence_uploads SET received = ${r.offset}, touched_at = now() WHERE id = ${id}`;
         return toUpload(row, r.offset);
       });
     },
@@ -253,6 +258,30 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
         running.delete(id);
         await sql`DELETE FROM evidence_uploads WHERE id = ${id}`;
       });
+    },
+
+    async expireIdleUploads(idleMs) {
+      const idle = await sql<{ id: string; incident_id: string; received: string; size: string }[]>`
+        SELECT id, incident_id, received, size FROM evidence_uploads
+        WHERE state = 'open' AND touched_at < now() - make_interval(secs => ${idleMs / 1000})`;
+      let removed = 0;
+      for (const u of idle) {
+        // One being written to right now is not idle; the next sweep looks again.
+        if (busy.has(u.id)) continue;
+        await exclusive(u.id, async () => {
+          const gone = await sql`
+            DELETE FROM evidence_uploads
+            WHERE id = ${u.id} AND state = 'open' AND touched_at < now() - make_interval(secs => ${idleMs / 1000})
+            RETURNING id`;
+          if (gone.length === 0) return;
+          await files.discardUpload(u.id);
+          running.get(u.id)?.drop();
+          running.delete(u.id);
+          removed++;
+          logger.info({ uploadId: u.id, incidentId: u.incident_id, received: Number(u.received), size: Number(u.size) }, 'removed an evidence upload idle too long');
+        });
+      }
+      return removed;
     },
 
     async list(incidentId) {

@@ -167,6 +167,37 @@ describe('evidence locker', () => {
     expect((await ts.fetch(`/api/v1/evidence-uploads/${up.id}/complete`, { method: 'POST' })).status).toBe(201);
   });
 
+  it('removes an upload left idle past its time (partial file and quota), and the device starts again with the same key', async () => {
+    const inc = await incident();
+    const data = randomBytes(900_000);
+    const body = meta(data);
+    const usedBefore = async (): Promise<number> => ((await (await ts.fetch(`/api/v1/incidents/${inc}/evidence`)).json()) as { usage: { incident_bytes: number } }).usage.incident_bytes;
+    const idle = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: body })).json()) as EvidenceUpload;
+    expect((await put(idle.id, 0, data.subarray(0, 300_000))).status).toBe(200);
+    const fresh = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: meta(randomBytes(10)) })).json()) as EvidenceUpload;
+    expect(await usedBefore()).toBe(data.length + 10);
+    const partsBefore = (await allFiles(join(dataDir, 'evidence', 'uploads'))).filter((f) => f.includes(idle.id));
+    expect(partsBefore.length).toBeGreaterThan(0);
+
+    // Eight days without a byte: the sweep takes it; the one touched just now stays.
+    await ts.server.sql`UPDATE evidence_uploads SET touched_at = now() - interval '8 days' WHERE id = ${idle.id}`;
+    expect(await ts.server.evidence.expireIdleUploads(7 * 24 * 3_600_000)).toBe(1);
+    expect((await ts.fetch(`/api/v1/evidence-uploads/${idle.id}`)).status).toBe(404);
+    expect((await ts.fetch(`/api/v1/evidence-uploads/${fresh.id}`)).status).toBe(200);
+    expect(await usedBefore()).toBe(10);
+    expect((await allFiles(join(dataDir, 'evidence', 'uploads'))).filter((f) => f.includes(idle.id))).toEqual([]);
+
+    // The device, which kept the file, asks again with the same upload_key and sends it all.
+    const again = await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: body });
+    expect(again.status).toBe(201);
+    const up = (await again.json()) as EvidenceUpload;
+    expect(up).toMatchObject({ offset: 0, state: 'open' });
+    expect((await put(up.id, 0, data)).status).toBe(200);
+    const done = await ts.fetch(`/api/v1/evidence-uploads/${up.id}/complete`, { method: 'POST' });
+    expect(done.status).toBe(201);
+    expect(await done.json()).toMatchObject({ sha256: sha(data) });
+  });
+
   it('stores identical content once, and a deletion keeps the blob another item uses', async () => {
     const inc = await incident('dedup', 'phishing');
     const data = randomBytes(300_000);

@@ -92,6 +92,9 @@ CREATE TABLE evidence_uploads (
   state        text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'complete')),
   evidence_id  uuid,
   created_at   timestamptz NOT NULL DEFAULT now(),
+  -- The last byte received (or the creation): an open upload idle past EVIDENCE_UPLOAD_IDLE_HOURS
+  -- is removed, so an abandoned capture does not hold its quota forever.
+  touched_at   timestamptz NOT NULL DEFAULT now(),
   UNIQUE (incident_id, upload_key)
 );
 
