@@ -30,6 +30,7 @@ import { bootstrapAdmin, type BootstrapResult } from './auth/bootstrap.ts';
 import { createIdentity } from './auth/identity.ts';
 import type { DocAuditRecord } from './sync/update-writer.ts';
 import { openEvidence, startUploadExpiry, type EvidenceSettings } from './evidence/evidence-setup.ts';
+import { completeKeyRotation, type KeyRotationReport } from './key-rotation.ts';
 import { stopHashWorkerIfIdle } from './evidence/hash-worker.ts';
 import type { EvidenceService } from './evidence/evidence-service.ts';
 import { createPlaybooks, type Playbooks, type PlaybooksOptions } from './playbooks/engine/service.ts';
@@ -83,6 +84,8 @@ export interface RunningServer {
   sql: Sql;
   logger: Logger;
   identity: AuthDeps;
+  /** Re-wrapping and re-sealing under the current keys, started at start (null if it failed). */
+  keyRotation: Promise<KeyRotationReport | null>;
   evidence: EvidenceService;
   playbooks: Playbooks;
   intel: IntelService;
@@ -193,6 +196,10 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
 
   intel.start();
   const uploadExpiry = startUploadExpiry({ evidence, logger, idleHours: opts.evidence?.uploadIdleHours });
+  const keyRotation = completeKeyRotation({ sql, logger, audit: identity.audit, evidenceKeys: evidence.keyring, secrets: playbooks.box }).catch((e: unknown) => {
+    logger.error({ err: e }, 'moving stored keys and secrets to the current keys failed; it is tried again at the next start');
+    return null;
+  });
   const recovering = projector.recoverStale().catch((e: unknown) => logger.error({ err: e }, 'recovering stale projections failed'));
 
   let closing: Promise<void> | null = null;
@@ -203,6 +210,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     hub.stop();
     heartbeat.stop();
     await recovering;
+    await keyRotation;
     await uploadExpiry.stop();
     await intelUse.stop();
     await intel.close();
@@ -236,6 +244,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     intel,
     intelUse,
     bootstrap,
+    keyRotation,
     close: () => (closing ??= close()),
   };
 }

@@ -83,25 +83,37 @@ export function unwrapKey(ring: Keyring, keyId: string, wrapped: Uint8Array): Bu
 
 /**
  * Re-wrap every data key not wrapped by the ring's current key (blobs and open uploads), each
- * in its own short statement; safe to run again after an interruption. Returns how many.
+ * in its own short statement; safe to run again after an interruption, and by several servers at
+ * once (each UPDATE applies only while the row still has the key it read). Rows wrapped by a key
+ * the ring does not hold are left as they are and named in `unknownKeys`. Returns how many moved.
  */
-export async function rewrapDataKeys(sql: Sql, ring: Keyring): Promise<{ blobs: number; uploads: number }> {
+export async function rewrapDataKeys(sql: Sql, ring: Keyring): Promise<{ blobs: number; uploads: number; unknownKeys: string[] }> {
   const cur = ring.current;
+  const unknown = new Set<string>();
+  const rewrap = (keyId: string, wrapped: Uint8Array): Buffer | null => {
+    if (!ring.byId.has(keyId)) {
+      unknown.add(keyId);
+      return null;
+    }
+    return wrapKey(cur, unwrapKey(ring, keyId, wrapped));
+  };
   let blobs = 0;
   let uploads = 0;
   const oldBlobs = await sql<{ sha256: string; key_id: string; wrapped_key: Buffer }[]>`
     SELECT sha256, key_id, wrapped_key FROM evidence_blobs WHERE key_id <> ${cur.id}`;
   for (const b of oldBlobs) {
-    const wrapped = wrapKey(cur, unwrapKey(ring, b.key_id, b.wrapped_key));
+    const wrapped = rewrap(b.key_id, b.wrapped_key);
+    if (!wrapped) continue;
     const r = await sql`UPDATE evidence_blobs SET key_id = ${cur.id}, wrapped_key = ${wrapped} WHERE sha256 = ${b.sha256} AND key_id = ${b.key_id}`;
     blobs += r.count;
   }
   const oldUploads = await sql<{ id: string; key_id: string; wrapped_key: Buffer }[]>`
     SELECT id, key_id, wrapped_key FROM evidence_uploads WHERE key_id <> ${cur.id}`;
   for (const u of oldUploads) {
-    const wrapped = wrapKey(cur, unwrapKey(ring, u.key_id, u.wrapped_key));
+    const wrapped = rewrap(u.key_id, u.wrapped_key);
+    if (!wrapped) continue;
     const r = await sql`UPDATE evidence_uploads SET key_id = ${cur.id}, wrapped_key = ${wrapped} WHERE id = ${u.id} AND key_id = ${u.key_id}`;
     uploads += r.count;
   }
-  return { blobs, uploads };
+  return { blobs, uploads, unknownKeys: [...unknown] };
 }

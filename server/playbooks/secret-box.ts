@@ -9,8 +9,8 @@
  *
  * The master key comes from `SECRETS_KEY` (base64, 32 bytes) or from `<DATA_DIR>/secrets.key`,
  * created on first start with mode 0600; its id is a fingerprint of the key (never the key).
- * Rotation: set the new key as `SECRETS_KEY` and the old one as the previous key; values are
- * re-sealed with the new key whenever they are next written.
+ * Rotation: set the new key as `SECRETS_KEY` and the old one as the previous key; the server
+ * re-seals every stored value with the new key at start (server/key-rotation.ts).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -33,6 +33,17 @@ export interface SecretBox {
   seal(plaintext: string): Uint8Array;
   /** Throws SecretBoxError when the value was changed or its key is not known. */
   open(sealed: Uint8Array): string;
+  /** Whether the box can open the key id (the current key or a previous one). */
+  knows(keyId: string): boolean;
+}
+
+/** The id of the key a sealed value was sealed with (null when it is not a sealed value). */
+export function keyIdOf(sealed: Uint8Array): string | null {
+  const buf = Buffer.from(sealed);
+  if (buf.length < MAGIC.length + 1 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  const idLen = buf[MAGIC.length] as number;
+  if (buf.length < MAGIC.length + 1 + idLen) return null;
+  return buf.subarray(MAGIC.length + 1, MAGIC.length + 1 + idLen).toString('utf8');
 }
 
 export class SecretBoxError extends Error {
@@ -49,6 +60,7 @@ export function createSecretBox(current: SecretKey, previous: readonly SecretKey
   }
   return {
     keyId: current.id,
+    knows: (keyId) => keys.has(keyId),
     seal(plaintext) {
       const header = Buffer.concat([MAGIC, Buffer.from([Buffer.byteLength(current.id)]), Buffer.from(current.id)]);
       const iv = randomBytes(IV_BYTES);
