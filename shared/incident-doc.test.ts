@@ -24,6 +24,8 @@ import {
   setBreach,
   setRelated,
   setRisk,
+  setEntryEvidence,
+  timelineEvidence,
 } from './incident-doc.ts';
 import { newId, isUuidV7, INCIDENT_KEY_RE, formatIncidentKey } from './ids.ts';
 
@@ -169,6 +171,56 @@ describe('incident document accessors', () => {
     expect(tl.at(-1)).toMatchObject({ text: 'early', deleted: true });
     expect(addTimelineEntry(doc, { kind: 'note', author: 'a', at: 'yesterday' }).ok).toBe(false);
     expect(updateTimelineEntry(doc, 'missing', { deleted: true }).ok).toBe(false);
+  });
+
+  it('links evidence to timeline entries as a set that merges across devices, and unlinks', () => {
+    const a = makeIncident();
+    const note = addTimelineEntry(a, { kind: 'note', text: 'lateral movement from ws-042', author: 'alice' });
+    if (!note.ok) throw new Error(note.error);
+    const b = clone(a);
+    // Offline on both devices: each links a different item.
+    expect(setEntryEvidence(a, note.value, 'ev-memory', true).ok).toBe(true);
+    expect(setEntryEvidence(b, note.value, 'ev-pcap', true).ok).toBe(true);
+    sync(a, b);
+    const entryOf = (doc: Y.Doc) => readIncident(doc)!.incident.timeline.find((e) => e.id === note.value)!;
+    expect(entryOf(a).evidence).toEqual(['ev-memory', 'ev-pcap']);
+    expect(entryOf(b).evidence).toEqual(['ev-memory', 'ev-pcap']);
+    // Linking twice is a no-op; unlinking removes only that item.
+    expect(setEntryEvidence(a, note.value, 'ev-memory', true).ok).toBe(true);
+    expect(setEntryEvidence(a, note.value, 'ev-pcap', false).ok).toBe(true);
+    expect(entryOf(a).evidence).toEqual(['ev-memory']);
+    // Entries without links read as none; bad input changes nothing.
+    const other = addTimelineEntry(a, { kind: 'note', text: 'no links', author: 'alice' });
+    expect(other.ok && readIncident(a)!.incident.timeline.find((e) => e.id === other.value)?.evidence).toEqual([]);
+    expect(setEntryEvidence(a, 'missing', 'ev-memory', true)).toEqual({ ok: false, error: 'no timeline entry missing' });
+    expect(setEntryEvidence(a, note.value, 'x'.repeat(65), true).ok).toBe(false);
+    expect(setEntryEvidence(a, note.value, '', true).ok).toBe(false);
+    expect(entryOf(a).evidence).toEqual(['ev-memory']);
+    // What can be linked: the items the server recorded in the timeline, named by file.
+    addTimelineEntry(a, { kind: 'evidence', text: 'Evidence added: mem.raw', author: 'server', data: { evidence_id: 'ev-memory', file_name: 'mem.raw' } });
+    addTimelineEntry(a, { kind: 'evidence', text: 'Evidence added: capture.pcap', author: 'server', data: { evidence_id: 'ev-pcap' } });
+    addTimelineEntry(a, { kind: 'evidence', text: 'no id', author: 'server', data: {} });
+    expect(timelineEvidence(a).map(({ id, name }) => ({ id, name }))).toEqual([
+      { id: 'ev-memory', name: 'mem.raw' },
+      { id: 'ev-pcap', name: 'capture.pcap' },
+    ]);
+    for (let i = 1; i < 100; i++) expect(setEntryEvidence(a, note.value, `ev-${i}`, true).ok).toBe(true);
+    expect(setEntryEvidence(a, note.value, 'ev-one-too-many', true)).toEqual({ ok: false, error: 'at most 100 evidence items per timeline entry' });
+  });
+
+  it('reads hostile evidence links defensively: a link holding anything but true, or an overlong id, is no link and the entry stays', () => {
+    const doc = makeIncident();
+    const note = addTimelineEntry(doc, { kind: 'note', text: 'x', author: 'a' });
+    if (!note.ok) throw new Error(note.error);
+    const y = doc.getArray<Y.Map<unknown>>('timeline').toArray().find((m) => (m.get('info') as { id: string }).id === note.value)!;
+    y.set('evidence:ev-1', { $ne: 1 });
+    y.set('evidence:ev-2', true);
+    expect(readIncident(doc)!.incident.timeline.find((e) => e.id === note.value)?.evidence).toEqual(['ev-2']);
+    y.set(`evidence:${'x'.repeat(65)}`, true);
+    y.set('evidence:', true);
+    const read = readIncident(doc)!;
+    expect(read.incident.timeline.find((e) => e.id === note.value)).toMatchObject({ text: 'x', evidence: ['ev-2'] });
+    expect(read.problems).toEqual([]);
   });
 
   it('stores assets, observables, custom fields and the server key', () => {

@@ -6,7 +6,9 @@
  *                     `tags`/`assets` as Y.Map<string, true> (sets that merge), `observables`
  *                     as Y.Map<"kind:value", Observable>, `customFields` as Y.Map
  *   timeline  Y.Array<Y.Map>  entries: `info` (id, createdAt, author, kind, data: written once),
- *                     `at`, `deleted`, `editedAt` (editable), `text` a Y.Text several people write in
+ *                     `at`, `deleted`, `editedAt` (editable), `text` a Y.Text several people write in,
+ *                     `evidence:<id>` → true per linked evidence item (keys of the entry itself,
+ *                     so links made on two devices at once both stay)
  *   tasks     Y.Array<Y.Map>  checklist items
  *
  * Nothing is ever removed from the arrays: deleting an entry or a task sets `deleted`, so an
@@ -53,6 +55,8 @@ const K = {
   related: 'relatedIncidents',
   text: 'text',
   info: 'info',
+  /** Prefix of an entry's keys that link an evidence item (`evidence:<id>` → true). */
+  evidence: 'evidence:',
 } as const;
 
 /** Transaction origin the server uses for its own writes (key assignment, automation). */
@@ -233,6 +237,19 @@ function withCount(data: unknown, count: unknown): unknown {
   return { ...(data as Record<string, unknown>), count };
 }
 
+/**
+ * The evidence ids an entry links, sorted. A link a hostile client wrote badly (a value other
+ * than `true`, an id that is empty or too long, links past the limit) is ignored, never the entry.
+ */
+function evidenceLinksOf(y: YEntry): string[] {
+  const ids: string[] = [];
+  for (const [key, value] of y.entries()) {
+    const id = key.slice(K.evidence.length);
+    if (key.startsWith(K.evidence) && value === true && id.length > 0 && id.length <= 64) ids.push(id);
+  }
+  return ids.sort().slice(0, LIMITS.evidenceLinks);
+}
+
 function readEntry(y: unknown, index: number, problems: string[]): TimelineEntry | null {
   if (!(y instanceof Y.Map)) {
     problems.push(`timeline[${index}] is not a map`);
@@ -251,6 +268,7 @@ function readEntry(y: unknown, index: number, problems: string[]): TimelineEntry
     data: withCount(fixed['data'] ?? null, y.get('count')),
     deleted: y.get('deleted') ?? false,
     editedAt: y.get('editedAt') ?? null,
+    evidence: evidenceLinksOf(y),
   };
   const parsed = timelineEntrySchema.safeParse(raw);
   if (parsed.success) return parsed.data;
@@ -619,6 +637,55 @@ export function updateTimelineEntry(
     if (patch.at !== undefined) y.set('at', patch.at);
     if (patch.deleted !== undefined) y.set('deleted', patch.deleted);
     y.set('editedAt', nowIso());
+    metaOf(doc).set('updatedAt', nowIso());
+  }, origin);
+  return ok(undefined);
+}
+
+/** An evidence item as the timeline knows it (from the `evidence` entry the server wrote). */
+export interface TimelineEvidence {
+  id: string;
+  name: string;
+  /** The entry that recorded the item. */
+  entryId: string;
+}
+
+/**
+ * The incident's evidence items from their timeline entries, in stored order: what a link can
+ * point to, known offline too. One read of `info` per entry, no validation of the rest.
+ */
+export function timelineEvidence(doc: Y.Doc): TimelineEvidence[] {
+  const out: TimelineEvidence[] = [];
+  const seen = new Set<string>();
+  timelineOf(doc).forEach((y) => {
+    if (!(y instanceof Y.Map)) return;
+    const info = y.get(K.info) as { id?: unknown; kind?: unknown; data?: { evidence_id?: unknown; file_name?: unknown } | null } | undefined;
+    if (info?.kind !== 'evidence' || typeof info.id !== 'string') return;
+    const id = info.data?.evidence_id;
+    if (typeof id !== 'string' || id.length === 0 || id.length > 64 || seen.has(id)) return;
+    seen.add(id);
+    const text = y.get(K.text);
+    const fallback = (text instanceof Y.Text ? text.toString() : '').replace(/^Evidence added: /, '');
+    const name = typeof info.data?.file_name === 'string' && info.data.file_name ? info.data.file_name : fallback || `evidence ${id.slice(0, 8)}`;
+    out.push({ id, name: name.slice(0, 255), entryId: info.id });
+  });
+  return out;
+}
+
+/**
+ * Link (or unlink) an evidence item to a timeline entry. Links are a set per entry, so two
+ * analysts linking different items offline both keep theirs.
+ */
+export function setEntryEvidence(doc: Y.Doc, entryId: string, evidenceId: string, linked: boolean, origin?: unknown): Result<void, string> {
+  const y = findEntry(doc, entryId);
+  if (!y) return err(`no timeline entry ${entryId}`);
+  if (!timelineEntrySchema.shape.evidence.unwrap().element.safeParse(evidenceId).success) return err('evidence id: 1 to 64 characters');
+  const key = K.evidence + evidenceId;
+  if (linked === (y.get(key) === true)) return ok(undefined);
+  if (linked && evidenceLinksOf(y).length >= LIMITS.evidenceLinks) return err(`at most ${LIMITS.evidenceLinks} evidence items per timeline entry`);
+  doc.transact(() => {
+    if (linked) y.set(key, true);
+    else y.delete(key);
     metaOf(doc).set('updatedAt', nowIso());
   }, origin);
   return ok(undefined);

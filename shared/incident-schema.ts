@@ -62,6 +62,8 @@ export const LIMITS = {
   tags: 100,
   assets: 500,
   observables: 2_000,
+  /** Evidence items linked to one timeline entry. */
+  evidenceLinks: 100,
 } as const;
 
 /** ISO-8601 date-time string (UTC, with or without milliseconds). */
@@ -146,6 +148,8 @@ export const timelineEntrySchema = z.object({
   data: z.record(z.string(), z.unknown()).nullable(),
   deleted: z.boolean(),
   editedAt: isoDateTime.nullable(),
+  /** Evidence items (ids) linked to this entry, sorted; anyone who may write links and unlinks them. */
+  evidence: z.array(z.string().min(1).max(64)).max(LIMITS.evidenceLinks).default([]),
 });
 export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
 

@@ -9,7 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '../../shared/errors.ts';
 import { MAX_CHUNK_BYTES, type CreateEvidenceBody, type EvidenceItem, type EvidenceUpload, type Retention } from '../../shared/evidence-api.ts';
-import { addTimelineEntry, isIncidentDoc, SERVER_ORIGIN } from '../../shared/incident-doc.ts';
+import { addTimelineEntry, isIncidentDoc, SERVER_ORIGIN, setEntryEvidence } from '../../shared/incident-doc.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { AuditActor } from '../audit/audit-types.ts';
 import type { Sql } from '../db/connect.ts';
@@ -235,13 +235,16 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
           await tx`UPDATE evidence_uploads SET state = 'complete', evidence_id = ${evidenceId}, received = ${row.size} WHERE id = ${id}`;
           await custody.append(event(who, row.incident_id, evidenceId, 'upload', '', { sha256: row.sha256, size: row.size, file_name: meta.file_name, deduplicated: blob !== null }), tx);
         });
-        const entry = await docs.withDoc(row.incident_id, (doc) =>
-          addTimelineEntry(
+        const entry = await docs.withDoc(row.incident_id, (doc) => {
+          const added = addTimelineEntry(
             doc,
-            { kind: 'evidence', text: `Evidence added: ${meta.file_name}`, author: who.name, data: { evidence_id: evidenceId, sha256: row.sha256, type: meta.type, size: row.size } },
+            { kind: 'evidence', text: `Evidence added: ${meta.file_name}`, author: who.name, data: { evidence_id: evidenceId, file_name: meta.file_name, sha256: row.sha256, type: meta.type, size: row.size } },
             SERVER_ORIGIN,
-          ),
-        );
+          );
+          // The entries named at capture show the item among their links, like a link made later.
+          for (const entryId of meta.linked_entries ?? []) setEntryEvidence(doc, entryId, evidenceId, true, SERVER_ORIGIN);
+          return added;
+        });
         if (entry.ok) await sql`UPDATE evidence_items SET timeline_entry_id = ${entry.value} WHERE id = ${evidenceId}`;
         else logger.warn({ evidenceId, error: entry.error }, 'the evidence timeline entry was not written');
         return mustGet(row.incident_id, evidenceId);

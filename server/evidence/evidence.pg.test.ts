@@ -114,6 +114,22 @@ describe('evidence locker', () => {
     expect(list.usage.incident_bytes).toBe(data.length);
   });
 
+  it('links the timeline entries named at capture to the item, in the document and in GET …/timeline', async () => {
+    const inc = await incident();
+    const ev = await ts.fetch(`/api/v1/incidents/${inc}/events`, { method: 'POST', json: { kind: 'note', text: 'beaconing from ws-042 seen in the proxy log' } });
+    expect(ev.status).toBe(201);
+    const noteId = ((await ev.json()) as { id: string }).id;
+    const item = await upload(inc, randomBytes(1_000), { linked_entries: [noteId, 'no-such-entry'], file_name: 'proxy.log', type: 'log' });
+    expect(item.linked_entries).toEqual([noteId, 'no-such-entry']);
+    const note = await ts.server.docs.withDoc(inc, (doc) => readTimeline(doc).find((e) => e.id === noteId));
+    expect(note?.evidence).toEqual([item.id]);
+    const added = await ts.server.docs.withDoc(inc, (doc) => readTimeline(doc).find((e) => e.id === item.timeline_entry_id));
+    expect(added?.data).toMatchObject({ evidence_id: item.id, file_name: 'proxy.log' });
+    await expect
+      .poll(async () => ((await (await ts.fetch(`/api/v1/incidents/${inc}/timeline`)).json()) as { items: { id: string; evidence: string[] }[] }).items.find((e) => e.id === noteId)?.evidence, { timeout: 5_000 })
+      .toEqual([item.id]);
+  });
+
   it('stores nothing readable on disk', async () => {
     const inc = await incident();
     const data = Buffer.alloc(3_000_000, 'TOP-SECRET-EVIDENCE ');

@@ -74,6 +74,7 @@ export interface TimelineRow {
   data: unknown;
   deleted: boolean;
   edited_at: string | null;
+  evidence: string[];
 }
 
 export interface TaskRow {
@@ -158,6 +159,7 @@ export function toProjection(
       data: e.data === null ? null : cleanJson(e.data),
       deleted: e.deleted,
       edited_at: e.editedAt,
+      evidence: e.evidence.map(clean),
     });
   }
   const seenTasks = new Set<string>();

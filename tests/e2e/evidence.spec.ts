@@ -3,13 +3,13 @@
  * Evidence captured with the network gone: it waits on the device with its SHA-256, uploads by
  * itself when the network returns, is verified by the server, and downloads back byte for byte
  * (with a reason, recorded in the custody log). A lead's legal hold blocks an admin's deletion,
- * and an admin's retention setting survives a reload.
+ * and an admin's retention setting survives a reload. A note links evidence after the fact.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIRequestContext, Browser } from 'playwright-core';
-import { adminRequest, baseURL, createIncidentViaUi, launchBrowser, newAnalyst, waitForServiceWorker, type Analyst } from './browser.ts';
+import { addNote, adminRequest, baseURL, createIncidentViaUi, launchBrowser, newAnalyst, waitForServiceWorker, type Analyst } from './browser.ts';
 
 describe('evidence locker', () => {
   let browser: Browser;
@@ -213,5 +213,41 @@ describe('evidence locker', () => {
     await adminPage.reload();
     await expect.poll(() => adminPage.getByTestId('retention-form').getByLabel('Insider threat: days kept').inputValue(), { timeout: 10_000 }).toBe(days);
     expect(await adminPage.locator('[data-testid="retention-row"][data-category="insider"] [data-testid="retention-saved-days"]').textContent()).toBe(days);
+  });
+  it('an analyst links a stored item to a note; the link shows on the note, leads to the item, and reaches the timeline API', async () => {
+    const { page, context } = alice;
+    const created = await context.request.post('/api/v1/incidents', { data: { title: `Beaconing ${Date.now()}`, category: 'malware' } });
+    expect(created.status()).toBe(201);
+    const id = ((await created.json()) as { id: string }).id;
+    const bytes = randomBytes(2 * 1024);
+    const name = `proxy-${Date.now()}.log`;
+    const metadata = { type: 'log', file_name: name, collected_at: new Date().toISOString(), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), upload_key: `e2e-link-${Date.now()}` };
+    const stored = await context.request.post(`/api/v1/incidents/${id}/evidence`, {
+      multipart: { metadata: JSON.stringify(metadata), file: { name, mimeType: 'application/octet-stream', buffer: bytes } },
+      headers: { origin: baseURL() },
+    });
+    expect(stored.status()).toBe(201);
+    const evidenceId = ((await stored.json()) as { id: string }).id;
+
+    await page.goto(`/incidents/${id}`);
+    await page.getByTestId('timeline-entry').filter({ hasText: `Evidence added: ${name}` }).waitFor({ timeout: 20_000 });
+    const text = 'Beacon every 60 s to 203.0.113.7 seen in the proxy log';
+    await addNote(page, text);
+    const note = page.getByTestId('timeline-entry').filter({ hasText: text });
+    await note.getByTestId('timeline-link-evidence').click();
+    await note.getByLabel('Evidence to link').selectOption({ label: name });
+    await note.getByRole('button', { name: 'Link', exact: true }).click();
+    const chip = note.getByTestId('timeline-evidence').getByRole('button', { name, exact: true });
+    await chip.waitFor();
+    // The link leads to the item's row in the evidence panel.
+    await chip.click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe(`evidence-${evidenceId}`);
+    // Stored in the incident document: the server projects it into the timeline API.
+    await expect
+      .poll(async () => ((await (await context.request.get(`/api/v1/incidents/${id}/timeline`)).json()) as { items: { text: string; evidence: string[] }[] }).items.find((e) => e.text === text)?.evidence, { timeout: 15_000 })
+      .toEqual([evidenceId]);
+    // Unlink takes it away again.
+    await note.getByRole('button', { name: `Unlink ${name}` }).click();
+    await expect.poll(() => chip.count()).toBe(0);
   });
 });

@@ -73,7 +73,7 @@ export function EvidenceEntry(props: { incidentId: string; row: EvidenceRow; can
   };
 
   return (
-    <li class="ev-row" data-testid="evidence-row" data-state={props.row.state} data-name={props.row.fileName}>
+    <li class="ev-row" id={props.row.item ? `evidence-${props.row.item.id}` : undefined} tabIndex={props.row.item ? -1 : undefined} data-testid="evidence-row" data-state={props.row.state} data-name={props.row.fileName}>
       <div class="ev-main">
         <div class="ev-title">
           <span class="badge ev-type" data-type={props.row.type}>

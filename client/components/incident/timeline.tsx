@@ -1,13 +1,14 @@
 /**
  * The incident timeline, oldest first and newest at the bottom next to the "add note" box.
  * Notes are co-edited in place (each a Y.Text); status and field changes read as sentences.
- * Long timelines show their latest entries first and load earlier ones on request.
+ * Long timelines show their latest entries first and load earlier ones on request. Any entry can
+ * be linked to the incident's evidence items (known from their timeline entries, so offline too).
  */
 import { Link } from '@tanstack/solid-router';
 import { createMemo, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
-import { addTimelineEntry, updateTimelineEntry } from '../../../shared/incident-doc.ts';
+import { addTimelineEntry, setEntryEvidence, timelineEvidence, updateTimelineEntry, type TimelineEvidence } from '../../../shared/incident-doc.ts';
 import { LIMITS, type TimelineEntry } from '../../../shared/incident-schema.ts';
 import { isStatus } from '../../../shared/workflow.ts';
 import { useApp } from '../../app-context.tsx';
@@ -30,6 +31,8 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
   // rest of the page of entries mounts once it has painted.
   const painted = createPainted();
   const rows = createMemo(() => (painted() ? timeline.entries : timeline.entries.slice(0, FIRST_PAINT_ROWS)));
+  // Re-read when the timeline grows (a new item is a new entry); one info read per entry.
+  const evidence = createMemo(() => (timeline.total(), timelineEvidence(props.doc)), [], { equals: (a, b) => a.length === b.length && a.every((e, i) => e.id === b[i]?.id) });
   return (
     <section class="card timeline" data-testid="timeline" data-count={timeline.total()} aria-labelledby="timeline-title">
       <div class="card-head">
@@ -43,7 +46,7 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
       </Show>
       <ol class="tl-list">
         <For each={rows()}>
-          {(entry) => <TimelineItem doc={props.doc} awareness={props.awareness} entry={entry} text={timeline.textOf} readOnly={props.readOnly ?? false} />}
+          {(entry) => <TimelineItem doc={props.doc} awareness={props.awareness} entry={entry} text={timeline.textOf} evidence={evidence()} readOnly={props.readOnly ?? false} />}
         </For>
       </ol>
       <Show when={!props.readOnly}>
@@ -72,7 +75,7 @@ function describeChange(entry: TimelineEntry): string {
   return `${field} changed from ${show(data['from'])} to ${show(data['to'])}`;
 }
 
-function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry; text: (id: string) => Y.Text | null; readOnly: boolean }): JSX.Element {
+function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry; text: (id: string) => Y.Text | null; evidence: readonly TimelineEvidence[]; readOnly: boolean }): JSX.Element {
   const app = useApp();
   const text = createMemo<Y.Text | null>(() => (props.entry.kind === 'note' ? props.text(props.entry.id) : null));
   const setDeleted = (deleted: boolean): void => {
@@ -125,7 +128,98 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
           </p>
         </Match>
       </Switch>
+      <Show when={!props.entry.deleted}>
+        <EvidenceLinks doc={props.doc} entry={props.entry} evidence={props.evidence} readOnly={props.readOnly} />
+      </Show>
     </li>
+  );
+}
+
+/** Scroll the evidence panel's row of this item into view and focus it. */
+function showEvidence(id: string): void {
+  const row = document.getElementById(`evidence-${id}`);
+  if (!row) return;
+  row.scrollIntoView({ block: 'center' });
+  row.focus({ preventScroll: true });
+}
+
+/**
+ * The evidence linked to an entry (each a link to its row in the evidence panel, with Unlink),
+ * and "Link evidence" to pick one of the incident's other items.
+ */
+function EvidenceLinks(props: { doc: Y.Doc; entry: TimelineEntry; evidence: readonly TimelineEvidence[]; readOnly: boolean }): JSX.Element {
+  const [picking, setPicking] = createSignal(false);
+  const [choice, setChoice] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const nameOf = (id: string): string => props.evidence.find((e) => e.id === id)?.name ?? `evidence ${id.slice(0, 8)}`;
+  // The item an `evidence` entry records is that entry's subject, not something to link.
+  const linkable = createMemo(() => props.evidence.filter((e) => e.entryId !== props.entry.id && !props.entry.evidence.includes(e.id)));
+  // Links are added from notes (what analysts write); any entry shows the links it has.
+  const canLink = (): boolean => !props.readOnly && props.entry.kind === 'note' && linkable().length > 0;
+  const set = (id: string, linked: boolean): void => {
+    const r = setEntryEvidence(props.doc, props.entry.id, id, linked);
+    setError(r.ok ? null : r.error);
+    if (r.ok && linked) {
+      setPicking(false);
+      setChoice('');
+    }
+  };
+  return (
+    <Show when={props.entry.evidence.length > 0 || canLink()}>
+      <div class="tl-evidence" data-testid="timeline-evidence">
+        <For each={props.entry.evidence}>
+          {(id) => (
+            <span class="tag tl-evidence-link">
+              <button type="button" class="link-btn" title="Show it in the evidence panel" onClick={() => showEvidence(id)}>
+                {nameOf(id)}
+              </button>
+              <Show when={!props.readOnly}>
+                <button type="button" class="link-btn" aria-label={`Unlink ${nameOf(id)}`} onClick={() => set(id, false)}>
+                  ×
+                </button>
+              </Show>
+            </span>
+          )}
+        </For>
+        <Show when={canLink()}>
+          <Show
+            when={picking()}
+            fallback={
+              <button type="button" class="link-btn small" onClick={() => setPicking(true)} data-testid="timeline-link-evidence">
+                Link evidence
+              </button>
+            }
+          >
+            <form
+              class="tl-evidence-pick"
+              onSubmit={(e) => {
+                e.preventDefault();
+                if (choice()) set(choice(), true);
+                else setError('Choose an item to link.');
+              }}
+            >
+              <select aria-label="Evidence to link" value={choice()} onChange={(e) => setChoice(e.currentTarget.value)}>
+                <option value="">Choose evidence…</option>
+                <For each={linkable()}>{(e) => <option value={e.id}>{e.name}</option>}</For>
+              </select>
+              <button type="submit" class="btn small">
+                Link
+              </button>
+              <button type="button" class="btn small" onClick={() => setPicking(false)}>
+                Cancel
+              </button>
+            </form>
+          </Show>
+        </Show>
+        <Show when={error()}>
+          {(m) => (
+            <p class="field-error" role="alert">
+              {m()}
+            </p>
+          )}
+        </Show>
+      </div>
+    </Show>
   );
 }
 
