@@ -242,13 +242,17 @@ function withCount(data: unknown, count: unknown): unknown {
  * than `true`, an id that is empty or too long, links past the limit) is ignored, never the entry.
  */
 function evidenceLinksOf(y: YEntry): string[] {
-  const ids: string[] = [];
-  for (const [key, value] of y.entries()) {
+  let ids: string[] | null = null;
+  // The raw key map (deleted keys included, filtered by `get`): iterating `entries()` would build
+  // an iterator per entry and make reading a 5,000-entry timeline twice as slow.
+  for (const key of y._map.keys()) {
+    if (!key.startsWith(K.evidence)) continue;
     const id = key.slice(K.evidence.length);
-    if (key.startsWith(K.evidence) && value === true && id.length > 0 && id.length <= 64) ids.push(id);
+    if (y.get(key) === true && id.length > 0 && id.length <= 64) (ids ??= []).push(id);
   }
-  return ids.sort().slice(0, LIMITS.evidenceLinks);
+  return ids ? ids.sort().slice(0, LIMITS.evidenceLinks) : NO_LINKS;
 }
+const NO_LINKS: string[] = [];
 
 function readEntry(y: unknown, index: number, problems: string[]): TimelineEntry | null {
   if (!(y instanceof Y.Map)) {
