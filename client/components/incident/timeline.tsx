@@ -119,6 +119,16 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
         <Match when={props.entry.kind === 'alert'}>
           <AlertEntry entry={props.entry} />
         </Match>
+        <Match when={props.entry.kind === 'evidence' && evidenceIdOf(props.entry)}>
+          {(id) => (
+            <p class="tl-text">
+              {props.entry.text}{' '}
+              <button type="button" class="link-btn small" onClick={() => showEvidence(id())}>
+                Show item
+              </button>
+            </p>
+          )}
+        </Match>
         <Match when={props.entry.kind === 'status_change' || props.entry.kind === 'field_change'}>
           <p class="tl-text">
             {describeChange(props.entry)}
@@ -133,6 +143,12 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
       </Show>
     </li>
   );
+}
+
+/** The evidence item an `evidence` entry records. */
+function evidenceIdOf(entry: TimelineEntry): string | null {
+  const id = entry.data?.['evidence_id'];
+  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : null;
 }
 
 /** Scroll the evidence panel's row of this item into view and focus it. */
@@ -169,12 +185,12 @@ function EvidenceLinks(props: { doc: Y.Doc; entry: TimelineEntry; evidence: read
       <div class="tl-evidence" data-testid="timeline-evidence">
         <For each={props.entry.evidence}>
           {(id) => (
-            <span class="tag tl-evidence-link">
+            <span class="chip tl-evidence-link">
               <button type="button" class="link-btn" title="Show it in the evidence panel" onClick={() => showEvidence(id)}>
                 {nameOf(id)}
               </button>
               <Show when={!props.readOnly}>
-                <button type="button" class="link-btn" aria-label={`Unlink ${nameOf(id)}`} onClick={() => set(id, false)}>
+                <button type="button" class="chip-remove" aria-label={`Unlink ${nameOf(id)}`} title="Unlink" onClick={() => set(id, false)}>
                   ×
                 </button>
               </Show>
