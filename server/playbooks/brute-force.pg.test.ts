@@ -144,4 +144,28 @@ describe('brute force on an account', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('you started this run; someone else must approve it');
     expect(step(await getRun(r.id), 'disable_account').state).toBe('waiting_approval');
   });
+  it('refuses to start the playbook on an incident it does not apply to, naming why; a repeated request still answers its run', async () => {
+    const phishing = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Invoice lure', category: 'phishing', severity: 'S2' } });
+    const phishingId = ((await phishing.json()) as { id: string }).id;
+    const refused = await ts.fetch(`/api/v1/incidents/${phishingId}/execute-workflow`, { method: 'POST', json: { playbook_id: 'brute-force-privileged' } });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      'playbook "brute-force-privileged" does not apply to this incident: its category is phishing; the playbook applies to account_compromise',
+    );
+    expect((await (await ts.fetch(`/api/v1/incidents/${phishingId}/runs`)).json()) as { items: unknown[] }).toEqual({ items: [] });
+
+    // Started while it applied; the same key after the incident changed answers that run.
+    const id = await incident('ops@corp.example', false);
+    const key = { 'idempotency-key': `bf-${Date.now()}` };
+    const first = await ts.fetch(`/api/v1/incidents/${id}/execute-workflow`, { method: 'POST', headers: key, json: { playbook_id: 'brute-force-privileged' } });
+    expect(first.status).toBe(202);
+    expect((await ts.fetch(`/api/v1/incidents/${id}`, { method: 'PATCH', json: { category: 'insider' } })).status).toBe(200);
+    const again = await ts.fetch(`/api/v1/incidents/${id}/execute-workflow`, { method: 'POST', headers: key, json: { playbook_id: 'brute-force-privileged' } });
+    expect(again.status).toBe(200);
+    const runId = ((await first.json()) as Run).id;
+    expect(((await again.json()) as Run).id).toBe(runId);
+    const fresh = await ts.fetch(`/api/v1/incidents/${id}/execute-workflow`, { method: 'POST', json: { playbook_id: 'brute-force-privileged' } });
+    expect(fresh.status).toBe(422);
+    await finished(runId);
+  });
 });

@@ -15,6 +15,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { SYSTEM_ACTOR } from '../audit/audit-types.ts';
 import type { Sql } from '../db/connect.ts';
 import { getIncident } from '../incidents/incident-queries.ts';
+import { incidentMismatch } from './match.ts';
 import type { Playbooks } from './engine/service.ts';
 import { getRun } from './engine/queries.ts';
 
@@ -33,7 +34,7 @@ export function createHookRoutes(deps: { sql: Sql; audit: AuditLog; policy: SlaP
 
   app.post('/hooks/:id', async (c) => {
     const id = c.req.param('id');
-    const refuse = async (code: 'unauthenticated' | 'conflict' | 'not_found' | 'bad_request' | 'payload_too_large', message: string): Promise<never> => {
+    const refuse = async (code: 'unauthenticated' | 'conflict' | 'not_found' | 'bad_request' | 'payload_too_large' | 'unprocessable', message: string): Promise<never> => {
       await audit.append([{ actor: SYSTEM_ACTOR, action: 'playbook.webhook.refused', targetType: 'playbook', targetId: id.slice(0, 64), details: { reason: message } }]);
       throw new DomainError(code, message);
     };
@@ -68,7 +69,10 @@ export function createHookRoutes(deps: { sql: Sql; audit: AuditLog; policy: SlaP
     const body = hookBody.safeParse(json);
     if (!body.success) return refuse('bad_request', `body field "incident_id": ${body.error.issues[0]?.message ?? 'invalid'}`);
     const incidentId = body.data.incident_id?.toLowerCase() ?? null;
-    if (incidentId && !(await getIncident(sql, deps.policy, incidentId))) return refuse('not_found', `no incident ${incidentId}`);
+    const incident = incidentId ? await getIncident(sql, deps.policy, incidentId) : null;
+    if (incidentId && !incident) return refuse('not_found', `no incident ${incidentId}`);
+    const why = incident ? await incidentMismatch(loaded, incident as unknown as Record<string, unknown>) : null;
+    if (why) return refuse('unprocessable', `playbook "${id}" does not apply to incident ${incidentId}: ${why}`);
 
     const r = await playbooks.engine.startRun({
       playbook: loaded.def,

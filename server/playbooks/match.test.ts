@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { playbookSchema, type Playbook } from '../../shared/playbook.ts';
 import { compileExpression } from './expr.ts';
-import { matchesIncident } from './match.ts';
+import { criteriaMismatch, incidentMismatch, matchesIncident } from './match.ts';
 
 function playbook(match: Record<string, unknown>) {
   const def: Playbook = playbookSchema.parse({ id: 'p', name: 'P', version: 1, match, steps: [{ id: 'a', action: 'core.noop' }] });
@@ -64,5 +64,17 @@ describe('matchesIncident', () => {
     const p = playbook({ categories: ['account_compromise'], severity_at_least: 'S3', tags: ['vpn'] });
     expect(await matchesIncident(p, makeIncident())).toBe(true);
     expect(await matchesIncident(p, makeIncident({ severity: 'S4' }))).toBe(false);
+  });
+  it('names the first criterion an incident fails, for the refusal of a run', async () => {
+    const match = playbook({ categories: ['account_compromise'], severity_at_least: 'S2', observable_kinds: ['account'], tags: ['privileged', 'vpn'] }).def.match;
+    expect(criteriaMismatch(match, makeIncident({ category: 'phishing' }))).toBe('its category is phishing; the playbook applies to account_compromise');
+    expect(criteriaMismatch(match, makeIncident())).toBe('its severity is S3; the playbook needs S2 or more severe');
+    expect(criteriaMismatch(match, makeIncident({ severity: 'S1' }))).toBe('it has no observable of kind account');
+    const withAccount = makeIncident({ severity: 'S1', observables: [{ kind: 'account', value: 'cfo' }] });
+    expect(criteriaMismatch(match, withAccount)).toBe('it lacks the tag privileged');
+    expect(criteriaMismatch(match, { ...withAccount, tags: ['VPN', 'Privileged'] })).toBeNull();
+    const guarded = playbook({ when: "incident.custom_fields.env = 'prod'" });
+    expect(await incidentMismatch(guarded, makeIncident())).toBe("its match.when guard (incident.custom_fields.env = 'prod') is false for it");
+    expect(await incidentMismatch(guarded, makeIncident({ custom_fields: { env: 'prod' } }))).toBeNull();
   });
 });

@@ -31,7 +31,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Playbooks } from './engine/service.ts';
 import { getRun, listApprovals, listRuns, runIncident } from './engine/queries.ts';
 import type { LoadedPlaybook } from './loader.ts';
-import { matchesIncident } from './match.ts';
+import { incidentMismatch, matchesIncident } from './match.ts';
 
 export interface PlaybookRouteDeps {
   sql: Sql;
@@ -98,18 +98,26 @@ export function createPlaybookRoutes(deps: PlaybookRouteDeps): Hono<AuthEnv> {
       const header = c.req.header(IDEMPOTENCY_HEADER);
       if (header !== undefined && (header.length < 8 || header.length > 200)) throw new DomainError('bad_request', 'header "Idempotency-Key": 8 to 200 characters', { field: 'Idempotency-Key' });
       if (header && body.idempotency_key && header !== body.idempotency_key) throw new DomainError('bad_request', 'the Idempotency-Key header and body field "idempotency_key" differ', { field: 'idempotency_key' });
-      await incidentJson(id);
+      const incident = await incidentJson(id);
       const loaded = playbooks.catalog().playbooks.find((p) => p.def.id === body.playbook_id);
       if (!loaded) throw new DomainError('not_found', `no loaded playbook "${body.playbook_id}"`, { field: 'playbook_id' });
       if (!loaded.def.triggers.manual) throw new DomainError('unprocessable', `playbook "${body.playbook_id}" cannot be started by hand (triggers.manual is false)`, { field: 'playbook_id' });
+      const key = header ?? body.idempotency_key ?? null;
+      const starter = `${who.kind}:${who.id}`;
+      // A repeated request answers its run even if the incident has changed since (the run may have changed it).
+      const [earlier] = key ? await sql`SELECT 1 FROM playbook_runs WHERE starter = ${starter} AND idempotency_key = ${key}` : [];
+      if (!earlier) {
+        const why = await incidentMismatch(loaded, incident);
+        if (why) throw new DomainError('unprocessable', `playbook "${body.playbook_id}" does not apply to this incident: ${why}`, { field: 'playbook_id' });
+      }
       const r = await engine.startRun({
         playbook: loaded.def,
         incidentId: id,
         dryRun: body.dry_run,
         trigger: 'manual',
         triggerBody: null,
-        startedBy: { name: who.name, key: `${who.kind}:${who.id}` },
-        idempotencyKey: header ?? body.idempotency_key ?? null,
+        startedBy: { name: who.name, key: starter },
+        idempotencyKey: key,
       });
       const run = await runOrThrow(r.runId);
       if (!r.created && run.incident_id !== id) throw new DomainError('conflict', 'this idempotency key was already used for another incident', { field: 'idempotency_key' });

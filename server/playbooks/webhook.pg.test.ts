@@ -22,16 +22,26 @@ steps:
   - { id: echo, action: core.noop, with: { source: "{{ trigger.body.source }}", kind: "{{ trigger.kind }}" } }
 `;
 
+const STRICT = `
+id: hooked-strict
+name: Hooked, S1 only
+version: 1
+match: { severity_at_least: S1 }
+triggers: { manual: false, webhook: true }
+steps:
+  - { id: echo, action: core.noop }
+`;
+
 let ts: TestServer;
 let dir: string;
 let secret: string;
 let incidentId: string;
 
-function post(body: string, opts: { ts?: number; signature?: string } = {}): Promise<Response> {
+function post(body: string, opts: { ts?: number; signature?: string; playbook?: string; secret?: string } = {}): Promise<Response> {
   const stamp = opts.ts ?? Math.floor(Date.now() / 1000);
-  return fetch(`${ts.server.url}/api/v1/hooks/hooked`, {
+  return fetch(`${ts.server.url}/api/v1/hooks/${opts.playbook ?? 'hooked'}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-sentpilot-timestamp': String(stamp), 'x-sentpilot-signature': opts.signature ?? signHook(secret, stamp, body) },
+    headers: { 'content-type': 'application/json', 'x-sentpilot-timestamp': String(stamp), 'x-sentpilot-signature': opts.signature ?? signHook(opts.secret ?? secret, stamp, body) },
     body,
   });
 }
@@ -41,6 +51,7 @@ const runCount = async (): Promise<number> => ((await ts.server.sql<{ n: number 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sentpilot-hook-'));
   await writeFile(join(dir, 'hooked.yaml'), PLAYBOOK);
+  await writeFile(join(dir, 'hooked-strict.yaml'), STRICT);
   ts = await startTestServer({ playbooks: { dir, engine: { pollIntervalMs: 50 } } });
   const created = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Hooked incident' } });
   incidentId = ((await created.json()) as { id: string }).id;
@@ -95,5 +106,20 @@ describe('inbound webhook', () => {
     expect(await runCount()).toBe(before + 1);
     const refusals = await ts.server.sql`SELECT 1 FROM audit_log WHERE action = 'playbook.webhook.refused'`;
     expect(refusals.length).toBeGreaterThanOrEqual(5);
+  });
+  it('refuses, audited, a run on an incident the playbook does not apply to, naming why', async () => {
+    const res = await ts.fetch('/api/v1/workflows/hooked-strict/webhook-secret', { method: 'POST' });
+    const strictSecret = ((await res.json()) as { secret: string }).secret;
+    const before = await runCount();
+    const refused = await post(JSON.stringify({ incident_id: incidentId }), { playbook: 'hooked-strict', secret: strictSecret });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe(
+      `playbook "hooked-strict" does not apply to incident ${incidentId}: its severity is S3; the playbook needs S1 or more severe`,
+    );
+    expect(await runCount()).toBe(before);
+    const [audited] = await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'playbook.webhook.refused' AND target_id = 'hooked-strict'`;
+    expect(audited?.n).toBe(1);
+    // Without an incident there is nothing to match: it runs.
+    expect((await post(JSON.stringify({ source: 'no incident' }), { playbook: 'hooked-strict', secret: strictSecret })).status).toBe(202);
   });
 });
