@@ -35,7 +35,7 @@ export const PLAYBOOK_ROUTES: readonly RouteSpec[] = [
     method: 'post', path: '/incidents/{id}/execute-workflow', tag: 'playbooks', action: 'playbook:run', params: idParam, body: n('ExecuteWorkflow', executeWorkflowBody),
     summary: 'Start a run of a playbook on the incident (optionally a dry run)',
     description: 'An `Idempotency-Key` header (or `idempotency_key`) makes a retry answer the same run with 200 instead of starting another.',
-    responses: { 202: { description: 'Started', schema: Run }, 200: { description: 'Already started with this idempotency key', schema: Run }, 404: { description: 'No such incident or loaded playbook' }, 409: { description: 'The key was used for another incident' }, 422: { description: 'The playbook cannot be started by hand' } },
+    responses: { 202: { description: 'Started', schema: Run }, 200: { description: 'Already started with this idempotency key', schema: Run }, 404: { description: 'No such incident or loaded playbook' }, 409: { description: 'The key was used for another incident' }, 422: { description: 'The playbook cannot be started by hand, or does not apply to the incident (the message names the failing match criterion)' } },
   },
   { method: 'get', path: '/runs/{id}', tag: 'playbooks', summary: 'A run with the state of every step', action: 'incident:read', params: idParam, responses: { 200: { description: 'The run', schema: Run }, 404: { description: 'No such run' } } },
   { method: 'get', path: '/incidents/{id}/runs', tag: 'playbooks', summary: "The incident's runs, newest first", action: 'incident:read', params: idParam, responses: { 200: { description: 'Runs', schema: n('RunList', runListResponse) } } },
@@ -58,6 +58,6 @@ export const PLAYBOOK_ROUTES: readonly RouteSpec[] = [
     method: 'post', path: '/hooks/{id}', tag: 'playbooks', auth: false, params: playbookParam, summary: 'Inbound webhook: start a run of the playbook',
     description: `No session: headers \`${HOOK_TIMESTAMP_HEADER}\` (unix seconds, within ±5 minutes) and \`${HOOK_SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">\` with the playbook's webhook secret. The JSON body is the run's trigger.body; \`incident_id\` targets an incident.`,
     body: n('HookBody', z.object({ incident_id: z.uuid().optional() }).catchall(z.unknown())),
-    responses: { 202: { description: 'Run started', schema: Run }, 401: { description: 'Bad signature or timestamp outside the window' }, 404: { description: 'The playbook takes no webhook' }, 409: { description: 'Replay of a delivery already received' } },
+    responses: { 202: { description: 'Run started', schema: Run }, 401: { description: 'Bad signature or timestamp outside the window' }, 404: { description: 'The playbook takes no webhook' }, 409: { description: 'Replay of a delivery already received' }, 422: { description: 'The playbook does not apply to the incident named in the body' } },
   },
 ];
