@@ -23,7 +23,7 @@ export function RunCard(props: { run: Run; now: number; canCancel: boolean; onCa
             dry run
           </span>
         </Show>
-        <RunStateChip state={props.run.state} />
+        <RunStateChip run={props.run} />
         <Show when={props.canCancel && isRunActive(props.run)}>
           <button type="button" class="btn danger pb-run-cancel" data-testid="run-cancel" onClick={() => props.onCancel(props.run)}>
             Cancel

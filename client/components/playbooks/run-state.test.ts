@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expiresIn, gatedStepNames, isRunActive, itemsProgress, outboxEntryText, stateTone, stepStateLabel } from './run-state.ts';
+import { expiresIn, gatedStepNames, isRunActive, itemsProgress, outboxEntryText, runChip, stateTone, stepStateLabel } from './run-state.ts';
 
 describe('playbook run vocabulary', () => {
   it('spells every step state a responder sees', () => {
@@ -8,6 +8,13 @@ describe('playbook run vocabulary', () => {
     expect(stepStateLabel('pending')).toBe('waiting for earlier steps');
     expect(stateTone('rejected')).toBe('bad');
     expect(stateTone('succeeded')).toBe('ok');
+  });
+
+  it('says a finished run had a rejected step instead of a plain "succeeded"', () => {
+    expect(runChip({ state: 'succeeded', steps: [{ state: 'succeeded' }, { state: 'rejected' }, { state: 'skipped' }] })).toEqual({ label: 'finished · 1 rejected', tone: 'wait' });
+    expect(runChip({ state: 'succeeded', steps: [{ state: 'succeeded' }] })).toEqual({ label: 'succeeded', tone: 'ok' });
+    expect(runChip({ state: 'waiting_approval', steps: [{ state: 'waiting_approval' }] })).toEqual({ label: 'waiting for approval', tone: 'wait' });
+    expect(runChip({ state: 'failed', steps: [{ state: 'rejected' }, { state: 'failed' }] })).toEqual({ label: 'failed', tone: 'bad' });
   });
 
   it('counts queued, running and gated runs as active, finished ones not', () => {

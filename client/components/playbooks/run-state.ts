@@ -52,6 +52,17 @@ export function stateTone(s: StepState | RunState): 'idle' | 'busy' | 'wait' | '
   }
 }
 
+/**
+ * A run's chip: its state, except that a run which finished with a rejected step says so. The
+ * engine counts a rejection as a decision, not a failure, so such a run is `succeeded`; "succeeded"
+ * alone would read as if the account had been disabled.
+ */
+export function runChip(run: { state: RunState; steps: readonly { state: StepState }[] }): { label: string; tone: ReturnType<typeof stateTone> } {
+  const rejected = run.steps.filter((s) => s.state === 'rejected').length;
+  if (run.state === 'succeeded' && rejected > 0) return { label: `finished · ${rejected} rejected`, tone: 'wait' };
+  return { label: runStateLabel(run.state), tone: stateTone(run.state) };
+}
+
 const ACTIVE_RUN_STATES: readonly RunState[] = ['queued', 'running', 'waiting_approval'];
 
 /** A run that may still change (so it can be cancelled, and the panel polls fast). */
