@@ -38,6 +38,7 @@ describe('loadConfig', () => {
           secretsKeyPrevious: undefined,
           smtp: null,
           engine: { concurrency: 16, sweepGraceMs: 10_000, sweepIntervalMs: 5_000 },
+          webhookMaxPerMinute: 60,
         },
       },
     });

@@ -34,7 +34,7 @@ export function createHookRoutes(deps: { sql: Sql; audit: AuditLog; policy: SlaP
 
   app.post('/hooks/:id', async (c) => {
     const id = c.req.param('id');
-    const refuse = async (code: 'unauthenticated' | 'conflict' | 'not_found' | 'bad_request' | 'payload_too_large' | 'unprocessable', message: string): Promise<never> => {
+    const refuse = async (code: 'unauthenticated' | 'conflict' | 'not_found' | 'bad_request' | 'payload_too_large' | 'unprocessable' | 'rate_limited', message: string): Promise<never> => {
       await audit.append([{ actor: SYSTEM_ACTOR, action: 'playbook.webhook.refused', targetType: 'playbook', targetId: id.slice(0, 64), details: { reason: message } }]);
       throw new DomainError(code, message);
     };
@@ -57,6 +57,16 @@ export function createHookRoutes(deps: { sql: Sql; audit: AuditLog; policy: SlaP
 
     const sigHash = createHash('sha256').update(sig).digest('hex');
     await sql`DELETE FROM webhook_deliveries WHERE received_at < now() - ${HOOK_WINDOW_SECONDS * 2} * interval '1 second'`;
+    // A sender stuck in a loop must not start a run per request: so many per playbook per minute.
+    const max = playbooks.webhookMaxPerMinute;
+    const [recent] = await sql<{ n: number; wait: number | null }[]>`
+      SELECT count(*)::int AS n, ceil(extract(epoch FROM min(received_at) + interval '60 seconds' - now()))::int AS wait
+      FROM webhook_deliveries WHERE playbook_id = ${id} AND received_at > now() - interval '60 seconds'`;
+    if (recent && recent.n >= max) {
+      const wait = Math.max(1, recent.wait ?? 60);
+      c.header('Retry-After', String(wait));
+      return refuse('rate_limited', `playbook "${id}" already accepted ${max} deliveries in the last minute (PLAYBOOK_WEBHOOK_MAX_PER_MINUTE); retry in ${wait} s`);
+    }
     const fresh = await sql`INSERT INTO webhook_deliveries (signature_hash, playbook_id) VALUES (${sigHash}, ${id}) ON CONFLICT DO NOTHING RETURNING 1`;
     if (fresh.length === 0) return refuse('conflict', 'this delivery was already received (replay)');
 

@@ -58,6 +58,6 @@ export const PLAYBOOK_ROUTES: readonly RouteSpec[] = [
     method: 'post', path: '/hooks/{id}', tag: 'playbooks', auth: false, params: playbookParam, summary: 'Inbound webhook: start a run of the playbook',
     description: `No session: headers \`${HOOK_TIMESTAMP_HEADER}\` (unix seconds, within ±5 minutes) and \`${HOOK_SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">\` with the playbook's webhook secret. The JSON body is the run's trigger.body; \`incident_id\` targets an incident.`,
     body: n('HookBody', z.object({ incident_id: z.uuid().optional() }).catchall(z.unknown())),
-    responses: { 202: { description: 'Run started', schema: Run }, 401: { description: 'Bad signature or timestamp outside the window' }, 404: { description: 'The playbook takes no webhook' }, 409: { description: 'Replay of a delivery already received' }, 422: { description: 'The playbook does not apply to the incident named in the body' } },
+    responses: { 202: { description: 'Run started', schema: Run }, 401: { description: 'Bad signature or timestamp outside the window' }, 404: { description: 'The playbook takes no webhook' }, 409: { description: 'Replay of a delivery already received' }, 422: { description: 'The playbook does not apply to the incident named in the body' }, 429: { description: 'The playbook accepted PLAYBOOK_WEBHOOK_MAX_PER_MINUTE deliveries in the last minute (Retry-After says when to try again)' } },
   },
 ];

@@ -52,7 +52,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sentpilot-hook-'));
   await writeFile(join(dir, 'hooked.yaml'), PLAYBOOK);
   await writeFile(join(dir, 'hooked-strict.yaml'), STRICT);
-  ts = await startTestServer({ playbooks: { dir, engine: { pollIntervalMs: 50 } } });
+  await writeFile(join(dir, 'hooked-busy.yaml'), PLAYBOOK.replace('id: hooked', 'id: hooked-busy'));
+  ts = await startTestServer({ playbooks: { dir, engine: { pollIntervalMs: 50 }, webhookMaxPerMinute: 3 } });
   const created = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Hooked incident' } });
   incidentId = ((await created.json()) as { id: string }).id;
   const lead = await ts.as('lead');
@@ -121,5 +122,24 @@ describe('inbound webhook', () => {
     expect(audited?.n).toBe(1);
     // Without an incident there is nothing to match: it runs.
     expect((await post(JSON.stringify({ source: 'no incident' }), { playbook: 'hooked-strict', secret: strictSecret })).status).toBe(202);
+  });
+  it('accepts so many deliveries per playbook per minute, then answers 429 with Retry-After, audited, starting nothing', async () => {
+    const res = await ts.fetch('/api/v1/workflows/hooked-busy/webhook-secret', { method: 'POST' });
+    const busySecret = ((await res.json()) as { secret: string }).secret;
+    for (let i = 0; i < 3; i++) expect((await post(JSON.stringify({ source: `loop ${i}` }), { playbook: 'hooked-busy', secret: busySecret })).status).toBe(202);
+    const before = await runCount();
+    const limited = await post(JSON.stringify({ source: 'loop 3' }), { playbook: 'hooked-busy', secret: busySecret });
+    expect(limited.status).toBe(429);
+    const wait = Number(limited.headers.get('retry-after'));
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(wait).toBeLessThanOrEqual(60);
+    expect(((await limited.json()) as { error: { message: string } }).error.message).toBe(
+      `playbook "hooked-busy" already accepted 3 deliveries in the last minute (PLAYBOOK_WEBHOOK_MAX_PER_MINUTE); retry in ${wait} s`,
+    );
+    expect(await runCount()).toBe(before);
+    const [audited] = await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'playbook.webhook.refused' AND target_id = 'hooked-busy'`;
+    expect(audited?.n).toBe(1);
+    // Another playbook's webhook is not held back by this one.
+    expect((await post(JSON.stringify({ source: 'other' }))).status).toBe(202);
   });
 });

@@ -38,6 +38,8 @@ export interface PlaybooksOptions {
   engine?: Pick<EngineOptions, 'concurrency' | 'pollIntervalMs' | 'sweepIntervalMs' | 'sweepGraceMs'>;
   /** How often event triggers look for new incidents, status changes and correlated alerts (default 1 s). */
   eventsIntervalMs?: number;
+  /** PLAYBOOK_WEBHOOK_MAX_PER_MINUTE: deliveries one playbook's webhook accepts per minute (default 60). */
+  webhookMaxPerMinute?: number;
 }
 
 export interface Playbooks {
@@ -46,6 +48,8 @@ export interface Playbooks {
   events: EventWatcher;
   connectors: ConnectorStore;
   box: SecretBox;
+  /** Deliveries one playbook's inbound webhook accepts per minute. */
+  webhookMaxPerMinute: number;
   /** The last load of the playbook folder. */
   catalog(): LoadResult;
   /** Load the folder again (new runs use the new definitions; runs in flight keep theirs). */
@@ -105,6 +109,7 @@ export async function createPlaybooks(
     events,
     connectors,
     box,
+    webhookMaxPerMinute: opts.webhookMaxPerMinute ?? 60,
     catalog: () => catalog,
     async reload() {
       catalog = await load();
