@@ -22,6 +22,9 @@ import { newDataKey, unwrapKey, wrapKey, type Keyring } from './keys.ts';
 import { fileKey, IntegrityError } from './segment-crypto.ts';
 
 
+/** How long an upload's lease holds without renewal (a crashed process's lease runs out after this). */
+const LEASE_MS = 120_000;
+
 export interface Who {
   name: string;
   id: string | null;
@@ -113,11 +116,34 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
     return toUpload(row, await files.uploadOffset(id, fileKey(unwrapKey(keyring, row.key_id, row.wrapped_key), row.sha256)));
   }
 
+  /**
+   * One request at a time per upload, across every server process: an in-process check first,
+   * then a lease on the upload's row (LEASE_MS, renewed every LEASE_MS / 4 while `fn` works).
+   */
   async function exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    if (busy.has(id)) throw new DomainError('conflict', `upload ${id} is busy with another request; retry`, { busy: true });
+    const refuseBusy = (): never => {
+      throw new DomainError('conflict', `upload ${id} is busy with another request; retry`, { busy: true });
+    };
+    if (busy.has(id)) refuseBusy();
     busy.add(id);
     try {
-      return await fn();
+      const [leased] = await sql`UPDATE evidence_uploads SET lease_until = now() + ${LEASE_MS} * interval '1 millisecond'
+        WHERE id = ${id} AND (lease_until IS NULL OR lease_until < now()) RETURNING id`;
+      if (!leased) {
+        if (!(await getUpload(sql, id))) throw new DomainError('not_found', `no upload ${id}`);
+        refuseBusy();
+      }
+      const renew = setInterval(() => {
+        sql`UPDATE evidence_uploads SET lease_until = now() + ${LEASE_MS} * interval '1 millisecond' WHERE id = ${id}`.catch((e: unknown) =>
+          logger.warn({ err: e, uploadId: id }, 'renewing an evidence upload lease failed'),
+        );
+      }, LEASE_MS / 4);
+      try {
+        return await fn();
+      } finally {
+        clearInterval(renew);
+        await sql`UPDATE evidence_uploads SET lease_until = NULL WHERE id = ${id}`.catch((e: unknown) => logger.warn({ err: e, uploadId: id }, 'releasing an evidence upload lease failed'));
+      }
     } finally {
       busy.delete(id);
     }
@@ -269,7 +295,7 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
         WHERE state = 'open' AND touched_at < now() - make_interval(secs => ${idleMs / 1000})`;
       let removed = 0;
       for (const u of idle) {
-        // One being written to right now is not idle; the next sweep looks again.
+        // One being written to right now (here or by another process) is not idle; the next sweep looks again.
         if (busy.has(u.id)) continue;
         await exclusive(u.id, async () => {
           const gone = await sql`
@@ -282,6 +308,9 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
           running.delete(u.id);
           removed++;
           logger.info({ uploadId: u.id, incidentId: u.incident_id, received: Number(u.received), size: Number(u.size) }, 'removed an evidence upload idle too long');
+        }).catch((e: unknown) => {
+          // Busy elsewhere, or already gone: nothing to expire.
+          if (!(e instanceof DomainError && (e.code === 'conflict' || e.code === 'not_found'))) throw e;
         });
       }
       return removed;

@@ -214,6 +214,42 @@ describe('evidence locker', () => {
     expect(await done.json()).toMatchObject({ sha256: sha(data) });
   });
 
+  it('lets one server process at a time write to an upload: another process answers 409 busy until the first is done', async () => {
+    const inc = await incident();
+    const data = randomBytes(600_000);
+    const up = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: meta(data) })).json()) as EvidenceUpload;
+    const other = await startTestServer({ db, dataDir, evidence: { key: KEY, quotaIncidentBytes: 40 * 1024 * 1024 } });
+    try {
+      let release = (): void => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(data.subarray(0, 100_000));
+          await held;
+          controller.enqueue(data.subarray(100_000));
+          controller.close();
+        },
+      });
+      const slow = ts.fetch(`/api/v1/evidence-uploads/${up.id}?offset=0`, { method: 'PUT', body, duplex: 'half', headers: { 'content-type': 'application/octet-stream' } } as RequestInit);
+      const leaseOf = async (): Promise<Date | null> => (await db.sql<{ lease_until: Date | null }[]>`SELECT lease_until FROM evidence_uploads WHERE id = ${up.id}`)[0]?.lease_until ?? null;
+      await expect.poll(leaseOf, { timeout: 5_000 }).not.toBeNull();
+      const blocked = await other.fetch(`/api/v1/evidence-uploads/${up.id}?offset=0`, { method: 'PUT', body: new Uint8Array(data), headers: { 'content-type': 'application/octet-stream' } });
+      expect(blocked.status).toBe(409);
+      expect(await errorOf(blocked)).toMatchObject({ code: 'conflict', details: { busy: true } });
+      release();
+      const done = await slow;
+      expect(done.status).toBe(200);
+      expect(await done.json()).toMatchObject({ offset: data.length });
+      expect(await leaseOf()).toBeNull();
+      // Now the other process may finish it.
+      const completed = await other.fetch(`/api/v1/evidence-uploads/${up.id}/complete`, { method: 'POST' });
+      expect(completed.status).toBe(201);
+      expect(await completed.json()).toMatchObject({ sha256: sha(data) });
+    } finally {
+      await other.server.close();
+    }
+  });
+
   it('stores identical content once, and a deletion keeps the blob another item uses', async () => {
     const inc = await incident('dedup', 'phishing');
     const data = randomBytes(300_000);

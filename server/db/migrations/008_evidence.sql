@@ -95,6 +95,10 @@ CREATE TABLE evidence_uploads (
   -- The last byte received (or the creation): an open upload idle past EVIDENCE_UPLOAD_IDLE_HOURS
   -- is removed, so an abandoned capture does not hold its quota forever.
   touched_at   timestamptz NOT NULL DEFAULT now(),
+  -- Held while one request writes to, completes or removes the upload, by whichever server process
+  -- took it (renewed while it works; a dead process's lease runs out), so two processes on a
+  -- shared volume never write one upload at once.
+  lease_until  timestamptz,
   UNIQUE (incident_id, upload_key)
 );
 
