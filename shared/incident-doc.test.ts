@@ -26,6 +26,7 @@ import {
   setRisk,
   setEntryEvidence,
   timelineEvidence,
+  evidenceLinkers,
 } from './incident-doc.ts';
 import { newId, isUuidV7, INCIDENT_KEY_RE, formatIncidentKey } from './ids.ts';
 
@@ -204,6 +205,17 @@ describe('incident document accessors', () => {
       { id: 'ev-memory', name: 'mem.raw' },
       { id: 'ev-pcap', name: 'capture.pcap' },
     ]);
+    // The other way round: which notes link an item (deleted notes do not count).
+    const third = addTimelineEntry(a, { kind: 'note', text: 'pcap   shows\nthe beacon', author: 'bob' });
+    if (!third.ok) throw new Error(third.error);
+    setEntryEvidence(a, third.value, 'ev-memory', true);
+    expect(evidenceLinkers(a).get('ev-memory')?.map((l) => [l.entryId, l.excerpt])).toEqual([
+      [note.value, 'lateral movement from ws-042'],
+      [third.value, 'pcap shows the beacon'],
+    ]);
+    updateTimelineEntry(a, third.value, { deleted: true });
+    expect(evidenceLinkers(a).get('ev-memory')?.map((l) => l.entryId)).toEqual([note.value]);
+    expect(evidenceLinkers(a).has('ev-pcap')).toBe(false);
     for (let i = 1; i < 100; i++) expect(setEntryEvidence(a, note.value, `ev-${i}`, true).ok).toBe(true);
     expect(setEntryEvidence(a, note.value, 'ev-one-too-many', true)).toEqual({ ok: false, error: 'at most 100 evidence items per timeline entry' });
   });

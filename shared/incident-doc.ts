@@ -676,6 +676,35 @@ export function timelineEvidence(doc: Y.Doc): TimelineEvidence[] {
   return out;
 }
 
+/** A timeline entry that links an evidence item: what the evidence panel shows under the item. */
+export interface EvidenceLinker {
+  entryId: string;
+  at: string;
+  /** The entry's text, cut to 120 characters. */
+  excerpt: string;
+}
+
+/**
+ * Which live entries link each evidence item, in stored order. Reads only entries that carry a
+ * link (one scan of the entry's own keys each), so a 5,000-entry timeline costs a few ms.
+ */
+export function evidenceLinkers(doc: Y.Doc): Map<string, EvidenceLinker[]> {
+  const out = new Map<string, EvidenceLinker[]>();
+  timelineOf(doc).forEach((y) => {
+    if (!(y instanceof Y.Map) || y.get('deleted') === true) return;
+    const ids = evidenceLinksOf(y);
+    if (ids.length === 0) return;
+    const info = y.get(K.info) as { id?: unknown } | undefined;
+    const at = y.get('at');
+    if (typeof info?.id !== 'string' || typeof at !== 'string') return;
+    const text = y.get(K.text);
+    const excerpt = (text instanceof Y.Text ? text.toString() : typeof text === 'string' ? text : '').replace(/\s+/g, ' ').trim();
+    const linker = { entryId: info.id, at, excerpt: excerpt.length > 120 ? `${excerpt.slice(0, 119)}…` : excerpt };
+    for (const id of ids) out.set(id, [...(out.get(id) ?? []), linker]);
+  });
+  return out;
+}
+
 /**
  * Link (or unlink) an evidence item to a timeline entry. Links are a set per entry, so two
  * analysts linking different items offline both keep theirs.

@@ -214,7 +214,7 @@ describe('evidence locker', () => {
     await expect.poll(() => adminPage.getByTestId('retention-form').getByLabel('Insider threat: days kept').inputValue(), { timeout: 10_000 }).toBe(days);
     expect(await adminPage.locator('[data-testid="retention-row"][data-category="insider"] [data-testid="retention-saved-days"]').textContent()).toBe(days);
   });
-  it('an analyst links a stored item to a note; the link shows on the note, leads to the item, and reaches the timeline API', async () => {
+  it('an analyst links a stored item to a note; the link shows on the note and under the item, leads to it, and reaches the timeline API', async () => {
     const { page, context } = alice;
     const created = await context.request.post('/api/v1/incidents', { data: { title: `Beaconing ${Date.now()}`, category: 'malware' } });
     expect(created.status()).toBe(201);
@@ -239,9 +239,11 @@ describe('evidence locker', () => {
     await note.getByRole('button', { name: 'Link', exact: true }).click();
     const chip = note.getByTestId('timeline-evidence').getByRole('button', { name, exact: true });
     await chip.waitFor();
-    // The link leads to the item's row in the evidence panel.
+    // The link leads to the item's row in the evidence panel, which names the note.
     await chip.click();
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe(`evidence-${evidenceId}`);
+    const linkedFrom = page.locator(`#evidence-${evidenceId}`).getByTestId('evidence-linked-from');
+    await linkedFrom.getByText(text).waitFor({ timeout: 5_000 });
     // Stored in the incident document: the server projects it into the timeline API.
     await expect
       .poll(async () => ((await (await context.request.get(`/api/v1/incidents/${id}/timeline`)).json()) as { items: { text: string; evidence: string[] }[] }).items.find((e) => e.text === text)?.evidence, { timeout: 15_000 })
@@ -249,5 +251,6 @@ describe('evidence locker', () => {
     // Unlink takes it away again.
     await note.getByRole('button', { name: `Unlink ${name}` }).click();
     await expect.poll(() => chip.count()).toBe(0);
+    await expect.poll(() => linkedFrom.count(), { timeout: 5_000 }).toBe(0);
   });
 });

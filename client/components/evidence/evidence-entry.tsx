@@ -8,9 +8,10 @@
  */
 import { createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
 import { EVIDENCE_TYPE_LABELS } from '../../../shared/evidence-api.ts';
+import type { EvidenceLinker } from '../../../shared/incident-doc.ts';
 import { useApp } from '../../app-context.tsx';
 import { evidenceContentUrl } from '../../local/evidence-api.ts';
-import { absoluteTime } from '../time-format.ts';
+import { absoluteTime, stampTime } from '../time-format.ts';
 import { CustodyLog } from './custody-log.tsx';
 import { useEvidence } from './evidence-context.tsx';
 import { formatBytes, stateLabel, type EvidenceRow } from './evidence-rows.ts';
@@ -36,7 +37,10 @@ function deleteNote(retentionUntil: string | null): string {
   return `The file is destroyed (unless another item holds the same content); its hashes, who deleted it, when and why stay on record. Not possible under legal hold${until}.`;
 }
 
-export function EvidenceEntry(props: { incidentId: string; row: EvidenceRow; canDownload: boolean; onDeleted?: () => void }): JSX.Element {
+/** Notes shown under an item before "and N more". */
+const LINKERS_SHOWN = 3;
+
+export function EvidenceEntry(props: { incidentId: string; row: EvidenceRow; linkedFrom?: readonly EvidenceLinker[]; canDownload: boolean; onDeleted?: () => void }): JSX.Element {
   const app = useApp();
   const evidence = useEvidence();
   const [panel, setPanel] = createSignal<Panel | 'none'>('none');
@@ -97,6 +101,26 @@ export function EvidenceEntry(props: { incidentId: string; row: EvidenceRow; can
           {props.row.collectedWhere ? ` · ${props.row.collectedWhere}` : ''}
           {props.row.sourceHost ? ` · host ${props.row.sourceHost}` : ''}
         </p>
+        <Show when={(props.linkedFrom?.length ?? 0) > 0}>
+          <div class="ev-linked small" data-testid="evidence-linked-from">
+            <span class="muted">Linked from the timeline:</span>
+            <ul>
+              <For each={props.linkedFrom?.slice(0, LINKERS_SHOWN)}>
+                {(l) => (
+                  <li class="ev-wrap">
+                    <time dateTime={l.at} title={absoluteTime(l.at)}>
+                      {stampTime(l.at, app.now())}
+                    </time>{' '}
+                    {l.excerpt || '(no text)'}
+                  </li>
+                )}
+              </For>
+            </ul>
+            <Show when={(props.linkedFrom?.length ?? 0) > LINKERS_SHOWN}>
+              <span class="muted">and {(props.linkedFrom?.length ?? 0) - LINKERS_SHOWN} more</span>
+            </Show>
+          </div>
+        </Show>
         <Show when={props.row.tags.length > 0}>
           <p class="ev-tags">
             <For each={props.row.tags}>{(t) => <span class="tag">{t}</span>}</For>

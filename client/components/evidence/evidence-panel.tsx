@@ -7,7 +7,9 @@
  * is read again when the connection comes back, when a capture of this incident is verified and
  * after each of these changes.
  */
-import { createEffect, createMemo, createSignal, For, Match, on, Show, Switch, type JSX } from 'solid-js';
+import { createEffect, createMemo, createSignal, For, Match, on, onCleanup, Show, Switch, type JSX } from 'solid-js';
+import type * as Y from 'yjs';
+import { evidenceLinkers, observeTimeline, type EvidenceLinker } from '../../../shared/incident-doc.ts';
 import type { z } from 'zod';
 import type { evidenceListResponse } from '../../../shared/evidence-api.ts';
 import { useApp } from '../../app-context.tsx';
@@ -25,7 +27,27 @@ type EvidenceList = z.infer<typeof evidenceListResponse>;
 /** The incident-wide action whose reason is being asked (one form at a time). */
 type Asking = 'export' | 'hold' | 'release';
 
-export function EvidencePanel(props: { incidentId: string }): JSX.Element {
+/** The timeline entries linking each item, re-read at most every 300 ms while the timeline changes. */
+function createLinkers(doc: Y.Doc | undefined): () => Map<string, EvidenceLinker[]> {
+  const [linkers, setLinkers] = createSignal(doc ? evidenceLinkers(doc) : new Map<string, EvidenceLinker[]>());
+  if (!doc) return linkers;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const stop = observeTimeline(doc, () => {
+    timer ??= setTimeout(() => {
+      timer = null;
+      setLinkers(evidenceLinkers(doc));
+    }, 300);
+  });
+  onCleanup(() => {
+    stop();
+    if (timer) clearTimeout(timer);
+  });
+  return linkers;
+}
+
+const NO_LINKERS: EvidenceLinker[] = [];
+
+export function EvidencePanel(props: { incidentId: string; doc?: Y.Doc }): JSX.Element {
   const app = useApp();
   const evidence = useEvidence();
   const connection = createObservableSignal(app.engine.connection);
@@ -62,6 +84,7 @@ export function EvidencePanel(props: { incidentId: string }): JSX.Element {
   // place and never closes a reason form someone is typing in.
   const pendingByKey = createMemo(() => new Map(pendingRows().map((r) => [r.key, r])));
   const storedByKey = createMemo(() => new Map(storedRows().map((r) => [r.key, r])));
+  const linkers = createLinkers(props.doc);
   const canDownload = (): boolean => app.can('evidence:download', props.incidentId);
   const canAdd = (): boolean => app.can('incident:write', props.incidentId);
   const isLeadOrAdmin = (): boolean => {
@@ -196,7 +219,9 @@ export function EvidencePanel(props: { incidentId: string }): JSX.Element {
         </For>
         <For each={storedRows().map((r) => r.key)}>
           {(key) => (
-            <Show when={storedByKey().get(key)}>{(row) => <EvidenceEntry incidentId={props.incidentId} row={row()} canDownload={canDownload()} onDeleted={() => void load(props.incidentId)} />}</Show>
+            <Show when={storedByKey().get(key)}>
+              {(row) => <EvidenceEntry incidentId={props.incidentId} row={row()} linkedFrom={linkers().get(key) ?? NO_LINKERS} canDownload={canDownload()} onDeleted={() => void load(props.incidentId)} />}
+            </Show>
           )}
         </For>
         <Show when={pendingRows().length + storedRows().length === 0}>

@@ -182,7 +182,7 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
               <Show when={app.me()?.user.role !== 'guest'}>
                 <PlaybooksPanel incidentId={props.session.id} role={app.me()?.user.role ?? 'viewer'} />
               </Show>
-              <EvidencePanel incidentId={props.session.id} />
+              <EvidencePanel incidentId={props.session.id} doc={doc} />
               <Show when={app.me()?.user.role !== 'guest'}>
                 <IntelMatchesPanel incidentId={props.session.id} />
               </Show>
