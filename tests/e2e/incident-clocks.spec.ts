@@ -2,7 +2,8 @@
 /**
  * Issue 4 on the incident page, all computed on the device: a template pre-fills the form and
  * the task checklist, the SLA clocks run from the shared policy, a personal-data breach starts
- * its notification clock, and two incidents are linked both ways (and unlinked).
+ * its notification clock, and two incidents are linked both ways (and unlinked). Observables are
+ * pasted on the incident page and reach the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIRequestContext, Browser } from 'playwright-core';
@@ -79,5 +80,30 @@ describe('incident templates, clocks and links', () => {
     await page.goto(`/incidents/${b}`);
     await page.getByTestId('related-panel').waitFor();
     await expect.poll(() => page.getByTestId('related-item').count()).toBe(0);
+  });
+  it('pasted observables (defanged, several at once) are listed, reach the API, and a removal sticks', async () => {
+    const page = ana.page;
+    const id = await createIncidentViaUi(page, `Beaconing host ${Date.now()}`, 'S2');
+    const panel = page.getByTestId('observables-panel');
+    await panel.getByTestId('observable-input').fill('ws-042');
+    await panel.getByTestId('observable-add').click();
+    await panel.getByRole('alert').filter({ hasText: 'Could not tell what "ws-042" is: choose its kind.' }).waitFor();
+    await panel.getByTestId('observable-kind').selectOption('host');
+    await panel.getByTestId('observable-add').click();
+    await panel.getByTestId('observable-kind').selectOption('detect');
+    await panel.getByTestId('observable-input').fill('203.0.113[.]7, hxxps://evil[.]example/gate.php\n<img src=x onerror=alert(1)>');
+    await panel.getByTestId('observable-add').click();
+    await panel.getByRole('alert').filter({ hasText: 'choose its kind' }).waitFor();
+    await panel.getByTestId('observable-input').fill('203.0.113[.]7, hxxps://evil[.]example/gate.php');
+    await panel.getByTestId('observable-add').click();
+    await expect.poll(() => panel.getByTestId('observable').count()).toBe(3);
+    expect(await panel.getByTestId('observable').allTextContents()).toEqual([expect.stringContaining('ws-042'), expect.stringContaining('203.0.113.7'), expect.stringContaining('https://evil.example/gate.php')]);
+    const observablesOf = async (): Promise<string[]> =>
+      (((await (await ana.context.request.get(`/api/v1/incidents/${id}`)).json()) as { observables: { kind: string; value: string }[] }).observables ?? []).map((o) => `${o.kind}:${o.value}`).sort();
+    await expect.poll(observablesOf, { timeout: 15_000 }).toEqual(['host:ws-042', 'ip:203.0.113.7', 'url:https://evil.example/gate.php']);
+    await panel.getByRole('button', { name: 'Remove host ws-042' }).click();
+    await expect.poll(observablesOf, { timeout: 15_000 }).toEqual(['ip:203.0.113.7', 'url:https://evil.example/gate.php']);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('observables-panel').getByTestId('observable').count(), { timeout: 15_000 }).toBe(2);
   });
 });

@@ -24,6 +24,7 @@ import { RiskPanel } from './risk-panel.tsx';
 import { GuestsPanel } from './guests-panel.tsx';
 import { FieldsPanel } from './fields-panel.tsx';
 import { PlaybooksPanel } from '../playbooks/playbooks-panel.tsx';
+import { ObservablesPanel } from './observables-panel.tsx';
 import { EvidencePanel } from '../evidence/evidence-panel.tsx';
 import { IntelMatchesPanel } from '../intel/intel-matches-panel.tsx';
 import { createIncidentState } from './incident-state.ts';
@@ -164,6 +165,7 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
             <aside class="incident-side">
               <TaskList doc={doc} tasks={state.tasks} readOnly={readOnly()} />
               <Show when={painted()}>
+                <ObservablesPanel doc={doc} observables={meta().observables} readOnly={readOnly()} />
                 <ClocksPanel doc={doc} meta={meta()} readOnly={readOnly()} onError={setFieldError} />
                 <RiskPanel risk={meta().risk} severity={meta().severity} />
                 <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
