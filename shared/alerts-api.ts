@@ -12,7 +12,7 @@
  * 413 above MAX_ALERTS_PER_BATCH.
  */
 import { z } from 'zod';
-import { isoDateTime, SEVERITIES } from './incident-schema.ts';
+import { CATEGORIES, isoDateTime, SEVERITIES } from './incident-schema.ts';
 
 export const MAX_ALERTS_PER_BATCH = 1_000;
 /** Cap on an alert's `context` (serialized JSON bytes). */
@@ -50,6 +50,8 @@ export const alertInputSchema = z
     source: shortStr(100),
     type: shortStr(200),
     title: shortStr(300),
+    /** The incident category, when the sender knows it; else inferred from type and title. */
+    category: z.enum(CATEGORIES).optional(),
     description: z.string().max(20_000).optional(),
     severity: z.enum(ALERT_SEVERITIES).optional(),
     impact: level.optional(),

@@ -207,6 +207,11 @@ describe('POST /alerts', () => {
     const list = (await (await ts.fetch('/api/v1/alerts?source=wazuh')).json()) as { items: AlertSummary[] };
     expect(list.items).toHaveLength(1);
     expect(list.items[0]).toMatchObject({ format: 'wazuh', external_id: '1763630441.1187302' });
+    // The incidents they opened carry the category their words suggest, so category playbooks apply.
+    const categoryOf = async (r: IngestResponse): Promise<string | undefined> =>
+      ((await (await ts.fetch(`/api/v1/incidents/${r.items[0]!.incident_id}`)).json()) as { category?: string }).category;
+    await expect.poll(() => categoryOf(sb), { timeout: 5_000 }).toBe('malware');
+    await expect.poll(() => categoryOf(w.body), { timeout: 5_000 }).toBe('account_compromise');
   });
 });
 

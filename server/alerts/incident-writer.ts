@@ -5,6 +5,7 @@
  * added, severity and risk raised, never lowered), each alert as a timeline `alert` entry. One
  * Yjs transaction per incident per batch; up to DOC_CONCURRENCY documents at once.
  */
+import { alertCategory } from './category.ts';
 import type * as Y from 'yjs';
 import type { AlertInput } from '../../shared/alerts-api.ts';
 import {
@@ -81,6 +82,8 @@ function applyToIncident(doc: Y.Doc, group: readonly Planned[], receivedIso: str
   doc.transact(() => {
     const first = group[0] as Planned;
     const top = group.reduce((a, b) => (b.risk.score > a.risk.score ? b : a)).risk;
+    // The first alert that suggests a category names the incident's (an analyst may change it).
+    const category = group.map((p) => alertCategory(p.alert)).find((c) => c !== null) ?? null;
     if (!isIncidentDoc(doc) && first.row?.status === 'created') {
       createIncident(
         doc,
@@ -88,6 +91,7 @@ function applyToIncident(doc: Y.Doc, group: readonly Planned[], receivedIso: str
           title: first.alert.title,
           description: first.alert.description ?? '',
           severity: top.severity,
+          category: category ?? 'unclassified',
           observables: [...new Map(group.flatMap((p) => p.observables).map((o) => [`${o.kind}:${o.value}`, o])).values()],
           assets: [...new Set(group.flatMap((p) => p.assets))],
           occurredAt: first.alert.observed_at ?? null,
@@ -107,8 +111,9 @@ function applyToIncident(doc: Y.Doc, group: readonly Planned[], receivedIso: str
         for (const o of p.observables) if (!have.has(`${o.kind}:${o.value}`)) addObservable(doc, o, SERVER_ORIGIN);
         for (const a of p.assets) if (!assets.has(a)) addAsset(doc, a, SERVER_ORIGIN);
       }
-      // Raise, never lower.
+      // Raise, never lower; a category only fills an unclassified incident.
       if (moreSevere(top.severity, meta.severity)) setFields(doc, { severity: top.severity }, INCIDENT_AUTHOR, SERVER_ORIGIN);
+      if (category && meta.category === 'unclassified') setFields(doc, { category }, INCIDENT_AUTHOR, SERVER_ORIGIN);
       if (!meta.risk || top.score > meta.risk.score) setRisk(doc, top, SERVER_ORIGIN);
     }
     for (const p of group) {
