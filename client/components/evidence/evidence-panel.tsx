@@ -5,7 +5,8 @@
  * export for legal proceedings (lead/admin, with a reason). Leads and admins place and release
  * the legal hold, each with a reason; admins delete stored items (on their rows). The server list
  * is read again when the connection comes back, when a capture of this incident is verified and
- * after each of these changes.
+ * after each of these changes. Each stored item lists the timeline notes that link it (from the
+ * incident document, so offline too).
  */
 import { createEffect, createMemo, createSignal, For, Match, on, onCleanup, Show, Switch, type JSX } from 'solid-js';
 import type * as Y from 'yjs';
