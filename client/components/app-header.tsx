@@ -44,6 +44,9 @@ export function AppHeader(): JSX.Element {
           <Link to="/intel" class="header-link" data-testid="nav-intel">
             Threat intel
           </Link>
+          <Link to="/metrics" class="header-link" data-testid="nav-metrics">
+            Metrics
+          </Link>
           <Show when={app.can('playbook:approve')}>
             <Link to="/approvals" class="header-link" data-testid="nav-approvals">
               Approvals <ApprovalsBadge />

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { SEVERITIES } from '../../shared/incident-schema.ts';
+import { metricsResponse } from '../../shared/incidents-api.ts';
 import type { Result } from '../../shared/result.ts';
 import { isUnauthenticated, requestJson, type ApiFailure, type FetchFn } from './http-json.ts';
 
@@ -118,6 +119,7 @@ export function createIncidentApi(deps: { fetch: FetchFn; onUnauthenticated(): v
       return get(`/api/v1/alerts?${q.toString()}`, alertListResponse);
     },
     alert: (id: string) => get(`/api/v1/alerts/${encodeURIComponent(id)}`, alertDetailResponse),
+    metrics: (range: { from: string; to: string }) => get(`/api/v1/metrics?${new URLSearchParams(range).toString()}`, metricsResponse),
   };
 }
 
