@@ -12,6 +12,7 @@ import { useApp } from '../../app-context.tsx';
 import type { IncidentRecord } from '../../local/db.ts';
 import { createLiveQuery } from '../../primitives/create-live-query.ts';
 import { StatusBadge } from '../badges.tsx';
+import { FieldError } from '../field-error.tsx';
 
 export function RelatedPanel(props: { doc: Y.Doc; incidentId: string; related: string[] }): JSX.Element {
   const app = useApp();
@@ -125,13 +126,7 @@ export function RelatedPanel(props: { doc: Y.Doc; incidentId: string; related: s
           Link
         </button>
       </div>
-      <Show when={message()}>
-        {(m) => (
-          <p class="field-error" role="alert">
-            {m()}
-          </p>
-        )}
-      </Show>
+      <FieldError message={message()} />
     </section>
   );
 }

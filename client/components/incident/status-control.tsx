@@ -8,6 +8,7 @@ import { setStatus } from '../../../shared/incident-doc.ts';
 import { allowedTransitions, STATUSES, type Status } from '../../../shared/workflow.ts';
 import { useApp } from '../../app-context.tsx';
 import { statusLabel } from '../labels.ts';
+import { FieldError } from '../field-error.tsx';
 
 /** The main line of the workflow, drawn as steps (closed is the last one). */
 const STEPS = STATUSES;
@@ -57,13 +58,7 @@ export function StatusControl(props: { doc: Y.Doc; status: Status; readOnly?: bo
           )}
         </For>
       </div>
-      <Show when={error()}>
-        {(msg) => (
-          <p class="field-error" role="alert">
-            {msg()}
-          </p>
-        )}
-      </Show>
+      <FieldError message={error()} />
     </section>
   );
 }

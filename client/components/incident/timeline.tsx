@@ -17,6 +17,7 @@ import { absoluteTime, fromLocalInput, stampTime } from '../time-format.ts';
 import { createPainted } from './after-paint.ts';
 import { LazyCollabText } from './collab-text.tsx';
 import { createTimelineWindow } from './timeline-window.ts';
+import { FieldError } from '../field-error.tsx';
 
 const PAGE = 100;
 /** Rows rendered in the first frame: more than a screenful below the header and description. */
@@ -227,13 +228,7 @@ function EvidenceLinks(props: { doc: Y.Doc; entry: TimelineEntry; evidence: read
             </form>
           </Show>
         </Show>
-        <Show when={error()}>
-          {(m) => (
-            <p class="field-error" role="alert">
-              {m()}
-            </p>
-          )}
-        </Show>
+        <FieldError message={error()} />
       </div>
     </Show>
   );
@@ -316,13 +311,7 @@ function NoteComposer(props: { doc: Y.Doc }): JSX.Element {
           Add note
         </button>
       </div>
-      <Show when={error()}>
-        {(msg) => (
-          <p class="field-error" role="alert">
-            {msg()}
-          </p>
-        )}
-      </Show>
+      <FieldError message={error()} />
     </form>
   );
 }

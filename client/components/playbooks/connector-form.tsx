@@ -10,6 +10,7 @@ import { absoluteTime } from '../time-format.ts';
 import { connectorBodyOf } from './connector-body.ts';
 import { usePlaybooks } from './playbooks-context.tsx';
 import './playbooks.css';
+import { FieldError } from '../field-error.tsx';
 
 /** `onSaved` runs after the server stored it (the page re-reads the list and says so). */
 export function ConnectorForm(props: { connector: Connector; onSaved: () => void }): JSX.Element {
@@ -88,13 +89,7 @@ export function ConnectorForm(props: { connector: Connector; onSaved: () => void
         <label for={idOf('settings')}>Settings (JSON, not secret)</label>
         <textarea id={idOf('settings')} value={settings()} onInput={(e) => setSettings(e.currentTarget.value)} spellcheck={false} data-testid="connector-settings" />
       </div>
-      <Show when={error()}>
-        {(msg) => (
-          <p class="field-error" role="alert">
-            {msg()}
-          </p>
-        )}
-      </Show>
+      <FieldError message={error()} />
       <div class="pb-actions">
         <button type="submit" class="btn primary" disabled={busy()} data-testid="connector-save">
           Save
