@@ -123,6 +123,9 @@ describe('brute force on an account', () => {
       json: { decision: 'reject', reason: 'the CFO is travelling and confirmed the logins' },
     });
     expect(res.status).toBe(200);
+    // The decision and its audit entry commit together: it is there as soon as the answer is.
+    const audited = await ts.server.sql<{ actor_name: string }[]>`SELECT actor_name FROM audit_log WHERE action = 'playbook.step.rejected' AND target_id = ${r.id}`;
+    expect(audited).toHaveLength(1);
     const done = await finished(r.id);
     expect(step(done, 'disable_account').state).toBe('rejected');
     expect(step(done, 'disable_account').error?.message).toBe('the CFO is travelling and confirmed the logins');

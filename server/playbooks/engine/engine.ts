@@ -26,7 +26,7 @@ import { ActionError, type ActionContext, type ActionDef, type ActionServices, t
 import type { LoadResult } from '../loader.ts';
 import { matchesIncident } from '../match.ts';
 import { renderTemplates } from './evaluate.ts';
-import { createRecorder, type EngineEvent } from './recorder.ts';
+import { auditEventOf, createRecorder, type EngineEvent } from './recorder.ts';
 import { advance, afterItem, APPROVAL_TASK, enqueueStep, expressionContext, queueStep, runEvent, setStep, STEP_TASK, stepEvent, stepSpec, type RunRow, type StepJob, type StepRow } from './steps.ts';
 
 export interface EngineOptions {
@@ -138,10 +138,17 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
     await sql.begin(async (tx) => {
       const run = await loadRun(tx, runId, true);
       if (!run) return;
-      if ((await fn(tx, run, events)) === false) return;
-      await advance(tx, run, incident, events);
+      if ((await fn(tx, run, events)) !== false) await advance(tx, run, incident, events);
+      await auditIn(tx, events);
     });
     recorder.record(events);
+  }
+
+  /** Audit a transaction's events inside it: the change and its audit entry commit together. */
+  async function auditIn(tx: TransactionSql, events: EngineEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await opts.audit.append(events.map(auditEventOf), tx);
+    for (const e of events) e.audited = true;
   }
 
   function actionContext(run: RunRow, job: StepJob, attempt: number, signal: AbortSignal): ActionContext {
@@ -206,6 +213,7 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
         WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item} RETURNING attempt`;
       const attempt = upd!.attempt;
       events.push(stepEvent(run, job.step, 'running', { item: job.item, text: attempt > 1 ? `running (attempt ${attempt})` : 'running', data: { attempt } }));
+      await auditIn(tx, events);
       return { run, attempt, itemValue: row.input?.item };
     });
     recorder.record(events);
@@ -399,6 +407,7 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
       const run = (await loadRun(tx, id, true))!;
       events.push(runEvent(run, 'queued', { text: `${req.dryRun ? 'dry run' : 'run'} started by ${req.startedBy.name} (${req.trigger})`, actor: req.startedBy.key.startsWith('user:') ? { kind: 'user', id: req.startedBy.key.slice(5), name: req.startedBy.name } : SYSTEM_ACTOR }));
       await advance(tx, run, incident, events);
+      await auditIn(tx, events);
       return { runId: id, created: true };
     });
     recorder.record(events);

@@ -1,14 +1,17 @@
 /**
  * Writes the engine's state changes where people see them: one `automation` entry per change
  * in the incident document's timeline (live on every device) and one audit entry. The run and
- * step tables are the record of truth and are written first, in the engine's transactions;
- * this follows right after, batched (one audit append and one document open per incident per
- * flush) so a burst of steps costs a few writes instead of one per step. Never holds secrets:
- * the texts name steps, states, people and error messages, not inputs.
+ * step tables are the record of truth and are written first, in the engine's transactions.
+ * Changes made in a transaction (starts, decisions, cancels, a run advancing or settling) are
+ * audited inside it (`audited`), so a crash cannot keep the change and lose its audit entry; the
+ * rest (a step's fast claim and plain success) and every timeline entry follow right after,
+ * batched (one audit append and one document open per incident per flush) so a burst of steps
+ * costs a few writes instead of one per step. Never holds secrets: the texts name steps,
+ * states, people and error messages, not inputs.
  */
 import { addTimelineEntry, isIncidentDoc, SERVER_ORIGIN } from '../../../shared/incident-doc.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
-import type { AuditActor } from '../../audit/audit-types.ts';
+import type { AuditActor, AuditEvent } from '../../audit/audit-types.ts';
 import type { Logger } from '../../logger.ts';
 import type { DocumentManager } from '../../sync/document-types.ts';
 
@@ -23,6 +26,13 @@ export interface EngineEvent {
   text: string;
   /** Timeline entry data (run_id, step_id, state, ...). */
   data: Record<string, unknown>;
+  /** Already in the audit log (appended in the transaction that made the change). */
+  audited?: boolean;
+}
+
+/** The audit entry of an engine event. */
+export function auditEventOf(e: EngineEvent): AuditEvent {
+  return { actor: e.actor, action: e.action, targetType: 'playbook_run', targetId: e.runId, incidentId: e.incidentId, details: { text: e.text, ...e.data } };
 }
 
 export interface Recorder {
@@ -40,16 +50,8 @@ export function createRecorder(deps: { docs: DocumentManager; audit: AuditLog; l
 
   async function write(batch: EngineEvent[]): Promise<void> {
     try {
-      await audit.append(
-        batch.map((e) => ({
-          actor: e.actor,
-          action: e.action,
-          targetType: 'playbook_run',
-          targetId: e.runId,
-          incidentId: e.incidentId,
-          details: { text: e.text, ...e.data },
-        })),
-      );
+      const unaudited = batch.filter((e) => !e.audited);
+      if (unaudited.length > 0) await audit.append(unaudited.map(auditEventOf));
     } catch (e) {
       logger.error({ err: e }, 'playbook audit append failed');
     }
