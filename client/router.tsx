@@ -59,10 +59,11 @@ export function createAppRouter() {
     path: '/admin/evidence',
     component: lazyRouteComponent(() => import('./routes/admin/evidence-page.tsx'), 'EvidenceRetentionPage'),
   });
+  const fieldsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/admin/fields', component: lazyRouteComponent(() => import('./routes/admin/fields-page.tsx'), 'FieldsPage') });
   const metricsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/metrics', component: lazyRouteComponent(() => import('./routes/metrics-page.tsx'), 'MetricsPage') });
   const triageRoute = createRoute({ getParentRoute: () => rootRoute, path: '/triage', component: lazyRouteComponent(() => import('./routes/triage-page.tsx'), 'TriagePage') });
   return createRouter({
-    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute, loginRoute, acceptInviteRoute, usersRoute, tokensRoute, auditRoute, alertsRoute, alertRoute, triageRoute, metricsRoute, approvalsRoute, playbooksAdminRoute, intelRoute, feedsAdminRoute, evidenceAdminRoute]),
+    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute, loginRoute, acceptInviteRoute, usersRoute, tokensRoute, auditRoute, alertsRoute, alertRoute, triageRoute, metricsRoute, fieldsRoute, approvalsRoute, playbooksAdminRoute, intelRoute, feedsAdminRoute, evidenceAdminRoute]),
     defaultPreload: 'intent',
     scrollRestoration: true,
   });

@@ -65,6 +65,11 @@ export function AppHeader(): JSX.Element {
             API tokens
           </Link>
         </Show>
+        <Show when={app.can('template:manage')}>
+          <Link to="/admin/fields" class="header-link" data-testid="nav-fields">
+            Fields
+          </Link>
+        </Show>
         <Show when={app.can('feed:manage')}>
           <Link to="/admin/feeds" class="header-link" data-testid="nav-feeds">
             Feeds

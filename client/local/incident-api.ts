@@ -19,6 +19,8 @@ export const customFieldDefinitionSchema = z.object({
 });
 export type CustomFieldDefinition = z.infer<typeof customFieldDefinitionSchema>;
 
+const categoryFieldsResponse = z.object({ category: z.string(), fields: z.array(customFieldDefinitionSchema) });
+
 /** GET /api/v1/templates: `{ custom_fields: { category: [...] } }` or templates carrying `fields`. */
 const templatesResponse = z
   .object({
@@ -110,8 +112,17 @@ export function createIncidentApi(deps: { fetch: FetchFn; onUnauthenticated(): v
     if (!res.ok && isUnauthenticated(res.error)) deps.onUnauthenticated();
     return res;
   }
+  async function put<T>(url: string, body: unknown, schema: z.ZodType<T>): Promise<Result<T, ApiFailure>> {
+    const res = await requestJson(deps.fetch, url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, schema, timeoutMs);
+    if (!res.ok && isUnauthenticated(res.error)) deps.onUnauthenticated();
+    return res;
+  }
+  const fieldsUrl = (category: string): string => `/api/v1/templates/${encodeURIComponent(category)}/fields`;
   return {
     customFieldDefinitions: () => get('/api/v1/templates', templatesResponse),
+    /** A category's custom field definitions (GET), and a lead's replacement of them (PUT). */
+    fieldDefinitions: (category: string) => get(fieldsUrl(category), categoryFieldsResponse),
+    saveFieldDefinitions: (category: string, fields: readonly CustomFieldDefinition[]) => put(fieldsUrl(category), { fields }, categoryFieldsResponse),
     priorityQueue: (limit = 200) => get(`/api/v1/incidents/priority-queue?limit=${limit}`, queueResponse),
     alerts(filter: AlertFilter) {
       const q = new URLSearchParams();
