@@ -5,11 +5,11 @@
  */
 import { Link, useNavigate, useSearch } from '@tanstack/solid-router';
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show, type JSX } from 'solid-js';
-import { SEVERITIES, type Severity } from '../../shared/incident-schema.ts';
+import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../../shared/incident-schema.ts';
 import { STATUSES } from '../../shared/workflow.ts';
 import { useApp } from '../app-context.tsx';
 import { SeverityBadge, StatusBadge } from '../components/badges.tsx';
-import { severityShort, statusLabel } from '../components/labels.ts';
+import { categoryLabel, severityShort, statusLabel } from '../components/labels.ts';
 import { absoluteTime, relativeTime } from '../components/time-format.ts';
 import { VirtualRows } from '../components/virtual-rows.tsx';
 import { computeSla } from '../components/sla-badge.tsx';
@@ -144,6 +144,13 @@ export function IncidentListPage(): JSX.Element {
             )}
           </For>
         </fieldset>
+        <label class="sort-field">
+          <span>Category</span>
+          <select value={search().category} onChange={(e) => update({ category: e.currentTarget.value as Category | '' })} data-testid="incident-category">
+            <option value="">All</option>
+            <For each={CATEGORIES}>{(c) => <option value={c}>{categoryLabel(c)}</option>}</For>
+          </select>
+        </label>
         <label class="sort-field">
           <span>Sort</span>
           <select value={search().sort} onChange={(e) => update({ sort: e.currentTarget.value as ListSort })} data-testid="incident-sort">

@@ -34,9 +34,10 @@ const search = (over: Partial<ListSearch> = {}): ListSearch => ({ ...DEFAULT_LIS
 
 describe('list search params', () => {
   it('falls back to defaults for junk and keeps what is valid', () => {
-    expect(parseListSearch({ status: 'bogus', severity: 'S1,S9,S2', q: 'vpn', sort: 'nope', order: 'asc' })).toEqual({
+    expect(parseListSearch({ status: 'bogus', severity: 'S1,S9,S2', category: 'martian', q: 'vpn', sort: 'nope', order: 'asc' })).toEqual({
       status: 'open',
       severity: ['S1', 'S2'],
+      category: '',
       q: 'vpn',
       sort: 'updated',
       order: 'asc',
@@ -45,7 +46,7 @@ describe('list search params', () => {
   });
 
   it('writes only non-default values to the URL and reads them back', () => {
-    const s = search({ status: 'containment', severity: ['S1'], q: 'fs01', sort: 'severity' });
+    const s = search({ status: 'containment', severity: ['S1'], category: 'ransomware', q: 'fs01', sort: 'severity' });
     expect(toUrlSearch(DEFAULT_LIST_SEARCH)).toEqual({});
     expect(parseListSearch(toUrlSearch(s))).toEqual(s);
   });
@@ -53,8 +54,8 @@ describe('list search params', () => {
 
 describe('filtering the local index', () => {
   const rows = [
-    makeRow({ title: 'Ransomware on FS01', severity: 'S1', status: 'containment', key: 'IR-2026-0002', tags: ['finance'] }),
-    makeRow({ title: 'Phishing wave', severity: 'S2', status: 'new', key: 'IR-2026-0010' }),
+    makeRow({ title: 'Ransomware on FS01', severity: 'S1', status: 'containment', key: 'IR-2026-0002', tags: ['finance'], category: 'ransomware' }),
+    makeRow({ title: 'Phishing wave', severity: 'S2', status: 'new', key: 'IR-2026-0010', category: 'phishing' }),
     makeRow({ title: 'Old lost laptop', severity: 'S4', status: 'closed', key: 'IR-2025-0999' }),
     makeRow({ title: 'Made offline', severity: 'S2', status: 'triage', key: null }),
   ];
@@ -69,6 +70,12 @@ describe('filtering the local index', () => {
     const { rows: shown, counts } = filterIncidents(rows, search({ status: 'all', severity: ['S2'] }));
     expect(shown.map((r) => r.title).sort()).toEqual(['Made offline', 'Phishing wave']);
     expect(counts).toMatchObject({ all: 2, open: 2, closed: 0 });
+  });
+
+  it('filters by category, and counts the status tabs within it', () => {
+    const { rows: shown, counts } = filterIncidents(rows, search({ category: 'phishing' }));
+    expect(shown.map((r) => r.title)).toEqual(['Phishing wave']);
+    expect(counts).toMatchObject({ all: 1, open: 1, new: 1, containment: 0 });
   });
 
   it('searches title, key and tags, case-insensitively', () => {

@@ -3,7 +3,7 @@
  * with zod, plus the pure filter/sort/count over the local index rows.
  */
 import { z } from 'zod';
-import { SEVERITIES, type Severity } from '../../shared/incident-schema.ts';
+import { CATEGORIES, SEVERITIES, type Category, type Severity } from '../../shared/incident-schema.ts';
 import { STATUSES, type Status } from '../../shared/workflow.ts';
 import type { IncidentSummary } from '../local/incident-summary.ts';
 
@@ -14,12 +14,14 @@ export type StatusFilter = Status | 'open' | 'all';
 export interface ListSearch {
   status: StatusFilter;
   severity: Severity[];
+  /** One category, or every one (''). */
+  category: Category | '';
   q: string;
   sort: ListSort;
   order: 'asc' | 'desc';
 }
 
-export const DEFAULT_LIST_SEARCH: ListSearch = { status: 'open', severity: [], q: '', sort: 'updated', order: 'desc' };
+export const DEFAULT_LIST_SEARCH: ListSearch = { status: 'open', severity: [], category: '', q: '', sort: 'updated', order: 'desc' };
 
 const searchSchema = z.object({
   status: z.enum([...STATUSES, 'open', 'all']).catch('open').default('open'),
@@ -29,13 +31,14 @@ const searchSchema = z.object({
     .transform((s) => s.split(',').filter((v): v is Severity => (SEVERITIES as readonly string[]).includes(v)))
     .catch([])
     .default([]),
+  category: z.enum([...CATEGORIES, '']).catch('').default(''),
   q: z.string().max(200).catch('').default(''),
   sort: z.enum(LIST_SORTS).catch('updated').default('updated'),
   order: z.enum(['asc', 'desc']).catch('desc').default('desc'),
 });
 
 /** The list's search params as they appear in the URL (all optional). */
-export type ListSearchInput = Partial<Record<'status' | 'severity' | 'q' | 'sort' | 'order', string>>;
+export type ListSearchInput = Partial<Record<'status' | 'severity' | 'category' | 'q' | 'sort' | 'order', string>>;
 
 /** Parse the URL's search params; anything unexpected falls back to the default. */
 export function parseListSearch(raw: Record<string, unknown>): ListSearch {
@@ -50,6 +53,7 @@ export function toUrlSearch(s: ListSearch): ListSearchInput {
   const out: ListSearchInput = {};
   if (s.status !== DEFAULT_LIST_SEARCH.status) out.status = s.status;
   if (s.severity.length) out.severity = s.severity.join(',');
+  if (s.category) out.category = s.category;
   if (s.q) out.q = s.q;
   if (s.sort !== DEFAULT_LIST_SEARCH.sort) out.sort = s.sort;
   if (s.order !== DEFAULT_LIST_SEARCH.order) out.order = s.order;
@@ -98,7 +102,7 @@ function matchesText(row: IncidentSummary, needle: string): boolean {
 
 export interface FilteredList {
   rows: IncidentSummary[];
-  /** Per status, over the text and severity filters (the status tabs' numbers). */
+  /** Per status, over the text, severity and category filters (the status tabs' numbers). */
   counts: Record<StatusFilter, number>;
 }
 
@@ -109,6 +113,7 @@ export function filterIncidents(all: readonly IncidentSummary[], s: ListSearch):
   const rows: IncidentSummary[] = [];
   for (const row of all) {
     if (severities.size && !severities.has(row.severity)) continue;
+    if (s.category && row.category !== s.category) continue;
     if (!matchesText(row, needle)) continue;
     counts[row.status]++;
     counts.all++;
