@@ -39,6 +39,10 @@ describe('priority inputs that change outside the document', () => {
     const before = await create({ title: 'Crown jewel', severity: 'S3', affected_assets: [name] });
     const assetFactor = (f: { factor: string; points: number }[]) => f.find((x) => x.factor === 'asset_criticality')?.points;
     expect(assetFactor(before.priority_factors)).toBe(0);
+    // The document's own pending projection first: this is about the inventory changing while the
+    // document stays as it is (a projection that read the inventory before the change and wrote
+    // after the recompute would put the old score back until the next periodic recompute).
+    await ts.server.projector.flush();
     expect((await call('POST', '/assets', { kind: 'host', name, criticality: 5 })).status).toBe(201);
     expect(await reprioritize(ts.server.sql, DEFAULT_SLA_POLICY, new Date(), [before.id])).toBe(1);
     const after = incidentDetailResponse.parse((await call('GET', `/incidents/${before.id}`)).body);
