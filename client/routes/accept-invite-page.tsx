@@ -7,7 +7,7 @@ import { createSignal, Show, type JSX } from 'solid-js';
 import { passwordSchema } from '../../shared/auth-api.ts';
 import { useApp } from '../app-context.tsx';
 import { loginErrorMessage } from '../components/auth/login-form.tsx';
-import { FieldError } from '../components/field-error.tsx';
+import { AlertMessage } from '../components/alert-message.tsx';
 
 function tokenFromHash(hash: string): string | null {
   const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
@@ -65,7 +65,7 @@ export function AcceptInvitePage(): JSX.Element {
             <label for="invite-repeat">Repeat the password</label>
             <input id="invite-repeat" data-testid="invite-repeat" type="password" autocomplete="new-password" value={repeat()} onInput={(e) => setRepeat(e.currentTarget.value)} />
           </div>
-          <FieldError message={error()} />
+          <AlertMessage message={error()} />
           <button type="submit" class="btn primary" data-testid="invite-submit" disabled={busy()}>
             Set password and log in
           </button>

@@ -12,6 +12,7 @@ import { useIntel } from '../components/intel/intel-context.tsx';
 import { LocalCopyStatus } from '../components/intel/local-copy-status.tsx';
 import { LookupResults } from '../components/intel/lookup-results.tsx';
 import { parseLookupInput, rowsFromLocal, rowsFromServer, type LookupRow } from '../components/intel/lookup-rows.ts';
+import { AlertMessage } from '../components/alert-message.tsx';
 import '../components/intel/intel.css';
 
 interface Answer {
@@ -76,13 +77,7 @@ export function IntelPage(): JSX.Element {
             </div>
             <LocalCopyStatus />
           </form>
-          <Show when={error()}>
-            {(msg) => (
-              <p class="warning danger" role="alert">
-                {msg()}
-              </p>
-            )}
-          </Show>
+          <AlertMessage message={error()} class="warning danger" />
           <Show when={answer()}>
             {(a) => (
               <div class="card">

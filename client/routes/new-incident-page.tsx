@@ -11,6 +11,7 @@ import { TEMPLATE_IDS, TEMPLATES, templateFor, type IncidentTemplate } from '../
 import { useApp } from '../app-context.tsx';
 import { categoryLabel, priorityLabel, severityLabel, tlpLabel } from '../components/labels.ts';
 import { fromLocalInput, toLocalInput } from '../components/time-format.ts';
+import { AlertMessage } from '../components/alert-message.tsx';
 
 const formSchema = z.object({
   title: z.string().trim().min(1, 'A title is required.').max(LIMITS.title, `Use at most ${LIMITS.title} characters.`),
@@ -231,13 +232,7 @@ export function NewIncidentPage(): JSX.Element {
           <label for="new-detectedAt">Detected at</label>
           <input id="new-detectedAt" data-testid="field-detected" type="datetime-local" value={form().detectedAt} onInput={(e) => set('detectedAt', e.currentTarget.value)} />
         </div>
-        <Show when={failure()}>
-          {(msg) => (
-            <p class="field-error span-2" role="alert">
-              {msg()}
-            </p>
-          )}
-        </Show>
+        <AlertMessage message={failure()} class="field-error span-2" />
         <div class="form-actions span-2">
           <button type="submit" class="btn primary big" data-testid="create-incident" disabled={busy()}>
             {busy() ? 'Creating…' : 'Create incident'}

@@ -9,7 +9,7 @@ import { LoadError } from '../load-error.tsx';
 import type { GuestGrant } from '../../local/admin-api.ts';
 import { CopyOnce } from '../copy-once.tsx';
 import { absoluteTime } from '../time-format.ts';
-import { FieldError } from '../field-error.tsx';
+import { AlertMessage } from '../alert-message.tsx';
 
 export function GuestsPanel(props: { incidentId: string }): JSX.Element {
   const app = useApp();
@@ -101,7 +101,7 @@ export function GuestsPanel(props: { incidentId: string }): JSX.Element {
         <label class="check">
           <input type="checkbox" checked={evidence()} onChange={(e) => setEvidence(e.currentTarget.checked)} /> May download evidence
         </label>
-        <FieldError message={error()} />
+        <AlertMessage message={error()} />
         <button type="submit" class="btn" disabled={busy()} data-testid="guest-invite">
           Invite guest
         </button>

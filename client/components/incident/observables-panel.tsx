@@ -10,7 +10,7 @@ import type * as Y from 'yjs';
 import { addObservable, removeObservable } from '../../../shared/incident-doc.ts';
 import { OBSERVABLE_KINDS, type Observable, type ObservableKind } from '../../../shared/incident-schema.ts';
 import { parseObservables, OBSERVABLE_KIND_LABELS } from './observables.ts';
-import { FieldError } from '../field-error.tsx';
+import { AlertMessage } from '../alert-message.tsx';
 
 /** Rows shown before "Show all". */
 const SHOWN = 30;
@@ -97,7 +97,7 @@ export function ObservablesPanel(props: { doc: Y.Doc; observables: readonly Obse
               Add
             </button>
           </div>
-          <FieldError message={error()} />
+          <AlertMessage message={error()} />
         </form>
       </Show>
     </section>

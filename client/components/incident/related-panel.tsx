@@ -12,7 +12,7 @@ import { useApp } from '../../app-context.tsx';
 import type { IncidentRecord } from '../../local/db.ts';
 import { createLiveQuery } from '../../primitives/create-live-query.ts';
 import { StatusBadge } from '../badges.tsx';
-import { FieldError } from '../field-error.tsx';
+import { AlertMessage } from '../alert-message.tsx';
 
 export function RelatedPanel(props: { doc: Y.Doc; incidentId: string; related: string[] }): JSX.Element {
   const app = useApp();
@@ -126,7 +126,7 @@ export function RelatedPanel(props: { doc: Y.Doc; incidentId: string; related: s
           Link
         </button>
       </div>
-      <FieldError message={message()} />
+      <AlertMessage message={message()} />
     </section>
   );
 }

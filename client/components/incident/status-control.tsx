@@ -2,13 +2,13 @@
  * Where the incident is in the NIST SP 800-61 workflow, and the moves it allows from here: only
  * the transitions shared/workflow.ts permits are offered, so a refused one cannot be chosen.
  */
-import { createSignal, For, Show, type JSX } from 'solid-js';
+import { createSignal, For, type JSX } from 'solid-js';
 import type * as Y from 'yjs';
 import { setStatus } from '../../../shared/incident-doc.ts';
 import { allowedTransitions, STATUSES, type Status } from '../../../shared/workflow.ts';
 import { useApp } from '../../app-context.tsx';
 import { statusLabel } from '../labels.ts';
-import { FieldError } from '../field-error.tsx';
+import { AlertMessage } from '../alert-message.tsx';
 
 /** The main line of the workflow, drawn as steps (closed is the last one). */
 const STEPS = STATUSES;
@@ -58,7 +58,7 @@ export function StatusControl(props: { doc: Y.Doc; status: Status; readOnly?: bo
           )}
         </For>
       </div>
-      <FieldError message={error()} />
+      <AlertMessage message={error()} />
     </section>
   );
 }

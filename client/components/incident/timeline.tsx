@@ -17,7 +17,7 @@ import { absoluteTime, fromLocalInput, stampTime } from '../time-format.ts';
 import { createPainted } from './after-paint.ts';
 import { LazyCollabText } from './collab-text.tsx';
 import { createTimelineWindow } from './timeline-window.ts';
-import { FieldError } from '../field-error.tsx';
+import { AlertMessage } from '../alert-message.tsx';
 
 const PAGE = 100;
 /** Rows rendered in the first frame: more than a screenful below the header and description. */
@@ -228,7 +228,7 @@ function EvidenceLinks(props: { doc: Y.Doc; entry: TimelineEntry; evidence: read
             </form>
           </Show>
         </Show>
-        <FieldError message={error()} />
+        <AlertMessage message={error()} />
       </div>
     </Show>
   );
@@ -311,7 +311,7 @@ function NoteComposer(props: { doc: Y.Doc }): JSX.Element {
           Add note
         </button>
       </div>
-      <FieldError message={error()} />
+      <AlertMessage message={error()} />
     </form>
   );
 }

@@ -8,6 +8,7 @@ import { createResource, createSignal, Show, type JSX } from 'solid-js';
 import { detect } from '../../local/intel-normalize.ts';
 import { LoadError } from '../load-error.tsx';
 import { useIntel } from './intel-context.tsx';
+import { AlertMessage } from '../alert-message.tsx';
 
 const ALLOWED = new Set(['domain', 'ipv4', 'ipv6', 'cidr']);
 
@@ -58,13 +59,7 @@ export function AllowlistEditor(): JSX.Element {
       </label>
       <LoadError what="The allow-list" error={loaded.error} />
       <textarea id="allowlist-values" spellcheck={false} value={text()} onInput={(e) => setText(e.currentTarget.value)} data-testid="allowlist-values" />
-      <Show when={error()}>
-        {(m) => (
-          <p class="warning danger" role="alert">
-            {m()}
-          </p>
-        )}
-      </Show>
+      <AlertMessage message={error()} class="warning danger" />
       <Show when={notice()}>{(m) => <p class="muted" role="status">{m()}</p>}</Show>
       <button type="submit" class="btn primary" disabled={!loaded()} data-testid="allowlist-save">
         Save allow-list

@@ -9,6 +9,7 @@ import { createStore, reconcile } from 'solid-js/store';
 import { decayedScore, decayModelSchema, DEFAULT_DECAY_MODELS, INDICATOR_TYPES, type DecayModel } from '../../../shared/intel-api.ts';
 import { LoadError } from '../load-error.tsx';
 import { useIntel } from './intel-context.tsx';
+import { AlertMessage } from '../alert-message.tsx';
 
 type Row = { type: DecayModel['type']; lifetime_days: string; speed: string; threshold: string };
 
@@ -92,13 +93,7 @@ export function DecayModelsEditor(): JSX.Element {
           </tbody>
         </table>
       </div>
-      <Show when={error()}>
-        {(m) => (
-          <p class="warning danger" role="alert">
-            {m()}
-          </p>
-        )}
-      </Show>
+      <AlertMessage message={error()} class="warning danger" />
       <Show when={notice()}>{(m) => <p class="muted" role="status">{m()}</p>}</Show>
       <button type="submit" class="btn primary" disabled={!loaded()} data-testid="decay-save">
         Save decay models

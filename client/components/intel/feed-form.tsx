@@ -8,6 +8,7 @@ import { createSignal, For, Show, type JSX } from 'solid-js';
 import { FEED_FORMATS, INDICATOR_TYPES, TLP_LEVELS, type Feed, type FeedBody } from '../../../shared/intel-api.ts';
 import { createStore } from 'solid-js/store';
 import { bodyFromForm, COLUMN_KEYS, formFromFeed, type FeedForm as FormState } from './feed-form-body.ts';
+import { AlertMessage } from '../alert-message.tsx';
 
 const FORMAT_LABELS: Record<(typeof FEED_FORMATS)[number], string> = {
   plain: 'Plain list (one value per line)',
@@ -116,13 +117,7 @@ export function FeedForm(props: { feed: Feed | null; onSubmit: (body: FeedBody) 
       <label class="check">
         <input type="checkbox" checked={form.enabled} onChange={(e) => setForm('enabled', e.currentTarget.checked)} /> Enabled
       </label>
-      <Show when={serverError()}>
-        {(m) => (
-          <p class="warning danger" role="alert">
-            {m()}
-          </p>
-        )}
-      </Show>
+      <AlertMessage message={serverError()} class="warning danger" />
       <div class="form-actions">
         <button type="submit" class="btn primary" disabled={busy()} data-testid="feed-save">
           {props.feed ? 'Save' : 'Create feed'}

@@ -10,6 +10,7 @@ import { createPoller } from '../playbooks/create-poller.ts';
 import { absoluteTime } from '../time-format.ts';
 import { isMoving, runProgress } from './feed-run-view.ts';
 import { useIntel } from './intel-context.tsx';
+import { AlertMessage } from '../alert-message.tsx';
 
 export function FeedRuns(props: { feed: Feed; onFinished: () => void }): JSX.Element {
   const intel = useIntel();
@@ -57,13 +58,7 @@ export function FeedRuns(props: { feed: Feed; onFinished: () => void }): JSX.Ele
           </button>
         </div>
       </Show>
-      <Show when={error()}>
-        {(m) => (
-          <p class="intel-error" role="alert">
-            {m()}
-          </p>
-        )}
-      </Show>
+      <AlertMessage message={error()} class="intel-error" />
       <Show when={latest()}>
         {(run) => (
           <div role="status" aria-live="polite" data-testid="feed-run-latest" data-state={run().state}>

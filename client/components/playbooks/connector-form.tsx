@@ -9,8 +9,8 @@ import type { Connector } from '../../../shared/playbooks-api.ts';
 import { absoluteTime } from '../time-format.ts';
 import { connectorBodyOf } from './connector-body.ts';
 import { usePlaybooks } from './playbooks-context.tsx';
+import { AlertMessage } from '../alert-message.tsx';
 import './playbooks.css';
-import { FieldError } from '../field-error.tsx';
 
 /** `onSaved` runs after the server stored it (the page re-reads the list and says so). */
 export function ConnectorForm(props: { connector: Connector; onSaved: () => void }): JSX.Element {
@@ -89,7 +89,7 @@ export function ConnectorForm(props: { connector: Connector; onSaved: () => void
         <label for={idOf('settings')}>Settings (JSON, not secret)</label>
         <textarea id={idOf('settings')} value={settings()} onInput={(e) => setSettings(e.currentTarget.value)} spellcheck={false} data-testid="connector-settings" />
       </div>
-      <FieldError message={error()} />
+      <AlertMessage message={error()} />
       <div class="pb-actions">
         <button type="submit" class="btn primary" disabled={busy()} data-testid="connector-save">
           Save

@@ -18,6 +18,7 @@ import { loadCachedRuns, loadCachedWorkflows, saveCachedRuns, saveCachedWorkflow
 import { usePlaybooks } from './playbooks-context.tsx';
 import { RunCard } from './run-card.tsx';
 import { gatedStepNames, isRunActive, outboxEntryText } from './run-state.ts';
+import { AlertMessage } from '../alert-message.tsx';
 import './playbooks.css';
 
 const FAST_POLL_MS = 2_000;
@@ -180,13 +181,7 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
         </ul>
       </Show>
 
-      <Show when={actionError()}>
-        {(msg) => (
-          <p class="warning danger" role="alert">
-            {msg()}
-          </p>
-        )}
-      </Show>
+      <AlertMessage message={actionError()} class="warning danger" />
 
       <Show when={workflows()} fallback={<p class="muted">Loading playbooks…</p>}>
         {(w) => (

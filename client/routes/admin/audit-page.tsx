@@ -9,6 +9,7 @@ import type { AuditEntry } from '../../../shared/auth-api.ts';
 import { useApp } from '../../app-context.tsx';
 import { absoluteTime, fromLocalInput } from '../../components/time-format.ts';
 import type { AuditFilter } from '../../local/admin-api.ts';
+import { AlertMessage } from '../../components/alert-message.tsx';
 
 type Verify = { ok: true; checked: number } | { ok: false; checked: number; seq: number; reason: string } | { error: string };
 
@@ -114,13 +115,7 @@ export function AuditPage(): JSX.Element {
           </p>
         )}
       </Show>
-      <Show when={error()}>
-        {(msg) => (
-          <p class="warning danger" role="alert">
-            {msg()}
-          </p>
-        )}
-      </Show>
+      <AlertMessage message={error()} class="warning danger" />
       <div class="table-wrap">
         <table class="admin-table">
           <thead>

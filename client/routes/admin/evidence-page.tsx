@@ -13,7 +13,7 @@ import { useApp } from '../../app-context.tsx';
 import { useEvidence } from '../../components/evidence/evidence-context.tsx';
 import { MAX_RETENTION_DAYS, parseRetentionFields, retentionFields, sameRetention, shortenedCategories, type RetentionErrors, type RetentionFields } from '../../components/evidence/retention-form.ts';
 import { categoryLabel } from '../../components/labels.ts';
-import { FieldError } from '../../components/field-error.tsx';
+import { AlertMessage } from '../../components/alert-message.tsx';
 import { LoadError } from '../../components/load-error.tsx';
 import { absoluteTime } from '../../components/time-format.ts';
 import '../../components/evidence/evidence.css';
@@ -137,7 +137,7 @@ export function EvidenceRetentionPage(): JSX.Element {
                         onInput={(e) => setFields('days', c, e.currentTarget.value)}
                         data-testid="retention-days"
                       />
-                      <FieldError message={errors()[c]} />
+                      <AlertMessage message={errors()[c]} />
                     </td>
                     <td class="num" data-testid="retention-saved-days">
                       {daysOf(saved(), c)}

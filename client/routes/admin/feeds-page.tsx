@@ -16,6 +16,7 @@ import { FeedRuns } from '../../components/intel/feed-runs.tsx';
 import { useIntel } from '../../components/intel/intel-context.tsx';
 import { LoadError } from '../../components/load-error.tsx';
 import { relativeTime } from '../../components/time-format.ts';
+import { AlertMessage } from '../../components/alert-message.tsx';
 import '../../components/intel/intel.css';
 
 /** Which form is open: none, a new feed, or the feed with this id. */
@@ -62,13 +63,7 @@ export function FeedsAdminPage(): JSX.Element {
         </p>
       </Show>
       <Show when={notice()}>{(m) => <p class="muted" role="status">{m()}</p>}</Show>
-      <Show when={error()}>
-        {(m) => (
-          <p class="warning danger" role="alert">
-            {m()}
-          </p>
-        )}
-      </Show>
+      <AlertMessage message={error()} class="warning danger" />
       <LoadError what="The feeds" error={feeds.error} />
       <Show when={editing() === 'new'} fallback={
         <div class="form-actions">

@@ -11,6 +11,7 @@ import { CopyOnce } from '../../components/copy-once.tsx';
 import { LoadError } from '../../components/load-error.tsx';
 import { ConnectorForm } from '../../components/playbooks/connector-form.tsx';
 import { usePlaybooks } from '../../components/playbooks/playbooks-context.tsx';
+import { AlertMessage } from '../../components/alert-message.tsx';
 import '../../components/playbooks/playbooks.css';
 
 export function PlaybooksAdminPage(): JSX.Element {
@@ -171,13 +172,7 @@ function PlaybookCard(props: { workflow: WorkflowSummary; onSecret: (secret: str
           </dd>
         </Show>
       </dl>
-      <Show when={error()}>
-        {(msg) => (
-          <p class="warning danger" role="alert">
-            {msg()}
-          </p>
-        )}
-      </Show>
+      <AlertMessage message={error()} class="warning danger" />
       <div class="table-wrap">
         <table class="admin-table">
           <thead>

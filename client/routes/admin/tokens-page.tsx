@@ -10,6 +10,7 @@ import { useApp } from '../../app-context.tsx';
 import { LoadError } from '../../components/load-error.tsx';
 import { CopyOnce } from '../../components/copy-once.tsx';
 import { absoluteTime } from '../../components/time-format.ts';
+import { AlertMessage } from '../../components/alert-message.tsx';
 
 type TokenRole = Exclude<Role, 'guest'>;
 const TOKEN_ROLES = ROLES.filter((r): r is TokenRole => r !== 'guest');
@@ -87,13 +88,7 @@ export function TokensPage(): JSX.Element {
         </button>
       </form>
       <Show when={secret()}>{(s) => <CopyOnce label="The token's secret." value={s()} testId="token-secret" onDismiss={() => setSecret(null)} />}</Show>
-      <Show when={error()}>
-        {(msg) => (
-          <p class="warning danger" role="alert">
-            {msg()}
-          </p>
-        )}
-      </Show>
+      <AlertMessage message={error()} class="warning danger" />
       <LoadError what="The tokens" error={tokens.error} />
       <div class="table-wrap">
         <table class="admin-table">

@@ -10,6 +10,7 @@ import { useApp } from '../../app-context.tsx';
 import { LoadError } from '../../components/load-error.tsx';
 import { CopyOnce } from '../../components/copy-once.tsx';
 import { absoluteTime } from '../../components/time-format.ts';
+import { AlertMessage } from '../../components/alert-message.tsx';
 
 const isRole = (v: string): v is Role => (ROLES as readonly string[]).includes(v);
 
@@ -82,13 +83,7 @@ export function UsersPage(): JSX.Element {
         </button>
       </form>
       <Show when={inviteUrl()}>{(url) => <CopyOnce label="Invitation link: send it to the new user." value={url()} testId="invite-url" onDismiss={() => setInviteUrl(null)} />}</Show>
-      <Show when={error()}>
-        {(msg) => (
-          <p class="warning danger" role="alert">
-            {msg()}
-          </p>
-        )}
-      </Show>
+      <AlertMessage message={error()} class="warning danger" />
       <Show when={notice()}>
         {(msg) => (
           <p class="muted" role="status">
