@@ -13,6 +13,12 @@ import type { LocalUser } from './user-identity.ts';
 /** `signed-out`: the server refused the session (401 or a 4403 close); edits stay on the device. */
 export type ConnectionStatus = 'online' | 'offline' | 'syncing' | 'signed-out';
 
+/**
+ * Whether the server may be asked: "syncing" counts (the engine reports it during every periodic
+ * sync), so reacting to this, not to "online", reacts to the network coming back and not to each sync.
+ */
+export const canReachServer = (status: string): boolean => status !== 'offline' && status !== 'signed-out';
+
 export interface ConnectionSnapshot {
   status: ConnectionStatus;
   /** Local changes not yet confirmed by the server. */

@@ -15,6 +15,7 @@ import type { CreateEvidenceBody } from '../../shared/evidence-api.ts';
 import { newId } from '../../shared/ids.ts';
 import type { SentpilotDb } from './db.ts';
 import type { EvidenceApi } from './evidence-api.ts';
+import { canReachServer } from './engine-types.ts';
 import { createSha256 } from './evidence-sha256.ts';
 import { isTransient, isUnauthenticated, type ApiFailure } from './http-json.ts';
 import type { ReadonlyObservable } from './observable.ts';
@@ -266,10 +267,9 @@ export function createEvidenceOutbox(deps: EvidenceOutboxDeps): EvidenceOutbox {
       if (unsubscribe) return;
       // Upload at once when the network comes back (not on every "syncing" → "online" of the
       // engine's periodic sync: the scheduler's own timer covers a server that was down).
-      const up = (s: string): boolean => s !== 'offline' && s !== 'signed-out';
       let last = deps.connection.get().status;
       unsubscribe = deps.connection.subscribe((c) => {
-        if (up(c.status) && !up(last)) void scheduler.now();
+        if (canReachServer(c.status) && !canReachServer(last)) void scheduler.now();
         last = c.status;
       });
       scheduler.start();

@@ -6,12 +6,13 @@
  * who started the run); its refusal is shown as it says it.
  */
 import { Link } from '@tanstack/solid-router';
-import { createMemo, createSignal, For, Show, type JSX } from 'solid-js';
+import { createSignal, For, Show, type JSX } from 'solid-js';
 import type { Approval } from '../../shared/playbooks-api.ts';
 import { useApp } from '../app-context.tsx';
 import { createPoller } from '../components/playbooks/create-poller.ts';
 import { usePlaybooks } from '../components/playbooks/playbooks-context.tsx';
 import { expiresIn } from '../components/playbooks/run-state.ts';
+import { KeyedFor } from '../components/keyed-for.tsx';
 import { createTicker } from '../components/sla-badge.tsx';
 import { absoluteTime, relativeTime } from '../components/time-format.ts';
 import { createLiveQuery } from '../primitives/create-live-query.ts';
@@ -42,9 +43,6 @@ export function ApprovalsPage(): JSX.Element {
     const v = view();
     return v.kind === 'loading' ? [] : v.items;
   };
-  // Keyed by id so a refresh keeps each card (and the reason being typed in it).
-  const byId = createMemo(() => new Map(items().map((a) => [a.id, a])));
-  const ids = createMemo(() => items().map((a) => a.id), undefined, { equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]) });
   const keys = createLiveQuery(
     () => [...new Set(items().flatMap((a) => (a.incident_id ? [a.incident_id] : [])))],
     async (incidentIds) => {
@@ -85,15 +83,12 @@ export function ApprovalsPage(): JSX.Element {
         )}
       </Show>
       <Show when={view().kind !== 'loading'} fallback={<p class="empty">Loading approvals…</p>}>
-        <Show when={ids().length > 0} fallback={<p class="empty">Nothing waits for an approval.</p>}>
+        <Show when={items().length > 0} fallback={<p class="empty">Nothing waits for an approval.</p>}>
           <ul class="pb-approvals" data-testid="approvals-list">
-            <For each={ids()}>
-              {(id) => (
-                <Show when={byId().get(id)}>
-                  {(a) => <ApprovalCard approval={a()} now={now()} incidentLabel={a().incident_id ? (keys.value().get(a().incident_id ?? '') ?? null) : null} onDecided={(d) => decided(a(), d)} />}
-                </Show>
-              )}
-            </For>
+            {/* By id, so a refresh keeps each card (and the reason being typed in it). */}
+            <KeyedFor each={items()} by={(a) => a.id}>
+              {(a) => <ApprovalCard approval={a()} now={now()} incidentLabel={a().incident_id ? (keys.value().get(a().incident_id ?? '') ?? null) : null} onDecided={(d) => decided(a(), d)} />}
+            </KeyedFor>
           </ul>
         </Show>
       </Show>

@@ -8,17 +8,19 @@
  * after each of these changes. Each stored item lists the timeline notes that link it (from the
  * incident document, so offline too).
  */
-import { createEffect, createMemo, createSignal, For, Match, on, onCleanup, Show, Switch, type JSX } from 'solid-js';
+import { createEffect, createMemo, createSignal, Match, on, onCleanup, Show, Switch, type JSX } from 'solid-js';
 import type * as Y from 'yjs';
 import { evidenceLinkers, observeTimeline, type EvidenceLinker } from '../../../shared/incident-doc.ts';
 import type { z } from 'zod';
 import type { evidenceListResponse } from '../../../shared/evidence-api.ts';
 import { useApp } from '../../app-context.tsx';
 import { createLiveQuery } from '../../primitives/create-live-query.ts';
+import { canReachServer } from '../../local/engine-types.ts';
 import { createObservableSignal } from '../../primitives/create-observable.ts';
 import { absoluteTime } from '../time-format.ts';
 import { CaptureForm } from './capture-form.tsx';
 import { useEvidence } from './evidence-context.tsx';
+import { KeyedFor } from '../keyed-for.tsx';
 import { EvidenceEntry } from './evidence-entry.tsx';
 import { formatBytes, localRows, serverRows } from './evidence-rows.ts';
 import { ReasonForm } from './reason-form.tsx';
@@ -69,22 +71,13 @@ export function EvidencePanel(props: { incidentId: string; doc?: Y.Doc }): JSX.E
     } else setListError(res.error.kind === 'network' ? 'The server cannot be reached: showing what this device holds.' : res.error.message);
   };
 
-  // Reachable, not "online": the engine reports "syncing" during each periodic sync, and
-  // reloading then would only re-read an unchanged list every few seconds.
-  const reachable = createMemo(() => {
-    const s = connection().status;
-    return s !== 'offline' && s !== 'signed-out';
-  });
+  const reachable = createMemo(() => canReachServer(connection().status));
   const verifiedHere = createMemo(() => local.value().filter((r) => r.state === 'verified').length);
   createEffect(on([() => props.incidentId, reachable, verifiedHere], ([id]) => void load(id)));
 
   const serverItems = createMemo(() => server()?.items ?? []);
   const pendingRows = createMemo(() => localRows(serverItems(), local.value()));
   const storedRows = createMemo(() => serverRows(serverItems()));
-  // Rows are rendered by key, so a reload of the list (or upload progress) updates each row in
-  // place and never closes a reason form someone is typing in.
-  const pendingByKey = createMemo(() => new Map(pendingRows().map((r) => [r.key, r])));
-  const storedByKey = createMemo(() => new Map(storedRows().map((r) => [r.key, r])));
   const linkers = createLinkers(props.doc);
   const canDownload = (): boolean => app.can('evidence:download', props.incidentId);
   const canAdd = (): boolean => app.can('incident:write', props.incidentId);
@@ -215,16 +208,14 @@ export function EvidencePanel(props: { incidentId: string; doc?: Y.Doc }): JSX.E
         </p>
       </Show>
       <ul class="ev-list">
-        <For each={pendingRows().map((r) => r.key)}>
-          {(key) => <Show when={pendingByKey().get(key)}>{(row) => <EvidenceEntry incidentId={props.incidentId} row={row()} canDownload={canDownload()} />}</Show>}
-        </For>
-        <For each={storedRows().map((r) => r.key)}>
-          {(key) => (
-            <Show when={storedByKey().get(key)}>
-              {(row) => <EvidenceEntry incidentId={props.incidentId} row={row()} linkedFrom={linkers().get(key) ?? NO_LINKERS} canDownload={canDownload()} onDeleted={() => void load(props.incidentId)} />}
-            </Show>
-          )}
-        </For>
+        {/* By key: a reload of the list (or upload progress) updates each row in place and never
+            closes a reason form someone is typing in. */}
+        <KeyedFor each={pendingRows()} by={(r) => r.key}>
+          {(row) => <EvidenceEntry incidentId={props.incidentId} row={row()} canDownload={canDownload()} />}
+        </KeyedFor>
+        <KeyedFor each={storedRows()} by={(r) => r.key}>
+          {(row) => <EvidenceEntry incidentId={props.incidentId} row={row()} linkedFrom={linkers().get(row().key) ?? NO_LINKERS} canDownload={canDownload()} onDeleted={() => void load(props.incidentId)} />}
+        </KeyedFor>
         <Show when={pendingRows().length + storedRows().length === 0}>
           <li class="muted small">{server() || listError() ? 'No evidence yet.' : 'Loading…'}</li>
         </Show>

@@ -32,8 +32,10 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
   // rest of the page of entries mounts once it has painted.
   const painted = createPainted();
   const rows = createMemo(() => (painted() ? timeline.entries : timeline.entries.slice(0, FIRST_PAINT_ROWS)));
-  // Re-read when the timeline grows (a new item is a new entry); one info read per entry.
-  const evidence = createMemo(() => (timeline.total(), timelineEvidence(props.doc)), [], { equals: (a, b) => a.length === b.length && a.every((e, i) => e.id === b[i]?.id) });
+  // Re-read only when the timeline grows (a new item is a new entry), not on every edit; one
+  // info read per entry.
+  const entryCount = createMemo(() => timeline.total());
+  const evidence = createMemo(() => (entryCount(), timelineEvidence(props.doc)), [], { equals: (a, b) => a.length === b.length && a.every((e, i) => e.id === b[i]?.id) });
   return (
     <section class="card timeline" data-testid="timeline" data-count={timeline.total()} aria-labelledby="timeline-title">
       <div class="card-head">

@@ -16,6 +16,7 @@ import { absoluteTime } from '../time-format.ts';
 import { createPoller, type Poller } from './create-poller.ts';
 import { loadCachedRuns, loadCachedWorkflows, saveCachedRuns, saveCachedWorkflows } from './playbooks-cache.ts';
 import { usePlaybooks } from './playbooks-context.tsx';
+import { KeyedFor } from '../keyed-for.tsx';
 import { RunCard } from './run-card.tsx';
 import { gatedStepNames, isRunActive, outboxEntryText } from './run-state.ts';
 import { AlertMessage } from '../alert-message.tsx';
@@ -139,16 +140,10 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
   };
 
   const pendingRequests = (): OutboxRecord[] => outbox.value().filter((r) => r.state !== 'done');
-  // Keyed by id: a poll brings new objects, and each card (its opened outputs) must stay.
-  const runById = createMemo(() => new Map((runs()?.items ?? []).map((r) => [r.id, r])));
-  const shownRunIds = createMemo(
-    () => {
-      const ids = (runs()?.items ?? []).map((r) => r.id);
-      return showAll() ? ids : ids.slice(0, SHOWN_RUNS);
-    },
-    [],
-    { equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]) },
-  );
+  const shownRuns = (): Run[] => {
+    const items = runs()?.items ?? [];
+    return showAll() ? items : items.slice(0, SHOWN_RUNS);
+  };
 
   return (
     <section class="card pb-panel" aria-labelledby="pb-panel-title" data-testid="playbooks-panel">
@@ -234,9 +229,10 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
             </Show>
             <Show when={r().items.length > 0} fallback={<p class="muted">No runs yet.</p>}>
               <div class="pb-runs">
-                <For each={shownRunIds()}>
-                  {(id) => <Show when={runById().get(id)}>{(run) => <RunCard run={run()} now={app.now()} canCancel={canRun()} onCancel={(x) => void cancel(x)} />}</Show>}
-                </For>
+                {/* By id: a poll brings new objects, and each card (its opened outputs) must stay. */}
+                <KeyedFor each={shownRuns()} by={(r) => r.id}>
+                  {(run) => <RunCard run={run()} now={app.now()} canCancel={canRun()} onCancel={(x) => void cancel(x)} />}
+                </KeyedFor>
               </div>
               <Show when={!showAll() && r().items.length > SHOWN_RUNS}>
                 <button type="button" class="btn" onClick={() => setShowAll(true)}>

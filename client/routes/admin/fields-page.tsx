@@ -33,7 +33,7 @@ export function FieldsPage(): JSX.Element {
     if (c !== category()) return;
     if (!res.ok) return void setLoadError(res.error.kind === 'network' ? 'The server cannot be reached.' : res.error.message);
     setLoadError(null);
-    const next = rowsOf(res.value.fields.map((f) => ({ ...f, type: f.type })));
+    const next = rowsOf(res.value.fields);
     setRows(reconcile(next));
     setLoaded(JSON.stringify(next));
   };
