@@ -96,6 +96,13 @@ describe('loadConfig', () => {
     expect(!bad.ok && bad.error).toContain('INTEL_RETRO_DAYS="1.5"');
   });
 
+  it('reads the webhook delivery limit and refuses one below 1', () => {
+    const c = loadConfig({ PLAYBOOK_WEBHOOK_MAX_PER_MINUTE: '5' });
+    expect(c.ok && c.value.playbooks.webhookMaxPerMinute).toBe(5);
+    const bad = loadConfig({ PLAYBOOK_WEBHOOK_MAX_PER_MINUTE: '0' });
+    expect(!bad.ok && bad.error).toContain('PLAYBOOK_WEBHOOK_MAX_PER_MINUTE="0"');
+  });
+
   it('reads the idle time after which an open evidence upload is removed', () => {
     const c = loadConfig({ EVIDENCE_UPLOAD_IDLE_HOURS: '48' });
     expect(c.ok && c.value.evidence.uploadIdleHours).toBe(48);

@@ -75,6 +75,9 @@ describe('POST /alerts', () => {
     const wrong = await post({ source: 'x', type: 't', title: 'x', observed_at: 'yesterday' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error?.message).toContain('observed_at');
+    const category = await post({ source: 'x', type: 't', title: 'x', category: 'martian' });
+    expect(category.status).toBe(400);
+    expect(category.body.error?.message).toContain('category');
   });
 
   it('refuses more than 1,000 alerts with 413 and unknown formats with 400 naming the format', async () => {

@@ -143,6 +143,12 @@ describe('custom fields', () => {
       { name: 'ransom_btc', type: 'number', required: false },
     ];
     expect((await call('PUT', '/templates/ransomware/fields', { fields }, analyst)).status).toBe(403);
+    // What the fields page sends when a row is wrong is refused whole, naming the row's field.
+    const badDefs = await call('PUT', '/templates/ransomware/fields', { fields: [{ name: 'Bad Name', type: 'string' }, { name: 'variant', type: 'select' }] }, lead);
+    expect(badDefs.status).toBe(400);
+    expect(errorOf(badDefs.body).message).toMatch(/fields\.0\.name/);
+    expect(errorOf(badDefs.body).message).toMatch(/fields\.1\.options/);
+    expect((await call('GET', '/templates/ransomware/fields')).body['fields']).toEqual([]);
     const put = await call('PUT', '/templates/ransomware/fields', { fields }, lead);
     expect(put.status).toBe(200);
     const inc = await create({ template: 'ransomware', title: 'Custom fields' });
