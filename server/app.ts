@@ -44,6 +44,8 @@ import type { DocumentManager } from './sync/document-types.ts';
 import type { DocumentStore } from './sync/document-store.ts';
 import { createSyncApiRoutes, createSyncSocketRoutes } from './sync/routes.ts';
 import type { SyncHub } from './sync/socket-session.ts';
+import { createDocOutbox, type DocOutbox } from './sync/doc-outbox.ts';
+import { DOC_WRITE_HANDLERS } from './doc-writes.ts';
 import { createStaticHandler } from './web/static-routes.ts';
 
 export interface AppDeps {
@@ -73,6 +75,8 @@ export interface AppDeps {
   intel?: IntelService;
   /** Connections for indicator lookups (generic plans; server.ts); `sql` when absent. */
   lookupSql?: Sql;
+  /** Document writes decided in transactions (server.ts sweeps it); one without a sweeper when absent. */
+  outbox?: DocOutbox;
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -135,7 +139,8 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/', createTokenRoutes(identity));
   api.route('/', createGuestRoutes(identity));
   api.route('/', createAuditRoutes({ audit: identity.audit }));
-  api.route('/', createAlertRoutes({ sql, docs, audit: identity.audit, logger, now: deps.alertClock ?? (() => new Date()) }));
+  const outbox = deps.outbox ?? createDocOutbox({ sql, docs, logger, handlers: DOC_WRITE_HANDLERS });
+  api.route('/', createAlertRoutes({ sql, outbox, audit: identity.audit, logger, now: deps.alertClock ?? (() => new Date()) }));
   api.route('/', createAssetRoutes({ sql, audit: identity.audit }));
   if (deps.playbooks) {
     api.route('/', createPlaybookRoutes({ sql, audit: identity.audit, policy: deps.slaPolicy ?? DEFAULT_SLA_POLICY, playbooks: deps.playbooks }));

@@ -22,6 +22,8 @@ import { createDocumentManager } from './sync/document-manager.ts';
 import type { DocumentManager } from './sync/document-types.ts';
 import { startHeartbeat } from './sync/heartbeat.ts';
 import { createPgDocumentStore } from './sync/pg-document-store.ts';
+import { createDocOutbox, type DocOutbox } from './sync/doc-outbox.ts';
+import { DOC_WRITE_HANDLERS } from './doc-writes.ts';
 import { createSyncHub, DEFAULT_MAX_MESSAGE_BYTES } from './sync/socket-session.ts';
 import { sha256Hex } from './audit/audit-log.ts';
 import type { AuthDeps } from './auth/auth-deps.ts';
@@ -91,6 +93,8 @@ export interface RunningServer {
   intel: IntelService;
   /** Matching on arrival and the retrospective search (tests flush the incident matcher). */
   intelUse: IntelUse;
+  /** Document writes decided in transactions (alerts, intel matches, evidence), applied after commit. */
+  outbox: DocOutbox;
   /** What the first-start admin creation did (its invite link, if one was made). */
   bootstrap: BootstrapResult;
   /** Stop accepting, close sockets with 1012, run pending projections, flush updates, end pg. */
@@ -152,7 +156,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   );
   const intel = createIntelService({ sql, logger, secret: (name) => playbooks.connectors.secret(name) }, opts.intel);
   const intelUse = startIntelUse({ sql, docs, logger, intel, retroDays: opts.intel?.retroDays, notify: slackNotifier((name) => playbooks.connectors.connector(name)) });
-  const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, listCache, slaPolicy: opts.slaPolicy, alertClock: opts.alertClock, evidence, playbooks, intel, lookupSql });
+  const outbox = createDocOutbox({ sql, docs, logger, handlers: DOC_WRITE_HANDLERS });
+  const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, listCache, slaPolicy: opts.slaPolicy, alertClock: opts.alertClock, evidence, playbooks, intel, lookupSql, outbox });
 
   // Frames up to twice the cap are read so the session can refuse them with 4402; beyond
   // that ws closes the socket itself with 1009 (message too big).
@@ -200,6 +205,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     logger.error({ err: e }, 'moving stored keys and secrets to the current keys failed; it is tried again at the next start');
     return null;
   });
+  // Document writes left behind by a process that stopped between a commit and the write.
+  outbox.start();
   const recovering = projector.recoverStale().catch((e: unknown) => logger.error({ err: e }, 'recovering stale projections failed'));
 
   let closing: Promise<void> | null = null;
@@ -215,6 +222,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     await intelUse.stop();
     await intel.close();
     await playbooks.close();
+    await outbox.stop();
     await projector.close();
     await docs.close();
     await identity.auth.close();
@@ -243,6 +251,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     playbooks,
     intel,
     intelUse,
+    outbox,
     bootstrap,
     keyRotation,
     close: () => (closing ??= close()),

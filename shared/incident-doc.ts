@@ -621,6 +621,11 @@ function findEntry(doc: Y.Doc, id: string): YEntry | null {
   return index.byId.get(id) ?? null;
 }
 
+/** Whether the timeline holds an entry with this id (writers that may run twice check it first). */
+export function hasTimelineEntry(doc: Y.Doc, id: string): boolean {
+  return findEntry(doc, id) !== null;
+}
+
 /** The co-edited text of one timeline entry, or null if there is no such entry. */
 export function entryText(doc: Y.Doc, entryId: string): Y.Text | null {
   const y = findEntry(doc, entryId);

@@ -3,12 +3,16 @@
  * advisory lock (so two requests or processes never both create an alert or an incident for the
  * same thing) it looks up assets, duplicates and correlating incidents with one query each,
  * decides per item (in order, so later items of a batch see earlier ones), stores the batch's
- * good alerts, repeat counters and observable index rows, appends one audit entry, and writes the
- * incident documents through the document manager (every connected device sees them live).
+ * good alerts, repeat counters and observable index rows, records what the incident documents
+ * must get in the document outbox, and appends one audit entry last (the audit chain's lock is
+ * then held for one INSERT and the commit). After the commit the outbox writes the documents
+ * through the document manager (every connected device sees them live).
  *
- * Consistency: rows and documents are two stores. The documents are written inside the
- * transaction, after the inserts; a failure before commit rolls back every row of the batch (a
- * document change already made in memory cannot be undone, but it only mentions alert ids).
+ * Consistency: rows and documents are two stores. Nothing inside the transaction loads a
+ * document: a lock holder waiting for a pool connection while other requests hold every
+ * connection waiting for its lock wedged the whole server. The outbox row commits with the
+ * alerts, so a crash before the documents are written loses nothing (its sweeper applies it),
+ * and a rolled-back batch writes nothing anywhere.
  */
 import { MAX_ALERTS_PER_BATCH, type AlertInput, type IngestItemResult, type IngestResponse, type ItemStatus } from '../../shared/alerts-api.ts';
 import { newId } from '../../shared/ids.ts';
@@ -18,7 +22,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { AuditActor, AuditEvent } from '../audit/audit-types.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
-import type { DocumentManager } from '../sync/document-types.ts';
+import type { DocOutbox, OutboxRecord } from '../sync/doc-outbox.ts';
 import { lookupAssets } from '../assets/asset-store.ts';
 import {
   countRepeats,
@@ -32,16 +36,17 @@ import {
   type StoredDuplicate,
 } from './alert-store.ts';
 import { alertAssets, alertObservables, fingerprint } from './normalize.ts';
-import { writeDocuments, type Planned } from './incident-writer.ts';
+import { alertDocWrites, type Planned } from './incident-writer.ts';
 import { correlationKeys, riskOf, splitKey } from './planning.ts';
-import { hitsOf, matchObservables, recordMatches, reputationOf, writeMatchEntries } from '../intel/matching.ts';
+import { hitsOf, matchEntryWrites, matchObservables, recordMatches, reputationOf } from '../intel/matching.ts';
 
 /** Arbitrary constant: the advisory lock serialising alert ingestion across processes. */
 export const ALERT_LOCK = 0x5e47_a1e7;
 
 export interface IngestDeps {
   sql: Sql;
-  docs: DocumentManager;
+  /** Writes the incident documents after each batch commits. */
+  outbox: DocOutbox;
   audit: AuditLog;
   logger: Logger;
   /** The clock (tests move it to cross dedup and correlation windows). */
@@ -136,7 +141,10 @@ export async function ingestAlerts(deps: IngestDeps, requests: readonly Request[
       };
       return [{ actor: r.actor, action: 'alert.ingest', targetType: 'alert', details }];
     });
-  if (valid.length > 0) await deps.sql.begin((tx) => storeBatch(deps, tx, valid, results, auditEvents));
+  if (valid.length > 0) {
+    const writes = await deps.sql.begin((tx) => storeBatch(deps, tx, valid, results, auditEvents));
+    await deps.outbox.apply(writes);
+  }
   return requests.map((r, ri) => {
     const items = results.filter((x) => owner[x.index] === ri).map((x, i) => ({ ...x, index: r.items[i]?.index ?? i }));
     const counts: Record<ItemStatus, number> = { created: 0, deduplicated: 0, correlated: 0, failed: 0 };
@@ -151,7 +159,7 @@ async function storeBatch(
   valid: readonly (IntakeItem & { alert: { ok: true; value: AlertInput } })[],
   results: IngestItemResult[],
   auditEvents: () => AuditEvent[],
-): Promise<void> {
+): Promise<OutboxRecord[]> {
   const received = deps.now();
   const receivedIso = received.toISOString();
   const planned: Planned[] = valid.map((item) => {
@@ -260,19 +268,19 @@ async function storeBatch(
   for (const [result, row] of batchRepeats) result.incident_id = row.incident_id;
   const rows = fresh.map((p) => p.row as NewAlertRow);
   const intelHits = fresh.flatMap((p) => hitsOf(p.observables, intel, { incidentId: p.row?.incident_id ?? null, alertId: p.row?.id ?? null, how: 'arrival' }));
-  const [, , , , newHits] = await Promise.all([
+  const [, , , newHits] = await Promise.all([
     insertAlerts(tx, rows),
     countRepeats(tx, repeats),
     indexObservables(tx, dedupeIndex(index)),
-    deps.audit.append(auditEvents(), tx),
     recordMatches(tx, intelHits),
   ]);
   // Repeats of stored alerts: their timeline entry shows the new count (the lock makes it exact).
   const counted = [...repeats.values()].flatMap(({ n, stored }) =>
     stored.incident_id && stored.entry_id ? [{ incident_id: stored.incident_id, entry_id: stored.entry_id, count: stored.count + n }] : [],
   );
-  await writeDocuments(deps.docs, fresh, counted, receivedIso);
-  await writeMatchEntries(deps.docs, newHits, received);
+  const writes = await deps.outbox.record(tx, [...alertDocWrites(fresh, counted, receivedIso), ...matchEntryWrites(newHits, received)]);
+  await deps.audit.append(auditEvents(), tx);
+  return writes;
 }
 
 function dedupeIndex(rows: readonly ObservableHit[]): ObservableHit[] {

@@ -24,7 +24,9 @@ import type { NewAlertRow } from '../alerts/alert-store.ts';
 import { writeDocuments } from '../alerts/incident-writer.ts';
 import { ALERT_LOCK } from '../alerts/ingest.ts';
 import { alertAssets, alertObservables } from '../alerts/normalize.ts';
-import { addTimelineEntry, isIncidentDoc, readMeta, SERVER_ORIGIN } from '../../shared/incident-doc.ts';
+import type * as Y from 'yjs';
+import { addTimelineEntry, hasTimelineEntry, isIncidentDoc, readMeta, SERVER_ORIGIN } from '../../shared/incident-doc.ts';
+import type { OutboxItem } from '../sync/doc-outbox.ts';
 import type { Observable } from '../../shared/incident-schema.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
@@ -136,39 +138,57 @@ export function matchText(h: MatchHit): string {
   return `Threat intel: ${what} is ${h.how === 'retro' ? 'now ' : ''}reported by ${sources} (score ${Math.round(h.indicator.score)})`;
 }
 
+/** The outbox kind of a MatchWrite. */
+export const MATCH_WRITE_KIND = 'intel_matches';
+
+/** One incident's new hits as `system` entries (JSON: ingestion stores it in the document outbox). */
+export interface MatchWrite {
+  entries: { id: string; at: string; text: string; data: Record<string, unknown> }[];
+}
+
+/** Each incident's hits as one outbox item, with the entries' ids drawn now (so a replay adds nothing twice). */
+export function matchEntryWrites(hits: readonly MatchHit[], now = new Date()): OutboxItem[] {
+  const byIncident = new Map<string, MatchWrite>();
+  for (const h of hits) {
+    if (!h.incidentId) continue;
+    const w = byIncident.get(h.incidentId) ?? { entries: [] };
+    byIncident.set(h.incidentId, w);
+    w.entries.push({
+      id: newId(),
+      at: now.toISOString(),
+      text: matchText(h),
+      data: {
+        intel_match: {
+          indicator_id: h.indicator.id,
+          type: h.indicator.type,
+          value: h.indicator.value,
+          observable: h.observable,
+          score: Math.round(h.indicator.score),
+          sources: h.indicator.source_names,
+          how: h.how,
+          alert_id: h.alertId,
+        },
+      },
+    });
+  }
+  return [...byIncident].map(([docId, payload]) => ({ docId, kind: MATCH_WRITE_KIND, payload }));
+}
+
+/** The outbox handler: add an incident's match entries (those not there yet). */
+export function applyMatchWrite(doc: Y.Doc, payload: unknown): 'done' | 'later' {
+  if (!isIncidentDoc(doc)) return 'later';
+  for (const e of (payload as MatchWrite).entries) {
+    if (hasTimelineEntry(doc, e.id)) continue;
+    addTimelineEntry(doc, { id: e.id, kind: 'system', text: e.text, author: INTEL_AUTHOR, at: e.at, data: e.data }, SERVER_ORIGIN);
+  }
+  return 'done';
+}
+
 /** Write each hit as a `system` entry into its incident (one document transaction per incident). */
 export async function writeMatchEntries(docs: DocumentManager, hits: readonly MatchHit[], now = new Date()): Promise<void> {
-  const byIncident = new Map<string, MatchHit[]>();
-  for (const h of hits) if (h.incidentId) byIncident.set(h.incidentId, [...(byIncident.get(h.incidentId) ?? []), h]);
-  for (const [id, group] of byIncident) {
-    await docs.withDoc(id, (doc) => {
-      if (!isIncidentDoc(doc)) return;
-      doc.transact(() => {
-        for (const h of group) {
-          addTimelineEntry(
-            doc,
-            {
-              kind: 'system',
-              text: matchText(h),
-              author: INTEL_AUTHOR,
-              at: now.toISOString(),
-              data: {
-                intel_match: {
-                  indicator_id: h.indicator.id,
-                  type: h.indicator.type,
-                  value: h.indicator.value,
-                  observable: h.observable,
-                  score: Math.round(h.indicator.score),
-                  sources: h.indicator.source_names,
-                  how: h.how,
-                  alert_id: h.alertId,
-                },
-              },
-            },
-            SERVER_ORIGIN,
-          );
-        }
-      }, SERVER_ORIGIN);
+  for (const item of matchEntryWrites(hits, now)) {
+    await docs.withDoc(item.docId, (doc) => {
+      if (isIncidentDoc(doc)) doc.transact(() => applyMatchWrite(doc, item.payload), SERVER_ORIGIN);
     });
   }
 }

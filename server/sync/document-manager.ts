@@ -372,6 +372,7 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
       return () => listeners.delete(listener);
     },
     flush: () => writer.flush(),
+    flushDoc: (id) => writer.flushDoc(id),
     compact: (id) => compactor.run(id),
     isLoaded: (id) => entries.has(id),
     stats() {

@@ -59,6 +59,8 @@ export interface DocumentManager {
   onChange(listener: (id: string, origin: unknown) => void): () => void;
   /** Store every accepted update now. */
   flush(): Promise<void>;
+  /** Resolve once every accepted update of this document is stored (at once when none waits). */
+  flushDoc(id: string): Promise<void>;
   /** Fold a document's stored updates into its snapshot. */
   compact(id: string): Promise<{ removed: number }>;
   isLoaded(id: string): boolean;
