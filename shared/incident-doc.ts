@@ -59,6 +59,19 @@ const K = {
   evidence: 'evidence:',
 } as const;
 
+/**
+ * The layout's keys, for the one other module that must read the document at the Yjs level
+ * (shared/incident-guard.ts, which enforces what updates from devices may change).
+ */
+export const DOC_LAYOUT = {
+  ...K,
+  /** meta keys holding a collection (a Y type): items come and go, the collection stays. */
+  collections: new Set<string>([K.description, K.tags, K.assets, K.observables, K.customFields, K.related]),
+} as const;
+
+/** Entry kinds people write (and co-write); every other kind is written by the server. */
+export const HUMAN_ENTRY_KINDS: ReadonlySet<string> = new Set<TimelineKind>(['note', 'chat']);
+
 /** Transaction origin the server uses for its own writes (key assignment, automation). */
 export const SERVER_ORIGIN = 'sentpilot-server';
 

@@ -30,6 +30,28 @@ import { DB_ORIGIN, type DocHandle, type DocPeer, type DocumentManager, type Doc
 import { encodeAwarenessMessage, encodeUpdateMessage, validateAwarenessUpdate, validateUpdate } from './protocol.ts';
 import { createUpdateWriter } from './update-writer.ts';
 import { SYSTEM_ACTOR, type AuditActor } from '../audit/audit-types.ts';
+import { addTimelineEntry, timelineLength } from '../../shared/incident-doc.ts';
+import { enforceRules, GUARD_LIMITS, type Correction } from '../../shared/incident-guard.ts';
+
+/** Origin of an update that corrected a device's: relayed to every peer, its sender included. */
+const CORRECTION_ORIGIN = Symbol('sentpilot-correction');
+/** Author of the timeline entries that say what the server corrected. */
+const GUARD_AUTHOR = 'sentpilot';
+
+/**
+ * Before applying a device's update: does it add more than the guard's limits allow? Each new
+ * entry is two Yjs types (its map and its text), so new types bound the new entries.
+ */
+function overLimits(doc: Y.Doc, update: Uint8Array): string | null {
+  let types = 0;
+  for (const s of Y.decodeUpdate(update).structs) if (s instanceof Y.Item && s.content instanceof Y.ContentType) types++;
+  const entries = Math.ceil(types / 2);
+  if (entries > GUARD_LIMITS.entriesPerUpdate) return `the update adds about ${entries} timeline entries or tasks; at most ${GUARD_LIMITS.entriesPerUpdate} may come in one update`;
+  if (entries > 0 && timelineLength(doc) + entries > GUARD_LIMITS.entriesPerIncident) {
+    return `the incident has ${timelineLength(doc)} timeline entries; devices may add entries up to ${GUARD_LIMITS.entriesPerIncident}`;
+  }
+  return null;
+}
 
 /** Origin of awareness relayed by another process: relay to local peers, never publish back. */
 const REMOTE_AWARENESS = Symbol('sentpilot-remote-awareness');
@@ -272,10 +294,27 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
           const v = validateUpdate(update);
           if (!v.ok) return v;
         }
+        const editor = o.editor;
+        if (editor) {
+          const over = overLimits(entry.doc, update);
+          if (over) return err(over);
+        }
         entry.capture = [];
         const actor = o.actor ?? SYSTEM_ACTOR;
+        let correction: Correction | null = null;
         try {
-          Y.applyUpdate(entry.doc, update, origin);
+          if (editor) {
+            // The device's update and any correction of it are one transaction: one update out.
+            Y.transact(
+              entry.doc,
+              (tr) => {
+                Y.applyUpdate(entry.doc, update, origin);
+                correction = enforceRules(tr, entry.doc, editor);
+                if (correction) addTimelineEntry(entry.doc, { kind: 'system', text: correction.summary, author: GUARD_AUTHOR, data: { correction: { ...correction, by: editor.name } } });
+              },
+              origin,
+            );
+          } else Y.applyUpdate(entry.doc, update, origin);
         } catch (e) {
           entry.capture = null;
           discard(entry, `update rejected while integrating: ${e instanceof Error ? e.message : String(e)}`, origin);
@@ -287,9 +326,14 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
         // would integrate later inside a catch-up from the store, which is never stored again.
         // So while anything is pending, store the update as received: it holds them.
         const pending = entry.doc.store.pendingStructs !== null || entry.doc.store.pendingDs !== null;
-        for (const [u, o2] of captured) relayUpdate(entry, u, o2, !pending, actor);
+        const corrected = correction as Correction | null;
+        if (corrected) {
+          // Relayed to every peer, the sender included, so that it converges on the correction.
+          logger.warn({ doc: entry.id, actor, correction: corrected }, 'corrected an update that erased protected content');
+          for (const [u] of captured) relayUpdate(entry, u, CORRECTION_ORIGIN, true, actor);
+        } else for (const [u, o2] of captured) relayUpdate(entry, u, o2, !pending, actor);
         if (pending) writer.enqueue(entry.id, update, actor);
-        return ok(undefined);
+        return ok({ corrected: corrected?.summary ?? null });
       },
       applyAwarenessUpdate(update, peer) {
         if (entry.gone) return;

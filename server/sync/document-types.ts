@@ -5,6 +5,7 @@
 import type * as Y from 'yjs';
 import type * as awarenessProtocol from 'y-protocols/awareness';
 import type { Result } from '../../shared/result.ts';
+import type { Editor } from '../../shared/incident-guard.ts';
 import type { AuditActor } from '../audit/audit-types.ts';
 import type { Logger } from '../logger.ts';
 import type { DocAuditRecord } from './update-writer.ts';
@@ -28,10 +29,12 @@ export interface DocHandle {
   readonly seq: number;
   /**
    * Apply an update from outside (a peer, the batch endpoint). `decoded`: the caller already ran
-   * validateUpdate on it. `actor`: who sent it, for the audit log (default: the system). An
+   * validateUpdate on it. `actor`: who sent it, for the audit log (default: the system).
+   * `editor`: a device's update, held to the rules of shared/incident-guard.ts (limits refuse it;
+   * erasing protected content is corrected, and `corrected` says what was written back). An
    * error means it was refused and nothing changed.
    */
-  applyUpdate(update: Uint8Array, origin: unknown, opts?: { decoded?: boolean; actor?: AuditActor }): Result<void, string>;
+  applyUpdate(update: Uint8Array, origin: unknown, opts?: { decoded?: boolean; actor?: AuditActor; editor?: Editor }): Result<{ corrected: string | null }, string>;
   /** Apply an already validated awareness update from a peer and relay it (to the sender too). */
   applyAwarenessUpdate(update: Uint8Array, peer: DocPeer): void;
   addPeer(peer: DocPeer): void;

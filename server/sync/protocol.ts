@@ -7,6 +7,7 @@ import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
+import * as authProtocol from 'y-protocols/auth';
 import { err, ok, type Result } from '../../shared/result.ts';
 
 export const MESSAGE = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 } as const;
@@ -136,6 +137,17 @@ export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarUint(e, MESSAGE.sync);
   syncProtocol.writeUpdate(e, update);
+  return encoding.toUint8Array(e);
+}
+
+/**
+ * y-protocols' auth message "permission denied" with a reason: y-websocket clients report it
+ * (its `permissionDeniedHandler`) and stay connected. Sent when an update was corrected.
+ */
+export function encodePermissionDenied(reason: string): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, MESSAGE.auth);
+  authProtocol.writePermissionDenied(e, reason);
   return encoding.toUint8Array(e);
 }
 

@@ -19,6 +19,7 @@ import { can, type Principal } from '../../shared/permissions.ts';
 import { actorOf } from '../audit/audit-types.ts';
 import { FAILURE_MESSAGES, type Authenticator } from '../auth/authenticator.ts';
 import { principalOf, resolveRequest, type AuthEnv } from '../auth/middleware.ts';
+import { editorOf } from '../../shared/incident-guard.ts';
 import { rejectInvalid } from '../http/validation.ts';
 import type { Logger } from '../logger.ts';
 import type { DocumentManager } from './document-types.ts';
@@ -53,6 +54,7 @@ export function createSyncSocketRoutes(deps: { hub: SyncHub; logger: Logger; aut
     if (!can(first.principal, 'incident:read', id)) return { ok: false, close: SYNC_CLOSE.forbidden, detail: `${first.principal.role} may not read ${id}` };
     const auth: SocketAuth = {
       actor: actorOf(first.principal),
+      editor: editorOf(first.principal),
       canWrite: can(first.principal, 'incident:write', id),
       async recheck() {
         const r = await deps.auth.resolve(first.credential);
@@ -156,8 +158,9 @@ export function createSyncApiRoutes(deps: { docs: DocumentManager; store: Docume
           docId,
           (doc, handle): BatchDoc | BatchError => {
             if (update) {
-              const r = handle.applyUpdate(update, BATCH_ORIGIN, { decoded: true, actor });
+              const r = handle.applyUpdate(update, BATCH_ORIGIN, { decoded: true, actor, editor: editorOf(who) });
               if (!r.ok) return { id: item.id, code: 'bad_request', message: r.error };
+              // A corrected update was applied with the correction; the answer's diff carries it.
             }
             return { id: item.id, update: toB64(Y.encodeStateAsUpdate(doc, sv)), state_vector: toB64(Y.encodeStateVector(doc)) };
           },

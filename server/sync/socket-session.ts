@@ -17,10 +17,12 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import { SYNC_CLOSE } from '../../shared/api.ts';
 import { isUuid } from '../../shared/ids.ts';
 import type { AuditActor } from '../audit/audit-types.ts';
+import type { Editor } from '../../shared/incident-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { DocHandle, DocPeer, DocumentManager } from './document-types.ts';
 import {
   encodeAwarenessMessage,
+  encodePermissionDenied,
   encodeStoredStep2,
   encodeSyncStep1,
   encodeSyncStep2,
@@ -44,6 +46,8 @@ export interface SocketSession {
 export interface SocketAuth {
   actor: AuditActor;
   canWrite: boolean;
+  /** Who writes, for the rules on what an update may erase (shared/incident-guard.ts); none for system sockets. */
+  editor?: Editor;
   /** Is the credential still good, and may it still read (and write) this document? */
   recheck(): Promise<{ ok: true; canWrite: boolean } | { ok: false; close: { code: number; reason: string } }>;
 }
@@ -177,8 +181,10 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
         case 'update': {
           // Read-only: dropped, never applied, relayed or stored.
           if (!canWrite) return;
-          const r = h.applyUpdate(m.update, peer, { decoded: true, actor: auth.actor });
+          const r = h.applyUpdate(m.update, peer, { decoded: true, actor: auth.actor, editor: auth.editor });
           if (!r.ok) refuse(SYNC_CLOSE.malformedMessage, r.error);
+          // Corrected: the socket keeps going (it has the correction); it is told why.
+          else if (r.value.corrected) peer.send(encodePermissionDenied(r.value.corrected));
           return;
         }
         case 'awareness':

@@ -8,6 +8,7 @@ import { Link } from '@tanstack/solid-router';
 import { createMemo, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import { editorOf } from '../../../shared/incident-guard.ts';
 import { addTimelineEntry, setEntryEvidence, timelineEvidence, updateTimelineEntry, type TimelineEvidence } from '../../../shared/incident-doc.ts';
 import { LIMITS, type TimelineEntry } from '../../../shared/incident-schema.ts';
 import { isStatus } from '../../../shared/workflow.ts';
@@ -81,6 +82,11 @@ function describeChange(entry: TimelineEntry): string {
 function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry; text: (id: string) => Y.Text | null; evidence: readonly TimelineEvidence[]; readOnly: boolean }): JSX.Element {
   const app = useApp();
   const text = createMemo<Y.Text | null>(() => (props.entry.kind === 'note' ? props.text(props.entry.id) : null));
+  // The server's rule (shared/incident-guard.ts): a note's author, or a lead or admin.
+  const mayDelete = (): boolean => {
+    const m = app.me();
+    return m !== null && (props.entry.author === app.authorName() || editorOf({ name: app.authorName(), role: m.user.role }).moderator);
+  };
   const setDeleted = (deleted: boolean): void => {
     updateTimelineEntry(props.doc, props.entry.id, { deleted });
   };
@@ -92,7 +98,7 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
         </time>
         <span class="tl-kind">{kindLabel(props.entry.kind)}</span>
         <span class="tl-author">{props.entry.author}</span>
-        <Show when={props.entry.kind === 'note' && !props.entry.deleted && !props.readOnly}>
+        <Show when={props.entry.kind === 'note' && !props.entry.deleted && !props.readOnly && mayDelete()}>
           <button type="button" class="link-btn tl-delete" onClick={() => setDeleted(true)} aria-label="Delete this note">
             Delete
           </button>

@@ -1,0 +1,187 @@
+// @vitest-environment node
+/**
+ * The rules of shared/incident-guard.ts as the document manager enforces them on devices'
+ * updates: erasing what they protect is written back in the same update (so other peers never
+ * see the erasure and the sender converges), a store reload keeps the restored content, and
+ * what people may do (co-write notes, delete their own, leads moderating, links) still goes
+ * through untouched.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
+import {
+  addObservable,
+  addTask,
+  addTimelineEntry,
+  createIncident,
+  entryText,
+  readMeta,
+  readTasks,
+  readTimeline,
+  SERVER_ORIGIN,
+  setEntryEvidence,
+  updateTimelineEntry,
+} from '../../shared/incident-doc.ts';
+import { GUARD_LIMITS, type Editor } from '../../shared/incident-guard.ts';
+import { newId } from '../../shared/ids.ts';
+import { createLogger } from '../logger.ts';
+import { createDocumentManager } from './document-manager.ts';
+import type { DocHandle, DocPeer, DocumentManager } from './document-types.ts';
+import { createMemoryDocumentStore } from './memory-document-store.ts';
+import { MESSAGE } from './protocol.ts';
+
+const logger = createLogger({ level: 'silent' });
+const managers: DocumentManager[] = [];
+afterEach(async () => {
+  await Promise.all(managers.splice(0).map((m) => m.close()));
+});
+
+const guest: Editor = { name: 'Guest G', moderator: false };
+const lead: Editor = { name: 'Lead L', moderator: true };
+
+function peer(): DocPeer & { doc: Y.Doc } {
+  const doc = new Y.Doc();
+  return {
+    doc,
+    send(m: Uint8Array) {
+      const d = decoding.createDecoder(m);
+      if (decoding.readVarUint(d) !== MESSAGE.sync) return;
+      decoding.readVarUint(d);
+      Y.applyUpdate(doc, decoding.readVarUint8Array(d));
+    },
+    close() {},
+  };
+}
+
+/** A server with one incident (an alert entry, a guest's note, an analyst's note, a task, an observable) and two devices. */
+async function setup(): Promise<{ handle: DocHandle; device: DocPeer & { doc: Y.Doc }; other: DocPeer & { doc: Y.Doc }; ids: { alert: string; guestNote: string; analystNote: string; task: string }; store: ReturnType<typeof createMemoryDocumentStore>; id: string }> {
+  const store = createMemoryDocumentStore();
+  const m = createDocumentManager({ store, logger, lingerMs: 60_000 });
+  managers.push(m);
+  const id = newId();
+  const handle = await m.open(id);
+  const ids = { alert: '', guestNote: '', analystNote: '', task: '' };
+  handle.doc.transact(() => {
+    createIncident(handle.doc, { title: 'Guarded', createdBy: 'Analyst A', description: 'what happened' });
+    ids.alert = (addTimelineEntry(handle.doc, { kind: 'alert', text: 'EDR: beacon', author: 'alert:edr', data: { alert_id: 'a1' } }) as { value: string }).value;
+    ids.guestNote = (addTimelineEntry(handle.doc, { kind: 'note', text: 'my note', author: guest.name }) as { value: string }).value;
+    ids.analystNote = (addTimelineEntry(handle.doc, { kind: 'note', text: 'analyst note', author: 'Analyst A' }) as { value: string }).value;
+    ids.task = addTask(handle.doc, 'Isolate host');
+    addObservable(handle.doc, { kind: 'ip', value: '203.0.113.7' });
+  }, SERVER_ORIGIN);
+  const device = peer();
+  const other = peer();
+  for (const p of [device, other]) {
+    Y.applyUpdate(p.doc, Y.encodeStateAsUpdate(handle.doc));
+    handle.addPeer(p);
+  }
+  return { handle, device, other, ids, store, id };
+}
+
+/** What `edit` does on the device, as one update sent to the server under `editor`. */
+function send(s: { handle: DocHandle; device: DocPeer & { doc: Y.Doc } }, editor: Editor, edit: (doc: Y.Doc) => void): { corrected: string | null } {
+  const updates: Uint8Array[] = [];
+  const on = (u: Uint8Array): void => void updates.push(u);
+  s.device.doc.on('update', on);
+  s.device.doc.transact(() => edit(s.device.doc));
+  s.device.doc.off('update', on);
+  const r = s.handle.applyUpdate(Y.mergeUpdates(updates), s.device, { actor: { kind: 'user', id: null, name: editor.name }, editor });
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+describe('update guard', () => {
+  it('puts back timeline entries and tasks a device removed, for every peer, with an entry saying so', async () => {
+    const s = await setup();
+    const r = send(s, guest, (doc) => {
+      doc.getArray('timeline').delete(0, doc.getArray('timeline').length);
+      doc.getArray('tasks').delete(0, 1);
+    });
+    expect(r.corrected).toMatch(/4 timeline entries removed, 1 task removed/); // the three above and the incident's first entry
+    for (const doc of [s.handle.doc, s.device.doc, s.other.doc]) {
+      const tl = readTimeline(doc);
+      expect(tl.map((e) => e.text)).toEqual(expect.arrayContaining(['EDR: beacon', 'my note', 'analyst note']));
+      expect(tl.find((e) => e.kind === 'alert')?.data).toMatchObject({ alert_id: 'a1' });
+      expect(tl.at(-1)?.text).toMatch(/Restored what an update from Guest G erased/);
+      expect(readTasks(doc).map((t) => t.title)).toEqual(['Isolate host']);
+    }
+    // The same ids, in the same order: links and the projection keep pointing at them.
+    expect(readTimeline(s.handle.doc).slice(1, 4).map((e) => e.id)).toEqual([s.ids.alert, s.ids.guestNote, s.ids.analystNote]);
+    // A store reload (what compaction keeps) has them too.
+    const reloaded = new Y.Doc();
+    await managers[0]?.flush();
+    const stored = await s.store.loadSince(s.id, 0);
+    for (const u of stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates) Y.applyUpdate(reloaded, u);
+    expect(readTimeline(reloaded).slice(1, 4).map((e) => e.text)).toEqual(['EDR: beacon', 'my note', 'analyst note']);
+  });
+
+  it('keeps a server-written entry as written: text, time and deletion are put back', async () => {
+    const s = await setup();
+    const r = send(s, guest, (doc) => {
+      entryText(doc, s.ids.alert)?.insert(0, 'FALSE POSITIVE ');
+      updateTimelineEntry(doc, s.ids.alert, { at: '2020-01-01T00:00:00.000Z', deleted: true });
+    });
+    expect(r.corrected).not.toBeNull();
+    for (const doc of [s.handle.doc, s.device.doc, s.other.doc]) {
+      const alert = readTimeline(doc).find((e) => e.id === s.ids.alert);
+      expect(alert).toMatchObject({ text: 'EDR: beacon', deleted: false });
+      expect(alert?.at).not.toBe('2020-01-01T00:00:00.000Z');
+    }
+  });
+
+  it('refuses a rewrite of an entry\'s author, kind or data', async () => {
+    const s = await setup();
+    send(s, lead, (doc) => {
+      const y = doc.getArray<Y.Map<unknown>>('timeline').get(1);
+      y.set('info', { id: s.ids.alert, createdAt: '2026-01-01T00:00:00.000Z', author: 'someone else', kind: 'note', data: null });
+    });
+    expect(readTimeline(s.handle.doc)[1]).toMatchObject({ id: s.ids.alert, author: 'alert:edr', kind: 'alert' });
+    expect(readTimeline(s.device.doc)[1]).toMatchObject({ author: 'alert:edr', kind: 'alert' });
+  });
+
+  it('lets people co-write any note, delete their own, and leads delete anyone\'s; links come and go', async () => {
+    const s = await setup();
+    expect(
+      send(s, guest, (doc) => {
+        entryText(doc, s.ids.analystNote)?.insert(0, 'co-written: ');
+        updateTimelineEntry(doc, s.ids.guestNote, { deleted: true });
+        setEntryEvidence(doc, s.ids.alert, newId(), true);
+      }).corrected,
+    ).toBeNull();
+    const tl = readTimeline(s.handle.doc);
+    expect(tl.find((e) => e.id === s.ids.analystNote)?.text).toBe('co-written: analyst note');
+    expect(tl.find((e) => e.id === s.ids.guestNote)?.deleted).toBe(true);
+    // Someone else's note: not for a guest, fine for a lead.
+    expect(send(s, guest, (doc) => updateTimelineEntry(doc, s.ids.analystNote, { deleted: true })).corrected).not.toBeNull();
+    expect(readTimeline(s.handle.doc).find((e) => e.id === s.ids.analystNote)?.deleted).toBe(false);
+    expect(send(s, lead, (doc) => updateTimelineEntry(doc, s.ids.analystNote, { deleted: true })).corrected).toBeNull();
+    expect(readTimeline(s.handle.doc).find((e) => e.id === s.ids.analystNote)?.deleted).toBe(true);
+  });
+
+  it('puts back a collection replaced wholesale, and lets single observables go', async () => {
+    const s = await setup();
+    send(s, guest, (doc) => {
+      doc.getMap('meta').set('observables', new Y.Map());
+      doc.getMap('meta').set('description', 'gone');
+    });
+    expect(readMeta(s.handle.doc).observables).toEqual([{ kind: 'ip', value: '203.0.113.7' }]);
+    expect(readMeta(s.handle.doc).description).toBe('what happened');
+    expect(readMeta(s.device.doc).description).toBe('what happened');
+    expect(send(s, guest, (doc) => (doc.getMap('meta').get('observables') as Y.Map<unknown>).delete('ip:203.0.113.7')).corrected).toBeNull();
+    expect(readMeta(s.handle.doc).observables).toEqual([]);
+  });
+
+  it('refuses an update that adds more entries than one update may, before it applies', async () => {
+    const s = await setup();
+    const updates: Uint8Array[] = [];
+    s.device.doc.on('update', (u: Uint8Array) => void updates.push(u));
+    s.device.doc.transact(() => {
+      for (let i = 0; i <= GUARD_LIMITS.entriesPerUpdate; i++) addTimelineEntry(s.device.doc, { kind: 'note', text: `flood ${i}`, author: guest.name });
+    });
+    const r = s.handle.applyUpdate(Y.mergeUpdates(updates), s.device, { editor: guest });
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.error).toMatch(/at most 1000 may come in one update/);
+    expect(readTimeline(s.handle.doc)).toHaveLength(4);
+    expect(readTimeline(s.other.doc)).toHaveLength(4);
+  });
+});

@@ -1,0 +1,236 @@
+/**
+ * The rules a device's update must keep, checked and enforced where an update is applied
+ * (the server's document manager, for every update from a socket or the batch sync).
+ *
+ * A CRDT merge cannot be refused after the fact without cutting the sender's clock sequence
+ * (every later update of that device would wait forever for the refused one), so a breach is
+ * *compensated* in the same Yjs transaction that applied it: what the rules protect is written
+ * back, and the peers — the sender included — receive the update and its correction as one, so
+ * no one ever sees the erasure. The sender's next sync converges on the corrected state.
+ *
+ * Protected:
+ *  - timeline entries and tasks are never removed from their arrays (deleting sets `deleted`);
+ *  - an entry's `info` (id, author, kind, data) is written once;
+ *  - entries the server wrote (alert, automation, evidence, status and field changes, system)
+ *    keep their text, time, count and flags; only evidence links may be added or removed;
+ *  - another author's note may be co-written (its text), but only its author or a lead/admin
+ *    may move it in time or delete it;
+ *  - the incident's collections (description, tags, assets, observables, custom fields,
+ *    related incidents) are never replaced wholesale (single items still come and go).
+ *
+ * It reads Yjs's transaction (its delete set, changed types and the state before it): items
+ * removed in the transaction still hold their content until the transaction ends, so the
+ * previous value of anything is at hand without copying the document.
+ */
+import * as Y from 'yjs';
+import { DOC_LAYOUT as K, HUMAN_ENTRY_KINDS } from './incident-doc.ts';
+
+/** Who sent the update, as the rules need it. */
+export interface Editor {
+  /** The display name entries carry as their author. */
+  name: string;
+  /** Leads and admins may move and delete other people's notes. */
+  moderator: boolean;
+}
+
+/** The editor a signed-in principal is (leads and admins moderate). */
+export const editorOf = (p: { name: string; role: string }): Editor => ({ name: p.name, moderator: p.role === 'lead' || p.role === 'admin' });
+
+/** Limits on what one update from a device may add (a larger one is refused whole, before it applies). */
+export const GUARD_LIMITS = {
+  /** New timeline entries (or tasks) in one update. */
+  entriesPerUpdate: 1_000,
+  /** Timeline entries an incident may reach through devices' updates (the server may write more). */
+  entriesPerIncident: 10_000,
+} as const;
+
+export interface Correction {
+  /** What was written back, as a sentence for the timeline and the sender. */
+  summary: string;
+  restoredEntries: number;
+  restoredTasks: number;
+  restoredFields: number;
+}
+
+type Item = Y.Item;
+/** Any Yjs type, as the transaction's `changed` map keys them. */
+type AnyType = Parameters<Y.Transaction['changed']['get']>[0];
+const asType = (t: unknown): AnyType => t as AnyType;
+
+/**
+ * The transaction and a sorted copy of its delete set: Yjs sorts and merges the set only when
+ * the transaction ends, and looking an id up in an unsorted one misses.
+ */
+interface Tx {
+  tr: Y.Transaction;
+  removed: Y.Transaction['deleteSet'];
+  beforeState: Map<number, number>;
+}
+
+/** Did the item exist before the transaction and was it not removed before it? */
+function visibleBefore(tr: Tx, it: Item): boolean {
+  if (it.id.clock >= (tr.beforeState.get(it.id.client) ?? 0)) return false;
+  return !it.deleted || Y.isDeleted(tr.removed, it.id);
+}
+
+/** The value a map key had before the transaction (undefined: none). */
+function valueBefore(tr: Tx, map: AnyType, key: string): { item: Item } | undefined {
+  let it: Item | null = map._map.get(key) ?? null;
+  while (it) {
+    if (visibleBefore(tr, it)) return { item: it };
+    it = it.left;
+  }
+  return undefined;
+}
+
+/** The plain text a Y.Text held before the transaction. */
+function textBefore(tr: Tx, text: AnyType): string {
+  let s = '';
+  for (let it = text._start; it; it = it.right) if (visibleBefore(tr, it) && it.content instanceof Y.ContentString) s += it.content.str;
+  return s;
+}
+
+/** A fresh (unintegrated) copy of an item's value as it was before the transaction. */
+function cloneBefore(tr: Tx, it: Item): unknown {
+  const c = it.content;
+  if (c instanceof Y.ContentType) {
+    const t = c.type;
+    if (t instanceof Y.Text) return new Y.Text(textBefore(tr, asType(t)));
+    if (t instanceof Y.Map) {
+      const m = new Y.Map<unknown>();
+      for (const key of asType(t)._map.keys()) {
+        const v = valueBefore(tr, asType(t), key);
+        if (v) m.set(key, cloneBefore(tr, v.item));
+      }
+      return m;
+    }
+    if (t instanceof Y.Array) {
+      const a = new Y.Array<unknown>();
+      const values: unknown[] = [];
+      for (let x = asType(t)._start; x; x = x.right) if (visibleBefore(tr, x) && x.countable) values.push(...elementsBefore(tr, x));
+      a.push(values);
+      return a;
+    }
+    return null;
+  }
+  const content = c.getContent();
+  return content[content.length - 1];
+}
+
+function elementsBefore(tr: Tx, it: Item): unknown[] {
+  if (it.content instanceof Y.ContentType) return [cloneBefore(tr, it)];
+  return it.content.getContent();
+}
+
+const isEntryMap = (t: AnyType, timeline: AnyType): boolean => t._item?.parent === timeline;
+
+interface EntryInfo {
+  author: string;
+  kind: string;
+}
+
+function infoBefore(tr: Tx, entry: AnyType): EntryInfo | null {
+  const v = valueBefore(tr, entry, K.info);
+  const info = v ? cloneBefore(tr, v.item) : undefined;
+  if (typeof info !== 'object' || info === null) return null;
+  const o = info as Record<string, unknown>;
+  return { author: typeof o['author'] === 'string' ? o['author'] : '', kind: typeof o['kind'] === 'string' ? o['kind'] : '' };
+}
+
+/** May `editor` change `key` of an entry (that existed before this update)? */
+function mayChangeEntryKey(info: EntryInfo | null, key: string, editor: Editor): boolean {
+  if (key === K.info) return false;
+  if (key.startsWith(K.evidence)) return true;
+  if (!info || !HUMAN_ENTRY_KINDS.has(info.kind)) return false;
+  if (key === K.text || key === 'editedAt') return true;
+  return info.author === editor.name || editor.moderator;
+}
+
+/**
+ * Inside the transaction that applied a device's update: write back whatever it removed or
+ * rewrote that the rules protect. Returns what was corrected, or null when the update kept the
+ * rules (the common case costs a look at the changed types and the delete set).
+ */
+export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Editor): Correction | null {
+  const tr: Tx = { tr: transaction, removed: Y.mergeDeleteSets([transaction.deleteSet]), beforeState: transaction.beforeState };
+  const meta = doc.getMap(K.meta) as unknown as AnyType;
+  const timeline = doc.getArray(K.timeline) as unknown as AnyType;
+  const tasks = doc.getArray(K.tasks) as unknown as AnyType;
+  const out = { restoredEntries: 0, restoredTasks: 0, restoredFields: 0 };
+  const restores: (() => void)[] = [];
+
+  // 1. Elements removed from the timeline or the tasks: put copies back where they were.
+  for (const array of [timeline, tasks]) {
+    if (!transaction.changed.has(array)) continue;
+    const inserts: { index: number; values: unknown[] }[] = [];
+    let index = 0;
+    for (let it = array._start; it; it = it.right) {
+      if (!it.countable) continue;
+      if (it.deleted && visibleBefore(tr, it)) {
+        const values = elementsBefore(tr, it);
+        const last = inserts[inserts.length - 1];
+        if (last && last.index + last.values.length === index) last.values.push(...values);
+        else inserts.push({ index, values });
+        index += values.length;
+        if (array === timeline) out.restoredEntries += values.length;
+        else out.restoredTasks += values.length;
+      } else if (!it.deleted) index += it.length;
+    }
+    if (inserts.length) restores.push(() => inserts.forEach((ins) => (array as unknown as Y.Array<unknown>).insert(ins.index, ins.values)));
+  }
+
+  // 2. Keys of entries, texts of server-written entries, and the incident's collections.
+  for (const [type, keys] of transaction.changed) {
+    const t = type as AnyType;
+    if (t === meta) {
+      for (const key of keys) {
+        if (key === null || !K.collections.has(key)) continue;
+        const before = valueBefore(tr, t, key);
+        if (!before || !(before.item.content instanceof Y.ContentType) || !before.item.deleted) continue;
+        const copy = cloneBefore(tr, before.item);
+        out.restoredFields++;
+        restores.push(() => (t as unknown as Y.Map<unknown>).set(key, copy));
+      }
+    } else if (isEntryMap(t, timeline) && t._item && visibleBefore(tr, t._item)) {
+      const info = infoBefore(tr, t);
+      for (const key of keys) {
+        if (key === null || mayChangeEntryKey(info, key, editor)) continue;
+        const before = valueBefore(tr, t, key);
+        const current = (t as unknown as Y.Map<unknown>).get(key);
+        if (before && !before.item.deleted) continue; // unchanged (a concurrent set lost)
+        const copy = before ? cloneBefore(tr, before.item) : undefined;
+        out.restoredFields++;
+        restores.push(() => {
+          const m = t as unknown as Y.Map<unknown>;
+          if (copy === undefined) {
+            if (current !== undefined) m.delete(key);
+          } else m.set(key, copy);
+        });
+      }
+    } else if (t instanceof Y.Text && t._item && t._item.parentSub === K.text && t._item.parent instanceof Y.Map) {
+      const entry = asType(t._item.parent);
+      if (!isEntryMap(entry, timeline) || !entry._item || !visibleBefore(tr, entry._item) || !visibleBefore(tr, t._item)) continue;
+      const info = infoBefore(tr, entry);
+      if (info && HUMAN_ENTRY_KINDS.has(info.kind)) continue;
+      const original = textBefore(tr, asType(t));
+      out.restoredFields++;
+      restores.push(() => {
+        const text = t as unknown as Y.Text;
+        if (text.toString() === original) return;
+        text.delete(0, text.length);
+        text.insert(0, original);
+      });
+    }
+  }
+
+  if (restores.length === 0) return null;
+  for (const r of restores) r();
+  const parts: string[] = [];
+  if (out.restoredEntries) parts.push(`${out.restoredEntries} timeline ${out.restoredEntries === 1 ? 'entry' : 'entries'} removed`);
+  if (out.restoredTasks) parts.push(`${out.restoredTasks} ${out.restoredTasks === 1 ? 'task' : 'tasks'} removed`);
+  if (out.restoredFields) parts.push(`${out.restoredFields} protected ${out.restoredFields === 1 ? 'value' : 'values'} changed`);
+  return {
+    ...out,
+    summary: `Restored what an update from ${editor.name} erased: ${parts.join(', ')}. Entries and tasks are never removed (delete marks them), server-written entries are not edited, and only a note's author or a lead moves or deletes it.`,
+  };
+}
