@@ -15,6 +15,7 @@ import {
   observableSchema,
 } from './incident-schema.ts';
 import { incidentSummarySchema } from './api.ts';
+import { freeFormObject } from './json-depth.ts';
 import { CUSTOM_FIELD_TYPES, TEMPLATE_IDS } from './templates.ts';
 import { STATUSES } from './workflow.ts';
 
@@ -91,7 +92,7 @@ export const createEventRequest = z
     kind: z.enum(EVENT_KINDS).default('note'),
     text: z.string().max(LIMITS.noteText),
     at: isoDateTime.optional(),
-    data: z.record(z.string(), z.unknown()).nullable().optional(),
+    data: freeFormObject().nullable().optional(),
   })
   .strict();
 export const createEventResponse = z.object({ id: z.string() });

@@ -4,6 +4,7 @@
  * OpenAPI document use the same schemas. Secrets are write-only: no response ever carries one.
  */
 import { z } from 'zod';
+import { freeFormObject } from './json-depth.ts';
 import { playbookSchema } from './playbook.ts';
 
 export const RUN_STATES = ['queued', 'running', 'waiting_approval', 'succeeded', 'failed', 'cancelled'] as const;
@@ -200,7 +201,7 @@ export const connectorsResponse = z.object({ items: z.array(connectorSchema) });
 export const putConnectorBody = z
   .object({
     endpoint: z.url({ protocol: /^https?$/ }).nullable(),
-    settings: z.record(z.string(), z.unknown()).default({}),
+    settings: freeFormObject().default({}),
     secrets: z.record(z.string(), z.string().min(1).max(8_192)).default({}),
   })
   .strict();
