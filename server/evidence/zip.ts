@@ -19,23 +19,31 @@ export interface ZipEntry {
 
 /**
  * A stream of what `source` generates, started on the first read; `onError` hears of a failure
- * (which errors the stream, so a response carrying it is aborted, not ended).
+ * of `source` (which errors the stream, so a response carrying it is aborted, not ended).
  */
 export function streamOf(source: () => AsyncIterable<Uint8Array>, onError?: (e: unknown) => void): ReadableStream<Uint8Array> {
   let it: AsyncIterator<Uint8Array> | null = null;
+  // The reader can go while a read is pending: a client that had every byte of a sized response
+  // closes the connection. The stream is closed then, and closing it again threw, which was
+  // reported as a failure of the source (a download "failing verification" that had not).
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     async pull(ctrl) {
       it ??= source()[Symbol.asyncIterator]();
+      let r: IteratorResult<Uint8Array>;
       try {
-        const r = await it.next();
-        if (r.done) ctrl.close();
-        else ctrl.enqueue(r.value);
+        r = await it.next();
       } catch (e) {
         onError?.(e);
-        ctrl.error(e);
+        if (!cancelled) ctrl.error(e);
+        return;
       }
+      if (cancelled) return;
+      if (r.done) ctrl.close();
+      else ctrl.enqueue(r.value);
     },
     async cancel() {
+      cancelled = true;
       await it?.return?.();
     },
   });
