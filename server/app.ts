@@ -124,11 +124,11 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.playbooks) api.route('/', createHookRoutes({ sql, audit: identity.audit, policy: deps.slaPolicy ?? DEFAULT_SLA_POLICY, playbooks: deps.playbooks }));
   if (deps.evidence) {
     // Chunks are octet-stream and small files multipart: their own CSRF rule (upload-auth.ts).
-    const uploadAuth = evidenceUploadAuth(identity.auth, identity.trustProxy);
+    const uploadAuth = evidenceUploadAuth(identity.auth, identity.proxyHops);
     api.use('/evidence-uploads/*', uploadAuth);
     api.use('/incidents/:id/evidence', uploadAuth);
   }
-  api.use('*', authMiddleware(identity.auth, identity.trustProxy));
+  api.use('*', authMiddleware(identity.auth, identity.proxyHops));
   api.route('/', createIncidentRoutes({ sql, policy: deps.slaPolicy, listCache: deps.listCache }));
   if (deps.projector) api.route('/', createIncidentWriteRoutes({ sql, docs, projector: deps.projector, audit: identity.audit, policy: deps.slaPolicy }));
   api.route('/', createTemplateRoutes({ sql, audit: identity.audit }));
@@ -148,9 +148,9 @@ export function createApp(deps: AppDeps): Hono {
   }
   if (deps.intel) api.route('/', createFeedRoutes({ sql, audit: identity.audit, runner: deps.intel.runner, pushMaxBytes: deps.intel.options.pushMaxBytes }));
   api.route('/', createIntelUseRoutes({ sql, lookupSql: deps.lookupSql }));
-  if (deps.evidence) api.route('/', createEvidenceRoutes({ evidence: deps.evidence, logger, trustProxy: identity.trustProxy }));
+  if (deps.evidence) api.route('/', createEvidenceRoutes({ evidence: deps.evidence, logger, proxyHops: identity.proxyHops }));
   app.route('/api/v1', api);
-  app.use('/api/docs', authMiddleware(identity.auth, identity.trustProxy));
+  app.use('/api/docs', authMiddleware(identity.auth, identity.proxyHops));
   app.route('/api', createReferenceRoutes(openApi));
 
   if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub, logger, auth: identity.auth }));

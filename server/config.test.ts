@@ -23,9 +23,9 @@ describe('loadConfig', () => {
           adminPassword: undefined,
           sessionTtlHours: 12,
           publicUrl: undefined,
-          trustProxy: false,
+          trustProxy: 0,
           oidc: null,
-          rateLimit: { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 },
+          rateLimit: { perAccount: 100, perAddress: 50, windowMs: 15 * 60_000, pairFree: 3, pairMaxMs: 15 * 60_000 },
         },
         slaPolicy: DEFAULT_SLA_POLICY,
         intel: { allowPrivateFeedUrls: false, fetchTimeoutMs: 300_000, maxFeedBytes: 1024 ** 3, pushMaxBytes: 64 * 1024 ** 2, retroDays: 90 },
@@ -67,9 +67,21 @@ describe('loadConfig', () => {
     });
     expect(c.ok && c.value.auth).toMatchObject({
       adminEmail: 'root@example.com',
-      trustProxy: true,
+      trustProxy: 1,
       oidc: { issuer: 'https://idp.example.com', roleClaim: 'groups', roleMap: { 'sec-admins': 'admin', soc: 'analyst' }, defaultRole: null },
     });
+  });
+
+  it('trusts the configured number of proxy hops, and none without TRUST_PROXY', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '2' })).toMatchObject({ ok: true, value: { auth: { trustProxy: 2 } } });
+    expect(loadConfig({ TRUST_PROXY_HOPS: '2' })).toMatchObject({ ok: true, value: { auth: { trustProxy: 0 } } });
+    const bad = loadConfig({ TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '0' });
+    expect(!bad.ok && bad.error).toContain('TRUST_PROXY_HOPS="0"');
+  });
+
+  it('reads the login backoff settings', () => {
+    const c = loadConfig({ LOGIN_BACKOFF_AFTER: '5', LOGIN_BACKOFF_MAX_MINUTES: '2', LOGIN_MAX_FAILURES_PER_ACCOUNT: '300' });
+    expect(c.ok && c.value.auth.rateLimit).toEqual({ perAccount: 300, perAddress: 50, windowMs: 15 * 60_000, pairFree: 5, pairMaxMs: 120_000 });
   });
 
   it('refuses a bad role map and half an OIDC configuration', () => {

@@ -51,15 +51,22 @@ const configSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  /** With TRUST_PROXY: how many reverse proxies append to X-Forwarded-For (1 = take its last entry). */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(20).default(1),
   OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
   OIDC_ROLE_MAP: z.string().default(''),
   OIDC_DEFAULT_ROLE: z.enum([...ROLES, 'none']).default('viewer'),
-  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(5),
-  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Login limits (server/auth/rate-limit.ts): the global cap per account, from all addresses together. */
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Failures from one address (all accounts) after which it is slowed to one attempt every 2 s. */
+  LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
   LOGIN_WINDOW_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
+  /** Failures one account may have from one address before that pair backs off (1 s, doubling). */
+  LOGIN_BACKOFF_AFTER: z.coerce.number().int().min(1).max(1000).default(3),
+  LOGIN_BACKOFF_MAX_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
   /** JSON overriding the SLA and breach policy (shared/sla.ts slaPolicyOverrideSchema). */
   SLA_POLICY: z.string().max(20_000).optional(),
   /** The evidence master key; unset = DATA_DIR/evidence.key (created on first start). */
@@ -132,6 +139,7 @@ const AUTH_VARS = [
   'SESSION_TTL_HOURS',
   'PUBLIC_URL',
   'TRUST_PROXY',
+  'TRUST_PROXY_HOPS',
   'OIDC_ISSUER',
   'OIDC_CLIENT_ID',
   'OIDC_CLIENT_SECRET',
@@ -141,6 +149,8 @@ const AUTH_VARS = [
   'LOGIN_MAX_FAILURES_PER_ACCOUNT',
   'LOGIN_MAX_FAILURES_PER_ADDRESS',
   'LOGIN_WINDOW_MINUTES',
+  'LOGIN_BACKOFF_AFTER',
+  'LOGIN_BACKOFF_MAX_MINUTES',
 ] as const;
 
 export interface Config {
@@ -204,7 +214,7 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
     adminPassword: c.ADMIN_PASSWORD,
     sessionTtlHours: c.SESSION_TTL_HOURS,
     publicUrl: c.PUBLIC_URL,
-    trustProxy: c.TRUST_PROXY,
+    trustProxy: c.TRUST_PROXY ? c.TRUST_PROXY_HOPS : 0,
     oidc:
       c.OIDC_ISSUER && c.OIDC_CLIENT_ID && c.OIDC_CLIENT_SECRET
         ? {
@@ -220,6 +230,8 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
       perAccount: c.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       perAddress: c.LOGIN_MAX_FAILURES_PER_ADDRESS,
       windowMs: c.LOGIN_WINDOW_MINUTES * 60_000,
+      pairFree: c.LOGIN_BACKOFF_AFTER,
+      pairMaxMs: c.LOGIN_BACKOFF_MAX_MINUTES * 60_000,
     },
   };
   return ok({

@@ -37,7 +37,8 @@ export interface AuthDeps {
   sessionTtlMs: number;
   /** Base URL for invitation links and OIDC redirects. */
   publicUrl: string;
-  trustProxy: boolean;
+  /** Trusted reverse proxies in front (TRUST_PROXY, TRUST_PROXY_HOPS; 0 = none): http/forwarded.ts. */
+  proxyHops: number;
   /** Configured single sign-on, or null. */
   oidc: OidcLogin | null;
 }

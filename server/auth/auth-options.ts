@@ -25,8 +25,11 @@ export interface AuthOptions {
   sessionTtlHours?: number;
   /** For invitation links and OIDC redirects (default http://localhost:<port>). */
   publicUrl?: string;
-  /** Believe X-Forwarded-For / X-Forwarded-Proto (behind a reverse proxy). */
-  trustProxy?: boolean;
+  /**
+   * Behind reverse proxies: believe what they add to X-Forwarded-For/-Proto/-Host. A number is
+   * how many proxies append (TRUST_PROXY_HOPS); `true` is one. Default: none, only the socket.
+   */
+  trustProxy?: boolean | number;
   oidc?: OidcConfig | null;
   rateLimit?: Partial<RateLimitOptions>;
   hashCost?: HashCost;

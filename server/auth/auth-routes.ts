@@ -1,6 +1,7 @@
 /**
  * Public and session routes under /api/v1/auth: config, login (argon2id, rate limited per
- * account and per address, one generic message for any wrong credential), logout, me, and
+ * account and address pair with a global cap per account, rate-limit.ts; one generic message for
+ * any wrong credential), logout, me, and
  * accepting an invitation (sets the password, logs in). Login and logout are audited,
  * failed logins included.
  */
@@ -11,12 +12,16 @@ import { DomainError } from '../../shared/errors.ts';
 import { rejectInvalid } from '../http/validation.ts';
 import { SYSTEM_ACTOR, type AuditActor } from '../audit/audit-types.ts';
 import type { AuthDeps } from './auth-deps.ts';
-import { authMiddleware, checkCsrf, clientAddress, resolveRequest, type AuthEnv } from './middleware.ts';
+import { clientAddress } from '../http/forwarded.ts';
+import { authMiddleware, checkCsrf, resolveRequest, type AuthEnv } from './middleware.ts';
 import { clearSessionCookie, setSessionCookie } from './session-cookie.ts';
 import { createSession, grantsOf, revokeSession } from './credential-store.ts';
 import { consumeInvite, toUser, userByEmail, userById, type UserRow } from './user-store.ts';
 
 const BAD_CREDENTIALS = 'Wrong email or password.';
+
+/** Body limit of /auth/* (an email and a password, an invitation token): refused before it is read further. */
+export const AUTH_BODY_BYTES = 8 * 1024;
 
 const userActor = (u: UserRow): AuditActor => ({ kind: 'user', id: u.id, name: u.display_name });
 
@@ -31,11 +36,11 @@ export async function meFor(deps: AuthDeps, u: UserRow, expiresAt: Date): Promis
 
 /** Open a session for `u`, set the cookie, record the login; returns the me body. */
 export async function logIn(c: Context, deps: AuthDeps, u: UserRow, how: string): Promise<MeResponse> {
-  const address = clientAddress(c, deps.trustProxy);
+  const address = clientAddress(c, deps.proxyHops);
   const s = await createSession(deps.sql, u.id, deps.sessionTtlMs, address);
   const [updated] = await deps.sql<UserRow[]>`UPDATE users SET last_login_at = now() WHERE id = ${u.id} RETURNING *`;
   await deps.audit.append([{ actor: userActor(u), action: 'auth.login', targetType: 'user', targetId: u.id, details: { how, address } }]);
-  setSessionCookie(c, s.secret, s.maxExpiresAt, deps.trustProxy);
+  setSessionCookie(c, s.secret, s.maxExpiresAt, deps.proxyHops);
   return meFor(deps, updated ?? u, s.expiresAt);
 }
 
@@ -47,16 +52,17 @@ export function createAuthRoutes(deps: AuthDeps): Hono {
 
   app.post('/auth/login', zValidator('json', loginRequest, rejectInvalid), async (c) => {
     const { email, password } = c.req.valid('json');
-    const address = clientAddress(c, deps.trustProxy);
-    const wait = await limiter.retryAfter(email, address);
-    if (wait > 0) {
+    const address = clientAddress(c, deps.proxyHops);
+    const attempt = await limiter.begin(email, address);
+    if (!attempt.allowed) {
+      const wait = attempt.retryAfter;
       c.header('Retry-After', String(wait));
-      throw new DomainError('rate_limited', `Too many failed logins; try again in ${wait} s.`, { retry_after: wait });
+      throw new DomainError('rate_limited', `Too many failed logins; try again in ${wait} s.`, { retry_after: wait, limit: attempt.limit });
     }
     const u = await userByEmail(sql, email);
     const good = await hasher.verify(u?.password_hash ?? null, password);
     if (!u || !good || u.disabled) {
-      await limiter.recordFailure(email, address);
+      // The attempt already counts as a failure (limiter.begin).
       await audit.append([
         {
           actor: u ? userActor(u) : { ...SYSTEM_ACTOR, name: 'anonymous' },
@@ -68,7 +74,7 @@ export function createAuthRoutes(deps: AuthDeps): Hono {
       ]);
       throw new DomainError('unauthenticated', BAD_CREDENTIALS);
     }
-    await limiter.recordSuccess(email);
+    await limiter.succeeded(email, address, attempt.id);
     return c.json(await logIn(c, deps, u, 'password'));
   });
 
@@ -86,7 +92,7 @@ export function createAuthRoutes(deps: AuthDeps): Hono {
 
   // These two resolve the session themselves: the /api/v1 middleware is mounted after them.
   const authed = new Hono<AuthEnv>();
-  const mw = authMiddleware(deps.auth, deps.trustProxy);
+  const mw = authMiddleware(deps.auth, deps.proxyHops);
 
   authed.get('/auth/me', mw, async (c) => {
     const a = c.get('auth');
@@ -100,12 +106,12 @@ export function createAuthRoutes(deps: AuthDeps): Hono {
   authed.post('/auth/logout', async (c) => {
     const a = await resolveRequest(c, deps.auth);
     if (a.ok && a.credential.kind === 'session' && !c.req.header('authorization')) {
-      checkCsrf(c, deps.trustProxy);
+      checkCsrf(c, deps.proxyHops);
       await revokeSession(sql, a.credentialId);
       await deps.auth.invalidate();
       await audit.append([{ actor: { kind: 'user', id: a.principal.id, name: a.principal.name }, action: 'auth.logout', targetType: 'session', targetId: a.credentialId }]);
     }
-    clearSessionCookie(c, deps.trustProxy);
+    clearSessionCookie(c, deps.proxyHops);
     return c.body(null, 204);
   });
 

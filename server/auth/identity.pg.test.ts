@@ -1,8 +1,8 @@
 // @vitest-environment node
 /**
  * Identity against a real server: argon2id password hashes, login/me/logout with the session
- * cookie's attributes, the per-account and per-address login rate limit (across two server
- * processes), API tokens stored only hashed and usable as Bearer, invitations, disabling,
+ * cookie's attributes, the login rate limit per account and address pair, per account and per
+ * address (across two server processes), the client address behind trusted proxies, API tokens stored only hashed and usable as Bearer, invitations, disabling,
  * first-start admin creation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ const PASSWORD = 'a long enough password';
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  ts = await startTestServer({ db, auth: { rateLimit: { perAccount: 3, perAddress: 6, windowMs: 60_000 }, trustProxy: true } });
+  ts = await startTestServer({ db, auth: { rateLimit: { perAccount: 20, perAddress: 6, windowMs: 60_000 }, trustProxy: true } });
 });
 afterAll(async () => {
   await ts.stop();
@@ -86,29 +86,78 @@ describe('passwords and sessions', () => {
     expect(await a.json()).toEqual(await b.json());
   });
 
-  it('rate limits per account, across server processes, with Retry-After', async () => {
+  it('an attacker failing at one address does not lock the owner out at another, across server processes', async () => {
     await createUser('erin@example.com');
-    const other = await startTestServer({ db, auth: { rateLimit: { perAccount: 3, perAddress: 6, windowMs: 60_000 }, trustProxy: true } });
+    const other = await startTestServer({ db, auth: { rateLimit: { perAccount: 20, perAddress: 6, windowMs: 60_000 }, trustProxy: true } });
     try {
-      for (let i = 0; i < 3; i++) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) {
         const s = i % 2 === 0 ? ts : other;
-        const r = await s.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': `10.2.0.${i}` }, json: { email: 'erin@example.com', password: 'wrong password!' } });
-        expect(r.status).toBe(401);
+        const r = await s.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '10.2.0.1' }, json: { email: 'erin@example.com', password: 'wrong password!' } });
+        statuses.push(r.status);
       }
-      // Locked now, even with the right password, from another address, on the other process.
-      const locked = await other.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '10.2.1.1' }, json: { email: 'erin@example.com', password: PASSWORD } });
-      expect(locked.status).toBe(429);
-      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Three free failures, then the pair waits (on either process), with Retry-After.
+      expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
+      const waiting = await other.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '10.2.0.1' }, json: { email: 'erin@example.com', password: PASSWORD } });
+      expect(waiting.status).toBe(429);
+      expect(Number(waiting.headers.get('retry-after'))).toBeGreaterThan(0);
+      // The owner, elsewhere, logs in at once.
+      expect((await other.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '10.2.1.1' }, json: { email: 'erin@example.com', password: PASSWORD } })).status).toBe(200);
     } finally {
       await other.stop();
     }
   });
 
-  it('rate limits per address across accounts', async () => {
+  it('caps failures per account across all addresses', async () => {
+    const capped = await startTestServer({ db, auth: { rateLimit: { perAccount: 4, perAddress: 100, windowMs: 60_000 }, trustProxy: true } });
+    try {
+      await createUser('ivan@example.com');
+      for (let i = 0; i < 4; i++) {
+        const r = await capped.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': `10.5.0.${i}` }, json: { email: 'ivan@example.com', password: 'wrong password!' } });
+        expect(r.status).toBe(401);
+      }
+      const locked = await capped.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '10.5.1.1' }, json: { email: 'ivan@example.com', password: PASSWORD } });
+      expect(locked.status).toBe(429);
+      expect(((await locked.json()) as { error: { details: { limit: string } } }).error.details.limit).toBe('account');
+    } finally {
+      await capped.stop();
+    }
+  });
+
+  it('slows an address failing across accounts, without blocking other addresses', async () => {
     for (let i = 0; i < 6; i++) expect((await login(`x${i}@example.com`, 'wrong password!', '10.3.3.3')).status).toBe(401);
     await createUser('frank@example.com');
-    expect((await login('frank@example.com', PASSWORD, '10.3.3.3')).status).toBe(429);
+    const slowed = await login('frank@example.com', PASSWORD, '10.3.3.3');
+    expect(slowed.status).toBe(429);
+    expect(Number(slowed.headers.get('retry-after'))).toBeLessThanOrEqual(2);
     expect((await login('frank@example.com', PASSWORD, '10.3.3.4')).status).toBe(200);
+  });
+
+  it('counts the address the trusted proxy saw, not what the client wrote before it', async () => {
+    await createUser('judy@example.com');
+    // Each guess claims another address at the left of X-Forwarded-For: all count as 10.6.6.6.
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await login('judy@example.com', 'wrong password!', `192.0.2.${i}, 10.6.6.6`);
+      statuses.push(r.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const ok = await login('judy@example.com', PASSWORD, '198.51.100.1, 10.6.6.7');
+    expect(ok.status).toBe(200);
+    const [session] = await db.sql<{ address: string }[]>`
+      SELECT s.address FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'judy@example.com' ORDER BY s.created_at DESC LIMIT 1`;
+    expect(session?.address).toBe('10.6.6.7');
+    // Two proxies: the address the outer one saw is the second from the end.
+    const twoHops = await startTestServer({ db, auth: { trustProxy: 2 } });
+    try {
+      const r = await twoHops.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '6.6.6.6, 198.51.100.77, 10.0.0.9' }, json: { email: 'judy@example.com', password: PASSWORD } });
+      expect(r.status).toBe(200);
+      const [s2] = await db.sql<{ address: string }[]>`
+        SELECT s.address FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'judy@example.com' ORDER BY s.created_at DESC LIMIT 1`;
+      expect(s2?.address).toBe('198.51.100.77');
+    } finally {
+      await twoHops.stop();
+    }
   });
 
   it('invites a user with a one-time link that sets the password and logs in', async () => {

@@ -12,6 +12,12 @@ import { createOidcLogin } from './oidc.ts';
 import { createPasswordHasher } from './passwords.ts';
 import { createLoginLimiter, DEFAULT_RATE_LIMIT } from './rate-limit.ts';
 
+/** `true` is one proxy (the usual single reverse proxy); a number is that many; off is 0. */
+function proxyHopsOf(trust: boolean | number | undefined): number {
+  if (trust === true) return 1;
+  return typeof trust === 'number' ? Math.max(0, Math.floor(trust)) : 0;
+}
+
 export function createIdentity(deps: { sql: Sql; logger: Logger; options: AuthOptions; port: number }): AuthDeps {
   const { sql, logger, options } = deps;
   const sessionTtlMs = (options.sessionTtlHours ?? 12) * 3600_000;
@@ -25,7 +31,7 @@ export function createIdentity(deps: { sql: Sql; logger: Logger; options: AuthOp
     limiter: createLoginLimiter(sql, { ...DEFAULT_RATE_LIMIT, ...options.rateLimit }),
     sessionTtlMs,
     publicUrl,
-    trustProxy: options.trustProxy ?? false,
+    proxyHops: proxyHopsOf(options.trustProxy),
     oidc: null,
   };
   if (options.oidc) identity.oidc = createOidcLogin({ config: options.oidc, publicUrl: () => identity.publicUrl, logger });

@@ -6,9 +6,9 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { DomainError } from '../../shared/errors.ts';
 import { can, type Action, type Principal } from '../../shared/permissions.ts';
+import { requestHost } from '../http/forwarded.ts';
 import { credentialFrom, FAILURE_MESSAGES, SESSION_COOKIE, type Authenticated, type Authenticator, type AuthResult } from './authenticator.ts';
 
 export interface AuthEnv {
@@ -22,27 +22,11 @@ export function resolveRequest(c: Context, auth: Authenticator): Promise<AuthRes
   return auth.resolve(credentialFrom(c.req.header('authorization'), getCookie(c, SESSION_COOKIE)));
 }
 
-/** The request's address: the socket's, or X-Forwarded-For's first hop behind a trusted proxy. */
-export function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (fwd) return fwd;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** Did the request come over TLS (directly, or per X-Forwarded-Proto behind a trusted proxy)? */
-export function isHttps(c: Context, trustProxy: boolean): boolean {
-  if (trustProxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https') return true;
-  return new URL(c.req.url).protocol === 'https:';
-}
-
-/** Refuse cross-site writes made with the cookie (exported for routes that resolve on their own). */
-export function checkCsrf(c: Context, trustProxy = false): void {
+/**
+ * Refuse cross-site writes made with the cookie (exported for routes that resolve on their own).
+ * `proxyHops`: the trusted reverse proxies in front (http/forwarded.ts).
+ */
+export function checkCsrf(c: Context, proxyHops = 0): void {
   if (SAFE_METHODS.has(c.req.method)) return;
   const type = c.req.header('content-type');
   const length = c.req.header('content-length');
@@ -52,7 +36,7 @@ export function checkCsrf(c: Context, trustProxy = false): void {
   }
   const origin = c.req.header('origin');
   if (origin !== undefined) {
-    const host = (trustProxy ? c.req.header('x-forwarded-host') : undefined) ?? c.req.header('host');
+    const host = requestHost(c, proxyHops);
     let originHost: string | null = null;
     try {
       originHost = new URL(origin).host;
@@ -63,12 +47,12 @@ export function checkCsrf(c: Context, trustProxy = false): void {
   }
 }
 
-export function authMiddleware(auth: Authenticator, trustProxy = false): MiddlewareHandler<AuthEnv> {
+export function authMiddleware(auth: Authenticator, proxyHops = 0): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     if (c.get('auth')) return next();
     const r = await resolveRequest(c, auth);
     if (!r.ok) throw new DomainError('unauthenticated', FAILURE_MESSAGES[r.reason], { reason: r.reason });
-    if (r.credential.kind === 'session' && !c.req.header('authorization')) checkCsrf(c, trustProxy);
+    if (r.credential.kind === 'session' && !c.req.header('authorization')) checkCsrf(c, proxyHops);
     c.set('auth', r);
     await next();
   };

@@ -9,7 +9,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { SYSTEM_ACTOR } from '../audit/audit-types.ts';
 import type { AuthDeps, OidcIdentity, OidcLogin } from './auth-deps.ts';
 import { logIn } from './auth-routes.ts';
-import { isHttps } from './middleware.ts';
+import { isHttps } from '../http/forwarded.ts';
 import { OIDC_COOKIE, OIDC_FLOW_TTL_MS } from './oidc.ts';
 import { insertUser, type UserRow } from './user-store.ts';
 
@@ -60,7 +60,7 @@ export function createOidcRoutes(deps: AuthDeps, oidc: OidcLogin): Hono {
       // Lax: the provider's redirect back is a cross-site navigation.
       sameSite: 'Lax',
       path: '/api/v1/auth/oidc',
-      secure: isHttps(c, deps.trustProxy),
+      secure: isHttps(c, deps.proxyHops),
       maxAge: Math.floor(OIDC_FLOW_TTL_MS / 1000),
     });
     return c.redirect(started.url, 302);

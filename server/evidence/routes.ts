@@ -26,7 +26,8 @@ import {
 } from '../../shared/evidence-api.ts';
 import { can } from '../../shared/permissions.ts';
 import { actorOf } from '../audit/audit-types.ts';
-import { clientAddress, principalOf, requireAction, type AuthEnv } from '../auth/middleware.ts';
+import { principalOf, requireAction, type AuthEnv } from '../auth/middleware.ts';
+import { clientAddress } from '../http/forwarded.ts';
 import { describeIssues, rejectInvalid } from '../http/validation.ts';
 import type { Logger } from '../logger.ts';
 import type { EvidenceService, Who } from './evidence-service.ts';
@@ -35,7 +36,8 @@ import { archiveName, INFECTED_PASSWORD, streamOf, zipStream, type ZipEntry } fr
 export interface EvidenceRouteDeps {
   evidence: EvidenceService;
   logger: Logger;
-  trustProxy: boolean;
+  /** Trusted reverse proxies in front (http/forwarded.ts), for the custody log's address. */
+  proxyHops: number;
 }
 
 function attachment(name: string): string {
@@ -60,7 +62,7 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
 
   const who = (c: Context<AuthEnv>): Who => {
     const p = principalOf(c);
-    return { name: p.name, id: p.id, from: clientAddress(c, deps.trustProxy) };
+    return { name: p.name, id: p.id, from: clientAddress(c, deps.proxyHops) };
   };
 
   /**

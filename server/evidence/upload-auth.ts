@@ -9,6 +9,7 @@ import type { MiddlewareHandler } from 'hono';
 import { DomainError } from '../../shared/errors.ts';
 import { FAILURE_MESSAGES, type Authenticator } from '../auth/authenticator.ts';
 import { resolveRequest, type AuthEnv } from '../auth/middleware.ts';
+import { requestHost } from '../http/forwarded.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -21,14 +22,14 @@ function sameOrigin(origin: string | undefined, host: string | undefined): boole
   }
 }
 
-export function evidenceUploadAuth(auth: Authenticator, trustProxy = false): MiddlewareHandler<AuthEnv> {
+export function evidenceUploadAuth(auth: Authenticator, proxyHops = 0): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const r = await resolveRequest(c, auth);
     if (!r.ok) throw new DomainError('unauthenticated', FAILURE_MESSAGES[r.reason], { reason: r.reason });
     if (r.credential.kind === 'session' && !c.req.header('authorization') && !SAFE_METHODS.has(c.req.method)) {
       const type = (c.req.header('content-type') ?? '').toLowerCase();
       const origin = c.req.header('origin');
-      const host = (trustProxy ? c.req.header('x-forwarded-host') : undefined) ?? c.req.header('host');
+      const host = requestHost(c, proxyHops);
       if (origin !== undefined && !sameOrigin(origin, host)) throw new DomainError('forbidden', `cross-site request refused: Origin ${origin} does not match this server`);
       const preflighted = /^application\/(json|octet-stream)\s*(;|$)/.test(type);
       const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
