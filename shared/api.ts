@@ -192,6 +192,10 @@ export const SYNC_CLOSE = {
   unauthenticated: { code: 4403, reason: 'log in again' },
   /** Authenticated but no access to this incident. */
   forbidden: { code: 4404, reason: 'no access to this incident' },
+  /** An update added more timeline entries than one update (or the incident) may. */
+  tooManyEntries: { code: 4413, reason: 'update adds too many entries' },
+  /** The server cannot store updates now (the database is slow or away): reconnect later; nothing is lost, the device keeps its edits. */
+  tryAgainLater: { code: 1013, reason: 'server cannot store updates now' },
   /** The server is shutting down; reconnect later (not in the refuse-for-good range). */
   shuttingDown: { code: 1012, reason: 'server restarting' },
 } as const;

@@ -45,8 +45,22 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
     return { actor: principalOf(c).name, origin: SERVER_ORIGIN, policy, fieldDefs: await loadFieldDefs(sql) };
   }
 
+  /**
+   * A write answers only once its document update is stored in Postgres: a 2xx means it
+   * survives a crash. While the database is away the answer is 503 and the update waits in
+   * memory, retried, to be stored when it is back (the caller may send it again; nothing doubles).
+   */
+  async function stored(id: string): Promise<void> {
+    try {
+      await docs.flushDoc(id);
+    } catch {
+      throw new DomainError('unavailable', `the change to incident ${id} is accepted but not stored yet: the database is not reachable; it is stored when the database is back`);
+    }
+  }
+
   /** Project now and answer with the incident as the API shows it. */
   async function current(id: string): Promise<unknown> {
+    await stored(id);
     await projector.project(id);
     const incident = await getIncident(sql, policy, id);
     if (!incident) throw new DomainError('internal', `incident ${id} was written but not projected`);
@@ -139,6 +153,7 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
         addTimelineEntry(doc, { kind: body.kind, text: body.text, at: body.at, data: body.data ?? null, author: who.name }, SERVER_ORIGIN),
       );
       if (!r.ok) throw new DomainError('bad_request', `body field "at": ${r.error}`);
+      await stored(id);
       await audit.append([{ actor: actorOf(who), action: 'incident.event', targetType: 'timeline_entry', targetId: r.value, incidentId: id, details: body }]);
       await projector.project(id);
       return c.json({ id: r.value }, 201);
@@ -152,6 +167,8 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
       await mustExist(id);
       await checkRelated(c, id, [other], linked);
       await relate(id, [other], linked);
+      await stored(id);
+      await stored(other);
       await audit.append([{ actor: actorOf(who), action: linked ? 'incident.relate' : 'incident.unrelate', targetType: 'incident', targetId: id, incidentId: id, details: { other } }]);
       await projector.project(other);
       return c.json(await current(id));

@@ -26,7 +26,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { createCompactor, mergeToState } from './compactor.ts';
 import type { DocumentChange, StoreSubscription } from './document-store.ts';
-import { DB_ORIGIN, type DocHandle, type DocPeer, type DocumentManager, type DocumentManagerOptions, type OpenOptions } from './document-types.ts';
+import { DB_ORIGIN, type ApplyResult, type DocHandle, type DocPeer, type DocumentManager, type DocumentManagerOptions, type OpenOptions } from './document-types.ts';
 import { encodeAwarenessMessage, encodeUpdateMessage, validateAwarenessUpdate, validateUpdate } from './protocol.ts';
 import { createUpdateWriter } from './update-writer.ts';
 import { SYSTEM_ACTOR, type AuditActor } from '../audit/audit-types.ts';
@@ -106,6 +106,16 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
       }
     },
   });
+
+  const maxUnstoredMs = opts.maxUnstoredMs ?? 10_000;
+  const maxUnstoredBytes = opts.maxUnstoredBytes ?? 64 * 1024 * 1024;
+  /** Accepted updates live in memory until stored: past these bounds, devices wait (they keep their edits). */
+  function busy(): string | null {
+    const b = writer.backlog();
+    if (b.oldestMs > maxUnstoredMs) return `updates accepted ${Math.round(b.oldestMs / 1000)} s ago are not stored yet (the database is slow or away); send again later`;
+    if (b.bytes > maxUnstoredBytes) return `${Math.round(b.bytes / 1048576)} MiB of accepted updates wait to be stored; send again later`;
+    return null;
+  }
 
   function send(peer: DocPeer, message: Uint8Array): void {
     try {
@@ -288,16 +298,18 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
       get seq() {
         return entry.seq;
       },
-      applyUpdate(update, origin, o = {}) {
-        if (entry.gone) return err('document was reloaded');
+      applyUpdate(update, origin, o = {}): ApplyResult {
+        if (entry.gone) return { ok: false, error: 'document was reloaded', refusal: 'malformed' };
         if (!o.decoded) {
           const v = validateUpdate(update);
-          if (!v.ok) return v;
+          if (!v.ok) return { ok: false, error: v.error, refusal: 'malformed' };
         }
         const editor = o.editor;
         if (editor) {
+          const unavailable = busy();
+          if (unavailable) return { ok: false, error: unavailable, refusal: 'unavailable' };
           const over = overLimits(entry.doc, update);
-          if (over) return err(over);
+          if (over) return { ok: false, error: over, refusal: 'limit' };
         }
         entry.capture = [];
         const actor = o.actor ?? SYSTEM_ACTOR;
@@ -318,7 +330,7 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
         } catch (e) {
           entry.capture = null;
           discard(entry, `update rejected while integrating: ${e instanceof Error ? e.message : String(e)}`, origin);
-          return err('update rejected by Yjs');
+          return { ok: false, error: 'update rejected by Yjs', refusal: 'malformed' };
         }
         const captured = entry.capture;
         entry.capture = null;
@@ -333,7 +345,7 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
           for (const [u] of captured) relayUpdate(entry, u, CORRECTION_ORIGIN, true, actor);
         } else for (const [u, o2] of captured) relayUpdate(entry, u, o2, !pending, actor);
         if (pending) writer.enqueue(entry.id, update, actor);
-        return ok({ corrected: corrected?.summary ?? null });
+        return { ok: true, value: { corrected: corrected?.summary ?? null } };
       },
       applyAwarenessUpdate(update, peer) {
         if (entry.gone) return;
@@ -417,6 +429,7 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     },
     flush: () => writer.flush(),
     flushDoc: (id) => writer.flushDoc(id),
+    busy,
     compact: (id) => compactor.run(id),
     isLoaded: (id) => entries.has(id),
     stats() {

@@ -34,13 +34,20 @@ export interface DocHandle {
    * erasing protected content is corrected, and `corrected` says what was written back). An
    * error means it was refused and nothing changed.
    */
-  applyUpdate(update: Uint8Array, origin: unknown, opts?: { decoded?: boolean; actor?: AuditActor; editor?: Editor }): Result<{ corrected: string | null }, string>;
+  applyUpdate(update: Uint8Array, origin: unknown, opts?: { decoded?: boolean; actor?: AuditActor; editor?: Editor }): ApplyResult;
   /** Apply an already validated awareness update from a peer and relay it (to the sender too). */
   applyAwarenessUpdate(update: Uint8Array, peer: DocPeer): void;
   addPeer(peer: DocPeer): void;
   removePeer(peer: DocPeer): void;
   release(): void;
 }
+
+/**
+ * What applying an update came to. A refusal says why: `malformed` (does not decode or apply),
+ * `limit` (adds too many entries), `unavailable` (updates already accepted wait too long to be
+ * stored: the sender keeps its edits and sends them again later).
+ */
+export type ApplyResult = { ok: true; value: { corrected: string | null } } | { ok: false; error: string; refusal: 'malformed' | 'limit' | 'unavailable' };
 
 export interface OpenOptions {
   /** Keep the document this long after its last user leaves (default: the manager's linger). */
@@ -62,6 +69,8 @@ export interface DocumentManager {
   onChange(listener: (id: string, origin: unknown) => void): () => void;
   /** Store every accepted update now. */
   flush(): Promise<void>;
+  /** Null while updates are being stored in time; otherwise why devices' updates are refused for now. */
+  busy(): string | null;
   /** Resolve once every accepted update of this document is stored (at once when none waits). */
   flushDoc(id: string): Promise<void>;
   /** Fold a document's stored updates into its snapshot. */
@@ -79,6 +88,10 @@ export interface DocumentManagerOptions {
   logger: Logger;
   /** Linger after the last user leaves (default 30 s). */
   lingerMs?: number;
+  /** Refuse devices' updates while an accepted one has waited this long to be stored (default 10 s). */
+  maxUnstoredMs?: number;
+  /** … or while this many bytes wait (default 64 MiB). */
+  maxUnstoredBytes?: number;
   /** Max delay before accepted updates are written (default 5 ms). */
   flushDelayMs?: number;
   /** Compact when a document has this many stored updates (default 500). */

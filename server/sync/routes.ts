@@ -159,7 +159,7 @@ export function createSyncApiRoutes(deps: { docs: DocumentManager; store: Docume
           (doc, handle): BatchDoc | BatchError => {
             if (update) {
               const r = handle.applyUpdate(update, BATCH_ORIGIN, { decoded: true, actor, editor: editorOf(who) });
-              if (!r.ok) return { id: item.id, code: 'bad_request', message: r.error };
+              if (!r.ok) return { id: item.id, code: r.refusal === 'unavailable' ? 'unavailable' : 'bad_request', message: r.error };
               // A corrected update was applied with the correction; the answer's diff carries it.
             }
             return { id: item.id, update: toB64(Y.encodeStateAsUpdate(doc, sv)), state_vector: toB64(Y.encodeStateVector(doc)) };

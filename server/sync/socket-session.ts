@@ -182,7 +182,7 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
           // Read-only: dropped, never applied, relayed or stored.
           if (!canWrite) return;
           const r = h.applyUpdate(m.update, peer, { decoded: true, actor: auth.actor, editor: auth.editor });
-          if (!r.ok) refuse(SYNC_CLOSE.malformedMessage, r.error);
+          if (!r.ok) refuse(r.refusal === 'limit' ? SYNC_CLOSE.tooManyEntries : r.refusal === 'unavailable' ? SYNC_CLOSE.tryAgainLater : SYNC_CLOSE.malformedMessage, r.error);
           // Corrected: the socket keeps going (it has the correction); it is told why.
           else if (r.value.corrected) peer.send(encodePermissionDenied(r.value.corrected));
           return;

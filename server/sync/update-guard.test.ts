@@ -26,6 +26,7 @@ import { GUARD_LIMITS, type Editor } from '../../shared/incident-guard.ts';
 import { newId } from '../../shared/ids.ts';
 import { createLogger } from '../logger.ts';
 import { createDocumentManager } from './document-manager.ts';
+import { waitFor } from '../testing/wait-for.ts';
 import type { DocHandle, DocPeer, DocumentManager } from './document-types.ts';
 import { createMemoryDocumentStore } from './memory-document-store.ts';
 import { MESSAGE } from './protocol.ts';
@@ -183,5 +184,37 @@ describe('update guard', () => {
     expect(r.ok ? '' : r.error).toMatch(/at most 1000 may come in one update/);
     expect(readTimeline(s.handle.doc)).toHaveLength(4);
     expect(readTimeline(s.other.doc)).toHaveLength(4);
+  });
+});
+
+describe('accepted updates that cannot be stored', () => {
+  it('refuses devices\' updates while the store is away (they keep their edits), and takes them again once it is back', async () => {
+    const inner = createMemoryDocumentStore();
+    let away = true;
+    const store = { ...inner, append: (items: Parameters<typeof inner.append>[0]) => (away ? Promise.reject(new Error('database away')) : inner.append(items)) };
+    const m = createDocumentManager({ store, logger, lingerMs: 60_000, maxUnstoredMs: 50 });
+    managers.push(m);
+    const handle = await m.open(newId());
+    createIncident(handle.doc, { title: 'Offline database', createdBy: 'A' }, SERVER_ORIGIN);
+    const device = new Y.Doc();
+    Y.applyUpdate(device, Y.encodeStateAsUpdate(handle.doc));
+    const edit = (): Uint8Array => {
+      const ups: Uint8Array[] = [];
+      const on = (u: Uint8Array): void => void ups.push(u);
+      device.on('update', on);
+      addTimelineEntry(device, { kind: 'note', text: 'written while the database is away', author: 'A' });
+      device.off('update', on);
+      return Y.mergeUpdates(ups);
+    };
+    const editor = { name: 'A', moderator: false };
+    await waitFor(() => m.busy(), { message: 'the backlog to pass its bound' });
+    const refused = handle.applyUpdate(edit(), 'device', { editor });
+    expect(refused).toMatchObject({ ok: false, refusal: 'unavailable' });
+    expect(readTimeline(handle.doc).some((e) => e.text === 'written while the database is away')).toBe(false);
+    away = false;
+    await waitFor(() => m.busy() === null, { timeoutMs: 15_000, message: 'the backlog to be stored' });
+    // The device sends what the server lacks again (y-websocket's sync step 2 on reconnect).
+    expect(handle.applyUpdate(Y.encodeStateAsUpdate(device, Y.encodeStateVector(handle.doc)), 'device', { editor }).ok).toBe(true);
+    expect(readTimeline(handle.doc).some((e) => e.text === 'written while the database is away')).toBe(true);
   });
 });

@@ -18,6 +18,9 @@ export interface DocAuditRecord {
 }
 
 interface Pending {
+  /** When its oldest update was enqueued (ms epoch), and its bytes: the backlog's measure. */
+  since: number;
+  bytes: number;
   updates: Uint8Array[];
   /** The same updates grouped by actor (key: kind:id). */
   byActor: Map<string, { actor: AuditActor; updates: Uint8Array[] }>;
@@ -33,6 +36,8 @@ export interface UpdateWriter {
   flushDoc(id: string): Promise<void>;
   /** Number of documents with updates not yet stored. */
   pendingDocs(): number;
+  /** How long the oldest accepted update has waited to be stored, and the bytes waiting. */
+  backlog(): { oldestMs: number; bytes: number };
   /** Final flush (a few attempts), then stop the timers. */
   close(): Promise<void>;
 }
@@ -56,7 +61,7 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
   const maxBatchDocs = opts.maxBatchDocs ?? 500;
   let queue = new Map<string, Pending>();
   let unaudited: DocAuditRecord[] = [];
-  const inflight = new Set<string>();
+  const inflight = new Map<string, { since: number; bytes: number }>();
   let chain: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
   let retryDelay = 0;
@@ -80,8 +85,8 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
       }
       for (const id of batch.keys()) queue.delete(id);
       const items: AppendItem[] = [];
-      for (const [id, { updates }] of batch) {
-        inflight.add(id);
+      for (const [id, { updates, since, bytes }] of batch) {
+        inflight.set(id, { since, bytes });
         items.push({ id, update: merge(updates) });
       }
       let results: AppendResult[];
@@ -93,7 +98,7 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
         queue = new Map();
         for (const item of items) {
           const p = batch.get(item.id);
-          queue.set(item.id, { updates: [item.update], byActor: p?.byActor ?? new Map() });
+          queue.set(item.id, { since: p?.since ?? Date.now(), bytes: item.update.byteLength, updates: [item.update], byActor: p?.byActor ?? new Map() });
         }
         for (const [id, p] of rest) {
           const q = queue.get(id);
@@ -102,6 +107,7 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
             continue;
           }
           q.updates.push(...p.updates);
+          q.bytes += p.bytes;
           for (const [k, g] of p.byActor) {
             const h = q.byActor.get(k);
             if (h) h.updates.push(...g.updates);
@@ -159,10 +165,11 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
     enqueue(id, update, actor) {
       let p = queue.get(id);
       if (!p) {
-        p = { updates: [], byActor: new Map() };
+        p = { since: Date.now(), bytes: 0, updates: [], byActor: new Map() };
         queue.set(id, p);
       }
       p.updates.push(update);
+      p.bytes += update.byteLength;
       if (opts.audit) {
         const k = actorKey(actor);
         const g = p.byActor.get(k);
@@ -175,8 +182,17 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
     flushDoc(id) {
       return queue.has(id) || inflight.has(id) ? flush() : Promise.resolve();
     },
+    backlog() {
+      let oldest = Infinity;
+      let bytes = 0;
+      for (const p of [...queue.values(), ...inflight.values()]) {
+        oldest = Math.min(oldest, p.since);
+        bytes += p.bytes;
+      }
+      return { oldestMs: oldest === Infinity ? 0 : Date.now() - oldest, bytes };
+    },
     pendingDocs() {
-      return new Set([...queue.keys(), ...inflight]).size;
+      return new Set([...queue.keys(), ...inflight.keys()]).size;
     },
     async close() {
       for (let attempt = 1; ; attempt++) {
