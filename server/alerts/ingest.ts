@@ -109,6 +109,12 @@ export function createIngestor(deps: IngestDeps): Ingest {
     });
 }
 
+/** A database error caused by the data (SQLSTATE classes 22 data exception, 23 integrity, 54 limits), not by the database being away. */
+function refusedByData(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
+}
+
 const failedResult = (it: IntakeItem, index: number): IngestItemResult => ({
   index,
   status: 'failed',
@@ -131,9 +137,10 @@ export async function ingestAlerts(deps: IngestDeps, requests: readonly Request[
   });
   const results = combined.map((it) => failedResult(it, it.index));
   const valid = combined.filter((it): it is IntakeItem & { alert: { ok: true; value: AlertInput } } => it.alert.ok);
-  const auditEvents = (): AuditEvent[] =>
+  // The audit entries of the items one transaction stores.
+  const auditEvents = (stored: ReadonlySet<number>) => (): AuditEvent[] =>
     requests.flatMap((r, ri) => {
-      const mine = results.filter((x) => owner[x.index] === ri && x.status !== 'failed');
+      const mine = results.filter((x) => stored.has(x.index) && owner[x.index] === ri && x.status !== 'failed');
       if (mine.length === 0) return [];
       const details = {
         alerts: mine.filter((x) => x.status !== 'deduplicated').map((x) => ({ id: x.alert_id, incident_id: x.incident_id })),
@@ -141,10 +148,28 @@ export async function ingestAlerts(deps: IngestDeps, requests: readonly Request[
       };
       return [{ actor: r.actor, action: 'alert.ingest', targetType: 'alert', details }];
     });
-  if (valid.length > 0) {
-    const writes = await deps.sql.begin((tx) => storeBatch(deps, tx, valid, results, auditEvents));
-    await deps.outbox.apply(writes);
-  }
+  // One transaction for the batch; should the database refuse something in it (a value it
+  // cannot store), the batch is split in halves until the item at fault is alone: it fails, with
+  // the database's reason, and every other item is stored (senders grouped into this batch too).
+  const store = async (items: typeof valid): Promise<void> => {
+    try {
+      const writes = await deps.sql.begin((tx) => storeBatch(deps, tx, items, results, auditEvents(new Set(items.map((it) => it.index)))));
+      await deps.outbox.apply(writes);
+    } catch (e) {
+      if (!refusedByData(e)) throw e;
+      for (const it of items) results[it.index] = failedResult(it, it.index);
+      if (items.length === 1) {
+        const only = items[0] as IntakeItem;
+        deps.logger.warn({ err: e, index: only.index }, 'an alert the database refused');
+        results[only.index] = { ...failedResult(only, only.index), errors: [`the alert could not be stored: ${(e as Error).message}`] };
+        return;
+      }
+      const half = Math.ceil(items.length / 2);
+      await store(items.slice(0, half));
+      await store(items.slice(half));
+    }
+  };
+  if (valid.length > 0) await store(valid);
   return requests.map((r, ri) => {
     const items = results.filter((x) => owner[x.index] === ri).map((x, i) => ({ ...x, index: r.items[i]?.index ?? i }));
     const counts: Record<ItemStatus, number> = { created: 0, deduplicated: 0, correlated: 0, failed: 0 };
