@@ -149,14 +149,14 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     hub.recheckAll().catch((e: unknown) => logger.error({ err: e }, 're-checking sockets failed'));
   });
   const tempDataDir = opts.dataDir ? null : await mkdtemp(join(tmpdir(), 'sentpilot-data-'));
-  const evidence = await openEvidence({ sql, docs, logger, audit: identity.audit, dataDir: opts.dataDir ?? tempDataDir ?? '', settings: opts.evidence });
+  const outbox = createDocOutbox({ sql, docs, logger, handlers: DOC_WRITE_HANDLERS });
+  const evidence = await openEvidence({ sql, docs, outbox, logger, audit: identity.audit, dataDir: opts.dataDir ?? tempDataDir ?? '', settings: opts.evidence });
   const playbooks = await createPlaybooks(
     { sql, databaseUrl: opts.databaseUrl, docs, audit: identity.audit, logger, policy: opts.slaPolicy },
     { dataDir: opts.dataDir ?? tempDataDir ?? undefined, ...opts.playbooks },
   );
   const intel = createIntelService({ sql, logger, secret: (name) => playbooks.connectors.secret(name) }, opts.intel);
   const intelUse = startIntelUse({ sql, docs, logger, intel, retroDays: opts.intel?.retroDays, notify: slackNotifier((name) => playbooks.connectors.connector(name)) });
-  const outbox = createDocOutbox({ sql, docs, logger, handlers: DOC_WRITE_HANDLERS });
   const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, listCache, slaPolicy: opts.slaPolicy, alertClock: opts.alertClock, evidence, playbooks, intel, lookupSql, outbox });
 
   // Frames up to twice the cap are read so the session can refuse them with 4402; beyond

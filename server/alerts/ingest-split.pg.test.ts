@@ -30,8 +30,8 @@ describe('a batch with an alert the database refuses', () => {
     const body = (await r.json()) as IngestResponse;
     expect(body.items.map((i) => i.status)).toEqual(['created', 'failed', 'created', 'created']);
     expect(body.items[1]?.errors.join(' ')).toMatch(/could not be stored: poisoned value/);
-    const [{ n }] = await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM alerts WHERE source = 'split'`;
-    expect(n).toBe(3);
+    const [stored] = await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM alerts WHERE source = 'split'`;
+    expect(stored?.n).toBe(3);
     // Each stored alert is audited once.
     const audited = await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'alert.ingest'`;
     expect(audited[0]?.n).toBeGreaterThanOrEqual(1);

@@ -9,12 +9,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DomainError } from '../../shared/errors.ts';
 import { MAX_CHUNK_BYTES, type CreateEvidenceBody, type EvidenceItem, type EvidenceUpload, type Retention } from '../../shared/evidence-api.ts';
-import { addTimelineEntry, isIncidentDoc, SERVER_ORIGIN, setEntryEvidence } from '../../shared/incident-doc.ts';
+import type * as Y from 'yjs';
+import { newId } from '../../shared/ids.ts';
+import { addTimelineEntry, hasTimelineEntry, isIncidentDoc, SERVER_ORIGIN, setEntryEvidence } from '../../shared/incident-doc.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { AuditActor } from '../audit/audit-types.ts';
 import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
 import type { DocumentManager } from '../sync/document-types.ts';
+import type { DocOutbox } from '../sync/doc-outbox.ts';
 import { Hashes, type BlobFiles } from './blob-files.ts';
 import { createCustodyLog, type CustodyEvent, type CustodyLog } from './custody-log.ts';
 import { getBlob, getItem, getUpload, legalHold, listItems, readRetention, toUpload, usage, writeRetention, type LegalHold } from './evidence-store.ts';
@@ -23,7 +26,7 @@ import { fileKey, IntegrityError } from './segment-crypto.ts';
 
 
 /** How long an upload's lease holds without renewal (a crashed process's lease runs out after this). */
-const LEASE_MS = 120_000;
+const LEASE_MS = 20_000;
 
 export interface Who {
   name: string;
@@ -32,9 +35,34 @@ export interface Who {
   from: string | null;
 }
 
+/** The outbox kind of an EvidenceDocWrite. */
+export const EVIDENCE_WRITE_KIND = 'evidence';
+
+/** A stored item's timeline entry (JSON: recorded in the document outbox with the item). */
+export interface EvidenceDocWrite {
+  entryId: string;
+  text: string;
+  author: string;
+  data: Record<string, unknown>;
+  /** Entries named at capture: they show the item among their links, like a link made later. */
+  linkedEntries: string[];
+}
+
+/** The outbox handler: the item's `evidence` entry (once) and its links on the named entries. */
+export function applyEvidenceWrite(doc: Y.Doc, payload: unknown): 'done' | 'later' {
+  if (!isIncidentDoc(doc)) return 'later';
+  const w = payload as EvidenceDocWrite;
+  if (!hasTimelineEntry(doc, w.entryId)) addTimelineEntry(doc, { id: w.entryId, kind: 'evidence', text: w.text, author: w.author, data: w.data }, SERVER_ORIGIN);
+  const evidenceId = String(w.data['evidence_id']);
+  for (const entryId of w.linkedEntries) setEntryEvidence(doc, entryId, evidenceId, true, SERVER_ORIGIN);
+  return 'done';
+}
+
 export interface EvidenceOptions {
   sql: Sql;
   docs: DocumentManager;
+  /** Writes the evidence timeline entry after the item commits (durably: a crash in between loses nothing). */
+  outbox: DocOutbox;
   logger: Logger;
   files: BlobFiles;
   keyring: Keyring;
@@ -76,7 +104,7 @@ export interface EvidenceService {
 }
 
 export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
-  const { sql, docs, files, keyring, logger, audit } = opts;
+  const { sql, docs, outbox, files, keyring, logger, audit } = opts;
   const custody = createCustodyLog(sql);
   /** Running hashes of open uploads (lost on restart: recomputed from the stored chunks). */
   const running = new Map<string, Hashes>();
@@ -240,7 +268,8 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
         }
         const meta = row.metadata as CreateEvidenceBody;
         const evidenceId = randomUUID();
-        await sql.begin(async (tx) => {
+        const entryId = newId();
+        const writes = await sql.begin(async (tx) => {
           await tx`SELECT pg_advisory_xact_lock(hashtextextended(${row.sha256}, 0))`;
           const blob = await getBlob(tx, row.sha256);
           if (blob) {
@@ -254,25 +283,23 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
           }
           await tx`
             INSERT INTO evidence_items (id, incident_id, type, file_name, description, tags, collected_by, collected_at, collected_where,
-                                        source_host, uploaded_by, uploaded_by_id, size, sha256, md5, sha1, linked_entries)
+                                        source_host, uploaded_by, uploaded_by_id, size, sha256, md5, sha1, linked_entries, timeline_entry_id)
             VALUES (${evidenceId}, ${row.incident_id}, ${meta.type}, ${meta.file_name}, ${meta.description}, ${meta.tags}, ${meta.collected_by ?? row.created_by},
                     ${meta.collected_at}, ${meta.collected_where}, ${meta.source_host}, ${row.created_by}, ${row.created_by_id}, ${row.size},
-                    ${row.sha256}, ${hashes.md5}, ${hashes.sha1}, ${meta.linked_entries})`;
+                    ${row.sha256}, ${hashes.md5}, ${hashes.sha1}, ${meta.linked_entries}, ${entryId})`;
           await tx`UPDATE evidence_uploads SET state = 'complete', evidence_id = ${evidenceId}, received = ${row.size} WHERE id = ${id}`;
           await custody.append(event(who, row.incident_id, evidenceId, 'upload', '', { sha256: row.sha256, size: row.size, file_name: meta.file_name, deduplicated: blob !== null }), tx);
+          // The timeline entry commits with the item (the outbox writes it into the document after).
+          const entry: EvidenceDocWrite = {
+            entryId,
+            text: `Evidence added: ${meta.file_name}`,
+            author: who.name,
+            data: { evidence_id: evidenceId, file_name: meta.file_name, sha256: row.sha256, type: meta.type, size: row.size },
+            linkedEntries: meta.linked_entries ?? [],
+          };
+          return outbox.record(tx, [{ docId: row.incident_id, kind: EVIDENCE_WRITE_KIND, payload: entry }]);
         });
-        const entry = await docs.withDoc(row.incident_id, (doc) => {
-          const added = addTimelineEntry(
-            doc,
-            { kind: 'evidence', text: `Evidence added: ${meta.file_name}`, author: who.name, data: { evidence_id: evidenceId, file_name: meta.file_name, sha256: row.sha256, type: meta.type, size: row.size } },
-            SERVER_ORIGIN,
-          );
-          // The entries named at capture show the item among their links, like a link made later.
-          for (const entryId of meta.linked_entries ?? []) setEntryEvidence(doc, entryId, evidenceId, true, SERVER_ORIGIN);
-          return added;
-        });
-        if (entry.ok) await sql`UPDATE evidence_items SET timeline_entry_id = ${entry.value} WHERE id = ${evidenceId}`;
-        else logger.warn({ evidenceId, error: entry.error }, 'the evidence timeline entry was not written');
+        await outbox.apply(writes);
         return mustGet(row.incident_id, evidenceId);
       });
     },

@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
 import type { DocumentManager } from '../sync/document-types.ts';
+import type { DocOutbox } from '../sync/doc-outbox.ts';
 import { createBlobFiles } from './blob-files.ts';
 import { createEvidenceService, type EvidenceService } from './evidence-service.ts';
 import { loadKeyring } from './keys.ts';
@@ -30,13 +31,14 @@ export const DEFAULT_UPLOAD_IDLE_HOURS = 7 * 24;
 export const DEFAULT_QUOTA_INCIDENT_BYTES = 50 * 1024 ** 3;
 export const DEFAULT_QUOTA_TOTAL_BYTES = 500 * 1024 ** 3;
 
-export async function openEvidence(opts: { sql: Sql; docs: DocumentManager; logger: Logger; audit: AuditLog; dataDir: string; settings?: EvidenceSettings }): Promise<EvidenceService> {
+export async function openEvidence(opts: { sql: Sql; docs: DocumentManager; outbox: DocOutbox; logger: Logger; audit: AuditLog; dataDir: string; settings?: EvidenceSettings }): Promise<EvidenceService> {
   const s = opts.settings ?? {};
   const keyring = await loadKeyring({ dataDir: opts.dataDir, envKey: s.key, previous: s.previousKey, logger: opts.logger });
   const files = await createBlobFiles(join(opts.dataDir, 'evidence'));
   return createEvidenceService({
     sql: opts.sql,
     docs: opts.docs,
+    outbox: opts.outbox,
     logger: opts.logger,
     audit: opts.audit,
     files,

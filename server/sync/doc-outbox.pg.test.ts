@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../shared/ids.ts';
-import { isIncidentDoc, readMeta, readTimeline } from '../../shared/incident-doc.ts';
+import { evidenceLinkers, isIncidentDoc, readMeta, readTimeline } from '../../shared/incident-doc.ts';
+import { EVIDENCE_WRITE_KIND, type EvidenceDocWrite } from '../evidence/evidence-service.ts';
 import { ALERT_WRITE_KIND, type AlertDocWrite } from '../alerts/incident-writer.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
@@ -69,6 +70,21 @@ describe('document outbox', () => {
     const meta = await ts.server.docs.withDoc(id, (doc) => readMeta(doc));
     expect(meta.observables.map((o) => o.value).sort()).toEqual(['host-First', 'host-Second']);
     await waitFor(async () => (await rowsLeft(id)) === 0, { message: 'both rows to be removed' });
+  });
+
+  it('writes a stored evidence item\'s entry and its capture links left behind by a crash, once', async () => {
+    const created = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Evidence after a crash' } });
+    const { id } = (await created.json()) as { id: string };
+    const note = await ts.fetch(`/api/v1/incidents/${id}/events`, { method: 'POST', json: { kind: 'note', text: 'the image is from FS01' } });
+    const { id: noteId } = (await note.json()) as { id: string };
+    const evidenceId = newId();
+    const w: EvidenceDocWrite = { entryId: newId(), text: 'Evidence added: fs01.img', author: 'Admin', data: { evidence_id: evidenceId, file_name: 'fs01.img' }, linkedEntries: [noteId] };
+    await ts.server.sql.begin((tx) => ts.server.outbox.record(tx, [{ docId: id, kind: EVIDENCE_WRITE_KIND, payload: w }]));
+    await ts.server.outbox.sweep({ all: true });
+    await ts.server.outbox.sweep({ all: true });
+    const entries = await ts.server.docs.withDoc(id, (doc) => readTimeline(doc));
+    expect(entries.filter((e) => e.kind === 'evidence').map((e) => e.id)).toEqual([w.entryId]);
+    expect(await ts.server.docs.withDoc(id, (doc) => evidenceLinkers(doc).get(evidenceId)?.map((l) => l.entryId))).toEqual([noteId]);
   });
 
   it('writes nothing for a transaction that rolls back', async () => {
