@@ -10,6 +10,7 @@ import { benchColdOpen } from './cold-open.ts';
 import { benchEvidence } from './evidence.ts';
 import { benchIncidentApi } from './incident-api.ts';
 import { benchIntel } from './intel.ts';
+import { benchMixedLoad } from './mixed-load.ts';
 import { benchPropagation } from './propagation.ts';
 import { benchPlaybooks } from './playbooks.ts';
 import { benchRss } from './rss.ts';
@@ -51,6 +52,15 @@ const BENCHES: [name: string, title: string, run: () => Promise<Figures>][] = [
   ['cold-open', 'Cold open, incident with 5,000 timeline entries', () => onFreshDatabase((db) => benchColdOpen(db.url))],
   ['playbooks', 'Playbook engine: step pickup and core.noop throughput (graphile-worker bare jobs as the reference, same run)', () => onFreshDatabase((db) => benchPlaybooks(db.url))],
   ['intel', 'Threat-intel store: 1,000,000-line IPv4 feed ingest vs raw COPY (same run); lookups with 1,000,000 loaded', () => onFreshDatabase((db) => benchIntel(db.url))],
+  ['mixed', 'Mixed writers for 60 s (events, alerts with playbook steps, socket edits), then SIGKILL: /healthz throughout, accepted writes stored', () =>
+    onFreshDatabase(async (db) => {
+      const server = await startServerProcess(db.url);
+      try {
+        return await benchMixedLoad(server, db.url);
+      } finally {
+        await server.stop().catch(() => undefined);
+      }
+    })],
   ['evidence', 'Evidence locker, 2 GiB file: upload and download against a raw disk copy (one run)', () => onFreshDatabase((db) => benchEvidence(db.url))],
 ];
 

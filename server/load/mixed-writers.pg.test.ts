@@ -1,7 +1,7 @@
 // @vitest-environment node
 /**
  * Mixed writers against the real server: REST timeline events, alerts that open and join
- * incidents, websocket edits and health checks at once. The server must keep answering
+ * incidents (starting the malware playbook's steps), websocket edits and health checks at once. The server must keep answering
  * /healthz throughout (no lock held while waiting for a pool connection), and every write it
  * accepted must be stored (in Postgres, after a restart of the process).
  */
@@ -87,6 +87,11 @@ describe('mixed writers', () => {
     expect(health.bad).toBe(0);
     expect(health.ok).toBeGreaterThan(0);
     expect(alertsAccepted).toBeGreaterThan(0);
+    // Correlated malware alerts start the malware playbook: its steps ran under the same load.
+    await waitFor(async () => ((await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM playbook_step_runs WHERE state <> 'pending'`)[0]?.n ?? 0) > 0, {
+      timeoutMs: 20_000,
+      message: 'playbook steps to run',
+    });
     const store = createPgDocumentStore(ts.server.sql, createLogger({ level: 'silent' }));
     const storedIds = async (id: string): Promise<Set<string>> => {
       const stored = await store.loadSince(id, 0);
