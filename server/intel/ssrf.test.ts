@@ -43,11 +43,73 @@ async function text(body: AsyncIterable<Uint8Array>): Promise<string> {
 }
 
 describe('isForbiddenAddress', () => {
-  it.each(['127.0.0.1', '10.1.2.3', '172.16.5.5', '192.168.1.1', '169.254.169.254', '100.64.1.1', '0.0.0.0', '::1', '::', '::ffff:127.0.0.1', '::ffff:7f00:1', 'fe80::1', 'fd00::5', '224.0.0.1'])(
-    'refuses %s',
-    (a) => expect(isForbiddenAddress(a)).toBe(true),
-  );
-  it.each(['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows %s', (a) => expect(isForbiddenAddress(a)).toBe(false));
+  it.each([
+    // IPv4
+    ['127.0.0.1', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['172.16.5.5', 'private'],
+    ['192.168.1.1', 'private'],
+    ['169.254.169.254', 'link-local (cloud metadata)'],
+    ['100.64.1.1', 'carrier-grade NAT'],
+    ['0.0.0.0', 'this network'],
+    ['224.0.0.1', 'multicast'],
+    ['255.255.255.255', 'broadcast'],
+    ['192.0.2.10', 'documentation'],
+    ['198.18.0.1', 'benchmarking'],
+    ['not-an-address', 'not an address'],
+    ['127.1', 'shorthand IPv4'],
+    // IPv6 itself
+    ['::', 'unspecified'],
+    ['::1', 'loopback'],
+    ['fe80::1', 'link-local'],
+    ['fe80::1%eth0', 'link-local with a zone'],
+    ['fec0::1', 'site-local'],
+    ['fd00::5', 'unique-local'],
+    ['fc00::1', 'unique-local'],
+    ['ff02::1', 'multicast'],
+    ['ff0e::1', 'global multicast'],
+    ['2001:db8::1', 'documentation'],
+    ['3fff::1', 'documentation (RFC 9637)'],
+    ['100::1', 'discard'],
+    ['5f00::1', 'SRv6 SIDs (outside global unicast)'],
+    ['2001::1', 'Teredo'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo'],
+    ['2001:2::1', 'benchmarking'],
+    // IPv6 embedding a private IPv4
+    ['::ffff:127.0.0.1', 'IPv4-mapped loopback, dotted'],
+    ['::ffff:7f00:1', 'IPv4-mapped loopback, hex'],
+    ['::ffff:10.0.0.1', 'IPv4-mapped private, dotted'],
+    ['::ffff:a00:1', 'IPv4-mapped private, hex'],
+    ['0:0:0:0:0:ffff:a9fe:a9fe', 'IPv4-mapped metadata, uncompressed'],
+    ['::FFFF:A9FE:A9FE', 'IPv4-mapped metadata, upper case'],
+    ['::ffff:0:10.0.0.1', 'IPv4-translated private'],
+    ['::10.0.0.1', 'IPv4-compatible private'],
+    ['::8.8.8.8', 'IPv4-compatible (deprecated, never public)'],
+    ['64:ff9b::10.0.0.1', 'NAT64 of a private address, dotted'],
+    ['64:ff9b::a00:1', 'NAT64 of a private address, hex'],
+    ['64:ff9b::7f00:1', 'NAT64 of loopback'],
+    ['64:ff9b:1::a00:1', 'NAT64 local-use prefix'],
+    ['64:ff9b:1:2::8.8.8.8', 'NAT64 local-use prefix, public IPv4'],
+    ['2002:a00:1::1', '6to4 of a private address'],
+    ['2002:7f00:1::', '6to4 of loopback'],
+    ['2002:c0a8:101::1', '6to4 of 192.168.1.1'],
+    ['2a01:4f8:1:2:0:5efe:10.0.0.1', 'ISATAP of a private address'],
+    ['2a01:4f8:1:2:200:5efe:a9fe:a9fe', 'ISATAP (global bit) of the metadata address'],
+    ['fe80::5efe:8.8.8.8', 'ISATAP on a link-local prefix'],
+  ])('refuses %s (%s)', (a) => expect(isForbiddenAddress(a)).toBe(true));
+
+  it.each([
+    ['8.8.8.8', 'public IPv4'],
+    ['1.1.1.1', 'public IPv4'],
+    ['2606:4700:4700::1111', 'global unicast'],
+    ['2a00:1450:4001:82b::200e', 'global unicast'],
+    ['::ffff:8.8.8.8', 'IPv4-mapped public'],
+    ['::ffff:808:808', 'IPv4-mapped public, hex'],
+    ['64:ff9b::8.8.8.8', 'NAT64 of a public address'],
+    ['64:ff9b::808:808', 'NAT64 of a public address, hex'],
+    ['2002:808:808::1', '6to4 of a public address'],
+    ['2a01:4f8:1:2:200:5efe:8.8.8.8', 'ISATAP of a public address'],
+  ])('allows %s (%s)', (a) => expect(isForbiddenAddress(a)).toBe(false));
 });
 
 describe('guardedGet', () => {

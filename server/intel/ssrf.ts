@@ -1,7 +1,8 @@
 /**
  * Outbound HTTP for feed pulls, guarded against server-side request forgery: the host is resolved
  * here and every address checked (loopback, private, link-local, CGNAT, multicast, reserved,
- * documentation, IPv4-mapped forms of those, …) before connecting — and the socket connects to
+ * documentation, and every IPv6 form that embeds one of those: mapped, NAT64, 6to4, ISATAP, …)
+ * before connecting — and the socket connects to
  * exactly the address that was checked (the check is the connection's DNS lookup, so a second
  * resolution cannot swap in another address). Redirects are followed by hand, each hop checked
  * again. `allowPrivate` (ALLOW_PRIVATE_FEED_URLS=true) lifts the address check for lab setups
@@ -11,35 +12,78 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { embeddedIpv4, inPrefix, parseIpv4, parseIpv6, type Ipv6Words } from '../http/ip-address.ts';
 
-const blocked = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [
-  ['::', 128], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-] as const) blocked.addSubnet(net, bits, 'ipv6');
+/** IPv4 ranges that are never a public server: [network, prefix length]. */
+const V4_NEVER_PUBLIC: readonly (readonly [string, number])[] = [
+  ['0.0.0.0', 8], // "this network"
+  ['10.0.0.0', 8], // private
+  ['100.64.0.0', 10], // carrier-grade NAT
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local (cloud metadata)
+  ['172.16.0.0', 12], // private
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // documentation
+  ['192.88.99.0', 24], // 6to4 relay anycast (deprecated)
+  ['192.168.0.0', 16], // private
+  ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // documentation
+  ['203.0.113.0', 24], // documentation
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, broadcast
+];
+const V4_RANGES = V4_NEVER_PUBLIC.map(([net, bits]) => {
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return { net: ((parseIpv4(net) ?? 0) & mask) >>> 0, mask };
+});
 
-/** True when an address must not be fetched from (IPv4-mapped / NAT64 IPv6 checked as IPv4). */
+function forbiddenIpv4(n: number): boolean {
+  return V4_RANGES.some((r) => ((n & r.mask) >>> 0) === r.net);
+}
+
+/** `a:b:...` prefix text → groups, for the table below. */
+const g = (s: string): Ipv6Words => parseIpv6(s) as Ipv6Words;
+
+/** IPv6 forms that carry an IPv4 address, judged by that address: [prefix, bits, where it sits]. */
+const V6_EMBEDDING: readonly { prefix: Ipv6Words; bits: number; v4At: number }[] = [
+  { prefix: g('::ffff:0:0'), bits: 96, v4At: 6 }, // IPv4-mapped, ::ffff:10.0.0.1 or ::ffff:a00:1
+  { prefix: g('::ffff:0:0:0'), bits: 96, v4At: 6 }, // IPv4-translated (SIIT)
+  { prefix: g('64:ff9b::'), bits: 96, v4At: 6 }, // NAT64 well-known prefix: the gateway connects to the IPv4
+  { prefix: g('2002::'), bits: 16, v4At: 1 }, // 6to4: the IPv4 of the tunnel end
+];
+
+/** IPv6 ranges inside global unicast (2000::/3) that are never a public server. */
+const V6_NEVER_PUBLIC: readonly { prefix: Ipv6Words; bits: number }[] = [
+  { prefix: g('2001::'), bits: 23 }, // IETF protocol assignments: Teredo 2001::/32, benchmarking, ORCHID, ...
+  { prefix: g('2001:db8::'), bits: 32 }, // documentation
+  { prefix: g('3fff::'), bits: 20 }, // documentation (RFC 9637)
+];
+
+/**
+ * True when an address must not be fetched from. IPv4: the ranges above. IPv6: a form that
+ * embeds an IPv4 address (mapped in dotted or hex form, translated, NAT64 64:ff9b::/96, 6to4,
+ * an ISATAP interface identifier) is judged by that address; outside global unicast 2000::/3
+ * nothing is public (unspecified, loopback, IPv4-compatible ::/96, NAT64 local-use
+ * 64:ff9b:1::/48, discard 100::/64, unique-local fc00::/7, link-local fe80::/10, site-local
+ * fec0::/10, multicast ff00::/8, ...), and inside it Teredo and the other IETF assignments and
+ * the documentation prefixes are not either. A scoped address (`%zone`) or anything that does
+ * not parse is refused.
+ */
 export function isForbiddenAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const lower = address.toLowerCase();
-  const mapped = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped?.[1]) return blocked.check(mapped[1], 'ipv4');
-  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hexMapped?.[1] && hexMapped[2]) {
-    const hi = parseInt(hexMapped[1], 16);
-    const lo = parseInt(hexMapped[2], 16);
-    return blocked.check(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`, 'ipv4');
-  }
-  return blocked.check(address, 'ipv6');
+  const v4 = parseIpv4(address);
+  if (v4 !== null) return forbiddenIpv4(v4);
+  if (address.includes('%')) return true;
+  const w = parseIpv6(address);
+  if (!w) return true;
+  for (const e of V6_EMBEDDING) if (inPrefix(w, e.prefix, e.bits)) return forbiddenIpv4(embeddedIpv4(w, e.v4At));
+  if (!inPrefix(w, g('2000::'), 3)) return true;
+  if (V6_NEVER_PUBLIC.some((r) => inPrefix(w, r.prefix, r.bits))) return true;
+  // ISATAP: an interface identifier of 0000:5efe or 0200:5efe carries an IPv4 address.
+  if ((w[4] & 0xfdff) === 0 && w[5] === 0x5efe) return forbiddenIpv4(embeddedIpv4(w, 6));
+  return false;
 }
 
 export class FetchRefused extends Error {
