@@ -21,6 +21,11 @@ export const ERROR_CODES = {
   rate_limited: { status: 429 },
   /** The server failed unexpectedly; nothing was changed. */
   internal: { status: 500 },
+  /**
+   * The change is in the incident's document (devices see it), but the REST rows could not be
+   * brought up to date; reads may show the previous state until a later projection succeeds.
+   */
+  not_projected: { status: 500 },
   /** A dependency (the database) is not reachable. */
   unavailable: { status: 503 },
 } as const;

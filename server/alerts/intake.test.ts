@@ -93,6 +93,15 @@ describe('native intake', () => {
     expect(errors).toContain('unknown field "extra"');
   });
 
+  it('fails only the event holding a lone surrogate or NUL, naming its field', () => {
+    const good = { source: 's', type: 't', title: 'fine' };
+    const body = JSON.stringify([good, { ...good, title: 'bad\ud800' }, { ...good, context: { cmd: 'a\u0000b' } }]);
+    const items = intakeItems(body, parseFormat(undefined), null);
+    expect(items[0]!.alert.ok).toBe(true);
+    expect(items[1]!.alert).toEqual({ ok: false, error: [expect.stringMatching(/^event field "title": contains a lone UTF-16 surrogate/)] });
+    expect(items[2]!.alert).toEqual({ ok: false, error: [expect.stringMatching(/^event field "context\.cmd": contains a NUL character/)] });
+  });
+
   it('refuses unknown formats naming them, more than 1,000 alerts with 413, invalid JSON with 400', () => {
     expect(() => parseFormat('splunk')).toThrow(/unknown format "splunk"/);
     expect(() => parseFormat('webhook:nope')).toThrow(/not a UUID/);

@@ -3,12 +3,15 @@
  * wazuh, ecs, webhook:<mapping-id>); a body may hold one event, an array, `{ "alerts": [...] }`
  * (native), a search response's `hits.hits` (ecs), an array at the mapping's `items_path`
  * (webhook), or NDJSON (one event per line, e.g. Suricata's eve.json). Each event goes through
- * its adapter and the native schema; a bad event becomes a failed item naming its fields.
+ * its adapter and the native schema; a bad event (one holding a lone surrogate or NUL too:
+ * shared/safe-text.ts) becomes a failed item naming its fields.
  */
 import { MAX_ALERTS_PER_BATCH, MAX_RAW_EVENT_BYTES, type AlertMapping } from '../../shared/alerts-api.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { err } from '../../shared/result.ts';
+import { findUnsafeText } from '../../shared/safe-text.ts';
+import { unsafeTextMessage } from '../http/validation.ts';
 import { fromEcs } from './adapters/ecs.ts';
 import { at, isRecord, type Adapter } from './adapters/payload.ts';
 import { fromSuricata } from './adapters/suricata.ts';
@@ -98,6 +101,8 @@ export function intakeItems(text: string, spec: FormatSpec, mapping: AlertMappin
   checkSize(parsed.length);
   return parsed.map((p, index): IntakeItem => {
     if (!p.ok) return { index, raw: null, format, alert: err([`line ${p.line}: not valid JSON`]) };
+    const unsafe = findUnsafeText(p.value);
+    if (unsafe) return { index, raw: null, format, alert: err([unsafeTextMessage('json', unsafe, 'event field')]) };
     const size = Buffer.byteLength(JSON.stringify(p.value) ?? '');
     if (size > MAX_RAW_EVENT_BYTES) return { index, raw: null, format, alert: err([`event: ${size} bytes, at most ${MAX_RAW_EVENT_BYTES} per alert`]) };
     if (!adapter) return { index, raw: p.value, format, alert: validateAlert(p.value, { lenient: false }) };

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { zValidator } from '@hono/zod-validator';
 import { z } from 'zod';
 import { incidentIdParam } from '../../shared/api.ts';
@@ -27,11 +28,15 @@ import {
 import { can } from '../../shared/permissions.ts';
 import { actorOf } from '../audit/audit-types.ts';
 import { principalOf, requireAction, type AuthEnv } from '../auth/middleware.ts';
+import { bodyTooLarge } from '../http/body-limits.ts';
 import { clientAddress } from '../http/forwarded.ts';
-import { describeIssues, rejectInvalid } from '../http/validation.ts';
+import { describeIssues, refuseUnsafeText, rejectInvalid } from '../http/validation.ts';
 import type { Logger } from '../logger.ts';
 import type { EvidenceService, Who } from './evidence-service.ts';
 import { archiveName, INFECTED_PASSWORD, streamOf, zipStream, type ZipEntry } from './zip.ts';
+
+/** Body limit of POST /incidents/{id}/evidence: a small file as multipart, with its form overhead. */
+export const EVIDENCE_CREATE_MAX_BYTES = MAX_MULTIPART_BYTES + 64 * 1024;
 
 export interface EvidenceRouteDeps {
   evidence: EvidenceService;
@@ -79,7 +84,7 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
   async function multipartUpload(c: Context<AuthEnv>, incidentId: string): Promise<Response> {
     const length = Number(c.req.header('content-length') ?? NaN);
     if (!Number.isFinite(length)) throw new DomainError('bad_request', 'header "content-length": required for a multipart upload');
-    if (length > MAX_MULTIPART_BYTES + 64 * 1024) {
+    if (length > EVIDENCE_CREATE_MAX_BYTES) {
       throw new DomainError('payload_too_large', `a multipart upload is at most ${MAX_MULTIPART_BYTES} bytes; use the chunked upload for bigger files`, { limit: MAX_MULTIPART_BYTES });
     }
     const form = await c.req.parseBody();
@@ -91,6 +96,7 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
     } catch {
       throw new DomainError('bad_request', 'form field "metadata": expected the metadata as JSON');
     }
+    refuseUnsafeText('form', { metadata: json });
     const meta = createEvidenceBody.safeParse(json);
     if (!meta.success) throw new DomainError('bad_request', describeIssues('form', meta.error.issues.map((i) => ({ ...i, path: ['metadata', ...i.path] }))));
     if (file.size !== meta.data.size) throw new DomainError('bad_request', `form field "metadata.size": ${meta.data.size}, but the file is ${file.size} bytes`);
@@ -102,7 +108,9 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
     return c.json(await evidence.complete(w, upload.id), 201);
   }
 
-  app.post('/incidents/:id/evidence', zValidator('param', incidentIdParam, rejectInvalid), async (c) => {
+  // A chunked body is counted here, after authentication (a declared length at the edge).
+  const createLimit = bodyLimit({ maxSize: EVIDENCE_CREATE_MAX_BYTES, onError: () => bodyTooLarge(EVIDENCE_CREATE_MAX_BYTES) });
+  app.post('/incidents/:id/evidence', zValidator('param', incidentIdParam, rejectInvalid), createLimit, async (c) => {
     const { id } = c.req.valid('param');
     requireAction(c, 'incident:write', id);
     if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data')) return multipartUpload(c, id);
@@ -113,7 +121,7 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
       throw new DomainError('bad_request', 'body: expected JSON (the metadata) or multipart/form-data (metadata and file)');
     }
     const body = createEvidenceBody.safeParse(json);
-    if (!body.success) rejectInvalid({ success: false, error: body.error, target: 'json' });
+    rejectInvalid({ success: body.success, data: body.success ? body.data : json, error: body.error, target: 'json' });
     const { upload, created } = await evidence.createUpload(who(c), id, body.data as z.infer<typeof createEvidenceBody>);
     return c.json(upload, created ? 201 : 200);
   });

@@ -1,9 +1,13 @@
 /**
  * Input validation at the HTTP edge: the hook given to every zValidator, which turns a zod
  * failure into a DomainError('bad_request') whose message names the offending parameter. The
- * one onError (http/errors.ts) renders it.
+ * one onError (http/errors.ts) renders it. The same hook refuses text no store can hold (a lone
+ * UTF-16 surrogate, NUL: shared/safe-text.ts) anywhere in any validated input, so that rule is
+ * here once instead of on every string of every schema; routes that parse a body themselves
+ * call `refuseUnsafeText` (or `unsafeTextMessage` for a per-item error).
  */
 import { DomainError } from '../../shared/errors.ts';
+import { findUnsafeText, UNSAFE_TEXT_REASONS, type UnsafeTextFound } from '../../shared/safe-text.ts';
 
 interface Issue {
   readonly path: readonly PropertyKey[];
@@ -37,8 +41,29 @@ export function describeIssues(target: string, issues: readonly Issue[]): string
     .join('; ');
 }
 
-/** zValidator hook: throw a bad_request DomainError when the input is invalid. */
-export function rejectInvalid(result: { success: boolean; error?: { issues: readonly Issue[] }; target: string }): void {
+/** `body field "assigned_to": contains a lone UTF-16 surrogate ...` (`noun`: as in TARGET_NAMES, or your own). */
+export function unsafeTextMessage(target: string, found: UnsafeTextFound, noun = TARGET_NAMES[target] ?? target): string {
+  const path = found.path.map(String).join('.');
+  const where = path ? `${noun} "${path}"` : noun;
+  return `${where}: ${found.inKey ? 'a key ' : ''}${UNSAFE_TEXT_REASONS[found.problem]}`;
+}
+
+/** Throw a bad_request naming the first lone surrogate or NUL in `value` (a parsed input), if any. */
+export function refuseUnsafeText(target: string, value: unknown): void {
+  const found = findUnsafeText(value);
+  if (!found) return;
+  throw new DomainError('bad_request', unsafeTextMessage(target, found), {
+    target,
+    issues: [{ path: found.path.map(String), message: `${found.inKey ? 'a key ' : ''}${UNSAFE_TEXT_REASONS[found.problem]}`, code: found.problem }],
+  });
+}
+
+/**
+ * zValidator hook: throw a bad_request DomainError when the input holds unsafe text (checked
+ * first, on the input as given when the schema refused it, else on what it parsed) or is invalid.
+ */
+export function rejectInvalid(result: { success: boolean; data?: unknown; error?: { issues: readonly Issue[] }; target: string }): void {
+  refuseUnsafeText(result.target, result.data);
   if (result.success) return;
   const issues = result.error?.issues ?? [];
   throw new DomainError('bad_request', describeIssues(result.target, issues) || `invalid ${result.target}`, {

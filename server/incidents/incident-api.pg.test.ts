@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentDetailResponse, incidentSummarySchema, timelineResponse } from '../../shared/api.ts';
-import { readMeta, readTasks } from '../../shared/incident-doc.ts';
+import { addTimelineEntry, readMeta, readTasks, setCustomField, setFields } from '../../shared/incident-doc.ts';
 import { priorityQueueResponse, templatesResponse } from '../../shared/incidents-api.ts';
 import { newId } from '../../shared/ids.ts';
 import { TEMPLATES } from '../../shared/templates.ts';
@@ -225,6 +225,65 @@ describe('bad input and permissions', () => {
     const badTemplate = await call('POST', '/incidents', { template: 'alien_invasion', title: 'x' });
     expect(errorOf(badTemplate.body).message).toContain('"template"');
     expect((await patch(newId(), { title: 'nobody' })).status).toBe(404);
+  });
+
+  it('refuses a lone surrogate or NUL anywhere in a body with 400 naming the field, and changes nothing', async () => {
+    const inc = await create({ title: 'Unicode at the edge', assigned_to: 'alice' });
+    const lone = await patch(inc.id, { assigned_to: 'mallory\ud800' });
+    expect(lone.status).toBe(400);
+    expect(errorOf(lone.body).code).toBe('bad_request');
+    expect(errorOf(lone.body).message).toMatch(/^body field "assigned_to": contains a lone UTF-16 surrogate/);
+    const nul = await patch(inc.id, { custom_fields: { note: 'a\u0000b' } });
+    expect(errorOf(nul.body).message).toMatch(/^body field "custom_fields\.note": contains a NUL character/);
+    const key = await patch(inc.id, { custom_fields: { ['x\udc00']: 1 } });
+    expect(errorOf(key.body).message).toMatch(/^body field "custom_fields": a key contains a lone UTF-16 surrogate/);
+    const created = await call('POST', '/incidents', { title: 'fine', observables: [{ kind: 'ip', value: '203.0.113.1', note: '\udfff' }] });
+    expect(errorOf(created.body).message).toMatch(/^body field "observables\.0\.note": contains a lone/);
+    // A surrogate pair is a character like any other.
+    expect((await patch(inc.id, { title: 'Unicode at the edge \ud83d\ude00' })).status).toBe(200);
+    expect(await ts.server.docs.withDoc(inc.id, (doc) => readMeta(doc).assignee)).toBe('alice');
+    const after = incidentDetailResponse.parse((await call('GET', `/incidents/${inc.id}`)).body);
+    expect(after.assigned_to).toBe('alice');
+    expect(after.title).toBe('Unicode at the edge \u{1F600}');
+  });
+
+  it('a document holding lone surrogates still projects, and later PATCHes answer fresh data', async () => {
+    const inc = await create({ title: 'Hostile peer' });
+    // What a hostile device can write over sync: the edge never sees it.
+    await ts.server.docs.withDoc(inc.id, (doc) => {
+      setFields(doc, { assignee: 'eve\ud800', title: 'Hostile \udc00 peer' }, 'eve\udbff');
+      setCustomField(doc, 'k\ud800', 'v\udc00');
+      addTimelineEntry(doc, { id: 'e\ud800', kind: 'note', author: 'eve', text: 'one' });
+      addTimelineEntry(doc, { id: 'e\udc00', kind: 'note', author: 'eve', text: 'two, whose id cleans to the same text' });
+    });
+    expect(await ts.server.projector.project(inc.id)).toBe('projected');
+    const seen = incidentDetailResponse.parse((await call('GET', `/incidents/${inc.id}`)).body);
+    expect(seen.assigned_to).toBe('eve\uFFFD');
+    expect(seen.title).toBe('Hostile \uFFFD peer');
+    expect(seen.custom_fields).toEqual({ 'k\uFFFD': 'v\uFFFD' });
+    for (const [i, title] of ['Hostile peer, renamed', 'Hostile peer, renamed again'].entries()) {
+      const r = await patch(inc.id, { title, assigned_to: `bob ${i}` });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body).toMatchObject({ title, assigned_to: `bob ${i}` });
+    }
+  });
+
+  it('a write whose projection fails answers 500 not_projected instead of the previous row', async () => {
+    const inc = await create({ title: 'Projection will fail' });
+    await ts.server.sql.unsafe(`CREATE FUNCTION refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.title = 'doomed' THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+    await ts.server.sql.unsafe('CREATE TRIGGER refuse_doomed BEFORE UPDATE ON incidents FOR EACH ROW EXECUTE FUNCTION refuse_doomed()');
+    try {
+      const r = await patch(inc.id, { title: 'doomed' });
+      expect(r.status).toBe(500);
+      expect(errorOf(r.body).code).toBe('not_projected');
+      expect(errorOf(r.body).message).toContain(inc.id);
+    } finally {
+      await ts.server.sql.unsafe('DROP TRIGGER refuse_doomed ON incidents; DROP FUNCTION refuse_doomed()');
+    }
+    const fixed = await patch(inc.id, { title: 'Projection works again' });
+    expect(fixed.status).toBe(200);
+    expect(fixed.body['title']).toBe('Projection works again');
   });
 
   it('viewers cannot write; guests reach only their incidents', async () => {

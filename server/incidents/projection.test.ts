@@ -46,6 +46,21 @@ describe('toProjection', () => {
     expect(p.incident.title).toBe('badtitle');
     expect(p.timeline).toHaveLength(1);
   });
+
+  it('replaces lone surrogates everywhere it writes, and deduplicates ids after cleaning', () => {
+    const { incident, problems } = makeIncident((doc) => {
+      addTimelineEntry(doc, { id: 'e\ud800', kind: 'field_change', author: 'eve\udc00', text: 'x', data: { field: 'assignee', from: null, to: 'eve\ud800' } });
+      addTimelineEntry(doc, { id: 'e\udc00', kind: 'note', author: 'eve', text: 'same id once cleaned' });
+    });
+    incident.meta.assignee = 'eve\ud800';
+    incident.meta.customFields = { ['k\udbff']: 'v\udfff' };
+    const p = toProjection(incident.meta.id, incident, problems, 1);
+    expect(p.incident.assigned_to).toBe('eve\uFFFD');
+    expect(p.incident.custom_fields).toEqual({ 'k\uFFFD': 'v\uFFFD' });
+    expect(p.timeline.filter((e) => e.id === 'e\uFFFD')).toHaveLength(1);
+    expect(p.timeline.find((e) => e.id === 'e\uFFFD')?.data).toEqual({ field: 'assignee', from: null, to: 'eve\uFFFD' });
+    expect(JSON.stringify(p)).not.toMatch(/\\ud[89a-f]/i);
+  });
 });
 
 describe('helpers', () => {

@@ -1,11 +1,12 @@
 /**
  * Turns an incident read from its document (shared/incident-doc.ts `readIncident`) into the rows
- * of `incidents`, `timeline_entries` and `tasks`. Pure and defensive: strings lose NUL bytes
- * (Postgres text refuses them), timestamps Postgres cannot hold become null, duplicate ids keep
- * their first occurrence, `__proto__` keys are dropped from JSON.
+ * of `incidents`, `timeline_entries` and `tasks`. Pure and defensive: strings lose NUL bytes and
+ * their lone surrogates become U+FFFD (Postgres refuses both), timestamps Postgres cannot hold
+ * become null, duplicate ids keep their first occurrence, `__proto__` keys are dropped from JSON.
  */
 import type { Incident } from '../../shared/incident-schema.ts';
 import { priorityScore, type PriorityFactor } from '../../shared/priority.ts';
+import { safeText } from '../../shared/safe-text.ts';
 import { DEFAULT_SLA_POLICY, slaFor, type SlaPolicy } from '../../shared/sla.ts';
 import { STATUS_PHASE } from '../../shared/workflow.ts';
 
@@ -97,14 +98,17 @@ export interface Projection {
   docKey: string | null;
 }
 
-/** Remove NUL (Postgres text and jsonb refuse it). */
-export function clean(s: string): string {
-  return s.includes('\u0000') ? s.replace(/\u0000/g, '') : s;
-}
+/**
+ * Text Postgres can hold: NUL removed (text and jsonb refuse it) and each lone surrogate replaced
+ * by U+FFFD (jsonb refuses it, and the edge does too, but a peer can still write one into the
+ * document over sync). Every string the projection writes goes through here, so no string in a
+ * document can make its projection fail.
+ */
+export const clean = safeText;
 
 const cleanOrNull = (s: string | null): string | null => (s === null ? null : clean(s));
 
-/** A JSON value safe for jsonb: no NUL anywhere, no prototype keys, bounded depth. */
+/** A JSON value safe for jsonb: clean strings and keys, no prototype keys, bounded depth. */
 export function cleanJson(value: unknown, depth = 0): unknown {
   if (depth > 20) return null;
   if (typeof value === 'string') return clean(value);
@@ -144,11 +148,13 @@ export function toProjection(
   const seenEntries = new Set<string>();
   const timeline: TimelineRow[] = [];
   for (const e of incident.timeline) {
-    if (seenEntries.has(e.id)) continue;
-    seenEntries.add(e.id);
+    // Deduplicated after cleaning: two ids that clean to the same text would collide in the table.
+    const entryId = clean(e.id);
+    if (seenEntries.has(entryId)) continue;
+    seenEntries.add(entryId);
     timeline.push({
       incident_id: id,
-      id: clean(e.id),
+      id: entryId,
       ord: timeline.length,
       at: e.at,
       at_ts: toDate(e.at),
@@ -165,11 +171,12 @@ export function toProjection(
   const seenTasks = new Set<string>();
   const tasks: TaskRow[] = [];
   for (const t of incident.tasks) {
-    if (seenTasks.has(t.id)) continue;
-    seenTasks.add(t.id);
+    const taskId = clean(t.id);
+    if (seenTasks.has(taskId)) continue;
+    seenTasks.add(taskId);
     tasks.push({
       incident_id: id,
-      id: clean(t.id),
+      id: taskId,
       ord: tasks.length,
       title: clean(t.title),
       done: t.done,

@@ -58,10 +58,16 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
     }
   }
 
-  /** Project now and answer with the incident as the API shows it. */
+  /**
+   * Project now and answer with the incident as the API shows it. A projection that failed
+   * would leave the previous row in place, so answering with it would pass old data off as the
+   * result of this write: say so instead.
+   */
   async function current(id: string): Promise<unknown> {
     await stored(id);
-    await projector.project(id);
+    if ((await projector.project(id)) === 'failed') {
+      throw new DomainError('not_projected', `incident ${id} was written, but its REST view could not be updated; reads may show the previous state`, { incident_id: id });
+    }
     const incident = await getIncident(sql, policy, id);
     if (!incident) throw new DomainError('internal', `incident ${id} was written but not projected`);
     return incident;
