@@ -1,6 +1,9 @@
 // Vite build of the Sentpilot PWA: Solid, and a generated service worker that precaches the app
 // shell so the app loads with the network off. In development, /api, /healthz and /sync go to the
 // server (SENTPILOT_API, default http://localhost:8080) so `npm run dev` works with hot reload.
+// The proxy keeps the browser's Host (no changeOrigin): the server accepts a cookie-authenticated
+// write or websocket only from a page of the origin it was reached at (Origin = Host, see
+// server/auth/origin-policy.ts and the CSRF guard), and that is the Vite origin here.
 import { defineConfig } from 'vite';
 import solid from 'vite-plugin-solid';
 import { VitePWA } from 'vite-plugin-pwa';
@@ -46,21 +49,32 @@ export default defineConfig({
   ],
   server: {
     proxy: {
-      '/api': { target: api, changeOrigin: true },
-      '/healthz': { target: api, changeOrigin: true },
-      '/sync': { target: api, changeOrigin: true, ws: true },
+      '/api': { target: api },
+      '/healthz': { target: api },
+      '/sync': { target: api, ws: true },
     },
   },
   preview: {
     proxy: {
-      '/api': { target: api, changeOrigin: true },
-      '/healthz': { target: api, changeOrigin: true },
-      '/sync': { target: api, changeOrigin: true, ws: true },
+      '/api': { target: api },
+      '/healthz': { target: api },
+      '/sync': { target: api, ws: true },
     },
   },
   build: {
     outDir: 'dist',
     target: 'es2022',
     sourcemap: true,
+    rollupOptions: {
+      output: {
+        // Zod and client/zod-jitless.ts in one chunk, which runs before any module defining a
+        // schema: Zod decides at schema creation whether to compile parsers with new Function,
+        // which the Content-Security-Policy forbids (and reports).
+        manualChunks(id) {
+          if (id.includes('/node_modules/zod/') || id.endsWith('/client/zod-jitless.ts')) return 'zod';
+          return undefined;
+        },
+      },
+    },
   },
 });

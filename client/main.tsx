@@ -4,6 +4,7 @@
  * holds global state. The engine and the identity tell each other when the session ends (a 401,
  * a 4403 close) and when the user is back (login): nothing local is dropped in between.
  */
+import './zod-jitless.ts';
 import { RouterProvider } from '@tanstack/solid-router';
 import { render } from 'solid-js/web';
 import { AppProvider } from './app-context.tsx';

@@ -6,11 +6,16 @@
  * Identity: /healthz, /auth/config, /auth/login, /auth/accept-invite and /auth/oidc/* are
  * public; the auth middleware guards every other /api/v1 route (each route then requires its
  * Action); /sync authenticates at the upgrade and refuses with close codes.
+ *
+ * Before any route, every response gets the security headers (http/secure-headers.ts) and every
+ * request body its route's size limit (http/body-limits.ts, the table below), whoever asks.
  */
 import { Hono } from 'hono';
 import { DomainError } from '../shared/errors.ts';
 import type { Sql } from './db/connect.ts';
 import { createErrorHandler, notFound } from './http/errors.ts';
+import { edgeBodyLimit, type BodyLimitRule } from './http/body-limits.ts';
+import { securityHeaders } from './http/secure-headers.ts';
 import { createIncidentRoutes } from './incidents/routes.ts';
 import type { ListCache } from './incidents/list-cache.ts';
 import type { Projector } from './incidents/projector.ts';
@@ -19,21 +24,22 @@ import { apiDocument, createOpenApiRoutes, createReferenceRoutes } from './opena
 import { createIncidentWriteRoutes } from './incidents/write-routes.ts';
 import type { SlaPolicy } from '../shared/sla.ts';
 import { createAuditRoutes } from './audit/audit-routes.ts';
-import { createAlertRoutes } from './alerts/routes.ts';
-import { createAssetRoutes } from './assets/routes.ts';
+import { createAlertRoutes, MAX_ALERT_BODY_BYTES } from './alerts/routes.ts';
+import { createAssetRoutes, MAX_CSV_BYTES } from './assets/routes.ts';
 import type { EvidenceService } from './evidence/evidence-service.ts';
-import { createEvidenceRoutes } from './evidence/routes.ts';
+import { createEvidenceRoutes, EVIDENCE_CREATE_MAX_BYTES } from './evidence/routes.ts';
+import { MAX_CHUNK_BYTES } from '../shared/evidence-api.ts';
 import { evidenceUploadAuth } from './evidence/upload-auth.ts';
 import { createConnectorRoutes } from './playbooks/connectors.ts';
 import type { Playbooks } from './playbooks/engine/service.ts';
-import { createHookRoutes } from './playbooks/hooks.ts';
+import { createHookRoutes, HOOK_MAX_BODY_BYTES } from './playbooks/hooks.ts';
 import { createPlaybookRoutes } from './playbooks/routes.ts';
-import { createFeedRoutes } from './intel/feeds.ts';
+import { createFeedRoutes, DEFAULT_PUSH_MAX_BYTES } from './intel/feeds.ts';
 import { createIntelUseRoutes } from './intel/intel-routes.ts';
 import type { IntelService } from './intel/intel-service.ts';
 import { DEFAULT_SLA_POLICY } from '../shared/sla.ts';
 import type { AuthDeps } from './auth/auth-deps.ts';
-import { createAuthRoutes } from './auth/auth-routes.ts';
+import { AUTH_BODY_BYTES, createAuthRoutes } from './auth/auth-routes.ts';
 import { createGuestRoutes } from './auth/guest-routes.ts';
 import { authMiddleware, type AuthEnv } from './auth/middleware.ts';
 import { createOidcRoutes } from './auth/oidc-routes.ts';
@@ -42,7 +48,7 @@ import { createUserRoutes } from './auth/user-routes.ts';
 import type { Logger } from './logger.ts';
 import type { DocumentManager } from './sync/document-types.ts';
 import type { DocumentStore } from './sync/document-store.ts';
-import { createSyncApiRoutes, createSyncSocketRoutes } from './sync/routes.ts';
+import { BATCH_BODY_LIMIT, createSyncApiRoutes, createSyncSocketRoutes } from './sync/routes.ts';
 import type { SyncHub } from './sync/socket-session.ts';
 import { createDocOutbox, type DocOutbox } from './sync/doc-outbox.ts';
 import { DOC_WRITE_HANDLERS } from './doc-writes.ts';
@@ -95,6 +101,24 @@ async function databaseAnswers(sql: Sql): Promise<boolean> {
   }
 }
 
+/**
+ * Body limits of the routes that differ from the JSON API's 1 MiB (http/body-limits.ts). The
+ * large ones are counted by the route once the caller is authenticated ('route'); the rest at the
+ * edge, before authentication.
+ */
+function bodyLimitRules(deps: AppDeps): BodyLimitRule[] {
+  return [
+    { path: '/api/v1/auth/*', maxBytes: AUTH_BODY_BYTES },
+    { method: 'POST', path: '/api/v1/hooks/*', maxBytes: HOOK_MAX_BODY_BYTES },
+    { method: 'POST', path: '/api/v1/alerts', maxBytes: MAX_ALERT_BODY_BYTES, countedBy: 'route' },
+    { method: 'POST', path: '/api/v1/sync/batch', maxBytes: BATCH_BODY_LIMIT, countedBy: 'route', hint: 'send fewer documents per batch' },
+    { method: 'POST', path: '/api/v1/feeds/:id/push', maxBytes: deps.intel?.options.pushMaxBytes ?? DEFAULT_PUSH_MAX_BYTES, countedBy: 'route' },
+    { method: 'PUT', path: '/api/v1/evidence-uploads/:uploadId', maxBytes: MAX_CHUNK_BYTES, countedBy: 'route' },
+    { method: 'POST', path: '/api/v1/incidents/:id/evidence', maxBytes: EVIDENCE_CREATE_MAX_BYTES, countedBy: 'route', hint: 'send bigger files with the chunked upload' },
+    { method: 'POST', path: '/api/v1/assets/import', maxBytes: MAX_CSV_BYTES, countedBy: 'route' },
+  ];
+}
+
 export function createApp(deps: AppDeps): Hono {
   const { sql, docs, store, logger } = deps;
   const app = new Hono();
@@ -109,6 +133,8 @@ export function createApp(deps: AppDeps): Hono {
     if (c.res.status >= 500) logger.warn(line, 'request');
     else logger.debug(line, 'request');
   });
+  app.use('*', securityHeaders({ proxyHops: deps.identity.proxyHops }));
+  app.use('*', edgeBodyLimit(bodyLimitRules(deps)));
 
   app.get('/healthz', async (c) => {
     if (!(await databaseAnswers(sql))) throw new DomainError('unavailable', 'the database is not reachable');
@@ -121,7 +147,7 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/', createAuthRoutes(identity));
   if (identity.oidc) api.route('/', createOidcRoutes(identity, identity.oidc));
   // Inbound webhooks prove themselves with an HMAC signature, not a session.
-  if (deps.playbooks) api.route('/', createHookRoutes({ sql, audit: identity.audit, policy: deps.slaPolicy ?? DEFAULT_SLA_POLICY, playbooks: deps.playbooks }));
+  if (deps.playbooks) api.route('/', createHookRoutes({ sql, audit: identity.audit, policy: deps.slaPolicy ?? DEFAULT_SLA_POLICY, playbooks: deps.playbooks, proxyHops: identity.proxyHops }));
   if (deps.evidence) {
     // Chunks are octet-stream and small files multipart: their own CSRF rule (upload-auth.ts).
     const uploadAuth = evidenceUploadAuth(identity.auth, identity.proxyHops);

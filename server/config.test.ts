@@ -39,6 +39,7 @@ describe('loadConfig', () => {
           smtp: null,
           engine: { concurrency: 16, sweepGraceMs: 10_000, sweepIntervalMs: 5_000 },
           webhookMaxPerMinute: 60,
+          webhookMaxRefusedPerMinute: 10,
         },
       },
     });

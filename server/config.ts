@@ -109,6 +109,8 @@ const configSchema = z.object({
   PLAYBOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
   /** Runs one playbook's inbound webhook may start per minute (a looping sender cannot start thousands). */
   PLAYBOOK_WEBHOOK_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Refused deliveries (bad signature, replay, ...) one address may cause per playbook per minute before 429. */
+  PLAYBOOK_WEBHOOK_MAX_REFUSED_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
   /** Threat-intel feed pulls: allow loopback/private addresses (labs only), limits, push cap. */
   ALLOW_PRIVATE_FEED_URLS: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   INTEL_FEED_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
@@ -131,6 +133,7 @@ const PLAYBOOK_VARS = [
   'PLAYBOOK_SWEEP_GRACE_MS',
   'PLAYBOOK_SWEEP_INTERVAL_MS',
   'PLAYBOOK_WEBHOOK_MAX_PER_MINUTE',
+  'PLAYBOOK_WEBHOOK_MAX_REFUSED_PER_MINUTE',
 ] as const;
 
 const AUTH_VARS = [
@@ -255,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
       smtp: c.SMTP_URL ? { url: c.SMTP_URL, from: c.SMTP_FROM } : null,
       engine: { concurrency: c.PLAYBOOK_CONCURRENCY, sweepGraceMs: c.PLAYBOOK_SWEEP_GRACE_MS, sweepIntervalMs: c.PLAYBOOK_SWEEP_INTERVAL_MS },
       webhookMaxPerMinute: c.PLAYBOOK_WEBHOOK_MAX_PER_MINUTE,
+      webhookMaxRefusedPerMinute: c.PLAYBOOK_WEBHOOK_MAX_REFUSED_PER_MINUTE,
     },
     intel: { allowPrivateFeedUrls: c.ALLOW_PRIVATE_FEED_URLS, fetchTimeoutMs: c.INTEL_FEED_TIMEOUT_MS, maxFeedBytes: c.INTEL_FEED_MAX_BYTES, pushMaxBytes: c.INTEL_PUSH_MAX_BYTES, retroDays: c.INTEL_RETRO_DAYS },
     evidence: { key: c.EVIDENCE_KEY, previousKey: c.EVIDENCE_KEY_PREVIOUS, quotaIncidentBytes: c.EVIDENCE_QUOTA_INCIDENT_BYTES, quotaTotalBytes: c.EVIDENCE_QUOTA_TOTAL_BYTES, uploadIdleHours: c.EVIDENCE_UPLOAD_IDLE_HOURS },

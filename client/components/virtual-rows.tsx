@@ -56,13 +56,16 @@ export function VirtualRows<T>(props: VirtualRowsProps<T>): JSX.Element {
   return (
     <div
       ref={el}
-      class={props.class}
+      class={`virtual-rows ${props.class ?? ''}`}
       role="list"
       aria-label={props['aria-label']}
       data-testid={props['data-testid']}
-      style={{ position: 'relative', height: `${props.items.length * props.rowHeight}px` }}
+      style={{ height: `${props.items.length * props.rowHeight}px` }}
     >
-      <div style={{ position: 'absolute', left: 0, right: 0, top: `${range().start * props.rowHeight}px` }}>
+      {/* Positions are in styles.css: Solid writes constant style values into its HTML template,
+          where the Content-Security-Policy (style-src 'self') drops them; only computed ones are
+          set through element.style. */}
+      <div class="virtual-rows-window" style={{ top: `${range().start * props.rowHeight}px` }}>
         <For each={slice()}>
           {(item, i) => (
             <div role="listitem" style={{ height: `${props.rowHeight}px` }}>

@@ -2,6 +2,7 @@
  * Serves the OpenAPI document (GET /api/v1/openapi.json) and the reference page (GET /api/docs),
  * both built once from the registry. Both need an authenticated identity (any role).
  */
+import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import type { AuthEnv } from '../auth/middleware.ts';
 import { buildOpenApi, type RouteSpec } from './registry.ts';
@@ -35,12 +36,22 @@ export function createOpenApiRoutes(doc: Record<string, unknown>): Hono<AuthEnv>
   return app;
 }
 
+/**
+ * The reference page's own Content-Security-Policy (kept over the app-wide one): nothing but its
+ * one inline stylesheet, allowed by hash, and it may not be framed.
+ */
+export function referencePolicy(html: string): string {
+  const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1] ?? '').digest('base64')}'`);
+  return `default-src 'none'; style-src ${styles.join(' ') || "'none'"}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+}
+
 /** `/docs` (mount under /api, behind the auth middleware). */
 export function createReferenceRoutes(doc: Record<string, unknown>): Hono<AuthEnv> {
   const html = renderReference(doc);
+  const policy = referencePolicy(html);
   const app = new Hono<AuthEnv>();
   app.get('/docs', (c) => {
-    c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'");
+    c.header('content-security-policy', policy);
     return c.html(html);
   });
   return app;

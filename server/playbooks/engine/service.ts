@@ -20,6 +20,7 @@ import { loadSecretBox, type SecretBox } from '../secret-box.ts';
 import { createPlaybookEngine, type EngineOptions, type PlaybookEngine } from './engine.ts';
 import { startEventWatcher, type EventWatcher } from './events.ts';
 import { createIntelLookup } from '../../intel/lookup.ts';
+import { createHookRefusals, type HookRefusals } from '../hook-refusals.ts';
 
 export interface PlaybooksOptions {
   /** Folder of playbook YAML files (default `<repo>/playbooks`). */
@@ -40,6 +41,10 @@ export interface PlaybooksOptions {
   eventsIntervalMs?: number;
   /** PLAYBOOK_WEBHOOK_MAX_PER_MINUTE: deliveries one playbook's webhook accepts per minute (default 60). */
   webhookMaxPerMinute?: number;
+  /** PLAYBOOK_WEBHOOK_MAX_REFUSED_PER_MINUTE: refusals per playbook and address in a minute before 429 (default 10). */
+  webhookMaxRefusedPerMinute?: number;
+  /** How often refused deliveries of finished minutes are audited (default 15 s). */
+  webhookRefusalFlushMs?: number;
 }
 
 export interface Playbooks {
@@ -50,6 +55,8 @@ export interface Playbooks {
   box: SecretBox;
   /** Deliveries one playbook's inbound webhook accepts per minute. */
   webhookMaxPerMinute: number;
+  /** Refused webhook deliveries: counted, audited per playbook per minute (hook-refusals.ts). */
+  hookRefusals: HookRefusals;
   /** The last load of the playbook folder. */
   catalog(): LoadResult;
   /** Load the folder again (new runs use the new definitions; runs in flight keep theirs). */
@@ -104,18 +111,22 @@ export async function createPlaybooks(
   const engine = createPlaybookEngine({ ...deps, policy, actions, services, catalog: () => catalog, ...opts.engine });
   await engine.start();
   const events = startEventWatcher({ sql, engine, logger, intervalMs: opts.eventsIntervalMs });
+  const hookRefusals = createHookRefusals({ sql, audit: deps.audit, logger }, { maxRefusedPerMinute: opts.webhookMaxRefusedPerMinute, flushIntervalMs: opts.webhookRefusalFlushMs });
+  hookRefusals.start();
   return {
     engine,
     events,
     connectors,
     box,
     webhookMaxPerMinute: opts.webhookMaxPerMinute ?? 60,
+    hookRefusals,
     catalog: () => catalog,
     async reload() {
       catalog = await load();
       return catalog;
     },
     async close() {
+      await hookRefusals.stop();
       await events.stop();
       await engine.close();
     },
