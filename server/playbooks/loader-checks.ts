@@ -2,9 +2,10 @@
  * What the zod schema of a playbook cannot check, run by the loader on a schema-valid playbook:
  * duplicate step ids, unknown actions (with the closest known name), `needs` naming unknown steps
  * or forming a cycle (named `a → b → a`), `on_error` targets, retry error codes, approver roles,
- * and every expression (guards, templates in `with` and approval messages, for_each, concurrency
- * keys), including that a step only reads `steps.<id>` of steps it waits for. On success it
- * returns the compiled form the engine runs: expressions compiled once, steps in topological order.
+ * a gate that would approve a destructive action on timeout, and every expression (guards,
+ * templates in `with` and approval messages, for_each, concurrency keys), including that a step
+ * only reads `steps.<id>` of steps it waits for. On success it returns the compiled form the
+ * engine runs: expressions compiled once, steps in topological order.
  *
  * Problems carry the document path (`['steps', 2, 'needs', 0]`); the loader maps it to a line.
  */
@@ -15,6 +16,9 @@ import { ACTION_ERROR_CODES } from './actions/types.ts';
 import { compileExpression, compileTemplates, referencedSteps, templateExpressions, type Compiled, type Template } from './expr.ts';
 
 export type DocPath = (string | number)[];
+
+/** The actions a playbook may name, by name, with what the loader checks about them. */
+export type KnownActions = ReadonlyMap<string, { readonly destructive?: boolean }>;
 export interface LocatedProblem {
   path: DocPath;
   reason: string;
@@ -111,7 +115,7 @@ function topologicalOrder(steps: readonly StepSpec[]): string[] {
 const APPROVER_ROLES = new Set(Object.entries(ROLE_ACTIONS).filter(([, actions]) => (actions as readonly string[]).includes('playbook:approve')).map(([role]) => role));
 
 /** Check a schema-valid playbook; compile it when nothing is wrong. */
-export function checkPlaybook(def: Playbook, knownActions: ReadonlySet<string>): Result<CompiledPlaybook, LocatedProblem[]> {
+export function checkPlaybook(def: Playbook, knownActions: KnownActions): Result<CompiledPlaybook, LocatedProblem[]> {
   const problems: LocatedProblem[] = [];
   const at = (path: DocPath, reason: string): void => void problems.push({ path, reason });
 
@@ -131,8 +135,8 @@ export function checkPlaybook(def: Playbook, knownActions: ReadonlySet<string>):
   const handlers = new Map<string, string[]>();
   def.steps.forEach((s, i) => {
     if (!knownActions.has(s.action)) {
-      const near = closest(s.action, knownActions);
-      at(['steps', i, 'action'], `unknown action "${s.action}"${near ? ` (closest: "${near}")` : ''}; known: ${[...knownActions].sort().join(', ')}`);
+      const near = closest(s.action, knownActions.keys());
+      at(['steps', i, 'action'], `unknown action "${s.action}"${near ? ` (closest: "${near}")` : ''}; known: ${[...knownActions.keys()].sort().join(', ')}`);
     }
     s.needs.forEach((n, j) => {
       if (!known.has(n)) at(['steps', i, 'needs', j], `needs ${unknownStep(n)}`);
@@ -158,6 +162,18 @@ export function checkPlaybook(def: Playbook, knownActions: ReadonlySet<string>):
     if (handlers.has(s.id) && s.needs.length > 0) {
       at(['steps', i, 'needs'], `step "${s.id}" is the on_error target of ${quoteList(handlers.get(s.id) ?? [])}, so it runs only when that fails and cannot also have needs`);
     }
+  });
+
+  // Silence is not consent: nobody answering must never contain, block or purge anything.
+  def.steps.forEach((s, i) => {
+    if (s.approval?.on_timeout !== 'approve') return;
+    const reached = unattendedDestructive(def.steps, s.id, knownActions);
+    if (!reached) return;
+    const where = reached.id === s.id ? 'this step' : `step "${reached.id}", which follows this one`;
+    at(
+      ['steps', i, 'approval', 'on_timeout'],
+      `on_timeout: approve would run the destructive action "${reached.action}" (${where}) when nobody decides; use reject or fail (with an on_error step to escalate), or drop the gate if the step is meant to run unattended`,
+    );
   });
 
   const cycle = findCycle(def.steps);
@@ -232,6 +248,26 @@ export function checkPlaybook(def: Playbook, knownActions: ReadonlySet<string>):
 
   if (problems.length > 0) return err(problems);
   return ok({ steps: compiledSteps, order: topologicalOrder(def.steps), when });
+}
+
+/**
+ * The first step with a destructive action that approving `gateId` would let run without another
+ * person's decision: the gated step itself, or one that follows it (through `needs` or
+ * `on_error`) with no unconditional gate of its own in between. Null when there is none.
+ */
+function unattendedDestructive(steps: readonly StepSpec[], gateId: string, knownActions: KnownActions): StepSpec | null {
+  const seen = new Set<string>();
+  const queue = steps.filter((s) => s.id === gateId);
+  for (let s = queue.shift(); s; s = queue.shift()) {
+    if (seen.has(s.id)) continue;
+    seen.add(s.id);
+    // A later step that always asks a person is that person's decision, not this timeout's.
+    if (s.id !== gateId && s.approval && !s.approval.required_if) continue;
+    if (knownActions.get(s.action)?.destructive) return s;
+    const { id, on_error: handler } = s;
+    queue.push(...steps.filter((t) => t.needs.includes(id) || t.id === handler));
+  }
+  return null;
 }
 
 /** A loop through on_error routes (a → b → a), or null. Each step has at most one on_error. */

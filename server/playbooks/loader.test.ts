@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlaybookProblem } from '../../shared/playbooks-api.ts';
-import { actionNames } from './actions/registry.ts';
+import { ACTIONS } from './actions/registry.ts';
 import { loadPlaybooks, parsePlaybook } from './loader.ts';
 
-const KNOWN = new Set(actionNames());
+const KNOWN = ACTIONS;
 
 /** The problems of one refused inline playbook. */
 function problemsOf(yaml: string): PlaybookProblem[] {
@@ -191,6 +191,37 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
       expect(r.value.steps.get('h')?.handler).toBe(true);
       expect(r.value.steps.get('a')?.handler).toBe(false);
     }
+  });
+
+  it('a gate that approves a destructive action on timeout, on its own step or on one after it', () => {
+    const own = problemsOf(
+      playbook('  - id: disable\n    action: identity.disable_account\n    with: { account: bob }\n    approval:\n      message: Disable bob?\n      timeout: 1h\n      on_timeout: approve\n'),
+    );
+    expect(own.map((p) => [p.line, p.path, p.reason])).toEqual([
+      [
+        11,
+        'steps[0].approval.on_timeout',
+        'on_timeout: approve would run the destructive action "identity.disable_account" (this step) when nobody decides; use reject or fail (with an on_error step to escalate), or drop the gate if the step is meant to run unattended',
+      ],
+    ]);
+    // A gate on a harmless step that opens the way to a block, directly or through an on_error handler.
+    const later = problemsOf(
+      playbook(
+        '  - id: confirm\n    action: core.noop\n    approval: { message: Block?, on_timeout: approve }\n  - id: note\n    action: core.noop\n    needs: [confirm]\n    on_error: purge\n  - id: purge\n    action: mail.purge_message\n    with: { message_id: x }\n',
+      ),
+    );
+    expect(later.map((p) => [p.line, p.path, p.reason])).toEqual([[7, 'steps[0].approval.on_timeout', expect.stringContaining('"mail.purge_message" (step "purge", which follows this one)')]]);
+  });
+
+  it('accepts on_timeout: approve in front of steps that contain nothing, or of a destructive step with its own gate', () => {
+    const r = parsePlaybook(
+      'ok.yaml',
+      playbook(
+        '  - id: tell\n    action: core.noop\n    approval: { message: Tell them?, on_timeout: approve }\n  - id: block\n    action: firewall.block_ip\n    needs: [tell]\n    with: { ip: 192.0.2.1 }\n    approval: { message: Block?, on_timeout: reject }\n  - id: isolate\n    action: edr.isolate_host\n    with: { host: ws1 }\n    approval: { message: Isolate?, on_timeout: fail }\n',
+      ),
+      KNOWN,
+    );
+    expect(r.ok, JSON.stringify(r.ok ? null : r.error)).toBe(true);
   });
 });
 

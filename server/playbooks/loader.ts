@@ -12,9 +12,9 @@ import type { PlaybookProblem } from '../../shared/playbooks-api.ts';
 import { playbookSchema, type Playbook } from '../../shared/playbook.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { pathText } from './expr.ts';
-import { checkPlaybook, type CompiledPlaybook, type DocPath } from './loader-checks.ts';
+import { checkPlaybook, type CompiledPlaybook, type DocPath, type KnownActions } from './loader-checks.ts';
 
-export type { CompiledStep } from './loader-checks.ts';
+export type { CompiledStep, KnownActions } from './loader-checks.ts';
 
 /** A playbook ready for the engine: its definition, file, compiled expressions, step order. */
 export interface LoadedPlaybook extends CompiledPlaybook {
@@ -58,7 +58,7 @@ function describeIssue(issue: { code: string; message: string; path: PropertyKey
 }
 
 /** Parse and check one playbook file's text. */
-export function parsePlaybook(file: string, text: string, knownActions: ReadonlySet<string>): Result<LoadedPlaybook, PlaybookProblem[]> {
+export function parsePlaybook(file: string, text: string, knownActions: KnownActions): Result<LoadedPlaybook, PlaybookProblem[]> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const problem = (line: number | null, path: string | null, reason: string): PlaybookProblem => ({ file, line, path, reason });
@@ -89,7 +89,7 @@ export function parsePlaybook(file: string, text: string, knownActions: Readonly
 }
 
 /** Load every playbook file of `dir`; a refused file never stops the others. */
-export async function loadPlaybooks(dir: string, knownActions: ReadonlySet<string>): Promise<LoadResult> {
+export async function loadPlaybooks(dir: string, knownActions: KnownActions): Promise<LoadResult> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS, actionNames } from './actions/registry.ts';
+import { ACTIONS } from './actions/registry.ts';
 import { evaluate, guard, renderTemplate } from './expr.ts';
 import { loadPlaybooks, type LoadedPlaybook } from './loader.ts';
 import { matchesIncident } from './match.ts';
@@ -130,7 +130,7 @@ async function walk(p: LoadedPlaybook, incident: Record<string, unknown>, alert:
 
 let byId: Map<string, LoadedPlaybook>;
 beforeAll(async () => {
-  const r = await loadPlaybooks(join(import.meta.dirname, '../../playbooks'), new Set(actionNames()));
+  const r = await loadPlaybooks(join(import.meta.dirname, '../../playbooks'), ACTIONS);
   expect(r.refused).toEqual([]);
   byId = new Map(r.playbooks.map((p) => [p.def.id, p]));
 });
@@ -148,6 +148,51 @@ describe('every shipped playbook', () => {
         for (const alert of [sampleAlert, null]) await walk(p, { ...incident, category }, alert);
       }
     }
+  });
+});
+
+describe('approval gates', () => {
+  it('no gate in front of a destructive action approves on timeout', () => {
+    const destructive = new Set([...ACTIONS.values()].filter((a) => a.destructive).map((a) => a.name));
+    expect([...destructive].sort()).toEqual([
+      'edr.block_hash',
+      'edr.isolate_host',
+      'firewall.block_ip',
+      'identity.disable_account',
+      'identity.reset_password',
+      'identity.revoke_sessions',
+      'mail.purge_message',
+      'proxy.block_domain',
+    ]);
+    const approving: string[] = [];
+    for (const p of byId.values()) {
+      const steps = p.def.steps;
+      for (const gate of steps.filter((s) => s.approval)) {
+        // The gated step and every step that can run because of it (needs, on_error), transitively.
+        const reached = new Set([gate.id]);
+        for (let grew = true; grew; ) {
+          grew = false;
+          for (const s of steps) {
+            if (reached.has(s.id)) continue;
+            if (s.needs.some((n) => reached.has(n)) || steps.some((x) => reached.has(x.id) && x.on_error === s.id)) {
+              reached.add(s.id);
+              grew = true;
+            }
+          }
+        }
+        const acts = steps.filter((s) => reached.has(s.id) && destructive.has(s.action));
+        if (acts.length > 0 && gate.approval?.on_timeout === 'approve') approving.push(`${p.def.id}: ${gate.id}`);
+        if (destructive.has(gate.action)) expect(['reject', 'fail'], `${p.def.id}: ${gate.id}`).toContain(gate.approval?.on_timeout);
+      }
+    }
+    expect(approving).toEqual([]);
+  });
+
+  it('departed-employee-login escalates an account nobody approved disabling in time', () => {
+    const disable = pb('departed-employee-login').steps.get('disable_account');
+    expect(disable?.spec.approval?.on_timeout).toBe('fail');
+    expect(disable?.spec.on_error).toBe('account_not_disabled');
+    expect(pb('departed-employee-login').steps.get('account_not_disabled')?.spec.action).toBe('incident.add_tasks');
   });
 });
 

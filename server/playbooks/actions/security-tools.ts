@@ -17,6 +17,9 @@
  *
  * Output: `{ status, body }` of the tool's answer plus the target (`ip`, `account`, `host`, ...);
  * in a dry run `{ dry_run: true, would: { connector, method, url, body } }` (no secrets).
+ *
+ * Every action here that blocks, isolates, disables, resets, revokes or purges is `destructive`:
+ * a gate before it may not approve on timeout. Releasing a host and capturing memory are not.
  */
 import { z } from 'zod';
 import { callConnector, seg } from './connector-call.ts';
@@ -52,6 +55,7 @@ const blockIp = defineAction({
   description: 'Block an IP address on the firewall.',
   input: z.object({ ip: z.union([z.ipv4(), z.ipv6()]), duration, comment }).strict(),
   effect: true,
+  destructive: true,
   connector: 'firewall',
   run: async (i, ctx) =>
     withTarget({ ip: i.ip }, await callConnector(ctx, 'firewall', { method: 'POST', path: '/block', effect: true, body: { ip: i.ip, duration_seconds: i.duration, comment: i.comment } })),
@@ -62,6 +66,7 @@ const blockDomain = defineAction({
   description: 'Block a domain on the web proxy.',
   input: z.object({ domain: z.string().trim().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9-_]+\.)+[a-z0-9-]{2,}$/, 'not a domain name'), duration, comment }).strict(),
   effect: true,
+  destructive: true,
   connector: 'proxy',
   run: async (i, ctx) =>
     withTarget({ domain: i.domain }, await callConnector(ctx, 'proxy', { method: 'POST', path: '/block', effect: true, body: { domain: i.domain, duration_seconds: i.duration, comment: i.comment } })),
@@ -74,6 +79,7 @@ const disableAccount = defineAction({
   description: 'Disable a user account in the identity provider.',
   input: account,
   effect: true,
+  destructive: true,
   connector: 'identity',
   run: async (i, ctx) =>
     withTarget({ account: i.account }, await callConnector(ctx, 'identity', { method: 'PATCH', path: `/users/${seg(i.account)}`, effect: true, body: { accountEnabled: false } })),
@@ -84,6 +90,7 @@ const resetPassword = defineAction({
   description: 'Force a password change at the next sign-in.',
   input: account.extend({ force_change: z.boolean().default(true) }),
   effect: true,
+  destructive: true,
   connector: 'identity',
   run: async (i, ctx) =>
     withTarget(
@@ -102,18 +109,20 @@ const revokeSessions = defineAction({
   description: "Revoke the account's sign-in sessions and refresh tokens.",
   input: account,
   effect: true,
+  destructive: true,
   connector: 'identity',
   run: async (i, ctx) =>
     withTarget({ account: i.account }, await callConnector(ctx, 'identity', { method: 'POST', path: `/users/${seg(i.account)}/revokeSignInSessions`, effect: true })),
 });
 
 const hostInput = z.object({ host, comment }).strict();
-const hostAction = (name: string, description: string, verb: string): ActionDef =>
+const hostAction = (name: string, description: string, verb: string, destructive: boolean): ActionDef =>
   defineAction({
     name,
     description,
     input: hostInput,
     effect: true,
+    destructive,
     connector: 'edr',
     run: async (i, ctx) => withTarget({ host: i.host }, await callConnector(ctx, 'edr', { method: 'POST', path: `/hosts/${seg(i.host)}/${verb}`, effect: true, body: { comment: i.comment } })),
   });
@@ -124,6 +133,7 @@ const blockHash = defineAction({
   description: 'Block a file hash (MD5, SHA-1 or SHA-256) on every endpoint.',
   input: z.object({ hash: z.string().trim().toLowerCase().regex(/^([a-f0-9]{32}|[a-f0-9]{40}|[a-f0-9]{64})$/, 'not an MD5, SHA-1 or SHA-256 hex digest'), comment }).strict(),
   effect: true,
+  destructive: true,
   connector: 'edr',
   run: async (i, ctx) => {
     const type = HASH_TYPES[i.hash.length as 32 | 40 | 64];
@@ -139,6 +149,7 @@ const purgeMessage = defineAction({
     .strict()
     .refine((i) => i.message_id !== undefined || i.sender !== undefined, { message: 'give message_id or sender', path: ['message_id'] }),
   effect: true,
+  destructive: true,
   connector: 'mail',
   run: async (i, ctx) => {
     const match: Record<string, Json> = i.message_id !== undefined ? { message_id: i.message_id } : { sender: i.sender ?? null, subject: i.subject ?? null };
@@ -152,9 +163,9 @@ export const SECURITY_TOOL_ACTIONS: readonly ActionDef[] = [
   disableAccount,
   resetPassword,
   revokeSessions,
-  hostAction('edr.isolate_host', 'Isolate a host from the network (the EDR channel stays open).', 'isolate'),
-  hostAction('edr.release_host', 'Release a host from network isolation.', 'release'),
-  hostAction('edr.collect_memory', 'Capture a memory image of a host.', 'memory-dump'),
+  hostAction('edr.isolate_host', 'Isolate a host from the network (the EDR channel stays open).', 'isolate', true),
+  hostAction('edr.release_host', 'Release a host from network isolation.', 'release', false),
+  hostAction('edr.collect_memory', 'Capture a memory image of a host.', 'memory-dump', false),
   blockHash,
   purgeMessage,
 ];

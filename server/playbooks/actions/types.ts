@@ -122,6 +122,11 @@ export interface ActionDef<I extends z.ZodType = z.ZodType> {
   input: I;
   /** Changes something outside Sentpilot (dry run must not perform it). */
   effect: boolean;
+  /**
+   * Contains or removes: blocks, isolates, disables, resets, revokes, purges. A gate in front of
+   * it may not approve on timeout (the loader refuses `on_timeout: approve` there).
+   */
+  destructive?: boolean;
   /** The connector it needs configured, if any (shown to admins; "connector not configured" otherwise). */
   connector?: string;
   run(input: z.infer<I>, ctx: ActionContext): Promise<Json>;

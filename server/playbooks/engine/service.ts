@@ -85,7 +85,7 @@ export async function createPlaybooks(
   const actions = new Map<string, ActionDef>([...ACTIONS, ...(opts.extraActions ?? []).map((a) => [a.name, a] as const)]);
   const load = async (): Promise<LoadResult> => {
     try {
-      const r = await loadPlaybooks(dir, new Set(actions.keys()));
+      const r = await loadPlaybooks(dir, actions);
       for (const f of r.refused) logger.warn({ file: f.file, problems: f.problems }, 'playbook refused');
       logger.info({ loaded: r.playbooks.length, refused: r.refused.length, dir }, 'playbooks loaded');
       return r;
