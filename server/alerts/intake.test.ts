@@ -102,6 +102,16 @@ describe('native intake', () => {
     expect(items[2]!.alert).toEqual({ ok: false, error: [expect.stringMatching(/^event field "context\.cmd": contains a NUL character/)] });
   });
 
+  it('fails only the event nested thousands of levels deep, in any format', () => {
+    const good = { source: 's', type: 't', title: 'fine' };
+    const deep = `{"source":"s","type":"t","title":"deep","context":${'{"d":['.repeat(5_000)}0${']}'.repeat(5_000)}}`;
+    const items = intakeItems(`[${JSON.stringify(good)},${deep}]`, parseFormat(undefined), null);
+    expect(items[0]!.alert.ok).toBe(true);
+    expect(items[1]!.alert).toEqual({ ok: false, error: [expect.stringMatching(/^event: nested deeper than 64 levels/)] });
+    const [suricata] = intakeItems(`${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`, parseFormat('suricata'), null);
+    expect(suricata!.alert.ok).toBe(false);
+  });
+
   it('refuses unknown formats naming them, more than 1,000 alerts with 413, invalid JSON with 400', () => {
     expect(() => parseFormat('splunk')).toThrow(/unknown format "splunk"/);
     expect(() => parseFormat('webhook:nope')).toThrow(/not a UUID/);

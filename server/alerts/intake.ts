@@ -4,11 +4,13 @@
  * (native), a search response's `hits.hits` (ecs), an array at the mapping's `items_path`
  * (webhook), or NDJSON (one event per line, e.g. Suricata's eve.json). Each event goes through
  * its adapter and the native schema; a bad event (one holding a lone surrogate or NUL too:
- * shared/safe-text.ts) becomes a failed item naming its fields.
+ * shared/safe-text.ts, or nested deeper than shared/json-depth.ts allows) becomes a failed item
+ * naming its fields.
  */
 import { MAX_ALERTS_PER_BATCH, MAX_RAW_EVENT_BYTES, type AlertMapping } from '../../shared/alerts-api.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
+import { MAX_JSON_DEPTH, nestsAtMost } from '../../shared/json-depth.ts';
 import { err } from '../../shared/result.ts';
 import { findUnsafeText } from '../../shared/safe-text.ts';
 import { unsafeTextMessage } from '../http/validation.ts';
@@ -103,6 +105,8 @@ export function intakeItems(text: string, spec: FormatSpec, mapping: AlertMappin
     if (!p.ok) return { index, raw: null, format, alert: err([`line ${p.line}: not valid JSON`]) };
     const unsafe = findUnsafeText(p.value);
     if (unsafe) return { index, raw: null, format, alert: err([unsafeTextMessage('json', unsafe, 'event field')]) };
+    // Measuring, adapting and storing the event all recurse: thousands of levels overflowed the stack.
+    if (!nestsAtMost(p.value, MAX_JSON_DEPTH)) return { index, raw: null, format, alert: err([`event: nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`]) };
     const size = Buffer.byteLength(JSON.stringify(p.value) ?? '');
     if (size > MAX_RAW_EVENT_BYTES) return { index, raw: null, format, alert: err([`event: ${size} bytes, at most ${MAX_RAW_EVENT_BYTES} per alert`]) };
     if (!adapter) return { index, raw: p.value, format, alert: validateAlert(p.value, { lenient: false }) };
