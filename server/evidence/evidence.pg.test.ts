@@ -369,6 +369,15 @@ describe('evidence locker, with its own server', () => {
     expect((await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', body: crossSite, headers: { origin: 'https://evil.example' } })).status).toBe(403);
   });
 
+  it('refuses a multipart body that does not parse with a 400 naming the body', async () => {
+    const inc = await incident();
+    for (const type of ['multipart/form-data; boundary=x', 'multipart/form-data']) {
+      const r = await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', body: 'a=b&c=d', headers: { 'content-type': type, origin: ts.server.url } });
+      expect(r.status, type).toBe(400);
+      expect((await errorOf(r)).message).toContain('body: not valid multipart/form-data');
+    }
+  });
+
   it('serves a malware sample in a zip with the password "infected", and exports a zip with a verifiable manifest', async () => {
     const inc = await incident();
     const data = randomBytes(1_100_000);

@@ -87,7 +87,12 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
     if (length > EVIDENCE_CREATE_MAX_BYTES) {
       throw new DomainError('payload_too_large', `a multipart upload is at most ${MAX_MULTIPART_BYTES} bytes; use the chunked upload for bigger files`, { limit: MAX_MULTIPART_BYTES });
     }
-    const form = await c.req.parseBody();
+    // Read first (a body over its limit stays a 413), then parse: a body that is not a form (no
+    // boundary, or parts not delimited by it) is refused by undici with a bare TypeError.
+    await c.req.arrayBuffer();
+    const form = await c.req.parseBody().catch(() => {
+      throw new DomainError('bad_request', 'body: not valid multipart/form-data (the Content-Type needs a boundary, and the parts must be delimited by it)');
+    });
     const file = form['file'];
     if (!(file instanceof File)) throw new DomainError('bad_request', 'form field "file": a file is required');
     let json: unknown;
