@@ -2,7 +2,8 @@
  * One websocket on /sync/<id> speaking the y-websocket protocol, and the hub that tracks every
  * such socket (keepalive, shutdown). On open the server sends its sync step 1 and the current
  * awareness; it answers a step 1 with a step 2, applies step 2s and updates through the document
- * manager, and relays awareness to every peer including the sender.
+ * manager, and relays awareness to every peer including the sender, each socket's presence only
+ * for the client ids it owns and under its own identity (awareness-guard.ts).
  *
  * Refusals close only this socket, with the codes of SYNC_CLOSE (4400-4499: do not retry):
  * a bad document id, a message that does not decode, a message over the size cap, a credential
@@ -20,6 +21,7 @@ import type { AuditActor } from '../audit/audit-types.ts';
 import type { Editor } from '../../shared/incident-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { DocHandle, DocPeer, DocumentManager } from './document-types.ts';
+import { createAwarenessGuard, type PresenceOwner } from './awareness-guard.ts';
 import {
   encodeAwarenessMessage,
   encodePermissionDenied,
@@ -101,6 +103,7 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
     recheck(): Promise<void>;
   }
   const sessions = new Set<Tracked>();
+  const presence = createAwarenessGuard();
 
   async function recheckAll(): Promise<void> {
     await Promise.all([...sessions].map((s) => s.recheck()));
@@ -124,6 +127,7 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
     let queuedBytes = 0;
     let lastSent = Date.now();
     const log = logger.child({ doc: docId });
+    const owner: PresenceOwner = { actor: auth.actor };
 
     const peer: DocPeer = {
       send(message) {
@@ -154,6 +158,7 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
         handle.release();
         handle = null;
       }
+      presence.release(docId, owner);
     }
 
     function closeWith(code: number, reason: string): void {
@@ -187,10 +192,13 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
           else if (r.value.corrected) peer.send(encodePermissionDenied(r.value.corrected));
           return;
         }
-        case 'awareness':
+        case 'awareness': {
           if (m.update.byteLength > MAX_AWARENESS_BYTES) return refuse(SYNC_CLOSE.messageTooLarge, `awareness of ${m.update.byteLength} bytes`);
-          h.applyAwarenessUpdate(m.update, peer);
+          // Only this socket's own entries, under its identity (awareness-guard.ts).
+          const own = presence.rewrite(docId, h.awareness, owner, m.update);
+          if (own) h.applyAwarenessUpdate(own, peer);
           return;
+        }
         case 'query-awareness': {
           const aw = h.awareness;
           const clients = [...aw.getStates().keys()];

@@ -18,7 +18,7 @@ import {
 } from '../../shared/incident-doc.ts';
 import { newId } from '../../shared/ids.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
-import { connectClient, sameState, startTestServer, type Client, type TestServer } from '../testing/test-server.ts';
+import { connectClient, pageOrigin, sameState, startTestServer, type Client, type TestServer } from '../testing/test-server.ts';
 import { HOSTILE_UPDATE } from '../testing/hostile-update.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { encodeSyncStep1, encodeUpdateMessage } from './protocol.ts';
@@ -46,7 +46,7 @@ function client(id: string, wsUrl = ts.wsUrl): Client {
 
 /** A raw socket, for sending what no well-behaved client would. */
 function rawSocket(path: string): Promise<{ ws: WebSocket; messages: Buffer[]; closed: Promise<{ code: number; reason: string }> }> {
-  const ws = new WebSocket(`${ts.wsUrl}/${path}`, { headers: ts.admin.headers });
+  const ws = new WebSocket(`${ts.wsUrl}/${path}`, { headers: ts.admin.headers, origin: pageOrigin(ts.wsUrl) });
   const messages: Buffer[] = [];
   ws.on('message', (m: Buffer) => messages.push(m));
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
@@ -105,7 +105,8 @@ describe('websocket sync', () => {
   it('relays awareness to other clients and back to the sender, and keeps quiet sockets alive', async () => {
     const { a, b } = await newIncident('Presence');
     a.provider.awareness.setLocalStateField('user', { name: 'alice' });
-    await waitFor(() => [...b.provider.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === 'alice'), {
+    // Relayed under the name of the identity on the socket (the server sets `user`).
+    await waitFor(() => [...b.provider.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === ts.admin.user.display_name), {
       message: 'awareness at b',
     });
     const raw = await rawSocket(newId());
@@ -207,7 +208,7 @@ describe('two server processes on one database', () => {
       await waitFor(() => readIncident(near.doc)?.incident.timeline.some((e) => e.text === 'and back'), { message: 'relay back' });
       await waitFor(() => sameState(near.doc, far.doc), { message: 'convergence' });
       near.provider.awareness.setLocalStateField('user', { name: 'alice' });
-      await waitFor(() => [...far.provider.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === 'alice'), {
+      await waitFor(() => [...far.provider.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === ts.admin.user.display_name), {
         message: 'presence across processes',
       });
       // Both processes project the same rows and agree on one key.

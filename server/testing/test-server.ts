@@ -113,11 +113,21 @@ export interface Client {
   destroy(): void;
 }
 
-/** `ws` sending these headers (a cookie or Authorization) on the upgrade. */
+/** The Origin a page served by the server at `wsUrl` sends (what a browser adds to every upgrade). */
+export function pageOrigin(wsUrl: string | URL): string {
+  const u = new URL(wsUrl);
+  return `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}`;
+}
+
+/**
+ * `ws` sending these headers (a cookie or Authorization) on the upgrade; with a cookie, also the
+ * server's own Origin unless `headers` name one, as a page of the app would.
+ */
 export function webSocketWithHeaders(headers: Record<string, string>): typeof globalThis.WebSocket {
+  const hasOrigin = Object.keys(headers).some((k) => k.toLowerCase() === 'origin');
   class AuthedWebSocket extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols, { headers });
+      super(url, protocols, { headers: headers.cookie && !hasOrigin ? { origin: pageOrigin(url), ...headers } : headers });
     }
   }
   return AuthedWebSocket as unknown as typeof globalThis.WebSocket;
