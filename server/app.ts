@@ -179,7 +179,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/api/docs', authMiddleware(identity.auth, identity.proxyHops));
   app.route('/api', createReferenceRoutes(openApi));
 
-  if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub, logger, auth: identity.auth }));
+  if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub, logger, auth: identity.auth, origins: identity.origins, proxyHops: identity.proxyHops }));
   if (deps.staticDir) app.use('*', createStaticHandler({ staticDir: deps.staticDir }));
   return app;
 }

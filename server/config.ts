@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ROLES, type Role } from '../shared/permissions.ts';
 import { err, ok, type Result } from '../shared/result.ts';
 import { parseRoleMap, type AuthOptions } from './auth/auth-options.ts';
+import { parseAllowedOrigins } from './auth/origin-policy.ts';
 import type { PlaybooksOptions } from './playbooks/engine/service.ts';
 import type { IntelOptions } from './intel/intel-service.ts';
 import { DEFAULT_QUOTA_INCIDENT_BYTES, DEFAULT_QUOTA_TOTAL_BYTES, DEFAULT_UPLOAD_IDLE_HOURS, type EvidenceSettings } from './evidence/evidence-setup.ts';
@@ -50,6 +51,8 @@ const configSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(256).optional(),
   SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Browser origins besides PUBLIC_URL's that may open /sync sockets, comma-separated (auth/origin-policy.ts). */
+  ALLOWED_ORIGINS: z.string().default(''),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   /** With TRUST_PROXY: how many reverse proxies append to X-Forwarded-For (1 = take its last entry). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(20).default(1),
@@ -141,6 +144,7 @@ const AUTH_VARS = [
   'ADMIN_PASSWORD',
   'SESSION_TTL_HOURS',
   'PUBLIC_URL',
+  'ALLOWED_ORIGINS',
   'TRUST_PROXY',
   'TRUST_PROXY_HOPS',
   'OIDC_ISSUER',
@@ -211,12 +215,15 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
   if (c.ADMIN_PASSWORD && !c.ADMIN_EMAIL) problems.push('ADMIN_PASSWORD: set ADMIN_EMAIL too');
   const slaPolicy = parseSlaPolicy(c.SLA_POLICY);
   if (!slaPolicy.ok) problems.push(`SLA_POLICY: ${slaPolicy.error}`);
+  const allowedOrigins = parseAllowedOrigins(c.ALLOWED_ORIGINS);
+  if (!allowedOrigins.ok) problems.push(`ALLOWED_ORIGINS=${JSON.stringify(c.ALLOWED_ORIGINS)}: ${allowedOrigins.error}`);
   if (problems.length) return err(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   const auth: AuthOptions = {
     adminEmail: c.ADMIN_EMAIL,
     adminPassword: c.ADMIN_PASSWORD,
     sessionTtlHours: c.SESSION_TTL_HOURS,
     publicUrl: c.PUBLIC_URL,
+    allowedOrigins: allowedOrigins.ok && allowedOrigins.value.length > 0 ? allowedOrigins.value : undefined,
     trustProxy: c.TRUST_PROXY ? c.TRUST_PROXY_HOPS : 0,
     oidc:
       c.OIDC_ISSUER && c.OIDC_CLIENT_ID && c.OIDC_CLIENT_SECRET

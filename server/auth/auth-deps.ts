@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Authenticator } from './authenticator.ts';
 import type { PasswordHasher } from './passwords.ts';
 import type { LoginLimiter } from './rate-limit.ts';
+import type { OriginPolicy } from './origin-policy.ts';
 
 /** Configured single sign-on (oidc.ts): the routes start and finish the code flow through it. */
 export interface OidcLogin {
@@ -41,4 +42,6 @@ export interface AuthDeps {
   proxyHops: number;
   /** Configured single sign-on, or null. */
   oidc: OidcLogin | null;
+  /** Browser origins that may open /sync sockets (origin-policy.ts). */
+  origins: OriginPolicy;
 }

@@ -23,8 +23,10 @@ export interface AuthOptions {
   adminEmail?: string;
   adminPassword?: string;
   sessionTtlHours?: number;
-  /** For invitation links and OIDC redirects (default http://localhost:<port>). */
+  /** For invitation links and OIDC redirects (default http://localhost:<port>); its origin may open /sync sockets. */
   publicUrl?: string;
+  /** Further browser origins that may open /sync sockets (ALLOWED_ORIGINS): auth/origin-policy.ts. */
+  allowedOrigins?: readonly string[];
   /**
    * Behind reverse proxies: believe what they add to X-Forwarded-For/-Proto/-Host. A number is
    * how many proxies append (TRUST_PROXY_HOPS); `true` is one. Default: none, only the socket.

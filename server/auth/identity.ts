@@ -9,6 +9,7 @@ import type { AuthDeps } from './auth-deps.ts';
 import type { AuthOptions } from './auth-options.ts';
 import { createAuthenticator } from './authenticator.ts';
 import { createOidcLogin } from './oidc.ts';
+import { createOriginPolicy } from './origin-policy.ts';
 import { createPasswordHasher } from './passwords.ts';
 import { createLoginLimiter, DEFAULT_RATE_LIMIT } from './rate-limit.ts';
 
@@ -33,6 +34,8 @@ export function createIdentity(deps: { sql: Sql; logger: Logger; options: AuthOp
     publicUrl,
     proxyHops: proxyHopsOf(options.trustProxy),
     oidc: null,
+    // Only an explicit PUBLIC_URL pins the origin; the default stands for "wherever it was reached".
+    origins: createOriginPolicy({ publicUrl: options.publicUrl, allowedOrigins: options.allowedOrigins }),
   };
   if (options.oidc) identity.oidc = createOidcLogin({ config: options.oidc, publicUrl: () => identity.publicUrl, logger });
   return identity;

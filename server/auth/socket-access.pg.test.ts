@@ -11,7 +11,7 @@ import * as Y from 'yjs';
 import { SYNC_CLOSE, syncBatchResponse } from '../../shared/api.ts';
 import { addTimelineEntry, createIncident, readIncident } from '../../shared/incident-doc.ts';
 import { newId } from '../../shared/ids.ts';
-import { connectClient, startTestServer, type Client, type TestIdentity, type TestServer } from '../testing/test-server.ts';
+import { connectClient, pageOrigin, startTestServer, type Client, type TestIdentity, type TestServer } from '../testing/test-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { BATCH_ORIGIN } from '../sync/routes.ts';
 
@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 function closeOf(id: string, as: TestIdentity | null): Promise<{ code: number; reason: string }> {
-  const ws = new WebSocket(`${ts.wsUrl}/${id}`, { headers: as?.headers ?? {} });
+  const ws = new WebSocket(`${ts.wsUrl}/${id}`, { headers: as?.headers ?? {}, origin: pageOrigin(ts.wsUrl) });
   return new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
 

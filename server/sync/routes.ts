@@ -7,8 +7,15 @@
  * an HTTP 401 makes y-websocket retry forever. The batch refuses per document (`forbidden` in
  * errors[]): no read access, or an update from a read-only principal (which still gets what it
  * lacks). The changes feed lists only what the principal may read.
+ *
+ * Origin: a browser sends its page's Origin on the upgrade and puts no same-origin rule on
+ * websockets, and a page on another port of this host is "same-site" for the SameSite=Strict
+ * cookie. So an Origin that the origin policy (auth/origin-policy.ts) does not allow, or a
+ * cookie without any Origin, is refused with 403 before the upgrade: no socket, nothing read or
+ * written. A bearer token without Origin (an integration, not a page) is not affected.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { bodyLimit } from 'hono/body-limit';
 import { zValidator } from '@hono/zod-validator';
 import { upgradeWebSocket } from '@hono/node-server';
@@ -17,8 +24,10 @@ import { syncBatchRequest, syncChangesQuery, type SyncBatchResponse, type SyncCh
 import { DomainError } from '../../shared/errors.ts';
 import { can, type Principal } from '../../shared/permissions.ts';
 import { actorOf } from '../audit/audit-types.ts';
-import { FAILURE_MESSAGES, type Authenticator } from '../auth/authenticator.ts';
+import { FAILURE_MESSAGES, SESSION_COOKIE, type Authenticator } from '../auth/authenticator.ts';
 import { principalOf, resolveRequest, type AuthEnv } from '../auth/middleware.ts';
+import type { OriginPolicy } from '../auth/origin-policy.ts';
+import { requestHost } from '../http/forwarded.ts';
 import { editorOf } from '../../shared/incident-guard.ts';
 import { rejectInvalid } from '../http/validation.ts';
 import type { Logger } from '../logger.ts';
@@ -44,8 +53,32 @@ const toB64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.b
 
 type SocketVerdict = { ok: true; auth: SocketAuth } | { ok: false; close: { code: number; reason: string }; detail: string };
 
-export function createSyncSocketRoutes(deps: { hub: SyncHub; logger: Logger; auth: Authenticator }): Hono {
+export function createSyncSocketRoutes(deps: {
+  hub: SyncHub;
+  logger: Logger;
+  auth: Authenticator;
+  /** Browser origins that may open a socket. */
+  origins: OriginPolicy;
+  /** Trusted reverse proxies in front (for X-Forwarded-Host). */
+  proxyHops?: number;
+}): Hono {
   const app = new Hono();
+
+  /** Refuse a cross-origin upgrade (403 before the handshake completes). */
+  const checkOrigin: MiddlewareHandler = async (c, next) => {
+    const origin = c.req.header('origin');
+    const withCookie = c.req.header('authorization') === undefined && getCookie(c, SESSION_COOKIE) !== undefined;
+    if (origin === undefined ? withCookie : !deps.origins.allows(origin, requestHost(c, deps.proxyHops ?? 0))) {
+      deps.logger.warn({ origin: origin ?? null, path: c.req.path }, 'refusing a cross-origin sync socket');
+      throw new DomainError(
+        'forbidden',
+        origin === undefined
+          ? 'cross-site websocket refused: a cookie-authenticated socket must send its Origin'
+          : `cross-site websocket refused: Origin ${origin} may not use this server (set PUBLIC_URL or ALLOWED_ORIGINS)`,
+      );
+    }
+    await next();
+  };
 
   async function decide(principalResult: Awaited<ReturnType<Authenticator['resolve']>>, docId: string): Promise<SocketVerdict> {
     if (!principalResult.ok) return { ok: false, close: SYNC_CLOSE.unauthenticated, detail: FAILURE_MESSAGES[principalResult.reason] };
@@ -68,6 +101,7 @@ export function createSyncSocketRoutes(deps: { hub: SyncHub; logger: Logger; aut
 
   app.get(
     '/:id',
+    checkOrigin,
     upgradeWebSocket(
       async (c) => {
         const id = c.req.param('id') ?? '';
