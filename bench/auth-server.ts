@@ -33,6 +33,7 @@ bare.use('*', async (c, next) => {
     principal: { kind: 'user', id: '00000000-0000-7000-8000-000000000000', name: 'bench', role: 'admin', scopes: null, grants: {} },
     credential: { kind: 'session', secret: '' },
     credentialId: '',
+    grantsExpireAt: {},
     expiresAt: null,
   });
   await next();

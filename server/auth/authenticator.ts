@@ -3,14 +3,16 @@
  * Principal, once per request. Resolved credentials are cached briefly in the process; every
  * change that can take access away (logout, revocation, disabling, role or grant changes)
  * clears the caches of every process at once through NOTIFY, so a revoked credential stops
- * working immediately and the cache never outlives `cacheMs` even if a notification is lost.
+ * working immediately and the cache never outlives `cacheMs` even if a notification is lost; a
+ * cached credential whose session, token or guest grant has run out meanwhile is loaded again,
+ * and a load that straddles an invalidation is not cached.
  * Sessions renew their idle expiry on use, at most once a minute; API tokens record their last
  * use at most once a minute.
  */
 import type { Principal } from '../../shared/permissions.ts';
 import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
-import { grantsOf, lookupApiToken, lookupSession, renewSession, touchApiToken } from './credential-store.ts';
+import { guestAccessOf, lookupApiToken, lookupSession, renewSession, touchApiToken } from './credential-store.ts';
 import { API_TOKEN_PREFIX, hashSecret } from './secrets.ts';
 
 export const SESSION_COOKIE = 'sp_session';
@@ -32,6 +34,8 @@ export interface Authenticated {
   credentialId: string;
   /** When the session ends unless renewed; tokens: their expiry or null. */
   expiresAt: Date | null;
+  /** A guest's grants that expire, by incident id (empty otherwise): access ends then without any notification. */
+  grantsExpireAt: Readonly<Record<string, Date>>;
 }
 
 export type AuthResult = Authenticated | { ok: false; reason: AuthFailure };
@@ -89,7 +93,11 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
   const listeners = new Set<() => void>();
   let unlisten: (() => Promise<void>) | null = null;
 
+  /** Bumped by every invalidation, so a load that straddles one is not cached. */
+  let generation = 0;
+
   function cleared(): void {
+    generation++;
     cache.clear();
     for (const l of listeners) {
       try {
@@ -110,21 +118,23 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
         touchApiToken(sql, t.id).catch((e: unknown) => logger.warn({ err: e }, 'recording token use failed'));
       }
       const principal: Principal = { kind: 'token', id: t.id, name: t.name, role: t.role, scopes: t.scopes, grants: {} };
-      return { ok: true, principal, credential: cred, credentialId: t.id, expiresAt: t.expires_at };
+      return { ok: true, principal, credential: cred, credentialId: t.id, expiresAt: t.expires_at, grantsExpireAt: {} };
     }
     const s = await lookupSession(sql, cred.secret);
     if (!s) return { ok: false, reason: 'invalid' };
     if (s.revoked_at) return { ok: false, reason: 'revoked' };
     if (s.expires_at.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
     if (s.disabled) return { ok: false, reason: 'disabled' };
-    const grants = s.role === 'guest' ? await grantsOf(sql, s.user_id) : {};
-    const principal: Principal = { kind: 'user', id: s.user_id, name: s.display_name, role: s.role, scopes: null, grants };
-    return { ok: true, principal, credential: cred, credentialId: s.session_id, expiresAt: s.expires_at };
+    const access = s.role === 'guest' ? await guestAccessOf(sql, s.user_id) : { grants: {}, expiresAt: {} };
+    const principal: Principal = { kind: 'user', id: s.user_id, name: s.display_name, role: s.role, scopes: null, grants: access.grants };
+    return { ok: true, principal, credential: cred, credentialId: s.session_id, expiresAt: s.expires_at, grantsExpireAt: access.expiresAt };
   }
 
-  function stillValid(r: AuthResult): AuthResult {
-    if (r.ok && r.expiresAt && r.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
-    return r;
+  /** Has something in a cached result run out since it was loaded (the credential, a guest grant)? */
+  function lapsed(r: AuthResult, now: number): boolean {
+    if (!r.ok) return false;
+    if (r.expiresAt && r.expiresAt.getTime() <= now) return true;
+    return Object.values(r.grantsExpireAt).some((d) => d.getTime() <= now);
   }
 
   function maybeRenew(key: string, c: Cached): void {
@@ -146,11 +156,15 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       const key = `${cred.kind}:${hashSecret(cred.secret)}`;
       const now = Date.now();
       const hit = cache.get(key);
-      if (hit && now - hit.at < cacheMs) {
+      // A result in which something ran out is loaded again (a session renewed elsewhere stays valid).
+      if (hit && now - hit.at < cacheMs && !lapsed(hit.result, now)) {
         maybeRenew(key, hit);
-        return stillValid(hit.result);
+        return hit.result;
       }
+      const gen = generation;
       const result = await load(cred);
+      // Loaded across an invalidation: it may predate the change, so it is not kept.
+      if (gen !== generation) return result;
       // Sessions loaded now were just checked; renew only after a minute of use.
       const entry: Cached = { result, at: now, renewedAt: hit?.renewedAt ?? now };
       if (cache.size > 10_000) cache.clear();

@@ -63,12 +63,26 @@ export async function revokeUserSessions(db: Db, userId: string): Promise<number
 }
 
 export async function grantsOf(db: Db, userId: string): Promise<Record<string, GuestGrant>> {
-  const rows = await db<{ incident_id: string; access: 'read' | 'write'; evidence_download: boolean }[]>`
-    SELECT incident_id::text, access, evidence_download FROM guest_grants
+  return (await guestAccessOf(db, userId)).grants;
+}
+
+/**
+ * A guest's grants in force now (by this process's clock as well as the database's, so a timer
+ * set for an expiry and the check it triggers agree), and when each one that expires does.
+ */
+export async function guestAccessOf(db: Db, userId: string): Promise<{ grants: Record<string, GuestGrant>; expiresAt: Record<string, Date> }> {
+  const rows = await db<{ incident_id: string; access: 'read' | 'write'; evidence_download: boolean; expires_at: Date | null }[]>`
+    SELECT incident_id::text, access, evidence_download, expires_at FROM guest_grants
     WHERE user_id = ${userId} AND (expires_at IS NULL OR expires_at > now())`;
-  const out: Record<string, GuestGrant> = {};
-  for (const r of rows) out[r.incident_id] = { access: r.access, evidence: r.evidence_download };
-  return out;
+  const grants: Record<string, GuestGrant> = {};
+  const expiresAt: Record<string, Date> = {};
+  const now = Date.now();
+  for (const r of rows) {
+    if (r.expires_at && r.expires_at.getTime() <= now) continue;
+    grants[r.incident_id] = { access: r.access, evidence: r.evidence_download };
+    if (r.expires_at) expiresAt[r.incident_id] = r.expires_at;
+  }
+  return { grants, expiresAt };
 }
 
 export interface TokenRow {

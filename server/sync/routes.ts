@@ -24,7 +24,7 @@ import { syncBatchRequest, syncChangesQuery, type SyncBatchResponse, type SyncCh
 import { DomainError } from '../../shared/errors.ts';
 import { can, type Principal } from '../../shared/permissions.ts';
 import { actorOf } from '../audit/audit-types.ts';
-import { FAILURE_MESSAGES, SESSION_COOKIE, type Authenticator } from '../auth/authenticator.ts';
+import { FAILURE_MESSAGES, SESSION_COOKIE, type Authenticated, type Authenticator } from '../auth/authenticator.ts';
 import { principalOf, resolveRequest, type AuthEnv } from '../auth/middleware.ts';
 import type { OriginPolicy } from '../auth/origin-policy.ts';
 import { requestHost } from '../http/forwarded.ts';
@@ -50,6 +50,12 @@ const fromB64 = (s: string): Uint8Array => {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 };
 const toB64 = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
+
+/** When this credential's access to the document ends unless renewed: its own expiry or its guest grant's. */
+function accessEndsAt(a: Authenticated, docId: string): number | null {
+  const ends = [a.expiresAt, Object.hasOwn(a.grantsExpireAt, docId) ? a.grantsExpireAt[docId] : undefined].filter((d): d is Date => d instanceof Date);
+  return ends.length ? Math.min(...ends.map((d) => d.getTime())) : null;
+}
 
 type SocketVerdict = { ok: true; auth: SocketAuth } | { ok: false; close: { code: number; reason: string }; detail: string };
 
@@ -89,11 +95,12 @@ export function createSyncSocketRoutes(deps: {
       actor: actorOf(first.principal),
       editor: editorOf(first.principal),
       canWrite: can(first.principal, 'incident:write', id),
+      accessEndsAt: accessEndsAt(first, id),
       async recheck() {
         const r = await deps.auth.resolve(first.credential);
         if (!r.ok) return { ok: false, close: SYNC_CLOSE.unauthenticated };
         if (!can(r.principal, 'incident:read', id)) return { ok: false, close: SYNC_CLOSE.forbidden };
-        return { ok: true, canWrite: can(r.principal, 'incident:write', id) };
+        return { ok: true, canWrite: can(r.principal, 'incident:write', id), accessEndsAt: accessEndsAt(r, id) };
       },
     };
     return { ok: true, auth };

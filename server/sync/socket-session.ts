@@ -11,8 +11,10 @@
  *
  * Access: each socket carries its principal's audit actor and whether it may write. A read-only
  * socket's document updates are dropped (never applied, relayed or stored); it still receives
- * everyone else's. The hub re-checks every socket's credential periodically and on demand
- * (`recheckAll`, called when anything is revoked).
+ * everyone else's. The hub re-checks every socket's credential periodically, on demand
+ * (`recheckAll`, called in every process when anything is revoked or changed), and at the moment
+ * its access would end by itself (`accessEndsAt`: a guest grant or the credential expiring). A
+ * socket that may no longer write stays open read-only and is told so (permission denied).
  */
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { SYNC_CLOSE } from '../../shared/api.ts';
@@ -50,9 +52,19 @@ export interface SocketAuth {
   canWrite: boolean;
   /** Who writes, for the rules on what an update may erase (shared/incident-guard.ts); none for system sockets. */
   editor?: Editor;
+  /**
+   * When access ends by itself unless renewed (the session's idle expiry, a token's or a guest
+   * grant's expiry; ms since the epoch): the socket is re-checked at that moment.
+   */
+  accessEndsAt?: number | null;
   /** Is the credential still good, and may it still read (and write) this document? */
-  recheck(): Promise<{ ok: true; canWrite: boolean } | { ok: false; close: { code: number; reason: string } }>;
+  recheck(): Promise<{ ok: true; canWrite: boolean; accessEndsAt?: number | null } | { ok: false; close: { code: number; reason: string } }>;
 }
+
+/** Longest delay setTimeout takes; access ending later is caught by a later re-check. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Told to a socket whose principal may no longer write (it stays open, read-only). */
+export const READ_ONLY_NOTICE = 'your access to this incident is now read-only: your edits are no longer saved';
 
 /** A socket with full access, for in-process tests without identities. */
 export const SYSTEM_SOCKET_AUTH: SocketAuth = {
@@ -145,13 +157,38 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
       async recheck() {
         if (closed) return;
         const r = await auth.recheck();
+        if (closed) return;
         if (!r.ok) return refuse(r.close, 'credential no longer valid');
+        if (canWrite && !r.canWrite) {
+          log.info('sync socket downgraded to read-only');
+          peer.send(encodePermissionDenied(READ_ONLY_NOTICE));
+        }
         canWrite = r.canWrite;
+        const ends = r.accessEndsAt ?? null;
+        // Still valid at its own end (clocks disagree by a hair): look again in a moment, not in a loop.
+        scheduleExpiry(ends !== null && ends <= Date.now() ? Date.now() + 1_000 : ends);
       },
     };
 
+    /** Re-check this socket when its access would end by itself (a grant or session expiring). */
+    let expiryTimer: NodeJS.Timeout | null = null;
+    function scheduleExpiry(at: number | null): void {
+      if (expiryTimer) clearTimeout(expiryTimer);
+      expiryTimer = null;
+      if (closed || at === null) return;
+      const delay = Math.max(0, at - Date.now()) + 1;
+      if (delay > MAX_TIMER_MS) return;
+      expiryTimer = setTimeout(() => {
+        expiryTimer = null;
+        session.recheck().catch((e: unknown) => log.error({ err: e }, 're-checking a socket at its access expiry failed'));
+      }, delay);
+      expiryTimer.unref();
+    }
+
     function cleanup(): void {
       sessions.delete(session);
+      if (expiryTimer) clearTimeout(expiryTimer);
+      expiryTimer = null;
       queued = [];
       if (handle) {
         handle.removePeer(peer);
@@ -239,6 +276,7 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
     }
 
     sessions.add(session);
+    scheduleExpiry(auth.accessEndsAt ?? null);
     docs.open(docId, { onStored: answerFromStore }).then(
       (h) => {
         if (closed) {
