@@ -107,6 +107,11 @@ export const approvalSchema = z.object({
   on_timeout: z.enum(['reject', 'approve', 'fail']),
   decisions: z.array(z.object({ by: z.string(), decision: z.enum(['approve', 'reject']), reason: z.string(), at: iso })),
   decided_at: iso.nullable(),
+  /**
+   * Why the caller may not decide this gate (separation of duties), or null: `own_run` they
+   * started the run; `own_incident` they created the incident whose event started it.
+   */
+  caller_excluded: z.enum(['own_run', 'own_incident']).nullable(),
 });
 export type Approval = z.infer<typeof approvalSchema>;
 

@@ -2,8 +2,10 @@
  * "/approvals": the steps waiting for a human yes, for leads and admins, refreshed every 5 s.
  * Each shows the playbook, its incident, the step, the playbook's message, who started the run,
  * when it expires and the decisions so far; Approve and Reject both need a reason (recorded in
- * the audit log and the incident's timeline). The server decides who may approve (never the one
- * who started the run); its refusal is shown as it says it.
+ * the audit log and the incident's timeline). The server decides who may approve: never the one
+ * who started the run, nor, for a run an event started, the one who created its incident. Each
+ * approval says whether that is the caller (`caller_excluded`), and then the card explains why
+ * instead of offering the buttons; any other refusal is shown as the server says it.
  */
 import { Link } from '@tanstack/solid-router';
 import { createSignal, For, Show, type JSX } from 'solid-js';
@@ -11,7 +13,7 @@ import type { Approval } from '../../shared/playbooks-api.ts';
 import { useApp } from '../app-context.tsx';
 import { createPoller } from '../components/playbooks/create-poller.ts';
 import { usePlaybooks } from '../components/playbooks/playbooks-context.tsx';
-import { expiresIn } from '../components/playbooks/run-state.ts';
+import { approvalExclusionText, expiresIn } from '../components/playbooks/run-state.ts';
 import { KeyedFor } from '../components/keyed-for.tsx';
 import { createTicker } from '../components/sla-badge.tsx';
 import { absoluteTime, relativeTime } from '../components/time-format.ts';
@@ -173,25 +175,36 @@ function ApprovalCard(props: { approval: Approval; now: number; incidentLabel: s
           </dd>
         </Show>
       </dl>
-      <form class="pb-decide" onSubmit={(e) => e.preventDefault()} novalidate>
-        <label for={reasonId}>Reason (required)</label>
-        <textarea id={reasonId} maxLength={2000} value={reason()} onInput={(e) => setReason(e.currentTarget.value)} data-testid="approval-reason" aria-invalid={error() !== null} />
-        <Show when={error()}>
-          {(msg) => (
-            <p class="field-error" role="alert" data-testid="approval-error">
-              {msg()}
-            </p>
-          )}
-        </Show>
-        <div class="pb-actions">
-          <button type="button" class="btn primary" disabled={busy()} onClick={() => void decide('approve')} data-testid="approval-approve">
-            Approve
-          </button>
-          <button type="button" class="btn danger" disabled={busy()} onClick={() => void decide('reject')} data-testid="approval-reject">
-            Reject
-          </button>
-        </div>
-      </form>
+      <Show
+        when={approvalExclusionText(props.approval)}
+        fallback={
+          <form class="pb-decide" onSubmit={(e) => e.preventDefault()} novalidate>
+            <label for={reasonId}>Reason (required)</label>
+            <textarea id={reasonId} maxLength={2000} value={reason()} onInput={(e) => setReason(e.currentTarget.value)} data-testid="approval-reason" aria-invalid={error() !== null} />
+            <Show when={error()}>
+              {(msg) => (
+                <p class="field-error" role="alert" data-testid="approval-error">
+                  {msg()}
+                </p>
+              )}
+            </Show>
+            <div class="pb-actions">
+              <button type="button" class="btn primary" disabled={busy()} onClick={() => void decide('approve')} data-testid="approval-approve">
+                Approve
+              </button>
+              <button type="button" class="btn danger" disabled={busy()} onClick={() => void decide('reject')} data-testid="approval-reject">
+                Reject
+              </button>
+            </div>
+          </form>
+        }
+      >
+        {(why) => (
+          <p class="muted" data-testid="approval-excluded">
+            {why()}
+          </p>
+        )}
+      </Show>
     </li>
   );
 }

@@ -8,6 +8,7 @@
  *   POST /runs/{id}/cancel                      playbook:run
  *   GET  /approvals?status=                     playbook:approve
  *   POST /approvals/{id}/decide                 playbook:approve, one of the gate's roles, never the starter
+ *                                               (nor, for an event's run, the incident's creator: engine/separation.ts)
  *   POST /workflows/{id}/webhook-secret         settings:manage; a new secret, shown once
  *
  * Permission is checked before existence. The engine records, audits and writes every state
@@ -30,6 +31,7 @@ import { getIncident } from '../incidents/incident-queries.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Playbooks } from './engine/service.ts';
 import { getRun, listApprovals, listRuns, runIncident } from './engine/queries.ts';
+import { principalKey } from './engine/separation.ts';
 import type { LoadedPlaybook } from './loader.ts';
 import { incidentMismatch, matchesIncident } from './match.ts';
 
@@ -151,9 +153,9 @@ export function createPlaybookRoutes(deps: PlaybookRouteDeps): Hono<AuthEnv> {
   });
 
   app.get('/approvals', zValidator('query', approvalsQuery, rejectInvalid), async (c) => {
-    requireAction(c, 'playbook:approve');
+    const who = requireAction(c, 'playbook:approve');
     const q = c.req.valid('query');
-    return c.json({ items: await listApprovals(sql, { status: q.status, limit: q.limit }) });
+    return c.json({ items: await listApprovals(sql, principalKey(who), { status: q.status, limit: q.limit }) });
   });
 
   app.post('/approvals/:id/decide', zValidator('param', idParam, rejectInvalid), zValidator('json', decideBody, rejectInvalid), async (c) => {
@@ -161,7 +163,7 @@ export function createPlaybookRoutes(deps: PlaybookRouteDeps): Hono<AuthEnv> {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     await engine.decide(id, who, body.decision, body.reason);
-    const [approval] = await listApprovals(sql, { id });
+    const [approval] = await listApprovals(sql, principalKey(who), { id });
     return c.json(approval);
   });
 

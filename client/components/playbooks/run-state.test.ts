@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expiresIn, gatedStepNames, isRunActive, itemsProgress, outboxEntryText, runChip, stateTone, stepStateLabel } from './run-state.ts';
+import { approvalExclusionText, expiresIn, gatedStepNames, isRunActive, itemsProgress, outboxEntryText, runChip, stateTone, stepStateLabel } from './run-state.ts';
 
 describe('playbook run vocabulary', () => {
   it('spells every step state a responder sees', () => {
@@ -52,5 +52,11 @@ describe('playbook run vocabulary', () => {
   it('shows for_each progress only for item steps', () => {
     expect(itemsProgress({ items_done: 2, items_total: 5 })).toBe('2/5 items');
     expect(itemsProgress({ items_done: null, items_total: null })).toBeNull();
+  });
+
+  it('says why the caller may not decide a gate, and nothing when they may', () => {
+    expect(approvalExclusionText({ caller_excluded: 'own_incident' })).toBe('You created the incident whose event started this run, so someone else must decide (separation of duties).');
+    expect(approvalExclusionText({ caller_excluded: 'own_run' })).toMatch(/^You started this run/);
+    expect(approvalExclusionText({ caller_excluded: null })).toBeNull();
   });
 });

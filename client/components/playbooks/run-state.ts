@@ -1,10 +1,11 @@
 /**
  * The playbook vocabulary as the UI shows it: labels for run, step and approval states, which
  * runs are still moving (the panel polls fast while one is), what a confirm dialog says about
- * gated steps, how an outbox entry reads, and "expires in" for approvals. Pure, so it is tested
+ * gated steps, how an outbox entry reads, "expires in" for approvals and why someone may not
+ * decide one. Pure, so it is tested
  * without a browser.
  */
-import type { RunState, StepState, WorkflowSummary } from '../../../shared/playbooks-api.ts';
+import type { Approval, RunState, StepState, WorkflowSummary } from '../../../shared/playbooks-api.ts';
 import type { ConnectionStatus } from '../../local/engine-types.ts';
 import type { OutboxRecord } from '../../local/outbox.ts';
 
@@ -108,4 +109,14 @@ export function expiresIn(iso: string, now: number): string {
 /** A step's progress through for_each items, or null for a plain step. */
 export function itemsProgress(step: { items_done: number | null; items_total: number | null }): string | null {
   return step.items_total === null ? null : `${step.items_done ?? 0}/${step.items_total} items`;
+}
+
+const EXCLUSION_TEXT = {
+  own_run: 'You started this run, so someone else must decide (separation of duties).',
+  own_incident: 'You created the incident whose event started this run, so someone else must decide (separation of duties).',
+} as const satisfies Record<NonNullable<Approval['caller_excluded']>, string>;
+
+/** Why the signed-in person is not offered Approve and Reject on a gate (the server would refuse them), or null. */
+export function approvalExclusionText(approval: Pick<Approval, 'caller_excluded'>): string | null {
+  return approval.caller_excluded ? EXCLUSION_TEXT[approval.caller_excluded] : null;
 }

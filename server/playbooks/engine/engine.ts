@@ -27,6 +27,7 @@ import type { LoadResult } from '../loader.ts';
 import { matchesIncident } from '../match.ts';
 import { renderTemplates } from './evaluate.ts';
 import { auditEventOf, createRecorder, type EngineEvent } from './recorder.ts';
+import { APPROVER_EXCLUSIONS, exclusionOf, principalKey, type ApproverExclusion } from './separation.ts';
 import { advance, afterItem, APPROVAL_TASK, enqueueStep, expressionContext, queueStep, runEvent, setStep, STEP_TASK, stepEvent, stepSpec, type RunRow, type StepJob, type StepRow } from './steps.ts';
 
 export interface EngineOptions {
@@ -56,7 +57,7 @@ export interface StartRunRequest {
   dryRun: boolean;
   trigger: 'manual' | 'event' | 'webhook';
   triggerBody?: unknown;
-  /** Shown as the starter; `key` (`user:<id>`, `system`, `webhook`) scopes idempotency keys and forbids self-approval. */
+  /** Shown as the starter; `key` (`user:<id>`, `system`, `webhook`) scopes idempotency keys and forbids self-approval (separation.ts). */
   startedBy: { name: string; key: string };
   idempotencyKey?: string | null;
   alert?: Record<string, unknown> | null;
@@ -487,8 +488,10 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
         if (!row) throw new DomainError('not_found', 'no such approval');
         if (row.state !== 'pending') throw new DomainError('conflict', `the approval is already ${row.state}`);
         if (!row.roles.includes(who.role)) throw new DomainError('forbidden', `this approval needs one of the roles ${row.roles.join(', ')}; you are ${who.role}`, { roles: row.roles });
-        if (run.starter === `${who.kind}:${who.id}`) throw new DomainError('forbidden', 'you started this run; someone else must approve it', { reason: 'own_run' });
-        const added = await tx`INSERT INTO playbook_approval_decisions (approval_id, user_id, user_name, decision, reason) VALUES (${approvalId}, ${`${who.kind}:${who.id}`}, ${who.name}, ${decision}, ${reason})
+        const key = principalKey(who);
+        const [sod] = await tx<{ excluded: ApproverExclusion | null }[]>`SELECT ${exclusionOf(tx, key)} AS excluded FROM playbook_runs r WHERE r.id = ${run.id}`;
+        if (sod?.excluded) throw new DomainError('forbidden', APPROVER_EXCLUSIONS[sod.excluded], { reason: sod.excluded, rule: 'separation_of_duties' });
+        const added = await tx`INSERT INTO playbook_approval_decisions (approval_id, user_id, user_name, decision, reason) VALUES (${approvalId}, ${key}, ${who.name}, ${decision}, ${reason})
           ON CONFLICT DO NOTHING RETURNING 1`;
         if (added.length === 0) throw new DomainError('conflict', 'you have already decided on this approval');
         if (decision === 'reject') {

@@ -1,11 +1,12 @@
 /**
  * Read models for the playbooks API: a run with every step's state (shared/playbooks-api.ts
- * runSchema), an incident's runs, and approvals with their decisions. Plain reads; the engine
- * alone changes these tables.
+ * runSchema), an incident's runs, and approvals with their decisions (and whether the caller
+ * may decide them: separation.ts). Plain reads; the engine alone changes these tables.
  */
 import type { Playbook } from '../../../shared/playbook.ts';
 import { FINISHED_STEP_STATES, type Approval, type ApprovalState, type Run, type StepRun, type StepState } from '../../../shared/playbooks-api.ts';
 import type { Sql } from '../../db/connect.ts';
+import { exclusionOf, type ApproverExclusion } from './separation.ts';
 
 interface RunRecord {
   id: string;
@@ -118,13 +119,15 @@ interface ApprovalRecord {
   expires_at: Date;
   on_timeout: Approval['on_timeout'];
   decided_at: Date | null;
+  caller_excluded: ApproverExclusion | null;
   decisions: { by: string; decision: 'approve' | 'reject'; reason: string; at: string }[];
 }
 
-export async function listApprovals(sql: Sql, opts: { status?: ApprovalState; id?: string; limit?: number }): Promise<Approval[]> {
+/** Approvals as `viewer` (`kind:id`) sees them: `caller_excluded` says whether separation of duties keeps them from deciding. */
+export async function listApprovals(sql: Sql, viewer: string, opts: { status?: ApprovalState; id?: string; limit?: number }): Promise<Approval[]> {
   const rows = await sql<ApprovalRecord[]>`
     SELECT a.id, a.run_id, a.step_id, a.incident_id, r.playbook_id, r.playbook_name, a.message, a.state, a.roles, a.min_approvers,
-      a.requested_by, a.requested_at, a.expires_at, a.on_timeout, a.decided_at,
+      a.requested_by, a.requested_at, a.expires_at, a.on_timeout, a.decided_at, ${exclusionOf(sql, viewer)} AS caller_excluded,
       coalesce((SELECT json_agg(json_build_object('by', d.user_name, 'decision', d.decision, 'reason', d.reason, 'at', d.at) ORDER BY d.at)
         FROM playbook_approval_decisions d WHERE d.approval_id = a.id), '[]') AS decisions
     FROM playbook_approvals a JOIN playbook_runs r ON r.id = a.run_id
