@@ -30,7 +30,11 @@ export function createAppRouter() {
   const loginRoute = createRoute({
     getParentRoute: () => rootRoute,
     path: '/login',
-    validateSearch: (raw: { next?: string } & SearchSchemaInput) => ({ next: typeof raw.next === 'string' ? raw.next.slice(0, 500) : '/' }),
+    // sso_error: why the server refused a single sign-on (shown as text).
+    validateSearch: (raw: { next?: string; sso_error?: string } & SearchSchemaInput): { next: string; sso_error?: string } => ({
+      next: typeof raw.next === 'string' ? raw.next.slice(0, 500) : '/',
+      ...(typeof raw.sso_error === 'string' && raw.sso_error ? { sso_error: raw.sso_error.slice(0, 500) } : {}),
+    }),
     component: LoginPage,
   });
   const acceptInviteRoute = createRoute({ getParentRoute: () => rootRoute, path: '/accept-invite', component: AcceptInvitePage });

@@ -35,8 +35,18 @@ export const meResponse = z.object({
   grants: z.record(z.string(), z.object({ access: z.enum(['read', 'write']), evidence: z.boolean() })),
   /** Whether single sign-on is configured (the login page shows the button). */
   sso: z.boolean(),
+  /** Whether an OIDC identity signs in as this account (else the account menu offers to link one). */
+  sso_linked: z.boolean().default(false),
 });
 export type MeResponse = z.infer<typeof meResponse>;
+
+/**
+ * POST /api/v1/auth/oidc/link: the signed-in user links a single sign-on identity to the account.
+ * The password is asked again, so a stolen session cannot attach someone else's identity.
+ */
+export const oidcLinkRequest = z.object({ password: z.string().min(1).max(256) }).strict();
+/** Where to send the browser: the provider, which comes back to the callback with the link made. */
+export const oidcLinkResponse = z.object({ url: z.string() });
 
 /** GET /api/v1/auth/config: what the login page needs before anyone is logged in. */
 export const authConfigResponse = z.object({ sso: z.boolean(), sso_label: z.string().nullable() });

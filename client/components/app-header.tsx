@@ -1,6 +1,7 @@
 /**
  * The top bar: home link, "New incident" (for those who may write), triage and alerts, the admin and audit links
- * (for those allowed), the connection state, and the user menu with logout.
+ * (for those allowed), the connection state, and the user menu with logout (and, while single
+ * sign-on is configured but not linked to the account, linking it).
  */
 import { Link, useNavigate } from '@tanstack/solid-router';
 import { createSignal, Show, type JSX } from 'solid-js';
@@ -9,6 +10,7 @@ import { ROLE_LABELS } from '../../shared/permissions.ts';
 import { useApp } from '../app-context.tsx';
 import { initials } from '../local/user-identity.ts';
 import { ConnectionBadge } from './connection-badge.tsx';
+import { SsoLinkForm } from './auth/sso-link-form.tsx';
 
 export function AppHeader(): JSX.Element {
   const app = useApp();
@@ -114,6 +116,9 @@ export function AppHeader(): JSX.Element {
                   {m().user.email} · {ROLE_LABELS[m().user.role]}
                 </p>
               )}
+            </Show>
+            <Show when={app.me()?.sso && !app.me()?.sso_linked}>
+              <SsoLinkForm />
             </Show>
             <button type="button" class="btn" role="menuitem" data-testid="logout" onClick={() => void logout()}>
               Log out

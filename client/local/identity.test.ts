@@ -19,6 +19,7 @@ const ME: MeResponse = {
   session_expires_at: '2026-01-02T00:00:00Z',
   grants: {},
   sso: false,
+  sso_linked: false,
 };
 
 function memoryStorage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {

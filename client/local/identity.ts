@@ -1,13 +1,13 @@
 /**
  * Who is using this device: GET /api/v1/auth/me at start, login, logout, accepting an
- * invitation. The last known user (with its guest grants) is kept in localStorage, so the app
+ * invitation, linking single sign-on to the account. The last known user (with its guest grants) is kept in localStorage, so the app
  * starts offline with the last identity; the server decides when the network is there. A 401
  * seen anywhere else (`expire`) marks the session as ended without forgetting who it was.
  */
 import { z } from 'zod';
-import { authConfigResponse, meResponse, type MeResponse } from '../../shared/auth-api.ts';
+import { authConfigResponse, meResponse, oidcLinkResponse, type MeResponse } from '../../shared/auth-api.ts';
 import type { Principal } from '../../shared/permissions.ts';
-import type { Result } from '../../shared/result.ts';
+import { ok, type Result } from '../../shared/result.ts';
 import { requestJson, type ApiFailure, type FetchFn } from './http-json.ts';
 import { createObservable, type ReadonlyObservable } from './observable.ts';
 
@@ -35,6 +35,8 @@ export interface IdentityStore {
   login(email: string, password: string): Promise<Result<MeResponse, ApiFailure>>;
   acceptInvite(token: string, password: string): Promise<Result<MeResponse, ApiFailure>>;
   logout(): Promise<void>;
+  /** Start linking single sign-on to the signed-in account (password again): the provider URL to go to. */
+  linkSso(password: string): Promise<Result<string, ApiFailure>>;
   /** The server refused the session somewhere (a 401, a 4403 close). */
   expire(): void;
 }
@@ -89,6 +91,10 @@ export function createIdentityStore(deps: { fetch: FetchFn; storage: KeyValueSto
       const res = await post('/api/v1/auth/accept-invite', { token, password });
       if (res.ok) signedIn(res.value);
       return res;
+    },
+    async linkSso(password) {
+      const res = await requestJson(deps.fetch, '/api/v1/auth/oidc/link', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) }, oidcLinkResponse, timeoutMs);
+      return res.ok ? ok(res.value.url) : res;
     },
     async logout() {
       await requestJson(deps.fetch, '/api/v1/auth/logout', { method: 'POST' }, z.unknown(), timeoutMs);

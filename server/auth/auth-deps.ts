@@ -13,10 +13,20 @@ import type { OriginPolicy } from './origin-policy.ts';
 export interface OidcLogin {
   /** Shown on the login button. */
   label: string;
-  /** The provider URL to redirect to, and the signed cookie value holding state/nonce/PKCE. */
-  start(): Promise<{ url: string; cookie: string }>;
+  /**
+   * The provider URL to redirect to, and the signed cookie value holding state/nonce/PKCE.
+   * `link`: the flow links the identity to this signed-in account instead of signing in.
+   */
+  start(link?: OidcLink): Promise<{ url: string; cookie: string }>;
   /** Finish the code flow: the verified identity and the role its claims map to (null = refused). */
   finish(callbackUrl: URL, cookie: string): Promise<OidcIdentity>;
+}
+
+/** A signed-in account asking to link an OIDC identity (carried in the signed flow cookie). */
+export interface OidcLink {
+  userId: string;
+  /** The session that asked: the link is refused if it ended meanwhile. */
+  sessionId: string;
 }
 
 export interface OidcIdentity {
@@ -26,6 +36,8 @@ export interface OidcIdentity {
   emailVerified: boolean;
   name: string | null;
   role: import('../../shared/permissions.ts').Role | null;
+  /** Set when the flow was started to link a signed-in account. */
+  link: OidcLink | null;
 }
 
 export interface AuthDeps {

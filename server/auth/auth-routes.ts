@@ -31,6 +31,7 @@ export async function meFor(deps: AuthDeps, u: UserRow, expiresAt: Date): Promis
     session_expires_at: expiresAt.toISOString(),
     grants: u.role === 'guest' ? await grantsOf(deps.sql, u.id) : {},
     sso: deps.oidc !== null,
+    sso_linked: u.oidc_subject !== null,
   };
 }
 

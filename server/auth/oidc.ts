@@ -3,13 +3,14 @@
  * nonce carried in a short-lived signed cookie (HMAC keyed from the client secret, so any server
  * process can finish a flow another started). The role comes from OIDC_ROLE_CLAIM through
  * OIDC_ROLE_MAP (the most privileged match wins), else OIDC_DEFAULT_ROLE (null = refused).
- * Plain-http issuers are allowed only on loopback (tests, local providers).
+ * Plain-http issuers are allowed only on loopback (tests, local providers). A flow started to
+ * link a signed-in account carries that account and its session in the same signed cookie.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import * as client from 'openid-client';
 import type { Role } from '../../shared/permissions.ts';
 import type { Logger } from '../logger.ts';
-import type { OidcIdentity, OidcLogin } from './auth-deps.ts';
+import type { OidcIdentity, OidcLink, OidcLogin } from './auth-deps.ts';
 import type { OidcConfig } from './auth-options.ts';
 
 export const OIDC_COOKIE = 'sp_oidc';
@@ -22,7 +23,12 @@ interface Flow {
   nonce: string;
   verifier: string;
   exp: number;
+  /** A link flow (explicit, from a signed-in account); absent for a sign-in. */
+  link?: OidcLink;
 }
+
+const isLink = (v: unknown): v is OidcLink =>
+  typeof v === 'object' && v !== null && typeof (v as OidcLink).userId === 'string' && typeof (v as OidcLink).sessionId === 'string';
 
 export function mapRole(claim: unknown, cfg: Pick<OidcConfig, 'roleMap' | 'defaultRole'>): Role | null {
   const values = Array.isArray(claim) ? claim.map(String) : typeof claim === 'string' ? claim.split(/[\s,]+/) : [];
@@ -73,10 +79,10 @@ export function createOidcLogin(deps: { config: OidcConfig; publicUrl: () => str
 
   return {
     label: new URL(cfg.issuer).host,
-    async start() {
+    async start(link) {
       const config = await configuration();
       const verifier = client.randomPKCECodeVerifier();
-      const flow: Flow = { state: client.randomState(), nonce: client.randomNonce(), verifier, exp: Date.now() + OIDC_FLOW_TTL_MS };
+      const flow: Flow = { state: client.randomState(), nonce: client.randomNonce(), verifier, exp: Date.now() + OIDC_FLOW_TTL_MS, ...(link ? { link } : {}) };
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri(),
         scope: 'openid email profile',
@@ -104,7 +110,14 @@ export function createOidcLogin(deps: { config: OidcConfig; publicUrl: () => str
       if (!claims) throw new Error('the provider returned no ID token');
       const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : null;
       const name = typeof claims.name === 'string' ? claims.name : typeof claims.preferred_username === 'string' ? claims.preferred_username : null;
-      return { subject: `${claims.iss}|${claims.sub}`, email, emailVerified: claims.email_verified === true, name, role: mapRole(claims[cfg.roleClaim], cfg) };
+      return {
+        subject: `${claims.iss}|${claims.sub}`,
+        email,
+        emailVerified: claims.email_verified === true,
+        name,
+        role: mapRole(claims[cfg.roleClaim], cfg),
+        link: isLink(flow.link) ? { userId: flow.link.userId, sessionId: flow.link.sessionId } : null,
+      };
     },
   };
 }

@@ -19,6 +19,10 @@ export interface UserRow {
   password_hash: string | null;
   auth_kind: User['auth'];
   oidc_subject: string | null;
+  /** Who decides the role: 'oidc' (each single sign-on login, from the claims) or 'local' (Sentpilot). */
+  role_source: 'local' | 'oidc';
+  /** When a signed-in user linked the OIDC identity (null: none, or the account was created by it). */
+  oidc_linked_at: Date | null;
   created_at: Date;
   last_login_at: Date | null;
 }
@@ -43,14 +47,16 @@ export interface NewUser {
   passwordHash: string | null;
   authKind: User['auth'];
   oidcSubject?: string | null;
+  /** Default 'local'; 'oidc' for users a single sign-on login creates. */
+  roleSource?: UserRow['role_source'];
 }
 
 type Db = Sql | TransactionSql;
 
 export async function insertUser(db: Db, u: NewUser): Promise<UserRow | null> {
   const [row] = await db<UserRow[]>`
-    INSERT INTO users (id, email, display_name, role, password_hash, auth_kind, oidc_subject)
-    VALUES (${newId()}, ${u.email.toLowerCase()}, ${u.displayName}, ${u.role}, ${u.passwordHash}, ${u.authKind}, ${u.oidcSubject ?? null})
+    INSERT INTO users (id, email, display_name, role, password_hash, auth_kind, oidc_subject, role_source)
+    VALUES (${newId()}, ${u.email.toLowerCase()}, ${u.displayName}, ${u.role}, ${u.passwordHash}, ${u.authKind}, ${u.oidcSubject ?? null}, ${u.roleSource ?? 'local'})
     ON CONFLICT DO NOTHING
     RETURNING *`;
   return row ?? null;
@@ -78,6 +84,8 @@ export async function updateUser(
   const [row] = await db<UserRow[]>`
     UPDATE users SET
       role = COALESCE(${patch.role ?? null}, role),
+      -- A role an admin sets is kept: single sign-on no longer changes it.
+      role_source = CASE WHEN ${patch.role ?? null}::text IS NULL THEN role_source ELSE 'local' END,
       disabled = COALESCE(${patch.disabled ?? null}::boolean, disabled),
       display_name = COALESCE(${patch.display_name ?? null}, display_name)
     WHERE id = ${id} RETURNING *`;
