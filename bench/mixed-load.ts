@@ -25,6 +25,7 @@ export async function benchMixedLoad(server: ServerProcess, databaseUrl: string)
   const incidents: string[] = [];
   for (let i = 0; i < 4; i++) incidents.push((await json<{ id: string }>(await post('/api/v1/incidents', { title: `Mixed load ${i}`, severity: 'S2', category: 'malware' }))).id);
 
+  console.error(`mixed: ${incidents.length} incidents, ${DURATION_MS / 1000} s of load…`);
   const deadline = Date.now() + DURATION_MS;
   const accepted = new Map<string, string[]>(incidents.map((id) => [id, []]));
   const refused: Record<number, number> = {};
@@ -85,6 +86,7 @@ export async function benchMixedLoad(server: ServerProcess, databaseUrl: string)
     healthChecker(),
   ]);
   for (const c of clients) c.provider.destroy();
+  console.error('mixed: load done; SIGKILL and reading Postgres…');
 
   // The hard way out: no graceful flush. What was answered 201 must be in Postgres already.
   process.kill(server.pid, 'SIGKILL');

@@ -55,11 +55,11 @@ const BENCHES: [name: string, title: string, run: () => Promise<Figures>][] = [
   ['mixed', 'Mixed writers for 60 s (events, alerts with playbook steps, socket edits), then SIGKILL: /healthz throughout, accepted writes stored', () =>
     onFreshDatabase(async (db) => {
       const server = await startServerProcess(db.url);
-      try {
-        return await benchMixedLoad(server, db.url);
-      } finally {
+      // The bench ends the server itself, with SIGKILL; stop it only if it failed before that.
+      return benchMixedLoad(server, db.url).catch(async (e: unknown) => {
         await server.stop().catch(() => undefined);
-      }
+        throw e;
+      });
     })],
   ['evidence', 'Evidence locker, 2 GiB file: upload and download against a raw disk copy (one run)', () => onFreshDatabase((db) => benchEvidence(db.url))],
 ];
