@@ -212,7 +212,7 @@ function withProtoKey(body: unknown, rng: Rng): string {
 }
 
 /**
- * `count` invalid requests of `op`, each a different mutation of a valid one, chosen by `rng`.
+ * Up to `count` invalid requests of `op`, each a different mutation of a valid one, chosen by `rng`.
  * Ids in the path are sometimes unknown UUIDs or not ids at all; bodies break their schema.
  */
 export function invalidRequests(op: Operation, pools: Pools, rng: Rng, count: number): FuzzRequest[] {
@@ -272,9 +272,29 @@ export function invalidRequests(op: Operation, pools: Pools, rng: Rng, count: nu
   // A seeded shuffle, then round robin: each operation gets as many different mutations as it can.
   const order = mutations.map((m) => ({ m, k: rng.next() })).sort((a, b) => a.k - b.k).map((x) => x.m);
   const out: FuzzRequest[] = [];
-  for (let i = 0; i < count && order.length; i++) {
+  // An operation with few mutations (no body, no query) gets each a few times, not `count`.
+  for (let i = 0; i < Math.min(count, 3 * order.length); i++) {
     const r = order[i % order.length]?.(validParts(op, pools, rng));
     if (r) out.push(r);
+  }
+  return out;
+}
+
+/**
+ * Every fixed hostile input once for `op`, whatever the seed: each malformed body (for an
+ * operation that takes one, or any write) and each hostile path segment (in a parameter chosen
+ * by `rng`). The random mutations above vary around these.
+ */
+export function hostileCorpus(op: Operation, pools: Pools, rng: Rng): FuzzRequest[] {
+  const out: FuzzRequest[] = [];
+  if (op.body || (op.method !== 'GET' && op.method !== 'DELETE')) {
+    for (const body of MALFORMED_BODIES) out.push(build(op, 'corpus: malformed body', validParts(op, pools, rng), { body, contentType: 'application/json' }));
+  }
+  if (op.pathParams.length) {
+    for (const segment of HOSTILE_SEGMENTS) {
+      const p = validParts(op, pools, rng);
+      out.push(build(op, 'corpus: hostile path segment', { ...p, pathValues: { ...p.pathValues, [rng.pick(op.pathParams).name]: segment } }));
+    }
   }
   return out;
 }
