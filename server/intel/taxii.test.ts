@@ -12,6 +12,7 @@ import { fetchTaxiiObjects, TAXII_MEDIA_TYPE, type TaxiiOptions, type TaxiiPage 
 const bundle = JSON.parse(fixtureText('stix-bundle.json')) as { objects: { id: string }[] };
 const PAGE = 5;
 const requests: { path: string; query: URLSearchParams; accept: string | undefined }[] = [];
+const cursors = new Map<string, number>();
 let server: Server;
 let base: string;
 
@@ -32,7 +33,7 @@ beforeAll(async () => {
     if (!authorized(req)) return send(401, { title: 'unauthorized' });
     if (url.pathname === '/taxii2/') return send(200, { title: 'Fixture TAXII', default: `${base}/api1/`, api_roots: [`${base}/api1/`, `${base}/api2/`] });
     if (url.pathname === '/api2/') return send(200, { title: 'API 2', versions: [TAXII_MEDIA_TYPE] });
-    if (url.pathname === '/api2/collections/') return send(200, { collections: [{ id: 'legacy', title: 'legacy', can_read: true }, { id: 'stuck', title: 'stuck', can_read: true }] });
+    if (url.pathname === '/api2/collections/') return send(200, { collections: [{ id: 'legacy', title: 'legacy', can_read: true }, { id: 'stuck', title: 'stuck', can_read: true }, { id: 'cursor', title: 'cursor', can_read: true }] });
     if (url.pathname === '/api1/') return send(200, { title: 'API 1', versions: [TAXII_MEDIA_TYPE], max_content_length: 10_000_000 });
     if (url.pathname === '/api1/collections/') {
       return send(200, {
@@ -56,6 +57,21 @@ beforeAll(async () => {
       return send(200, { more: (page + 1) * PAGE < bundle.objects.length, objects }, { 'x-taxii-date-added-last': `2026-11-21T00:00:0${page}.000Z` });
     }
     if (url.pathname === '/api2/collections/stuck/objects/') return send(200, { more: true, next: 'same', objects: [] });
+    if (url.pathname === '/api2/collections/cursor/objects/') {
+      // One opaque cursor for the whole request, the same `next` on every page (TAXII 2.1 allows it).
+      let token = url.searchParams.get('next');
+      if (token === null) {
+        token = `cur-${cursors.size + 1}`;
+        cursors.set(token, 0);
+      }
+      const start = cursors.get(token);
+      if (start === undefined) return send(400, { title: 'unknown cursor' });
+      const limit = Number(url.searchParams.get('limit') ?? bundle.objects.length);
+      const objects = bundle.objects.slice(start, start + Math.min(limit, PAGE));
+      cursors.set(token, start + objects.length);
+      const more = start + objects.length < bundle.objects.length;
+      return send(200, more ? { more, next: token, objects } : { more, objects });
+    }
     return send(404, { title: 'not found' });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -110,8 +126,25 @@ describe('TAXII 2.1 client', () => {
     for await (const object of fetchTaxiiObjects(options({ url: `${base}/api2/`, collection: 'legacy' }), (p) => pages.push(p))) objects.push(object);
     expect(objects).toEqual(bundle.objects);
     expect(pages.map((p) => p.dateAddedLast)).toEqual(['2026-11-21T00:00:00.000Z', '2026-11-21T00:00:01.000Z', '2026-11-21T00:00:02.000Z']);
-    await expect(collect(parseStixObjects(fetchTaxiiObjects(options({ url: `${base}/api2/`, collection: 'stuck' }))))).rejects.toThrow('same `next` twice');
+    await expect(collect(parseStixObjects(fetchTaxiiObjects(options({ url: `${base}/api2/`, collection: 'stuck', maxPages: 20 }))))).rejects.toThrow('TAXII paging did not end after 20 pages');
     await expect(fetchTaxiiObjects(options({ url: `${base}/nowhere/` })).next()).rejects.toThrow(/HTTP 404/);
+  });
+
+  it('follows a server that answers the same next on every page until more is false, always sending limit', async () => {
+    requests.length = 0;
+    const pages: TaxiiPage[] = [];
+    const objects: unknown[] = [];
+    for await (const object of fetchTaxiiObjects(options({ url: `${base}/api2/`, collection: 'cursor' }), (p) => pages.push(p))) objects.push(object);
+    expect(objects).toEqual(bundle.objects);
+    expect(pages.length).toBe(Math.ceil(bundle.objects.length / PAGE));
+    const objectRequests = requests.filter((r) => r.path.endsWith('/objects/'));
+    expect(objectRequests.map((r) => r.query.get('next'))).toEqual([null, ...pages.slice(1).map(() => 'cur-1')]);
+    expect(objectRequests.every((r) => r.query.get('limit') === '1000')).toBe(true);
+  });
+
+  it('stops with a clear error at the object limit of one poll', async () => {
+    const run = collect(parseStixObjects(fetchTaxiiObjects(options({ url: `${base}/api2/`, collection: 'cursor', maxObjects: 7 }))));
+    await expect(run).rejects.toThrow('TAXII collection gave more than 7 objects in one poll (page 2); stopped');
   });
 
   it('fails clearly on wrong credentials without echoing them', async () => {

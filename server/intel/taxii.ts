@@ -26,10 +26,12 @@ export type TaxiiOptions = {
   auth?: TaxiiAuth;
   fetch: TaxiiFetch;
   signal?: AbortSignal;
-  /** `limit` asked per page (servers may return fewer). */
+  /** `limit` asked per page, always sent (servers may return fewer; default 1,000). */
   pageSize?: number;
-  /** Stop (with an error) after this many pages: a server that never ends paging. */
+  /** Stop (with an error) after this many pages: a server that never ends paging (default 10,000). */
   maxPages?: number;
+  /** Stop (with an error) after this many objects in one poll (default 10,000,000). */
+  maxObjects?: number;
   /** Refuse a response body larger than this. */
   maxResponseBytes?: number;
 };
@@ -143,25 +145,30 @@ export async function* fetchTaxiiObjects(options: TaxiiOptions, onPage?: (page: 
   const collection = await resolveCollection(options, apiRoot);
   const objectsUrl = new URL(`collections/${encodeURIComponent(collection)}/objects/`, apiRoot);
   const maxPages = options.maxPages ?? 10_000;
+  const maxObjects = options.maxObjects ?? 10_000_000;
+  const pageSize = options.pageSize ?? 1_000;
   let addedAfter = options.addedAfter;
   let next: string | undefined;
+  let total = 0;
   for (let page = 1; ; page++) {
-    if (page > maxPages) throw new TaxiiError(`TAXII paging did not end after ${maxPages} pages`);
+    // The spec lets `next` be one opaque cursor repeated on every page, so a repeated value is
+    // no loop by itself: only these limits tell a server that never ends from a big collection.
+    if (page > maxPages) throw new TaxiiError(`TAXII paging did not end after ${maxPages} pages (${total} objects); the server keeps saying there is more`);
     const url = new URL(objectsUrl);
     if (addedAfter) url.searchParams.set('added_after', addedAfter);
-    if (options.pageSize) url.searchParams.set('limit', String(options.pageSize));
+    url.searchParams.set('limit', String(pageSize));
     if (next) url.searchParams.set('next', next);
     const { body, response } = await getJson(options, url.href);
     const objects = Array.isArray(body.objects) ? body.objects : [];
+    total += objects.length;
+    if (total > maxObjects) throw new TaxiiError(`TAXII collection gave more than ${maxObjects} objects in one poll (page ${page}); stopped`);
     const more = body.more === true;
     const dateAddedLast = response.headers.get('x-taxii-date-added-last');
     onPage?.({ page, objects: objects.length, more, dateAddedLast });
     yield* objects;
     if (!more) return;
-    if (typeof body.next === 'string' && body.next !== '') {
-      if (body.next === next) throw new TaxiiError('TAXII server returned the same `next` twice');
-      next = body.next;
-    } else if (dateAddedLast && dateAddedLast !== addedAfter) {
+    if (typeof body.next === 'string' && body.next !== '') next = body.next;
+    else if (dateAddedLast && dateAddedLast !== addedAfter) {
       addedAfter = dateAddedLast;
       next = undefined;
     } else throw new TaxiiError('TAXII server says there is more but gives neither `next` nor a new X-TAXII-Date-Added-Last');
