@@ -218,3 +218,30 @@ describe('accepted updates that cannot be stored', () => {
     expect(readTimeline(handle.doc).some((e) => e.text === 'written while the database is away')).toBe(true);
   });
 });
+
+describe('a write waiting for its update to be stored', () => {
+  it('is answered while the same document keeps receiving edits', async () => {
+    const inner = createMemoryDocumentStore();
+    // A store that takes a while per append, so edits always arrive during one.
+    const store = { ...inner, append: async (items: Parameters<typeof inner.append>[0]) => (await new Promise((r) => setTimeout(r, 10)), inner.append(items)) };
+    const m = createDocumentManager({ store, logger, lingerMs: 60_000, flushDelayMs: 1 });
+    managers.push(m);
+    const handle = await m.open(newId());
+    createIncident(handle.doc, { title: 'Busy', createdBy: 'A' }, SERVER_ORIGIN);
+    let typing = true;
+    const typist = (async () => {
+      for (let i = 0; typing; i++) {
+        addTimelineEntry(handle.doc, { kind: 'note', text: `keystroke ${i}`, author: 'A' }, SERVER_ORIGIN);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    let stored = false;
+    void m.flushDoc(handle.id).then(() => (stored = true));
+    try {
+      await waitFor(() => stored, { timeoutMs: 5_000, message: 'flushDoc to resolve while edits continue' });
+    } finally {
+      typing = false;
+      await typist;
+    }
+  });
+});

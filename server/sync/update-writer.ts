@@ -21,6 +21,8 @@ interface Pending {
   /** When its oldest update was enqueued (ms epoch), and its bytes: the backlog's measure. */
   since: number;
   bytes: number;
+  /** The document's enqueue count its last update carries (flushDoc waits for a count to be stored). */
+  upto: number;
   updates: Uint8Array[];
   /** The same updates grouped by actor (key: kind:id). */
   byActor: Map<string, { actor: AuditActor; updates: Uint8Array[] }>;
@@ -32,7 +34,10 @@ export interface UpdateWriter {
   enqueue(id: string, update: Uint8Array, actor: AuditActor): void;
   /** Store everything enqueued so far. Rejects if the store fails (the updates stay queued). */
   flush(): Promise<void>;
-  /** Store the document's queued or in-flight updates (resolves at once when there are none). */
+  /**
+   * Resolve once the document's updates enqueued before this call are stored (at once when none
+   * waits); reject if storing them fails (they stay queued and are retried).
+   */
   flushDoc(id: string): Promise<void>;
   /** Number of documents with updates not yet stored. */
   pendingDocs(): number;
@@ -62,6 +67,29 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
   let queue = new Map<string, Pending>();
   let unaudited: DocAuditRecord[] = [];
   const inflight = new Map<string, { since: number; bytes: number }>();
+  // Per document: updates enqueued so far, how many of them are stored, who waits for which count.
+  const enqueued = new Map<string, number>();
+  const storedUpTo = new Map<string, number>();
+  const waiters = new Map<string, { target: number; resolve: () => void; reject: (e: unknown) => void }[]>();
+
+  function settle(id: string, error?: unknown): void {
+    const list = waiters.get(id);
+    if (!list) return;
+    const done = storedUpTo.get(id) ?? 0;
+    const rest = list.filter((w) => {
+      if (error !== undefined) w.reject(error);
+      else if (w.target <= done) w.resolve();
+      else return true;
+      return false;
+    });
+    if (rest.length) waiters.set(id, rest);
+    else waiters.delete(id);
+    // Everything of this document stored and nobody waiting: forget its counters.
+    if (!waiters.has(id) && !queue.has(id) && !inflight.has(id) && done === enqueued.get(id)) {
+      enqueued.delete(id);
+      storedUpTo.delete(id);
+    }
+  }
   let chain: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
   let retryDelay = 0;
@@ -85,8 +113,10 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
       }
       for (const id of batch.keys()) queue.delete(id);
       const items: AppendItem[] = [];
-      for (const [id, { updates, since, bytes }] of batch) {
+      const uptoOf = new Map<string, number>();
+      for (const [id, { updates, since, bytes, upto }] of batch) {
         inflight.set(id, { since, bytes });
+        uptoOf.set(id, upto);
         items.push({ id, update: merge(updates) });
       }
       let results: AppendResult[];
@@ -98,7 +128,7 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
         queue = new Map();
         for (const item of items) {
           const p = batch.get(item.id);
-          queue.set(item.id, { since: p?.since ?? Date.now(), bytes: item.update.byteLength, updates: [item.update], byActor: p?.byActor ?? new Map() });
+          queue.set(item.id, { since: p?.since ?? Date.now(), bytes: item.update.byteLength, upto: p?.upto ?? 0, updates: [item.update], byActor: p?.byActor ?? new Map() });
         }
         for (const [id, p] of rest) {
           const q = queue.get(id);
@@ -108,12 +138,15 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
           }
           q.updates.push(...p.updates);
           q.bytes += p.bytes;
+          q.upto = Math.max(q.upto, p.upto);
           for (const [k, g] of p.byActor) {
             const h = q.byActor.get(k);
             if (h) h.updates.push(...g.updates);
             else q.byActor.set(k, g);
           }
         }
+        // Those waiting for these documents hear of it now (the updates stay queued and retried).
+        for (const item of items) settle(item.id, e);
         retryDelay = Math.min(retryDelay ? retryDelay * 2 : 100, 5_000);
         logger.error({ err: e, docs: items.length, retryInMs: retryDelay }, 'storing updates failed; will retry');
         schedule(retryDelay);
@@ -122,6 +155,10 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
         for (const item of items) inflight.delete(item.id);
       }
       retryDelay = 0;
+      for (const [id, upto] of uptoOf) {
+        storedUpTo.set(id, Math.max(storedUpTo.get(id) ?? 0, upto));
+        settle(id);
+      }
       onAppended(results);
       if (opts.audit) {
         for (const [id, p] of batch) for (const g of p.byActor.values()) unaudited.push({ docId: id, actor: g.actor, update: merge(g.updates) });
@@ -165,9 +202,12 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
     enqueue(id, update, actor) {
       let p = queue.get(id);
       if (!p) {
-        p = { since: Date.now(), bytes: 0, updates: [], byActor: new Map() };
+        p = { since: Date.now(), bytes: 0, upto: 0, updates: [], byActor: new Map() };
         queue.set(id, p);
       }
+      const n = (enqueued.get(id) ?? 0) + 1;
+      enqueued.set(id, n);
+      p.upto = n;
       p.updates.push(update);
       p.bytes += update.byteLength;
       if (opts.audit) {
@@ -180,7 +220,14 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
     },
     flush,
     flushDoc(id) {
-      return queue.has(id) || inflight.has(id) ? flush() : Promise.resolve();
+      // Wait for the updates enqueued so far, not for the queue to drain: a document that
+      // keeps receiving edits (a busy socket) must not hold a REST write's answer forever.
+      const target = enqueued.get(id) ?? 0;
+      if ((storedUpTo.get(id) ?? 0) >= target) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        waiters.set(id, [...(waiters.get(id) ?? []), { target, resolve, reject }]);
+        if (retryDelay === 0) flush().catch(() => {});
+      });
     },
     backlog() {
       let oldest = Infinity;
