@@ -16,6 +16,7 @@
  * stored; only a successful pull records the validators (ETag / Last-Modified) used by the next
  * conditional request, where a 304 finishes the run as `not_modified`.
  */
+import { safeText } from '../../shared/safe-text.ts';
 import { newId } from '../../shared/ids.ts';
 import type { z } from 'zod';
 import type { FeedFormat, FeedRun, feedOptionsSchema, IndicatorType } from '../../shared/intel-api.ts';
@@ -127,7 +128,8 @@ class Progress {
   objects: IntelObject[] = [];
   skip(s: Skipped): void {
     this.skipped++;
-    if (this.samples.length < MAX_SAMPLES) this.samples.push(s);
+    // Samples are stored as jsonb, which holds no NUL or lone surrogate: a feed may contain them.
+    if (this.samples.length < MAX_SAMPLES) this.samples.push({ ...s, text: safeText(s.text), reason: safeText(s.reason) });
   }
 }
 
