@@ -99,6 +99,23 @@ describe('feed runner', () => {
     expect(await lastRun(feedId)).toMatchObject({ state: 'succeeded', added: 0, expired: 0 });
   });
 
+  it('keeps OTX TLP labels and never stores an item looser than its feed when the label is not understood', async () => {
+    const feedId = await addFeed('json', `${base}/otx`, { preset: 'otx' });
+    await db.sql`UPDATE intel_feeds SET tlp = 'amber' WHERE id = ${feedId}`;
+    const pulse = (labels: Record<string, string>, value: string) => ({ name: 'p', ...labels, indicators: [{ indicator: value, type: 'IPv4' }] });
+    const body = JSON.stringify({
+      results: [pulse({ TLP: 'white' }, '203.0.113.201'), pulse({ TLP: 'TLP:CHARTREUSE', tlp: 'green' }, '203.0.113.202'), pulse({ TLP: 'chartreuse', tlp: 'red' }, '203.0.113.203')],
+    });
+    const run = await runner.push(feedId, (async function* () { yield Buffer.from(body); })(), body.length);
+    expect(run).toMatchObject({ state: 'succeeded', added: 3 });
+    const rows = await db.sql<{ value: string; tlp: string }[]>`SELECT value, tlp FROM indicators WHERE value LIKE '203.0.113.20%' ORDER BY value`;
+    expect(rows.map((r) => [r.value, r.tlp])).toEqual([
+      ['203.0.113.201', 'clear'],
+      ['203.0.113.202', 'amber'],
+      ['203.0.113.203', 'red'],
+    ]);
+  });
+
   it('marks a run abandoned by a dead process as failed and frees the feed', async () => {
     const feedId = await addFeed('plain', `${base}/nothing`);
     await db.sql`INSERT INTO intel_feed_runs (id, feed_id, state, started_at, updated_at) VALUES (${newId()}, ${feedId}, 'running', now() - interval '1 hour', now() - interval '1 hour')`;

@@ -23,7 +23,8 @@ import type { FeedFormat, FeedRun, feedOptionsSchema, IndicatorType } from '../.
 import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
 import { parseFeed, type BodyFormat } from './parsers/parse-feed.ts';
-import type { IntelObject, ParseEvent, Skipped } from './parsers/types.ts';
+import { floorTlp } from './parsers/item.ts';
+import type { IntelObject, ParseEvent, Skipped, Tlp } from './parsers/types.ts';
 import { mispEventUrls, mispManifestUrl } from './parsers/misp.ts';
 import { parseStixObjects } from './parsers/stix.ts';
 import { fetchTaxiiObjects } from './taxii.ts';
@@ -155,7 +156,10 @@ async function* itemsOf(events: AsyncIterable<ParseEvent>, feed: FeedRow, progre
     else if (e.item) {
       if (types && !types.has(e.item.type)) continue;
       progress.parsed++;
-      batch.push(e.item);
+      if (e.item.tlp_unrecognised) {
+        const { tlp_unrecognised: _unrecognised, ...item } = e.item;
+        batch.push({ ...item, tlp: floorTlp(e.item, feed.tlp as Tlp) });
+      } else batch.push(e.item);
       if (batch.length === ITEM_BATCH) {
         yield batch;
         batch = [];

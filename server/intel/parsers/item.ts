@@ -71,6 +71,39 @@ export function parseTlp(raw: unknown): Tlp | undefined {
   return undefined;
 }
 
+const TLP_RANK: Record<Tlp, number> = { clear: 0, green: 1, amber: 2, 'amber+strict': 3, red: 4 };
+
+/** The stricter of two TLP levels (either may be absent). */
+export function stricterTlp(a: Tlp | undefined, b: Tlp | undefined): Tlp | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return TLP_RANK[a] >= TLP_RANK[b] ? a : b;
+}
+
+/**
+ * TLP from several labels a source gives for one item (OTX writes `TLP`, older exports `tlp`):
+ * the strictest known one, and whether a present label was no known level.
+ */
+export function tlpOfLabels(labels: unknown[]): { tlp?: Tlp; tlp_unrecognised?: true } {
+  let tlp: Tlp | undefined;
+  let unrecognised = false;
+  for (const label of labels) {
+    if (label === undefined || label === null || (typeof label === 'string' && label.trim() === '')) continue;
+    const level = parseTlp(label);
+    if (level) tlp = stricterTlp(tlp, level);
+    else unrecognised = true;
+  }
+  return { ...(tlp ? { tlp } : {}), ...(unrecognised ? { tlp_unrecognised: true as const } : {}) };
+}
+
+/**
+ * The TLP an item is stored with given its feed's: its own, except that an item whose source
+ * label was not understood takes the stricter of its known label and the feed's, never a looser one.
+ */
+export function floorTlp(item: Pick<ParsedItem, 'tlp' | 'tlp_unrecognised'>, feedTlp: Tlp): Tlp | undefined {
+  return item.tlp_unrecognised ? stricterTlp(item.tlp, feedTlp) : item.tlp;
+}
+
 /** Confidence 0-100 from a number or numeric text, else undefined. */
 export function toConfidence(raw: unknown): number | undefined {
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;

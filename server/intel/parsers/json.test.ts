@@ -22,6 +22,16 @@ describe('OTX pulses', () => {
     expect(skipped.map((s) => s.reason)).toEqual(['unsupported OTX type "email"', 'unsupported OTX type "FileHash-IMPHASH"', 'inactive in OTX']);
   });
 
+  it('reads the upper-case TLP real OTX pulses write, and flags a label that is no TLP level', async () => {
+    const pulse = (labels: Record<string, string>) => ({ name: 'p', ...labels, indicators: [{ indicator: '203.0.113.9', type: 'IPv4' }] });
+    const { items } = await json(JSON.stringify({ results: [pulse({ TLP: 'white' }), pulse({ TLP: 'amber', tlp: 'green' }), pulse({ TLP: 'TLP:CHARTREUSE' })] }), { preset: 'otx' });
+    expect(items.map((i) => [i.tlp, i.tlp_unrecognised])).toEqual([
+      ['clear', undefined],
+      ['amber', undefined],
+      [undefined, true],
+    ]);
+  });
+
   it('keeps the complete indicators of a truncated download and says it was truncated', async () => {
     const text = fixtureText('otx-pulses.json');
     const cut = text.slice(0, text.indexOf('"badguy@example.com"') + 5);

@@ -1,7 +1,8 @@
 /**
  * JSON feeds, read as one document (capped; a truncated one keeps what was complete):
  * - `preset: 'otx'`: AlienVault OTX pulses (`results[]` / `pulses[]` / one pulse / an array),
- *   each pulse's `indicators[]` with its tags, malware families, ATT&CK ids, adversary and TLP;
+ *   each pulse's `indicators[]` with its tags, malware families, ATT&CK ids, adversary and TLP
+ *   (`TLP` or `tlp`; an unknown label never makes an item looser than its feed's TLP);
  * - `preset: 'cisa_kev'`: the CISA Known Exploited Vulnerabilities catalog. KEV lists CVEs, not
  *   IoCs: each entry becomes an intel object (kind 'vulnerability', id `cve:<CVE id>`) and no
  *   indicator (entries without a CVE id are skipped);
@@ -13,7 +14,7 @@
 import jsonata from 'jsonata';
 import type { z } from 'zod';
 import type { feedOptionsSchema } from '../../../shared/intel-api.ts';
-import { makeItem, parseTlp, toConfidence, toIsoTime, toList, typesForLabel } from './item.ts';
+import { makeItem, parseTlp, tlpOfLabels, toConfidence, toIsoTime, toList, typesForLabel } from './item.ts';
 import { parseJsonDocument } from './json-document.ts';
 import { readDocument } from './read-input.ts';
 import { MAX_DOCUMENT_BYTES, skip, type ParseEvent, type ParserInput } from './types.ts';
@@ -68,7 +69,8 @@ function* otx(doc: unknown): Generator<ParseEvent> {
       malware: toList(names(pulse.malware_families, 'display_name')),
       actors: toList(typeof pulse.adversary === 'string' ? [pulse.adversary] : []),
       techniques: toList(names(pulse.attack_ids, 'id')).filter((t) => TECHNIQUE.test(t)),
-      tlp: parseTlp(pulse.tlp),
+      // OTX's own pulses write `TLP` ("white"); some exports and mirrors `tlp`.
+      ...tlpOfLabels([pulse.TLP, pulse.tlp]),
     };
     for (const indicator of pulse.indicators) {
       const text = JSON.stringify(indicator ?? null);

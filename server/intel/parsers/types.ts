@@ -27,6 +27,11 @@ export type ParsedItem = {
   /** MITRE ATT&CK technique ids (T1059, T1566.001). */
   techniques?: string[];
   tlp?: Tlp;
+  /**
+   * The source gave a TLP label that is no known level: the item may not end up looser than the
+   * feed's TLP (the runner applies the stricter of `tlp` and the feed's, see `floorTlp`).
+   */
+  tlp_unrecognised?: true;
 };
 
 /** A line (1-based, null for a whole document or a JSON item) or item that was not used. */
