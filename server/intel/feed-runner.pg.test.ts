@@ -116,6 +116,22 @@ describe('feed runner', () => {
     ]);
   });
 
+  it('succeeds on a STIX bundle of objects only, some of them revoked', async () => {
+    const feedId = await addFeed('stix', `${base}/attack`);
+    const body = JSON.stringify({
+      type: 'bundle',
+      id: 'bundle--attack',
+      objects: [
+        { type: 'malware', id: 'malware--run-old', name: 'Old Name', revoked: true },
+        { type: 'malware', id: 'malware--run-new', name: 'New Name', external_references: [{ source_name: 'mitre-attack', external_id: 'S9001' }] },
+      ],
+    });
+    const run = await runner.push(feedId, (async function* () { yield Buffer.from(body); })(), body.length);
+    expect(run).toMatchObject({ state: 'succeeded', parsed: 0, skipped: 1, error: null });
+    const rows = await db.sql<{ id: string }[]>`SELECT id FROM intel_objects WHERE id IN ('malware--run-old', 'malware--run-new')`;
+    expect(rows.map((r) => r.id)).toEqual(['malware--run-new']);
+  });
+
   it('marks a run abandoned by a dead process as failed and frees the feed', async () => {
     const feedId = await addFeed('plain', `${base}/nothing`);
     await db.sql`INSERT INTO intel_feed_runs (id, feed_id, state, started_at, updated_at) VALUES (${newId()}, ${feedId}, 'running', now() - interval '1 hour', now() - interval '1 hour')`;

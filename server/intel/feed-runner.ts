@@ -171,7 +171,9 @@ async function* itemsOf(events: AsyncIterable<ParseEvent>, feed: FeedRow, progre
   // a complete list, expire) what the feed gave before: failing here rolls the run back.
   const truncated = progress.samples.find((x) => /truncated/i.test(x.reason));
   if (truncated) throw new Error(`the feed looks truncated (${truncated.reason}); the previous data is kept`);
-  if (progress.parsed === 0 && progress.skipped > 0) {
+  // Objects count as content: an ATT&CK bundle gives no indicators, only objects (and skips
+  // its revoked and deprecated ones).
+  if (progress.parsed === 0 && progress.objects.length === 0 && progress.skipped > 0) {
     throw new Error(`nothing in the feed parsed as ${feed.format} (${progress.skipped} skipped; first: ${progress.samples[0]?.reason ?? 'unknown'}); the previous data is kept`);
   }
 }

@@ -86,6 +86,42 @@ describe('STIX 2.1 bundles', () => {
     ]);
   });
 
+  it('skips revoked and deprecated objects with the reason, stores tools, and reads any source external id', async () => {
+    const ref = (source_name: string, external_id: string) => ({ source_name, external_id });
+    const objects = [
+      { type: 'malware', id: 'malware--old', name: 'Emotet', revoked: true },
+      { type: 'malware', id: 'malware--v1', name: 'TrickBot', external_references: [ref('malpedia', 'win.trickbot')] },
+      { type: 'malware', id: 'malware--v2', name: 'TrickBot', external_references: [{ source_name: 'mitre-attack', url: 'https://attack.mitre.org' }, ref('mitre-attack', 'S0266')] },
+      { type: 'relationship', id: 'relationship--r', relationship_type: 'revoked-by', source_ref: 'malware--v1', target_ref: 'malware--v2' },
+      { type: 'attack-pattern', id: 'attack-pattern--dep', name: 'Old Technique', x_mitre_deprecated: true, external_references: [ref('mitre-attack', 'T1064')] },
+      { type: 'tool', id: 'tool--cs', name: 'Cobalt Strike', tool_types: ['remote-access'], external_references: [ref('mitre-attack', 'S0154')] },
+      { type: 'intrusion-set', id: 'intrusion-set--x', name: 'Example Group', external_references: [ref('misp-galaxy', 'G9999')] },
+      { type: 'indicator', id: 'indicator--a', pattern_type: 'stix', pattern: "[ipv4-addr:value = '198.51.100.77']" },
+      { type: 'relationship', id: 'relationship--a1', relationship_type: 'indicates', source_ref: 'indicator--a', target_ref: 'malware--v1' },
+      { type: 'relationship', id: 'relationship--a2', relationship_type: 'indicates', source_ref: 'indicator--a', target_ref: 'tool--cs' },
+      { type: 'relationship', id: 'relationship--a3', relationship_type: 'uses', source_ref: 'indicator--a', target_ref: 'attack-pattern--dep' },
+      { type: 'relationship', id: 'relationship--a4', relationship_type: 'indicates', source_ref: 'indicator--a', target_ref: 'malware--old' },
+      { type: 'indicator', id: 'indicator--b', pattern_type: 'stix', pattern: "[ipv4-addr:value = '198.51.100.78']", x_mitre_deprecated: true },
+    ];
+    const { items, objects: stored, skipped } = await collect(parseFeed('stix', {}, chunked(JSON.stringify({ type: 'bundle', id: 'bundle--1', objects }))));
+    expect(stored.map((o) => [o.kind, o.name, o.external_id])).toEqual([
+      ['malware', 'TrickBot', 'S0266'],
+      ['tool', 'Cobalt Strike', 'S0154'],
+      ['intrusion-set', 'Example Group', 'G9999'],
+    ]);
+    expect(skipped.map((s) => [s.text, s.reason])).toEqual([
+      ['malware--old: Emotet', 'revoked'],
+      ['malware--v1: TrickBot', 'revoked by malware--v2'],
+      ['attack-pattern--dep: Old Technique', 'deprecated'],
+      [expect.stringContaining('indicator--b'), 'deprecated'],
+    ]);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ value: '198.51.100.77', malware: ['TrickBot', 'Cobalt Strike'] });
+    expect(items[0]?.techniques).toBeUndefined();
+    const streamed = await collect(parseStixObjects((async function* () { yield* objects; })()));
+    expect(streamed).toEqual({ items, objects: stored, skipped });
+  });
+
   it('parses a stream of TAXII objects the same way, relationships after indicators', async () => {
     const bundle = JSON.parse(fixtureText('stix-bundle.json')) as { objects: unknown[] };
     async function* stream() {

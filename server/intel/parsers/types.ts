@@ -41,9 +41,9 @@ export type Skipped = { line: number | null; text: string; reason: string };
 export type IntelObject = {
   /** The STIX id (`malware--…`), or `cve:CVE-2021-44228` for CISA KEV. */
   id: string;
-  kind: 'malware' | 'threat-actor' | 'intrusion-set' | 'attack-pattern' | 'vulnerability';
+  kind: 'malware' | 'tool' | 'threat-actor' | 'intrusion-set' | 'attack-pattern' | 'vulnerability';
   name: string;
-  /** ATT&CK id for attack patterns (T1566.001), CVE id for vulnerabilities. */
+  /** ATT&CK id for attack patterns (T1566.001), CVE id for vulnerabilities, else any source's external id. */
   external_id: string | null;
   data: Record<string, unknown>;
 };
