@@ -54,6 +54,45 @@ describe('adapters', () => {
     expect(two.map((i) => i.alert.ok)).toEqual([true, false]);
   });
 
+  it('Elastic 7.x detection signal: signal.original_time is the observed time, signal.reason the description', () => {
+    const hit = {
+      _index: '.siem-signals-default-000001',
+      _id: '4b1d5c0e9f7a',
+      _source: {
+        '@timestamp': '2026-11-20T09:36:00.512Z',
+        host: { name: 'WEB-07', ip: ['10.0.7.12'] },
+        user: { name: 'svc_backup' },
+        event: { category: 'process', action: 'start' },
+        signal: {
+          original_time: '2026-11-20T09:31:12.004Z',
+          reason: 'process event with process certutil.exe, by svc_backup on WEB-07 created medium alert Certutil Download.',
+          status: 'open',
+          rule: {
+            id: '0f4e6a20-2b1c-11ee-9d77-6f1b0c5c0a10',
+            rule_id: 'fd7a6052-58fa-4397-93c3-4795249ccfa2',
+            name: 'Certutil Download',
+            description: 'Identifies certutil.exe used to download a file.',
+            severity: 'medium',
+            risk_score: 47,
+            type: 'query',
+            threat: [{ framework: 'MITRE ATT&CK', tactic: { id: 'TA0011', name: 'Command and Control' } }],
+          },
+        },
+      },
+    };
+    const a = ok(intakeItems(JSON.stringify(hit), parseFormat('ecs'), null)[0]!);
+    expect(a).toMatchObject({
+      source: 'elastic',
+      title: 'Certutil Download',
+      observed_at: '2026-11-20T09:31:12.004Z',
+      detected_at: '2026-11-20T09:36:00.512Z',
+      description: 'process event with process certutil.exe, by svc_backup on WEB-07 created medium alert Certutil Download.',
+      severity: 'medium',
+      external_id: '4b1d5c0e9f7a',
+    });
+    expect(a.context).toMatchObject({ rule_id: 'fd7a6052-58fa-4397-93c3-4795249ccfa2', severity: 'medium', tactic: 'Command and Control' });
+  });
+
   it('webhook mapping: pointers and dotted paths, lists, 0-100 scale, severity map, items_path', () => {
     const mapping = {
       ...alertMappingInputSchema.parse({
