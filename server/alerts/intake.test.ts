@@ -6,7 +6,7 @@ import { DomainError } from '../../shared/errors.ts';
 import { parseCsv, parseAssetCsv } from '../assets/csv-import.ts';
 import { at, isoTime } from './adapters/payload.ts';
 import { intakeItems, parseFormat } from './intake.ts';
-import { fingerprint } from './normalize.ts';
+import { alertObservables, fingerprint } from './normalize.ts';
 
 const sample = (name: string): string => readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8');
 const ok = (r: { alert: { ok: boolean; value?: AlertInput } }): AlertInput => {
@@ -29,6 +29,24 @@ describe('adapters', () => {
     expect(b.observables?.urls).toEqual(['http://files.example.net/payload.exe']);
     expect(b.observables?.hashes).toEqual(['9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08']);
     expect(items[0]!.raw).toMatchObject({ flow_id: 1234567890123456 });
+  });
+
+  it('Suricata IPv6 written zero-padded is stored in RFC 5952 short form, for native alerts too', () => {
+    const eve = {
+      timestamp: '2026-11-20T09:14:22.418+0000',
+      event_type: 'alert',
+      src_ip: '2001:0db8:0000:0000:0000:ff00:0042:8329',
+      src_port: 51514,
+      dest_ip: 'FE80:0000:0000:0000:0202:B3FF:FE1E:8329',
+      dest_port: 443,
+      proto: 'TCP',
+      alert: { action: 'allowed', signature_id: 2027865, rev: 3, signature: 'ET MALWARE Test Beacon', category: 'A Network Trojan was detected', severity: 1 },
+    };
+    const a = ok(intakeItems(JSON.stringify(eve), parseFormat('suricata'), null)[0]!);
+    expect(a.observables?.ips).toEqual(['2001:db8::ff00:42:8329', 'fe80::202:b3ff:fe1e:8329']);
+    expect(alertObservables(a).filter((o) => o.kind === 'ip').map((o) => o.value)).toEqual(['2001:db8::ff00:42:8329', 'fe80::202:b3ff:fe1e:8329']);
+    const native = ok(intakeItems(JSON.stringify({ source: 'edr', type: 'c2', title: 'beacon', impact: 3, likelihood: 3, confidence: 3, observables: { ips: ['2001:db8:0:0:1:0:0:1', '2001:0db8::0001:0:0:1', '10.0.0.1'] } }), parseFormat(undefined), null)[0]!);
+    expect(native.observables?.ips).toEqual(['2001:db8::1:0:0:1', '10.0.0.1']);
   });
 
   it('Wazuh: level → impact, agent → host, srcip/dstuser, id as external id', () => {

@@ -14,6 +14,7 @@ import {
 import type { Observable, ObservableKind } from '../../shared/incident-schema.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { isRecord } from './adapters/payload.ts';
+import { withCanonicalIps } from './observable-ips.ts';
 
 /** `path: message` for each issue (path `observables.ips.1`). */
 function describe(issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[]): string[] {
@@ -43,7 +44,7 @@ function cleanObservables(candidate: Record<string, unknown>): Record<string, un
 export function validateAlert(candidate: unknown, opts: { lenient: boolean }): Result<AlertInput, string[]> {
   const input = opts.lenient && isRecord(candidate) ? cleanObservables(candidate) : candidate;
   const parsed = alertInputSchema.safeParse(input);
-  return parsed.success ? ok(parsed.data) : err(describe(parsed.error.issues));
+  return parsed.success ? ok(withCanonicalIps(parsed.data)) : err(describe(parsed.error.issues));
 }
 
 const LIST_KIND = { ips: 'ip', domains: 'domain', urls: 'url', hashes: 'hash', accounts: 'account', hosts: 'host' } as const satisfies Record<
