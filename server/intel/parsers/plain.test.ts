@@ -38,6 +38,31 @@ describe('plain lists', () => {
     expect(skipped).toEqual([]);
   });
 
+  it('reads DShield block.txt rows (start, end, netblock size) as ranges, and names a line of no known shape', async () => {
+    const { items, skipped } = await plain('dshield-block.txt', 7);
+    expect(items.map((i) => [i.type, i.value])).toEqual([
+      ['cidr', '45.148.10.0/24'],
+      ['cidr', '80.94.95.0/24'],
+      ['cidr', '185.224.128.0/24'],
+      ['cidr', '193.32.162.0/24'],
+    ]);
+    expect(skipped).toEqual([{ line: 26, text: 'this is\tnot a block\trow', reason: expect.stringMatching(/^unrecognised line format/) }]);
+  });
+
+  it('covers a range that is no single block with the fewest CIDRs, IPv4 and IPv6', async () => {
+    const text = ['198.51.100.5\t198.51.100.20', '203.0.113.7 - 203.0.113.7', '2001:db8::\t2001:db8::1:ffff', '198.51.100.9\t198.51.100.1', '192.0.2.0\t192.0.2.255\t25\t3'].join('\n');
+    const { items, skipped } = await collect(parseFeed('plain', {}, chunked(text)));
+    expect(items.map((i) => i.value)).toEqual([
+      '198.51.100.5', '198.51.100.6/31', '198.51.100.8/29', '198.51.100.16/30', '198.51.100.20',
+      '203.0.113.7',
+      '2001:db8::/111',
+    ]);
+    expect(skipped.map((s) => [s.line, s.reason])).toEqual([
+      [4, 'range ends before it starts'],
+      [5, 'the range is no /25 block, as its netblock column says'],
+    ]);
+  });
+
   it('skips an over-long line without buffering it, then goes on', async () => {
     const lines = [];
     for await (const line of readLines(chunked(`1.2.3.4\n${'x'.repeat(5_000)}\n5.6.7.8`, 100), 1_000)) lines.push(line);
