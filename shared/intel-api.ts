@@ -114,8 +114,13 @@ export const feedRunSchema = z.object({
   state: z.enum(['queued', 'running', 'succeeded', 'failed', 'not_modified']),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
-  /** Progress while running: items parsed so far, and bytes read of the total when known. */
+  /** Progress while running: indicators parsed so far, and bytes read of the total when known. */
   parsed: z.int(),
+  /**
+   * Related objects read (malware, tools, actors, attack patterns, CISA KEV vulnerabilities),
+   * counted apart from indicators: a KEV run has objects and no indicators.
+   */
+  objects: z.int(),
   bytes_read: z.int(),
   bytes_total: z.int().nullable(),
   added: z.int(),
@@ -163,6 +168,17 @@ export const indicatorSchema = z.object({
   sources: z.array(sightingSchema),
 });
 export type Indicator = z.infer<typeof indicatorSchema>;
+
+/**
+ * Why a listed indicator is never matched, looked up as a hit, put in a device's copy or exported:
+ * `private_range` (a never-public address, shared/intel-values.ts) or `allowlist`.
+ */
+export const IGNORED_REASONS = ['private_range', 'allowlist'] as const;
+export type IgnoredReason = (typeof IGNORED_REASONS)[number];
+
+/** GET /api/v1/indicators/{id}: the indicator, and why it is ignored (null when it counts). */
+export const indicatorDetailSchema = indicatorSchema.extend({ ignored: z.enum(IGNORED_REASONS).nullable() });
+export type IndicatorDetail = z.infer<typeof indicatorDetailSchema>;
 
 /** GET /api/v1/indicators/lookup?value= ; POST body { values } (≤ 10,000). */
 export const MAX_BULK_LOOKUP = 10_000;

@@ -10,6 +10,7 @@ import {
   decayModelSchema,
   feedRunSchema,
   feedSchema,
+  indicatorDetailSchema,
   indicatorSchema,
   intelMatchesResponse,
   lookupResponse,
@@ -71,7 +72,7 @@ export function createIntelApi(deps: { fetch: FetchFn; onUnauthenticated(): void
       for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') q.set(k, String(v));
       return call('GET', `/api/v1/indicators?${q.toString()}`, searchAnswer);
     },
-    indicator: (id: number) => call('GET', `/api/v1/indicators/${id}`, oneOf(indicatorSchema, 'indicator')),
+    indicator: (id: number) => call('GET', `/api/v1/indicators/${id}`, oneOf(indicatorDetailSchema, 'indicator')),
     snapshot: () => call('GET', '/api/v1/indicators/snapshot', snapshotResponse),
     incidentMatches: (incidentId: string) => call('GET', `/api/v1/incidents/${enc(incidentId)}/intel-matches`, intelMatchesResponse.transform((v) => v.items)),
     feeds: () => call('GET', '/api/v1/feeds', listOf(feedSchema)),

@@ -1,12 +1,13 @@
 /**
  * The client's indicator normalizer, for offline lookups against the device's copy: detects the
  * type of a pasted value and its canonical form the way the server stores it (IPv4/IPv6 text,
- * CIDR network address, lower-case IDNA domains, WHATWG URLs without fragment, lower-case hashes),
+ * CIDR network address, lower-case IDNA domains, the shared canonical URL form, lower-case hashes),
  * accepting defanged input (`hxxp://`, `[.]`, `(.)`, `[:]`). The browser's URL parser does the
  * IDNA and IPv6 canonical forms, so no `node:` module is needed. Also parses CIDR ranges into
  * bits for containment checks.
  */
 import type { IndicatorType } from '../../shared/intel-api.ts';
+import { canonicalUrl, undefang } from '../../shared/intel-values.ts';
 
 export interface Detected {
   type: IndicatorType;
@@ -14,17 +15,8 @@ export interface Detected {
   value: string;
 }
 
-/** Undo the usual defanging (as the server does): hxxp(s), fxp, [.] (.) {.} [dot], [:] [://], [@] [at]. */
-export function refang(raw: string): string {
-  return raw
-    .trim()
-    .replace(/^h(?:xx|\*\*)p(s?)(?=\[?:)/i, (_m, s: string) => `http${s.toLowerCase()}`)
-    .replace(/^fxp(?=\[?:)/i, 'ftp')
-    .replace(/\[:\/\/\]/g, '://')
-    .replace(/\[:\]/g, ':')
-    .replace(/\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)/gi, '.')
-    .replace(/\[@\]|\[at\]/gi, '@');
-}
+/** Undo the usual defanging (the server's function, shared/intel-values.ts). */
+export const refang = undefang;
 
 const HASHES: readonly [number, IndicatorType][] = [
   [32, 'md5'],
@@ -134,15 +126,7 @@ function domainCanonical(text: string): string | null {
 }
 
 function urlCanonical(text: string): string | null {
-  if (!/^(https?|ftp):\/\//i.test(text)) return null;
-  try {
-    const url = new URL(text);
-    if (!url.hostname) return null;
-    url.hash = '';
-    return url.href;
-  } catch {
-    return null;
-  }
+  return /^(https?|ftp):\/\//i.test(text) ? canonicalUrl(text) : null;
 }
 
 /** An address as a full-length range; IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4 address. */

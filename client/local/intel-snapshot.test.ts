@@ -42,9 +42,9 @@ function setup(snapshot: Snapshot, opts: { online?: boolean; cap?: number; now?:
 const FIRST: Snapshot = {
   generated_at: '2026-11-20T11:00:00Z',
   items: [
-    ['ipv4', '203.0.113.9', 91],
-    ['cidr', '198.51.100.0/24', 80],
-    ['cidr', '2001:db8:bad::/48', 75],
+    ['ipv4', '45.155.205.9', 91],
+    ['cidr', '185.220.101.0/24', 80],
+    ['cidr', '2a0e:1c80:bad::/48', 75],
     ['domain', 'evil.example.com', 88],
     ['sha256', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 99],
   ],
@@ -58,7 +58,7 @@ describe('the offline intel snapshot', () => {
     const res = await store.refresh();
     expect(res.ok && res.value).toMatchObject({ generatedAt: '2026-11-20T11:30:00Z', count: 1, truncated: false });
     expect(await db.table('indicators').toArray()).toEqual([{ type: 'domain', value: 'other.example', score: 77 }]);
-    const [old] = await store.lookup(['203.0.113.9']);
+    const [old] = await store.lookup(['45.155.205.9']);
     expect(old?.matches).toEqual([]);
   });
 
@@ -70,20 +70,20 @@ describe('the offline intel snapshot', () => {
     expect(res.ok).toBe(false);
     expect(store.state.get().error).toBe('Failed to fetch');
     expect((await store.info())?.count).toBe(5);
-    const [hit] = await store.lookup(['203.0.113.9']);
-    expect(hit?.matches).toEqual([{ type: 'ipv4', value: '203.0.113.9', score: 91 }]);
+    const [hit] = await store.lookup(['45.155.205.9']);
+    expect(hit?.matches).toEqual([{ type: 'ipv4', value: '45.155.205.9', score: 91 }]);
   });
 
   it('looks values up offline: defanged input, exact matches, addresses inside stored CIDR ranges, URLs by their host', async () => {
     const { store } = setup(FIRST);
     await store.refresh();
-    const results = await store.lookup(['203[.]0[.]113[.]9', '198.51.100.42', '198.51.100.0/25', '198.51.101.1', '2001:db8:bad:1::5', 'hxxp://nope', 'hxxps://evil[.]example[.]com/login', 'EVIL.example.com.', 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855', 'hello world']);
+    const results = await store.lookup(['45[.]155[.]205[.]9', '185.220.101.42', '185.220.101.0/25', '185.220.102.1', '2a0e:1c80:bad:1::5', 'hxxp://nope', 'hxxps://evil[.]example[.]com/login', 'EVIL.example.com.', 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855', 'hello world']);
     expect(results.map((r) => [r.type, r.canonical, r.matches.map((m) => m.value)])).toEqual([
-      ['ipv4', '203.0.113.9', ['203.0.113.9']],
-      ['ipv4', '198.51.100.42', ['198.51.100.0/24']],
-      ['cidr', '198.51.100.0/25', ['198.51.100.0/24']],
-      ['ipv4', '198.51.101.1', []],
-      ['ipv6', '2001:db8:bad:1::5', ['2001:db8:bad::/48']],
+      ['ipv4', '45.155.205.9', ['45.155.205.9']],
+      ['ipv4', '185.220.101.42', ['185.220.101.0/24']],
+      ['cidr', '185.220.101.0/25', ['185.220.101.0/24']],
+      ['ipv4', '185.220.102.1', []],
+      ['ipv6', '2a0e:1c80:bad:1::5', ['2a0e:1c80:bad::/48']],
       ['url', 'http://nope/', []],
       ['url', 'https://evil.example.com/login', ['evil.example.com']],
       ['domain', 'evil.example.com', ['evil.example.com']],
@@ -92,13 +92,29 @@ describe('the offline intel snapshot', () => {
     ]);
   });
 
-  it('sees CIDR ranges added by a refresh (no stale range cache)', async () => {
+  it('never keeps or matches private, multicast or documentation ranges a feed lists (FireHOL level1)', async () => {
+    const { db, store } = setup({
+      generated_at: '2026-11-20T11:00:00Z',
+      items: [['cidr', '10.0.0.0/8', 95], ['cidr', '224.0.0.0/3', 95], ['url', 'http://192.168.1.1/login', 90], ['ipv4', '45.155.205.233', 95]],
+    });
+    await store.refresh();
+    expect((await db.table('indicators').toArray()).map((r: { value: string }) => r.value)).toEqual(['45.155.205.233']);
+    const results = await store.lookup(['10.1.2.3', '239.255.255.250', '2001:db8::1', '45.155.205.233']);
+    expect(results.map((r) => [r.canonical, r.matches.map((m) => m.value)])).toEqual([
+      ['10.1.2.3', []],
+      ['239.255.255.250', []],
+      ['2001:db8::1', []],
+      ['45.155.205.233', ['45.155.205.233']],
+    ]);
+  });
+
+    it('sees CIDR ranges added by a refresh (no stale range cache)', async () => {
     const { server, store } = setup({ generated_at: '2026-11-20T11:00:00Z', items: [] });
     await store.refresh();
-    expect((await store.lookup(['192.0.2.7']))[0]?.matches).toEqual([]);
-    server.snapshot = { generated_at: '2026-11-20T11:05:00Z', items: [['cidr', '192.0.2.0/24', 90]] };
+    expect((await store.lookup(['91.92.109.7']))[0]?.matches).toEqual([]);
+    server.snapshot = { generated_at: '2026-11-20T11:05:00Z', items: [['cidr', '91.92.109.0/24', 90]] };
     await store.refresh();
-    expect((await store.lookup(['192.0.2.7']))[0]?.matches).toEqual([{ type: 'cidr', value: '192.0.2.0/24', score: 90 }]);
+    expect((await store.lookup(['91.92.109.7']))[0]?.matches).toEqual([{ type: 'cidr', value: '91.92.109.0/24', score: 90 }]);
   });
 
   it('caps the copy at the size limit and says so', async () => {

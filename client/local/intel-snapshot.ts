@@ -7,13 +7,15 @@
  * the refresh interval (6 h), on that interval while the app is open, when the network returns,
  * and on demand. Lookups detect the type and canonical value on the device (intel-normalize.ts)
  * and match exactly, IP addresses and ranges also inside stored CIDR ranges, URLs also by their
- * host as a domain (the server's lookup rules).
+ * host as a domain (the server's lookup rules). Never-public addresses (shared/intel-values.ts)
+ * are neither kept nor matched.
  */
 import type { IndicatorType } from '../../shared/intel-api.ts';
 import type { Result } from '../../shared/result.ts';
 import type { SentpilotDb } from './db.ts';
 import type { ApiFailure } from './http-json.ts';
 import type { Snapshot } from './intel-api.ts';
+import { isNonPublicIndicator } from '../../shared/intel-values.ts';
 import { detect, parseRange, rangeContains, type Range } from './intel-normalize.ts';
 import { createObservable, type ReadonlyObservable } from './observable.ts';
 
@@ -100,7 +102,11 @@ export function createIntelSnapshot(deps: {
   }
 
   async function replace(snapshot: Snapshot): Promise<SnapshotInfo> {
-    const rows: SnapshotRow[] = snapshot.items.slice(0, cap).map(([type, value, score]) => ({ type, value, score }));
+    // Never-public ranges are never kept, whatever a server sends (the server leaves them out too).
+    const rows: SnapshotRow[] = snapshot.items
+      .slice(0, cap)
+      .filter(([type, value]) => !isNonPublicIndicator(type, value))
+      .map(([type, value, score]) => ({ type, value, score }));
     const next: SnapshotInfo = { generatedAt: snapshot.generated_at, refreshedAt: new Date(now()).toISOString(), count: rows.length, truncated: snapshot.items.length > cap };
     await deps.db.transaction('rw', [table(deps.db), deps.db.kv], async () => {
       await table(deps.db).clear();
@@ -152,6 +158,8 @@ export function createIntelSnapshot(deps: {
     const cidrs = needRanges ? await cidrRows() : [];
     return detected.map(({ value, d }, i) => {
       if (!d) return { value, type: null, canonical: null, matches: [] };
+      // A private, reserved or documentation address is nobody's indicator (as on the server).
+      if (isNonPublicIndicator(d.type, d.value)) return { value, type: d.type, canonical: d.value, matches: [] };
       const matches: SnapshotRow[] = [];
       const hit = exact[i];
       if (hit) matches.push(hit);

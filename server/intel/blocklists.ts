@@ -2,19 +2,16 @@
  * Blocklist export for firewalls and proxies: the active indicators of a list (ip, domain, url,
  * hash) at or above a minimum score, as plain text (one value a line), CSV or a STIX 2.1 bundle.
  *
- * Never exported: private, loopback, link-local, CGNAT, multicast, reserved and documentation
- * ranges (`isNonRoutable`), and anything the organisation allow-listed — the value itself, IPs
- * inside and ranges overlapping an allow-listed CIDR, subdomains of an allow-listed domain, and
- * URLs whose host is any of those. Blocking one of those would cut the organisation off from
- * itself, so the filter runs on every export, whatever the feeds say.
+ * Never exported: what `ignoredReason` (ignored.ts) names — never-public ranges and the
+ * allow-list. Blocking one of those would cut the organisation off from itself, so the filter
+ * runs on every export, whatever the feeds say.
  */
-import { BlockList, isIP } from 'node:net';
 import { v5 as uuidv5 } from 'uuid';
 import { DomainError } from '../../shared/errors.ts';
 import type { BLOCKLIST_NAMES, IndicatorType } from '../../shared/intel-api.ts';
 import type { Sql } from '../db/connect.ts';
 import { scoredIndicatorsSql } from './lookup.ts';
-import { isNonRoutable } from './normalize.ts';
+import { ignoredReason, loadAllowed, type Allowed } from './ignored.ts';
 
 export type BlocklistName = (typeof BLOCKLIST_NAMES)[number];
 export type BlocklistFormat = 'txt' | 'csv' | 'stix.json';
@@ -46,77 +43,9 @@ export function blocklistTypes(name: BlocklistName, types: string | undefined): 
   return asked as IndicatorType[];
 }
 
-/** The allow-list as a matcher over IPs, ranges and domains. */
-export interface Allowed {
-  ip(value: string): boolean;
-  range(cidr: string): boolean;
-  domain(host: string): boolean;
-}
-
-export async function loadAllowed(sql: Sql): Promise<Allowed> {
-  const rows = await sql<{ value: string; net: string | null }[]>`SELECT value, net::text AS net FROM intel_allowlist`;
-  const nets = new BlockList();
-  const ranges: { net: string; prefix: number; family: 'ipv4' | 'ipv6' }[] = [];
-  const domains = new Set<string>();
-  for (const r of rows) {
-    const netText = r.net ?? (isIP(r.value) ? r.value : null);
-    if (netText) {
-      const [addr = '', p] = netText.split('/');
-      const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
-      const prefix = p === undefined ? (family === 'ipv6' ? 128 : 32) : Number(p);
-      nets.addSubnet(addr, prefix, family);
-      ranges.push({ net: addr, prefix, family });
-    } else {
-      domains.add(r.value.toLowerCase().replace(/\.$/, ''));
-    }
-  }
-  const familyOf = (a: string): 'ipv4' | 'ipv6' => (isIP(a) === 6 ? 'ipv6' : 'ipv4');
-  return {
-    ip: (value) => isIP(value) !== 0 && nets.check(value, familyOf(value)),
-    // A range overlaps an allowed one when either contains the other's network address.
-    range: (cidr) => {
-      const [addr = '', p] = cidr.split('/');
-      if (isIP(addr) === 0) return false;
-      const family = familyOf(addr);
-      if (nets.check(addr, family)) return true;
-      const mine = new BlockList();
-      mine.addSubnet(addr, Number(p ?? (family === 'ipv6' ? 128 : 32)), family);
-      return ranges.some((r) => r.family === family && mine.check(r.net, family));
-    },
-    domain: (host) => {
-      const h = host.toLowerCase().replace(/\.$/, '');
-      for (let d = h; d; d = d.slice(d.indexOf('.') + 1)) {
-        if (domains.has(d)) return true;
-        if (!d.includes('.')) break;
-      }
-      return false;
-    },
-  };
-}
-
-/** False for what must never become a block entry. */
+/** False for what must never become a block entry (never public, or allow-listed). */
 export function blockable(e: Pick<BlockEntry, 'type' | 'value'>, allowed: Allowed): boolean {
-  switch (e.type) {
-    case 'ipv4':
-    case 'ipv6':
-      return !isNonRoutable(e.value) && !allowed.ip(e.value);
-    case 'cidr':
-      return !isNonRoutable(e.value) && !allowed.range(e.value);
-    case 'domain':
-      return !allowed.domain(e.value);
-    case 'url': {
-      let host: string;
-      try {
-        host = new URL(e.value).hostname.replace(/^\[|\]$/g, '');
-      } catch {
-        return false;
-      }
-      if (isIP(host)) return !isNonRoutable(host) && !allowed.ip(host);
-      return !allowed.domain(host);
-    }
-    default:
-      return true;
-  }
+  return ignoredReason(e, allowed) === null;
 }
 
 /** The entries of a list: active, score ≥ minScore, blockable; ordered by type and value. */

@@ -14,6 +14,7 @@ import { requireAction, type AuthEnv } from '../auth/middleware.ts';
 import type { Sql } from '../db/connect.ts';
 import { rejectInvalid } from '../http/validation.ts';
 import { blocklistEntries, blocklistTypes, renderBlocklist, type BlocklistFormat, type BlocklistName } from './blocklists.ts';
+import { ignoredReason, loadAllowed } from './ignored.ts';
 import { detectValue, lookupValues, scoredIndicatorsSql, toMatch, type Fragment, type IndicatorRow } from './lookup.ts';
 
 const indicatorIdParam = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
@@ -82,9 +83,14 @@ export function createIntelUseRoutes(deps: { sql: Sql; lookupSql?: Sql; cacheMs?
     const answer = await cached(`snapshot:${min_score}:${limit}:${await storeStamp()}`, async () => {
       const now = new Date();
       // The score never exceeds the base confidence: rows below min_score are skipped unscored.
-      const rows = await sql<{ type: IndicatorType; value: string; score: number }[]>`
-        WITH ${scoredIndicatorsSql(sql, now, sql`i.base_confidence >= ${min_score}`)}
-        SELECT type, value, score FROM scored WHERE active AND score >= ${min_score} ORDER BY score DESC, id LIMIT ${limit}`;
+      const [listed, allowed] = await Promise.all([
+        sql<{ type: IndicatorType; value: string; score: number }[]>`
+          WITH ${scoredIndicatorsSql(sql, now, sql`i.base_confidence >= ${min_score}`)}
+          SELECT type, value, score FROM scored WHERE active AND score >= ${min_score} ORDER BY score DESC, id LIMIT ${limit}`,
+        loadAllowed(sql),
+      ]);
+      // A device's copy never holds what would never match (never-public ranges, the allow-list).
+      const rows = listed.filter((r) => ignoredReason(r, allowed) === null);
       const body = JSON.stringify({ generated_at: now.toISOString(), items: rows.map((r) => [r.type, r.value, Math.round(r.score)]) });
       return { body, contentType: 'application/json; charset=UTF-8', count: rows.length };
     });
@@ -125,9 +131,13 @@ export function createIntelUseRoutes(deps: { sql: Sql; lookupSql?: Sql; cacheMs?
   app.get('/indicators/:id', zValidator('param', indicatorIdParam, rejectInvalid), async (c) => {
     requireAction(c, 'incident:read');
     const { id } = c.req.valid('param');
-    const [row] = await sql<DetailRow[]>`WITH ${scoredIndicatorsSql(sql, new Date(), sql`i.id = ${id}`)} SELECT s.*, ${sourcesOf} AS sources FROM scored s`;
+    const [[row], allowed] = await Promise.all([
+      sql<DetailRow[]>`WITH ${scoredIndicatorsSql(sql, new Date(), sql`i.id = ${id}`)} SELECT s.*, ${sourcesOf} AS sources FROM scored s`,
+      loadAllowed(sql),
+    ]);
     if (!row) throw new DomainError('not_found', `no indicator ${id}`);
-    return c.json(withSources(row));
+    // Listed by its feeds but never matched or exported: the page says why.
+    return c.json({ ...withSources(row), ignored: ignoredReason(row, allowed) });
   });
 
   app.get('/incidents/:id/intel-matches', zValidator('param', incidentIdParam, rejectInvalid), async (c) => {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   blocklistQuery,
   bulkLookupBody,
+  indicatorDetailSchema,
   indicatorSchema,
   intelMatchesResponse,
   lookupQuery,
@@ -18,7 +19,6 @@ import type { Named, RouteSpec } from '../openapi/registry.ts';
 
 const n = (name: string, schema: z.ZodType): Named => ({ name, schema });
 const Lookup = n('IndicatorLookup', lookupResponse);
-const Indicator = n('Indicator', indicatorSchema);
 const searchResponse = z.object({ items: z.array(indicatorSchema), total: z.int(), limit: z.int(), offset: z.int() });
 
 export const INTEL_USE_ROUTES: readonly RouteSpec[] = [
@@ -46,7 +46,8 @@ export const INTEL_USE_ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', path: '/indicators/{id}', tag: 'intel', action: 'incident:read', params: z.object({ id: z.int().min(1) }),
     summary: 'One indicator with its sources (first and last sighting and confidence per source)',
-    responses: { 200: { description: 'The indicator', schema: Indicator }, 404: { description: 'No such indicator' } },
+    description: '`ignored` says why a listed indicator is never matched, looked up as a hit, put in the snapshot or exported: `private_range` (private, loopback, link-local, CGNAT, multicast, broadcast, reserved or documentation addresses) or `allowlist`; null when it counts.',
+    responses: { 200: { description: 'The indicator', schema: n('IndicatorDetail', indicatorDetailSchema) }, 404: { description: 'No such indicator' } },
   },
   {
     method: 'get', path: '/incidents/{id}/intel-matches', tag: 'intel', action: 'incident:read', params: z.object({ id: z.uuid() }),

@@ -23,14 +23,14 @@ async function seed(source: string, confidence: number, items: StoreItem[]): Pro
 beforeAll(async () => {
   ts = await startTestServer({ intel: { schedule: false } });
   await seed('Feodo Tracker', 80, [
-    { type: 'ipv4', value: '203.0.113.9', last_seen: now, tags: ['c2'] },
-    { type: 'cidr', value: '198.51.100.0/24', last_seen: now },
+    { type: 'ipv4', value: '45.155.205.9', last_seen: now, tags: ['c2'] },
+    { type: 'cidr', value: '185.220.101.0/24', last_seen: now },
     { type: 'domain', value: 'evil.example', last_seen: now },
     { type: 'sha256', value: 'a'.repeat(64), last_seen: now },
     // 29 of 30 days old: decayed below the ipv4 threshold, still searchable.
-    { type: 'ipv4', value: '192.0.2.77', last_seen: daysAgo(29) },
+    { type: 'ipv4', value: '91.92.109.77', last_seen: daysAgo(29) },
   ]);
-  await seed('Spamhaus DROP', 60, [{ type: 'cidr', value: '198.51.0.0/16', last_seen: now }, { type: 'ipv4', value: '203.0.113.9', last_seen: now }]);
+  await seed('Spamhaus DROP', 60, [{ type: 'cidr', value: '185.220.0.0/16', last_seen: now }, { type: 'ipv4', value: '45.155.205.9', last_seen: now }]);
 });
 afterAll(async () => {
   await ts.stop();
@@ -40,17 +40,17 @@ const byValue = (items: LookupResult[], v: string): LookupResult => items.find((
 
 describe('lookupValues', () => {
   it('matches an address inside CIDR ranges, but not one outside', async () => {
-    const items = await lookupValues(ts.server.sql, ['198.51.100.23', '198.51.7.1', '198.52.0.1']);
-    expect(byValue(items, '198.51.100.23').matches.map((m) => m.value).sort()).toEqual(['198.51.0.0/16', '198.51.100.0/24']);
-    expect(byValue(items, '198.51.7.1').matches.map((m) => m.value)).toEqual(['198.51.0.0/16']);
-    expect(byValue(items, '198.52.0.1')).toMatchObject({ type: 'ipv4', canonical: '198.52.0.1', matches: [] });
+    const items = await lookupValues(ts.server.sql, ['185.220.101.23', '185.220.7.1', '185.221.0.1']);
+    expect(byValue(items, '185.220.101.23').matches.map((m) => m.value).sort()).toEqual(['185.220.0.0/16', '185.220.101.0/24'].sort());
+    expect(byValue(items, '185.220.7.1').matches.map((m) => m.value)).toEqual(['185.220.0.0/16']);
+    expect(byValue(items, '185.221.0.1')).toMatchObject({ type: 'ipv4', canonical: '185.221.0.1', matches: [] });
   });
 
   it('detects defanged values and a URL host matching a domain indicator', async () => {
-    const items = await lookupValues(ts.server.sql, ['203[.]0[.]113[.]9', 'hxxps://EVIL[.]example/payload.bin', 'AAAA' + 'a'.repeat(60), 'not an indicator']);
+    const items = await lookupValues(ts.server.sql, ['45[.]155[.]205[.]9', 'hxxps://EVIL[.]example/payload.bin', 'AAAA' + 'a'.repeat(60), 'not an indicator']);
     const ip = items[0] as LookupResult;
-    expect(ip).toMatchObject({ type: 'ipv4', canonical: '203.0.113.9' });
-    expect(ip.matches[0]).toMatchObject({ value: '203.0.113.9', active: true, tags: ['c2'] });
+    expect(ip).toMatchObject({ type: 'ipv4', canonical: '45.155.205.9' });
+    expect(ip.matches[0]).toMatchObject({ value: '45.155.205.9', active: true, tags: ['c2'] });
     expect(ip.matches[0]?.source_names.sort()).toEqual(['Feodo Tracker', 'Spamhaus DROP']);
     // Two sources: 100 × (1 − 0.2 × 0.4) = 92.
     expect(ip.matches[0]?.score).toBeCloseTo(92, 0);
@@ -60,38 +60,38 @@ describe('lookupValues', () => {
   });
 
   it('reports a decayed indicator as inactive with its lower score, and leaves it out of active-only lookups', async () => {
-    const [item] = await lookupValues(ts.server.sql, ['192.0.2.77']);
+    const [item] = await lookupValues(ts.server.sql, ['91.92.109.77']);
     const m = item?.matches[0];
     // ipv4: lifetime 30 d, speed 0.5 → 80 × (1 − (29/30)^2) ≈ 5.2, below the threshold of 30.
     expect(m?.score).toBeCloseTo(80 * (1 - (29 / 30) ** 2), 0);
     expect(m?.active).toBe(false);
-    const [active] = await lookupValues(ts.server.sql, ['192.0.2.77'], { activeOnly: true });
+    const [active] = await lookupValues(ts.server.sql, ['91.92.109.77'], { activeOnly: true });
     expect(active?.matches).toEqual([]);
   });
 
   it('looks up 10,000 values in one call (split across connections, or in turn inside a transaction), answering each in order', async () => {
     const values = Array.from({ length: 10_000 }, (_, i) => `10.${Math.floor(i / 250)}.${i % 250}.1`);
-    values[1234] = '198.51.100.5';
+    values[1234] = '185.220.101.5';
     values[9999] = 'evil.example';
     const items = await lookupValues(ts.server.sql, values);
     expect(items).toHaveLength(10_000);
     expect(items.map((i) => i.value)).toEqual(values);
-    expect(items.filter((i) => i.matches.length).map((i) => i.value)).toEqual(['198.51.100.5', 'evil.example']);
+    expect(items.filter((i) => i.matches.length).map((i) => i.value)).toEqual(['185.220.101.5', 'evil.example']);
     const now = new Date();
     const inTx = await ts.server.sql.begin((tx) => lookupValues(tx, values, { now }));
     expect(inTx).toEqual(await lookupValues(ts.server.sql, values, { now }));
   });
 
   it('serves the playbook action intel.lookup', async () => {
-    const out = (await createIntelLookup(ts.server.sql).lookup(['203.0.113.9'])) as LookupResult[];
-    expect(out[0]?.matches[0]?.value).toBe('203.0.113.9');
+    const out = (await createIntelLookup(ts.server.sql).lookup(['45.155.205.9'])) as LookupResult[];
+    expect(out[0]?.matches[0]?.value).toBe('45.155.205.9');
   });
 });
 
 describe('intel routes', () => {
   it('GET and POST /indicators/lookup answer viewers; bad input names the field; no identity is 401', async () => {
     const viewer = await ts.as('viewer');
-    const one = await ts.fetch('/api/v1/indicators/lookup?value=198.51.100.1', { as: viewer });
+    const one = await ts.fetch('/api/v1/indicators/lookup?value=185.220.101.1', { as: viewer });
     expect(one.status).toBe(200);
     const body = lookupResponse.parse(await one.json());
     expect(body.items[0]?.matches.length).toBe(2);
@@ -104,19 +104,19 @@ describe('intel routes', () => {
   });
 
   it('searches with filters and shows an indicator with its sources', async () => {
-    const r = await ts.fetch('/api/v1/indicators?q=203.0.113&type=ipv4');
+    const r = await ts.fetch('/api/v1/indicators?q=45.155.205&type=ipv4');
     const page = (await r.json()) as { items: Indicator[]; total: number };
     expect(page.total).toBe(1);
     expect(page.items[0]?.sources.map((s) => s.feed_name).sort()).toEqual(['Feodo Tracker', 'Spamhaus DROP']);
     const inactive = (await (await ts.fetch('/api/v1/indicators?active=false')).json()) as { items: Indicator[] };
-    expect(inactive.items.map((i) => i.value)).toEqual(['192.0.2.77']);
+    expect(inactive.items.map((i) => i.value)).toEqual(['91.92.109.77']);
     const tagged = (await (await ts.fetch('/api/v1/indicators?tag=c2')).json()) as { items: Indicator[] };
-    expect(tagged.items.map((i) => i.value)).toEqual(['203.0.113.9']);
+    expect(tagged.items.map((i) => i.value)).toEqual(['45.155.205.9']);
     const strong = (await (await ts.fetch('/api/v1/indicators?min_score=85')).json()) as { items: Indicator[] };
-    expect(strong.items.map((i) => i.value)).toEqual(['203.0.113.9']);
+    expect(strong.items.map((i) => i.value)).toEqual(['45.155.205.9']);
     const id = page.items[0]?.id;
     const detail = indicatorSchema.parse(await (await ts.fetch(`/api/v1/indicators/${id}`)).json());
-    expect(detail).toMatchObject({ id, type: 'ipv4', value: '203.0.113.9', active: true });
+    expect(detail).toMatchObject({ id, type: 'ipv4', value: '45.155.205.9', active: true });
     expect(detail.sources).toHaveLength(2);
     expect(detail.sources[0]).toMatchObject({ first_seen: expect.stringMatching(/Z$/), confidence: expect.any(Number) });
     expect((await ts.fetch('/api/v1/indicators/999999')).status).toBe(404);
@@ -126,10 +126,10 @@ describe('intel routes', () => {
   it('snapshot holds the active indicators at or above min_score, highest first, capped', async () => {
     const snap = snapshotResponse.parse(await (await ts.fetch('/api/v1/indicators/snapshot?min_score=70')).json());
     expect(Date.parse(snap.generated_at)).toBeGreaterThan(0);
-    expect(snap.items[0]).toEqual(['ipv4', '203.0.113.9', 92]);
-    expect(snap.items.map((i) => i[1]).sort()).toEqual(['198.51.100.0/24', '203.0.113.9', 'a'.repeat(64), 'evil.example'].sort());
+    expect(snap.items[0]).toEqual(['ipv4', '45.155.205.9', 92]);
+    expect(snap.items.map((i) => i[1]).sort()).toEqual(['185.220.101.0/24', '45.155.205.9', 'a'.repeat(64), 'evil.example'].sort());
     const capped = (await (await ts.fetch('/api/v1/indicators/snapshot?min_score=0&limit=2')).json()) as z.infer<typeof snapshotResponse>;
     expect(capped.items).toHaveLength(2);
-    expect(capped.items.map((i) => i[1])).not.toContain('192.0.2.77');
+    expect(capped.items.map((i) => i[1])).not.toContain('91.92.109.77');
   });
 });

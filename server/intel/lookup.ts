@@ -5,11 +5,13 @@
  *
  * Matching: exact (type, value) through the unique index; an IP also matches the CIDR ranges
  * containing it (`net >>= ip`, GiST); a URL also matches its host as a domain indicator. A whole
- * bulk request (≤ 10,000 values) is one statement over unnested arrays.
+ * bulk request (≤ 10,000 values) is one statement over unnested arrays. Never-public addresses
+ * and the allow-list match nothing (ignored.ts), on either side.
  */
 import type { z } from 'zod';
 import { INDICATOR_TYPES, type IndicatorType, type lookupResult } from '../../shared/intel-api.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
+import { ignoredReason, loadAllowed } from './ignored.ts';
 import { detect } from './normalize.ts';
 import { decayModelsSql, scoreSql } from './scoring-sql.ts';
 
@@ -113,7 +115,8 @@ const MAX_PARTS = 4;
 
 /**
  * Matching indicators of already-detected keys, grouped by key position. `activeOnly` drops
- * indicators below their type's threshold (matching on arrival, retrospective search).
+ * indicators below their type's threshold (matching on arrival, retrospective search). A key or
+ * an indicator that `ignoredReason` names (never public, allow-listed) matches nothing.
  *
  * Thousands of keys are one statement per 2,500, run side by side on the pool's connections:
  * a statement is one backend on one core, and the index probes are what a bulk lookup costs
@@ -121,6 +124,20 @@ const MAX_PARTS = 4;
  * so the parts run in turn.
  */
 export async function matchDetected(sql: Q, keys: readonly Detected[], opts: { now?: Date; activeOnly?: boolean } = {}): Promise<IndicatorMatch[][]> {
+  // Never-public and allow-listed values give no hit either way round (ignored.ts): neither as
+  // what is looked up nor as the indicator found (a 10.0.0.0/8 that FireHOL lists).
+  const inTransaction = 'savepoint' in sql;
+  const [allowed, found] = inTransaction
+    ? [await loadAllowed(sql), await matchAll(sql, keys, opts)]
+    : await Promise.all([loadAllowed(sql), matchAll(sql, keys, opts)]);
+  return found.map((matches, i) => {
+    const k = keys[i];
+    if (!k || ignoredReason({ type: k.type, value: k.canonical }, allowed)) return [];
+    return matches.filter((m) => ignoredReason(m, allowed) === null);
+  });
+}
+
+async function matchAll(sql: Q, keys: readonly Detected[], opts: { now?: Date; activeOnly?: boolean }): Promise<IndicatorMatch[][]> {
   if (keys.length <= PART_KEYS) return matchPart(sql, keys, opts);
   // One clock for every part: a score must not depend on which part looked it up.
   opts = { ...opts, now: opts.now ?? new Date() };

@@ -53,8 +53,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => slack.listen(0, '127.0.0.1', resolve));
   ts = await startTestServer({ intel: { schedule: false } });
   await ingest(ts.server.sql, { feedId: null, source: 'Feodo Tracker', confidence: 80, tlp: 'green', runId: null, complete: false }, [
-    { type: 'ipv4', value: '203.0.113.9' },
-    { type: 'cidr', value: '198.51.100.0/24' },
+    { type: 'ipv4', value: '45.155.205.9' },
+    { type: 'cidr', value: '185.220.101.0/24' },
     { type: 'domain', value: 'evil.example' },
   ]);
 });
@@ -66,7 +66,7 @@ afterAll(async () => {
 describe('matching on arrival', () => {
   it("puts the intel reputation into an alert's risk score, records the match and tells the incident once", async () => {
     const plain = await postAlert({ ips: ['8.8.4.4'] });
-    const hit = await postAlert({ ips: ['203.0.113.9'] });
+    const hit = await postAlert({ ips: ['45.155.205.9'] });
     expect(hit.score).toBeGreaterThan(plain.score as number);
     const detail = (await (await ts.fetch(`/api/v1/alerts/${hit.alert_id}`)).json()) as AlertDetail;
     const factor = detail.risk.factors.find((f) => f.factor === 'intel_reputation');
@@ -76,25 +76,25 @@ describe('matching on arrival', () => {
     const incident = hit.incident_id as string;
     const entries = await intelEntries(incident);
     expect(entries).toHaveLength(1);
-    expect(entries[0]?.text).toBe('Threat intel: 203.0.113.9 is reported by Feodo Tracker (score 80)');
-    expect(entries[0]?.data).toMatchObject({ intel_match: { value: '203.0.113.9', score: 80, sources: ['Feodo Tracker'], how: 'arrival', alert_id: hit.alert_id } });
+    expect(entries[0]?.text).toBe('Threat intel: 45.155.205.9 is reported by Feodo Tracker (score 80)');
+    expect(entries[0]?.data).toMatchObject({ intel_match: { value: '45.155.205.9', score: 80, sources: ['Feodo Tracker'], how: 'arrival', alert_id: hit.alert_id } });
 
     // A second alert on the same address joins the incident: recorded, not announced again.
-    const again = await postAlert({ ips: ['203.0.113.9'] }, { type: 'scan' });
+    const again = await postAlert({ ips: ['45.155.205.9'] }, { type: 'scan' });
     expect(again.incident_id).toBe(incident);
     expect(await intelEntries(incident)).toHaveLength(1);
     await ts.server.projector.flush();
     const matches = intelMatchesResponse.parse(await (await ts.fetch(`/api/v1/incidents/${incident}/intel-matches`)).json());
-    expect(matches.items).toEqual([expect.objectContaining({ value: '203.0.113.9', observable: '203.0.113.9', how: 'arrival', source_names: ['Feodo Tracker'] })]);
+    expect(matches.items).toEqual([expect.objectContaining({ value: '45.155.205.9', observable: '45.155.205.9', how: 'arrival', source_names: ['Feodo Tracker'] })]);
   });
 
   it('matches an observable a person adds to an incident (an IP inside a listed range)', async () => {
     const created = await postAlert({ hosts: ['ws-17'] });
     const incident = created.incident_id as string;
-    await ts.server.docs.withDoc(incident, (doc) => addObservable(doc, { kind: 'ip', value: '198.51.100.77' }, 'a device'));
+    await ts.server.docs.withDoc(incident, (doc) => addObservable(doc, { kind: 'ip', value: '185.220.101.77' }, 'a device'));
     await ts.server.intelUse.matcher.flush();
     const entries = await intelEntries(incident);
-    expect(entries.map((e) => e.text)).toEqual(['Threat intel: 198.51.100.77 (in 198.51.100.0/24) is reported by Feodo Tracker (score 80)']);
+    expect(entries.map((e) => e.text)).toEqual(['Threat intel: 185.220.101.77 (in 185.220.101.0/24) is reported by Feodo Tracker (score 80)']);
     // The next change re-checks nothing already checked.
     await ts.server.docs.withDoc(incident, (doc) => addObservable(doc, { kind: 'domain', value: 'evil.example' }, SERVER_ORIGIN));
     await ts.server.intelUse.matcher.flush();
@@ -103,7 +103,7 @@ describe('matching on arrival', () => {
 
   it('checks permission before existence on the incident matches route', async () => {
     const guest = await ts.as('guest');
-    const created = await postAlert({ ips: ['203.0.113.9'] }, { title: 'other' });
+    const created = await postAlert({ ips: ['45.155.205.9'] }, { title: 'other' });
     expect((await ts.fetch(`/api/v1/incidents/${created.incident_id}/intel-matches`, { as: guest })).status).toBe(403);
     expect((await ts.fetch('/api/v1/incidents/0193a000-0000-7000-8000-000000000000/intel-matches', { as: guest })).status).toBe(403);
     expect((await ts.fetch('/api/v1/incidents/0193a000-0000-7000-8000-000000000000/intel-matches')).status).toBe(404);

@@ -11,7 +11,8 @@
  * A hit is written into the incident as one `system` timeline entry only the first time that
  * indicator matches that incident (the entry is the in-app notification; the retrospective
  * search also posts to Slack when the `slack` connector is configured). Only active indicators
- * (score at or above their type's threshold, not past valid_until) match.
+ * (score at or above their type's threshold, not past valid_until) match, and never a
+ * never-public address or an allow-listed value (ignored.ts), whichever side it is on.
  *
  * Longer than most modules (~430 lines) because the three ways in share the hit recording and
  * the timeline entries; the retrospective part is the one to split out if it grows.
@@ -34,6 +35,7 @@ import { DB_ORIGIN, type DocumentManager } from '../sync/document-types.ts';
 import type { IntelService } from './intel-service.ts';
 import { detectValue, matchDetected, scoredIndicatorsSql, type Detected, type IndicatorMatch } from './lookup.ts';
 import type { AddedRange } from './store.ts';
+import { ignoredReason, loadAllowed } from './ignored.ts';
 
 type Q = Sql | TransactionSql;
 
@@ -351,7 +353,13 @@ export function createRetroSearch(deps: RetroDeps): (added: AddedRange) => Promi
         WHERE o.last_seen > ${since} AND o.kind IN ('ip', 'domain', 'url', 'hash')
         UNION ALL
         -- Alerts without an incident (or with the one an earlier retrospective hit opened).
-        SELECT k.kind, lower(v.value), (SELECT m.incident_id FROM intel_matches m WHERE m.alert_id = a.id AND m.incident_id IS NOT NULL LIMIT 1), a.id
+        -- URLs as indicators have them: scheme and host lower-cased, path and query as written
+        -- (shared/intel-values.ts canonicalUrl; defanged or port-bearing forms are not redone
+        -- here); the other kinds are lower-cased.
+        SELECT k.kind, CASE WHEN k.kind = 'url'
+            THEN coalesce(lower(substring(v.value FROM '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*')) || substring(v.value FROM '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*(.*)$'), v.value)
+            ELSE lower(v.value) END,
+          (SELECT m.incident_id FROM intel_matches m WHERE m.alert_id = a.id AND m.incident_id IS NOT NULL LIMIT 1), a.id
         FROM alerts a
         CROSS JOIN LATERAL (VALUES ('ip', 'ips'), ('domain', 'domains'), ('url', 'urls'), ('hash', 'hashes')) AS k(kind, list)
         CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.normalized->'observables'->k.list) = 'array' THEN a.normalized->'observables'->k.list ELSE '[]'::jsonb END) AS v(value)
@@ -377,9 +385,15 @@ export function createRetroSearch(deps: RetroDeps): (added: AddedRange) => Promi
       WHERE s.active
       ORDER BY hit.incident_id, hit.alert_id, s.score DESC`;
     if (rows.length === 0) return result;
+    // Never-public and allow-listed values match nothing, as on arrival (ignored.ts).
+    const allowed = await loadAllowed(sql);
+    const counts = (r: RetroRow): boolean => {
+      const observed = detectValue(r.observable);
+      return ignoredReason(r, allowed) === null && (!observed || ignoredReason({ type: observed.type, value: observed.canonical }, allowed) === null);
+    };
     const hits: MatchHit[] = [];
     const opened = new Map<string, string | null>();
-    for (const r of rows) {
+    for (const r of rows.filter(counts)) {
       let incidentId = r.incident_id;
       if (!incidentId && r.alert_id && deps.openIncident) {
         if (!opened.has(r.alert_id)) opened.set(r.alert_id, await deps.openIncident(r.alert_id));
@@ -390,6 +404,7 @@ export function createRetroSearch(deps: RetroDeps): (added: AddedRange) => Promi
     }
     const fresh = await recordMatches(sql, hits);
     await writeMatchEntries(deps.docs, fresh, now);
+    if (hits.length === 0) return result;
     result.matched = hits.length;
     result.incidents = new Set(fresh.map((h) => h.incidentId)).size;
     result.opened = [...opened.values()].filter(Boolean).length;

@@ -1,10 +1,11 @@
 /**
  * One indicator in full (GET /indicators/{id}): score and whether it is still matched, combined
  * confidence, first/last seen, TLP, tags, malware, actors, ATT&CK techniques, and every source
- * that reported it with its own first/last seen and confidence.
+ * that reported it with its own first/last seen and confidence. An indicator the server ignores
+ * (a never-public range, the allow-list) says so, with the feeds that listed it.
  */
 import { createResource, For, Show, type JSX } from 'solid-js';
-import type { Indicator } from '../../../shared/intel-api.ts';
+import type { IgnoredReason, IndicatorDetail as Detail } from '../../../shared/intel-api.ts';
 import { LoadError } from '../load-error.tsx';
 import { absoluteTime } from '../time-format.ts';
 import { useIntel } from './intel-context.tsx';
@@ -14,7 +15,7 @@ export function IndicatorDetail(props: { id: number; onClose: () => void }): JSX
   const intel = useIntel();
   const [indicator] = createResource(
     () => props.id,
-    async (id): Promise<Indicator> => {
+    async (id): Promise<Detail> => {
       const res = await intel.api.indicator(id);
       if (!res.ok) throw new Error(res.error.message);
       return res.value;
@@ -35,12 +36,20 @@ export function IndicatorDetail(props: { id: number; onClose: () => void }): JSX
         {(ind) => (
           <>
             <p class="intel-value">{ind().value}</p>
+            <Show when={ind().ignored}>
+              {(reason) => (
+                <p class="notice" data-testid="intel-ignored">
+                  {ignoredText(ind().sources.map((s) => s.feed_name), reason())}
+                </p>
+              )}
+            </Show>
             <dl class="intel-facts">
               <dt>Type</dt>
               <dd>{ind().type}</dd>
               <dt>Score</dt>
               <dd>
-                <ScoreChip score={ind().score} active={ind().active} /> {ind().active ? 'matched and blocked' : 'below its threshold: searchable only'}
+                <ScoreChip score={ind().score} active={ind().active} />{' '}
+                {ind().ignored ? 'never matched or blocked (ignored)' : ind().active ? 'matched and blocked' : 'below its threshold: searchable only'}
               </dd>
               <dt>Confidence</dt>
               <dd>{Math.round(ind().base_confidence)} (all sources combined, before decay)</dd>
@@ -93,4 +102,10 @@ export function IndicatorDetail(props: { id: number; onClose: () => void }): JSX
       </Show>
     </section>
   );
+}
+
+/** "Listed by feed FireHOL level1, ignored: private range": why an admin sees no match for it. */
+export function ignoredText(feeds: readonly string[], reason: IgnoredReason): string {
+  const by = feeds.length ? `Listed by feed ${[...new Set(feeds)].join(', ')}` : 'Listed';
+  return `${by}, ignored: ${reason === 'private_range' ? 'private range' : 'on the allow-list'}`;
 }
