@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../shared/ids.ts';
+import { feedRunSchema } from '../../shared/intel-api.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
 import { createLogger } from '../logger.ts';
 import { createFeedRunner, type FeedRunner } from './feed-runner.ts';
@@ -54,7 +55,7 @@ afterAll(async () => {
 
 async function addFeed(format: string, url: string, options: Record<string, unknown> = {}): Promise<string> {
   const id = newId();
-  await db.sql`INSERT INTO intel_feeds (id, name, url, format, default_confidence, options, created_by) VALUES (${id}, ${`${format} feed`}, ${url}, ${format}, 70, ${db.sql.json(options as never)}, 'test')`;
+  await db.sql`INSERT INTO intel_feeds (id, name, url, format, default_confidence, options, created_by) VALUES (${id}, ${`${format} feed ${id}`}, ${url}, ${format}, 70, ${db.sql.json(options as never)}, 'test')`;
   return id;
 }
 
@@ -130,6 +131,19 @@ describe('feed runner', () => {
     expect(run).toMatchObject({ state: 'succeeded', parsed: 0, skipped: 1, error: null });
     const rows = await db.sql<{ id: string }[]>`SELECT id FROM intel_objects WHERE id IN ('malware--run-old', 'malware--run-new')`;
     expect(rows.map((r) => r.id)).toEqual(['malware--run-new']);
+  });
+
+  it('reports the objects of a CISA KEV run apart from its indicators, in the row and the API shape', async () => {
+    const feedId = await addFeed('json', `${base}/kev`, { preset: 'cisa_kev' });
+    const body = fixtureText('cisa-kev.json');
+    const run = await runner.push(feedId, (async function* () { yield Buffer.from(body); })(), body.length);
+    // The fixture's third entry has no CVE id: skipped.
+    const withCve = (JSON.parse(body) as { vulnerabilities: { cveID?: string }[] }).vulnerabilities.filter((v) => /^CVE-/.test(v.cveID ?? '')).length;
+    expect(withCve).toBe(2);
+    expect(run).toMatchObject({ state: 'succeeded', parsed: 0, added: 0, objects: withCve, skipped: 1, error: null });
+    expect(feedRunSchema.parse(run).objects).toBe(withCve);
+    const [row] = await db.sql<{ objects: number }[]>`SELECT objects FROM intel_feed_runs WHERE id = ${run?.id ?? ''}`;
+    expect(row?.objects).toBe(withCve);
   });
 
   it('marks a run abandoned by a dead process as failed and frees the feed', async () => {

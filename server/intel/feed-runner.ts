@@ -57,6 +57,7 @@ export interface RunRow {
   started_at: Date | null;
   finished_at: Date | null;
   parsed: number;
+  objects: number;
   bytes_read: number;
   bytes_total: number | null;
   added: number;
@@ -75,6 +76,7 @@ export function toFeedRun(r: RunRow): FeedRun {
     started_at: r.started_at?.toISOString() ?? null,
     finished_at: r.finished_at?.toISOString() ?? null,
     parsed: r.parsed,
+    objects: r.objects,
     bytes_read: r.bytes_read,
     bytes_total: r.bytes_total,
     added: r.added,
@@ -127,6 +129,10 @@ class Progress {
   skipped = 0;
   samples: Skipped[] = [];
   objects: IntelObject[] = [];
+  /** Distinct objects read (one MISP feed may name a galaxy in every event). */
+  get objectCount(): number {
+    return new Set(this.objects.map((o) => o.id)).size;
+  }
   skip(s: Skipped): void {
     this.skipped++;
     // Samples are stored as jsonb, which holds no NUL or lone surrogate: a feed may contain them.
@@ -207,7 +213,7 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
   }
 
   async function writeProgress(runId: string, p: Progress, bytesTotal: number | null): Promise<void> {
-    await sql`UPDATE intel_feed_runs SET parsed = ${p.parsed}, bytes_read = ${p.bytes}, bytes_total = ${bytesTotal}, skipped = ${p.skipped},
+    await sql`UPDATE intel_feed_runs SET parsed = ${p.parsed}, objects = ${p.objectCount}, bytes_read = ${p.bytes}, bytes_total = ${bytesTotal}, skipped = ${p.skipped},
       skipped_samples = ${sql.json(p.samples as never)}, updated_at = now() WHERE id = ${runId} AND state = 'running'`;
   }
 
@@ -245,12 +251,12 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
       clearInterval(beat);
       await writing;
       const [row] = await sql<RunRow[]>`
-        UPDATE intel_feed_runs SET state = 'succeeded', finished_at = now(), updated_at = now(), parsed = ${progress.parsed}, bytes_read = ${progress.bytes},
+        UPDATE intel_feed_runs SET state = 'succeeded', finished_at = now(), updated_at = now(), parsed = ${progress.parsed}, objects = ${progress.objectCount}, bytes_read = ${progress.bytes},
           bytes_total = ${bytesTotal}, added = ${result.added}, updated = ${result.updated}, expired = ${result.expired}, skipped = ${progress.skipped},
           skipped_samples = ${sql.json(progress.samples as never)}
         WHERE id = ${run.id} RETURNING *`;
       if (result.addedRange) await opts.onAdded(result.addedRange).catch((e: unknown) => logger.error({ err: e, feed: feed.id }, 'retrospective search after a feed run failed'));
-      logger.info({ feed: feed.id, run: run.id, added: result.added, updated: result.updated, expired: result.expired, skipped: progress.skipped }, 'feed run succeeded');
+      logger.info({ feed: feed.id, run: run.id, objects: progress.objectCount, added: result.added, updated: result.updated, expired: result.expired, skipped: progress.skipped }, 'feed run succeeded');
       return toFeedRun(row ?? run);
     } catch (e) {
       clearInterval(beat);
@@ -258,7 +264,7 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
       const message = e instanceof Error ? e.message : String(e);
       logger.warn({ run: run.id, feed: run.feed_id, err: message }, 'feed run failed');
       const [row] = await sql<RunRow[]>`
-        UPDATE intel_feed_runs SET state = 'failed', finished_at = now(), updated_at = now(), error = ${message.slice(0, 2_000)}, parsed = ${progress.parsed},
+        UPDATE intel_feed_runs SET state = 'failed', finished_at = now(), updated_at = now(), error = ${message.slice(0, 2_000)}, parsed = ${progress.parsed}, objects = ${progress.objectCount},
           bytes_read = ${progress.bytes}, bytes_total = ${bytesTotal}, skipped = ${progress.skipped}, skipped_samples = ${sql.json(progress.samples as never)}
         WHERE id = ${run.id} RETURNING *`;
       return toFeedRun(row ?? run);

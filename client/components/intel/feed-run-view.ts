@@ -15,7 +15,8 @@ export function runProgress(run: FeedRun): { fraction: number | null; text: stri
   if (run.state === 'queued') return { fraction: null, text: 'Waiting to start…' };
   const total = run.bytes_total !== null && run.bytes_total > 0 ? run.bytes_total : null;
   const read = total !== null ? `${bytes(run.bytes_read)} of ${bytes(total)}` : `${bytes(run.bytes_read)} read`;
-  return { fraction: total !== null ? Math.min(1, run.bytes_read / total) : null, text: `${run.parsed.toLocaleString('en')} parsed · ${read}` };
+  const objects = run.objects > 0 ? ` · ${run.objects.toLocaleString('en')} objects` : '';
+  return { fraction: total !== null ? Math.min(1, run.bytes_read / total) : null, text: `${run.parsed.toLocaleString('en')} parsed${objects} · ${read}` };
 }
 
 /** The outcome of a finished run in one line. */
@@ -27,7 +28,9 @@ export function runOutcome(run: FeedRun): string {
     case 'failed':
       return `Failed: ${run.error ?? 'no reason given'}. The previous data stays.`;
     case 'succeeded':
-      return `${n(run.added)} added · ${n(run.updated)} updated · ${n(run.expired)} expired · ${n(run.skipped)} skipped`;
+      // Objects (CISA KEV vulnerabilities, ATT&CK techniques) are no indicators: named apart, so a
+      // run that stored only objects does not read as empty.
+      return `${n(run.added)} added · ${n(run.updated)} updated · ${n(run.expired)} expired${run.objects > 0 ? ` · ${n(run.objects)} objects` : ''} · ${n(run.skipped)} skipped`;
     default:
       return runProgress(run).text;
   }

@@ -98,6 +98,7 @@ export function FeedRuns(props: { feed: Feed; onFinished: () => void }): JSX.Ele
                   <th>Started</th>
                   <th>State</th>
                   <th>Parsed</th>
+                  <th title="Malware, actors, attack patterns, vulnerabilities: not indicators">Objects</th>
                   <th>Added</th>
                   <th>Updated</th>
                   <th>Expired</th>
@@ -112,6 +113,7 @@ export function FeedRuns(props: { feed: Feed; onFinished: () => void }): JSX.Ele
                       <td class="small">{absoluteTime(r.started_at)}</td>
                       <td>{r.state.replace('_', ' ')}</td>
                       <td class="num">{r.parsed.toLocaleString('en')}</td>
+                      <td class="num">{r.objects.toLocaleString('en')}</td>
                       <td class="num">{r.added.toLocaleString('en')}</td>
                       <td class="num">{r.updated.toLocaleString('en')}</td>
                       <td class="num">{r.expired.toLocaleString('en')}</td>
