@@ -111,7 +111,7 @@ export async function benchMixedLoad(server: ServerProcess, databaseUrl: string)
   return {
     'duration': `${DURATION_MS / 1000} s`,
     'timeline events answered 201': String(total),
-    'of those missing after SIGKILL and restart': String(missing),
+    'of those missing from Postgres after SIGKILL': String(missing),
     'events refused (status: count)': JSON.stringify(refused),
     'alert requests ok / failed': `${alertsOk} / ${alertsFailed}`,
     'socket notes written': String(socketEdits),
