@@ -12,6 +12,7 @@ import {
   type AlertInput,
 } from '../../shared/alerts-api.ts';
 import type { Observable, ObservableKind } from '../../shared/incident-schema.ts';
+import { canonicalUrlObservable } from '../../shared/intel-values.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { isRecord } from './adapters/payload.ts';
 import { withCanonicalIps } from './observable-ips.ts';
@@ -52,12 +53,18 @@ const LIST_KIND = { ips: 'ip', domains: 'domain', urls: 'url', hashes: 'hash', a
   ObservableKind
 >;
 
-/** Lower-cased, de-duplicated observables of the alert, as incident observables. */
+/** An observable's value: URLs in the canonical form indicators have (their path keeps its case), the rest lower-cased. */
+function observableValue(list: (typeof OBSERVABLE_LISTS)[number], raw: string): string {
+  if (list === 'urls') return canonicalUrlObservable(raw) ?? raw.trim();
+  return raw.trim().toLowerCase();
+}
+
+/** De-duplicated observables of the alert, as incident observables (see observableValue). */
 export function alertObservables(a: AlertInput): Observable[] {
   const out = new Map<string, Observable>();
   for (const list of OBSERVABLE_LISTS) {
     for (const v of a.observables?.[list] ?? []) {
-      const value = v.trim().toLowerCase();
+      const value = observableValue(list, v);
       if (value) out.set(`${LIST_KIND[list]}:${value}`, { kind: LIST_KIND[list], value });
     }
   }
@@ -76,6 +83,7 @@ export function alertAssets(a: AlertInput): string[] {
 export function fingerprint(a: AlertInput): string {
   const basis = a.external_id
     ? ['ext', a.source.toLowerCase(), a.external_id]
-    : ['v1', a.source.toLowerCase(), a.type.toLowerCase(), a.title.trim().toLowerCase(), ...alertObservables(a).map((o) => `${o.kind}:${o.value}`).sort()];
+    : // Lower-cased as before URLs kept their path's case, so fingerprints of stored alerts stay valid.
+      ['v1', a.source.toLowerCase(), a.type.toLowerCase(), a.title.trim().toLowerCase(), ...alertObservables(a).map((o) => `${o.kind}:${o.value.toLowerCase()}`).sort()];
   return createHash('sha256').update(JSON.stringify(basis)).digest('hex');
 }
