@@ -53,7 +53,7 @@ describe('threat intel in the browser', () => {
     const created = await postJson<{ id: string }>(admin, '/api/v1/feeds', { name: 'Sandbox push', url: null, format: 'plain', default_confidence: 90, tlp: 'green' });
     const push = await token.post(`/api/v1/feeds/${created.id}/push`, {
       headers: { 'content-type': 'text/plain' },
-      data: '# test\n203.0.113.9\n198.51.100.0/24\nevil.example.com\n<img src=x onerror=alert(1)>\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n',
+      data: '# test\n45.155.205.9\n185.220.101.0/24\nevil.example.com\n<img src=x onerror=alert(1)>\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n',
     });
     expect(push.status()).toBe(200);
     await postJson(admin, '/api/v1/feeds', { name: 'Slow plain list', url: feedUrl, format: 'plain', enabled: false, default_confidence: 40 });
@@ -106,13 +106,13 @@ describe('threat intel in the browser', () => {
 
   it('looks values up online and, offline, in the marked local copy; searches; shows matches on the incident', async () => {
     const page = ada.page;
-    const values = '203[.]0[.]113[.]9\n198.51.100.77\nhxxp://evil[.]example[.]com/x\nclean.example.org\nhello world';
+    const values = '45[.]155[.]205[.]9\n185.220.101.77\nhxxp://evil[.]example[.]com/x\nclean.example.org\nhello world';
     const matched = async (): Promise<string[]> => page.getByTestId('intel-lookup-row').evaluateAll((rows) => rows.map((r) => r.querySelector('.intel-value')?.textContent ?? ''));
     await page.goto('/intel');
     await page.getByTestId('intel-values').fill(values);
     await page.getByTestId('intel-lookup').click();
     await page.getByTestId('intel-lookup-results').waitFor();
-    expect(await matched()).toEqual(['203[.]0[.]113[.]9', '198.51.100.77', 'hxxp://evil[.]example[.]com/x']);
+    expect(await matched()).toEqual(['45[.]155[.]205[.]9', '185.220.101.77', 'hxxp://evil[.]example[.]com/x']);
     expect(await page.getByTestId('intel-lookup-results').getByRole('status').textContent()).toContain('3 of 5 values match · 1 not recognised');
 
     await page.getByTestId('intel-local-refresh').click();
@@ -121,7 +121,7 @@ describe('threat intel in the browser', () => {
     await page.getByTestId('intel-lookup').click();
     await page.getByTestId('intel-local-marking').waitFor();
     expect(await page.getByTestId('intel-local-marking').textContent()).toMatch(/^Offline answer\. Local copy from .* ago, high-confidence indicators only/);
-    expect(await matched()).toEqual(['203[.]0[.]113[.]9', '198.51.100.77', 'hxxp://evil[.]example[.]com/x']);
+    expect(await matched()).toEqual(['45[.]155[.]205[.]9', '185.220.101.77', 'hxxp://evil[.]example[.]com/x']);
     await ada.context.setOffline(false);
 
     await page.getByTestId('intel-search-q').fill('evil');
@@ -131,15 +131,24 @@ describe('threat intel in the browser', () => {
     await page.getByTestId('intel-search-row').getByRole('button').click();
     expect(await page.getByTestId('intel-source').first().textContent()).toContain('Sandbox push');
 
+    // FireHOL level1 lists private and multicast ranges: kept, shown, and said to be ignored.
+    const firehol = await postJson<{ id: string }>(admin, '/api/v1/feeds', { name: 'FireHOL level1', url: null, format: 'plain', default_confidence: 90 });
+    expect((await token.post(`/api/v1/feeds/${firehol.id}/push`, { headers: { 'content-type': 'text/plain' }, data: '10.0.0.0/8\n224.0.0.0/3\n' })).status()).toBe(200);
+    await page.getByTestId('intel-search-q').fill('10.0.0.0/8');
+    await page.getByTestId('intel-search').click();
+    await expect.poll(() => page.getByTestId('intel-search-row').allTextContents()).toEqual([expect.stringContaining('10.0.0.0/8')]);
+    await page.getByTestId('intel-search-row').getByRole('button').click();
+    await expect.poll(() => page.getByTestId('intel-ignored').textContent().catch(() => '')).toBe('Listed by feed FireHOL level1, ignored: private range');
+
     const stamp = Date.now();
     const ingested = await postJson<{ items: { incident_id: string }[] }>(token, '/api/v1/alerts', {
       source: 'edr', type: 'c2_beacon', title: `Beacon ${stamp}`, impact: 5, likelihood: 4, confidence: 4,
-      observed_at: new Date(stamp - 60_000).toISOString(), observables: { hosts: [`ws-${stamp}.corp.example`], ips: ['198.51.100.201'] },
+      observed_at: new Date(stamp - 60_000).toISOString(), observables: { hosts: [`ws-${stamp}.corp.example`], ips: ['185.220.101.201'] },
     });
     await page.goto(`/incidents/${ingested.items[0]?.incident_id ?? ''}`);
     const match = page.getByTestId('intel-match');
     await match.first().waitFor({ timeout: 20_000 });
     expect(await match.getAttribute('data-how')).toBe('arrival');
-    expect(await match.textContent()).toContain('matches cidr 198.51.100.0/24');
+    expect(await match.textContent()).toContain('matches cidr 185.220.101.0/24');
   });
 });

@@ -38,7 +38,7 @@ export function IndicatorDetail(props: { id: number; onClose: () => void }): JSX
             <p class="intel-value">{ind().value}</p>
             <Show when={ind().ignored}>
               {(reason) => (
-                <p class="notice" data-testid="intel-ignored">
+                <p class="warning" role="note" data-testid="intel-ignored">
                   {ignoredText(ind().sources.map((s) => s.feed_name), reason())}
                 </p>
               )}
