@@ -155,7 +155,18 @@ export function createApp(deps: AppDeps): Hono {
     api.use('/incidents/:id/evidence', uploadAuth);
   }
   api.use('*', authMiddleware(identity.auth, identity.proxyHops));
-  api.route('/', createIncidentRoutes({ sql, policy: deps.slaPolicy, listCache: deps.listCache }));
+  const { projector } = deps;
+  // An id the server returned (an alert's new incident) is readable at once, even before the
+  // debounced projection: a document this process holds, or any process stored, is projected now.
+  const projectIfPending = projector
+    ? async (id: string): Promise<boolean> => {
+        const known = docs.isLoaded(id) || (await sql`SELECT 1 FROM documents WHERE id = ${id}`).length > 0;
+        if (!known) return false;
+        const outcome = await projector.project(id);
+        return outcome === 'projected' || outcome === 'stale';
+      }
+    : undefined;
+  api.route('/', createIncidentRoutes({ sql, policy: deps.slaPolicy, listCache: deps.listCache, projectIfPending }));
   if (deps.projector) api.route('/', createIncidentWriteRoutes({ sql, docs, projector: deps.projector, audit: identity.audit, policy: deps.slaPolicy }));
   api.route('/', createTemplateRoutes({ sql, audit: identity.audit }));
   const openApi = apiDocument();

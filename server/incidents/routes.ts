@@ -32,8 +32,23 @@ function readableIds(c: Context<AuthEnv>): string[] | undefined {
   return Object.keys(who.grants).filter((id) => can(who, 'incident:read', id));
 }
 
-export function createIncidentRoutes(deps: { sql: Sql; policy?: SlaPolicy; listCache?: ListCache }): Hono<AuthEnv> {
+export function createIncidentRoutes(deps: {
+  sql: Sql;
+  policy?: SlaPolicy;
+  listCache?: ListCache;
+  /**
+   * An incident the server knows as a document but has not projected yet (an id it just
+   * returned, e.g. from POST /alerts): project it now; true when there is a row to read.
+   */
+  projectIfPending?: (id: string) => Promise<boolean>;
+}): Hono<AuthEnv> {
   const { sql } = deps;
+  /** Read, and if there is no row yet for a document the server knows, project it and read again. */
+  async function readOrProject<T>(id: string, read: () => Promise<T | null>): Promise<T | null> {
+    const first = await read();
+    if (first !== null || !deps.projectIfPending) return first;
+    return (await deps.projectIfPending(id)) ? read() : null;
+  }
   const policy = deps.policy ?? DEFAULT_SLA_POLICY;
   const app = new Hono<AuthEnv>();
 
@@ -62,7 +77,7 @@ export function createIncidentRoutes(deps: { sql: Sql; policy?: SlaPolicy; listC
   app.get('/incidents/:id', zValidator('param', incidentIdParam, rejectInvalid), async (c) => {
     const { id } = c.req.valid('param');
     requireAction(c, 'incident:read', id);
-    const incident = await getIncidentJson(sql, policy, id);
+    const incident = await readOrProject(id, () => getIncidentJson(sql, policy, id));
     if (incident === null) throw new DomainError('not_found', `no incident ${id}`);
     return c.body(incident, 200, { 'content-type': 'application/json; charset=UTF-8' });
   });
@@ -74,7 +89,7 @@ export function createIncidentRoutes(deps: { sql: Sql; policy?: SlaPolicy; listC
     async (c) => {
       const { id } = c.req.valid('param');
       requireAction(c, 'incident:read', id);
-      const items = await getTimeline(sql, id, c.req.valid('query').include_deleted);
+      const items = await readOrProject(id, () => getTimeline(sql, id, c.req.valid('query').include_deleted));
       if (!items) throw new DomainError('not_found', `no incident ${id}`);
       return c.json({ items });
     },
