@@ -754,6 +754,33 @@ export function setEntryCount(doc: Y.Doc, entryId: string, count: number, origin
 }
 
 /** Add a checklist item; returns its id. */
+/** Titles compare trimmed, case- and space-insensitively: "Check backups" is "check  backups ". */
+const titleKey = (title: string): string => title.trim().replace(/\s+/g, ' ').toLowerCase();
+
+/**
+ * Add each title that the checklist does not hold yet (a task not deleted with the same title),
+ * once even if repeated in `titles`: a template's checklist, a playbook's tasks and a second run
+ * never stack up duplicates. `idFor(n)` names the n-th title's new task (default a new id).
+ * Returns, per title, the id of the task that holds it, and how many were added.
+ */
+export function addTasksOnce(doc: Y.Doc, titles: readonly string[], origin?: unknown, idFor: (n: number) => string = () => newId()): { ids: string[]; added: number } {
+  const have = new Map(readTasks(doc).filter((t) => !t.deleted).map((t) => [titleKey(t.title), t.id] as const));
+  const ids: string[] = [];
+  let added = 0;
+  doc.transact(() => {
+    titles.forEach((title, n) => {
+      const key = titleKey(title);
+      const existing = have.get(key);
+      if (existing !== undefined) return void ids.push(existing);
+      const id = addTask(doc, title, origin, idFor(n));
+      have.set(key, id);
+      ids.push(id);
+      added++;
+    });
+  }, origin);
+  return { ids, added };
+}
+
 export function addTask(doc: Y.Doc, title: string, origin?: unknown, id: string = newId()): string {
   doc.transact(() => {
     const y = new Y.Map<unknown>();

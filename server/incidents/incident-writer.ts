@@ -9,7 +9,7 @@ import {
   addAsset,
   addObservable,
   addTag,
-  addTask,
+  addTasksOnce,
   createIncident,
   readMeta,
   removeAsset,
@@ -85,7 +85,7 @@ export function writeNewIncident(doc: Y.Doc, req: CreateIncidentRequest, ctx: Wr
       },
       ctx.origin,
     );
-    for (const task of template?.tasks ?? []) addTask(doc, task, ctx.origin);
+    addTasksOnce(doc, template?.tasks ?? [], ctx.origin);
     for (const [name, value] of Object.entries(req.custom_fields ?? {})) setCustomField(doc, name, value, ctx.origin);
   }, ctx.origin);
   return ok(undefined);

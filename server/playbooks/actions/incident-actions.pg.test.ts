@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIncident, readMeta, readTasks, readTimeline, SERVER_ORIGIN } from '../../../shared/incident-doc.ts';
+import { createIncident, readMeta, readTasks, readTimeline, SERVER_ORIGIN, updateTask } from '../../../shared/incident-doc.ts';
 import { newId } from '../../../shared/ids.ts';
 import { TEMPLATES } from '../../../shared/templates.ts';
 import { startTestServer, type TestServer } from '../../testing/test-server.ts';
@@ -86,6 +86,23 @@ describe('incident actions', () => {
     expect(titles).toEqual([...TEMPLATES.ransomware.tasks, 'Call the insurer']);
     expect(ACTIONS.get('incident.add_tasks')?.input.safeParse({}).error?.issues[0]?.path).toEqual(['tasks']);
     expect(ACTIONS.get('incident.add_tasks')?.input.safeParse({ template: 'nope' }).error?.issues[0]?.path).toEqual(['template']);
+  });
+
+  it("add_tasks never duplicates a task already there: the template's checklist, then two runs (issue 20)", async () => {
+    const res = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Files encrypted on FS01', template: 'ransomware' } });
+    const id = ((await res.json()) as { id: string }).id;
+    const before = (await read(id)).tasks;
+    expect(before.map((t) => t.title)).toEqual(TEMPLATES.ransomware.tasks);
+    // Someone deleted one task: a run may bring it back, once.
+    const gone = before[0]!;
+    await ts.server.docs.withDoc(id, (doc) => updateTask(doc, gone.id, { deleted: true }, SERVER_ORIGIN));
+    const first = (await run(id, 'incident.add_tasks', { template: 'ransomware', tasks: ['Call the insurer', ' call the  INSURER'] }, { idempotencyKey: 'run-a:tasks:null' })) as { added: number; task_ids: string[] };
+    const second = (await run(id, 'incident.add_tasks', { template: 'ransomware', tasks: ['Call the insurer'] }, { idempotencyKey: 'run-b:tasks:null' })) as { added: number; task_ids: string[] };
+    expect(first.added).toBe(2);
+    expect(second.added).toBe(0);
+    expect(second.task_ids).toEqual(first.task_ids.slice(0, -1));
+    const live = (await read(id)).tasks.filter((t) => !t.deleted).map((t) => t.title);
+    expect(live.toSorted()).toEqual([...TEMPLATES.ransomware.tasks, 'Call the insurer'].toSorted());
   });
 
   it('in a dry run nothing is written', async () => {

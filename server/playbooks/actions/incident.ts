@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type * as Y from 'yjs';
 import { z } from 'zod';
 import { editableFieldsSchema, type EditableFields } from '../../../shared/incident-schema.ts';
-import { addTask, addTimelineEntry, entryText, isIncidentDoc, readMeta, readTasks, setFields, setStatus, SERVER_ORIGIN } from '../../../shared/incident-doc.ts';
+import { addTasksOnce, addTimelineEntry, entryText, isIncidentDoc, readMeta, setFields, setStatus, SERVER_ORIGIN } from '../../../shared/incident-doc.ts';
 import { templateFor, TEMPLATE_IDS } from '../../../shared/templates.ts';
 import { allowedTransitions, STATUSES } from '../../../shared/workflow.ts';
 import { ActionError, defineAction, type ActionContext, type ActionDef, type Json } from './types.ts';
@@ -133,18 +133,9 @@ const addTasksAction = defineAction({
     withIncident(ctx, (doc): Json => {
       const titles = [...(i.template ? (templateFor(i.template)?.tasks ?? []) : []), ...(i.tasks ?? [])];
       if (ctx.dryRun) return { dry_run: true, would: { tasks: titles } };
-      const have = new Set(readTasks(doc).map((t) => t.id));
-      const ids: string[] = [];
-      let added = 0;
-      doc.transact(() => {
-        titles.forEach((title, n) => {
-          const id = derivedId(ctx, 'task', n);
-          ids.push(id);
-          if (have.has(id)) return;
-          addTask(doc, title, SERVER_ORIGIN, id);
-          added++;
-        });
-      }, SERVER_ORIGIN);
+      // A task with the same title (not deleted) is already there: from the template, an earlier
+      // run, a person, or this step's own lost attempt (same derived ids). It is not added again.
+      const { ids, added } = addTasksOnce(doc, titles, SERVER_ORIGIN, (n) => derivedId(ctx, 'task', n));
       return { task_ids: ids, added };
     }),
 });
