@@ -7,9 +7,9 @@
  * certain). `severity` (critical|high|medium|low|info) is a shorthand for impact when impact is
  * absent. Defaults: impact 3, likelihood 3, confidence 3.
  *
- * Response statuses: 200 when every item was stored, 207 when some failed (the good ones are
- * stored, each bad one names its fields), 400 when all failed (error body, items in details),
- * 413 above MAX_ALERTS_PER_BATCH.
+ * Response statuses: 200 when every item was stored or ignored (a tool's non-alert events), 207
+ * when some failed (the good ones are stored, each bad one names its fields), 400 when some failed
+ * and none was stored (error body, items in details), 413 above MAX_ALERTS_PER_BATCH.
  */
 import { z } from 'zod';
 import { CATEGORIES, isoDateTime, SEVERITIES } from './incident-schema.ts';
@@ -77,7 +77,8 @@ export const ingestQuery = z.object({
   format: z.string().max(120).optional(),
 });
 
-export const ITEM_STATUSES = ['created', 'deduplicated', 'correlated', 'failed'] as const;
+/** `ignored`: not an alert (a Suricata dns, flow, stats… line), skipped without being an error. */
+export const ITEM_STATUSES = ['created', 'deduplicated', 'correlated', 'failed', 'ignored'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
 export interface IngestItemResult {
@@ -86,7 +87,7 @@ export interface IngestItemResult {
   alert_id: string | null;
   incident_id: string | null;
   score: number | null;
-  /** `field: message`, one per bad field. */
+  /** `field: message`, one per bad field; for an ignored item, why (`ignored: event_type dns`). */
   errors: string[];
 }
 export interface IngestResponse {

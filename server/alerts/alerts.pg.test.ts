@@ -200,9 +200,19 @@ describe('POST /alerts', () => {
     const token = await ts.token('analyst', ['incident:write']);
     const eve = readFileSync(new URL('./samples/suricata-eve.ndjson', import.meta.url), 'utf8');
     const s = await ts.fetch('/api/v1/alerts?format=suricata', { method: 'POST', body: eve, headers: { 'content-type': 'application/x-ndjson' }, as: token });
-    expect(s.status).toBe(207);
+    expect(s.status).toBe(200);
     const sb = (await s.json()) as IngestResponse;
-    expect(sb.items.map((i) => i.status)).toEqual(['created', 'failed', 'created']);
+    expect(sb.items.map((i) => i.status)).toEqual(['created', 'ignored', 'created', 'ignored', 'ignored', 'ignored', 'ignored']);
+    expect(sb.items[3]).toMatchObject({ alert_id: null, incident_id: null, errors: ['ignored: event_type dns'] });
+    expect(sb.counts).toEqual({ created: 2, deduplicated: 0, correlated: 0, failed: 0, ignored: 5 });
+    // Only non-alert lines: nothing stored, and not an error; with a bad line among them, a 400 naming it.
+    const dnsOnly = eve.split('\n').filter((l) => l.includes('"event_type":"dns"') || l.includes('"event_type":"stats"')).join('\n');
+    const onlyIgnored = await ts.fetch('/api/v1/alerts?format=suricata', { method: 'POST', body: dnsOnly, headers: { 'content-type': 'application/x-ndjson' }, as: token });
+    expect(onlyIgnored.status).toBe(200);
+    expect(((await onlyIgnored.json()) as IngestResponse).counts).toMatchObject({ ignored: 2, failed: 0, created: 0 });
+    const withBad = await ts.fetch('/api/v1/alerts?format=suricata', { method: 'POST', body: `${dnsOnly}\n{"event_type":"alert"}`, headers: { 'content-type': 'application/x-ndjson' }, as: token });
+    expect(withBad.status).toBe(400);
+    expect(((await withBad.json()) as { error: { message: string } }).error.message).toBe('no alert was accepted: item 2: alert.signature: required');
     const w = await post(JSON.parse(readFileSync(new URL('./samples/wazuh-alert.json', import.meta.url), 'utf8')), '?format=wazuh');
     expect(w.status).toBe(200);
     const e = await post(JSON.parse(readFileSync(new URL('./samples/ecs-alert.json', import.meta.url), 'utf8')), '?format=ecs');

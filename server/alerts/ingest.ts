@@ -59,6 +59,8 @@ export interface IntakeItem {
   raw: unknown;
   format: string;
   alert: Result<AlertInput, string[]>;
+  /** Not an alert (e.g. a Suricata flow record): answered `ignored`, `alert.error` holding the reason. */
+  ignored?: boolean;
 }
 
 export type Ingest = (items: readonly IntakeItem[], actor: AuditActor) => Promise<IngestResponse>;
@@ -117,7 +119,7 @@ function refusedByData(e: unknown): boolean {
 
 const failedResult = (it: IntakeItem, index: number): IngestItemResult => ({
   index,
-  status: 'failed',
+  status: it.ignored ? 'ignored' : 'failed',
   alert_id: null,
   incident_id: null,
   score: null,
@@ -172,7 +174,7 @@ export async function ingestAlerts(deps: IngestDeps, requests: readonly Request[
   if (valid.length > 0) await store(valid);
   return requests.map((r, ri) => {
     const items = results.filter((x) => owner[x.index] === ri).map((x, i) => ({ ...x, index: r.items[i]?.index ?? i }));
-    const counts: Record<ItemStatus, number> = { created: 0, deduplicated: 0, correlated: 0, failed: 0 };
+    const counts: Record<ItemStatus, number> = { created: 0, deduplicated: 0, correlated: 0, failed: 0, ignored: 0 };
     for (const x of items) counts[x.status]++;
     return { items, counts };
   });

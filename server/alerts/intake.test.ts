@@ -15,20 +15,34 @@ const ok = (r: { alert: { ok: boolean; value?: AlertInput } }): AlertInput => {
 };
 
 describe('adapters', () => {
-  it('Suricata EVE NDJSON: alerts become native, non-alert events fail naming event_type', () => {
+  it('Suricata EVE NDJSON: alerts become native, the flow, dns, tls, stats and anomaly lines are ignored naming their event_type', () => {
     const items = intakeItems(sample('suricata-eve.ndjson'), parseFormat('suricata'), null);
-    expect(items).toHaveLength(3);
+    expect(items).toHaveLength(7);
     const a = ok(items[0]!);
     expect(a).toMatchObject({ source: 'suricata', title: 'ET MALWARE Cobalt Strike Beacon Observed', type: 'A Network Trojan was detected', impact: 5, observed_at: '2026-11-20T09:14:22.418Z' });
     expect(a.observables?.ips).toEqual(['10.0.4.23', '185.220.101.47']);
     expect(a.observables?.domains).toEqual(['update-check.badcdn.example']);
     expect(a.context).toMatchObject({ signature_id: 2027865, sensor: 'sensor-dmz-1', app_proto: 'tls' });
-    expect(items[1]!.alert).toEqual({ ok: false, error: ['event_type: expected "alert", got "flow"'] });
+    expect(items[1]).toMatchObject({ ignored: true, alert: { ok: false, error: ['ignored: event_type flow'] } });
+    expect(items.slice(3).map((i) => [i.ignored, i.alert.ok ? null : i.alert.error])).toEqual([
+      [true, ['ignored: event_type dns']],
+      [true, ['ignored: event_type tls']],
+      [true, ['ignored: event_type stats']],
+      [true, ['ignored: event_type anomaly']],
+    ]);
     const b = ok(items[2]!);
     expect(b.impact).toBe(2);
     expect(b.observables?.urls).toEqual(['http://files.example.net/payload.exe']);
     expect(b.observables?.hashes).toEqual(['9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08']);
     expect(items[0]!.raw).toMatchObject({ flow_id: 1234567890123456 });
+  });
+
+  it('Suricata: an event without an event_type, or with one no EVE writes, still fails', () => {
+    const items = intakeItems(['{"src_ip":"10.0.0.1"}', JSON.stringify({ event_type: 'not <an> event type' })].join('\n'), parseFormat('suricata'), null);
+    expect(items.map((i) => [i.ignored ?? false, i.alert])).toEqual([
+      [false, { ok: false, error: ['event_type: expected "alert", got nothing'] }],
+      [false, { ok: false, error: ['event_type: expected "alert", got "not <an> event type"'] }],
+    ]);
   });
 
   it('Suricata IPv6 written zero-padded is stored in RFC 5952 short form, for native alerts too', () => {

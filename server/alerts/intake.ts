@@ -3,7 +3,8 @@
  * wazuh, ecs, webhook:<mapping-id>); a body may hold one event, an array, `{ "alerts": [...] }`
  * (native), a search response's `hits.hits` (ecs), an array at the mapping's `items_path`
  * (webhook), or NDJSON (one event per line, e.g. Suricata's eve.json). Each event goes through
- * its adapter and the native schema; a bad event (one holding a lone surrogate or NUL too:
+ * its adapter and the native schema; an event the adapter ignores (a Suricata dns or flow
+ * record) becomes an ignored item with the reason; a bad event (one holding a lone surrogate or NUL too:
  * shared/safe-text.ts, or nested deeper than shared/json-depth.ts allows) becomes a failed item
  * naming its fields.
  */
@@ -111,6 +112,7 @@ export function intakeItems(text: string, spec: FormatSpec, mapping: AlertMappin
     if (size > MAX_RAW_EVENT_BYTES) return { index, raw: null, format, alert: err([`event: ${size} bytes, at most ${MAX_RAW_EVENT_BYTES} per alert`]) };
     if (!adapter) return { index, raw: p.value, format, alert: validateAlert(p.value, { lenient: false }) };
     const candidate = adapter(p.value);
+    if (!candidate.ok && 'ignored' in candidate) return { index, raw: p.value, format, alert: err([candidate.ignored]), ignored: true };
     return { index, raw: p.value, format, alert: candidate.ok ? validateAlert(candidate.value, { lenient: true }) : candidate };
   });
 }

@@ -2,8 +2,8 @@
  * Alert routes (under /api/v1): `POST /alerts` (incident:write; native, tool or webhook formats),
  * `GET /alerts` and `GET /alerts/:id` (incident:read), `GET/POST /alert-mappings` and
  * `GET/PUT /alert-rules` (settings:manage). Status of POST /alerts: 200 when every item was
- * stored, 207 when some failed, 400 (error body with the items in details) when all failed,
- * 413 above 1,000 alerts or 32 MiB.
+ * stored or ignored (a tool's non-alert events), 207 when some failed, 400 (error body with the
+ * items in details) when some failed and none was stored, 413 above 1,000 alerts or 32 MiB.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -42,9 +42,12 @@ export function createAlertRoutes(deps: IngestDeps): Hono<AuthEnv> {
       const mapping = spec.kind === 'webhook' ? await getMapping(sql, spec.mappingId) : null;
       const items = intakeItems(await c.req.text(), spec, mapping);
       const body = await ingest(items, actorOf(p));
-      if (body.counts.failed === body.items.length) {
-        const first = body.items.find((i) => i.errors.length)?.errors.join('; ') ?? 'invalid alert';
-        throw new DomainError('bad_request', `no alert was accepted: ${body.items.length === 1 ? first : `item 0: ${first}`}`, body);
+      // Ignored items (a tool's non-alert events) are neither stored nor errors.
+      const { failed, ignored } = body.counts;
+      if (failed > 0 && failed + ignored === body.items.length) {
+        const bad = body.items.find((i) => i.status === 'failed');
+        const first = bad?.errors.join('; ') || 'invalid alert';
+        throw new DomainError('bad_request', `no alert was accepted: ${body.items.length === 1 ? first : `item ${bad?.index ?? 0}: ${first}`}`, body);
       }
       return c.json(body, body.counts.failed > 0 ? 207 : 200);
     },

@@ -27,11 +27,11 @@ const ingestResponse = z.object({
   items: z.array(
     z.object({
       index: z.number().int(),
-      status: z.enum(ITEM_STATUSES),
+      status: z.enum(ITEM_STATUSES).describe('`ignored`: not an alert (e.g. a Suricata dns or flow event), skipped without error'),
       alert_id: z.string().nullable(),
       incident_id: z.string().nullable(),
       score: z.number().nullable(),
-      errors: z.array(z.string()).describe('`field: message`, one per bad field'),
+      errors: z.array(z.string()).describe('`field: message`, one per bad field; for an ignored item its reason (`ignored: event_type dns`)'),
     }),
   ),
   counts: z.record(z.enum(ITEM_STATUSES), z.number().int()),
@@ -73,7 +73,7 @@ export const ALERT_ROUTES: readonly RouteSpec[] = [
   {
     method: 'post', path: '/alerts', tag: 'alerts', summary: 'Ingest one alert or a batch (native JSON, Suricata EVE, Wazuh, Elastic ECS, or a webhook mapping)', action: 'incident:write', query: ingestQuery,
     body: n('AlertInput', z.union([alertInputSchema, z.array(alertInputSchema)])),
-    responses: { 200: { description: 'Every item accepted', schema: n('IngestResponse', ingestResponse) }, 207: { description: 'Some items failed (listed per item); the good ones are stored', schema: n('IngestResponse', ingestResponse) }, 413: { description: 'Body or batch too large' } },
+    responses: { 200: { description: 'Every item stored or ignored (non-alert events of a tool format)', schema: n('IngestResponse', ingestResponse) }, 207: { description: 'Some items failed (listed per item); the good ones are stored', schema: n('IngestResponse', ingestResponse) }, 400: { description: 'Some items failed and none was stored (items in error.details)' }, 413: { description: 'Body or batch too large' } },
   },
   { method: 'get', path: '/alerts', tag: 'alerts', summary: 'Recent alerts (filters, before-cursor paging)', action: 'incident:read', query: listAlertsQuery, responses: { 200: { description: 'A page', schema: n('AlertList', z.object({ items: z.array(alertSummary), next_before: z.string().nullable() })) } } },
   { method: 'get', path: '/alerts/{id}', tag: 'alerts', summary: 'One alert: as received, normalized, and its risk score', action: 'incident:read', params: idParam, responses: { 200: { description: 'The alert', schema: n('AlertDetail', alertDetail) }, 404: { description: 'No such alert' } } },

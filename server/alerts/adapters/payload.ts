@@ -6,8 +6,15 @@
 import { ALERT_SEVERITIES, type AlertSeverity } from '../../../shared/alerts-api.ts';
 import { err, ok, type Result } from '../../../shared/result.ts';
 
-/** An adapter turns one tool event into a native alert candidate (validated afterwards). */
-export type AdapterResult = Result<Record<string, unknown>, string[]>;
+/** A tool event that is not an alert (Suricata's dns, flow, stats… lines): skipped and counted, not failed. */
+export interface Ignored {
+  ok: false;
+  ignored: string;
+}
+export const ignored = (reason: string): Ignored => ({ ok: false, ignored: reason });
+
+/** An adapter turns one tool event into a native alert candidate (validated afterwards), or ignores it. */
+export type AdapterResult = Result<Record<string, unknown>, string[]> | Ignored;
 export type Adapter = (event: unknown) => AdapterResult;
 
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

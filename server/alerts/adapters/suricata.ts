@@ -1,16 +1,21 @@
 /**
- * Suricata EVE JSON `alert` events → native alerts. EVE severity is 1 (high) to 3 (low), 4 for
+ * Suricata EVE JSON `alert` events → native alerts; the other event types of an eve.json are
+ * ignored (not failed). EVE severity is 1 (high) to 3 (low), 4 for
  * informational; `alert.metadata.signature_severity` ("Critical", "Major") raises impact.
  */
 import { err, ok } from '../../../shared/result.ts';
-import { compact, isRecord, isoTime, num, str, strings, type AdapterResult } from './payload.ts';
+import { compact, ignored, isRecord, isoTime, num, str, strings, type AdapterResult } from './payload.ts';
 
+/** What an EVE event_type looks like (dns, flow, smb, …); anything else is a malformed event. */
+const EVENT_TYPE = /^[a-z][a-z0-9_-]{0,39}$/i;
 const IMPACT_BY_SEVERITY: Record<number, number> = { 1: 4, 2: 3, 3: 2, 4: 1 };
 
 export function fromSuricata(e: unknown): AdapterResult {
   if (!isRecord(e)) return err(['event: expected a JSON object']);
   const kind = str(e, 'event_type');
-  if (kind !== 'alert') return err([`event_type: expected "alert", got ${kind === undefined ? 'nothing' : JSON.stringify(kind)}`]);
+  // An eve.json interleaves alerts with dns, flow, http, tls, stats, fileinfo, anomaly… records.
+  if (kind !== undefined && kind !== 'alert' && EVENT_TYPE.test(kind)) return ignored(`ignored: event_type ${kind}`);
+  if (kind !== 'alert') return err([`event_type: expected "alert", got ${kind === undefined ? 'nothing' : JSON.stringify(kind.slice(0, 64))}`]);
   const signature = str(e, 'alert.signature');
   if (!signature) return err(['alert.signature: required']);
   const sev = num(e, 'alert.severity') ?? 3;
