@@ -81,22 +81,27 @@ describe('incident templates, clocks and links', () => {
     await page.getByTestId('related-panel').waitFor();
     await expect.poll(() => page.getByTestId('related-item').count()).toBe(0);
   });
-  it('pasted observables (defanged, several at once) are listed, reach the API, and a removal sticks', async () => {
+  it('pasted observables (defanged, several at once) are listed, the unknown ones named, reach the API, and a removal sticks', async () => {
     const page = ana.page;
     const id = await createIncidentViaUi(page, `Beaconing host ${Date.now()}`, 'S2');
     const panel = page.getByTestId('observables-panel');
     await panel.getByTestId('observable-input').fill('ws-042');
     await panel.getByTestId('observable-add').click();
-    await panel.getByRole('alert').filter({ hasText: 'Could not tell what "ws-042" is: choose its kind.' }).waitFor();
+    await panel.getByTestId('observable-rejected').filter({ hasText: 'ws-042: could not tell what it is: choose its kind' }).waitFor();
+    // The value not added stays in the box: choose its kind and add it.
+    expect(await panel.getByTestId('observable-input').inputValue()).toBe('ws-042');
     await panel.getByTestId('observable-kind').selectOption('host');
     await panel.getByTestId('observable-add').click();
-    await panel.getByTestId('observable-kind').selectOption('detect');
+    await expect.poll(() => panel.getByTestId('observable').count()).toBe(1);
+    expect(await panel.getByTestId('observable-rejected').count()).toBe(0);
+    // The kind chosen for that paste does not stay selected for the next one.
+    expect(await panel.getByTestId('observable-kind').inputValue()).toBe('detect');
     await panel.getByTestId('observable-input').fill('203.0.113[.]7, hxxps://evil[.]example/gate.php\n<img src=x onerror=alert(1)>');
     await panel.getByTestId('observable-add').click();
-    await panel.getByRole('alert').filter({ hasText: 'choose its kind' }).waitFor();
-    await panel.getByTestId('observable-input').fill('203.0.113[.]7, hxxps://evil[.]example/gate.php');
-    await panel.getByTestId('observable-add').click();
+    // One unknown line no longer keeps the others out; it is listed as text, not markup.
     await expect.poll(() => panel.getByTestId('observable').count()).toBe(3);
+    expect(await panel.getByTestId('observable-rejected-item').allTextContents()).toEqual(['<img src=x onerror=alert(1)>: could not tell what it is: choose its kind']);
+    expect(await panel.locator('img').count()).toBe(0);
     expect(await panel.getByTestId('observable').allTextContents()).toEqual([expect.stringContaining('ws-042'), expect.stringContaining('203.0.113.7'), expect.stringContaining('https://evil.example/gate.php')]);
     const observablesOf = async (): Promise<string[]> =>
       (((await (await ana.context.request.get(`/api/v1/incidents/${id}`)).json()) as { observables: { kind: string; value: string }[] }).observables ?? []).map((o) => `${o.kind}:${o.value}`).sort();

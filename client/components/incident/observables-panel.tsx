@@ -3,23 +3,29 @@
  * hosts, files): what threat-intel matching and the playbooks' `match.observable_kinds` work on.
  * Written in the incident document, so adding and removing work offline and merge. Several values
  * may be pasted at once (one per line or comma-separated); defanged ones (`hxxp`, `[.]`) are stored
- * live, and each value's kind is detected unless one is chosen. Values are untrusted: text only.
+ * live, and each value's kind is detected unless one is chosen (for that paste only: the choice
+ * goes back to Detect after each add). The values that cannot be added are listed with their
+ * reason and left in the box; the others are added. Values are untrusted: text only.
  */
 import { createMemo, createSignal, For, Show, type JSX } from 'solid-js';
 import type * as Y from 'yjs';
 import { addObservable, removeObservable } from '../../../shared/incident-doc.ts';
 import { OBSERVABLE_KINDS, type Observable, type ObservableKind } from '../../../shared/incident-schema.ts';
-import { parseObservables, OBSERVABLE_KIND_LABELS } from './observables.ts';
+import { parseObservables, OBSERVABLE_KIND_LABELS, type RejectedValue } from './observables.ts';
 import { AlertMessage } from '../alert-message.tsx';
 
 /** Rows shown before "Show all". */
 const SHOWN = 30;
+/** Characters of a value that was not added shown in its list (the whole value stays in the box). */
+const REJECTED_SHOWN = 120;
 
 export function ObservablesPanel(props: { doc: Y.Doc; observables: readonly Observable[]; readOnly: boolean }): JSX.Element {
   const [draft, setDraft] = createSignal('');
   const [kind, setKind] = createSignal<ObservableKind | 'detect'>('detect');
   const [note, setNote] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
+  // The values of the last paste that were not added, until the next one.
+  const [rejected, setRejected] = createSignal<readonly RejectedValue[]>([]);
   const [showAll, setShowAll] = createSignal(false);
   const sorted = createMemo(() => [...props.observables].sort((a, b) => a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value)));
   const shown = createMemo(() => (showAll() ? sorted() : sorted().slice(0, SHOWN)));
@@ -27,14 +33,20 @@ export function ObservablesPanel(props: { doc: Y.Doc; observables: readonly Obse
   const add = (e: Event): void => {
     e.preventDefault();
     const parsed = parseObservables(draft(), kind(), note());
+    setRejected([]);
     if (!parsed.ok) return void setError(parsed.error);
-    for (const o of parsed.value) {
+    const notAdded = [...parsed.value.rejected];
+    for (const o of parsed.value.observables) {
       const r = addObservable(props.doc, o);
-      if (!r.ok) return void setError(`${o.value}: ${r.error}`);
+      if (!r.ok) notAdded.push({ value: o.value, reason: r.error });
     }
     setError(null);
-    setDraft('');
-    setNote('');
+    setRejected(notAdded);
+    // What was not added stays in the box, so its kind can be chosen and it added again.
+    setDraft(notAdded.map((r) => r.value).join('\n'));
+    if (notAdded.length === 0) setNote('');
+    // A kind chosen for one paste would silently apply to the next.
+    setKind('detect');
   };
 
   return (
@@ -98,6 +110,20 @@ export function ObservablesPanel(props: { doc: Y.Doc; observables: readonly Obse
             </button>
           </div>
           <AlertMessage message={error()} />
+          <Show when={rejected().length > 0}>
+            <div class="field-error" role="alert" data-testid="observable-rejected">
+              <span>Not added ({rejected().length}):</span>
+              <ul>
+                <For each={rejected()}>
+                  {(r) => (
+                    <li data-testid="observable-rejected-item">
+                      <code class="obs-value">{r.value.length > REJECTED_SHOWN ? `${r.value.slice(0, REJECTED_SHOWN)}…` : r.value}</code>: {r.reason}
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </div>
+          </Show>
         </form>
       </Show>
     </section>

@@ -2,7 +2,8 @@
  * Observables as the incident page takes them: a paste of one or more values (one per line or
  * comma-separated) turned into observables, each of the chosen kind or of the kind its value
  * shows (the intel normalizer's detection: IP, CIDR, domain, URL, hash; an e-mail address), with
- * defanged values made live and hashes lower-cased. Pure, so it is tested without a browser.
+ * defanged values made live and hashes lower-cased; the values it cannot take are listed with
+ * their reason, and do not keep the others out. Pure, so it is tested without a browser.
  */
 import { OBSERVABLE_KINDS, type Observable, type ObservableKind } from '../../../shared/incident-schema.ts';
 import { err, ok, type Result } from '../../../shared/result.ts';
@@ -49,26 +50,46 @@ function detectedKind(value: string): { kind: ObservableKind; value: string } | 
   return { kind, value: d.value };
 }
 
-/** The observables a paste adds, or what is wrong with it (nothing is added then). */
-export function parseObservables(text: string, kind: ObservableKind | 'detect', note: string): Result<Observable[], string> {
+/** A pasted value that was not added, and why. */
+export interface RejectedValue {
+  value: string;
+  reason: string;
+}
+
+/** What a paste adds and the values it cannot (the others are added all the same). */
+export interface ParsedPaste {
+  observables: Observable[];
+  rejected: RejectedValue[];
+}
+
+/**
+ * The observables a paste adds and the values it does not, each with its reason; an error only
+ * when the paste as a whole is wrong (empty, too many values, an unknown kind).
+ */
+export function parseObservables(text: string, kind: ObservableKind | 'detect', note: string): Result<ParsedPaste, string> {
   const values = splitPaste(text);
   if (values.length === 0) return err('Paste or type a value first.');
   if (values.length > MAX_PASTED) return err(`At most ${MAX_PASTED} values at once (${values.length} pasted).`);
+  if (kind !== 'detect' && !(OBSERVABLE_KINDS as readonly string[]).includes(kind)) return err(`Unknown kind "${kind}".`);
   const trimmedNote = note.trim().slice(0, 200);
-  const out: Observable[] = [];
+  const out: ParsedPaste = { observables: [], rejected: [] };
   for (const raw of values) {
-    if (raw.length > MAX_VALUE) return err(`"${raw.slice(0, 40)}…" is longer than ${MAX_VALUE} characters.`);
+    if (raw.length > MAX_VALUE) {
+      out.rejected.push({ value: raw, reason: `longer than ${MAX_VALUE} characters` });
+      continue;
+    }
     let o: { kind: ObservableKind; value: string } | null;
     if (kind === 'detect') {
       o = detectedKind(raw);
-      if (!o) return err(`Could not tell what "${raw}" is: choose its kind.`);
-    } else if (!(OBSERVABLE_KINDS as readonly string[]).includes(kind)) {
-      return err(`Unknown kind "${kind}".`);
+      if (!o) {
+        out.rejected.push({ value: raw, reason: 'could not tell what it is: choose its kind' });
+        continue;
+      }
     } else {
       const live = LIVE_KINDS.includes(kind) ? refang(raw) : raw;
       o = { kind, value: kind === 'hash' || kind === 'email' || kind === 'domain' ? live.toLowerCase() : live };
     }
-    out.push(trimmedNote ? { ...o, note: trimmedNote } : o);
+    out.observables.push(trimmedNote ? { ...o, note: trimmedNote } : o);
   }
   return ok(out);
 }
