@@ -25,6 +25,10 @@ describe('roles', () => {
     const title = `Malware on HR laptop ${Date.now()}`;
     const id = await createIncidentViaUi(alice.page, title, 'S2');
     await addNote(alice.page, 'Quarantined by EDR.');
+    await alice.page.getByTestId('task-input').fill('Collect the EDR triage package');
+    await alice.page.getByTestId('add-task').click();
+    await alice.page.locator('#f-tags').fill('hr-laptop');
+    await alice.page.locator('#f-tags').press('Enter');
 
     await vera.page.goto(`/incidents/${id}`);
     await vera.page.getByTestId('timeline-entry').filter({ hasText: 'Quarantined by EDR.' }).waitFor({ timeout: 30_000 });
@@ -36,6 +40,12 @@ describe('roles', () => {
     expect(await vera.page.getByTestId('field-title').getAttribute('readonly')).not.toBeNull();
     expect(await vera.page.getByTestId('field-severity').isDisabled()).toBe(true);
     expect(await vera.page.locator('[data-testid="field-description"] .cm-content').getAttribute('contenteditable')).toBe('false');
+    // No control that could not act for her: no task ✕, no tag ✕, no task checkbox to tick.
+    await expect.poll(() => vera.page.getByTestId('task-item').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await vera.page.locator('.chip', { hasText: 'hr-laptop' }).waitFor({ timeout: 20_000 });
+    expect(await vera.page.getByRole('button', { name: /^Delete task/ }).count()).toBe(0);
+    expect(await vera.page.getByRole('button', { name: 'Remove hr-laptop' }).isVisible()).toBe(false);
+    expect(await vera.page.getByTestId('task-toggle').first().isDisabled()).toBe(true);
 
     // She still follows the incident live.
     await addNote(alice.page, 'Reimaged the laptop.');

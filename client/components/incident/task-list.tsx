@@ -38,20 +38,23 @@ export function TaskList(props: { doc: Y.Doc; tasks: Task[]; readOnly?: boolean 
                   type="checkbox"
                   class="task-check"
                   checked={task.done}
+                  disabled={props.readOnly}
                   onChange={(e) => setTaskDone(props.doc, task.id, e.currentTarget.checked, app.authorName())}
                   aria-label={`Done: ${task.title}`}
                   data-testid="task-toggle"
                 />
               </label>
-              <TaskTitle doc={props.doc} task={task} />
+              <TaskTitle doc={props.doc} task={task} readOnly={props.readOnly ?? false} />
               <Show when={task.done && task.doneBy}>
                 <span class="task-by muted" title={absoluteTime(task.doneAt)}>
                   {task.doneBy}
                 </span>
               </Show>
-              <button type="button" class="icon-btn" onClick={() => updateTask(props.doc, task.id, { deleted: true })} aria-label={`Delete task: ${task.title}`} title="Delete task">
-                ✕
-              </button>
+              <Show when={!props.readOnly}>
+                <button type="button" class="icon-btn" onClick={() => updateTask(props.doc, task.id, { deleted: true })} aria-label={`Delete task: ${task.title}`} title="Delete task">
+                  ✕
+                </button>
+              </Show>
             </li>
           )}
         </For>
@@ -75,9 +78,11 @@ export function TaskList(props: { doc: Y.Doc; tasks: Task[]; readOnly?: boolean 
               {(task) => (
                 <li>
                   <span class="muted">{task.title}</span>{' '}
-                  <button type="button" class="link-btn" onClick={() => updateTask(props.doc, task.id, { deleted: false })}>
-                    Restore
-                  </button>
+                  <Show when={!props.readOnly}>
+                    <button type="button" class="link-btn" onClick={() => updateTask(props.doc, task.id, { deleted: false })}>
+                      Restore
+                    </button>
+                  </Show>
                 </li>
               )}
             </For>
@@ -89,7 +94,7 @@ export function TaskList(props: { doc: Y.Doc; tasks: Task[]; readOnly?: boolean 
 }
 
 /** A task's title, renamed in place: committed on Enter or when the field loses focus. */
-function TaskTitle(props: { doc: Y.Doc; task: Task }): JSX.Element {
+function TaskTitle(props: { doc: Y.Doc; task: Task; readOnly: boolean }): JSX.Element {
   const [draft, setDraft] = createSignal<string | null>(null);
   const commit = (): void => {
     const value = draft()?.trim();
@@ -102,6 +107,7 @@ function TaskTitle(props: { doc: Y.Doc; task: Task }): JSX.Element {
       class="task-title"
       maxLength={TASK_MAX}
       value={draft() ?? props.task.title}
+      readOnly={props.readOnly}
       onInput={(e) => setDraft(e.currentTarget.value)}
       onBlur={commit}
       onKeyDown={(e) => {

@@ -108,9 +108,11 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
         <Match when={props.entry.deleted}>
           <p class="tl-text muted">
             This entry was deleted.{' '}
+            <Show when={!props.readOnly && mayDelete()}>
             <button type="button" class="link-btn" onClick={() => setDeleted(false)}>
               Restore
             </button>
+            </Show>
           </p>
         </Match>
         <Match when={text()}>
