@@ -37,7 +37,7 @@ describe('loadConfig', () => {
           secretsKey: undefined,
           secretsKeyPrevious: undefined,
           smtp: null,
-          engine: { concurrency: 16, sweepGraceMs: 10_000, sweepIntervalMs: 5_000 },
+          engine: { concurrency: 16, sweepGraceMs: 10_000, sweepIntervalMs: 5_000, coalesceSeconds: 300 },
           webhookMaxPerMinute: 60,
           webhookMaxRefusedPerMinute: 10,
         },
@@ -114,6 +114,13 @@ describe('loadConfig', () => {
     expect(c.ok && c.value.playbooks.webhookMaxPerMinute).toBe(5);
     const bad = loadConfig({ PLAYBOOK_WEBHOOK_MAX_PER_MINUTE: '0' });
     expect(!bad.ok && bad.error).toContain('PLAYBOOK_WEBHOOK_MAX_PER_MINUTE="0"');
+  });
+
+  it('reads the playbook coalesce window and refuses a negative one', () => {
+    const c = loadConfig({ PLAYBOOK_COALESCE_SECONDS: '0' });
+    expect(c.ok && c.value.playbooks.engine?.coalesceSeconds).toBe(0);
+    const bad = loadConfig({ PLAYBOOK_COALESCE_SECONDS: '-1' });
+    expect(!bad.ok && bad.error).toContain('PLAYBOOK_COALESCE_SECONDS="-1"');
   });
 
   it('reads the idle time after which an open evidence upload is removed', () => {

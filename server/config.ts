@@ -111,6 +111,8 @@ const configSchema = z.object({
   PLAYBOOK_SWEEP_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   PLAYBOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(5_000),
   /** Runs one playbook's inbound webhook may start per minute (a looping sender cannot start thousands). */
+  /** Seconds after an event-triggered run starts during which the same event on the same incident joins it instead of starting another (0: only while it is active). */
+  PLAYBOOK_COALESCE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   PLAYBOOK_WEBHOOK_MAX_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   /** Refused deliveries (bad signature, replay, ...) one address may cause per playbook per minute before 429. */
   PLAYBOOK_WEBHOOK_MAX_REFUSED_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
@@ -135,6 +137,7 @@ const PLAYBOOK_VARS = [
   'PLAYBOOK_CONCURRENCY',
   'PLAYBOOK_SWEEP_GRACE_MS',
   'PLAYBOOK_SWEEP_INTERVAL_MS',
+  'PLAYBOOK_COALESCE_SECONDS',
   'PLAYBOOK_WEBHOOK_MAX_PER_MINUTE',
   'PLAYBOOK_WEBHOOK_MAX_REFUSED_PER_MINUTE',
 ] as const;
@@ -263,7 +266,7 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
       secretsKey: c.SECRETS_KEY,
       secretsKeyPrevious: c.SECRETS_KEY_PREVIOUS,
       smtp: c.SMTP_URL ? { url: c.SMTP_URL, from: c.SMTP_FROM } : null,
-      engine: { concurrency: c.PLAYBOOK_CONCURRENCY, sweepGraceMs: c.PLAYBOOK_SWEEP_GRACE_MS, sweepIntervalMs: c.PLAYBOOK_SWEEP_INTERVAL_MS },
+      engine: { concurrency: c.PLAYBOOK_CONCURRENCY, sweepGraceMs: c.PLAYBOOK_SWEEP_GRACE_MS, sweepIntervalMs: c.PLAYBOOK_SWEEP_INTERVAL_MS, coalesceSeconds: c.PLAYBOOK_COALESCE_SECONDS },
       webhookMaxPerMinute: c.PLAYBOOK_WEBHOOK_MAX_PER_MINUTE,
       webhookMaxRefusedPerMinute: c.PLAYBOOK_WEBHOOK_MAX_REFUSED_PER_MINUTE,
     },

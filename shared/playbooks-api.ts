@@ -133,6 +133,9 @@ export const stepRunSchema = z.object({
 });
 export type StepRun = z.infer<typeof stepRunSchema>;
 
+export const coalescedTriggerSchema = z.object({ event: z.string(), incident_id: z.string().optional(), alert_id: z.string().nullable().optional(), at: z.string() });
+export type CoalescedTrigger = z.infer<typeof coalescedTriggerSchema>;
+
 export const runSchema = z.object({
   id: uuid,
   playbook_id: z.string(),
@@ -146,6 +149,10 @@ export const runSchema = z.object({
   created_at: iso,
   finished_at: iso.nullable(),
   error: z.string().nullable(),
+  /** How many triggering events this event run stands for (its own included; 0 for manual and webhook runs; defaults keep runs cached before it readable). */
+  coalesced: z.number().int().default(0),
+  /** Those events, first the one that started it: `{ event, incident_id, alert_id?, at }`. */
+  coalesced_triggers: z.array(coalescedTriggerSchema).default([]),
   steps: z.array(stepRunSchema),
 });
 export type Run = z.infer<typeof runSchema>;

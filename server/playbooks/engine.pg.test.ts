@@ -130,6 +130,15 @@ triggers: { manual: false, on: [alert.correlated] }
 steps:
   - { id: note, action: core.noop, with: { alert: "{{ alert.title }}", ips: "{{ alert.observables.ips }}" } }
 `,
+  'coalesce.yaml': `
+id: coalesce
+name: Coalesce
+version: 1
+match: { when: '$contains(incident.title, "Coalesce")' }
+triggers: { manual: true, on: [alert.correlated] }
+steps:
+  - { id: note, action: core.wait, with: { ms: 300 } }
+`,
   'items.yaml': `
 id: items
 name: Items
@@ -453,6 +462,36 @@ describe('playbook engine', () => {
     }, { message: 'the alert.correlated run' });
     expect(run.playbook_id).toBe('on-alert');
     expect(run.steps[0]!.output).toEqual({ alert: 'Password spray on VPN', ips: ['192.0.2.44'] });
+  });
+
+  it('coalesces alert.correlated events on one incident into one run while active or recent; a manual run still starts (issue 20)', async () => {
+    const incident = await newIncident('S3', 'Coalesce: ransomware on FS01');
+    const fire = (n: number): Promise<string[]> =>
+      ts.server.playbooks.engine.onEvent('alert.correlated', incident, { id: `alert-${n}`, title: `Alert ${n}` }, `alert-${n}`);
+    const runsOf = async (): Promise<Run[]> =>
+      ((await (await ts.fetch(`/api/v1/incidents/${incident}/runs`)).json()) as { items: Run[] }).items.filter((r) => r.playbook_id === 'coalesce');
+    // Two alerts correlated at the same moment, as two processes would see them.
+    const started = (await Promise.all([fire(1), fire(2)])).flat();
+    expect(started).toHaveLength(1);
+    const [run] = await runsOf();
+    expect(await runsOf()).toHaveLength(1);
+    expect(run!.coalesced).toBe(2);
+    expect(run!.coalesced_triggers.map((t) => t.alert_id).toSorted()).toEqual(['alert-1', 'alert-2']);
+    // The same event seen again is not counted twice; a later one within the window joins the finished run.
+    expect(await fire(1)).toEqual([]);
+    expect(await fire(2)).toEqual([]);
+    expect((await runNow(run!.id)).coalesced).toBe(2);
+    await finished(run!.id);
+    expect(await fire(3)).toEqual([]);
+    expect((await runNow(run!.id)).coalesced).toBe(3);
+    // Past the window a new event starts a new run.
+    await ts.server.sql`UPDATE playbook_runs SET created_at = created_at - interval '301 seconds' WHERE id = ${run!.id}`;
+    expect(await fire(4)).toHaveLength(1);
+    // A manual run is never coalesced.
+    const { run: manual } = await start(incident, 'coalesce');
+    expect(manual.trigger).toBe('manual');
+    expect(manual.coalesced).toBe(0);
+    expect(await runsOf()).toHaveLength(3);
   });
 
   it('writes every step state into the incident timeline as automation entries', async () => {

@@ -49,6 +49,8 @@ export interface EngineOptions {
   sweepIntervalMs?: number;
   /** How far past its deadline a running step must be before the sweeper takes it (default 10 s). */
   sweepGraceMs?: number;
+  /** PLAYBOOK_COALESCE_SECONDS: an event arriving this long after an event run of the same playbook, incident and event started joins that run (default 300; it always joins an active one). */
+  coalesceSeconds?: number;
 }
 
 export interface StartRunRequest {
@@ -61,12 +63,19 @@ export interface StartRunRequest {
   startedBy: { name: string; key: string };
   idempotencyKey?: string | null;
   alert?: Record<string, unknown> | null;
+  /**
+   * Event runs only: the event this run coalesces (`alert.correlated`, `incident.status_changed:triage`).
+   * While a run with the same playbook, incident and key is active or started within the coalesce
+   * window, the request joins it (recorded in its `coalesced`) instead of starting another.
+   */
+  coalesceKey?: string | null;
 }
 
 export interface PlaybookEngine {
   start(): Promise<void>;
   close(): Promise<void>;
-  startRun(req: StartRunRequest): Promise<{ runId: string; created: boolean }>;
+  /** `coalesced`: the request joined an event run already active or recent (StartRunRequest.coalesceKey). */
+  startRun(req: StartRunRequest): Promise<{ runId: string; created: boolean; coalesced?: boolean }>;
   /** Start every playbook whose triggers.on has this event and which matches the incident. */
   onEvent(event: PlaybookEvent, incidentId: string, alert?: Record<string, unknown> | null, discriminator?: string): Promise<string[]>;
   cancelRun(runId: string, actor: AuditActor, reason: string): Promise<void>;
@@ -390,15 +399,34 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
     return stuck.length;
   }
 
-  async function startRun(req: StartRunRequest): Promise<{ runId: string; created: boolean }> {
+  async function startRun(req: StartRunRequest): Promise<{ runId: string; created: boolean; coalesced?: boolean }> {
     const incident = await incidentNow(req.incidentId);
     const id = newId();
     const events: EngineEvent[] = [];
     const pb = req.playbook;
+    const coalesceKey = req.trigger === 'event' && req.incidentId && req.coalesceKey ? req.coalesceKey : null;
+    // One entry of the run's `coalesced` list; `key` (the idempotency key) recognises a repeat and stays out of the API.
+    const trigger = { ...(req.triggerBody && typeof req.triggerBody === 'object' ? req.triggerBody : {}), at: new Date().toISOString(), key: req.idempotencyKey ?? null };
     const result = await sql.begin(async (tx) => {
-      const inserted = await tx<{ id: string }[]>`INSERT INTO playbook_runs (id, playbook_id, playbook_name, version, definition, incident_id, state, dry_run, trigger, trigger_body, started_by, starter, idempotency_key, context)
+      if (coalesceKey) {
+        // Serialise starts of this playbook on this incident for this event across processes: the
+        // second of two events a second apart waits here, then finds the first's run and joins it.
+        await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`playbook-coalesce:${pb.id}:${req.incidentId}:${coalesceKey}`}, 0))`;
+        // The same event again (its idempotency key): the run that started with it or took it in.
+        const [prior] = await tx<{ id: string }[]>`SELECT id FROM playbook_runs WHERE (starter = ${req.startedBy.key} AND idempotency_key = ${req.idempotencyKey ?? null})
+          OR (incident_id = ${req.incidentId} AND playbook_id = ${pb.id} AND coalesce_key = ${coalesceKey} AND coalesced @> ${tx.json([{ key: req.idempotencyKey ?? null }] as never)}::jsonb) LIMIT 1`;
+        if (prior) return { runId: prior.id, created: false };
+        const [open] = await tx<{ id: string }[]>`UPDATE playbook_runs SET coalesced = coalesced || ${tx.json([trigger] as never)}::jsonb
+          WHERE id = (SELECT id FROM playbook_runs WHERE incident_id = ${req.incidentId} AND playbook_id = ${pb.id} AND coalesce_key = ${coalesceKey}
+            AND (state IN ('queued', 'running', 'waiting_approval') OR created_at > now() - make_interval(secs => ${opts.coalesceSeconds ?? 300}))
+            ORDER BY created_at DESC LIMIT 1)
+          RETURNING id`;
+        if (open) return { runId: open.id, created: false, coalesced: true };
+      }
+      const inserted = await tx<{ id: string }[]>`INSERT INTO playbook_runs (id, playbook_id, playbook_name, version, definition, incident_id, state, dry_run, trigger, trigger_body, started_by, starter, idempotency_key, context, coalesce_key, coalesced)
         VALUES (${id}, ${pb.id}, ${pb.name}, ${pb.version}, ${tx.json(pb as never)}, ${req.incidentId}, 'queued', ${req.dryRun}, ${req.trigger}, ${tx.json((req.triggerBody ?? null) as never)},
-          ${req.startedBy.name}, ${req.startedBy.key}, ${req.idempotencyKey ?? null}, ${tx.json({ incident, alert: req.alert ?? null } as never)})
+          ${req.startedBy.name}, ${req.startedBy.key}, ${req.idempotencyKey ?? null}, ${tx.json({ incident, alert: req.alert ?? null } as never)},
+          ${coalesceKey}, ${tx.json((coalesceKey ? [trigger] : []) as never)})
         ON CONFLICT (starter, idempotency_key) DO NOTHING RETURNING id`;
       if (inserted.length === 0) {
         const [prior] = await tx<{ id: string }[]>`SELECT id FROM playbook_runs WHERE starter = ${req.startedBy.key} AND idempotency_key = ${req.idempotencyKey ?? null}`;
@@ -457,6 +485,8 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
           startedBy: { name: 'system', key: 'system' },
           idempotencyKey: `${playbook.id}:${event}:${incidentId}:${discriminator}`,
           alert,
+          // A status change coalesces with changes to the same status only: triage then containment are two runs.
+          coalesceKey: event === 'incident.status_changed' ? `${event}:${String(incident['status'])}` : event,
         });
         if (r.created) started.push(r.runId);
       }

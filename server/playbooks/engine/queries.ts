@@ -4,7 +4,7 @@
  * may decide them: separation.ts). Plain reads; the engine alone changes these tables.
  */
 import type { Playbook } from '../../../shared/playbook.ts';
-import { FINISHED_STEP_STATES, type Approval, type ApprovalState, type Run, type StepRun, type StepState } from '../../../shared/playbooks-api.ts';
+import { FINISHED_STEP_STATES, type Approval, type ApprovalState, type CoalescedTrigger, type Run, type StepRun, type StepState } from '../../../shared/playbooks-api.ts';
 import type { Sql } from '../../db/connect.ts';
 import { exclusionOf, type ApproverExclusion } from './separation.ts';
 
@@ -22,6 +22,7 @@ interface RunRecord {
   created_at: Date;
   finished_at: Date | null;
   error: string | null;
+  coalesced: (CoalescedTrigger & { key?: string | null })[];
 }
 
 interface StepRecord {
@@ -76,11 +77,13 @@ function toRun(r: RunRecord, steps: readonly StepRecord[]): Run {
     created_at: r.created_at.toISOString(),
     finished_at: iso(r.finished_at),
     error: r.error,
+    coalesced: r.coalesced.length,
+    coalesced_triggers: r.coalesced.map(({ event, incident_id, alert_id, at }) => ({ event, incident_id, alert_id, at })),
     steps: out,
   };
 }
 
-const RUN_COLUMNS = 'id, playbook_id, playbook_name, version, definition, incident_id, state, dry_run, trigger, started_by, created_at, finished_at, error';
+const RUN_COLUMNS = 'id, playbook_id, playbook_name, version, definition, incident_id, state, dry_run, trigger, started_by, created_at, finished_at, error, coalesced';
 const STEP_COLUMNS = 'run_id, step_id, item, state, attempt, items_total, input, output, error, started_at, finished_at, approval_id';
 
 export async function getRun(sql: Sql, id: string): Promise<Run | null> {

@@ -36,7 +36,7 @@ export interface PlaybooksOptions {
   fetch?: typeof fetch;
   /** Extra actions (tests); the registry's are always there. */
   extraActions?: readonly ActionDef[];
-  engine?: Pick<EngineOptions, 'concurrency' | 'pollIntervalMs' | 'sweepIntervalMs' | 'sweepGraceMs'>;
+  engine?: Pick<EngineOptions, 'concurrency' | 'pollIntervalMs' | 'sweepIntervalMs' | 'sweepGraceMs' | 'coalesceSeconds'>;
   /** How often event triggers look for new incidents, status changes and correlated alerts (default 1 s). */
   eventsIntervalMs?: number;
   /** PLAYBOOK_WEBHOOK_MAX_PER_MINUTE: deliveries one playbook's webhook accepts per minute (default 60). */
