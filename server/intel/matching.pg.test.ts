@@ -13,6 +13,7 @@ import { intelMatchesResponse } from '../../shared/intel-api.ts';
 import { addObservable, readTimeline, SERVER_ORIGIN } from '../../shared/incident-doc.ts';
 import type { TimelineEntry } from '../../shared/incident-schema.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
+import { pushPlainFeed } from '../testing/intel-feeds.ts';
 import { createLogger } from '../logger.ts';
 import { createRetroSearch } from './matching.ts';
 import { ingest } from './store.ts';
@@ -31,15 +32,7 @@ const postAlert = async (observables: Record<string, string[]>, over: Record<str
 const intelEntries = async (incidentId: string): Promise<TimelineEntry[]> =>
   (await ts.server.docs.withDoc(incidentId, (doc) => readTimeline(doc))).filter((e) => e.kind === 'system' && e.author === 'sentpilot intel');
 
-async function pushFeed(name: string, content: string, confidence = 80): Promise<void> {
-  const created = await ts.fetch('/api/v1/feeds', { method: 'POST', json: { name, url: null, format: 'plain', default_confidence: confidence } });
-  expect(created.status).toBe(201);
-  const { id } = (await created.json()) as { id: string };
-  // Feeds push with an API token (cookie sessions may only send JSON).
-  const token = await ts.token('admin');
-  const pushed = await ts.fetch(`/api/v1/feeds/${id}/push`, { method: 'POST', as: token, headers: { 'content-type': 'text/plain' }, body: content });
-  expect(pushed.status).toBe(200);
-}
+const pushFeed = (name: string, content: string, confidence?: number): Promise<void> => pushPlainFeed(ts, name, content, confidence);
 
 beforeAll(async () => {
   slack = createServer((req, res) => {

@@ -12,6 +12,7 @@ import { indicatorDetailSchema, lookupResponse, snapshotResponse } from '../../s
 import { addObservable, readTimeline } from '../../shared/incident-doc.ts';
 import type { TimelineEntry } from '../../shared/incident-schema.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
+import { pushPlainFeed } from '../testing/intel-feeds.ts';
 
 let ts: TestServer;
 let seq = 0;
@@ -47,14 +48,7 @@ const indicatorId = async (value: string): Promise<number> => {
   return r?.id as number;
 };
 
-async function pushFeed(name: string, content: string, confidence = 80): Promise<void> {
-  const created = await ts.fetch('/api/v1/feeds', { method: 'POST', json: { name, url: null, format: 'plain', default_confidence: confidence } });
-  expect(created.status).toBe(201);
-  const { id } = (await created.json()) as { id: string };
-  const token = await ts.token('admin');
-  const pushed = await ts.fetch(`/api/v1/feeds/${id}/push`, { method: 'POST', as: token, headers: { 'content-type': 'text/plain' }, body: content });
-  expect(pushed.status).toBe(200);
-}
+const pushFeed = (name: string, content: string, confidence?: number): Promise<void> => pushPlainFeed(ts, name, content, confidence);
 
 beforeAll(async () => {
   ts = await startTestServer({ intel: { schedule: false } });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertDetail, IngestResponse } from '../../shared/alerts-api.ts';
 import { readTimeline } from '../../shared/incident-doc.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
+import { pushPlainFeed } from '../testing/intel-feeds.ts';
 
 let ts: TestServer;
 let seq = 0;
@@ -24,14 +25,7 @@ const reputation = async (alertId: string | null) => {
 const intelTexts = async (incidentId: string | null): Promise<string[]> =>
   (await ts.server.docs.withDoc(incidentId as string, (doc) => readTimeline(doc))).filter((e) => e.author === 'sentpilot intel').map((e) => e.text);
 
-async function pushFeed(name: string, content: string, confidence: number): Promise<void> {
-  const created = await ts.fetch('/api/v1/feeds', { method: 'POST', json: { name, url: null, format: 'plain', default_confidence: confidence } });
-  expect(created.status).toBe(201);
-  const { id } = (await created.json()) as { id: string };
-  const token = await ts.token('admin');
-  const pushed = await ts.fetch(`/api/v1/feeds/${id}/push`, { method: 'POST', as: token, headers: { 'content-type': 'text/plain' }, body: content });
-  expect(pushed.status).toBe(200);
-}
+const pushFeed = (name: string, content: string, confidence?: number): Promise<void> => pushPlainFeed(ts, name, content, confidence);
 
 beforeAll(async () => {
   ts = await startTestServer({ intel: { schedule: false } });
