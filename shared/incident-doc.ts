@@ -36,6 +36,11 @@ import {
   type Tlp,
   type Risk,
   type Breach,
+  type CorrectableMilestone,
+  type Resolution,
+  CLOSING_SUMMARY_MAX,
+  CORRECTABLE_MILESTONES,
+  RESOLUTIONS,
   riskSchema,
   breachSchema,
 } from './incident-schema.ts';
@@ -241,6 +246,8 @@ export function readMeta(doc: Y.Doc, problems: string[] = []): IncidentMeta {
     containedAt: field(problems, 'containedAt', s.containedAt, m.get('containedAt') ?? null, null),
     resolvedAt: field(problems, 'resolvedAt', s.resolvedAt, m.get('resolvedAt') ?? null, null),
     closedAt: field(problems, 'closedAt', s.closedAt, m.get('closedAt') ?? null, null),
+    resolution: field(problems, 'resolution', s.resolution, m.get('resolution') ?? null, null),
+    closingSummary: field(problems, 'closingSummary', s.closingSummary, m.get('closingSummary') ?? null, null),
   };
 }
 
@@ -846,4 +853,80 @@ export function observeIncident(doc: Y.Doc, onChange: (tr: Y.Transaction) => voi
   return () => {
     for (const t of types) t.unobserveDeep(handler);
   };
+}
+
+/** What closing an incident needs: its classification and a one-line summary. */
+export interface Closing {
+  resolution: Resolution;
+  summary: string;
+}
+
+/**
+ * Check a closing: the missing or invalid field by its API name (`resolution`, `closing_summary`)
+ * and a sentence, or the cleaned values. The summary is one line: line breaks become spaces.
+ */
+export function checkClosing(input: { resolution?: unknown; summary?: unknown }): Result<Closing, { field: 'resolution' | 'closing_summary'; message: string }> {
+  const resolution = input.resolution;
+  if (typeof resolution !== 'string' || !(RESOLUTIONS as readonly string[]).includes(resolution)) {
+    return err({ field: 'resolution', message: `closing needs a resolution: one of ${RESOLUTIONS.join(', ')}` });
+  }
+  const summary = typeof input.summary === 'string' ? input.summary.replace(/\s+/g, ' ').trim() : '';
+  if (!summary) return err({ field: 'closing_summary', message: 'closing needs a one-line summary (closing_summary)' });
+  if (summary.length > CLOSING_SUMMARY_MAX) return err({ field: 'closing_summary', message: `the closing summary is at most ${CLOSING_SUMMARY_MAX} characters` });
+  return ok({ resolution: resolution as Resolution, summary });
+}
+
+/**
+ * Close the incident with its classification and summary (the status change's entry carries the
+ * summary as its text and the resolution in its data). Refused like any transition, or when the
+ * closing is incomplete; a refusal changes nothing.
+ */
+export function closeIncident(
+  doc: Y.Doc,
+  closing: { resolution?: unknown; summary?: unknown },
+  actor: string,
+  origin?: unknown,
+): Result<TransitionOk, { message: string; field?: 'resolution' | 'closing_summary'; refused?: TransitionRefused }> {
+  const checked = checkClosing(closing);
+  if (!checked.ok) return err(checked.error);
+  const from = readMeta(doc).status;
+  const t = transition(from, 'closed');
+  if (!t.ok) return err({ message: t.error.message, refused: t.error });
+  const at = nowIso();
+  doc.transact(() => {
+    const meta = metaOf(doc);
+    meta.set('status', 'closed');
+    for (const m of t.value.milestones) if (meta.get(m) == null) meta.set(m, at);
+    meta.set('resolution', checked.value.resolution);
+    meta.set('closingSummary', checked.value.summary);
+    meta.set('updatedAt', at);
+    appendEntry(doc, { kind: 'status_change', author: actor, at, text: checked.value.summary, data: { from, to: 'closed', resolution: checked.value.resolution } });
+  }, origin);
+  return t;
+}
+
+/**
+ * Correct a workflow-stamped time (contained, resolved) with a reason: recorded as a
+ * `field_change` entry naming the old and new value and the reason. Only a lead or an admin may
+ * (the server writes back a device's correction by anyone else: shared/incident-guard.ts); only
+ * a time the workflow has stamped can be corrected.
+ */
+export function correctMilestone(doc: Y.Doc, name: CorrectableMilestone, at: string, reason: string, actor: string, origin?: unknown): Result<void, string> {
+  if (!(CORRECTABLE_MILESTONES as readonly string[]).includes(name)) return err(`${name} cannot be corrected`);
+  if (!incidentMetaSchema.shape.containedAt.unwrap().safeParse(at).success) return err('at: invalid date-time');
+  const why = reason.replace(/\s+/g, ' ').trim();
+  if (!why) return err('reason: say why the time is corrected');
+  if (why.length > CLOSING_SUMMARY_MAX) return err(`reason: at most ${CLOSING_SUMMARY_MAX} characters`);
+  const meta = metaOf(doc);
+  const before = meta.get(name);
+  if (typeof before !== 'string') return err(`${name} is not stamped yet: the workflow sets it`);
+  const to = new Date(at).toISOString();
+  if (before === to) return ok(undefined);
+  const now = nowIso();
+  doc.transact(() => {
+    meta.set(name, to);
+    meta.set('updatedAt', now);
+    appendEntry(doc, { kind: 'field_change', author: actor, at: now, text: why, data: { field: name, from: before, to, reason: why, correction: true } });
+  }, origin);
+  return ok(undefined);
 }

@@ -16,7 +16,8 @@
  *  - another author's note may be co-written (its text), but only its author or a lead/admin
  *    may move it in time or delete it;
  *  - the incident's collections (description, tags, assets, observables, custom fields,
- *    related incidents) are never replaced wholesale (single items still come and go).
+ *    related incidents) are never replaced wholesale (single items still come and go);
+ *  - a stamped contained or resolved time is changed only by a lead or an admin (a correction).
  *
  * It reads Yjs's transaction (its delete set, changed types and the state before it): items
  * removed in the transaction still hold their content until the transaction ends, so the
@@ -24,6 +25,10 @@
  */
 import * as Y from 'yjs';
 import { DOC_LAYOUT as K, HUMAN_ENTRY_KINDS } from './incident-doc.ts';
+import { CORRECTABLE_MILESTONES } from './incident-schema.ts';
+
+/** Stamped times only a lead or an admin may change once set (contained, resolved). */
+const CORRECTABLE: ReadonlySet<string> = new Set(CORRECTABLE_MILESTONES);
 
 /** Who sent the update, as the rules need it. */
 export interface Editor {
@@ -184,6 +189,16 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
     const t = type as AnyType;
     if (t === meta) {
       for (const key of keys) {
+        if (key !== null && !editor.moderator && CORRECTABLE.has(key)) {
+          // A workflow stamp is set once by the workflow; changing a stamped time is a lead's correction.
+          const before = valueBefore(tr, t, key);
+          const was = before ? cloneBefore(tr, before.item) : undefined;
+          if (before?.item.deleted && typeof was === 'string' && (t as unknown as Y.Map<unknown>).get(key) !== was) {
+            out.restoredFields++;
+            restores.push(() => (t as unknown as Y.Map<unknown>).set(key, was));
+          }
+          continue;
+        }
         if (key === null || !K.collections.has(key)) continue;
         const before = valueBefore(tr, t, key);
         if (!before || !(before.item.content instanceof Y.ContentType) || !before.item.deleted) continue;
@@ -231,6 +246,6 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
   if (out.restoredFields) parts.push(`${out.restoredFields} protected ${out.restoredFields === 1 ? 'value' : 'values'} changed`);
   return {
     ...out,
-    summary: `Restored what an update from ${editor.name} erased: ${parts.join(', ')}. Entries and tasks are never removed (delete marks them), server-written entries are not edited, and only a note's author or a lead moves or deletes it.`,
+    summary: `Restored what an update from ${editor.name} erased: ${parts.join(', ')}. Entries and tasks are never removed (delete marks them), server-written entries are not edited, only a note's author or a lead moves or deletes it, and only a lead corrects a stamped time.`,
   };
 }

@@ -66,6 +66,22 @@ export const LIMITS = {
   evidenceLinks: 100,
 } as const;
 
+/** How a closed incident was classified (closing requires one, with a one-line summary). */
+export const RESOLUTIONS = ['true_positive', 'benign_true_positive', 'false_positive', 'duplicate'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+export const RESOLUTION_LABELS = {
+  true_positive: 'True positive',
+  benign_true_positive: 'Benign true positive',
+  false_positive: 'False positive',
+  duplicate: 'Duplicate',
+} as const satisfies Record<Resolution, string>;
+/** The longest closing summary (one line). */
+export const CLOSING_SUMMARY_MAX = 500;
+
+/** Workflow-stamped times a lead may correct (with a reason, recorded in the timeline). */
+export const CORRECTABLE_MILESTONES = ['containedAt', 'resolvedAt'] as const;
+export type CorrectableMilestone = (typeof CORRECTABLE_MILESTONES)[number];
+
 /** ISO-8601 date-time string (UTC, with or without milliseconds). */
 export const isoDateTime = z.iso.datetime({ offset: true });
 
@@ -132,6 +148,9 @@ export const incidentMetaSchema = z.object({
   containedAt: isoDateTime.nullable(),
   resolvedAt: isoDateTime.nullable(),
   closedAt: isoDateTime.nullable(),
+  /** The classification of the last closing, and its one-line summary (null until closed once). */
+  resolution: z.enum(RESOLUTIONS).nullable().optional(),
+  closingSummary: z.string().max(CLOSING_SUMMARY_MAX).nullable().optional(),
 });
 export type IncidentMeta = z.infer<typeof incidentMetaSchema>;
 
