@@ -289,7 +289,7 @@ function readEntry(y: unknown, index: number, problems: string[]): TimelineEntry
     author: fixed['author'] ?? 'unknown',
     kind: fixed['kind'] ?? 'note',
     text: text instanceof Y.Text ? text.toString() : typeof text === 'string' ? text : '',
-    data: withCount(fixed['data'] ?? null, y.get('count')),
+    data: withRunState(withCount(fixed['data'] ?? null, y.get('count')), y),
     deleted: y.get('deleted') ?? false,
     editedAt: y.get('editedAt') ?? null,
     evidence: evidenceLinksOf(y),
@@ -758,6 +758,130 @@ export function setEntryCount(doc: Y.Doc, entryId: string, count: number, origin
   if (typeof before === 'number' && before >= count) return ok(undefined);
   doc.transact(() => y.set('count', count), origin);
   return ok(undefined);
+}
+
+/**
+ * A playbook run is one timeline entry (`automation`, id `run-<run id>`), updated in place as the
+ * run goes: the run's own state under `run` and each step's latest state under `step:<id>` (or
+ * `step:<id>:<item>` for a step over items), so a 40-change run is one row that expands into its
+ * steps. One key per step keeps two server processes that settle different steps of one run from
+ * overwriting each other. Devices may not change these keys (shared/incident-guard.ts: keys of
+ * server-written entries are the server's); the run and step tables stay the record of truth.
+ */
+export interface RunChange {
+  /** null: the run itself. */
+  stepId: string | null;
+  /** The item of a step that runs once per item (0-based). */
+  item?: number;
+  state: string;
+  text: string;
+  author: string;
+  /** When it happened (default now). */
+  at?: string;
+  /** The first change's data becomes the entry's data (run_id, playbook_id, dry_run). */
+  data: Record<string, unknown>;
+  /** Extra facts of the step (attempt, approval, error). */
+  detail?: Record<string, unknown>;
+}
+
+/** One state as the run's entry keeps it. */
+export interface RunStepState {
+  step_id: string | null;
+  item?: number;
+  state: string;
+  text: string;
+  at: string;
+  /** When the step first showed up (its place in the expanded list). */
+  since: string;
+  detail?: Record<string, unknown>;
+  /** The states it went through, oldest first, this one last (at most RUN_STEP_HISTORY). */
+  history: { state: string; text: string; at: string }[];
+}
+
+/** States kept per step: enough for queued, attempts, waiting, approved, done. */
+const RUN_STEP_HISTORY = 12;
+
+export const RUN_KEY = 'run';
+export const STEP_KEY_PREFIX = 'step:';
+/** At most this many step keys on one run entry (a step over 10,000 items is summed up by the run). */
+const MAX_RUN_STEPS = 200;
+
+export const runEntryId = (runId: string): string => `run-${runId}`.slice(0, 64);
+
+/** Record a run's changes on its entry (created by the first). One transaction. */
+export function recordRunChanges(doc: Y.Doc, runId: string, changes: readonly RunChange[], origin: unknown = SERVER_ORIGIN): void {
+  if (changes.length === 0) return;
+  const id = runEntryId(runId);
+  doc.transact(() => {
+    let y = findEntry(doc, id);
+    if (!y) {
+      const first = changes[0]!;
+      appendEntry(doc, { id, kind: 'automation', author: first.author, text: first.text, ...(first.at ? { at: first.at } : {}), data: { ...first.data, run_id: runId } });
+      y = findEntry(doc, id);
+      if (!y) return;
+    }
+    let stepKeys = 0;
+    for (const key of y._map.keys()) if (key.startsWith(STEP_KEY_PREFIX)) stepKeys++;
+    for (const c of changes) {
+      const at = c.at ?? nowIso();
+      const key = c.stepId === null ? RUN_KEY : `${STEP_KEY_PREFIX}${c.stepId}${c.item !== undefined && c.item >= 0 ? `:${c.item}` : ''}`;
+      const before = y.get(key) as Partial<RunStepState> | undefined;
+      if (!before && key !== RUN_KEY && stepKeys >= MAX_RUN_STEPS) continue;
+      if (!before && key !== RUN_KEY) stepKeys++;
+      const value: RunStepState = {
+        step_id: c.stepId,
+        ...(c.item !== undefined && c.item >= 0 ? { item: c.item } : {}),
+        state: c.state,
+        text: c.text.slice(0, LIMITS.noteText),
+        at,
+        since: typeof before?.since === 'string' ? before.since : at,
+        ...(c.detail && Object.keys(c.detail).length > 0 ? { detail: c.detail } : {}),
+        history: [...(Array.isArray(before?.history) ? before.history : []), { state: c.state, text: c.text.slice(0, LIMITS.noteText), at }].slice(-RUN_STEP_HISTORY),
+      };
+      y.set(key, value);
+      if (key === RUN_KEY) {
+        const text = childText(y, K.text);
+        if (text.toString() !== value.text) {
+          text.delete(0, text.length);
+          text.insert(0, value.text);
+        }
+      }
+    }
+    metaOf(doc).set('updatedAt', nowIso());
+  }, origin);
+}
+
+function runStateOf(v: unknown): RunStepState | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o['state'] !== 'string' || typeof o['text'] !== 'string' || typeof o['at'] !== 'string') return null;
+  return {
+    step_id: typeof o['step_id'] === 'string' ? o['step_id'] : null,
+    ...(typeof o['item'] === 'number' ? { item: o['item'] } : {}),
+    state: o['state'].slice(0, 40),
+    text: o['text'].slice(0, LIMITS.noteText),
+    at: o['at'],
+    since: typeof o['since'] === 'string' ? o['since'] : o['at'],
+    ...(typeof o['detail'] === 'object' && o['detail'] !== null && !Array.isArray(o['detail']) ? { detail: o['detail'] as Record<string, unknown> } : {}),
+    history: (Array.isArray(o['history']) ? o['history'] : [])
+      .filter((h): h is { state: string; text: string; at: string } => typeof h === 'object' && h !== null && typeof h.state === 'string' && typeof h.text === 'string' && typeof h.at === 'string')
+      .slice(-RUN_STEP_HISTORY),
+  };
+}
+
+/** A run entry's data: its first data plus `run` (the run's state) and `steps` (each step's latest, in order of appearance). */
+function withRunState(data: unknown, y: YEntry): unknown {
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || typeof (data as Record<string, unknown>)['run_id'] !== 'string') return data;
+  const run = runStateOf(y.get(RUN_KEY));
+  let steps: RunStepState[] | null = null;
+  for (const key of y._map.keys()) {
+    if (!key.startsWith(STEP_KEY_PREFIX)) continue;
+    const s = runStateOf(y.get(key));
+    if (s) (steps ??= []).push(s);
+  }
+  if (!run && !steps) return data;
+  steps?.sort((a, b) => a.since.localeCompare(b.since) || (a.step_id ?? '').localeCompare(b.step_id ?? '') || (a.item ?? -1) - (b.item ?? -1));
+  return { ...(data as Record<string, unknown>), ...(run ? { run } : {}), steps: steps ?? [] };
 }
 
 /** Add a checklist item; returns its id. */

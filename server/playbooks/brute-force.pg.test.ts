@@ -11,6 +11,7 @@ import { readIncident } from '../../shared/incident-doc.ts';
 import type { Run } from '../../shared/playbooks-api.ts';
 import { startTestServer, type TestIdentity, type TestServer } from '../testing/test-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
+import { automationTexts } from './testing/run-entries.ts';
 import { startFakeTools, type FakeTools } from './testing/fake-tools.ts';
 
 let ts: TestServer;
@@ -94,7 +95,7 @@ describe('brute force on an account', () => {
     expect(calls[0]!.headers['idempotency-key']).toBe(`${r.id}:disable_account:0`);
     await waitFor(async () => (await status(id)) === 'containment', { message: 'containment' });
     await ts.server.playbooks.engine.flush();
-    const texts = await ts.server.docs.withDoc(id, (doc) => readIncident(doc)!.incident.timeline.filter((e) => e.kind === 'automation').map((e) => e.text));
+    const texts = await ts.server.docs.withDoc(id, (doc) => automationTexts(readIncident(doc)!.incident.timeline));
     expect(texts).toContain('Playbook Brute force on a privileged account: step disable_account waiting for approval (lead or admin, 1 approver)');
     expect(texts.some((t) => t.startsWith('Playbook Brute force on a privileged account: step disable_account approved by'))).toBe(true);
     expect(texts.join('\n')).not.toContain('key-identity');

@@ -16,6 +16,7 @@ import type { Approval, Run } from '../../shared/playbooks-api.ts';
 import { ActionError, defineAction, type ActionDef } from './actions/types.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
+import { automationTexts, runSteps } from './testing/run-entries.ts';
 
 const attemptTimes = new Map<string, number[]>();
 const flaky = defineAction({
@@ -338,7 +339,7 @@ describe('playbook engine', () => {
     expect(step(done, 'contain').error?.message).toBe('the CEO is presenting right now');
     expect(step(done, 'after_contain').state).toBe('skipped');
     await ts.server.playbooks.engine.flush();
-    const texts = await ts.server.docs.withDoc(incident, (doc) => readIncident(doc)!.incident.timeline.filter((e) => e.kind === 'automation').map((e) => e.text));
+    const texts = await ts.server.docs.withDoc(incident, (doc) => automationTexts(readIncident(doc)!.incident.timeline));
     expect(texts.some((t) => /step contain rejected by .*: the CEO is presenting right now/.test(t))).toBe(true);
     expect(texts.at(-1)).toMatch(/: run finished; rejected, so not done: contain$/);
     expect(await ts.server.docs.withDoc(incident, (doc) => readIncident(doc)!.incident.meta.status)).not.toBe('containment');
@@ -394,7 +395,7 @@ describe('playbook engine', () => {
     expect(step(done, 'contain').output).toEqual({ dry_run: true, would: { from: 'triage', to: 'containment' } });
     expect(await ts.server.docs.withDoc(incident, (doc) => readIncident(doc)!.incident.meta.status)).toBe('triage');
     await ts.server.playbooks.engine.flush();
-    const texts = await ts.server.docs.withDoc(incident, (doc) => readIncident(doc)!.incident.timeline.filter((e) => e.kind === 'automation').map((e) => e.text));
+    const texts = await ts.server.docs.withDoc(incident, (doc) => automationTexts(readIncident(doc)!.incident.timeline));
     expect(texts.some((t) => /\(dry run\): step contain would wait for approval/.test(t))).toBe(true);
   });
 
@@ -494,14 +495,22 @@ describe('playbook engine', () => {
     expect(await runsOf()).toHaveLength(3);
   });
 
-  it('writes every step state into the incident timeline as automation entries', async () => {
+  it('records a run as one timeline entry that expands into its steps, each with every state it went through', async () => {
     const incident = await newIncident();
     const { run } = await start(incident, 'retry');
     await finished(run.id);
     await ts.server.playbooks.engine.flush();
     const entries = await ts.server.docs.withDoc(incident, (doc) => readIncident(doc)!.incident.timeline.filter((e) => e.kind === 'automation'));
-    const states = entries.filter((e) => (e.data as { run_id?: string } | null)?.run_id === run.id).map((e) => (e.data as { state: string }).state);
-    // run queued, step queued, run running, then each attempt (running, re-queued), step and run succeeded.
-    expect(states).toEqual(['queued', 'queued', 'running', 'running', 'queued', 'running', 'queued', 'running', 'succeeded', 'succeeded']);
+    const mine = entries.filter((e) => (e.data as { run_id?: string } | null)?.run_id === run.id);
+    expect(mine).toHaveLength(1);
+    const entry = mine[0]!;
+    const runState = entry.data?.['run'] as { state: string; history: { state: string }[] };
+    expect(runState.state).toBe('succeeded');
+    expect(runState.history.map((h) => h.state)).toEqual(['queued', 'running', 'succeeded']);
+    expect(entry.text).toMatch(/run succeeded$/);
+    const steps = runSteps(entry);
+    expect(steps).toHaveLength(1);
+    // Each attempt: running, then re-queued; then it succeeded.
+    expect(steps[0]!.history!.map((h) => h.state)).toEqual(['queued', 'running', 'queued', 'running', 'queued', 'running', 'succeeded']);
   });
 });

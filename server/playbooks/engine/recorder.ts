@@ -1,6 +1,7 @@
 /**
- * Writes the engine's state changes where people see them: one `automation` entry per change
- * in the incident document's timeline (live on every device) and one audit entry. The run and
+ * Writes the engine's state changes where people see them: the run's one `automation` entry in
+ * the incident document's timeline, updated in place (the run's state and each step's latest,
+ * shared/incident-doc.ts `recordRunChanges`; live on every device), and one audit entry per change. The run and
  * step tables are the record of truth and are written first, in the engine's transactions.
  * Changes made in a transaction (starts, decisions, cancels, a run advancing or settling) are
  * audited inside it (`audited`), so a crash cannot keep the change and lose its audit entry; the
@@ -9,7 +10,7 @@
  * costs a few writes instead of one per step. Never holds secrets: the texts name steps,
  * states, people and error messages, not inputs.
  */
-import { addTimelineEntry, isIncidentDoc, SERVER_ORIGIN } from '../../../shared/incident-doc.ts';
+import { isIncidentDoc, recordRunChanges, SERVER_ORIGIN, type RunChange } from '../../../shared/incident-doc.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { AuditActor, AuditEvent } from '../../audit/audit-types.ts';
 import type { Logger } from '../../logger.ts';
@@ -33,6 +34,25 @@ export interface EngineEvent {
 /** The audit entry of an engine event. */
 export function auditEventOf(e: EngineEvent): AuditEvent {
   return { actor: e.actor, action: e.action, targetType: 'playbook_run', targetId: e.runId, incidentId: e.incidentId, details: { text: e.text, ...e.data } };
+}
+
+/** Keys of an event's data that name the run and step (the rest is the step's detail). */
+const NAMING = new Set(['run_id', 'playbook_id', 'step_id', 'state', 'dry_run', 'item']);
+
+/** An engine event as a change of its run's timeline entry. */
+export function runChangeOf(e: EngineEvent): RunChange {
+  const detail: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e.data)) if (!NAMING.has(k)) detail[k] = v;
+  const item = e.data['item'];
+  return {
+    stepId: e.stepId,
+    ...(typeof item === 'number' ? { item } : {}),
+    state: typeof e.data['state'] === 'string' ? e.data['state'] : 'unknown',
+    text: e.text,
+    author: e.actor.name,
+    data: { run_id: e.runId, playbook_id: e.data['playbook_id'] ?? null, dry_run: e.data['dry_run'] === true },
+    detail,
+  };
 }
 
 export interface Recorder {
@@ -61,8 +81,10 @@ export function createRecorder(deps: { docs: DocumentManager; audit: AuditLog; l
       try {
         await docs.withDoc(id, (doc) => {
           if (!isIncidentDoc(doc)) return;
+          const byRun = new Map<string, RunChange[]>();
+          for (const e of events) byRun.set(e.runId, [...(byRun.get(e.runId) ?? []), runChangeOf(e)]);
           doc.transact(() => {
-            for (const e of events) addTimelineEntry(doc, { kind: 'automation', text: e.text, author: e.actor.name, data: e.data as never }, SERVER_ORIGIN);
+            for (const [runId, changes] of byRun) recordRunChanges(doc, runId, changes, SERVER_ORIGIN);
           }, SERVER_ORIGIN);
         });
       } catch (e) {
