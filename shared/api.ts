@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { SEVERITIES, PRIORITIES, CATEGORIES, TLPS, incidentMetaSchema, timelineEntrySchema, taskSchema, riskSchema } from './incident-schema.ts';
 import { CLOCK_STATES } from './sla.ts';
 import { STATUSES, PHASES } from './workflow.ts';
+import { RESOLUTIONS } from './incident-schema.ts';
 
 /** Comma-separated list in a query string → validated array. */
 const csvOf = <T extends string>(values: readonly [T, ...T[]]) =>
@@ -64,6 +65,10 @@ export const incidentSummarySchema = z.object({
   timeline_count: z.number().int(),
   related_incidents: z.array(z.uuid()),
   template_id: z.string().nullable(),
+  /** How the incident was classified when closed (null while open). */
+  resolution: z.enum(RESOLUTIONS).nullable(),
+  /** The closing's one-line summary (null while open). */
+  closing_summary: z.string().nullable(),
   /** The risk score (from alerts) that explains the severity, or null. */
   risk: riskSchema.nullable(),
   /** A personal-data breach and its notification deadline (shared/sla.ts), or null. */

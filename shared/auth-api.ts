@@ -163,3 +163,12 @@ export const auditVerifyResponse = z.union([
     first_broken: z.object({ seq: z.number().int(), reason: z.string() }),
   }),
 ]);
+
+/** GET /api/v1/users/directory: active team members (not guests), for the assignee picker. */
+export const userDirectoryResponse = z.object({
+  items: z.array(z.object({ id: z.uuid(), display_name: z.string(), role: z.enum(ROLES) })),
+});
+export type DirectoryUser = z.infer<typeof userDirectoryResponse>['items'][number];
+
+/** POST /api/v1/users/{id}/invite: a new invitation link (shown once); the unused ones before it are revoked. */
+export const reissueInviteResponse = z.object({ user: userSchema, invite_url: z.string(), revoked: z.number().int() });

@@ -16,6 +16,7 @@ import {
 } from './incident-schema.ts';
 import { incidentSummarySchema } from './api.ts';
 import { freeFormObject } from './json-depth.ts';
+import { CLOSING_SUMMARY_MAX, CORRECTABLE_MILESTONES, RESOLUTIONS } from './incident-schema.ts';
 import { CUSTOM_FIELD_TYPES, TEMPLATE_IDS } from './templates.ts';
 import { STATUSES } from './workflow.ts';
 
@@ -68,6 +69,10 @@ export const patchIncidentRequest = z
     /** Moves through the shared workflow; a refused transition is 409 naming the allowed ones. */
     status: z.enum(STATUSES).optional(),
     status_reason: z.string().max(2_000).optional(),
+    /** Required with `status: closed` (400 naming the field when missing): how the incident ends. */
+    resolution: z.enum(RESOLUTIONS).optional(),
+    /** Required with `status: closed`: one line that says how it ended (line breaks become spaces). */
+    closing_summary: z.string().max(CLOSING_SUMMARY_MAX).optional(),
     tags: addRemove(shortText).optional(),
     affected_assets: addRemove(shortText).optional(),
     observables: z
@@ -114,8 +119,10 @@ export const metricsResponse = z.object({
   incidents: z.number().int(),
   /** Detected − occurred (incidents with both). */
   mttd: durationStats,
-  /** Contained − detected (or created when undetected). */
-  mttr_containment: durationStats,
+  /** MTTC, time to contain: contained − detected (or created when undetected), with corrected times. */
+  mttc: durationStats,
+  /** Deprecated alias of `mttc` (the time to contain is not a time to resolve); kept for old clients. */
+  mttr_containment: durationStats.meta({ deprecated: true }),
   /** Resolved − detected (or created when undetected). */
   mttr_resolution: durationStats,
   by_status: z.record(z.string(), z.number().int()),
@@ -148,3 +155,18 @@ export const templatesResponse = z.object({
 export const customFieldsResponse = z.object({ category: z.enum(CATEGORIES), fields: z.array(customFieldDefOut) });
 
 export const riskOut = incidentMetaSchema.shape.risk;
+
+/**
+ * POST /api/v1/incidents/{id}/milestones: a lead corrects a workflow-stamped time (contained,
+ * resolved) with a reason; recorded in the timeline as a field change naming both values.
+ */
+export const correctMilestoneRequest = z
+  .object({
+    field: z.enum(['contained_at', 'resolved_at']),
+    at: isoDateTime,
+    reason: z.string().trim().min(1).max(CLOSING_SUMMARY_MAX),
+  })
+  .strict();
+export type CorrectMilestoneRequest = z.infer<typeof correctMilestoneRequest>;
+/** The API name of each correctable document field. */
+export const MILESTONE_FIELDS = { contained_at: CORRECTABLE_MILESTONES[0], resolved_at: CORRECTABLE_MILESTONES[1] } as const;

@@ -24,6 +24,8 @@ export const ACTIONS = [
   'playbook:run',
   /** Approve gated playbook steps. */
   'playbook:approve',
+  /** Correct workflow-stamped times (contained, resolved) with a reason. */
+  'incident:correct',
   /** Manage incident templates and custom fields. */
   'template:manage',
   /** Download evidence content. */
@@ -44,7 +46,7 @@ export const ACTIONS = [
 export type Action = (typeof ACTIONS)[number];
 
 const ANALYST: readonly Action[] = ['incident:read', 'incident:write', 'playbook:run', 'evidence:download'];
-const LEAD: readonly Action[] = [...ANALYST, 'playbook:approve', 'template:manage', 'guest:invite', 'audit:read'];
+const LEAD: readonly Action[] = [...ANALYST, 'playbook:approve', 'incident:correct', 'template:manage', 'guest:invite', 'audit:read'];
 
 /** Global rights per role (a guest's come only from its incident grants). */
 export const ROLE_ACTIONS = {

@@ -108,6 +108,8 @@ const routes = (): Route[] => [
   { name: 'POST /incidents/:id/events', allowed: WRITERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/events`, { as, method: 'POST', json: { kind: 'note', text: 'matrix' } }) },
   { name: 'POST /incidents/:id/related/:other', allowed: WRITERS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/related/${incidentB}`, { as, method: 'POST' }) },
   { name: 'DELETE /incidents/:id/related/:other', allowed: WRITERS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/related/${incidentB}`, { as, method: 'DELETE' }) },
+  // A lead corrects a stamped time (issue 20); 409 for the allowed ones: nothing is stamped on A.
+  { name: 'POST /incidents/:id/milestones', allowed: LEADS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/milestones`, { as, method: 'POST', json: { field: 'contained_at', at: '2026-01-01T00:00:00.000Z', reason: 'matrix' } }) },
   { name: 'POST /incidents/:id/prioritize', allowed: WRITERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/prioritize`, { as, method: 'POST' }) },
   { name: 'GET /incidents/priority-queue', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/incidents/priority-queue', { as }) },
   { name: 'GET /metrics', allowed: READERS, call: (as) => ts.fetch('/api/v1/metrics', { as }) },
@@ -123,6 +125,8 @@ const routes = (): Route[] => [
   { name: 'POST /sync/batch (read only)', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/sync/batch', { as, method: 'POST', json: { docs: [{ id: incidentA }] } }) },
   { name: 'GET /auth/me', allowed: ['viewer', 'analyst', 'lead', 'admin', 'guestReadA', 'guestWriteA', 'guestB'], call: (as) => ts.fetch('/api/v1/auth/me', { as }) },
   { name: 'GET /users', allowed: ADMINS, call: (as) => ts.fetch('/api/v1/users', { as }) },
+  { name: 'GET /users/directory', allowed: READERS, call: (as) => ts.fetch('/api/v1/users/directory', { as }) },
+  { name: 'POST /users/:id/invite', allowed: ADMINS, call: (as) => ts.fetch(`/api/v1/users/${who.viewer?.user.id}/invite`, { as, method: 'POST' }) },
   {
     name: 'POST /users',
     allowed: ADMINS,

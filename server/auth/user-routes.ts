@@ -14,7 +14,7 @@ import { actorOf } from '../audit/audit-types.ts';
 import type { AuthDeps } from './auth-deps.ts';
 import { requireAction, type AuthEnv } from './middleware.ts';
 import { revokeUserSessions } from './credential-store.ts';
-import { createInvite, insertUser, inviteUrl, listUsers, toUser, updateUser, userById } from './user-store.ts';
+import { createInvite, insertUser, inviteUrl, listUsers, revokeInvites, toUser, updateUser, userById, userDirectory } from './user-store.ts';
 
 const userIdParam = z.object({ id: z.uuid() });
 
@@ -26,6 +26,29 @@ export function createUserRoutes(deps: AuthDeps): Hono<AuthEnv> {
     requireAction(c, 'user:manage');
     const items: User[] = (await listUsers(sql)).map(toUser);
     return c.json({ items });
+  });
+
+  // Who may be assigned: every signed-in team member may read it (not guests), ids and names only.
+  app.get('/users/directory', async (c) => {
+    requireAction(c, 'incident:read');
+    return c.json({ items: await userDirectory(sql) });
+  });
+
+  // A new invitation link for a user who has not accepted yet; the links before it stop working.
+  app.post('/users/:id/invite', zValidator('param', userIdParam, rejectInvalid), async (c) => {
+    const p = requireAction(c, 'user:manage');
+    const { id } = c.req.valid('param');
+    const result = await sql.begin(async (tx) => {
+      const u = await userById(tx, id);
+      if (!u) throw new DomainError('not_found', `no user ${id}`);
+      if (u.auth_kind !== 'invited') throw new DomainError('conflict', `${u.email} has already accepted an invitation (signs in with ${u.auth_kind}); there is nothing to re-issue`);
+      if (u.disabled) throw new DomainError('conflict', `${u.email} is disabled; enable the account before inviting again`);
+      const revoked = await revokeInvites(tx, id);
+      const secret = await createInvite(tx, id);
+      await audit.append([{ actor: actorOf(p), action: 'user.reissue_invite', targetType: 'user', targetId: id, details: { email: u.email, revoked } }], tx);
+      return { user: toUser(u), invite_url: inviteUrl(deps.publicUrl, secret), revoked };
+    });
+    return c.json(result, 201);
   });
 
   app.post('/users', zValidator('json', createUserRequest, rejectInvalid), async (c) => {

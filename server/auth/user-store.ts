@@ -103,9 +103,21 @@ export async function createInvite(db: Db, userId: string, now = Date.now()): Pr
 export async function consumeInvite(db: Db, secret: string): Promise<string | null> {
   const [row] = await db<{ user_id: string }[]>`
     UPDATE invites SET used_at = now()
-    WHERE token_hash = ${hashSecret(secret)} AND used_at IS NULL AND expires_at > now()
+    WHERE token_hash = ${hashSecret(secret)} AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
     RETURNING user_id`;
   return row?.user_id ?? null;
+}
+
+/** Revoke the user's invitations not used yet (a re-issued link replaces them); returns how many. */
+export async function revokeInvites(db: Db, userId: string): Promise<number> {
+  const rows = await db`UPDATE invites SET revoked_at = now() WHERE user_id = ${userId} AND used_at IS NULL AND revoked_at IS NULL RETURNING 1`;
+  return rows.length;
+}
+
+/** Active people who work on incidents (not disabled, not guests), by name: the assignee picker. */
+export async function userDirectory(db: Db): Promise<{ id: string; display_name: string; role: Role }[]> {
+  return db<{ id: string; display_name: string; role: Role }[]>`
+    SELECT id::text, display_name, role FROM users WHERE NOT disabled AND role <> 'guest' ORDER BY lower(display_name), id`;
 }
 
 export function inviteUrl(publicUrl: string, secret: string): string {

@@ -194,7 +194,7 @@ describe('priority queue', () => {
     const high = await create({ title: 'High', severity: 'S1', tags: [tag] });
     const mid = await create({ title: 'Mid', severity: 'S2', tags: [tag] });
     const closed = await create({ title: 'Closed', severity: 'S1', tags: [tag] });
-    expect((await patch(closed.id, { status: 'closed' })).status).toBe(200);
+    expect((await patch(closed.id, { status: 'closed', resolution: 'false_positive', closing_summary: 'Test alert, nothing happened' })).status).toBe(200);
     const q = priorityQueueResponse.parse((await call('GET', '/incidents/priority-queue?limit=500')).body);
     const ours = q.items.filter((i) => i.tags.includes(tag));
     expect(ours.map((i) => i.id)).toEqual([high.id, mid.id, low.id]);

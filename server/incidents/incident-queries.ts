@@ -33,6 +33,8 @@ const ITEM_FIELDS: [name: keyof ItemRow & string, sql: string, kind: Kind][] = [
   ...(['open_tasks', 'total_tasks', 'timeline_count'] as const).map((c): [keyof ItemRow & string, string, Kind] => [c, c, 'value']),
   ['related_incidents', 'related_incidents::text[]', 'value'],
   ['template_id', 'template_id', 'value'],
+  ['resolution', 'resolution', 'value'],
+  ['closing_summary', 'closing_summary', 'value'],
   ['risk', 'risk::text', 'json'],
   ['priority_score', 'priority_score', 'value'],
   ['priority_factors', 'priority_factors::text', 'json'],
@@ -72,6 +74,8 @@ interface ItemRow {
   timeline_count: number;
   related_incidents: string[];
   template_id: string | null;
+  resolution: string | null;
+  closing_summary: string | null;
   risk: string | null;
   priority_score: number;
   priority_factors: string;

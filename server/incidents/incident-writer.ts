@@ -10,6 +10,8 @@ import {
   addObservable,
   addTag,
   addTasksOnce,
+  checkClosing,
+  closeIncident,
   createIncident,
   readMeta,
   removeAsset,
@@ -28,7 +30,7 @@ import { templateFor, validateCustomFields, type CustomFieldDef } from '../../sh
 import { transition, type Status } from '../../shared/workflow.ts';
 
 export interface WriteRefusal {
-  code: 'conflict' | 'unprocessable';
+  code: 'bad_request' | 'conflict' | 'unprocessable';
   message: string;
   details?: Record<string, unknown>;
 }
@@ -118,6 +120,15 @@ export function writePatch(doc: Y.Doc, patch: PatchIncidentRequest, ctx: WriteCo
       return refuse('conflict', t.error.message, { from: t.error.from, to: t.error.to, allowed: [...t.error.allowed] });
     }
   }
+  // Closing needs a resolution and a one-line summary; they come only with the closing itself.
+  const closing = patch.status === 'closed' && meta.status !== 'closed';
+  if (closing) {
+    const c = checkClosing({ resolution: patch.resolution, summary: patch.closing_summary });
+    if (!c.ok) return refuse('bad_request', `body field "${c.error.field}": ${c.error.message}`, { field: c.error.field });
+  } else if (patch.resolution !== undefined || patch.closing_summary !== undefined) {
+    const field = patch.resolution !== undefined ? 'resolution' : 'closing_summary';
+    return refuse('bad_request', `body field "${field}": given only with "status": "closed" on an incident that is not closed yet`, { field });
+  }
   const b = checkBreach(ctx.policy, patch.breach);
   if (!b.ok) return b;
   if (patch.custom_fields) {
@@ -137,7 +148,9 @@ export function writePatch(doc: Y.Doc, patch: PatchIncidentRequest, ctx: WriteCo
       const r = setFields(doc, fields, ctx.actor, ctx.origin);
       if (!r.ok) failure = r.error;
     }
-    if (patch.status !== undefined && patch.status !== meta.status) {
+    if (closing) {
+      closeIncident(doc, { resolution: patch.resolution, summary: patch.closing_summary }, ctx.actor, ctx.origin);
+    } else if (patch.status !== undefined && patch.status !== meta.status) {
       setStatus(doc, patch.status as Status, ctx.actor, { reason: patch.status_reason, origin: ctx.origin });
     }
     for (const t of patch.tags?.add ?? []) addTag(doc, t, ctx.origin);

@@ -1,7 +1,8 @@
 /**
- * Response metrics over incidents created in a time range: MTTD (detected − occurred), MTTR to
- * containment and to resolution (from detection, or creation when there is no detection time),
- * and counts by status, severity and category. One SQL pass over the projection rows.
+ * Response metrics over incidents created in a time range: MTTD (detected − occurred), MTTC (time
+ * to contain) and MTTR (time to resolve), both from detection, or creation when there is no
+ * detection time, and counts by status, severity and category. One SQL pass over the projection
+ * rows, which carry the stamped times as a lead corrected them (correctMilestone).
  */
 import type { MetricsResponse } from '../../shared/incidents-api.ts';
 import type { Sql } from '../db/connect.ts';
@@ -51,6 +52,7 @@ export async function incidentMetrics(sql: Sql, range: { from?: string; to?: str
     to: to.toISOString(),
     incidents: s.incidents,
     mttd: { n: s.mttd_n, mean_minutes: round(s.mttd_mean), median_minutes: round(s.mttd_median) },
+    mttc: { n: s.mttc_n, mean_minutes: round(s.mttc_mean), median_minutes: round(s.mttc_median) },
     mttr_containment: { n: s.mttc_n, mean_minutes: round(s.mttc_mean), median_minutes: round(s.mttc_median) },
     mttr_resolution: { n: s.mttr_n, mean_minutes: round(s.mttr_mean), median_minutes: round(s.mttr_median) },
     by_status: by('status'),

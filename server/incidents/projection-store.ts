@@ -16,7 +16,7 @@ const INCIDENT_COLUMNS = [
   'updated_at', 'occurred_at', 'detected_at', 'reported_at', 'contained_at', 'resolved_at', 'closed_at',
   'open_tasks', 'total_tasks', 'timeline_count', 'search_text', 'version', 'problems',
   'related_incidents', 'template_id', 'risk', 'risk_score', 'breach_regulation', 'breach_aware_at', 'breach_due',
-  'response_due', 'resolution_due', 'priority_score', 'priority_factors',
+  'response_due', 'resolution_due', 'priority_score', 'priority_factors', 'resolution', 'closing_summary',
 ] as const satisfies readonly (keyof IncidentRow)[];
 
 /** Rows per INSERT (postgres.js binds at most 65,535 parameters per statement). */

@@ -35,6 +35,9 @@ export interface IncidentRow {
   contained_at: Date | null;
   resolved_at: Date | null;
   closed_at: Date | null;
+  /** The closing's classification and summary while the incident is closed (null when open). */
+  resolution: string | null;
+  closing_summary: string | null;
   open_tasks: number;
   total_tasks: number;
   timeline_count: number;
@@ -228,6 +231,8 @@ export function toProjection(
       contained_at: toDate(m.containedAt),
       resolved_at: toDate(m.resolvedAt),
       closed_at: toDate(m.closedAt),
+      resolution: open ? null : (m.resolution ?? null),
+      closing_summary: open ? null : cleanOrNull(m.closingSummary ?? null),
       open_tasks: liveTasks.filter((t) => !t.done).length,
       total_tasks: liveTasks.length,
       timeline_count: timeline.filter((e) => !e.deleted).length,

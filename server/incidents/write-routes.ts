@@ -10,8 +10,8 @@ import { zValidator } from '@hono/zod-validator';
 import * as Y from 'yjs';
 import { incidentIdParam } from '../../shared/api.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { addTimelineEntry, isIncidentDoc, SERVER_ORIGIN, setRelated } from '../../shared/incident-doc.ts';
-import { createEventRequest, createIncidentRequest, patchIncidentRequest, relatedParams } from '../../shared/incidents-api.ts';
+import { addTimelineEntry, correctMilestone, isIncidentDoc, SERVER_ORIGIN, setRelated } from '../../shared/incident-doc.ts';
+import { correctMilestoneRequest, createEventRequest, createIncidentRequest, MILESTONE_FIELDS, patchIncidentRequest, relatedParams } from '../../shared/incidents-api.ts';
 import { newId } from '../../shared/ids.ts';
 import { can } from '../../shared/permissions.ts';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../shared/sla.ts';
@@ -180,6 +180,24 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
       return c.json(await current(id));
     });
   }
+
+  // A lead corrects a workflow-stamped time; the metrics read the corrected one.
+  app.post(
+    '/incidents/:id/milestones',
+    zValidator('param', incidentIdParam, rejectInvalid),
+    zValidator('json', correctMilestoneRequest, rejectInvalid),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      requireAction(c, 'incident:write', id);
+      const who = requireAction(c, 'incident:correct', id);
+      const body = c.req.valid('json');
+      await mustExist(id);
+      const r = await docs.withDoc(id, (doc) => correctMilestone(doc, MILESTONE_FIELDS[body.field], body.at, body.reason, who.name, SERVER_ORIGIN));
+      if (!r.ok) throw new DomainError('conflict', `${body.field}: ${r.error}`, { field: body.field });
+      await audit.append([{ actor: actorOf(who), action: 'incident.correct_milestone', targetType: 'incident', targetId: id, incidentId: id, details: body }]);
+      return c.json(await current(id));
+    },
+  );
 
   app.post('/incidents/:id/prioritize', zValidator('param', incidentIdParam, rejectInvalid), async (c) => {
     const { id } = c.req.valid('param');
