@@ -7,8 +7,15 @@ import { z } from 'zod';
 import { freeFormObject } from './json-depth.ts';
 import { playbookSchema } from './playbook.ts';
 
-export const RUN_STATES = ['queued', 'running', 'waiting_approval', 'succeeded', 'failed', 'cancelled'] as const;
+/**
+ * A run's states. Finished ones: `succeeded` (every action it meant to take was taken, or
+ * skipped by a guard, or rejected by a person), `completed_with_failures` (it reached its end,
+ * but a step failed or timed out and an on_error handler took over: see `failures`), `failed`
+ * (a step failed with no handler), `cancelled`.
+ */
+export const RUN_STATES = ['queued', 'running', 'waiting_approval', 'succeeded', 'completed_with_failures', 'failed', 'cancelled'] as const;
 export type RunState = (typeof RUN_STATES)[number];
+export const FINISHED_RUN_STATES: readonly RunState[] = ['succeeded', 'completed_with_failures', 'failed', 'cancelled'];
 
 export const STEP_STATES = [
   /** Its `needs` have not finished yet. */
@@ -90,6 +97,31 @@ export type ExecuteWorkflowBody = z.infer<typeof executeWorkflowBody>;
 export const approvalStateSchema = z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']);
 export type ApprovalState = z.infer<typeof approvalStateSchema>;
 
+/**
+ * Why a step cannot act as things stand: `connector_not_configured` (no configuration, or a
+ * secret field it needs is not set). Shown on the approval request and on the run before
+ * anyone decides, so nobody approves an action that cannot happen.
+ */
+export const stepWarningSchema = z.object({
+  step_id: z.string(),
+  code: z.enum(['connector_not_configured']),
+  connector: z.string(),
+  message: z.string(),
+});
+export type StepWarning = z.infer<typeof stepWarningSchema>;
+
+/** A step that failed or timed out, with its reason, and the on_error step that took over (or null). */
+export const runFailureSchema = z.object({
+  step_id: z.string(),
+  name: z.string().nullable(),
+  action: z.string(),
+  state: z.enum(['failed', 'timed_out']),
+  code: z.string(),
+  message: z.string(),
+  handled_by: z.string().nullable(),
+});
+export type RunFailure = z.infer<typeof runFailureSchema>;
+
 export const approvalSchema = z.object({
   id: uuid,
   run_id: uuid,
@@ -98,6 +130,14 @@ export const approvalSchema = z.object({
   playbook_id: z.string(),
   playbook_name: z.string(),
   message: z.string(),
+  /** What will be done: the gated step's name, its action and what the action does. */
+  step_name: z.string().nullable().default(null),
+  action: z.string().default(''),
+  action_description: z.string().default(''),
+  /** The connector the action needs, or null. */
+  connector: z.string().nullable().default(null),
+  /** Why approving cannot make it happen now (e.g. its connector is not configured); empty when it can. */
+  warnings: z.array(stepWarningSchema).default([]),
   state: approvalStateSchema,
   roles: z.array(z.string()),
   min_approvers: z.int(),
@@ -148,7 +188,12 @@ export const runSchema = z.object({
   started_by: z.string(),
   created_at: iso,
   finished_at: iso.nullable(),
+  /** Failed and completed_with_failures: which steps failed and why, in one line. */
   error: z.string().nullable(),
+  /** Every step that failed or timed out, with its reason and the handler that took over. */
+  failures: z.array(runFailureSchema).default([]),
+  /** Steps waiting for approval that cannot act if approved (their connector is not configured). */
+  warnings: z.array(stepWarningSchema).default([]),
   /** How many triggering events this event run stands for (its own included; 0 for manual and webhook runs; defaults keep runs cached before it readable). */
   coalesced: z.number().int().default(0),
   /** Those events, first the one that started it: `{ event, incident_id, alert_id?, at }`. */

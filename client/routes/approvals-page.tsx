@@ -13,6 +13,7 @@ import type { Approval } from '../../shared/playbooks-api.ts';
 import { useApp } from '../app-context.tsx';
 import { createPoller } from '../components/playbooks/create-poller.ts';
 import { usePlaybooks } from '../components/playbooks/playbooks-context.tsx';
+import { ApprovalAction } from '../components/playbooks/approval-action.tsx';
 import { approvalExclusionText, expiresIn } from '../components/playbooks/run-state.ts';
 import { KeyedFor } from '../components/keyed-for.tsx';
 import { createTicker } from '../components/sla-badge.tsx';
@@ -134,6 +135,7 @@ function ApprovalCard(props: { approval: Approval; now: number; incidentLabel: s
       <p class="pb-approval-message" data-testid="approval-message">
         {props.approval.message}
       </p>
+      <ApprovalAction approval={props.approval} />
       <dl class="pb-facts">
         <dt>Incident</dt>
         <dd>

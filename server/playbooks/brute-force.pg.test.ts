@@ -46,7 +46,7 @@ const step = (r: Run, id: string): Run['steps'][number] => r.steps.find((s) => s
 const finished = (id: string): Promise<Run> =>
   waitFor(async () => {
     const r = await getRun(id);
-    return ['succeeded', 'failed', 'cancelled'].includes(r.state) ? r : null;
+    return ['succeeded', 'completed_with_failures', 'failed', 'cancelled'].includes(r.state) ? r : null;
   }, { timeoutMs: 15_000, message: 'the run to finish' });
 const status = (id: string): Promise<string> => ts.server.docs.withDoc(id, (doc) => readIncident(doc)!.incident.meta.status);
 const disableCalls = (account: string) => tools.callsTo(`/users/${encodeURIComponent(account)}`, 'PATCH');

@@ -122,7 +122,7 @@ describe('a server killed mid-run', () => {
     const done = await waitFor(
       async () => {
         const r = await getRun(second, runId);
-        return ['succeeded', 'failed', 'cancelled'].includes(r.state) ? r : null;
+        return ['succeeded', 'completed_with_failures', 'failed', 'cancelled'].includes(r.state) ? r : null;
       },
       { timeoutMs: 20_000, intervalMs: 100, message: 'the run to finish in the new process' },
     );

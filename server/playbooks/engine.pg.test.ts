@@ -187,7 +187,7 @@ async function runNow(id: string): Promise<Run> {
 async function finished(id: string, timeoutMs = 10_000): Promise<Run> {
   return waitFor(async () => {
     const r = await runNow(id);
-    return ['succeeded', 'failed', 'cancelled'].includes(r.state) ? r : null;
+    return ['succeeded', 'completed_with_failures', 'failed', 'cancelled'].includes(r.state) ? r : null;
   }, { timeoutMs, message: `run ${id} to finish` });
 }
 
@@ -270,8 +270,10 @@ describe('playbook engine', () => {
       { value: 'z', index: 2 },
     ]);
     expect(step(done, 'items').items_done).toBe(3);
-    // The failure was handled: the run succeeded.
-    expect(done.state).toBe('succeeded');
+    // The failure was handled, but the step's action was not taken: the run says so.
+    expect(done.state).toBe('completed_with_failures');
+    expect(done.failures).toEqual([{ step_id: 'broken', name: null, action: 'core.fail', state: 'failed', code: 'failed', message: 'tool down', handled_by: 'fallback' }]);
+    expect(done.error).toBe('broken failed (tool down; handled by fallback)');
   });
 
   it('gates a step behind approvals: only its branch waits, the starter cannot approve, two leads must', async () => {

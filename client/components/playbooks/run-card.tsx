@@ -3,10 +3,11 @@
  * attempt, for_each progress, error and output. Strings from the run (names, messages, outputs)
  * come from playbooks, connectors and remote tools: they are rendered as text only.
  */
-import { Index, Show, type JSX } from 'solid-js';
+import { For, Index, Show, type JSX } from 'solid-js';
 import type { Run, StepRun } from '../../../shared/playbooks-api.ts';
 import { absoluteTime, relativeTime } from '../time-format.ts';
-import { isRunActive, itemsProgress } from './run-state.ts';
+import { failureLine, isRunActive, itemsProgress } from './run-state.ts';
+import { StepWarnings } from './step-warnings.tsx';
 import { RunStateChip, StepStateChip } from './state-chip.tsx';
 import './playbooks.css';
 
@@ -37,13 +38,32 @@ export function RunCard(props: { run: Run; now: number; canCancel: boolean; onCa
         </time>
         <Show when={props.run.finished_at}>{(at) => <> · finished {absoluteTime(at())}</>}</Show>
       </p>
-      <Show when={props.run.error}>
-        {(e) => (
-          <p class="pb-error" role="status">
-            {e()}
-          </p>
-        )}
+      <Show
+        when={props.run.failures.length > 0}
+        fallback={
+          <Show when={props.run.error}>
+            {(e) => (
+              <p class="pb-error" role="status">
+                {e()}
+              </p>
+            )}
+          </Show>
+        }
+      >
+        <div class="pb-failures" role="status" data-testid="run-failures">
+          <strong>{props.run.state === 'completed_with_failures' ? 'Not done — these steps failed and their fallback ran:' : 'These steps failed:'}</strong>
+          <ul>
+            <For each={props.run.failures}>
+              {(f) => (
+                <li data-testid="run-failure" data-step={f.step_id} data-code={f.code}>
+                  {failureLine(f)}
+                </li>
+              )}
+            </For>
+          </ul>
+        </div>
       </Show>
+      <StepWarnings warnings={props.run.warnings} lead="Waiting for approval, but approving cannot act yet:" />
       <ol class="pb-steps">
         {/* By position: a poll brings new objects, and an opened "Output" must stay open. */}
         <Index each={props.run.steps}>{(step) => <StepRow step={step()} />}</Index>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalExclusionText, expiresIn, gatedStepNames, isRunActive, itemsProgress, outboxEntryText, runChip, stateTone, stepStateLabel } from './run-state.ts';
+import { approvalExclusionText, expiresIn, failureLine, gatedStepNames, isRunActive, itemsProgress, outboxEntryText, runChip, stateTone, stepStateLabel } from './run-state.ts';
 
 describe('playbook run vocabulary', () => {
   it('spells every step state a responder sees', () => {
@@ -58,5 +58,15 @@ describe('playbook run vocabulary', () => {
     expect(approvalExclusionText({ caller_excluded: 'own_incident' })).toBe('You created the incident whose event started this run, so someone else must decide (separation of duties).');
     expect(approvalExclusionText({ caller_excluded: 'own_run' })).toMatch(/^You started this run/);
     expect(approvalExclusionText({ caller_excluded: null })).toBeNull();
+  });
+
+  it('never shows a run whose actions failed as succeeded, and says what failed and why', () => {
+    const run = { state: 'completed_with_failures' as const, steps: [{ state: 'failed' as const }, { state: 'succeeded' as const }, { state: 'timed_out' as const }] };
+    expect(runChip(run)).toEqual({ label: 'completed · 2 failed', tone: 'bad' });
+    expect(isRunActive(run)).toBe(false);
+    expect(failureLine({ step_id: 'block_ip', name: 'Block the source IPs', state: 'failed', message: 'connector "firewall" not configured', handled_by: 'ip_not_blocked' })).toBe(
+      'Block the source IPs: connector "firewall" not configured (fallback: ip_not_blocked)',
+    );
+    expect(failureLine({ step_id: 'slow', name: null, state: 'timed_out', message: 'the attempt ran past the step\'s timeout (1s)', handled_by: null })).toBe("slow: timed out — the attempt ran past the step's timeout (1s)");
   });
 });

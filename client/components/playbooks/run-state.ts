@@ -5,7 +5,7 @@
  * decide one. Pure, so it is tested
  * without a browser.
  */
-import type { Approval, RunState, StepState, WorkflowSummary } from '../../../shared/playbooks-api.ts';
+import type { Approval, RunFailure, RunState, StepState, WorkflowSummary } from '../../../shared/playbooks-api.ts';
 import type { ConnectionStatus } from '../../local/engine-types.ts';
 import type { OutboxRecord } from '../../local/outbox.ts';
 
@@ -27,6 +27,7 @@ const RUN_LABELS = {
   running: 'running',
   waiting_approval: 'waiting for approval',
   succeeded: 'succeeded',
+  completed_with_failures: 'completed with failures',
   failed: 'failed',
   cancelled: 'cancelled',
 } as const satisfies Record<RunState, string>;
@@ -40,6 +41,7 @@ export function stateTone(s: StepState | RunState): 'idle' | 'busy' | 'wait' | '
     case 'succeeded':
       return 'ok';
     case 'failed':
+    case 'completed_with_failures':
     case 'timed_out':
     case 'rejected':
       return 'bad';
@@ -61,7 +63,18 @@ export function stateTone(s: StepState | RunState): 'idle' | 'busy' | 'wait' | '
 export function runChip(run: { state: RunState; steps: readonly { state: StepState }[] }): { label: string; tone: ReturnType<typeof stateTone> } {
   const rejected = run.steps.filter((s) => s.state === 'rejected').length;
   if (run.state === 'succeeded' && rejected > 0) return { label: `finished · ${rejected} rejected`, tone: 'wait' };
+  if (run.state === 'completed_with_failures') {
+    const failed = run.steps.filter((s) => s.state === 'failed' || s.state === 'timed_out').length;
+    return { label: `completed · ${failed} failed`, tone: 'bad' };
+  }
   return { label: runStateLabel(run.state), tone: stateTone(run.state) };
+}
+
+/** "Block the source IPs on the firewall: connector "firewall" not configured (handled: ip_not_blocked)". */
+export function failureLine(f: Pick<RunFailure, 'step_id' | 'name' | 'message' | 'handled_by' | 'state'>): string {
+  const what = f.name ?? f.step_id;
+  const handled = f.handled_by ? ` (fallback: ${f.handled_by})` : '';
+  return `${what}: ${f.state === 'timed_out' ? 'timed out — ' : ''}${f.message}${handled}`;
 }
 
 const ACTIVE_RUN_STATES: readonly RunState[] = ['queued', 'running', 'waiting_approval'];

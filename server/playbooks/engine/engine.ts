@@ -15,6 +15,7 @@ import { newId } from '../../../shared/ids.ts';
 import { durationMs, type Playbook, type PlaybookEvent } from '../../../shared/playbook.ts';
 import type { Principal } from '../../../shared/permissions.ts';
 import { DomainError } from '../../../shared/errors.ts';
+import { FINISHED_RUN_STATES } from '../../../shared/playbooks-api.ts';
 import type { SlaPolicy } from '../../../shared/sla.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import { actorOf, SYSTEM_ACTOR, type AuditActor } from '../../audit/audit-types.ts';
@@ -206,7 +207,7 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
         SELECT state, job_token, lock_key, input, attempt FROM playbook_step_runs WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item} FOR UPDATE`;
       if (!row || row.state !== 'queued' || row.job_token !== job.token) return null;
       const run = await loadRun(tx, job.run);
-      if (!run || run.state === 'cancelled' || run.state === 'succeeded' || run.state === 'failed') return null;
+      if (!run || FINISHED_RUN_STATES.includes(run.state)) return null;
       const spec = stepSpec(run, job.step);
       if (row.lock_key) {
         const got = await tx`INSERT INTO playbook_locks (lock_key, run_id, step_id, item) VALUES (${row.lock_key}, ${job.run}, ${job.step}, ${job.item})
@@ -279,10 +280,11 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
         WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = -1 AND state = 'running' AND attempt = ${attempt} RETURNING lock_key)
       SELECT EXISTS (SELECT 1 FROM done) AS updated, (SELECT lock_key FROM done) AS lock_key,
         (SELECT count(*)::int FROM playbook_step_runs WHERE run_id = ${job.run} AND item = -1 AND step_id <> ${job.step}
-          AND state NOT IN ('succeeded', 'failed', 'skipped', 'timed_out', 'rejected', 'cancelled')) AS others`;
+          AND state IN ('queued', 'running')) AS others`;
     if (!r!.updated) return true;
     if (r!.lock_key) await sql`DELETE FROM playbook_locks WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = -1`;
     recorder.record([stepEvent(run, job.step, 'succeeded')]);
+    // Nothing else moving: the run is finished, or only waits for people now (settle it as waiting_approval).
     if (r!.others === 0) await withRun(job.run, async () => true);
     return true;
   }
@@ -371,11 +373,12 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
 
   async function sweep(): Promise<number> {
     const grace = opts.sweepGraceMs ?? 10_000;
-    // Runs whose every step finished but which nobody settled (see completeAlone).
+    // Runs whose every step finished, or that only wait for approvals, but which nobody settled (see completeAlone).
     const unsettled = await sql<{ id: string }[]>`SELECT r.id FROM playbook_runs r
       WHERE r.state IN ('queued', 'running') AND r.created_at < now() - interval '1 second'
-        AND NOT EXISTS (SELECT 1 FROM playbook_step_runs s WHERE s.run_id = r.id AND s.item = -1
-          AND s.state NOT IN ('succeeded', 'failed', 'skipped', 'timed_out', 'rejected', 'cancelled')) LIMIT 100`;
+        AND NOT EXISTS (SELECT 1 FROM playbook_step_runs s WHERE s.run_id = r.id AND s.item = -1 AND s.state IN ('queued', 'running'))
+        AND (NOT EXISTS (SELECT 1 FROM playbook_step_runs s WHERE s.run_id = r.id AND s.item = -1 AND s.state = 'pending')
+          OR EXISTS (SELECT 1 FROM playbook_step_runs s WHERE s.run_id = r.id AND s.item = -1 AND s.state = 'waiting_approval')) LIMIT 100`;
     for (const r of unsettled) await withRun(r.id, async () => true);
     const stuck = await sql<{ run_id: string; step_id: string; item: number }[]>`
       SELECT run_id, step_id, item FROM playbook_step_runs WHERE state = 'running' AND deadline < now() - ${grace} * interval '1 millisecond' LIMIT 100`;
@@ -496,7 +499,7 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
       let found = false;
       await withRun(runId, async (tx, run, events) => {
         found = true;
-        if (run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled') throw new DomainError('conflict', `the run has already ${run.state === 'cancelled' ? 'been cancelled' : run.state}`);
+        if (FINISHED_RUN_STATES.includes(run.state)) throw new DomainError('conflict', `the run has already ${run.state === 'cancelled' ? 'been cancelled' : run.state === 'completed_with_failures' ? 'completed (with failures)' : run.state}`);
         const open = await tx<{ step_id: string; item: number }[]>`UPDATE playbook_step_runs SET state = 'cancelled', finished_at = clock_timestamp()
           WHERE run_id = ${runId} AND state NOT IN ('succeeded', 'failed', 'skipped', 'timed_out', 'rejected', 'cancelled') RETURNING step_id, item`;
         await tx`UPDATE playbook_approvals SET state = 'cancelled', decided_at = now() WHERE run_id = ${runId} AND state = 'pending'`;

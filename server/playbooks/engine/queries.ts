@@ -4,8 +4,9 @@
  * may decide them: separation.ts). Plain reads; the engine alone changes these tables.
  */
 import type { Playbook } from '../../../shared/playbook.ts';
-import { FINISHED_STEP_STATES, type Approval, type ApprovalState, type CoalescedTrigger, type Run, type StepRun, type StepState } from '../../../shared/playbooks-api.ts';
+import { FINISHED_STEP_STATES, type Approval, type ApprovalState, type CoalescedTrigger, type Run, type RunFailure, type StepRun, type StepState, type StepWarning } from '../../../shared/playbooks-api.ts';
 import type { Sql } from '../../db/connect.ts';
+import { actionOf, connectorsNow, stepWarning, type ConnectorsNow } from './readiness.ts';
 import { exclusionOf, type ApproverExclusion } from './separation.ts';
 
 interface RunRecord {
@@ -42,7 +43,7 @@ interface StepRecord {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-function toRun(r: RunRecord, steps: readonly StepRecord[]): Run {
+function toRun(r: RunRecord, steps: readonly StepRecord[], connectors: ConnectorsNow): Run {
   const mine = steps.filter((s) => s.run_id === r.id);
   const rows = new Map(mine.filter((s) => s.item === -1).map((s) => [s.step_id, s]));
   const out: StepRun[] = r.definition.steps.map((spec) => {
@@ -64,6 +65,16 @@ function toRun(r: RunRecord, steps: readonly StepRecord[]): Run {
       approval_id: s?.approval_id ?? null,
     };
   });
+  const handlerOf = new Map(r.definition.steps.filter((s) => s.on_error).map((s) => [s.id, s.on_error ?? null]));
+  const failures: RunFailure[] = out.flatMap((s) =>
+    s.state === 'failed' || s.state === 'timed_out'
+      ? [{ step_id: s.step_id, name: s.name, action: s.action, state: s.state, code: s.error?.code ?? s.state, message: s.error?.message ?? (s.state === 'timed_out' ? 'timed out' : 'failed'), handled_by: handlerOf.get(s.step_id) ?? null }]
+      : [],
+  );
+  const warnings = out.flatMap((s): StepWarning[] => {
+    const w = s.state === 'waiting_approval' ? stepWarning(s.step_id, actionOf(s.action), connectors) : null;
+    return w ? [w] : [];
+  });
   return {
     id: r.id,
     playbook_id: r.playbook_id,
@@ -77,6 +88,8 @@ function toRun(r: RunRecord, steps: readonly StepRecord[]): Run {
     created_at: r.created_at.toISOString(),
     finished_at: iso(r.finished_at),
     error: r.error,
+    failures,
+    warnings,
     coalesced: r.coalesced.length,
     coalesced_triggers: r.coalesced.map(({ event, incident_id, alert_id, at }) => ({ event, incident_id, alert_id, at })),
     steps: out,
@@ -89,8 +102,8 @@ const STEP_COLUMNS = 'run_id, step_id, item, state, attempt, items_total, input,
 export async function getRun(sql: Sql, id: string): Promise<Run | null> {
   const [r] = await sql<RunRecord[]>`SELECT ${sql.unsafe(RUN_COLUMNS)} FROM playbook_runs WHERE id = ${id}`;
   if (!r) return null;
-  const steps = await sql<StepRecord[]>`SELECT ${sql.unsafe(STEP_COLUMNS)} FROM playbook_step_runs WHERE run_id = ${id}`;
-  return toRun(r, steps);
+  const [steps, connectors] = await Promise.all([sql<StepRecord[]>`SELECT ${sql.unsafe(STEP_COLUMNS)} FROM playbook_step_runs WHERE run_id = ${id}`, connectorsNow(sql)]);
+  return toRun(r, steps, connectors);
 }
 
 /** The incident the run is about (null: none, or no such run), for permission checks. */
@@ -102,8 +115,11 @@ export async function runIncident(sql: Sql, id: string): Promise<{ incident_id: 
 export async function listRuns(sql: Sql, incidentId: string, limit = 100): Promise<Run[]> {
   const runs = await sql<RunRecord[]>`SELECT ${sql.unsafe(RUN_COLUMNS)} FROM playbook_runs WHERE incident_id = ${incidentId} ORDER BY created_at DESC LIMIT ${limit}`;
   if (runs.length === 0) return [];
-  const steps = await sql<StepRecord[]>`SELECT ${sql.unsafe(STEP_COLUMNS)} FROM playbook_step_runs WHERE run_id = ANY(${runs.map((r) => r.id)}::uuid[])`;
-  return runs.map((r) => toRun(r, steps));
+  const [steps, connectors] = await Promise.all([
+    sql<StepRecord[]>`SELECT ${sql.unsafe(STEP_COLUMNS)} FROM playbook_step_runs WHERE run_id = ANY(${runs.map((r) => r.id)}::uuid[])`,
+    connectorsNow(sql),
+  ]);
+  return runs.map((r) => toRun(r, steps, connectors));
 }
 
 interface ApprovalRecord {
@@ -123,6 +139,7 @@ interface ApprovalRecord {
   on_timeout: Approval['on_timeout'];
   decided_at: Date | null;
   caller_excluded: ApproverExclusion | null;
+  step: { name?: string | null; action?: string } | null;
   decisions: { by: string; decision: 'approve' | 'reject'; reason: string; at: string }[];
 }
 
@@ -131,16 +148,28 @@ export async function listApprovals(sql: Sql, viewer: string, opts: { status?: A
   const rows = await sql<ApprovalRecord[]>`
     SELECT a.id, a.run_id, a.step_id, a.incident_id, r.playbook_id, r.playbook_name, a.message, a.state, a.roles, a.min_approvers,
       a.requested_by, a.requested_at, a.expires_at, a.on_timeout, a.decided_at, ${exclusionOf(sql, viewer)} AS caller_excluded,
+      (SELECT st FROM jsonb_array_elements(r.definition->'steps') st WHERE st->>'id' = a.step_id LIMIT 1) AS step,
       coalesce((SELECT json_agg(json_build_object('by', d.user_name, 'decision', d.decision, 'reason', d.reason, 'at', d.at) ORDER BY d.at)
         FROM playbook_approval_decisions d WHERE d.approval_id = a.id), '[]') AS decisions
     FROM playbook_approvals a JOIN playbook_runs r ON r.id = a.run_id
     WHERE ${opts.id ? sql`a.id = ${opts.id}` : sql`a.state = ${opts.status ?? 'pending'}`}
     ORDER BY a.requested_at DESC LIMIT ${opts.limit ?? 100}`;
-  return rows.map((a) => ({
+  const connectors = rows.length ? await connectorsNow(sql) : new Map<string, string[]>();
+  return rows.map(({ step, ...a }) => {
+    // What will be done, and whether it can be: named from the run's own definition.
+    const action = actionOf(step?.action ?? '');
+    const warning = a.state === 'pending' ? stepWarning(a.step_id, action, connectors) : null;
+    return {
     ...a,
+    step_name: step?.name ?? null,
+    action: step?.action ?? '',
+    action_description: action?.description ?? '',
+    connector: action?.connector ?? null,
+    warnings: warning ? [warning] : [],
     requested_at: a.requested_at.toISOString(),
     expires_at: a.expires_at.toISOString(),
     decided_at: iso(a.decided_at),
     decisions: a.decisions.map((d) => ({ ...d, at: new Date(d.at).toISOString() })),
-  }));
+    };
+  });
 }

@@ -6,11 +6,12 @@
  * as an EngineEvent for the recorder (timeline and audit), written after commit.
  */
 import { durationMs, type ExpressionContext, type Playbook, type StepSpec } from '../../../shared/playbook.ts';
-import { FINISHED_STEP_STATES, type RunState, type StepState } from '../../../shared/playbooks-api.ts';
+import { FINISHED_RUN_STATES, FINISHED_STEP_STATES, type RunState, type StepState } from '../../../shared/playbooks-api.ts';
 import { newId } from '../../../shared/ids.ts';
 import type { TransactionSql } from '../../db/connect.ts';
 import { SYSTEM_ACTOR, type AuditActor } from '../../audit/audit-types.ts';
 import { evaluateGuard, evaluateValue, renderTemplates } from './evaluate.ts';
+import { actionOf, connectorsNow, stepWarning } from './readiness.ts';
 import type { EngineEvent } from './recorder.ts';
 
 export const STEP_TASK = 'playbook_step';
@@ -177,8 +178,13 @@ export async function afterItem(tx: TransactionSql, run: RunRow, spec: StepSpec,
     await setStep(tx, run.id, spec.id, -1, 'succeeded', { output });
     events.push(stepEvent(run, spec.id, 'succeeded', { text: `succeeded (${items.length} items)` }));
   } else {
-    const message = `${failedItems.length} of ${items.length} items did not succeed`;
-    await setStep(tx, run.id, spec.id, -1, 'failed', { output, error: { code: 'failed', message } });
+    // Say why, not only how many: the items' distinct reasons, and their code when they share one.
+    const reasons = [...new Set(failedItems.map((i) => i.error?.message ?? (i.state === 'timed_out' ? 'timed out' : i.state)))];
+    const codes = new Set(failedItems.map((i) => i.error?.code ?? i.state));
+    const shown = reasons.slice(0, 3).join('; ') + (reasons.length > 3 ? `; and ${reasons.length - 3} more reasons` : '');
+    const message = `${failedItems.length} of ${items.length} items did not succeed: ${shown}`;
+    const code = codes.size === 1 ? [...codes][0]! : 'failed';
+    await setStep(tx, run.id, spec.id, -1, 'failed', { output, error: { code, message } });
     events.push(stepEvent(run, spec.id, 'failed', { text: `failed: ${message}`, data: { error: message } }));
   }
 }
@@ -193,7 +199,10 @@ async function openApproval(tx: TransactionSql, run: RunRow, spec: StepSpec, ctx
   await tx`UPDATE playbook_step_runs SET state = 'waiting_approval', approval_id = ${id} WHERE run_id = ${run.id} AND step_id = ${spec.id} AND item = -1`;
   await tx`SELECT graphile_worker.add_job(${APPROVAL_TASK}, ${tx.json({ approval: id })}::json, run_at => ${expires}::timestamptz, max_attempts => 10)`;
   const who = `${a.approvers.roles.join(' or ')}, ${a.approvers.min} approver${a.approvers.min > 1 ? 's' : ''}`;
-  events.push(stepEvent(run, spec.id, 'waiting_approval', { text: `waiting for approval (${who})`, data: { approval_id: id, message } }));
+  // Warn before anyone is asked: an approval whose action cannot happen must say so.
+  const warning = stepWarning(spec.id, actionOf(spec.action), await connectorsNow(tx));
+  const text = `waiting for approval (${who})${warning ? `; warning: ${warning.message}` : ''}`;
+  events.push(stepEvent(run, spec.id, 'waiting_approval', { text, data: { approval_id: id, message, ...(warning ? { warnings: [warning] } : {}) } }));
 }
 
 /**
@@ -201,7 +210,7 @@ async function openApproval(tx: TransactionSql, run: RunRow, spec: StepSpec, ctx
  * `incident` is the incident now (API shape) for guards and templates.
  */
 export async function advance(tx: TransactionSql, run: RunRow, incident: Record<string, unknown> | null, events: EngineEvent[]): Promise<void> {
-  if (run.state === 'succeeded' || run.state === 'failed' || run.state === 'cancelled') return;
+  if (FINISHED_RUN_STATES.includes(run.state)) return;
   const rows = await tx<StepRow[]>`SELECT step_id, item, state, attempt, items_total, output, error FROM playbook_step_runs WHERE run_id = ${run.id} AND item = -1`;
   const byId = new Map(rows.map((r) => [r.step_id, r]));
   const handlerOf = new Map<string, string[]>();
@@ -264,25 +273,47 @@ export async function advance(tx: TransactionSql, run: RunRow, incident: Record<
   await settleRun(tx, run, [...byId.values()], events);
 }
 
+/** "block_ip failed (connector "firewall" not configured; handled by ip_not_blocked)". */
+function failureText(r: StepRow, handler: string | undefined): string {
+  const what = r.state === 'timed_out' ? 'timed out' : 'failed';
+  const why = [r.error?.message, handler ? `handled by ${handler}` : null].filter(Boolean).join('; ');
+  return `${r.step_id} ${what}${why ? ` (${why})` : ''}`;
+}
+
+/**
+ * The run's state from its steps. Finished: `failed` when a step failed or timed out with no
+ * on_error handler; `completed_with_failures` when every failure had a handler (the run did its
+ * fallback, but the actions it meant to take were not all taken); else `succeeded` (guards'
+ * skips and people's rejections are not failures).
+ */
 async function settleRun(tx: TransactionSql, run: RunRow, rows: readonly StepRow[], events: EngineEvent[]): Promise<void> {
   let state: RunState;
   let error: string | null = null;
   if (rows.every((r) => finished(r.state))) {
-    const handled = new Set(run.definition.steps.filter((s) => s.on_error).map((s) => s.id));
-    const failed = rows.filter((r) => FAILED.includes(r.state) && !handled.has(r.step_id));
-    state = failed.length ? 'failed' : 'succeeded';
-    if (failed.length) error = `step ${failed.map((f) => f.step_id).join(', ')} ${failed[0]!.state === 'timed_out' ? 'timed out' : 'failed'}`;
+    const handlerOf = new Map(run.definition.steps.filter((s) => s.on_error).map((s) => [s.id, s.on_error!]));
+    const failures = rows.filter((r) => FAILED.includes(r.state));
+    const unhandled = failures.filter((r) => !handlerOf.has(r.step_id));
+    state = unhandled.length ? 'failed' : failures.length ? 'completed_with_failures' : 'succeeded';
+    // Unhandled failures first: they are why a run failed.
+    if (failures.length) error = [...unhandled, ...failures.filter((r) => handlerOf.has(r.step_id))].map((r) => failureText(r, handlerOf.get(r.step_id))).join('; ');
   } else if (rows.some((r) => r.state === 'queued' || r.state === 'running')) state = 'running';
   else if (rows.some((r) => r.state === 'waiting_approval')) state = 'waiting_approval';
   else state = 'running';
   if (state === run.state) return;
-  const done = state === 'succeeded' || state === 'failed';
+  const done = FINISHED_RUN_STATES.includes(state);
   await tx`UPDATE playbook_runs SET state = ${state}, error = ${error}, finished_at = CASE WHEN ${done} THEN clock_timestamp() ELSE NULL END WHERE id = ${run.id}`;
   // A run whose gate was rejected did what people decided, so it succeeds; its entry says which
   // branch a rejection stopped, so nobody reads "succeeded" as "the host was isolated".
-  const rejected = state === 'succeeded' ? rows.filter((r) => r.state === 'rejected').map((r) => r.step_id) : [];
-  const text = error ? `run failed (${error})` : rejected.length ? `run finished; rejected, so not done: ${rejected.join(', ')}` : undefined;
-  events.push(runEvent(run, state, { text }));
+  const rejected = done ? rows.filter((r) => r.state === 'rejected').map((r) => r.step_id) : [];
+  const notDone = rejected.length ? `; rejected, so not done: ${rejected.join(', ')}` : '';
+  const text =
+    state === 'failed'
+      ? `run failed: ${error}${notDone}`
+      : state === 'completed_with_failures'
+        ? `run completed with failures: ${error}${notDone}`
+        : rejected.length
+          ? `run finished${notDone}`
+          : undefined;
+  events.push(runEvent(run, state, { text, ...(error ? { data: { error } } : {}) }));
   run.state = state;
 }
-
