@@ -29,7 +29,7 @@ const Approval = n('PlaybookApproval', approvalSchema);
 export const PLAYBOOK_ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', path: '/workflows', tag: 'playbooks', summary: 'Loaded playbooks (and whether each matches `incident_id`); refused files for admins', action: 'incident:read', query: workflowsQuery,
-    responses: { 200: { description: 'Playbooks', schema: n('WorkflowsResponse', workflowsResponse) }, 404: { description: 'No such incident' } },
+    responses: { 200: { description: 'Playbooks', schema: n('WorkflowsResponse', workflowsResponse) }, 404: { description: 'No such incident; `details.pending: true` when its document has reached the server but is not indexed yet (ask again once the incident has its key)' } },
   },
   {
     method: 'post', path: '/incidents/{id}/execute-workflow', tag: 'playbooks', action: 'playbook:run', params: idParam, body: n('ExecuteWorkflow', executeWorkflowBody),

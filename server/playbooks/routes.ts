@@ -69,8 +69,12 @@ export function createPlaybookRoutes(deps: PlaybookRouteDeps): Hono<AuthEnv> {
 
   async function incidentJson(id: string): Promise<Record<string, unknown>> {
     const incident = await getIncident(sql, policy, id);
-    if (!incident) throw new DomainError('not_found', `no incident ${id}`);
-    return incident as unknown as Record<string, unknown>;
+    if (incident) return incident as unknown as Record<string, unknown>;
+    // Its document has arrived but is not projected yet (a moment after creation): say it is
+    // pending, so a client shows "preparing" rather than an error; it is ready once it has a key.
+    const [received] = await sql`SELECT 1 FROM documents WHERE id = ${id}`;
+    if (received) throw new DomainError('not_found', `incident ${id} is not ready yet: the server has received it and is indexing it`, { pending: true });
+    throw new DomainError('not_found', `no incident ${id}`);
   }
 
   async function runOrThrow(id: string): Promise<NonNullable<Awaited<ReturnType<typeof getRun>>>> {

@@ -3,11 +3,14 @@
  * Playbooks in the browser: an analyst runs the shipped brute-force playbook from the incident
  * page and follows each step's state; the gated step waits until a lead approves it on the
  * approvals page (a reason is required); a run requested offline waits in the outbox and starts
- * when the network returns, once.
+ * when the network returns, once. With no connector configured (as here), the gate warns before
+ * anyone decides and the run ends "completed with failures" listing each failed step and why,
+ * never "succeeded". A new incident's playbooks and intel panels say "Preparing…" and fill in
+ * within seconds, never showing the server's "no incident".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIRequestContext, Browser } from 'playwright-core';
-import { adminRequest, launchBrowser, newAnalyst, type Analyst } from './browser.ts';
+import { adminRequest, createIncidentViaUi, launchBrowser, newAnalyst, type Analyst } from './browser.ts';
 
 const PLAYBOOK = 'brute-force-privileged';
 const ACTIVE = ['queued', 'running', 'waiting_approval'];
@@ -23,6 +26,8 @@ describe('playbooks', () => {
     admin = await adminRequest();
     ana = await newAnalyst(browser, admin, 'Ana Runner', 'analyst');
     leo = await newAnalyst(browser, admin, 'Leo Approver', 'lead');
+    // The firewall, identity and AbuseIPDB steps cannot act: no connector is configured.
+    for (const name of ['firewall', 'identity', 'abuseipdb']) await admin.delete(`/api/v1/connectors/${name}`);
   });
   afterAll(async () => {
     await admin?.dispose();
@@ -62,11 +67,16 @@ describe('playbooks', () => {
     await run.waitFor({ timeout: 20_000 });
     await run.locator('[data-testid=step-row][data-step=disable_account][data-state=waiting_approval]').waitFor({ timeout: 60_000 });
     expect(await run.locator('[data-step=disable_account] [data-testid=step-state]').textContent()).toBe('waiting for approval');
+    // Before anyone decides, the run says approving cannot act.
+    await expect.poll(() => run.locator('[data-testid=step-warning][data-connector=identity]').textContent(), { timeout: 10_000 }).toContain('connector "identity" is not configured');
 
     // The starter is an analyst: only the lead sees it in the queue.
     await leo.page.goto('/approvals');
     const approval = leo.page.getByTestId('approval').filter({ hasText: 'ceo@corp.test' });
     await approval.waitFor({ timeout: 20_000 });
+    // The request names what will be done, and says plainly that it cannot be done.
+    expect(await approval.getByTestId('approval-action').textContent()).toContain('identity.disable_account');
+    expect(await approval.getByTestId('step-warning').textContent()).toContain('connector "identity" is not configured');
     await approval.getByTestId('approval-approve').click();
     await expect.poll(() => approval.getByTestId('approval-error').textContent()).toMatch(/say why/i);
     await approval.getByTestId('approval-reason').fill('The CEO confirmed these logins are not his.');
@@ -78,6 +88,35 @@ describe('playbooks', () => {
     await run.locator('[data-testid=step-row][data-step=disable_account]:not([data-state=waiting_approval])').waitFor({ timeout: 30_000 });
     await expect.poll(() => run.getAttribute('data-state'), { timeout: 60_000 }).not.toMatch(new RegExp(`^(${ACTIVE.join('|')})$`));
     expect(await run.locator('[data-step=announce]').getAttribute('data-state')).toBe('succeeded');
+    // Its actions failed (no connector): the run says so, with each failed step and its reason.
+    expect(await run.getAttribute('data-state')).toBe('completed_with_failures');
+    expect(await run.getByTestId('run-state').textContent()).not.toMatch(/succeeded/);
+    await expect.poll(() => run.locator('[data-testid=run-failure][data-step=disable_account]').textContent()).toContain('connector "identity" not configured');
+    expect(await run.locator('[data-testid=run-failure][data-step=block_ip]').textContent()).toContain('connector "firewall" not configured');
+  });
+
+  it('a new incident shows "Preparing…" on its server panels, never "no incident", and fills them in within seconds', async () => {
+    const page = await ana.context.newPage();
+    // Every text the two panels ever show, from the first paint on.
+    await page.addInitScript(() => {
+      const seen = new Set<string>();
+      (window as unknown as { __panelTexts: Set<string> }).__panelTexts = seen;
+      new MutationObserver(() => {
+        for (const id of ['playbooks-panel', 'intel-matches']) {
+          const text = document.querySelector(`[data-testid=${id}]`)?.textContent;
+          if (text) seen.add(text);
+        }
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    try {
+      await createIncidentViaUi(page, `Fresh incident ${Date.now()}`);
+      await expect.poll(() => page.getByTestId('playbooks-panel').textContent(), { timeout: 10_000 }).toContain('No playbook applies to this incident.');
+      await expect.poll(() => page.getByTestId('intel-matches').textContent(), { timeout: 10_000 }).toContain('No observable of this incident matches a known indicator.');
+      const texts = await page.evaluate(() => [...(window as unknown as { __panelTexts: Set<string> }).__panelTexts]);
+      expect(texts.filter((t) => /no incident [0-9a-f-]{36}/i.test(t))).toEqual([]);
+    } finally {
+      await page.close();
+    }
   });
 
   it('keeps a run requested offline in the outbox and starts it once the network is back', async () => {

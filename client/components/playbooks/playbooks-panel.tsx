@@ -4,6 +4,8 @@
  * incident with Run and Dry run (after a confirmation naming the playbook and its gated steps),
  * and the incident's runs with each step's live state — polled every 2 s while something moves,
  * every 15 s otherwise (runs also start on events). Offline it shows what the device last saw.
+ * An incident the server has not projected yet is pending, not an error: "Preparing…", asked
+ * again as soon as its key arrives (create-server-ready.ts).
  */
 import { createEffect, createMemo, createSignal, For, on, Show, type JSX } from 'solid-js';
 import type { Run, WorkflowSummary } from '../../../shared/playbooks-api.ts';
@@ -14,6 +16,7 @@ import { createLiveQuery } from '../../primitives/create-live-query.ts';
 import { createObservableSignal } from '../../primitives/create-observable.ts';
 import { absoluteTime } from '../time-format.ts';
 import { createPoller, type Poller } from './create-poller.ts';
+import { createServerReady, isIncidentPending, PENDING_RETRY_MS } from './create-server-ready.ts';
 import { loadCachedRuns, loadCachedWorkflows, saveCachedRuns, saveCachedWorkflows } from './playbooks-cache.ts';
 import { usePlaybooks } from './playbooks-context.tsx';
 import { KeyedFor } from '../keyed-for.tsx';
@@ -42,6 +45,8 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
   const [confirming, setConfirming] = createSignal<Confirming | null>(null);
   const [actionError, setActionError] = createSignal<string | null>(null);
   const [showAll, setShowAll] = createSignal(false);
+  /** The server does not know this incident yet (it is on its way): show "Preparing…", not its 404. */
+  const [pending, setPending] = createSignal(false);
   const outbox = createLiveQuery(() => props.incidentId, (id) => outboxEntriesOf(db, id), [] as OutboxRecord[]);
 
   const problemOf = (e: { kind: string; message: string }): string => (e.kind === 'network' ? 'the server cannot be reached' : e.message);
@@ -49,6 +54,8 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
   const loadWorkflows = async (id: string): Promise<void> => {
     const res = await pb.api.workflows(id);
     if (id !== props.incidentId) return;
+    setPending(!res.ok && isIncidentPending(res.error));
+    if (pending()) return;
     if (res.ok) {
       const value = { items: res.value.items.filter((w) => w.matches === true && w.triggers.manual), at: new Date().toISOString() };
       setWorkflows({ ...value, live: true, problem: null });
@@ -93,6 +100,7 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
         setWorkflows(null);
         setRuns(null);
         setConfirming(null);
+        setPending(false);
         let workflowsAt = 0;
         poller = createPoller({
           load: async () => {
@@ -102,13 +110,15 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
               workflowsAt = Date.now();
               await loadWorkflows(id);
             }
-            await loadRuns(id);
+            if (!pending()) await loadRuns(id);
           },
-          intervalMs: () => (busy() ? FAST_POLL_MS : SLOW_POLL_MS),
+          intervalMs: () => (pending() ? PENDING_RETRY_MS : busy() ? FAST_POLL_MS : SLOW_POLL_MS),
         });
       },
     ),
   );
+  // The server has just assigned the key, so it knows the incident now: ask at once.
+  createServerReady(() => props.incidentId, () => pending() && poller?.now());
   // Something started moving (a request on its way): poll fast from now on.
   createEffect(on(busy, (b) => b && poller?.now(), { defer: true }));
 
@@ -178,7 +188,14 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
 
       <AlertMessage message={actionError()} class="warning danger" />
 
-      <Show when={workflows()} fallback={<p class="muted">Loading playbooks…</p>}>
+      <Show
+        when={workflows()}
+        fallback={
+          <p class="muted" role="status" data-testid="playbooks-pending">
+            {pending() ? 'Preparing… this incident is on its way to the server; its playbooks show as soon as it arrives.' : 'Loading playbooks…'}
+          </p>
+        }
+      >
         {(w) => (
           <>
             <Show when={!w().live}>
@@ -219,7 +236,7 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
       <Show when={confirming()}>{(c) => <ConfirmRun confirming={c()} offline={connection().status === 'offline'} onConfirm={() => void request(c())} onClose={() => setConfirming(null)} />}</Show>
 
       <h3 class="pb-subhead">Runs</h3>
-      <Show when={runs()} fallback={<p class="muted">Loading runs…</p>}>
+      <Show when={runs()} fallback={<p class="muted">{pending() ? 'Preparing…' : 'Loading runs…'}</p>}>
         {(r) => (
           <>
             <Show when={!r().live}>
