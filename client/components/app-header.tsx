@@ -2,27 +2,42 @@
  * The top bar: home link, "New incident" (for those who may write), triage and alerts, the admin and audit links
  * (for those allowed), the connection state, and the user menu with logout (and, while single
  * sign-on is configured but not linked to the account, linking it).
+ *
+ * Below 1000 px (tablets, phones) the two navigations fold behind a "Menu" button, so the header
+ * is one row; the header's height is published as `--app-header-h` for the sticky incident index.
  */
 import { Link, useNavigate } from '@tanstack/solid-router';
-import { createSignal, Show, type JSX } from 'solid-js';
+import { createSignal, onCleanup, onMount, Show, type JSX } from 'solid-js';
 import { ApprovalsBadge } from './playbooks/approvals-badge.tsx';
 import { ROLE_LABELS } from '../../shared/permissions.ts';
 import { useApp } from '../app-context.tsx';
 import { initials } from '../local/user-identity.ts';
 import { ConnectionBadge } from './connection-badge.tsx';
 import { SsoLinkForm } from './auth/sso-link-form.tsx';
+import { TapTitles } from './tap-titles.tsx';
 
 export function AppHeader(): JSX.Element {
   const app = useApp();
   const navigate = useNavigate();
   const [menuOpen, setMenuOpen] = createSignal(false);
+  const [navOpen, setNavOpen] = createSignal(false);
+  let header: HTMLElement | undefined;
+  onMount(() => {
+    if (!header || typeof ResizeObserver === 'undefined') return;
+    const el = header;
+    const publish = (): void => document.documentElement.style.setProperty('--app-header-h', `${Math.ceil(el.getBoundingClientRect().height)}px`);
+    const ro = new ResizeObserver(publish);
+    ro.observe(el);
+    publish();
+    onCleanup(() => ro.disconnect());
+  });
   const logout = async (): Promise<void> => {
     setMenuOpen(false);
     await app.identity.logout();
     void navigate({ to: '/login', search: { next: '/' } });
   };
   return (
-    <header class="app-header">
+    <header class="app-header" ref={header}>
       <a class="skip-link" href="#main">
         Skip to content
       </a>
@@ -31,10 +46,29 @@ export function AppHeader(): JSX.Element {
         <span class="brand-name">Sentpilot</span>
       </Link>
       <Show when={app.can('incident:write')}>
-        <Link to="/incidents/new" class="btn accent header-new" data-testid="new-incident">
-          <span aria-hidden="true" class="plus">+</span> New incident
+        <Link to="/incidents/new" class="btn accent header-new" data-testid="new-incident" aria-label="New incident">
+          <span aria-hidden="true" class="plus">+</span>
+          <span class="header-new-label">
+            {' '}New<span class="header-new-word"> incident</span>
+          </span>
         </Link>
       </Show>
+      <button
+        type="button"
+        class="nav-toggle"
+        aria-expanded={navOpen()}
+        aria-controls="app-nav"
+        aria-label="Menu"
+        data-testid="nav-toggle"
+        onClick={() => setNavOpen((v) => !v)}
+      >
+        <span aria-hidden="true" class="nav-toggle-icon">
+          ☰
+        </span>
+        <span class="nav-toggle-word">Menu</span>
+      </button>
+      {/* A followed link closes the folded menu. */}
+      <div id="app-nav" class="header-navs" data-open={navOpen() ? '' : undefined} onClick={(e) => { if (e.target instanceof Element && e.target.closest('a')) setNavOpen(false); }}>
       <Show when={app.can('incident:read') && app.me()?.user.role !== 'guest'}>
         <nav class="header-nav" aria-label="Triage">
           <Link to="/triage" class="header-link" data-testid="nav-triage">
@@ -91,10 +125,19 @@ export function AppHeader(): JSX.Element {
           </Link>
         </Show>
       </nav>
+      </div>
       <div class="header-spacer" />
       <ConnectionBadge />
       <div class="user-menu">
-        <button type="button" class="user-chip" aria-haspopup="true" aria-expanded={menuOpen()} onClick={() => setMenuOpen((v) => !v)} data-testid="user-menu">
+        <button
+          type="button"
+          class="user-chip"
+          aria-haspopup="true"
+          aria-expanded={menuOpen()}
+          aria-label={`Account: ${app.user()?.name ?? ''}`}
+          onClick={() => setMenuOpen((v) => !v)}
+          data-testid="user-menu"
+        >
           <Show when={app.user()}>
             {(u) => (
               <>
@@ -126,6 +169,7 @@ export function AppHeader(): JSX.Element {
           </div>
         </Show>
       </div>
+      <TapTitles />
     </header>
   );
 }

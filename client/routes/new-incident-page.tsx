@@ -128,9 +128,9 @@ export function NewIncidentPage(): JSX.Element {
         </section>
       }
     >
-    <section class="form-page" aria-labelledby="new-title">
+    <section class="form-page" aria-labelledby="new-incident-heading">
       <div class="page-head">
-        <h1 id="new-title">New incident</h1>
+        <h1 id="new-incident-heading">New incident</h1>
         <Link to="/" class="btn">
           Cancel
         </Link>

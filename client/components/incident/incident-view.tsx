@@ -2,6 +2,10 @@
  * One open incident: its key and title, who else is here, warnings (invalid data, no access,
  * read-only, live sync refused, background sync refused), the workflow, the co-edited description, the timeline,
  * the details and the task checklist.
+ *
+ * A sticky "Jump to" index under the header links to every section (each wrapped in a focusable
+ * anchor here, so the panels need not know), so a phone reaches the playbooks or the evidence
+ * thousands of pixels down in one tap.
  */
 import { createResource, createSignal, For, onCleanup, Show, type JSX } from 'solid-js';
 import { descriptionText, setFields } from '../../../shared/incident-doc.ts';
@@ -53,6 +57,36 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
     return res.ok ? res.value : {};
   });
   const readOnly = (): boolean => !app.can('incident:write', props.session.id);
+  const guest = (): boolean => app.me()?.user.role === 'guest';
+  /** The index's entries, most used first; the side panels only once they are mounted. */
+  const sections = (): { id: string; label: string }[] => [
+    { id: 'sec-status', label: 'Status' },
+    { id: 'sec-timeline', label: 'Timeline' },
+    { id: 'sec-tasks', label: 'Tasks' },
+    ...(painted()
+      ? [
+          ...(guest() ? [] : [{ id: 'sec-playbooks', label: 'Playbooks' }]),
+          { id: 'sec-evidence', label: 'Evidence' },
+          { id: 'sec-observables', label: 'Observables' },
+          ...(guest() ? [] : [{ id: 'sec-intel', label: 'Intel' }]),
+          { id: 'sec-details', label: 'Details' },
+          { id: 'sec-clocks', label: 'Clocks' },
+          { id: 'sec-risk', label: 'Risk' },
+          { id: 'sec-related', label: 'Related' },
+          { id: 'sec-custom', label: 'Custom fields' },
+          ...(app.can('guest:invite', props.session.id) ? [{ id: 'sec-guests', label: 'Guests' }] : []),
+        ]
+      : []),
+    { id: 'sec-description', label: 'Description' },
+  ];
+  /** Scroll to a section and move the focus there (keyboard and screen reader users follow). */
+  const jump = (e: MouseEvent, id: string): void => {
+    const target = document.getElementById(id);
+    if (!target) return;
+    e.preventDefault();
+    target.scrollIntoView({ block: 'start' });
+    target.focus({ preventScroll: true });
+  };
   /** The server said this user may not see this incident (socket 4404 or a batch refusal). */
   const noAccess = (): boolean => {
     const l = live();
@@ -86,6 +120,23 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
             <TitleField session={props.session} meta={meta()} onError={setFieldError} readOnly={readOnly()} />
             <PresenceBar awareness={props.session.awareness} />
           </header>
+
+          <nav class="jump-index" aria-label="Jump to a section of this incident" data-testid="jump-index">
+            <span class="jump-label" aria-hidden="true">
+              Jump to
+            </span>
+            <ul>
+              <For each={sections()}>
+                {(sec) => (
+                  <li>
+                    <a href={`#${sec.id}`} class="jump-link" data-testid={`jump-${sec.id.slice(4)}`} onClick={(e) => jump(e, sec.id)}>
+                      {sec.label}
+                    </a>
+                  </li>
+                )}
+              </For>
+            </ul>
+          </nav>
 
           <div class="warnings">
             <Show when={state.problems.length > 0}>
@@ -145,8 +196,10 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
           {/* A disabled fieldset disables every native control inside it for read-only users. */}
           <fieldset class="incident-grid plain-fieldset" disabled={readOnly()} data-readonly={readOnly() ? 'true' : undefined}>
             <div class="incident-main">
-              <StatusControl doc={doc} status={meta().status} readOnly={readOnly()} />
-              <section class="card" aria-labelledby="desc-label">
+              <div id="sec-status" class="jump-target" tabindex="-1">
+                <StatusControl doc={doc} status={meta().status} readOnly={readOnly()} />
+              </div>
+              <section id="sec-description" class="card jump-target" tabindex="-1" aria-labelledby="desc-label">
                 <h2 id="desc-label">Description</h2>
                 {/* Plain text in the first frame; the editor mounts as soon as it has painted. */}
                 <LazyCollabText
@@ -160,19 +213,37 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
                   readOnly={readOnly()}
                 />
               </section>
-              <Timeline doc={doc} awareness={props.session.awareness} readOnly={readOnly()} />
+              <div id="sec-timeline" class="jump-target" tabindex="-1">
+                <Timeline doc={doc} awareness={props.session.awareness} readOnly={readOnly()} />
+              </div>
             </div>
             <aside class="incident-side">
-              <TaskList doc={doc} tasks={state.tasks} readOnly={readOnly()} />
+              <div id="sec-tasks" class="jump-target" tabindex="-1">
+                <TaskList doc={doc} tasks={state.tasks} readOnly={readOnly()} />
+              </div>
               <Show when={painted()}>
-                <ObservablesPanel doc={doc} observables={meta().observables} readOnly={readOnly()} />
-                <ClocksPanel doc={doc} meta={meta()} readOnly={readOnly()} onError={setFieldError} />
-                <RiskPanel risk={meta().risk} severity={meta().severity} />
-                <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
-                <RelatedPanel doc={doc} incidentId={props.session.id} related={meta().relatedIncidents} />
-                <CustomFieldsPanel doc={doc} values={meta().customFields} definitions={fieldDefs()?.[meta().category] ?? []} onError={setFieldError} />
+                <div id="sec-observables" class="jump-target" tabindex="-1">
+                  <ObservablesPanel doc={doc} observables={meta().observables} readOnly={readOnly()} />
+                </div>
+                <div id="sec-clocks" class="jump-target" tabindex="-1">
+                  <ClocksPanel doc={doc} meta={meta()} readOnly={readOnly()} onError={setFieldError} />
+                </div>
+                <div id="sec-risk" class="jump-target" tabindex="-1">
+                  <RiskPanel risk={meta().risk} severity={meta().severity} />
+                </div>
+                <div id="sec-details" class="jump-target" tabindex="-1">
+                  <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
+                </div>
+                <div id="sec-related" class="jump-target" tabindex="-1">
+                  <RelatedPanel doc={doc} incidentId={props.session.id} related={meta().relatedIncidents} />
+                </div>
+                <div id="sec-custom" class="jump-target" tabindex="-1">
+                  <CustomFieldsPanel doc={doc} values={meta().customFields} definitions={fieldDefs()?.[meta().category] ?? []} onError={setFieldError} />
+                </div>
                 <Show when={app.can('guest:invite', props.session.id)}>
-                  <GuestsPanel incidentId={props.session.id} />
+                  <div id="sec-guests" class="jump-target" tabindex="-1">
+                    <GuestsPanel incidentId={props.session.id} />
+                  </div>
                 </Show>
               </Show>
             </aside>
@@ -181,12 +252,18 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
               evidence or read runs; each panel checks its own permissions. */}
           <Show when={painted()}>
             <div class="incident-authority">
-              <Show when={app.me()?.user.role !== 'guest'}>
-                <PlaybooksPanel incidentId={props.session.id} role={app.me()?.user.role ?? 'viewer'} />
+              <Show when={!guest()}>
+                <div id="sec-playbooks" class="jump-target" tabindex="-1">
+                  <PlaybooksPanel incidentId={props.session.id} role={app.me()?.user.role ?? 'viewer'} />
+                </div>
               </Show>
-              <EvidencePanel incidentId={props.session.id} doc={doc} />
-              <Show when={app.me()?.user.role !== 'guest'}>
-                <IntelMatchesPanel incidentId={props.session.id} />
+              <div id="sec-evidence" class="jump-target" tabindex="-1">
+                <EvidencePanel incidentId={props.session.id} doc={doc} />
+              </div>
+              <Show when={!guest()}>
+                <div id="sec-intel" class="jump-target" tabindex="-1">
+                  <IntelMatchesPanel incidentId={props.session.id} />
+                </div>
               </Show>
             </div>
           </Show>
@@ -207,7 +284,8 @@ function TitleField(props: { session: DocSession; meta: IncidentMeta; onError: (
   const commit = (value: string): void => {
     clearTimeout(timer);
     if (props.readOnly) return;
-    const title = value.trim();
+    // A textarea accepts pasted line breaks; a title is one line.
+    const title = value.replace(/\s*[\r\n]+\s*/g, ' ').trim();
     if (!title) {
       props.onError('The title cannot be empty; the previous title is kept.');
       return;
@@ -222,11 +300,12 @@ function TitleField(props: { session: DocSession; meta: IncidentMeta; onError: (
       <label id="incident-title-label" for="incident-title" class="visually-hidden">
         Incident title
       </label>
-      <input
+      {/* A textarea so a long title wraps on a narrow screen; Enter still ends the edit. */}
+      <textarea
         id="incident-title"
         class="incident-title"
         data-testid="field-title"
-        type="text"
+        rows={1}
         maxLength={LIMITS.title}
         readOnly={props.readOnly}
         value={draft() ?? props.meta.title}
@@ -241,7 +320,10 @@ function TitleField(props: { session: DocSession; meta: IncidentMeta; onError: (
           setDraft(null);
         }}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') e.currentTarget.blur();
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            e.currentTarget.blur();
+          }
         }}
       />
     </div>

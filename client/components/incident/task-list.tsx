@@ -102,8 +102,9 @@ function TaskTitle(props: { doc: Y.Doc; task: Task; readOnly: boolean }): JSX.El
     if (value && value !== props.task.title) updateTask(props.doc, props.task.id, { title: value });
   };
   return (
-    <input
-      type="text"
+    // A one-row textarea (not an input) so a long title wraps instead of being cut.
+    <textarea
+      rows={1}
       class="task-title"
       maxLength={TASK_MAX}
       value={draft() ?? props.task.title}
