@@ -11,7 +11,9 @@ import {
   createUserResponse,
   guestGrantSchema,
   inviteGuestResponse,
+  reissueInviteResponse,
   tokenSchema,
+  userDirectoryResponse,
   userSchema,
 } from '../../shared/auth-api.ts';
 import type { Result } from '../../shared/result.ts';
@@ -51,6 +53,10 @@ export function createAdminApi(deps: { fetch: FetchFn; onUnauthenticated(): void
     createUser: (input: CreateUserInput) => call('POST', '/api/v1/users', createUserResponse, input),
     patchUser: (id: string, patch: PatchUserInput) => call('PATCH', `/api/v1/users/${enc(id)}`, z.union([userSchema, z.object({ user: userSchema }).transform((v) => v.user)]), patch),
     revokeSessions: (id: string) => call('POST', `/api/v1/users/${enc(id)}/revoke-sessions`, nothing, {}),
+    /** A new invitation link for a user who has not accepted; the earlier links stop working. */
+    reissueInvite: (id: string) => call('POST', `/api/v1/users/${enc(id)}/invite`, reissueInviteResponse, {}),
+    /** Active team members (ids, names, roles): the assignee picker. Every reader may ask. */
+    userDirectory: () => call('GET', '/api/v1/users/directory', userDirectoryResponse.transform((v) => v.items)),
     listTokens: () => call('GET', '/api/v1/tokens', listOf(tokenSchema)),
     createToken: (input: CreateTokenInput) => call('POST', '/api/v1/tokens', createTokenResponse, input),
     revokeToken: (id: string) => call('DELETE', `/api/v1/tokens/${enc(id)}`, nothing),

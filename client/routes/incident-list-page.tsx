@@ -57,7 +57,7 @@ export function IncidentListPage(): JSX.Element {
   // Guests see only the incidents they were invited to (the server sends them no others; this
   // also hides what an earlier user left on a shared device).
   const visible = createMemo(() => (app.me()?.user.role === 'guest' ? all.value().filter((r) => app.can('incident:read', r.id)) : all.value()));
-  const filtered = createMemo(() => filterIncidents(visible(), search()));
+  const filtered = createMemo(() => filterIncidents(visible(), search(), app.me() ? app.authorName() : null));
 
   const update = (patch: Partial<ListSearch>): void => {
     void navigate({ search: toUrlSearch({ ...search(), ...patch }), replace: true });
@@ -144,6 +144,15 @@ export function IncidentListPage(): JSX.Element {
             )}
           </For>
         </fieldset>
+        <button
+          type="button"
+          class="btn mine-toggle"
+          aria-pressed={search().mine}
+          data-testid="filter-mine"
+          onClick={() => update({ mine: !search().mine })}
+        >
+          Assigned to me
+        </button>
         <label class="sort-field">
           <span>Category</span>
           <select value={search().category} onChange={(e) => update({ category: e.currentTarget.value as Category | '' })} data-testid="incident-category">

@@ -41,8 +41,15 @@ describe('list search params', () => {
       q: 'vpn',
       sort: 'updated',
       order: 'asc',
+      mine: false,
     });
     expect(parseListSearch({})).toEqual(DEFAULT_LIST_SEARCH);
+  });
+
+  it('keeps "Assigned to me" in the URL and matches the assignee against the signed-in name', () => {
+    expect(parseListSearch({ assigned: 'me' }).mine).toBe(true);
+    expect(parseListSearch({ assigned: 'junk' }).mine).toBe(false);
+    expect(toUrlSearch({ ...DEFAULT_LIST_SEARCH, mine: true })).toEqual({ assigned: 'me' });
   });
 
   it('writes only non-default values to the URL and reads them back', () => {
@@ -64,6 +71,14 @@ describe('filtering the local index', () => {
     const { rows: shown, counts } = filterIncidents(rows, search());
     expect(shown.map((r) => r.title)).toEqual(['Made offline', 'Phishing wave', 'Ransomware on FS01']);
     expect(counts).toMatchObject({ open: 3, all: 4, closed: 1, new: 1, triage: 1, containment: 1, eradication: 0 });
+  });
+
+  it('"Assigned to me" keeps only the rows assigned to the signed-in name, and counts within it', () => {
+    const mine = [...rows, makeRow({ title: 'Mine', status: 'triage', assignee: 'Cleo' }), makeRow({ title: 'Theirs', status: 'new', assignee: 'Lars' })];
+    const { rows: shown, counts } = filterIncidents(mine, search({ mine: true }), 'Cleo');
+    expect(shown.map((r) => r.title)).toEqual(['Mine']);
+    expect(counts).toMatchObject({ open: 1, all: 1 });
+    expect(filterIncidents(mine, search({ mine: true }), null).rows).toEqual([]);
   });
 
   it('filters by status and severity, and counts over the other filters', () => {

@@ -19,9 +19,11 @@ export interface ListSearch {
   q: string;
   sort: ListSort;
   order: 'asc' | 'desc';
+  /** Only the incidents assigned to the signed-in user. */
+  mine: boolean;
 }
 
-export const DEFAULT_LIST_SEARCH: ListSearch = { status: 'open', severity: [], category: '', q: '', sort: 'updated', order: 'desc' };
+export const DEFAULT_LIST_SEARCH: ListSearch = { status: 'open', severity: [], category: '', q: '', sort: 'updated', order: 'desc', mine: false };
 
 const searchSchema = z.object({
   status: z.enum([...STATUSES, 'open', 'all']).catch('open').default('open'),
@@ -35,17 +37,20 @@ const searchSchema = z.object({
   q: z.string().max(200).catch('').default(''),
   sort: z.enum(LIST_SORTS).catch('updated').default('updated'),
   order: z.enum(['asc', 'desc']).catch('desc').default('desc'),
+  // `assigned=me` in the URL.
+  assigned: z.literal('me').optional().catch(undefined),
 });
 
 /** The list's search params as they appear in the URL (all optional). */
-export type ListSearchInput = Partial<Record<'status' | 'severity' | 'category' | 'q' | 'sort' | 'order', string>>;
+export type ListSearchInput = Partial<Record<'status' | 'severity' | 'category' | 'q' | 'sort' | 'order' | 'assigned', string>>;
 
 /** Parse the URL's search params; anything unexpected falls back to the default. */
 export function parseListSearch(raw: Record<string, unknown>): ListSearch {
   const input = { ...raw, severity: Array.isArray(raw['severity']) ? raw['severity'].join(',') : raw['severity'] };
   const parsed = searchSchema.safeParse(input);
   if (!parsed.success) return DEFAULT_LIST_SEARCH;
-  return { ...parsed.data, severity: [...new Set(parsed.data.severity)].sort() };
+  const { assigned, ...rest } = parsed.data;
+  return { ...rest, severity: [...new Set(parsed.data.severity)].sort(), mine: assigned === 'me' };
 }
 
 /** The search params to put in the URL: only what differs from the defaults. */
@@ -57,6 +62,7 @@ export function toUrlSearch(s: ListSearch): ListSearchInput {
   if (s.q) out.q = s.q;
   if (s.sort !== DEFAULT_LIST_SEARCH.sort) out.sort = s.sort;
   if (s.order !== DEFAULT_LIST_SEARCH.order) out.order = s.order;
+  if (s.mine) out.assigned = 'me';
   return out;
 }
 
@@ -106,7 +112,8 @@ export interface FilteredList {
   counts: Record<StatusFilter, number>;
 }
 
-export function filterIncidents(all: readonly IncidentSummary[], s: ListSearch): FilteredList {
+/** `me`: the signed-in user's name, what "Assigned to me" matches the assignee against. */
+export function filterIncidents(all: readonly IncidentSummary[], s: ListSearch, me: string | null = null): FilteredList {
   const needle = s.q.trim().toLowerCase();
   const severities = new Set(s.severity);
   const counts = Object.fromEntries([...STATUSES, 'open', 'all'].map((k) => [k, 0])) as Record<StatusFilter, number>;
@@ -114,6 +121,7 @@ export function filterIncidents(all: readonly IncidentSummary[], s: ListSearch):
   for (const row of all) {
     if (severities.size && !severities.has(row.severity)) continue;
     if (s.category && row.category !== s.category) continue;
+    if (s.mine && (me === null || row.assignee !== me)) continue;
     if (!matchesText(row, needle)) continue;
     counts[row.status]++;
     counts.all++;

@@ -1,7 +1,7 @@
 /**
  * "/metrics": how fast incidents are detected and handled over a time range, for leads. MTTD
- * (detected − occurred), MTTR to containment and to resolution (from detection, or creation when
- * undetected), each as median and mean over the incidents that have both times, and the range's
+ * (detected − occurred), MTTC (time to contain) and MTTR (time to resolve), from detection, or
+ * creation when undetected, with the stamped times as leads corrected them, each as median and mean over the incidents that have both times, and the range's
  * incidents by status, severity and category. The figures are the server's (GET /api/v1/metrics);
  * offline the page says so and keeps the last figures it loaded for that range.
  */
@@ -98,7 +98,7 @@ function MetricsBody(props: { metrics: MetricsResponse }): JSX.Element {
           <p class="metrics-value">{m().incidents}</p>
         </div>
         <Duration testId="metric-mttd" title="Time to detect (MTTD)" stats={m().mttd} help="from when it happened to when it was detected" />
-        <Duration testId="metric-mttr-containment" title="Time to contain (MTTR)" stats={m().mttr_containment} help="from detection to containment" />
+        <Duration testId="metric-mttc" title="Time to contain (MTTC)" stats={m().mttc} help="from detection to containment (as a lead corrected it)" />
         <Duration testId="metric-mttr-resolution" title="Time to resolve (MTTR)" stats={m().mttr_resolution} help="from detection to resolution" />
       </div>
       <div class="metrics-breakdowns">

@@ -45,6 +45,40 @@ describe('admin pages', () => {
     await invitee.close();
   });
 
+  it('re-issues an invitation link that was closed: the new link works, the old one is refused', async () => {
+    await page.goto('/admin/users');
+    const email = `late.joiner.${Date.now()}@example.test`;
+    await page.getByTestId('invite-email').fill(email);
+    await page.getByTestId('invite-name').fill('Lena Late');
+    await page.getByTestId('invite-user').click();
+    const first = await page.getByTestId('invite-url').inputValue();
+    // The admin closes the box before sending the link.
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByTestId('invite-url').count()).toBe(0);
+    const row = page.getByTestId('user-row').filter({ hasText: email });
+    await row.getByRole('button', { name: 'New invitation link for Lena Late' }).click();
+    await page.getByRole('status').filter({ hasText: 'the earlier one no longer works' }).waitFor();
+    const second = await page.getByTestId('invite-url').inputValue();
+    expect(second).toMatch(/\/accept-invite#token=/);
+    expect(second).not.toBe(first);
+
+    const invitee = await browser.newContext({ baseURL: inject('baseURL') });
+    const token = (link: string): string => decodeURIComponent(new URL(link).hash.replace('#token=', ''));
+    const old = await invitee.request.post('/api/v1/auth/accept-invite', { data: { token: token(first), password: 'a fresh password for Lena' } });
+    expect(old.status()).toBe(401);
+    const p = await invitee.newPage();
+    await p.goto(new URL(second).pathname + new URL(second).hash);
+    await p.getByTestId('invite-password').fill('a fresh password for Lena');
+    await p.getByTestId('invite-repeat').fill('a fresh password for Lena');
+    await p.getByTestId('invite-submit').click();
+    await p.getByTestId('incident-list').waitFor({ timeout: 15_000 });
+    await invitee.close();
+    // Accepted: no more links to re-issue.
+    await page.reload();
+    await row.filter({ hasText: 'Active' }).waitFor();
+    expect(await row.getByTestId('reissue-invite').count()).toBe(0);
+  });
+
   it('creates an API token whose secret is shown once and works as a bearer token', async () => {
     await page.goto('/admin/tokens');
     await page.getByTestId('token-name').fill('SIEM alerts');

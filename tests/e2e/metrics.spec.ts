@@ -37,7 +37,7 @@ describe('metrics', () => {
     }
     // Contained when eradication starts; the projection of the change is what the metrics read.
     await expect
-      .poll(async () => ((await (await context.request.get('/api/v1/metrics')).json()) as { mttr_containment: { n: number } }).mttr_containment.n, { timeout: 15_000 })
+      .poll(async () => ((await (await context.request.get('/api/v1/metrics')).json()) as { mttc: { n: number } }).mttc.n, { timeout: 15_000 })
       .toBeGreaterThan(0);
 
     await page.goto('/');
@@ -47,7 +47,11 @@ describe('metrics', () => {
     await expect.poll(async () => Number(await incidents.locator('.metrics-value').textContent()), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await page.getByTestId('metric-mttd').getByTestId('metric-median').textContent()).not.toBe('—');
     expect(await page.getByTestId('metric-mttd').textContent()).toMatch(/median over \d+ incident/);
-    expect(await page.getByTestId('metric-mttr-containment').getByTestId('metric-median').textContent()).not.toBe('—');
+    expect(await page.getByTestId('metric-mttc').getByTestId('metric-median').textContent()).not.toBe('—');
+    // The time to contain is MTTC; MTTR is only the time to resolve.
+    expect(await page.getByTestId('metric-mttc').getByRole('heading').textContent()).toBe('Time to contain (MTTC)');
+    expect(await page.getByText('(MTTR)').count()).toBe(1);
+    expect(await page.getByTestId('metric-mttr-resolution').getByRole('heading').textContent()).toBe('Time to resolve (MTTR)');
     await page.getByTestId('metrics-by-severity').locator('tr[data-key="S1"]').waitFor();
     await page.getByTestId('metrics-by-category').getByRole('rowheader', { name: 'Ransomware' }).waitFor();
 

@@ -1,11 +1,12 @@
 /**
- * The incident's classification and ownership (severity, priority, category, TLP, assignee,
- * reporter), its tags and affected assets, and the milestone times the metrics use. Each change
- * is written through the shared accessors; discrete changes are recorded in the timeline there.
+ * The incident's classification and ownership (severity, priority, category, TLP, assignee
+ * picked from the team directory, reporter), its tags and affected assets, and the milestone
+ * times the metrics use; a lead corrects a stamped time (contained, resolved) with a reason. Each
+ * change is written through the shared accessors; discrete changes are recorded in the timeline there.
  */
-import { createSignal, For, type JSX } from 'solid-js';
+import { createSignal, For, Show, type JSX } from 'solid-js';
 import type * as Y from 'yjs';
-import { addAsset, addTag, removeAsset, removeTag, setFields } from '../../../shared/incident-doc.ts';
+import { addAsset, addTag, correctMilestone, removeAsset, removeTag, setFields } from '../../../shared/incident-doc.ts';
 import {
   CATEGORIES,
   LIMITS,
@@ -18,11 +19,14 @@ import {
   type Priority,
   type Severity,
   type Tlp,
+  type CorrectableMilestone,
+  CLOSING_SUMMARY_MAX,
 } from '../../../shared/incident-schema.ts';
 import { useApp } from '../../app-context.tsx';
 import { categoryLabel, priorityLabel, severityLabel, tlpLabel } from '../labels.ts';
 import { absoluteTime, fromLocalInput, toLocalInput } from '../time-format.ts';
 import { ChipSet } from './chip-set.tsx';
+import { assigneeOptions, createUserDirectory } from './user-directory.ts';
 
 export function FieldsPanel(props: { doc: Y.Doc; meta: IncidentMeta; onError: (message: string | null) => void }): JSX.Element {
   const app = useApp();
@@ -58,7 +62,7 @@ export function FieldsPanel(props: { doc: Y.Doc; meta: IncidentMeta; onError: (m
             <For each={TLPS}>{(t) => <option value={t}>{tlpLabel(t)}</option>}</For>
           </select>
         </div>
-        <TextField id="f-assignee" testId="field-assignee" label="Assignee" value={props.meta.assignee} placeholder="Unassigned" onCommit={(v) => write({ assignee: v })} />
+        <AssigneePicker value={props.meta.assignee} onPick={(v) => write({ assignee: v })} />
         <TextField id="f-reporter" testId="field-reporter" label="Reporter" value={props.meta.reporter} placeholder="Who reported it" onCommit={(v) => write({ reporter: v })} />
       </div>
       <ChipSet id="f-tags" label="Tags" values={props.meta.tags} placeholder="Add a tag" onAdd={(v) => addTag(props.doc, v)} onRemove={(v) => removeTag(props.doc, v)} />
@@ -68,12 +72,13 @@ export function FieldsPanel(props: { doc: Y.Doc; meta: IncidentMeta; onError: (m
         <TimeField id="f-occurred" label="Occurred" value={props.meta.occurredAt} onCommit={(v) => write({ occurredAt: v })} />
         <TimeField id="f-detected" label="Detected" value={props.meta.detectedAt} onCommit={(v) => write({ detectedAt: v })} />
         <TimeField id="f-reported" label="Reported" value={props.meta.reportedAt} onCommit={(v) => write({ reportedAt: v })} />
-        <ReadOnlyTime label="Contained" value={props.meta.containedAt} />
-        <ReadOnlyTime label="Resolved" value={props.meta.resolvedAt} />
+        <StampedTime doc={props.doc} incidentId={props.meta.id} name="containedAt" label="Contained" value={props.meta.containedAt} onError={props.onError} />
+        <StampedTime doc={props.doc} incidentId={props.meta.id} name="resolvedAt" label="Resolved" value={props.meta.resolvedAt} onError={props.onError} />
         <ReadOnlyTime label="Closed" value={props.meta.closedAt} />
       </div>
       <p class="muted small">
-        Opened by {props.meta.createdBy} on {absoluteTime(props.meta.createdAt)}. Contained, resolved and closed are stamped by the workflow.
+        Opened by {props.meta.createdBy} on {absoluteTime(props.meta.createdAt)}. Contained, resolved and closed are stamped by the workflow; a lead may correct
+        contained and resolved, with a reason.
       </p>
     </section>
   );
@@ -131,6 +136,103 @@ function ReadOnlyTime(props: { label: string; value: string | null }): JSX.Eleme
     <div class="field readonly">
       <span class="label">{props.label}</span>
       <span class="value">{absoluteTime(props.value)}</span>
+    </div>
+  );
+}
+
+/** The assignee, chosen from the team directory (the current one kept if they left), or "Assign to me". */
+function AssigneePicker(props: { value: string | null; onPick: (v: string | null) => void }): JSX.Element {
+  const app = useApp();
+  const directory = createUserDirectory(app);
+  const options = () => assigneeOptions(directory() ?? [], props.value, app.authorName());
+  return (
+    <div class="field">
+      <label for="f-assignee">Assignee</label>
+      <div class="assignee-row">
+        <select
+          id="f-assignee"
+          data-testid="field-assignee"
+          onChange={(e) => {
+            const v = e.currentTarget.value || null;
+            if (v !== props.value) props.onPick(v);
+          }}
+        >
+          <option value="" selected={props.value === null}>
+            Unassigned
+          </option>
+          <For each={options()}>
+            {(name) => (
+              <option value={name} selected={name === props.value}>
+                {name}
+              </option>
+            )}
+          </For>
+        </select>
+        <button type="button" class="btn" data-testid="assign-to-me" disabled={props.value === app.authorName()} onClick={() => props.onPick(app.authorName())}>
+          Assign to me
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** A workflow-stamped time; a lead may correct it with a reason (recorded in the timeline). */
+function StampedTime(props: { doc: Y.Doc; incidentId: string; name: CorrectableMilestone; label: string; value: string | null; onError: (m: string | null) => void }): JSX.Element {
+  const app = useApp();
+  const [open, setOpen] = createSignal(false);
+  const [at, setAt] = createSignal('');
+  const [reason, setReason] = createSignal('');
+  const id = () => `correct-${props.name}`;
+  const start = (): void => {
+    setAt(toLocalInput(props.value));
+    setReason('');
+    setOpen(true);
+  };
+  const save = (e: SubmitEvent): void => {
+    e.preventDefault();
+    const iso = fromLocalInput(at());
+    if (!iso) return props.onError(`Enter the corrected ${props.label.toLowerCase()} time.`);
+    if (!reason().trim()) return props.onError('Say why the time is corrected.');
+    const res = correctMilestone(props.doc, props.name, iso, reason(), app.authorName());
+    props.onError(res.ok ? null : res.error);
+    if (res.ok) setOpen(false);
+  };
+  return (
+    <div class="field readonly" data-testid={`stamp-${props.name}`}>
+      <span class="label">{props.label}</span>
+      <span class="value">{absoluteTime(props.value)}</span>
+      <Show when={props.value !== null && app.can('incident:correct', props.incidentId)}>
+        <Show
+          when={open()}
+          fallback={
+            <button type="button" class="link-btn stamp-correct" data-testid={`correct-${props.name}`} aria-label={`Correct the ${props.label.toLowerCase()} time`} onClick={start}>
+              Correct
+            </button>
+          }
+        >
+          <form class="stamp-correction" onSubmit={save} novalidate aria-label={`Correct the ${props.label.toLowerCase()} time`}>
+            <label for={`${id()}-at`}>Corrected {props.label.toLowerCase()} time</label>
+            <input id={`${id()}-at`} type="datetime-local" step="1" data-testid={`${id()}-at`} value={at()} onInput={(e) => setAt(e.currentTarget.value)} />
+            <label for={`${id()}-reason`}>Reason</label>
+            <input
+              id={`${id()}-reason`}
+              type="text"
+              maxLength={CLOSING_SUMMARY_MAX}
+              data-testid={`${id()}-reason`}
+              value={reason()}
+              onInput={(e) => setReason(e.currentTarget.value)}
+            />
+            <div class="close-actions">
+              <button type="submit" class="btn" data-testid={`${id()}-save`}>
+                Save correction
+              </button>
+              <button type="button" class="btn" onClick={() => setOpen(false)}>
+                Cancel
+              </button>
+            </div>
+          </form>
+        </Show>
+      </Show>
     </div>
   );
 }

@@ -1,7 +1,9 @@
 /**
  * "/admin/users" (user:manage): every account with its role and state; invite a user (the
- * one-time invitation link is shown once with a copy button), change a role, disable or enable
- * (disabling ends the user's sessions), end a user's sessions.
+ * one-time invitation link is shown once with a copy button), give an invited user who has not
+ * accepted a new link (the earlier one stops working: for a link that was closed before it was
+ * copied, or sent to the wrong place), change a role, disable or enable (disabling ends the
+ * user's sessions), end a user's sessions.
  */
 import { createResource, createSignal, For, Show, type JSX } from 'solid-js';
 import type { User } from '../../../shared/auth-api.ts';
@@ -26,7 +28,7 @@ export function UsersPage(): JSX.Element {
   const [role, setRole] = createSignal<Role>('analyst');
   const [error, setError] = createSignal<string | null>(null);
   const [notice, setNotice] = createSignal<string | null>(null);
-  const [inviteUrl, setInviteUrl] = createSignal<string | null>(null);
+  const [inviteUrl, setInviteUrl] = createSignal<{ url: string; label: string } | null>(null);
   const [busy, setBusy] = createSignal(false);
 
   const invite = async (e: SubmitEvent): Promise<void> => {
@@ -45,8 +47,16 @@ export function UsersPage(): JSX.Element {
     setError(null);
     setEmail('');
     setName('');
-    setInviteUrl(res.value.invite_url);
+    const url = res.value.invite_url;
+    setInviteUrl(url ? { url, label: 'Invitation link: send it to the new user.' } : null);
     void refetch();
+  };
+  const reissue = async (u: User): Promise<void> => {
+    const res = await app.admin.reissueInvite(u.id);
+    setError(res.ok ? null : res.error.message);
+    if (!res.ok) return;
+    setNotice(`${u.display_name}: a new invitation link; the earlier one no longer works.`);
+    setInviteUrl({ url: res.value.invite_url, label: `New invitation link for ${u.display_name}: send it to them.` });
   };
   const patch = async (u: User, change: { role?: Role; disabled?: boolean }): Promise<void> => {
     const res = await app.admin.patchUser(u.id, change);
@@ -82,7 +92,9 @@ export function UsersPage(): JSX.Element {
           Invite user
         </button>
       </form>
-      <Show when={inviteUrl()}>{(url) => <CopyOnce label="Invitation link: send it to the new user." value={url()} testId="invite-url" onDismiss={() => setInviteUrl(null)} />}</Show>
+      <Show when={inviteUrl()} keyed>
+        {(invite) => <CopyOnce label={invite.label} value={invite.url} testId="invite-url" onDismiss={() => setInviteUrl(null)} />}
+      </Show>
       <AlertMessage message={error()} class="warning danger" />
       <Show when={notice()}>
         {(msg) => (
@@ -123,6 +135,11 @@ export function UsersPage(): JSX.Element {
                   <td>{u.disabled ? 'Disabled' : u.auth === 'invited' ? 'Invited' : 'Active'}</td>
                   <td>{u.last_login_at ? absoluteTime(u.last_login_at) : '—'}</td>
                   <td class="row-actions">
+                    <Show when={u.auth === 'invited' && !u.disabled}>
+                      <button type="button" class="btn" data-testid="reissue-invite" aria-label={`New invitation link for ${u.display_name}`} onClick={() => void reissue(u)}>
+                        New invitation link
+                      </button>
+                    </Show>
                     <Show when={u.id !== app.me()?.user.id}>
                       <button type="button" class="btn" onClick={() => void patch(u, { disabled: !u.disabled })}>
                         {u.disabled ? 'Enable' : 'Disable'}
