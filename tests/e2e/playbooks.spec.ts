@@ -108,10 +108,24 @@ describe('playbooks', () => {
         }
       }).observe(document, { subtree: true, childList: true, characterData: true });
     });
+    // Hold the new incident's document back from the server for a moment (a slow uplink): its
+    // socket is refused and background sync fails until the gate opens.
+    let open = false;
+    await page.routeWebSocket(/\/sync\/[0-9a-f-]{36}/, (ws) => {
+      if (open) ws.connectToServer();
+      else void ws.close();
+    });
+    await page.route('**/api/v1/sync/batch', (route) => (open ? route.continue() : route.abort('internetdisconnected')));
     try {
       await createIncidentViaUi(page, `Fresh incident ${Date.now()}`);
-      await expect.poll(() => page.getByTestId('playbooks-panel').textContent(), { timeout: 10_000 }).toContain('No playbook applies to this incident.');
-      await expect.poll(() => page.getByTestId('intel-matches').textContent(), { timeout: 10_000 }).toContain('No observable of this incident matches a known indicator.');
+      // The panels asked the server, which does not know the incident yet: calm, not an error.
+      await expect.poll(() => page.getByTestId('playbooks-panel').textContent(), { timeout: 10_000 }).toContain('Preparing…');
+      await expect.poll(() => page.getByTestId('intel-matches').textContent(), { timeout: 10_000 }).toContain('Preparing…');
+      open = true;
+      // Once it arrives (the key comes back), both fill in at once, not at their next slow poll.
+      await page.locator('[data-testid=incident-key]:not(.pending)').waitFor({ timeout: 10_000 });
+      await expect.poll(() => page.getByTestId('playbooks-panel').textContent(), { timeout: 6_000 }).toContain('No playbook applies to this incident.');
+      await expect.poll(() => page.getByTestId('intel-matches').textContent(), { timeout: 6_000 }).toContain('No observable of this incident matches a known indicator.');
       const texts = await page.evaluate(() => [...(window as unknown as { __panelTexts: Set<string> }).__panelTexts]);
       expect(texts.filter((t) => /no incident [0-9a-f-]{36}/i.test(t))).toEqual([]);
     } finally {
