@@ -1,5 +1,5 @@
 /**
- * Cold open of an incident with 5,000 timeline entries: how long the server takes to load it from
+ * Cold open of an incident with 5,000 timeline entries (BENCH_COLD_OPEN_ENTRIES): how long the server takes to load it from
  * Postgres and hand it to a client (fresh server process each time, so nothing is in memory), and
  * how long Chromium takes to show it (first open over the network, then from IndexedDB).
  */
@@ -11,6 +11,7 @@ import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { addTimelineEntry, createIncident } from '../shared/incident-doc.ts';
 import { newId } from '../shared/ids.ts';
+import { GUARD_LIMITS } from '../shared/incident-guard.ts';
 import { BENCH_ADMIN, fmt, percentile, startServerProcess, type ServerProcess } from './server-process.ts';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
 
@@ -22,10 +23,24 @@ function b64(u: Uint8Array): string {
   return Buffer.from(u).toString('base64');
 }
 
-/** Build the incident on a local doc and push it through the batch endpoint. */
+/**
+ * Build the incident on a local doc and push it through the batch endpoint, at most
+ * GUARD_LIMITS.entriesPerUpdate new entries per update (a larger one is refused whole).
+ */
 async function seed(server: ServerProcess, title: string): Promise<string> {
   const id = newId();
   const doc = new Y.Doc({ guid: id });
+  const push = async (): Promise<void> => {
+    const r = await fetch(`${server.url}/api/v1/sync/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...server.headers },
+      body: JSON.stringify({ docs: [{ id, state_vector: b64(Y.encodeStateVector(doc)), update: b64(Y.encodeStateAsUpdate(doc, sent)) }] }),
+    });
+    const body = (await r.json().catch(() => null)) as { errors?: { message: string }[] } | null;
+    if (!r.ok || (body?.errors?.length ?? 0) > 0) throw new Error(`seeding failed: ${r.status} ${JSON.stringify(body)}`);
+    sent = Y.encodeStateVector(doc);
+  };
+  let sent = Y.encodeStateVector(new Y.Doc());
   createIncident(doc, { title, createdBy: 'bench', severity: 'S2' });
   const start = Date.parse('2026-01-01T00:00:00Z');
   for (let i = 0; i < ENTRIES - 1; i++) {
@@ -35,13 +50,9 @@ async function seed(server: ServerProcess, title: string): Promise<string> {
       at: new Date(start + i * 60_000).toISOString(),
       text: `Entry ${i}: observed outbound connection from WS-${i % 300} to 198.51.100.${i % 250} on port 443.`,
     });
+    if ((i + 1) % (GUARD_LIMITS.entriesPerUpdate - 100) === 0) await push();
   }
-  const r = await fetch(`${server.url}/api/v1/sync/batch`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...server.headers },
-    body: JSON.stringify({ docs: [{ id, state_vector: b64(Y.encodeStateVector(new Y.Doc())), update: b64(Y.encodeStateAsUpdate(doc)) }] }),
-  });
-  if (!r.ok) throw new Error(`seeding failed: ${r.status} ${await r.text()}`);
+  await push();
   return id;
 }
 
@@ -109,7 +120,7 @@ const WATCH_COMPLETE = `(count) => new Promise((resolve) => {
   mo.observe(document, { subtree: true, childList: true, attributes: true });
 })`;
 
-async function renderInChromium(baseUrl: string, id: string, title: string): Promise<{ first: number; fromList: number[]; fromListComplete: number[]; reload: number } | null> {
+async function renderInChromium(baseUrl: string, id: string, title: string): Promise<{ first: number; fromList: number[]; fromListComplete: number[]; reload: number; noteAdds: number[]; longestTask: number } | null> {
   const executablePath = findChromium();
   if (!executablePath) return null;
   const { chromium } = await import('playwright-core');
@@ -153,7 +164,31 @@ async function renderInChromium(baseUrl: string, id: string, title: string): Pro
     // 3. Reload of the incident's URL: app start + IndexedDB, from navigation start.
     await page.reload();
     const reload = await page.evaluate((n) => (window as unknown as { __watchTimeline(n: number): Promise<number> }).__watchTimeline(n), ENTRIES);
-    return { first, fromList: fromList.sort((a, b) => a - b), fromListComplete: fromListComplete.sort((a, b) => a - b), reload };
+    // 4. Responsive while open: a note added with the composer, from the click to the frame that
+    // shows it, and the longest main-thread task meanwhile (a page frozen by the size would show here).
+    await page.getByTestId('clocks-panel').waitFor();
+    await page.evaluate(() => {
+      const w = window as unknown as { __longest: number };
+      w.__longest = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longest = Math.max(w.__longest, e.duration);
+      }).observe({ type: 'longtask' });
+    });
+    const noteAdds: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await page.getByTestId('note-input').fill(`Responsiveness probe ${i}`);
+      noteAdds.push(
+        await page.evaluate(async (n) => {
+          const w = window as unknown as { __watchTimeline(n: number): Promise<number> };
+          const t0 = performance.now();
+          const shown = w.__watchTimeline(n);
+          (document.querySelector('[data-testid="add-note"]') as HTMLButtonElement).click();
+          return (await shown) - t0;
+        }, ENTRIES + i + 1),
+      );
+    }
+    const longestTask = await page.evaluate(() => (window as unknown as { __longest: number }).__longest);
+    return { first, fromList: fromList.sort((a, b) => a - b), fromListComplete: fromListComplete.sort((a, b) => a - b), reload, noteAdds: noteAdds.sort((a, b) => a - b), longestTask };
   } finally {
     await browser.close();
   }
@@ -186,5 +221,7 @@ export async function benchColdOpen(databaseUrl: string): Promise<Record<string,
     'Chromium: open from the list → side panels and 100 rows mounted (median of 5)': render ? fmt(percentile(render.fromListComplete, 50)) : 'skipped (no Chromium)',
     'Chromium: reload of the incident URL (app start + IndexedDB)': render ? fmt(render.reload) : 'skipped (no Chromium)',
     'Chromium: first open on a new device (page load + network)': render ? fmt(render.first) : 'skipped (no Chromium)',
+    'Chromium: add a note with the composer → shown (median of 5)': render ? fmt(percentile(render.noteAdds, 50)) : 'skipped (no Chromium)',
+    'Chromium: longest main-thread task while adding notes': render ? fmt(render.longestTask) : 'skipped (no Chromium)',
   };
 }

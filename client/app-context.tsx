@@ -3,7 +3,7 @@
  * module-level state): the local engine, the identity (who is signed in, what they may do), the
  * admin API, the incident/alert API, and a coarse clock for "5 min ago".
  */
-import { createContext, createMemo, createSignal, onCleanup, useContext, type Accessor, type JSX } from 'solid-js';
+import { createComputed, createContext, createMemo, createSignal, onCleanup, useContext, type Accessor, type JSX } from 'solid-js';
 import type { MeResponse } from '../shared/auth-api.ts';
 import { can, type Action } from '../shared/permissions.ts';
 import type { AdminApi } from './local/admin-api.ts';
@@ -12,6 +12,7 @@ import { principalOf, type IdentitySnapshot, type IdentityStore } from './local/
 import type { LocalEngine } from './local/local-engine.ts';
 import { localUserOf, type LocalUser } from './local/user-identity.ts';
 import { createObservableSignal } from './primitives/create-observable.ts';
+import { loadDisplayZone } from './components/time-zone.ts';
 
 export interface AppServices {
   engine: LocalEngine;
@@ -44,6 +45,11 @@ export function AppProvider(props: { engine: LocalEngine; identity: IdentityStor
   const principal = createMemo(() => {
     const m = me();
     return m ? principalOf(m) : null;
+  });
+  // Times show in the signed-in user's chosen zone (UTC until they choose).
+  createComputed(() => {
+    const id = me()?.user.id;
+    if (id) loadDisplayZone(id);
   });
   const [now, setNow] = createSignal(Date.now());
   const tick = setInterval(() => setNow(Date.now()), 30_000);

@@ -12,6 +12,7 @@ import { parseListSearch, type ListSearchInput } from './routes/list-search.ts';
 import { NewIncidentPage } from './routes/new-incident-page.tsx';
 import { parseAlertSearch, type AlertSearch } from './routes/alert-search.ts';
 import { NotFoundPage, RootLayout } from './routes/root-layout.tsx';
+import { parseTimelineSearch, type TimelineSearch } from './components/incident/timeline-filter.ts';
 
 export function createAppRouter() {
   const rootRoute = createRootRoute({ component: RootLayout, notFoundComponent: NotFoundPage });
@@ -25,6 +26,8 @@ export function createAppRouter() {
   const incidentRoute = createRoute({
     getParentRoute: () => rootRoute,
     path: '/incidents/$id',
+    // The timeline's filter bar (kind, author, words, hide automation) lives in the URL.
+    validateSearch: (raw: TimelineSearch & SearchSchemaInput) => parseTimelineSearch(raw as unknown as Record<string, unknown>),
     component: lazyRouteComponent(() => import('./routes/incident-page.tsx'), 'IncidentPage'),
   });
   const loginRoute = createRoute({

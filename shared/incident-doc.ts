@@ -6,7 +6,8 @@
  *                     `tags`/`assets` as Y.Map<string, true> (sets that merge), `observables`
  *                     as Y.Map<"kind:value", Observable>, `customFields` as Y.Map
  *   timeline  Y.Array<Y.Map>  entries: `info` (id, createdAt, author, kind, data: written once),
- *                     `at`, `deleted`, `editedAt` (editable), `text` a Y.Text several people write in,
+ *                     `at`, `deleted`, `editedAt`/`editedBy`, `deletedAt`/`deletedBy` (editable;
+ *                     the server checks the names), `text` a Y.Text several people write in,
  *                     `evidence:<id>` → true per linked evidence item (keys of the entry itself,
  *                     so links made on two devices at once both stay)
  *   tasks     Y.Array<Y.Map>  checklist items
@@ -252,6 +253,10 @@ export function readMeta(doc: Y.Doc, problems: string[] = []): IncidentMeta {
 }
 
 /** An entry's repeat count (set after writing, e.g. a deduplicated alert seen again) overrides `data.count`. */
+/** Who and when of an edit, as stored (a bad value reads as unknown, never makes the entry invalid). */
+const nameOrNull = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v.slice(0, LIMITS.shortText) : null);
+const dateOrNull = (v: unknown): string | null => (typeof v === 'string' && timelineEntrySchema.shape.at.safeParse(v).success ? v : null);
+
 function withCount(data: unknown, count: unknown): unknown {
   if (typeof count !== 'number' || !Number.isFinite(count) || typeof data !== 'object' || data === null || Array.isArray(data)) return data;
   return { ...(data as Record<string, unknown>), count };
@@ -292,6 +297,9 @@ function readEntry(y: unknown, index: number, problems: string[]): TimelineEntry
     data: withRunState(withCount(fixed['data'] ?? null, y.get('count')), y),
     deleted: y.get('deleted') ?? false,
     editedAt: y.get('editedAt') ?? null,
+    editedBy: nameOrNull(y.get('editedBy')),
+    deletedBy: y.get('deleted') === true ? nameOrNull(y.get('deletedBy')) : null,
+    deletedAt: y.get('deleted') === true ? dateOrNull(y.get('deletedAt')) : null,
     evidence: evidenceLinksOf(y),
   };
   const parsed = timelineEntrySchema.safeParse(raw);
@@ -652,21 +660,57 @@ export function entryText(doc: Y.Doc, entryId: string): Y.Text | null {
   return y ? childText(y, K.text) : null;
 }
 
-/** Change an entry's event time or soft-delete/restore it. */
+/**
+ * Change an entry's event time or soft-delete/restore it. `by`: who does it (recorded as
+ * `editedBy`, and `deletedBy`/`deletedAt` on a delete). A changed event time is also recorded
+ * as a field change ("event time of a note corrected from … to …").
+ */
 export function updateTimelineEntry(
   doc: Y.Doc,
   entryId: string,
-  patch: { at?: string; deleted?: boolean },
+  patch: { at?: string; deleted?: boolean; by?: string; reason?: string },
   origin?: unknown,
 ): Result<void, string> {
   const y = findEntry(doc, entryId);
   if (!y) return err(`no timeline entry ${entryId}`);
   if (patch.at !== undefined && !timelineEntrySchema.shape.at.safeParse(patch.at).success) return err('at: invalid date-time');
+  const by = patch.by?.slice(0, LIMITS.shortText);
   doc.transact(() => {
-    if (patch.at !== undefined) y.set('at', patch.at);
-    if (patch.deleted !== undefined) y.set('deleted', patch.deleted);
+    const now = nowIso();
+    const before = y.get('at');
+    if (patch.at !== undefined && patch.at !== before) {
+      y.set('at', patch.at);
+      if (by) {
+        appendEntry(doc, {
+          kind: 'field_change',
+          author: by,
+          at: now,
+          text: (patch.reason ?? '').trim().slice(0, LIMITS.shortText * 2),
+          data: { field: 'entry_time', entry_id: entryId, from: typeof before === 'string' ? before : null, to: patch.at },
+        });
+      }
+    }
+    if (patch.deleted !== undefined) {
+      y.set('deleted', patch.deleted);
+      if (patch.deleted && by) {
+        y.set('deletedBy', by);
+        y.set('deletedAt', now);
+      }
+    }
+    y.set('editedAt', now);
+    if (by) y.set('editedBy', by);
+    metaOf(doc).set('updatedAt', now);
+  }, origin);
+  return ok(undefined);
+}
+
+/** Record that `by` changed a note's text (its Y.Text is edited in place; this says who and when). */
+export function markEntryEdited(doc: Y.Doc, entryId: string, by: string, origin?: unknown): Result<void, string> {
+  const y = findEntry(doc, entryId);
+  if (!y) return err(`no timeline entry ${entryId}`);
+  doc.transact(() => {
     y.set('editedAt', nowIso());
-    metaOf(doc).set('updatedAt', nowIso());
+    y.set('editedBy', by.slice(0, LIMITS.shortText));
   }, origin);
   return ok(undefined);
 }

@@ -14,7 +14,7 @@
  *  - entries the server wrote (alert, automation, evidence, status and field changes, system)
  *    keep their text, time, count and flags; only evidence links may be added or removed;
  *  - another author's note may be co-written (its text), but only its author or a lead/admin
- *    may move it in time or delete it;
+ *    may move it in time or delete it; `editedBy`/`deletedBy` always name the sender;
  *  - the incident's collections (description, tags, assets, observables, custom fields,
  *    related incidents) are never replaced wholesale (single items still come and go);
  *  - a stamped contained or resolved time is changed only by a lead or an admin (a correction).
@@ -142,12 +142,15 @@ function infoBefore(tr: Tx, entry: AnyType): EntryInfo | null {
   return { author: typeof o['author'] === 'string' ? o['author'] : '', kind: typeof o['kind'] === 'string' ? o['kind'] : '' };
 }
 
+/** Entry keys that name who made a change: they must name the sender. */
+const SIGNED_KEYS: ReadonlySet<string> = new Set(['editedBy', 'deletedBy']);
+
 /** May `editor` change `key` of an entry (that existed before this update)? */
 function mayChangeEntryKey(info: EntryInfo | null, key: string, editor: Editor): boolean {
   if (key === K.info) return false;
   if (key.startsWith(K.evidence)) return true;
   if (!info || !HUMAN_ENTRY_KINDS.has(info.kind)) return false;
-  if (key === K.text || key === 'editedAt') return true;
+  if (key === K.text || key === 'editedAt' || key === 'editedBy') return true;
   return info.author === editor.name || editor.moderator;
 }
 
@@ -209,7 +212,16 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
     } else if (isEntryMap(t, timeline) && t._item && visibleBefore(tr, t._item)) {
       const info = infoBefore(tr, t);
       for (const key of keys) {
-        if (key === null || mayChangeEntryKey(info, key, editor)) continue;
+        if (key === null) continue;
+        if (mayChangeEntryKey(info, key, editor)) {
+          // Who edited or deleted is the sender, whatever name the update wrote.
+          const m = t as unknown as Y.Map<unknown>;
+          if (SIGNED_KEYS.has(key) && m.get(key) !== undefined && m.get(key) !== editor.name) {
+            out.restoredFields++;
+            restores.push(() => m.set(key, editor.name));
+          }
+          continue;
+        }
         const before = valueBefore(tr, t, key);
         const current = (t as unknown as Y.Map<unknown>).get(key);
         if (before && !before.item.deleted) continue; // unchanged (a concurrent set lost)

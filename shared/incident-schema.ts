@@ -167,6 +167,11 @@ export const timelineEntrySchema = z.object({
   data: z.record(z.string(), z.unknown()).nullable(),
   deleted: z.boolean(),
   editedAt: isoDateTime.nullable(),
+  /** Who last changed the entry (its text, time or deletion); null before anyone did. */
+  editedBy: z.string().max(LIMITS.shortText).nullable().default(null),
+  /** Who deleted it and when (null while not deleted). */
+  deletedBy: z.string().max(LIMITS.shortText).nullable().default(null),
+  deletedAt: isoDateTime.nullable().default(null),
   /** Evidence items (ids) linked to this entry, sorted; anyone who may write links and unlinks them. */
   evidence: z.array(z.string().min(1).max(64)).max(LIMITS.evidenceLinks).default([]),
 });

@@ -185,9 +185,25 @@ export async function priorityQueue(sql: Sql, policy: SlaPolicy, limit: number, 
 export async function getTimeline(sql: Sql, id: string, includeDeleted: boolean): Promise<TimelineEntry[] | null> {
   const [exists] = await sql`SELECT 1 FROM incidents WHERE id = ${id}`;
   if (!exists) return null;
-  const rows = await sql<{ id: string; at: string; created_at: string; author: string; kind: TimelineEntry['kind']; text: string; data: TimelineEntry['data']; deleted: boolean; edited_at: string | null; evidence: string[] }[]>`
-    SELECT id, at, created_at, author, kind, text, data, deleted, edited_at, evidence FROM timeline_entries
+  const rows = await sql<
+    { id: string; at: string; created_at: string; author: string; kind: TimelineEntry['kind']; text: string; data: TimelineEntry['data']; deleted: boolean; edited_at: string | null; edited_by: string | null; deleted_by: string | null; deleted_at: string | null; evidence: string[] }[]
+  >`
+    SELECT id, at, created_at, author, kind, text, data, deleted, edited_at, edited_by, deleted_by, deleted_at, evidence FROM timeline_entries
     WHERE incident_id = ${id} ${includeDeleted ? sql`` : sql`AND NOT deleted`}
     ORDER BY ord`;
-  return rows.map((r) => ({ id: r.id, at: r.at, createdAt: r.created_at, author: r.author, kind: r.kind, text: r.text, data: r.data, deleted: r.deleted, editedAt: r.edited_at, evidence: r.evidence }));
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    createdAt: r.created_at,
+    author: r.author,
+    kind: r.kind,
+    text: r.text,
+    data: r.data,
+    deleted: r.deleted,
+    editedAt: r.edited_at,
+    editedBy: r.edited_by,
+    deletedBy: r.deleted_by,
+    deletedAt: r.deleted_at,
+    evidence: r.evidence,
+  }));
 }

@@ -105,7 +105,7 @@ describe('projection', () => {
     await ts.server.docs.withDoc(id, (doc) => {
       setStatus(doc, 'triage', 'lead');
       setTaskDone(doc, taskId, true, 'lead');
-      updateTimelineEntry(doc, entryId, { deleted: true });
+      updateTimelineEntry(doc, entryId, { deleted: true, by: 'Lead L' });
     });
     await ts.server.projector.flush();
     const detail = incidentDetailResponse.parse((await api(`/incidents/${id}`)).body);
@@ -121,6 +121,10 @@ describe('projection', () => {
     expect(tl.items.map((e) => e.text)).not.toContain('to delete');
     const all = timelineResponse.parse((await api(`/incidents/${id}/timeline?include_deleted=true`)).body);
     expect(all.items.map((e) => e.text)).toContain('to delete');
+    // A deleted entry says who deleted it and when.
+    const gone = all.items.find((e) => e.id === entryId);
+    expect(gone).toMatchObject({ deleted: true, deletedBy: 'Lead L', editedBy: 'Lead L' });
+    expect(Date.parse(gone!.deletedAt!)).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('projects a hostile document defensively', async () => {

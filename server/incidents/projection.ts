@@ -78,6 +78,9 @@ export interface TimelineRow {
   data: unknown;
   deleted: boolean;
   edited_at: string | null;
+  edited_by: string | null;
+  deleted_by: string | null;
+  deleted_at: string | null;
   evidence: string[];
 }
 
@@ -168,6 +171,9 @@ export function toProjection(
       data: e.data === null ? null : cleanJson(e.data),
       deleted: e.deleted,
       edited_at: e.editedAt,
+      edited_by: e.editedBy === null ? null : clean(e.editedBy),
+      deleted_by: e.deletedBy === null ? null : clean(e.deletedBy),
+      deleted_at: e.deletedAt,
       evidence: e.evidence.map(clean),
     });
   }

@@ -19,6 +19,9 @@ import {
   readTasks,
   readTimeline,
   SERVER_ORIGIN,
+  markEntryEdited,
+  recordRunChanges,
+  runEntryId,
   setEntryEvidence,
   updateTimelineEntry,
 } from '../../shared/incident-doc.ts';
@@ -157,6 +160,44 @@ describe('update guard', () => {
     expect(readTimeline(s.handle.doc).find((e) => e.id === s.ids.analystNote)?.deleted).toBe(false);
     expect(send(s, lead, (doc) => updateTimelineEntry(doc, s.ids.analystNote, { deleted: true })).corrected).toBeNull();
     expect(readTimeline(s.handle.doc).find((e) => e.id === s.ids.analystNote)?.deleted).toBe(true);
+  });
+
+  it('records who edited, moved and deleted a note, and when; a name other than the sender\'s is written back as the sender', async () => {
+    const s = await setup();
+    expect(send(s, guest, (doc) => markEntryEdited(doc, s.ids.analystNote, guest.name)).corrected).toBeNull();
+    expect(readTimeline(s.handle.doc).find((e) => e.id === s.ids.analystNote)).toMatchObject({ editedBy: guest.name, deletedBy: null });
+    // A guest who claims a lead made the change is named as themself.
+    expect(send(s, guest, (doc) => markEntryEdited(doc, s.ids.analystNote, lead.name)).corrected).not.toBeNull();
+    expect(readTimeline(s.handle.doc).find((e) => e.id === s.ids.analystNote)?.editedBy).toBe(guest.name);
+    // A lead moves it in time (recorded as a field change) and deletes it: who and when are kept.
+    send(s, lead, (doc) => updateTimelineEntry(doc, s.ids.analystNote, { at: '2026-01-01T09:00:00.000Z', by: lead.name, reason: 'from the EDR log' }));
+    send(s, lead, (doc) => updateTimelineEntry(doc, s.ids.analystNote, { deleted: true, by: lead.name }));
+    const tl = readTimeline(s.handle.doc);
+    const note = tl.find((e) => e.id === s.ids.analystNote);
+    expect(note).toMatchObject({ deleted: true, deletedBy: lead.name, editedBy: lead.name, at: '2026-01-01T09:00:00.000Z' });
+    expect(Date.parse(note!.deletedAt!)).toBeGreaterThan(Date.now() - 60_000);
+    expect(tl.find((e) => e.kind === 'field_change' && e.data?.['field'] === 'entry_time')).toMatchObject({ author: lead.name, text: 'from the EDR log', data: { entry_id: s.ids.analystNote, to: '2026-01-01T09:00:00.000Z' } });
+  });
+
+  it('keeps a playbook run\'s entry as the server wrote it: a device cannot add, change or remove its steps', async () => {
+    const s = await setup();
+    const runId = newId();
+    recordRunChanges(s.handle.doc, runId, [
+      { stepId: null, state: 'running', text: 'Playbook P: run running', author: 'system', data: { run_id: runId } },
+      { stepId: 'contain', state: 'failed', text: 'Playbook P: step contain failed: connector not configured', author: 'system', data: { run_id: runId } },
+    ]);
+    const runEntry = (doc: Y.Doc) => readTimeline(doc).find((e) => e.id === runEntryId(runId));
+    expect(runEntry(s.device.doc)?.data?.['steps']).toHaveLength(1);
+    const r = send(s, lead, (doc) => {
+      const y = doc.getArray<Y.Map<unknown>>('timeline').toArray().find((m) => (m.get('info') as { id: string }).id === runEntryId(runId))!;
+      y.set('step:contain', { step_id: 'contain', state: 'succeeded', text: 'all good', at: '2026-01-01T00:00:00.000Z', history: [] });
+      y.set('step:forged', { step_id: 'forged', state: 'succeeded', text: 'forged', at: '2026-01-01T00:00:00.000Z', history: [] });
+    });
+    expect(r.corrected).not.toBeNull();
+    for (const doc of [s.handle.doc, s.device.doc, s.other.doc]) {
+      const steps = runEntry(doc)?.data?.['steps'] as { step_id: string; state: string }[];
+      expect(steps.map((x) => [x.step_id, x.state])).toEqual([['contain', 'failed']]);
+    }
   });
 
   it('puts back a collection replaced wholesale, and lets single observables go', async () => {

@@ -11,10 +11,13 @@ import { createStore, reconcile } from 'solid-js/store';
 import type * as Y from 'yjs';
 import { entryText, observeTimeline, readTimelineRef, timelineOrder, timelineRefText, type TimelineRef } from '../../../shared/incident-doc.ts';
 import type { TimelineEntry } from '../../../shared/incident-schema.ts';
+import type { FilterableEntry } from './timeline-filter.ts';
 
 export interface TimelineWindow {
   /** Entries in the timeline, deleted ones included. */
   total: Accessor<number>;
+  /** Entries the filter lets through (deleted ones included); `total` when nothing is filtered. */
+  matching: Accessor<number>;
   /** Entries not deleted. */
   live: Accessor<number>;
   /** The last `shown()` entries (the valid ones), oldest first. */
@@ -39,12 +42,31 @@ export function readWindow(refs: readonly TimelineRef[], shown: number): { entri
 
 const READ_INTERVAL_MS = 50;
 
-export function createTimelineWindow(doc: Y.Doc, shown: Accessor<number>): TimelineWindow {
+/** An entry as the filter reads it: its stored kind and author (one map read), its text only on demand. */
+function filterable(ref: TimelineRef): FilterableEntry {
+  const info = (ref.y as Y.Map<unknown>).get('info') as { kind?: unknown; author?: unknown } | null | undefined;
+  return {
+    kind: typeof info?.kind === 'string' ? info.kind : '',
+    author: typeof info?.author === 'string' ? info.author : '',
+    text: () => timelineRefText(ref)?.toString() ?? '',
+  };
+}
+
+/**
+ * `match`: the filter bar's test (null: everything). The window is the last `shown()` of the
+ * entries it lets through.
+ */
+export function createTimelineWindow(doc: Y.Doc, shown: Accessor<number>, match: Accessor<((e: FilterableEntry) => boolean) | null> = () => null): TimelineWindow {
   const [order, setOrder] = createSignal(timelineOrder(doc), { equals: false });
   const [entries, setEntries] = createStore<TimelineEntry[]>([]);
   let onScreen = new Map<string, TimelineRef>();
+  const filtered = createMemo(() => {
+    const m = match();
+    const refs = order();
+    return m ? refs.filter((ref) => m(filterable(ref))) : refs;
+  });
   createComputed(() => {
-    const { entries: visible, byId } = readWindow(order(), shown());
+    const { entries: visible, byId } = readWindow(filtered(), shown());
     onScreen = byId;
     setEntries(reconcile(visible, { key: 'id' }));
   });
@@ -68,6 +90,7 @@ export function createTimelineWindow(doc: Y.Doc, shown: Accessor<number>): Timel
   });
   return {
     total: () => order().length,
+    matching: () => filtered().length,
     live,
     entries,
     textOf: (id) => {

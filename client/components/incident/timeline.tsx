@@ -4,20 +4,24 @@
  * Long timelines show their latest entries first and load earlier ones on request. Any entry can
  * be linked to the incident's evidence items (known from their timeline entries, so offline too).
  */
-import { Link } from '@tanstack/solid-router';
-import { createMemo, createSignal, For, Match, Show, Switch, type JSX } from 'solid-js';
+import { Link, useNavigate, useSearch } from '@tanstack/solid-router';
+import { createMemo, createSignal, createUniqueId, For, Match, onCleanup, Show, Switch, type JSX } from 'solid-js';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { editorOf } from '../../../shared/incident-guard.ts';
-import { addTimelineEntry, setEntryEvidence, timelineEvidence, updateTimelineEntry, type TimelineEvidence } from '../../../shared/incident-doc.ts';
-import { LIMITS, type TimelineEntry } from '../../../shared/incident-schema.ts';
+import { addTimelineEntry, markEntryEdited, setEntryEvidence, timelineEvidence, updateTimelineEntry, type TimelineEvidence } from '../../../shared/incident-doc.ts';
+import { LIMITS, TIMELINE_KINDS, type TimelineEntry, type TimelineKind } from '../../../shared/incident-schema.ts';
 import { isStatus } from '../../../shared/workflow.ts';
 import { useApp } from '../../app-context.tsx';
 import { fieldLabel, kindLabel, statusLabel } from '../labels.ts';
-import { absoluteTime, fromLocalInput, stampTime } from '../time-format.ts';
+import { absoluteTime, fromLocalInput, stampTime, toLocalInput, zoneName } from '../time-format.ts';
+import { chooseDisplayZone, deviceZone, displayZone, UTC } from '../time-zone.ts';
+import { RunEntry, isRunEntry } from './run-entry.tsx';
+import { isFiltering, NO_TIMELINE_FILTER, timelineFilterOf, timelineMatcher, toTimelineSearch, type TimelineFilter, type TimelineSearch } from './timeline-filter.ts';
 import { createPainted } from './after-paint.ts';
 import { LazyCollabText } from './collab-text.tsx';
 import { createTimelineWindow } from './timeline-window.ts';
+import './timeline.css';
 import { AlertMessage } from '../alert-message.tsx';
 
 const PAGE = 100;
@@ -26,8 +30,23 @@ const FIRST_PAINT_ROWS = 20;
 
 export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: boolean }): JSX.Element {
   const [shown, setShown] = createSignal(PAGE);
-  const timeline = createTimelineWindow(props.doc, shown);
-  const hidden = (): number => Math.max(0, timeline.total() - shown());
+  const search = useSearch({ strict: false }) as () => TimelineSearch;
+  const navigate = useNavigate();
+  const filter = createMemo(() => timelineFilterOf(search()), NO_TIMELINE_FILTER, { equals: (a, b) => a.kind === b.kind && a.author === b.author && a.q === b.q && a.auto === b.auto });
+  const setFilter = (patch: Partial<TimelineFilter>): void => {
+    const next = toTimelineSearch({ ...filter(), ...patch });
+    void navigate({
+      to: '.',
+      search: (prev: Record<string, unknown>) => {
+        const rest = Object.fromEntries(Object.entries(prev).filter(([k]) => !k.startsWith('tl_')));
+        return { ...rest, ...next };
+      },
+      replace: true,
+    } as never);
+  };
+  const matcher = createMemo(() => (isFiltering(filter()) ? timelineMatcher(filter()) : null));
+  const timeline = createTimelineWindow(props.doc, shown, matcher);
+  const hidden = (): number => Math.max(0, timeline.matching() - shown());
   const count = timeline.live;
   // The first frame renders the top of the list (what is on screen when the page opens); the
   // rest of the page of entries mounts once it has painted.
@@ -41,12 +60,28 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
     <section class="card timeline" data-testid="timeline" data-count={timeline.total()} aria-labelledby="timeline-title">
       <div class="card-head">
         <h2 id="timeline-title">Timeline</h2>
-        <span class="muted">{count()} {count() === 1 ? 'entry' : 'entries'}</span>
+        <span class="muted">
+          {count()} {count() === 1 ? 'entry' : 'entries'}
+          <Show when={isFiltering(filter())}>
+            {' '}
+            · <span data-testid="timeline-matching">{timeline.matching()} shown by the filter</span>
+          </Show>
+        </span>
+        <ZonePicker />
       </div>
+      <FilterBar filter={filter()} onChange={setFilter} />
       <Show when={hidden() > 0}>
         <button type="button" class="btn show-earlier" onClick={() => setShown((n) => n + PAGE * 5)}>
           Show {Math.min(hidden(), PAGE * 5)} earlier entries ({hidden()} hidden)
         </button>
+      </Show>
+      <Show when={isFiltering(filter()) && timeline.matching() === 0}>
+        <p class="muted" data-testid="timeline-no-match">
+          No entry matches the filter.{' '}
+          <button type="button" class="link-btn" onClick={() => setFilter(NO_TIMELINE_FILTER)}>
+            Clear the filter
+          </button>
+        </p>
       </Show>
       <ol class="tl-list">
         <For each={rows()}>
@@ -60,12 +95,80 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
   );
 }
 
+/** The zone every time on screen is shown in: UTC, or this device's zone (kept per user). */
+function ZonePicker(): JSX.Element {
+  const id = createUniqueId();
+  const device = deviceZone();
+  return (
+    <label class="tl-zone" for={id}>
+      <span>Times in</span>
+      <select id={id} value={displayZone()} onChange={(e) => chooseDisplayZone(e.currentTarget.value)} data-testid="timeline-zone">
+        <option value={UTC}>UTC</option>
+        <Show when={device !== UTC}>
+          <option value={device}>
+            {device} ({zoneName(device)}, this device)
+          </option>
+        </Show>
+        <Show when={displayZone() !== UTC && displayZone() !== device}>
+          <option value={displayZone()}>{displayZone()}</option>
+        </Show>
+      </select>
+    </label>
+  );
+}
+
+const FILTER_KINDS: readonly TimelineKind[] = TIMELINE_KINDS;
+
+/** Kind, author, words, and "show automation"; every change goes into the URL. */
+function FilterBar(props: { filter: TimelineFilter; onChange: (patch: Partial<TimelineFilter>) => void }): JSX.Element {
+  const id = createUniqueId();
+  // Typing updates the URL after a pause, not per keystroke.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const later = (patch: Partial<TimelineFilter>): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => props.onChange(patch), 250);
+  };
+  onCleanup(() => clearTimeout(timer));
+  return (
+    <form class="tl-filter" role="search" aria-label="Filter the timeline" onSubmit={(e) => e.preventDefault()} data-testid="timeline-filter">
+      <label for={`${id}-kind`}>
+        <span>Kind</span>
+        <select id={`${id}-kind`} value={props.filter.kind} onChange={(e) => props.onChange({ kind: e.currentTarget.value as TimelineKind | '' })} data-testid="timeline-filter-kind">
+          <option value="">All kinds</option>
+          <For each={FILTER_KINDS}>{(k) => <option value={k}>{kindLabel(k)}</option>}</For>
+        </select>
+      </label>
+      <label for={`${id}-author`}>
+        <span>Author</span>
+        <input id={`${id}-author`} type="search" maxLength={200} value={props.filter.author} onInput={(e) => later({ author: e.currentTarget.value })} data-testid="timeline-filter-author" />
+      </label>
+      <label for={`${id}-q`} class="tl-filter-q">
+        <span>Search</span>
+        <input id={`${id}-q`} type="search" maxLength={200} value={props.filter.q} onInput={(e) => later({ q: e.currentTarget.value })} placeholder="Words in the text" data-testid="timeline-filter-q" />
+      </label>
+      <label class="tl-filter-auto">
+        <input type="checkbox" checked={!props.filter.auto} onChange={(e) => props.onChange({ auto: !e.currentTarget.checked })} data-testid="timeline-hide-automation" />
+        <span>Hide automation</span>
+      </label>
+      <Show when={isFiltering(props.filter)}>
+        <button type="button" class="btn small" onClick={() => props.onChange(NO_TIMELINE_FILTER)}>
+          Clear
+        </button>
+      </Show>
+    </form>
+  );
+}
+
 function describeChange(entry: TimelineEntry): string {
   const data = entry.data ?? {};
   if (entry.kind === 'status_change') {
     const from = isStatus(data['from']) ? statusLabel(data['from']) : String(data['from'] ?? '?');
     const to = isStatus(data['to']) ? statusLabel(data['to']) : String(data['to'] ?? '?');
     return `Status changed from ${from} to ${to}`;
+  }
+  if (data['field'] === 'entry_time') {
+    const at = (v: unknown): string => (typeof v === 'string' ? absoluteTime(v) : '(none)');
+    return `Event time of an entry corrected from ${at(data['from'])} to ${at(data['to'])}`;
   }
   if (data['field'] === 'breach') {
     const to = data['to'];
@@ -82,50 +185,100 @@ function describeChange(entry: TimelineEntry): string {
 function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry; text: (id: string) => Y.Text | null; evidence: readonly TimelineEvidence[]; readOnly: boolean }): JSX.Element {
   const app = useApp();
   const text = createMemo<Y.Text | null>(() => (props.entry.kind === 'note' ? props.text(props.entry.id) : null));
+  const [correcting, setCorrecting] = createSignal(false);
   // The server's rule (shared/incident-guard.ts): a note's author, or a lead or admin.
-  const mayDelete = (): boolean => {
+  const mayModerate = (): boolean => {
     const m = app.me();
     return m !== null && (props.entry.author === app.authorName() || editorOf({ name: app.authorName(), role: m.user.role }).moderator);
   };
   const setDeleted = (deleted: boolean): void => {
-    updateTimelineEntry(props.doc, props.entry.id, { deleted });
+    updateTimelineEntry(props.doc, props.entry.id, { deleted, by: app.authorName() });
   };
+  // Say who edited a note's text, once per pause in typing (the text itself is co-edited in place).
+  const stampEdits = (t: Y.Text): void => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onChange = (_e: Y.YTextEvent, tr: Y.Transaction): void => {
+      if (!tr.local || props.readOnly) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => markEntryEdited(props.doc, props.entry.id, app.authorName()), 1_500);
+    };
+    t.observe(onChange);
+    onCleanup(() => {
+      t.unobserve(onChange);
+      clearTimeout(timer);
+    });
+  };
+  const recordedApart = (): boolean => Math.abs(Date.parse(props.entry.createdAt) - Date.parse(props.entry.at)) >= 1_000;
   return (
     <li class="tl-entry" data-kind={props.entry.kind} classList={{ deleted: props.entry.deleted }} data-testid="timeline-entry">
       <div class="tl-meta">
-        <time dateTime={props.entry.at} title={`Happened ${absoluteTime(props.entry.at)} · written ${absoluteTime(props.entry.createdAt)}`}>
+        <time dateTime={props.entry.at} title={`Happened ${absoluteTime(props.entry.at)}`} data-testid="timeline-at">
           {stampTime(props.entry.at, app.now())}
         </time>
+        <Show when={recordedApart()}>
+          <span class="tl-recorded" data-testid="timeline-recorded">
+            recorded <time dateTime={props.entry.createdAt}>{stampTime(props.entry.createdAt, app.now())}</time>
+          </span>
+        </Show>
         <span class="tl-kind">{kindLabel(props.entry.kind)}</span>
         <span class="tl-author">{props.entry.author}</span>
-        <Show when={props.entry.kind === 'note' && !props.entry.deleted && !props.readOnly && mayDelete()}>
-          <button type="button" class="link-btn tl-delete" onClick={() => setDeleted(true)} aria-label="Delete this note">
-            Delete
-          </button>
+        <Show when={props.entry.editedAt && !props.entry.deleted}>
+          <span class="tl-edited small" data-testid="timeline-edited">
+            edited{props.entry.editedBy ? ` by ${props.entry.editedBy}` : ''} at <time dateTime={props.entry.editedAt ?? ''}>{stampTime(props.entry.editedAt ?? '', app.now())}</time>
+          </span>
+        </Show>
+        <Show when={props.entry.kind === 'note' && !props.entry.deleted && !props.readOnly && mayModerate()}>
+          <span class="tl-actions">
+            <button type="button" class="link-btn" onClick={() => setCorrecting((c) => !c)} aria-expanded={correcting()} aria-label="Correct when this happened">
+              Correct time
+            </button>
+            <button type="button" class="link-btn tl-delete" onClick={() => setDeleted(true)} aria-label="Delete this note">
+              Delete
+            </button>
+          </span>
         </Show>
       </div>
+      <Show when={correcting()}>
+        <TimeCorrection doc={props.doc} entry={props.entry} onDone={() => setCorrecting(false)} />
+      </Show>
       <Switch fallback={<p class="tl-text">{props.entry.text}</p>}>
         <Match when={props.entry.deleted}>
-          <p class="tl-text muted">
-            This entry was deleted.{' '}
-            <Show when={!props.readOnly && mayDelete()}>
-            <button type="button" class="link-btn" onClick={() => setDeleted(false)}>
-              Restore
-            </button>
+          <p class="tl-text muted" data-testid="timeline-deleted">
+            This entry was deleted
+            {props.entry.deletedBy ? ` by ${props.entry.deletedBy}` : ''}
+            <Show when={props.entry.deletedAt}>
+              {(at) => (
+                <>
+                  {' '}
+                  at <time dateTime={at()}>{absoluteTime(at())}</time>
+                </>
+              )}
+            </Show>
+            .{' '}
+            <Show when={!props.readOnly && mayModerate()}>
+              <button type="button" class="link-btn" onClick={() => setDeleted(false)}>
+                Restore
+              </button>
             </Show>
           </p>
         </Match>
         <Match when={text()}>
-          {(t) => (
-            <LazyCollabText
-              text={t()}
-              awareness={props.awareness}
-              plain={props.entry.text}
-              label={`Note by ${props.entry.author}`}
-              readOnly={props.readOnly}
-              class="tl-text tl-note"
-            />
-          )}
+          {(t) => {
+            stampEdits(t());
+            return (
+              <LazyCollabText
+                text={t()}
+                awareness={props.awareness}
+                plain={props.entry.text}
+                label={`Note by ${props.entry.author}`}
+                readOnly={props.readOnly}
+                class="tl-text tl-note"
+              />
+            );
+          }}
+        </Match>
+        <Match when={isRunEntry(props.entry)}>
+          <RunEntry entry={props.entry} />
         </Match>
         <Match when={props.entry.kind === 'alert'}>
           <AlertEntry entry={props.entry} />
@@ -153,6 +306,48 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
         <EvidenceLinks doc={props.doc} entry={props.entry} evidence={props.evidence} readOnly={props.readOnly} />
       </Show>
     </li>
+  );
+}
+
+/** Correct when a note's event happened (its author or a lead); recorded as a field change with the reason. */
+function TimeCorrection(props: { doc: Y.Doc; entry: TimelineEntry; onDone: () => void }): JSX.Element {
+  const app = useApp();
+  const id = createUniqueId();
+  const [at, setAt] = createSignal(toLocalInput(props.entry.at));
+  const [reason, setReason] = createSignal('');
+  const [error, setError] = createSignal<string | null>(null);
+  const save = (e: Event): void => {
+    e.preventDefault();
+    const when = fromLocalInput(at());
+    if (!when) {
+      setError('Give the date and time it happened.');
+      return;
+    }
+    const r = updateTimelineEntry(props.doc, props.entry.id, { at: when, by: app.authorName(), reason: reason() });
+    if (!r.ok) {
+      setError(r.error);
+      return;
+    }
+    props.onDone();
+  };
+  return (
+    <form class="tl-correct" onSubmit={save} data-testid="timeline-correct-time">
+      <label for={`${id}-at`}>
+        <span>Happened at ({zoneName()})</span>
+        <input id={`${id}-at`} type="datetime-local" step="1" value={at()} onInput={(e) => setAt(e.currentTarget.value)} required />
+      </label>
+      <label for={`${id}-why`}>
+        <span>Why (optional)</span>
+        <input id={`${id}-why`} type="text" maxLength={LIMITS.shortText * 2} value={reason()} onInput={(e) => setReason(e.currentTarget.value)} placeholder="e.g. time from the EDR log" />
+      </label>
+      <button type="submit" class="btn small primary">
+        Save time
+      </button>
+      <button type="button" class="btn small" onClick={() => props.onDone()}>
+        Cancel
+      </button>
+      <AlertMessage message={error()} />
+    </form>
   );
 }
 
@@ -314,8 +509,8 @@ function NoteComposer(props: { doc: Y.Doc }): JSX.Element {
       />
       <div class="composer-row">
         <label class="composer-time">
-          <span>Happened at (optional)</span>
-          <input type="datetime-local" value={at()} onInput={(e) => setAt(e.currentTarget.value)} />
+          <span>Happened at ({zoneName()}, optional)</span>
+          <input type="datetime-local" step="1" value={at()} onInput={(e) => setAt(e.currentTarget.value)} />
         </label>
         <button type="submit" class="btn primary" data-testid="add-note">
           Add note
