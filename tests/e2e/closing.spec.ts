@@ -127,6 +127,9 @@ describe('closing and the incident end', () => {
     const change = timeline.items.find((e) => e.kind === 'field_change' && e.data?.['field'] === 'containedAt');
     expect(change?.data).toMatchObject({ to: corrected.toISOString(), reason: 'EDR isolated the host at once; the status moved later', correction: true });
     expect(change?.data?.['from']).not.toBe(corrected.toISOString());
+    // The incident's own clocks call it MTTC and count from detection to the corrected time.
+    await expect.poll(() => page.getByTestId('clock-mttc').textContent(), { timeout: 15_000 }).toBe('Time to contain (MTTC)30 min 0 s');
+    expect(await page.getByTestId('clocks-panel').getByText('(MTTR)').count()).toBe(0);
     const metrics = (await (await lead.context.request.get(`/api/v1/metrics?from=${from}&to=${to}`)).json()) as { mttc: { n: number; median_minutes: number } };
     expect(metrics.mttc).toMatchObject({ n: 1, median_minutes: 30 });
   });

@@ -1,7 +1,9 @@
 /**
  * The incident's clocks, counting down live: SLA response and resolution (on track / due soon /
  * overdue / met) and, for a personal-data breach, the notification deadline under the chosen
- * regulation, with the control to mark or unmark the breach. Computed from the document with
+ * regulation, with the control to mark or unmark the breach; and this incident's time to contain
+ * (MTTC) and time to resolve (MTTR) once stamped, from detection (or creation), with the times as
+ * a lead corrected them, as the metrics count them. Computed from the document with
  * shared/sla.ts, so they run offline too.
  */
 import { createSignal, For, Show, type JSX } from 'solid-js';
@@ -11,6 +13,14 @@ import type { IncidentMeta } from '../../../shared/incident-schema.ts';
 import { useApp } from '../../app-context.tsx';
 import { CLIENT_SLA_POLICY, ClockBadge, computeSla, createTicker } from '../sla-badge.tsx';
 import { absoluteTime, fromLocalInput, toLocalInput } from '../time-format.ts';
+import { formatSpan } from '../clock-format.ts';
+
+/** Detection (or creation) to a stamped time, as the metrics count it; null when unset or earlier. */
+function spanFrom(meta: IncidentMeta, at: string | null): string | null {
+  if (!at) return null;
+  const ms = Date.parse(at) - Date.parse(meta.detectedAt ?? meta.createdAt);
+  return Number.isFinite(ms) && ms >= 0 ? formatSpan(ms) : null;
+}
 
 export function ClocksPanel(props: { doc: Y.Doc; meta: IncidentMeta; readOnly: boolean; onError: (m: string | null) => void }): JSX.Element {
   const app = useApp();
@@ -44,6 +54,22 @@ export function ClocksPanel(props: { doc: Y.Doc; meta: IncidentMeta; readOnly: b
           <span>Resolution due {absoluteTime(sla().resolution_due)}</span>
           <ClockBadge label="Resolution" state={sla().resolution_state} due={sla().resolution_due} now={now()} testId="sla-resolution" />
         </div>
+        <Show when={spanFrom(props.meta, props.meta.containedAt)}>
+          {(span) => (
+            <div class="clock-row" data-testid="clock-mttc">
+              <span>Time to contain (MTTC)</span>
+              <strong>{span()}</strong>
+            </div>
+          )}
+        </Show>
+        <Show when={spanFrom(props.meta, props.meta.resolvedAt)}>
+          {(span) => (
+            <div class="clock-row" data-testid="clock-mttr">
+              <span>Time to resolve (MTTR)</span>
+              <strong>{span()}</strong>
+            </div>
+          )}
+        </Show>
         <Show when={props.meta.breach}>
           {(breach) => (
             <div class="clock-row">
