@@ -376,6 +376,14 @@ export function createRetroSearch(deps: RetroDeps): (added: AddedRange) => Promi
         FROM obs
         JOIN indicators i ON i.net IS NOT NULL AND i.net >>= intel_try_inet(obs.value)
         WHERE obs.kind = 'ip' AND i.id BETWEEN ${added.from} AND ${added.to}
+        UNION
+        -- A URL also matches its host as a domain, as lookup.ts detectValue does for /indicators/lookup
+        -- (once per incident: alerts index a URL as written and lower-cased; "C" order keeps the former).
+        (SELECT DISTINCT ON (i.id, obs.incident_id, obs.alert_id) i.id, obs.value, obs.incident_id, obs.alert_id
+        FROM obs
+        JOIN indicators i ON i.type = 'domain' AND i.value = lower(substring(obs.value FROM '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)'))
+        WHERE obs.kind = 'url' AND i.id BETWEEN ${added.from} AND ${added.to}
+        ORDER BY i.id, obs.incident_id, obs.alert_id, obs.value COLLATE "C")
       ),
       ${scoredIndicatorsSql(sql, now, sql`i.id IN (SELECT id FROM hit)`)}
       SELECT s.id AS indicator_id, s.type, s.value, s.score, hit.observable, hit.incident_id, hit.alert_id,
