@@ -134,7 +134,6 @@ export function AppHeader(): JSX.Element {
           class="user-chip"
           aria-haspopup="true"
           aria-expanded={menuOpen()}
-          aria-label={`Account: ${app.user()?.name ?? ''}`}
           onClick={() => setMenuOpen((v) => !v)}
           data-testid="user-menu"
         >

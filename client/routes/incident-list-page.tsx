@@ -170,7 +170,7 @@ export function IncidentListPage(): JSX.Element {
           type="button"
           class="btn order-toggle"
           onClick={() => update({ order: search().order === 'desc' ? 'asc' : 'desc' })}
-          aria-label={search().order === 'desc' ? 'Descending order; switch to ascending' : 'Ascending order; switch to descending'}
+          aria-label={search().order === 'desc' ? 'Desc: descending order; switch to ascending' : 'Asc: ascending order; switch to descending'}
         >
           {search().order === 'desc' ? '↓ Desc' : '↑ Asc'}
         </button>
