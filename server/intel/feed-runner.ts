@@ -29,7 +29,7 @@ import { mispEventUrls, mispManifestUrl } from './parsers/misp.ts';
 import { parseStixObjects } from './parsers/stix.ts';
 import { fetchTaxiiObjects } from './taxii.ts';
 import { guardedFetch, guardedGet, type GuardOptions } from './ssrf.ts';
-import { ingest, type AddedRange, type StoreItem } from './store.ts';
+import { ingest, retroRanges, type RetroRanges, type StoreItem } from './store.ts';
 
 export interface FeedRow {
   id: string;
@@ -97,8 +97,8 @@ export interface FeedRunnerOptions {
   guard: GuardOptions;
   /** Named secrets (options.auth_secret): the value is sent as the Authorization header. */
   secret?: (name: string) => Promise<string | null>;
-  /** Called with the ids a successful run added (the retrospective search in matching.ts). */
-  onAdded: (added: AddedRange) => Promise<void>;
+  /** Called with the ids a successful run added or revived (the retrospective search in matching.ts). */
+  onAdded: (added: RetroRanges) => Promise<void>;
   /** Scheduler tick (default 15 s). */
   tickMs?: number;
   /** A running run silent this long is taken as abandoned (default 2 min). */
@@ -255,8 +255,9 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
           bytes_total = ${bytesTotal}, added = ${result.added}, updated = ${result.updated}, expired = ${result.expired}, skipped = ${progress.skipped},
           skipped_samples = ${sql.json(progress.samples as never)}
         WHERE id = ${run.id} RETURNING *`;
-      if (result.addedRange) await opts.onAdded(result.addedRange).catch((e: unknown) => logger.error({ err: e, feed: feed.id }, 'retrospective search after a feed run failed'));
-      logger.info({ feed: feed.id, run: run.id, objects: progress.objectCount, added: result.added, updated: result.updated, expired: result.expired, skipped: progress.skipped }, 'feed run succeeded');
+      const retro = retroRanges(result);
+      if (retro) await opts.onAdded(retro).catch((e: unknown) => logger.error({ err: e, feed: feed.id }, 'retrospective search after a feed run failed'));
+      logger.info({ feed: feed.id, run: run.id, objects: progress.objectCount, added: result.added, revived: result.revived, updated: result.updated, expired: result.expired, skipped: progress.skipped }, 'feed run succeeded');
       return toFeedRun(row ?? run);
     } catch (e) {
       clearInterval(beat);

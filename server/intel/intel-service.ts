@@ -6,7 +6,7 @@
 import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
 import { createFeedRunner, type FeedRunner } from './feed-runner.ts';
-import type { AddedRange } from './store.ts';
+import type { RetroRanges } from './store.ts';
 
 export interface IntelOptions {
   /** ALLOW_PRIVATE_FEED_URLS: pull from loopback/private addresses (labs, tests). */
@@ -23,12 +23,12 @@ export interface IntelOptions {
   tickMs?: number;
 }
 
-export type IndicatorsAddedHook = (added: AddedRange) => Promise<void>;
+export type IndicatorsAddedHook = (added: RetroRanges) => Promise<void>;
 
 export interface IntelService {
   runner: FeedRunner;
   options: IntelOptions;
-  /** Subscribe to indicators a successful feed run or push created (returns an unsubscribe). */
+  /** Subscribe to indicators a successful feed run or push created or revived (returns an unsubscribe). */
   onIndicatorsAdded(hook: IndicatorsAddedHook): () => void;
   start(): void;
   close(): Promise<void>;

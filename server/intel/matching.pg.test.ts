@@ -16,7 +16,7 @@ import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import { pushPlainFeed } from '../testing/intel-feeds.ts';
 import { createLogger } from '../logger.ts';
 import { createRetroSearch } from './matching.ts';
-import { ingest } from './store.ts';
+import { ingest, retroRanges, type RetroRanges } from './store.ts';
 
 let ts: TestServer;
 let seq = 0;
@@ -150,6 +150,44 @@ describe('retrospective search', () => {
     expect(await retro(stored.addedRange as { from: number; to: number })).toMatchObject({ matched: 1, incidents: 1 });
     expect((await intelEntries(recent.incident_id as string)).map((e) => e.text)).toEqual(['Threat intel: 23.92.1.2 is now reported by window test (score 80)']);
     expect(await intelEntries(old.incident_id as string)).toEqual([]);
+  });
+
+  it('searches again when an indicator that had expired is listed again', async () => {
+    const src = (runId: string) => ({ feedId: null, source: 'revival list', confidence: 80, tlp: 'amber', runId, complete: true });
+    const retro = createRetroSearch({ sql: ts.server.sql, docs: ts.server.docs, logger: createLogger({ level: 'silent' }) });
+    // Listed, then no longer listed by the complete list: its only sighting expires and it stops counting.
+    const first = await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a1'), [{ type: 'ipv4', value: '23.94.7.7' }, { type: 'ipv4', value: '23.94.7.8' }]);
+    await retro(retroRanges(first) as RetroRanges);
+    await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a2'), [{ type: 'ipv4', value: '23.94.7.8' }]);
+    // An alert carrying it arrives while it does not count: no match on arrival.
+    const past = await postAlert({ ips: ['23.94.7.7'] });
+    const incident = past.incident_id as string;
+    await ts.server.projector.flush();
+    expect(await intelEntries(incident)).toEqual([]);
+    // The list names it again: revived, not new, and the search looks at it like a new one.
+    const back = await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a3'), [{ type: 'ipv4', value: '23.94.7.7' }, { type: 'ipv4', value: '23.94.7.8' }]);
+    expect(back).toMatchObject({ added: 0, updated: 2, revived: 1, addedRange: null });
+    const ranges = retroRanges(back);
+    expect(ranges).not.toBeNull();
+    expect(await retro(ranges as RetroRanges)).toMatchObject({ matched: 1, incidents: 1 });
+    expect((await intelEntries(incident)).map((e) => e.text)).toEqual(['Threat intel: 23.94.7.7 is now reported by revival list (score 80)']);
+    // Listed again while it counts: nothing revived, nothing searched.
+    const again = await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a4'), [{ type: 'ipv4', value: '23.94.7.7' }, { type: 'ipv4', value: '23.94.7.8' }]);
+    expect(again).toMatchObject({ revived: 0, revivedRanges: [] });
+    expect(retroRanges(again)).toBeNull();
+  });
+
+  it('a revived indicator reaches the retrospective search through a feed run', async () => {
+    const past = await postAlert({ ips: ['23.94.9.9'] });
+    const incident = past.incident_id as string;
+    await ts.server.projector.flush();
+    // Stored by an earlier list and since expired everywhere: kept, but it counts for nothing.
+    await ingest(ts.server.sql, { feedId: null, source: 'old list', confidence: 80, tlp: 'amber', runId: '00000000-0000-4000-8000-0000000000b1', complete: true }, [{ type: 'ipv4', value: '23.94.9.9' }]);
+    await ingest(ts.server.sql, { feedId: null, source: 'old list', confidence: 80, tlp: 'amber', runId: '00000000-0000-4000-8000-0000000000b2', complete: true }, []);
+    const before = (await intelEntries(incident)).length;
+    await pushFeed('Revival push', '23.94.9.9\n');
+    const entries = (await intelEntries(incident)).slice(before);
+    expect(entries.map((e) => e.text)).toEqual(['Threat intel: 23.94.9.9 is now reported by Revival push (score 80)']);
   });
 
   it('opens an incident for a past alert that had none', async () => {

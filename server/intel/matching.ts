@@ -34,7 +34,7 @@ import type { Logger } from '../logger.ts';
 import { DB_ORIGIN, type DocumentManager } from '../sync/document-types.ts';
 import type { IntelService } from './intel-service.ts';
 import { detectValue, matchDetected, scoredIndicatorsSql, type Detected, type IndicatorMatch } from './lookup.ts';
-import type { AddedRange } from './store.ts';
+import type { RetroRanges } from './store.ts';
 import { ignoredReason, loadAllowed } from './ignored.ts';
 
 type Q = Sql | TransactionSql;
@@ -335,18 +335,24 @@ interface RetroRow {
 }
 
 /**
- * The retrospective search feeds call with the ids a run added: one statement that starts from
+ * The retrospective search feeds call with the ids a run added or revived: one statement that starts from
  * the few observables seen within the window (incident observables and unlinked alerts') and
  * looks each up among the new indicators through the store's indexes (exact values by
  * (type, value), IPv4 and IPv6 addresses inside new CIDR ranges by the GiST index), so its cost follows
  * the observables, not the size of the feed. Only active indicators count.
  */
-export function createRetroSearch(deps: RetroDeps): (added: AddedRange) => Promise<RetroResult> {
+export function createRetroSearch(deps: RetroDeps): (added: RetroRanges) => Promise<RetroResult> {
   return async (added) => {
     const result: RetroResult = { matched: 0, incidents: 0, opened: 0 };
     const now = deps.now?.() ?? new Date();
     const since = new Date(now.getTime() - (deps.windowDays ?? 90) * 86_400_000);
     const { sql } = deps;
+    // The new ids, and the revived ones (store.ts): a filter after the index probes, so its cost
+    // follows the hits, not the number of ranges.
+    const more = added.more ?? [];
+    const inAdded = more.length === 0
+      ? sql`i.id BETWEEN ${added.from} AND ${added.to}`
+      : sql`EXISTS (SELECT 1 FROM unnest(${[added.from, ...more.map((r) => r.from)]}::bigint[], ${[added.to, ...more.map((r) => r.to)]}::bigint[]) AS r(f, t) WHERE i.id BETWEEN r.f AND r.t)`;
     const rows = await sql<RetroRow[]>`
       WITH obs AS (
         SELECT o.kind, o.value, o.incident_id, NULL::uuid AS alert_id FROM incident_observables o
@@ -370,19 +376,19 @@ export function createRetroSearch(deps: RetroDeps): (added: AddedRange) => Promi
         FROM obs
         JOIN (VALUES ('ip', 'ipv4'), ('ip', 'ipv6'), ('domain', 'domain'), ('url', 'url'), ('hash', 'md5'), ('hash', 'sha1'), ('hash', 'sha256')) AS t(kind, type) ON t.kind = obs.kind
         JOIN indicators i ON i.type = t.type AND i.value = obs.value
-        WHERE i.id BETWEEN ${added.from} AND ${added.to}
+        WHERE ${inAdded}
         UNION
         SELECT i.id, obs.value, obs.incident_id, obs.alert_id
         FROM obs
         JOIN indicators i ON i.net IS NOT NULL AND i.net >>= intel_try_inet(obs.value)
-        WHERE obs.kind = 'ip' AND i.id BETWEEN ${added.from} AND ${added.to}
+        WHERE obs.kind = 'ip' AND ${inAdded}
         UNION
         -- A URL also matches its host as a domain, as lookup.ts detectValue does for /indicators/lookup
         -- (once per incident: alerts index a URL as written and lower-cased; "C" order keeps the former).
         (SELECT DISTINCT ON (i.id, obs.incident_id, obs.alert_id) i.id, obs.value, obs.incident_id, obs.alert_id
         FROM obs
         JOIN indicators i ON i.type = 'domain' AND i.value = lower(substring(obs.value FROM '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]+)'))
-        WHERE obs.kind = 'url' AND i.id BETWEEN ${added.from} AND ${added.to}
+        WHERE obs.kind = 'url' AND ${inAdded}
         ORDER BY i.id, obs.incident_id, obs.alert_id, obs.value COLLATE "C")
       ),
       ${scoredIndicatorsSql(sql, now, sql`i.id IN (SELECT id FROM hit)`)}
@@ -428,7 +434,7 @@ export function createRetroSearch(deps: RetroDeps): (added: AddedRange) => Promi
 
 export interface IntelUse {
   matcher: IncidentMatcher;
-  retro: (added: AddedRange) => Promise<RetroResult>;
+  retro: (added: RetroRanges) => Promise<RetroResult>;
   stop(): Promise<void>;
 }
 

@@ -18,6 +18,11 @@
  * its score is 0 and it is neither matched nor blocked. A later listing revives the sighting.
  * Push feeds and TAXII `added_after` pulls are increments and expire nothing.
  *
+ * Revival: an indicator that was stored but not active before this run (all its sightings
+ * expired, decayed past its lifetime, or past valid_until) and is active after it is "revived";
+ * its ids are handed to the retrospective search with the new ones (`revivedRanges`), since past
+ * alerts and incidents may carry it while it did not count.
+ *
  * base_confidence = noisy-OR of the live sightings (shared/intel-api.ts combinedConfidence),
  * recomputed for every indicator this run updated or expired; a new indicator has one sighting,
  * so its base is that sighting's confidence. Duplicate values inside one run are merged in
@@ -27,6 +32,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { IndicatorType } from '../../shared/intel-api.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
+import { scoredIndicatorsSql } from './lookup.ts';
 
 /** One normalized indicator as a parser yields it (value already canonical). */
 export interface StoreItem {
@@ -66,6 +72,10 @@ export interface IngestResult {
   written: number;
   /** The ids this run created, for the retrospective search (null when it created none). */
   addedRange: AddedRange | null;
+  /** Indicators that were inactive before this run and are active after it, as runs of consecutive ids. */
+  revivedRanges: AddedRange[];
+  /** How many indicators those ranges hold. */
+  revived: number;
 }
 
 /**
@@ -77,6 +87,22 @@ export interface IngestResult {
 export interface AddedRange {
   from: number;
   to: number;
+}
+
+/**
+ * The ids a retrospective search looks at after a run: `from`..`to` and each range of `more`
+ * (the ids the run created, then the ones it revived).
+ */
+export interface RetroRanges extends AddedRange {
+  more?: readonly AddedRange[];
+}
+
+/** The new and revived ids of a run as one RetroRanges, or null when there are none. */
+export function retroRanges(result: Pick<IngestResult, 'addedRange' | 'revivedRanges'>): RetroRanges | null {
+  const all = [...(result.addedRange ? [result.addedRange] : []), ...result.revivedRanges];
+  const [first, ...more] = all;
+  if (!first) return null;
+  return more.length ? { ...first, more } : first;
 }
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; `\N` is NULL. */
@@ -245,11 +271,17 @@ export async function ingest(sql: Sql, src: IngestSource, items: StoreItems, opt
       CREATE TEMP TABLE intel_touched (id bigint NOT NULL, type text NOT NULL, value text NOT NULL,
         confidence real NOT NULL, first_seen timestamptz NOT NULL, last_seen timestamptz NOT NULL) ON COMMIT DROP`;
     await tx`CREATE TEMP TABLE intel_recount (id bigint PRIMARY KEY) ON COMMIT DROP`;
+    await tx`CREATE TEMP TABLE intel_dormant (id bigint PRIMARY KEY) ON COMMIT DROP`;
     const repeats = new Map<string, StoreItem>();
     const written = await stage(tx, items, repeats);
     await tx`ANALYZE intel_stage`;
     // Taken after staging: a slow download does not hold up other feeds' merges.
     await tx`SELECT pg_advisory_xact_lock(${INGEST_LOCK})`;
+    // Stored values this run lists that do not count now: if they count after it, they are revived.
+    // (Repeats in the second pass are values of this first pass, so it covers every value.)
+    await tx`
+      WITH ${scoredIndicatorsSql(tx, now, tx`EXISTS (SELECT 1 FROM intel_stage s WHERE s.type = i.type AND s.value = i.value)`)}
+      INSERT INTO intel_dormant SELECT id FROM scored WHERE NOT active`;
     const inserted = await mergeStage(tx, src, now);
     if (repeats.size > 0) {
       // Second pass: the merged repeats meet their first occurrence as known values. What the
@@ -283,6 +315,16 @@ export async function ingest(sql: Sql, src: IngestSource, items: StoreItems, opt
       ) c
       WHERE i.id = c.id AND i.base_confidence IS DISTINCT FROM c.base::real`;
     const [counts] = await tx<{ updated: number }[]>`SELECT count(*)::int AS updated FROM intel_touched`;
-    return { added: inserted.added, updated: counts?.updated ?? 0, expired, written, addedRange: inserted.range };
+    // Revived: dormant before, active now; consecutive ids grouped into ranges (gaps and islands).
+    const revivedRanges = await tx<{ from: number; to: number; n: number }[]>`
+      WITH ${scoredIndicatorsSql(tx, now, tx`i.id IN (SELECT id FROM intel_dormant)`)}
+      SELECT min(id) AS from, max(id) AS to, count(*)::int AS n
+      FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS island FROM scored WHERE active) r
+      GROUP BY island ORDER BY min(id)`;
+    return {
+      added: inserted.added, updated: counts?.updated ?? 0, expired, written, addedRange: inserted.range,
+      revivedRanges: revivedRanges.map((r) => ({ from: Number(r.from), to: Number(r.to) })),
+      revived: revivedRanges.reduce((n, r) => n + r.n, 0),
+    };
   });
 }
