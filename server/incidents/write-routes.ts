@@ -1,6 +1,8 @@
 /**
- * The incident write API (mounted under /api/v1): create (optionally from a template), PATCH,
- * timeline events, related-incident links (written into both documents), and prioritize.
+ * The incident write API (mounted under /api/v1): create (optionally from a template), PATCH
+ * (closing needs a resolution and a one-line summary: 400 naming the missing field), timeline
+ * events, related-incident links (written into both documents), a lead's correction of a stamped
+ * time (milestones), and prioritize.
  * Every write goes into the incident's document through the document manager (origin
  * SERVER_ORIGIN), so every open device sees it live; the projector is then run at once so the
  * response shows the rows. Permission before existence; each write is audited with its actor.
