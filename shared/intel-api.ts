@@ -129,6 +129,8 @@ export const feedRunSchema = z.object({
   skipped: z.int(),
   /** A few skipped lines/items with the reason, for the admin. */
   skipped_samples: z.array(z.object({ line: z.int().nullable(), text: z.string(), reason: z.string() })),
+  /** Items kept whose TLP label was no known level: stored at the feed's TLP or the item's known one, whichever is stricter. */
+  tlp_unrecognised: z.int().optional(),
   error: z.string().nullable(),
 });
 export type FeedRun = z.infer<typeof feedRunSchema>;

@@ -117,6 +117,34 @@ describe('feed runner', () => {
     ]);
   });
 
+  it('stores a JSON feed item with a TLP label it does not understand at the stricter of the item and the feed, and counts it', async () => {
+    const feedId = await addFeed('json', `${base}/json`);
+    await db.sql`UPDATE intel_feeds SET tlp = 'amber' WHERE id = ${feedId}`;
+    const body = JSON.stringify([
+      { value: '203.0.113.211', tlp: 'green' },
+      { value: '203.0.113.212', tlp: 'TLP:MAGENTA' },
+      { value: '203.0.113.213', tlp: 4 },
+      { value: '203.0.113.214' },
+      { value: '203.0.113.215', tlp: 'red' },
+    ]);
+    const run = await runner.push(feedId, (async function* () { yield Buffer.from(body); })(), body.length);
+    expect(run).toMatchObject({ state: 'succeeded', added: 5, tlp_unrecognised: 2 });
+    const rows = await db.sql<{ value: string; tlp: string }[]>`SELECT value, tlp FROM indicators WHERE value LIKE '203.0.113.21%' ORDER BY value`;
+    expect(rows.map((r) => [r.value, r.tlp])).toEqual([
+      ['203.0.113.211', 'green'],
+      ['203.0.113.212', 'amber'],
+      ['203.0.113.213', 'amber'],
+      ['203.0.113.214', 'amber'],
+      ['203.0.113.215', 'red'],
+    ]);
+    // A red feed: the unknown label cannot make the item looser than red.
+    const red = await addFeed('json', `${base}/json-red`, { expression: 'items.{ "value": v, "tlp": t }' });
+    await db.sql`UPDATE intel_feeds SET tlp = 'red' WHERE id = ${red}`;
+    const doc = JSON.stringify({ items: [{ v: '203.0.113.216', t: 'white-ish' }] });
+    expect(await runner.push(red, (async function* () { yield Buffer.from(doc); })(), doc.length)).toMatchObject({ state: 'succeeded', added: 1, tlp_unrecognised: 1 });
+    expect((await db.sql`SELECT tlp FROM indicators WHERE value = '203.0.113.216'`)[0]).toEqual({ tlp: 'red' });
+  });
+
   it('succeeds on a STIX bundle of objects only, some of them revoked', async () => {
     const feedId = await addFeed('stix', `${base}/attack`);
     const body = JSON.stringify({

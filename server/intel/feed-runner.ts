@@ -65,6 +65,7 @@ export interface RunRow {
   expired: number;
   skipped: number;
   skipped_samples: FeedRun['skipped_samples'];
+  tlp_unrecognised: number;
   error: string | null;
 }
 
@@ -84,6 +85,7 @@ export function toFeedRun(r: RunRow): FeedRun {
     expired: r.expired,
     skipped: r.skipped,
     skipped_samples: r.skipped_samples,
+    tlp_unrecognised: r.tlp_unrecognised,
     error: r.error,
   };
 }
@@ -127,6 +129,8 @@ class Progress {
   parsed = 0;
   bytes = 0;
   skipped = 0;
+  /** Items whose TLP label was no known level (stored at the feed's TLP or stricter). */
+  tlpUnrecognised = 0;
   samples: Skipped[] = [];
   objects: IntelObject[] = [];
   /** Distinct objects read (one MISP feed may name a galaxy in every event). */
@@ -163,6 +167,7 @@ async function* itemsOf(events: AsyncIterable<ParseEvent>, feed: FeedRow, progre
       if (types && !types.has(e.item.type)) continue;
       progress.parsed++;
       if (e.item.tlp_unrecognised) {
+        progress.tlpUnrecognised++;
         const { tlp_unrecognised: _unrecognised, ...item } = e.item;
         batch.push({ ...item, tlp: floorTlp(e.item, feed.tlp as Tlp) });
       } else batch.push(e.item);
@@ -213,7 +218,7 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
   }
 
   async function writeProgress(runId: string, p: Progress, bytesTotal: number | null): Promise<void> {
-    await sql`UPDATE intel_feed_runs SET parsed = ${p.parsed}, objects = ${p.objectCount}, bytes_read = ${p.bytes}, bytes_total = ${bytesTotal}, skipped = ${p.skipped},
+    await sql`UPDATE intel_feed_runs SET parsed = ${p.parsed}, objects = ${p.objectCount}, bytes_read = ${p.bytes}, bytes_total = ${bytesTotal}, skipped = ${p.skipped}, tlp_unrecognised = ${p.tlpUnrecognised},
       skipped_samples = ${sql.json(p.samples as never)}, updated_at = now() WHERE id = ${runId} AND state = 'running'`;
   }
 
@@ -253,11 +258,11 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
       const [row] = await sql<RunRow[]>`
         UPDATE intel_feed_runs SET state = 'succeeded', finished_at = now(), updated_at = now(), parsed = ${progress.parsed}, objects = ${progress.objectCount}, bytes_read = ${progress.bytes},
           bytes_total = ${bytesTotal}, added = ${result.added}, updated = ${result.updated}, expired = ${result.expired}, skipped = ${progress.skipped},
-          skipped_samples = ${sql.json(progress.samples as never)}
+          skipped_samples = ${sql.json(progress.samples as never)}, tlp_unrecognised = ${progress.tlpUnrecognised}
         WHERE id = ${run.id} RETURNING *`;
       const retro = retroRanges(result);
       if (retro) await opts.onAdded(retro).catch((e: unknown) => logger.error({ err: e, feed: feed.id }, 'retrospective search after a feed run failed'));
-      logger.info({ feed: feed.id, run: run.id, objects: progress.objectCount, added: result.added, revived: result.revived, updated: result.updated, expired: result.expired, skipped: progress.skipped }, 'feed run succeeded');
+      logger.info({ feed: feed.id, run: run.id, objects: progress.objectCount, added: result.added, revived: result.revived, updated: result.updated, expired: result.expired, skipped: progress.skipped, tlp_unrecognised: progress.tlpUnrecognised }, 'feed run succeeded');
       return toFeedRun(row ?? run);
     } catch (e) {
       clearInterval(beat);

@@ -87,6 +87,18 @@ describe('JSONata expressions and plain arrays', () => {
     expect(skipped[0]?.reason).toMatch(/^expression failed/);
   });
 
+  it('flags a tlp that is no TLP level instead of dropping it, with or without an expression', async () => {
+    const plain = await json(JSON.stringify([{ value: '198.51.100.7', tlp: 'TLP:AMBER' }, { value: '198.51.100.8', tlp: 'purple' }, { value: '198.51.100.9', tlp: 2 }, { value: '198.51.100.10' }]), {});
+    expect(plain.items.map((i) => [i.value, i.tlp, i.tlp_unrecognised])).toEqual([
+      ['198.51.100.7', 'amber', undefined],
+      ['198.51.100.8', undefined, true],
+      ['198.51.100.9', undefined, true],
+      ['198.51.100.10', undefined, undefined],
+    ]);
+    const viaExpression = await json(JSON.stringify({ rows: [{ ip: '198.51.100.11', label: 'Amber-ish' }] }), { expression: 'rows.{ "value": ip, "tlp": label }' });
+    expect(viaExpression.items[0]).toMatchObject({ value: '198.51.100.11', tlp_unrecognised: true });
+  });
+
   it('reads an array of strings or objects without options', async () => {
     const { items, skipped } = await json('["1.2.3.4", {"value": "hxxps://a[.]example/x", "tlp": "TLP:RED"}, 42]', {});
     expect(items.map((i) => [i.value, i.tlp])).toEqual([

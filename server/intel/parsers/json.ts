@@ -8,13 +8,14 @@
  *   indicator (entries without a CVE id are skipped);
  * - `expression`: a JSONata expression over the document giving `[{ value, type?, confidence?,
  *   first_seen?, last_seen?, valid_until?, tags?, malware?, actors?, techniques?, tlp? }]` (or
- *   plain strings);
+ *   plain strings); a `tlp` that is no known level is flagged, as OTX's are, so the item is stored
+ *   at the stricter of it and the feed's TLP and the run counts it;
  * - neither: an array of strings or of such objects.
  */
 import jsonata from 'jsonata';
 import type { z } from 'zod';
 import type { feedOptionsSchema } from '../../../shared/intel-api.ts';
-import { makeItem, parseTlp, tlpOfLabels, toConfidence, toIsoTime, toList, typesForLabel } from './item.ts';
+import { makeItem, tlpOfLabels, toConfidence, toIsoTime, toList, typesForLabel } from './item.ts';
 import { parseJsonDocument } from './json-document.ts';
 import { readDocument } from './read-input.ts';
 import { MAX_DOCUMENT_BYTES, skip, type ParseEvent, type ParserInput } from './types.ts';
@@ -169,7 +170,9 @@ function* generic(doc: unknown): Generator<ParseEvent> {
         malware: toList(entry.malware),
         actors: toList(entry.actors),
         techniques: toList(entry.techniques).filter((t) => TECHNIQUE.test(t)),
-        tlp: parseTlp(entry.tlp),
+        // An unknown label is kept as "not understood": the runner stores the item at the
+        // stricter of what it could read and the feed's TLP, and counts it (never looser).
+        ...tlpOfLabels([entry.tlp]),
       },
       typeof entry.type === 'string' ? entry.type : undefined,
     );
