@@ -20,6 +20,9 @@ let base = '';
 let db: TestDatabase;
 let runner: FeedRunner;
 const hookCalls: AddedRange[] = [];
+const EV = { a: '00000000-0000-4000-8000-00000000e0a1', b: '00000000-0000-4000-8000-00000000e0b2', c: '00000000-0000-4000-8000-00000000e0c3' };
+let misp2: Record<string, { timestamp: number; values: string[] }> = {};
+const misp2Asked: string[] = [];
 
 beforeAll(async () => {
   origin = createServer((req, res) => {
@@ -30,6 +33,14 @@ beforeAll(async () => {
     };
     if (url.pathname === '/misp/manifest.json') return res.end(fixtureText('misp-manifest.json'));
     if (/^\/misp\/[0-9a-f-]{36}\.json$/.test(url.pathname)) return res.end(fixtureText('misp-event.json'));
+    // A MISP feed whose events change between pulls: it records which event files it is asked for.
+    if (url.pathname === '/misp2/manifest.json') return res.end(JSON.stringify(Object.fromEntries(Object.entries(misp2).map(([uuid, e]) => [uuid, { info: uuid, timestamp: e.timestamp }]))));
+    const misp2Event = /^\/misp2\/([0-9a-f-]{36})\.json$/.exec(url.pathname)?.[1];
+    if (misp2Event && misp2[misp2Event]) {
+      misp2Asked.push(misp2Event);
+      const e = misp2[misp2Event];
+      return res.end(JSON.stringify({ Event: { uuid: misp2Event, timestamp: String(e.timestamp), Attribute: e.values.map((value) => ({ type: 'ip-dst', value, to_ids: true, timestamp: String(e.timestamp) })) } }));
+    }
     if (url.pathname === '/taxii2/') return taxii({ title: 'fixture', default: `${base}/api1/`, api_roots: [`${base}/api1/`] });
     if (url.pathname === '/api1/') return taxii({ title: 'api1', versions: [TAXII_MEDIA_TYPE] });
     if (url.pathname === '/api1/collections/') return taxii({ collections: [{ id: 'intel', title: 'intel', can_read: true }] });
@@ -74,6 +85,36 @@ describe('feed runner', () => {
     expect(run?.added).toBeGreaterThan(0);
     const [row] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM indicator_sightings WHERE feed_id = ${feedId}`;
     expect(row?.n).toBe(run?.added);
+  });
+
+  it('asks a MISP feed only for the events changed since the last good run, and pulls it whole once a day', async () => {
+    misp2 = { [EV.a]: { timestamp: 1764000000, values: ['198.51.100.31'] }, [EV.b]: { timestamp: 1764000100, values: ['198.51.100.32'] } };
+    const feedId = await addFeed('misp', `${base}/misp2/`);
+    const pull = async () => {
+      misp2Asked.length = 0;
+      await runner.runNow(feedId);
+      await runner.idle();
+      return lastRun(feedId);
+    };
+    // The first pull is whole.
+    expect(await pull()).toMatchObject({ state: 'succeeded', added: 2, expired: 0 });
+    expect(misp2Asked.sort()).toEqual([EV.a, EV.b]);
+    // Nothing changed: no event file is fetched, and nothing it listed before expires.
+    expect(await pull()).toMatchObject({ state: 'succeeded', added: 0, updated: 0, expired: 0 });
+    expect(misp2Asked).toEqual([]);
+    // One event edited (newer timestamp) and one new: only those two are fetched.
+    misp2[EV.b] = { timestamp: 1764000200, values: ['198.51.100.32', '198.51.100.33'] };
+    misp2[EV.c] = { timestamp: 1764000150, values: ['198.51.100.34'] };
+    expect(await pull()).toMatchObject({ state: 'succeeded', added: 2, updated: 1, expired: 0 });
+    expect(misp2Asked.sort()).toEqual([EV.b, EV.c]);
+    const live = await db.sql<{ value: string }[]>`
+      SELECT i.value FROM indicator_sightings g JOIN indicators i ON i.id = g.indicator_id WHERE g.feed_id = ${feedId} AND g.expired_at IS NULL ORDER BY i.value`;
+    expect(live.map((r) => r.value)).toEqual(['198.51.100.31', '198.51.100.32', '198.51.100.33', '198.51.100.34']);
+    // A day after the last full pull, the next one is whole again and expires what the feed dropped.
+    delete misp2[EV.a];
+    await db.sql`UPDATE intel_feeds SET cursor = regexp_replace(cursor, ' [0-9]+$', ' ' || (extract(epoch FROM now() - interval '25 hours') * 1000)::bigint) WHERE id = ${feedId}`;
+    expect(await pull()).toMatchObject({ state: 'succeeded', added: 0, expired: 1 });
+    expect(misp2Asked.sort()).toEqual([EV.b, EV.c]);
   });
 
   it('pulls a TAXII collection through every page, then asks only for what was added after', async () => {

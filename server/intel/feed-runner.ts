@@ -124,6 +124,19 @@ export interface FeedRunner {
 
 const ITEM_BATCH = 1_000;
 
+/** A MISP feed is pulled whole (and what it no longer lists expired) at least this often. */
+const MISP_FULL_EVERY_MS = 24 * 3_600_000;
+
+/**
+ * A MISP feed's cursor: `<since> <fullAt>`, the newest event timestamp (MISP's epoch seconds,
+ * from the manifest, so the two clocks are never compared) the last good run saw, and when the
+ * last full pull was (epoch ms). Anything else (never pulled, an old row) means a full pull.
+ */
+export function mispCursor(cursor: string | null): { since: number; fullAt: number } | null {
+  const m = /^(\d+) (\d+)$/.exec(cursor ?? '');
+  return m ? { since: Number(m[1]), fullAt: Number(m[2]) } : null;
+}
+
 /** Progress of one run, written to its row while it runs. */
 class Progress {
   parsed = 0;
@@ -297,7 +310,14 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
       if (manifestRes.status !== 200) throw new Error(`the MISP manifest answered HTTP ${manifestRes.status}`);
       let manifestText = '';
       for await (const chunk of counted(manifestRes.body, progress)) manifestText += Buffer.from(chunk).toString('utf8');
-      const events = mispEventUrls(feed.url, JSON.parse(manifestText) as never);
+      const manifest = JSON.parse(manifestText) as unknown;
+      const state = mispCursor(feed.cursor);
+      const now = Date.now();
+      // Only events changed since the last good run; a full pull (which expires what the feed no
+      // longer lists) on the first run and at least once a day.
+      const full = state === null || now - state.fullAt >= MISP_FULL_EVERY_MS;
+      const events = mispEventUrls(feed.url, manifest, full ? undefined : state.since);
+      const since = mispEventUrls(feed.url, manifest).reduce((n, e) => Math.max(n, e.timestamp ?? 0), state?.since ?? 0);
       async function* all(): AsyncGenerator<ParseEvent> {
         for (const ev of events) {
           const res = await guardedGet(ev.url, auth, opts.guard, controller.signal);
@@ -305,7 +325,8 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
           yield* parseFeed('misp', options, counted(res.body, progress));
         }
       }
-      return { events: all(), complete: true };
+      const cursor = `${since} ${full ? now : (state?.fullAt ?? now)}`;
+      return { events: all(), complete: full, after: () => sql`UPDATE intel_feeds SET cursor = ${cursor} WHERE id = ${feed.id}`.then(() => undefined) };
     }
     const conditional: Record<string, string> = {};
     if (feed.etag) conditional['if-none-match'] = feed.etag;
