@@ -50,6 +50,19 @@ export const playbookProblemSchema = z.object({
 });
 export type PlaybookProblem = z.infer<typeof playbookProblemSchema>;
 
+/**
+ * Why a step cannot act as things stand: `connector_not_configured` (no configuration, or a
+ * secret field it needs is not set). Shown on the approval request and on the run before
+ * anyone decides, so nobody approves an action that cannot happen.
+ */
+export const stepWarningSchema = z.object({
+  step_id: z.string(),
+  code: z.enum(['connector_not_configured']),
+  connector: z.string(),
+  message: z.string(),
+});
+export type StepWarning = z.infer<typeof stepWarningSchema>;
+
 export const workflowSummarySchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -66,6 +79,8 @@ export const workflowSummarySchema = z.object({
       needs: z.array(z.string()),
       /** Has an approval gate (which may still not apply to a given incident). */
       gated: z.boolean(),
+      /** Why the step cannot act as things stand (its connector is not configured), or null. */
+      warning: stepWarningSchema.nullable().default(null),
     }),
   ),
   /** Whether it matches the incident given as `?incident_id=` (null without one). */
@@ -97,18 +112,6 @@ export type ExecuteWorkflowBody = z.infer<typeof executeWorkflowBody>;
 export const approvalStateSchema = z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']);
 export type ApprovalState = z.infer<typeof approvalStateSchema>;
 
-/**
- * Why a step cannot act as things stand: `connector_not_configured` (no configuration, or a
- * secret field it needs is not set). Shown on the approval request and on the run before
- * anyone decides, so nobody approves an action that cannot happen.
- */
-export const stepWarningSchema = z.object({
-  step_id: z.string(),
-  code: z.enum(['connector_not_configured']),
-  connector: z.string(),
-  message: z.string(),
-});
-export type StepWarning = z.infer<typeof stepWarningSchema>;
 
 /** A step that failed or timed out, with its reason, and the on_error step that took over (or null). */
 export const runFailureSchema = z.object({

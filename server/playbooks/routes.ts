@@ -31,6 +31,7 @@ import { getIncident } from '../incidents/incident-queries.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Playbooks } from './engine/service.ts';
 import { getRun, listApprovals, listRuns, runIncident } from './engine/queries.ts';
+import { actionOf, connectorsNow, stepWarning, type ConnectorsNow } from './engine/readiness.ts';
 import { principalKey } from './engine/separation.ts';
 import type { LoadedPlaybook } from './loader.ts';
 import { incidentMismatch, matchesIncident } from './match.ts';
@@ -46,7 +47,7 @@ const idParam = z.object({ id: z.uuid().transform((s) => s.toLowerCase()) });
 const playbookParam = z.object({ id: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'a playbook id') });
 const IDEMPOTENCY_HEADER = 'idempotency-key';
 
-function summary(p: LoadedPlaybook, matches: boolean | null, secretSet: boolean): WorkflowSummary {
+function summary(p: LoadedPlaybook, matches: boolean | null, secretSet: boolean, connectors: ConnectorsNow): WorkflowSummary {
   const d = p.def;
   return {
     id: d.id,
@@ -56,7 +57,7 @@ function summary(p: LoadedPlaybook, matches: boolean | null, secretSet: boolean)
     file: p.file,
     triggers: d.triggers,
     match: d.match,
-    steps: d.steps.map((s) => ({ id: s.id, name: s.name ?? null, action: s.action, needs: s.needs, gated: !!s.approval })),
+    steps: d.steps.map((s) => ({ id: s.id, name: s.name ?? null, action: s.action, needs: s.needs, gated: !!s.approval, warning: stepWarning(s.id, actionOf(s.action), connectors) })),
     matches,
     webhook_secret_set: secretSet,
   };
@@ -88,8 +89,9 @@ export function createPlaybookRoutes(deps: PlaybookRouteDeps): Hono<AuthEnv> {
     const who = requireAction(c, 'incident:read', incident_id);
     const incident = incident_id ? await incidentJson(incident_id) : null;
     const secrets = new Set((await sql<{ playbook_id: string }[]>`SELECT playbook_id FROM playbook_webhook_secrets`).map((r) => r.playbook_id));
+    const connectors = await connectorsNow(sql);
     const catalog = playbooks.catalog();
-    const items = await Promise.all(catalog.playbooks.map(async (p) => summary(p, incident ? await matchesIncident(p, incident) : null, secrets.has(p.def.id))));
+    const items = await Promise.all(catalog.playbooks.map(async (p) => summary(p, incident ? await matchesIncident(p, incident) : null, secrets.has(p.def.id), connectors)));
     return c.json({ items, refused: can(who, 'settings:manage') ? catalog.refused : [] });
   });
 

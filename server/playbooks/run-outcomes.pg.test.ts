@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIncident } from '../../shared/incident-doc.ts';
-import type { Approval, Run } from '../../shared/playbooks-api.ts';
+import type { Approval, Run, WorkflowsResponse } from '../../shared/playbooks-api.ts';
 import { startTestServer, type TestServer } from '../testing/test-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
 import { automationTexts } from './testing/run-entries.ts';
@@ -92,6 +92,11 @@ describe('a run whose actions failed', () => {
 describe('a gate whose connector is not configured', () => {
   it('warns on the approval request, on the run and in the timeline before anyone decides, and stops warning once configured', async () => {
     const id = await incident('ceo@corp.example', true);
+    // Before the run starts, the playbook list says which steps cannot act (the Run confirmation shows it).
+    const listed = (await (await ts.fetch(`/api/v1/workflows?incident_id=${id}`)).json()) as WorkflowsResponse;
+    const steps = listed.items.find((w) => w.id === 'brute-force-privileged')!.steps;
+    expect(steps.find((s) => s.id === 'disable_account')!.warning).toMatchObject({ code: 'connector_not_configured', connector: 'identity' });
+    expect(steps.find((s) => s.id === 'announce')!.warning).toBeNull();
     const r = await start(id);
     // Every other branch is done: the run says it waits for a person (not "running").
     const waiting = await waitFor(async () => {

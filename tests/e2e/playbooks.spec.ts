@@ -61,6 +61,8 @@ describe('playbooks', () => {
 
     await row.getByTestId('playbook-run').click();
     await expect.poll(() => page.getByTestId('run-confirm-gated').textContent()).toContain('disable_account');
+    // The confirmation says which steps cannot act (no connector), the gated one first.
+    await expect.poll(() => page.locator('[data-testid=run-confirm] [data-testid=step-warning]').first().getAttribute('data-step')).toBe('disable_account');
     await page.getByTestId('run-confirm-go').click();
 
     const run = page.getByTestId('run-card').first();

@@ -21,7 +21,8 @@ import { loadCachedRuns, loadCachedWorkflows, saveCachedRuns, saveCachedWorkflow
 import { usePlaybooks } from './playbooks-context.tsx';
 import { KeyedFor } from '../keyed-for.tsx';
 import { RunCard } from './run-card.tsx';
-import { gatedStepNames, isRunActive, outboxEntryText } from './run-state.ts';
+import { gatedStepNames, isRunActive, outboxEntryText, stepWarnings } from './run-state.ts';
+import { StepWarnings } from './step-warnings.tsx';
 import { AlertMessage } from '../alert-message.tsx';
 import './playbooks.css';
 
@@ -286,6 +287,7 @@ function ConfirmRun(props: { confirming: Confirming; offline: boolean; onConfirm
           <For each={gated()}>{(name) => <li>{name}</li>}</For>
         </ul>
       </Show>
+      <StepWarnings warnings={stepWarnings(props.confirming.workflow)} lead="These steps cannot act as things stand (they will fail, and their fallback runs):" />
       <Show when={props.offline}>
         <p class="small muted">This device is offline: the request waits here and starts when the network returns.</p>
       </Show>

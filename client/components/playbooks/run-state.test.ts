@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalExclusionText, expiresIn, failureLine, gatedStepNames, isRunActive, itemsProgress, outboxEntryText, runChip, stateTone, stepStateLabel } from './run-state.ts';
+import { approvalExclusionText, expiresIn, failureLine, gatedStepNames, stepWarnings, isRunActive, itemsProgress, outboxEntryText, runChip, stateTone, stepStateLabel } from './run-state.ts';
 
 describe('playbook run vocabulary', () => {
   it('spells every step state a responder sees', () => {
@@ -26,11 +26,19 @@ describe('playbook run vocabulary', () => {
 
   it('names the gated steps for the confirm dialog', () => {
     const steps = [
-      { id: 'enrich', name: null, action: 'intel.lookup', needs: [], gated: false },
-      { id: 'disable-account', name: 'Disable the account', action: 'identity.disable_account', needs: ['enrich'], gated: true },
-      { id: 'block-ip', name: null, action: 'firewall.block_ip', needs: [], gated: true },
+      { id: 'enrich', name: null, action: 'intel.lookup', needs: [], gated: false, warning: null },
+      { id: 'disable-account', name: 'Disable the account', action: 'identity.disable_account', needs: ['enrich'], gated: true, warning: null },
+      { id: 'block-ip', name: null, action: 'firewall.block_ip', needs: [], gated: true, warning: null },
     ];
     expect(gatedStepNames({ steps })).toEqual(['disable-account (Disable the account)', 'block-ip']);
+    const warning = (step_id: string, connector: string) => ({ step_id, code: 'connector_not_configured' as const, connector, message: `connector "${connector}" is not configured` });
+    const warned = [
+      { ...steps[0]!, action: 'enrich.abuseipdb', warning: warning('enrich', 'abuseipdb') },
+      { ...steps[1]!, warning: warning('disable-account', 'identity') },
+      steps[2]!,
+    ];
+    // Gated steps first: those are the ones a person will be asked to approve.
+    expect(stepWarnings({ steps: warned }).map((w) => w.step_id)).toEqual(['disable-account', 'enrich']);
   });
 
   it('tells why an outbox entry waits', () => {

@@ -89,6 +89,12 @@ export function gatedStepNames(workflow: Pick<WorkflowSummary, 'steps'>): string
   return workflow.steps.filter((s) => s.gated).map((s) => (s.name ? `${s.id} (${s.name})` : s.id));
 }
 
+/** The steps that cannot act as things stand (a connector not configured), gated ones first: what a confirmation warns about. */
+export function stepWarnings(workflow: Pick<WorkflowSummary, 'steps'>): NonNullable<WorkflowSummary['steps'][number]['warning']>[] {
+  const steps = [...workflow.steps].sort((a, b) => Number(b.gated) - Number(a.gated));
+  return steps.flatMap((s) => (s.warning ? [s.warning] : []));
+}
+
 /** What an outbox entry says: "Waiting for network", "Sending…", "Failed: <the server's reason>". */
 export function outboxEntryText(record: Pick<OutboxRecord, 'state' | 'lastError'>, connection: ConnectionStatus): string {
   switch (record.state) {

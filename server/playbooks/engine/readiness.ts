@@ -38,6 +38,6 @@ export function stepWarning(stepId: string, action: ActionDef | undefined, conne
     step_id: stepId,
     code: 'connector_not_configured',
     connector: name,
-    message: `connector "${name}" ${why}: approving cannot make ${action.name} happen until an admin configures it (Admin → Playbooks → Connectors)`,
+    message: `connector "${name}" ${why}, so ${action.name} cannot act until an admin configures it (Admin → Playbooks → Connectors)`,
   };
 }
