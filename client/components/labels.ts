@@ -48,5 +48,7 @@ const FIELD_LABELS: Record<string, string> = {
   category: 'Category',
   assignee: 'Assignee',
   tlp: 'TLP',
+  containedAt: 'Contained time',
+  resolvedAt: 'Resolved time',
 };
 export const fieldLabel = (name: string): string => FIELD_LABELS[name] ?? name;

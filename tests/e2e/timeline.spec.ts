@@ -116,6 +116,14 @@ describe('the timeline', () => {
       const id = ((await created.json()) as { id: string }).id;
       await page.goto(`/incidents/${id}`);
       await addNote(page, 'Host isolated by hand');
+      // The header says where the edits are: on the server once stored, on this device while offline.
+      const sync = page.getByTestId('sync-state');
+      await expect.poll(() => sync.textContent(), { timeout: 30_000 }).toContain('Saved on the server');
+      await context.setOffline(true);
+      await addNote(page, 'Written in the server room');
+      await expect.poll(() => sync.textContent(), { timeout: 15_000 }).toContain('saved on this device');
+      await context.setOffline(false);
+      await expect.poll(() => sync.textContent(), { timeout: 30_000 }).toContain('Saved on the server');
       const note = page.getByTestId('timeline-entry').filter({ hasText: 'Host isolated by hand' });
       const zone = page.getByTestId('timeline-zone');
       expect(await zone.inputValue()).toBe('UTC');

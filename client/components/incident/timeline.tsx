@@ -10,7 +10,7 @@ import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { editorOf } from '../../../shared/incident-guard.ts';
 import { addTimelineEntry, markEntryEdited, setEntryEvidence, timelineEvidence, updateTimelineEntry, type TimelineEvidence } from '../../../shared/incident-doc.ts';
-import { LIMITS, TIMELINE_KINDS, type TimelineEntry, type TimelineKind } from '../../../shared/incident-schema.ts';
+import { LIMITS, RESOLUTION_LABELS, TIMELINE_KINDS, type Resolution, type TimelineEntry, type TimelineKind } from '../../../shared/incident-schema.ts';
 import { isStatus } from '../../../shared/workflow.ts';
 import { useApp } from '../../app-context.tsx';
 import { fieldLabel, kindLabel, statusLabel } from '../labels.ts';
@@ -21,6 +21,7 @@ import { isFiltering, NO_TIMELINE_FILTER, timelineFilterOf, timelineMatcher, toT
 import { createPainted } from './after-paint.ts';
 import { LazyCollabText } from './collab-text.tsx';
 import { createTimelineWindow } from './timeline-window.ts';
+import { lostEdits, type LostEdit } from './field-conflicts.ts';
 import './timeline.css';
 import { AlertMessage } from '../alert-message.tsx';
 
@@ -55,6 +56,9 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
   // Re-read only when the timeline grows (a new item is a new entry), not on every edit; one
   // info read per entry.
   const entryCount = createMemo(() => timeline.total());
+  // The user's field changes on screen that a concurrent edit replaced (the merge kept another value).
+  const app = useApp();
+  const lost = createMemo(() => (timeline.total(), lostEdits(timeline.entries, app.authorName(), (field) => props.doc.getMap('meta').get(field) ?? null)));
   const evidence = createMemo(() => (entryCount(), timelineEvidence(props.doc)), [], { equals: (a, b) => a.length === b.length && a.every((e, i) => e.id === b[i]?.id) });
   return (
     <section class="card timeline" data-testid="timeline" data-count={timeline.total()} aria-labelledby="timeline-title">
@@ -85,7 +89,7 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
       </Show>
       <ol class="tl-list">
         <For each={rows()}>
-          {(entry) => <TimelineItem doc={props.doc} awareness={props.awareness} entry={entry} text={timeline.textOf} evidence={evidence()} readOnly={props.readOnly ?? false} />}
+          {(entry) => <TimelineItem doc={props.doc} awareness={props.awareness} entry={entry} text={timeline.textOf} evidence={evidence()} readOnly={props.readOnly ?? false} lost={lost().get(entry.id) ?? null} />}
         </For>
       </ol>
       <Show when={!props.readOnly}>
@@ -159,12 +163,19 @@ function FilterBar(props: { filter: TimelineFilter; onChange: (patch: Partial<Ti
   );
 }
 
+const showValue = (v: unknown): string => (v === null || v === undefined || v === '' ? '(none)' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+
 function describeChange(entry: TimelineEntry): string {
   const data = entry.data ?? {};
   if (entry.kind === 'status_change') {
     const from = isStatus(data['from']) ? statusLabel(data['from']) : String(data['from'] ?? '?');
     const to = isStatus(data['to']) ? statusLabel(data['to']) : String(data['to'] ?? '?');
-    return `Status changed from ${from} to ${to}`;
+    const resolution = typeof data['resolution'] === 'string' && data['resolution'] in RESOLUTION_LABELS ? RESOLUTION_LABELS[data['resolution'] as Resolution] : null;
+    return `Status changed from ${from} to ${to}${resolution ? ` (resolution: ${resolution})` : ''}`;
+  }
+  if (data['correction'] === true && typeof data['field'] === 'string') {
+    const at = (v: unknown): string => (typeof v === 'string' ? absoluteTime(v) : '(none)');
+    return `${fieldLabel(data['field'])} corrected from ${at(data['from'])} to ${at(data['to'])}`;
   }
   if (data['field'] === 'entry_time') {
     const at = (v: unknown): string => (typeof v === 'string' ? absoluteTime(v) : '(none)');
@@ -182,7 +193,7 @@ function describeChange(entry: TimelineEntry): string {
   return `${field} changed from ${show(data['from'])} to ${show(data['to'])}`;
 }
 
-function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry; text: (id: string) => Y.Text | null; evidence: readonly TimelineEvidence[]; readOnly: boolean }): JSX.Element {
+function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry; text: (id: string) => Y.Text | null; evidence: readonly TimelineEvidence[]; readOnly: boolean; lost: LostEdit | null }): JSX.Element {
   const app = useApp();
   const text = createMemo<Y.Text | null>(() => (props.entry.kind === 'note' ? props.text(props.entry.id) : null));
   const [correcting, setCorrecting] = createSignal(false);
@@ -300,6 +311,13 @@ function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: Timeline
               <span class="muted"> — {props.entry.text}</span>
             </Show>
           </p>
+          <Show when={props.lost}>
+            {(l) => (
+              <p class="tl-conflict" role="status" data-testid="timeline-lost-edit">
+                Your value {showValue(l().mine)} was not kept: a concurrent edit by {l().by} set {fieldLabel(l().field)} to {showValue(l().now)}. Set it again if yours should stand.
+              </p>
+            )}
+          </Show>
         </Match>
       </Switch>
       <Show when={!props.entry.deleted}>
