@@ -235,6 +235,26 @@ describe('tablet and phone layouts', () => {
       expect(await smallTargets(page)).toEqual([]);
     });
 
+    it(`the incident list and the new-incident form at ${layout.name}: no sideways scroll, 44 px targets`, async () => {
+      const page = await touchPage(layout, analyst);
+      await bruteForceIncident(page);
+      await page.goto('/');
+      await page.getByTestId('incident-row').first().waitFor({ timeout: 30_000 });
+      await shot(page, `list-${layout.width}`);
+      await expectNoSidewaysScroll(page);
+      expect(await smallTargets(page)).toEqual([]);
+
+      await tapReachable(page, page.getByTestId('new-incident'));
+      await page.getByTestId('create-incident').waitFor();
+      await shot(page, `new-${layout.width}`);
+      await expectNoSidewaysScroll(page);
+      expect(await smallTargets(page)).toEqual([]);
+      await tapReachable(page, page.getByTestId('create-incident'));
+      // The title is required: the message is tied to the labelled field.
+      await page.locator('#new-title-error').waitFor();
+      expect(await page.getByLabel('Title', { exact: true }).getAttribute('id')).toBe('new-title');
+    });
+
     it(`a lead approves a playbook step at ${layout.name} by tap`, async () => {
       const page = await touchPage(layout, analyst);
       const id = await bruteForceIncident(page);
