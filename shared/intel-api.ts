@@ -206,6 +206,8 @@ export const searchQuery = z
     tag: z.string().max(64).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    /** Keyset paging: the `next_cursor` of the previous page (opaque; not with `offset`). */
+    cursor: z.string().regex(/^[1-9][0-9]{0,18}$/, 'a next_cursor value from the previous page').optional(),
   })
   .strict();
 

@@ -17,6 +17,9 @@ import { blocklistEntries, blocklistTypes, renderBlocklist, type BlocklistFormat
 import { ignoredReason, loadAllowed } from './ignored.ts';
 import { detectValue, lookupValues, scoredIndicatorsSql, toMatch, type Fragment, type IndicatorRow } from './lookup.ts';
 
+/** GET /indicators counts its matches exactly up to this many; above it, `total` is null. */
+export const SEARCH_COUNT_CAP = 10_000;
+
 const indicatorIdParam = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
 const blocklistParam = z.object({ file: z.string().max(40) });
 const BLOCKLIST_FILE = new RegExp(`^(${BLOCKLIST_NAMES.join('|')})\\.(txt|csv|stix\\.json)$`);
@@ -115,17 +118,35 @@ export function createIntelUseRoutes(deps: { sql: Sql; lookupSql?: Sql; cacheMs?
     const outer: Fragment[] = [sql`true`];
     if (q.min_score !== undefined) outer.push(sql`s.score >= ${q.min_score}`);
     if (q.active) outer.push(sql`s.active = ${q.active === 'true'}`);
-    const rows = await sql<(DetailRow & { total: number })[]>`
-      WITH ${scoredIndicatorsSql(sql, now, where)},
-      page AS (SELECT s.*, count(*) OVER () AS total FROM scored s WHERE ${outer.reduce((a, b) => sql`${a} AND ${b}`)}
-               ORDER BY s.last_seen DESC, s.id DESC LIMIT ${q.limit} OFFSET ${q.offset})
-      SELECT s.*, ${sourcesOf} AS sources FROM page s ORDER BY s.last_seen DESC, s.id DESC`;
-    const total = rows[0]?.total ?? (q.offset > 0 ? await countAll() : 0);
-    async function countAll(): Promise<number> {
-      const [r] = await sql<{ n: number }[]>`WITH ${scoredIndicatorsSql(sql, now, where)} SELECT count(*)::int AS n FROM scored s WHERE ${outer.reduce((a, b) => sql`${a} AND ${b}`)}`;
-      return r?.n ?? 0;
-    }
-    return c.json({ items: rows.map(withSources), total, limit: q.limit, offset: q.offset });
+    const matching = outer.reduce((a, b) => sql`${a} AND ${b}`);
+    if (q.cursor && q.offset > 0) throw new DomainError('bad_request', 'page with cursor or with offset, not both');
+    // Newest stored first by id: the primary key, so a page is an index range (keyset paging
+    // with `cursor`) and never shifts while feed runs update last_seen. One row more than the
+    // page says whether there is a next one.
+    const after = q.cursor ? sql`i.id < ${q.cursor}::bigint` : sql`true`;
+    // The count (side by side with the page) stops at the cap: an exact count(*) over a million
+    // scored rows is what made an unfiltered search take most of a second.
+    const [rows, [counted]] = await Promise.all([
+      sql<DetailRow[]>`
+        WITH ${scoredIndicatorsSql(sql, now, sql`${where} AND ${after}`)},
+        page AS (SELECT s.* FROM scored s WHERE ${matching} ORDER BY s.id DESC LIMIT ${q.limit + 1} OFFSET ${q.offset})
+        SELECT s.*, ${sourcesOf} AS sources FROM page s ORDER BY s.id DESC`,
+      sql<{ n: number }[]>`
+        WITH ${scoredIndicatorsSql(sql, now, where)}
+        SELECT count(*)::int AS n FROM (SELECT 1 FROM scored s WHERE ${matching} LIMIT ${SEARCH_COUNT_CAP + 1}) c`,
+    ]);
+    const hasMore = rows.length > q.limit;
+    const items = rows.slice(0, q.limit);
+    const n = counted?.n ?? 0;
+    return c.json({
+      items: items.map(withSources),
+      total: n > SEARCH_COUNT_CAP ? null : n,
+      total_capped: n > SEARCH_COUNT_CAP,
+      has_more: hasMore,
+      next_cursor: hasMore ? String(items.at(-1)?.id) : null,
+      limit: q.limit,
+      offset: q.offset,
+    });
   });
 
   app.get('/indicators/:id', zValidator('param', indicatorIdParam, rejectInvalid), async (c) => {

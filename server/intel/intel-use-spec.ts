@@ -19,7 +19,17 @@ import type { Named, RouteSpec } from '../openapi/registry.ts';
 
 const n = (name: string, schema: z.ZodType): Named => ({ name, schema });
 const Lookup = n('IndicatorLookup', lookupResponse);
-const searchResponse = z.object({ items: z.array(indicatorSchema), total: z.int(), limit: z.int(), offset: z.int() });
+const searchResponse = z.object({
+  items: z.array(indicatorSchema),
+  /** Exact number of matches up to SEARCH_COUNT_CAP; null above it (then total_capped is true). */
+  total: z.int().nullable(),
+  total_capped: z.boolean(),
+  has_more: z.boolean(),
+  /** Pass as `cursor` for the next page; null on the last one. */
+  next_cursor: z.string().nullable(),
+  limit: z.int(),
+  offset: z.int(),
+});
 
 export const INTEL_USE_ROUTES: readonly RouteSpec[] = [
   {
@@ -35,7 +45,8 @@ export const INTEL_USE_ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get', path: '/indicators', tag: 'intel', action: 'incident:read', query: searchQuery,
-    summary: 'Search indicators: q (exact canonical value or contains), type, feed_id, min_score, active, tag; newest sighting first',
+    summary: 'Search indicators: q (exact canonical value or contains), type, feed_id, min_score, active, tag; newest stored first, paged by cursor',
+    description: 'Ordered by id, newest first (a stable key, so pages never shift while feeds update rows). Page with `cursor` = the previous page\'s `next_cursor` (`offset` still works but costs what it skips). `total` is exact up to 10,000 matches; above that it is null and `total_capped` is true.',
     responses: { 200: { description: 'A page of indicators with their sources', schema: n('IndicatorPage', searchResponse) } },
   },
   {

@@ -132,4 +132,32 @@ describe('intel routes', () => {
     expect(capped.items).toHaveLength(2);
     expect(capped.items.map((i) => i[1])).not.toContain('91.92.109.77');
   });
+
+  it('pages the search newest first by cursor, says whether there is more, and caps the count', async () => {
+    type Page = { items: { id: number; value: string }[]; total: number | null; total_capped: boolean; has_more: boolean; next_cursor: string | null };
+    const get = async (query: string): Promise<Page> => (await (await ts.fetch(`/api/v1/indicators?${query}`)).json()) as Page;
+    const all = await get('limit=500');
+    expect(all).toMatchObject({ has_more: false, next_cursor: null, total_capped: false, total: all.items.length });
+    const ids = all.items.map((i) => i.id);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    // Walking the pages by cursor gives every row once, in the same order.
+    const walked: number[] = [];
+    let page = await get('limit=2');
+    expect(page).toMatchObject({ has_more: true, total: all.items.length });
+    for (;;) {
+      walked.push(...page.items.map((i) => i.id));
+      if (!page.next_cursor) break;
+      expect(page.has_more).toBe(true);
+      page = await get(`limit=2&cursor=${page.next_cursor}`);
+    }
+    expect(walked).toEqual(ids);
+    expect((await ts.fetch('/api/v1/indicators?cursor=abc')).status).toBe(400);
+    expect((await ts.fetch(`/api/v1/indicators?cursor=${ids[1]}&offset=2`)).status).toBe(400);
+    // Past the cap the count is not exact: null, and said so.
+    await ts.server.sql`
+      INSERT INTO indicators (type, value, base_confidence, first_seen, last_seen)
+      SELECT 'sha1', lpad(to_hex(n), 40, '0'), 50, now(), now() FROM generate_series(1, 10001) n`;
+    expect(await get('type=sha1&limit=1')).toMatchObject({ total: null, total_capped: true, has_more: true });
+    expect(await get('type=ipv4&limit=1')).toMatchObject({ total_capped: false });
+  });
 });
