@@ -1,7 +1,7 @@
 // @vitest-environment node
 /**
  * Tablet and phone layouts (issue 20): at 390×844 (phone), 768×1024 (tablet, portrait) and
- * 1024×768 (tablet, landscape), all with touch, the key actions — change the status, add a note,
+ * 1024×768 (tablet, landscape), and a phone turned sideways (844×390), all with touch, the key actions — change the status, add a note,
  * add evidence, approve a playbook step — are reachable without scrolling sideways, inside the
  * viewport once scrolled to, at least 44 px and work by tap; the header is compact; the incident
  * page's "Jump to" index reaches the far panels; task titles wrap; a title tooltip shows on tap;
@@ -13,6 +13,8 @@ import { adminRequest, baseURL, createUser, launchBrowser, loginThroughApi, type
 
 const LAYOUTS = [
   { name: 'phone 390×844', width: 390, height: 844, isMobile: true },
+  // A phone turned sideways: the header is not sticky there and the folded menu still drops from it.
+  { name: 'phone landscape 844×390', width: 844, height: 390, isMobile: true },
   { name: 'tablet 768×1024', width: 768, height: 1024, isMobile: true },
   { name: 'tablet 1024×768', width: 1024, height: 768, isMobile: false },
 ] as const;
