@@ -1,14 +1,13 @@
 /**
  * Evidence keys: the master key (EVIDENCE_KEY, base64 of 32 bytes, or `<DATA_DIR>/evidence.key`
- * created on first start with mode 0600) and the random per-file data keys it wraps with
- * AES-256-GCM. Each wrapped key records the id of the master key that wrapped it, so a new master
+ * created on first start with mode 0600; loaded by server/keys/master-key.ts) and the random
+ * per-file data keys it wraps with AES-256-GCM. Each wrapped key records the id of the master key that wrapped it, so a new master
  * key only re-wraps the data keys (`rewrapDataKeys`); the content is never re-encrypted.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
+import { decodeMasterKey, loadMasterKey } from '../keys/master-key.ts';
 
 export const KEY_BYTES = 32;
 const WRAP_AAD = Buffer.from('sentpilot evidence data key v1');
@@ -34,31 +33,29 @@ export function keyringOf(current: MasterKey, older: readonly MasterKey[] = []):
   return { current, byId: new Map([...older, current].map((k) => [k.id, k])) };
 }
 
+/** A master key from its base64 (`name` is what errors call it: a variable or a path). */
 export function parseKey(base64: string, name: string): MasterKey {
-  const key = Buffer.from(base64.trim(), 'base64');
-  if (key.length !== KEY_BYTES) throw new Error(`${name} must be the base64 of ${KEY_BYTES} random bytes (got ${key.length} bytes)`);
-  return masterKey(key);
+  return masterKey(decodeMasterKey(base64, name));
 }
 
 /**
  * The master key from `envKey` (EVIDENCE_KEY) or `<dataDir>/evidence.key`, creating that file
- * (0600) on first start. `previous` (EVIDENCE_KEY_PREVIOUS) keeps a rotated-out key usable.
+ * (0600) on first start (server/keys/master-key.ts, safe when several processes start at once).
+ * `previous` (EVIDENCE_KEY_PREVIOUS) keeps a rotated-out key usable.
  */
 export async function loadKeyring(opts: { dataDir: string; envKey?: string; previous?: string; logger: Logger }): Promise<Keyring> {
-  const older = opts.previous ? [parseKey(opts.previous, 'EVIDENCE_KEY_PREVIOUS')] : [];
-  if (opts.envKey) return keyringOf(parseKey(opts.envKey, 'EVIDENCE_KEY'), older);
-  const path = join(opts.dataDir, 'evidence.key');
-  try {
-    return keyringOf(parseKey(await readFile(path, 'utf8'), path), older);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  await mkdir(opts.dataDir, { recursive: true });
-  const key = randomBytes(KEY_BYTES);
-  // 'wx': never overwrite a key another process just created.
-  await writeFile(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-  opts.logger.warn({ path }, 'created the evidence master key: back it up, without it stored evidence cannot be read');
-  return keyringOf(masterKey(key), older);
+  const keys = await loadMasterKey({
+    envName: 'EVIDENCE_KEY',
+    envKey: opts.envKey,
+    previousName: 'EVIDENCE_KEY_PREVIOUS',
+    previousKey: opts.previous,
+    dataDir: opts.dataDir,
+    fileName: 'evidence.key',
+    logger: opts.logger,
+    label: 'the evidence master key',
+    protects: 'stored evidence',
+  });
+  return keyringOf(masterKey(keys.current), keys.previous.map(masterKey));
 }
 
 export const newDataKey = (): Buffer => randomBytes(KEY_BYTES);

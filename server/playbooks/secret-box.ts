@@ -13,13 +13,13 @@
  * re-seals every stored value with the new key at start (server/key-rotation.ts).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { decodeMasterKey, loadMasterKey, MASTER_KEY_BYTES, MasterKeyError } from '../keys/master-key.ts';
+import type { Logger } from '../logger.ts';
 
 const MAGIC = Buffer.from('SB1');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const KEY_BYTES = 32;
+const KEY_BYTES = MASTER_KEY_BYTES;
 
 export interface SecretKey {
   /** Short label stored with each sealed value (which key to open it with). */
@@ -94,9 +94,11 @@ export function createSecretBox(current: SecretKey, previous: readonly SecretKey
 
 /** Decode `SECRETS_KEY` (base64 of 32 bytes); the error names the variable, never the value. */
 export function parseKey(base64: string): Uint8Array {
-  const key = Buffer.from(base64.trim(), 'base64');
-  if (key.length !== KEY_BYTES) throw new SecretBoxError(`SECRETS_KEY must be base64 of ${KEY_BYTES} bytes (got ${key.length} bytes)`);
-  return key;
+  try {
+    return decodeMasterKey(base64, 'SECRETS_KEY');
+  } catch (e) {
+    return boxError(e);
+  }
 }
 
 /** A short fingerprint of a key (to tell keys apart in logs without revealing them). */
@@ -105,29 +107,28 @@ export const keyFingerprint = (key: Uint8Array): string => createHash('sha256').
 /** A key labelled by its fingerprint: the same key has the same id wherever it came from. */
 const keyOf = (key: Uint8Array): SecretKey => ({ id: `k-${keyFingerprint(key)}`, key });
 
+/** A bad key surfaces as a SecretBoxError, as it always has. */
+function boxError(e: unknown): never {
+  throw e instanceof MasterKeyError ? new SecretBoxError(e.message) : e;
+}
+
 /**
- * The server's box: `SECRETS_KEY` when set, else `<dataDir>/secrets.key` (created, 0600).
- * `previousKey` (e.g. `SECRETS_KEY_PREVIOUS`) still opens values sealed before a rotation.
+ * The server's box: `SECRETS_KEY` when set, else `<dataDir>/secrets.key` (created, 0600), through
+ * the one master-key loader (server/keys/master-key.ts: several processes starting at once on a
+ * fresh data folder agree on one key). `previousKey` (e.g. `SECRETS_KEY_PREVIOUS`) still opens
+ * values sealed before a rotation.
  */
-export async function loadSecretBox(opts: { secretsKey?: string | null; previousKey?: string | null; dataDir: string }): Promise<SecretBox> {
-  const previous = opts.previousKey ? [keyOf(parseKey(opts.previousKey))] : [];
-  if (opts.secretsKey) return createSecretBox(keyOf(parseKey(opts.secretsKey)), previous);
-  const file = join(opts.dataDir, 'secrets.key');
-  let key: Uint8Array;
-  try {
-    key = parseKey(await readFile(file, 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    await mkdir(opts.dataDir, { recursive: true });
-    key = randomBytes(KEY_BYTES);
-    // `wx`: never overwrite a key another process created a moment ago.
-    try {
-      await writeFile(file, Buffer.from(key).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-      await chmod(file, 0o600);
-    } catch (w) {
-      if ((w as NodeJS.ErrnoException).code !== 'EEXIST') throw w;
-      key = parseKey(await readFile(file, 'utf8'));
-    }
-  }
-  return createSecretBox(keyOf(key), previous);
+export async function loadSecretBox(opts: { secretsKey?: string | null; previousKey?: string | null; dataDir: string; logger?: Logger }): Promise<SecretBox> {
+  const keys = await loadMasterKey({
+    envName: 'SECRETS_KEY',
+    envKey: opts.secretsKey,
+    previousName: 'SECRETS_KEY_PREVIOUS',
+    previousKey: opts.previousKey,
+    dataDir: opts.dataDir,
+    fileName: 'secrets.key',
+    logger: opts.logger,
+    label: 'the secrets key',
+    protects: 'stored connector credentials and secrets',
+  }).catch(boxError);
+  return createSecretBox(keyOf(keys.current), keys.previous.map(keyOf));
 }
