@@ -8,10 +8,9 @@
  * content has rendered (a test id of the loaded state), so the result does not depend on timing.
  */
 import axe from 'axe-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { APIRequestContext, Browser, BrowserContext, Page } from 'playwright-core';
 import { adminRequest, baseURL, launchBrowser, loginThroughApi } from './browser.ts';
-import { inject } from 'vitest';
 import { postJson, tokenRequest } from './api-token.ts';
 
 interface AxeNode {
@@ -56,7 +55,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
   for (const v of violations) {
     const known = KNOWN.filter((k) => k.rule === v.id).map((k) => k.selector);
     if (known.length === 0) continue;
-    const keep: AxeNode[] = [];
+    const keep: typeof v.nodes = [];
     for (const n of v.nodes) {
       const selector = n.target.map(String).join(' ');
       const isKnown = await page.evaluate(({ selector, known }) => {

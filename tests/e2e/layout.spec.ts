@@ -1,9 +1,9 @@
 // @vitest-environment node
 /**
- * Tablet and phone layouts (issue 20): at 390×844 (phone), 768×1024 (tablet, portrait) and
- * 1024×768 (tablet, landscape), and a phone turned sideways (844×390), all with touch, the key actions — change the status, add a note,
- * add evidence, approve a playbook step — are reachable without scrolling sideways, inside the
- * viewport once scrolled to, at least 44 px and work by tap; the header is compact; the incident
+ * Tablet and phone layouts (issue 20): at 390×844 (phone), 768×1024 (tablet, portrait),
+ * 1024×768 (tablet, landscape) and 844×390 (a phone turned sideways), all with touch, the key
+ * actions — change the status, add a note, add evidence, approve a playbook step — are reachable
+ * without scrolling sideways, inside the viewport once scrolled to, at least 44 px and work by tap; the header is compact; the incident
  * page's "Jump to" index reaches the far panels; task titles wrap; a title tooltip shows on tap;
  * and every tappable control on those pages is at least 44 × 44 px.
  */
