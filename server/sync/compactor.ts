@@ -25,6 +25,8 @@ export interface Compactor {
   request(id: string): void;
   /** Compact now (waits for the queue's current run first). */
   run(id: string): Promise<{ removed: number }>;
+  /** Compactions waiting in the queue. */
+  queued(): number;
   /** Finish the running compaction and drop the queue. */
   close(): Promise<void>;
 }
@@ -80,6 +82,7 @@ export function createCompactor(opts: {
     },
     request,
     run,
+    queued: () => queue.size,
     async close() {
       closed = true;
       queue.clear();

@@ -244,6 +244,32 @@ describe('document manager', () => {
     again.release();
   });
 
+  it('keeps nothing per document once its documents are stored and unloaded (issue 11)', async () => {
+    const store = createMemoryDocumentStore();
+    const docs = manager(store, { lingerMs: 5 });
+    const ids = Array.from({ length: 50 }, () => newId());
+    for (const [i, id] of ids.entries()) {
+      const handle = await docs.open(id);
+      const peer = fakePeer();
+      handle.addPeer(peer);
+      const client = new Y.Doc({ guid: id });
+      createIncident(client, { title: `retained ${i}`, createdBy: 'test' });
+      expect(handle.applyUpdate(Y.encodeStateAsUpdate(client), peer).ok).toBe(true);
+      // A peer with presence, which leaves: its awareness goes with the document.
+      const presence = new awarenessProtocol.Awareness(client);
+      presence.setLocalState({ user: `u${i}` });
+      handle.applyAwarenessUpdate(awarenessProtocol.encodeAwarenessUpdate(presence, [client.clientID]), peer);
+      presence.destroy();
+      handle.removePeer(peer);
+      handle.release();
+    }
+    // Some documents also flushed one by one (a REST write waits for its document).
+    await Promise.all(ids.slice(0, 10).map((id) => docs.flushDoc(id)));
+    await docs.flush();
+    await expect.poll(() => docs.stats(), { timeout: 5_000 }).toEqual({ loaded: 0, loading: 0, peers: 0, pendingDocs: 0, writerCounters: 0, compactionsQueued: 0 });
+    expect(ids.every((id) => store.updateCount(id) > 0)).toBe(true);
+  });
+
   it('keeps updates queued while the store fails and stores them once it recovers', async () => {
     const store = createMemoryDocumentStore();
     const docs = manager(store);

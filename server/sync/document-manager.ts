@@ -435,7 +435,8 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
     stats() {
       let peers = 0;
       for (const e of entries.values()) peers += e.peers.size;
-      return { loaded: entries.size, peers, pendingDocs: writer.pendingDocs() };
+      const w = writer.stats();
+      return { loaded: entries.size, loading: loading.size, peers, pendingDocs: writer.pendingDocs(), writerCounters: Math.max(w.counters, w.waiting), compactionsQueued: compactor.queued() };
     },
     async start() {
       subscription = await store.subscribe({

@@ -76,7 +76,12 @@ export interface DocumentManager {
   /** Fold a document's stored updates into its snapshot. */
   compact(id: string): Promise<{ removed: number }>;
   isLoaded(id: string): boolean;
-  stats(): { loaded: number; peers: number; pendingDocs: number };
+  /**
+   * Sizes of what the manager holds: documents loaded and loading, peers, documents with updates
+   * not yet stored, the writer's per-document counters, queued compactions. Once every document
+   * is unloaded and stored, all of them are 0 (nothing is kept per document ever seen).
+   */
+  stats(): { loaded: number; loading: number; peers: number; pendingDocs: number; writerCounters: number; compactionsQueued: number };
   /** Subscribe to other processes' announcements. */
   start(): Promise<void>;
   /** Flush, stop listening, drop every document. Peers should have been closed before. */

@@ -41,6 +41,8 @@ export interface UpdateWriter {
   flushDoc(id: string): Promise<void>;
   /** Number of documents with updates not yet stored. */
   pendingDocs(): number;
+  /** Sizes of the per-document bookkeeping (all 0 once everything is stored and nobody waits). */
+  stats(): { queued: number; inflight: number; counters: number; waiting: number };
   /** How long the oldest accepted update has waited to be stored, and the bytes waiting. */
   backlog(): { oldestMs: number; bytes: number };
   /** Final flush (a few attempts), then stop the timers. */
@@ -74,17 +76,19 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
 
   function settle(id: string, error?: unknown): void {
     const list = waiters.get(id);
-    if (!list) return;
     const done = storedUpTo.get(id) ?? 0;
-    const rest = list.filter((w) => {
-      if (error !== undefined) w.reject(error);
-      else if (w.target <= done) w.resolve();
-      else return true;
-      return false;
-    });
-    if (rest.length) waiters.set(id, rest);
-    else waiters.delete(id);
-    // Everything of this document stored and nobody waiting: forget its counters.
+    if (list) {
+      const rest = list.filter((w) => {
+        if (error !== undefined) w.reject(error);
+        else if (w.target <= done) w.resolve();
+        else return true;
+        return false;
+      });
+      if (rest.length) waiters.set(id, rest);
+      else waiters.delete(id);
+    }
+    // Everything of this document stored and nobody waiting: forget its counters (whether or not
+    // anyone waited: they would otherwise stay for every document this process ever wrote).
     if (!waiters.has(id) && !queue.has(id) && !inflight.has(id) && done === enqueued.get(id)) {
       enqueued.delete(id);
       storedUpTo.delete(id);
@@ -240,6 +244,9 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
     },
     pendingDocs() {
       return new Set([...queue.keys(), ...inflight.keys()]).size;
+    },
+    stats() {
+      return { queued: queue.size, inflight: inflight.size, counters: Math.max(enqueued.size, storedUpTo.size), waiting: waiters.size };
     },
     async close() {
       for (let attempt = 1; ; attempt++) {
