@@ -200,7 +200,8 @@ describe('incident document accessors', () => {
     // What can be linked: the items the server recorded in the timeline, named by file.
     addTimelineEntry(a, { kind: 'evidence', text: 'Evidence added: mem.raw', author: 'server', data: { evidence_id: 'ev-memory', file_name: 'mem.raw' } });
     addTimelineEntry(a, { kind: 'evidence', text: 'Evidence added: capture.pcap', author: 'server', data: { evidence_id: 'ev-pcap' } });
-    addTimelineEntry(a, { kind: 'evidence', text: 'no id', author: 'server', data: {} });
+    // An evidence entry without its item's id is refused by the writer (and ignored if a device wrote one).
+    expect(addTimelineEntry(a, { kind: 'evidence', text: 'no id', author: 'server', data: {} as never }).ok).toBe(false);
     expect(timelineEvidence(a).map(({ id, name }) => ({ id, name }))).toEqual([
       { id: 'ev-memory', name: 'mem.raw' },
       { id: 'ev-pcap', name: 'capture.pcap' },

@@ -46,6 +46,7 @@ import {
   breachSchema,
 } from './incident-schema.ts';
 import { newId } from './ids.ts';
+import { checkPayload, type PayloadFor } from './timeline-payloads.ts';
 import { err, ok, type Result } from './result.ts';
 import { transition, type Status, type TransitionOk, type TransitionRefused } from './workflow.ts';
 
@@ -586,15 +587,19 @@ export function setBreach(doc: Y.Doc, breach: Breach | null, actor: string, orig
   return ok(undefined);
 }
 
-export interface NewEntry {
-  kind: TimelineKind;
+interface EntryBase {
   text?: string;
   author: string;
   /** Event time; defaults to now. */
   at?: string;
-  data?: Record<string, unknown> | null;
   id?: string;
 }
+
+/**
+ * A new timeline entry: its kind with the payload that kind carries (shared/timeline-payloads.ts),
+ * checked by the compiler here and by `addTimelineEntry` at run time.
+ */
+export type NewEntry = { [K in TimelineKind]: EntryBase & { kind: K; data?: PayloadFor<K> | null } }[TimelineKind];
 
 function appendEntry(doc: Y.Doc, e: NewEntry): string {
   const id = e.id ?? newId();
@@ -612,6 +617,8 @@ function appendEntry(doc: Y.Doc, e: NewEntry): string {
 /** Add a timeline entry; returns its id. */
 export function addTimelineEntry(doc: Y.Doc, entry: NewEntry, origin?: unknown): Result<string, string> {
   if (entry.at !== undefined && !timelineEntrySchema.shape.at.safeParse(entry.at).success) return err('at: invalid date-time');
+  const payload = checkPayload(entry.kind, entry.data ?? null);
+  if (!payload.ok) return err(`a ${entry.kind} entry's ${payload.problem}`);
   let id = '';
   doc.transact(() => {
     id = appendEntry(doc, entry);

@@ -46,7 +46,7 @@ export function ConnectionBadge(): JSX.Element {
         class="conn-pending"
         classList={{ 'has-pending': conn().pending > 0, 'has-errors': conn().errorDocs > 0 }}
         onClick={() => void app.engine.syncNow()}
-        aria-label={`${where()}: sync now`}
+        title={`${where()}: sync now`}
         data-testid="sync-state"
       >
         {/* The count stays in the DOM at 0 (scripts and tests read it); only the words show then. */}

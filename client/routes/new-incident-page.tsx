@@ -222,6 +222,7 @@ export function NewIncidentPage(): JSX.Element {
             id="new-occurredAt"
             data-testid="field-occurred"
             type="datetime-local"
+            step="1"
             value={form().occurredAt}
             onInput={(e) => set('occurredAt', e.currentTarget.value)}
             aria-invalid={errors().occurredAt ? 'true' : undefined}
@@ -230,7 +231,7 @@ export function NewIncidentPage(): JSX.Element {
         </div>
         <div class="field">
           <label for="new-detectedAt">Detected at</label>
-          <input id="new-detectedAt" data-testid="field-detected" type="datetime-local" value={form().detectedAt} onInput={(e) => set('detectedAt', e.currentTarget.value)} />
+          <input id="new-detectedAt" data-testid="field-detected" type="datetime-local" step="1" value={form().detectedAt} onInput={(e) => set('detectedAt', e.currentTarget.value)} />
         </div>
         <AlertMessage message={failure()} class="field-error span-2" />
         <div class="form-actions span-2">

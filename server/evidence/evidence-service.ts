@@ -12,6 +12,7 @@ import { MAX_CHUNK_BYTES, type CreateEvidenceBody, type EvidenceItem, type Evide
 import type * as Y from 'yjs';
 import { newId } from '../../shared/ids.ts';
 import { addTimelineEntry, hasTimelineEntry, isIncidentDoc, SERVER_ORIGIN, setEntryEvidence } from '../../shared/incident-doc.ts';
+import type { EvidencePayload } from '../../shared/timeline-payloads.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { AuditActor } from '../audit/audit-types.ts';
 import type { Sql } from '../db/connect.ts';
@@ -43,7 +44,7 @@ export interface EvidenceDocWrite {
   entryId: string;
   text: string;
   author: string;
-  data: Record<string, unknown>;
+  data: EvidencePayload;
   /** Entries named at capture: they show the item among their links, like a link made later. */
   linkedEntries: string[];
 }

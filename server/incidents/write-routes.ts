@@ -12,7 +12,7 @@ import { zValidator } from '@hono/zod-validator';
 import * as Y from 'yjs';
 import { incidentIdParam } from '../../shared/api.ts';
 import { DomainError } from '../../shared/errors.ts';
-import { addTimelineEntry, correctMilestone, isIncidentDoc, SERVER_ORIGIN, setRelated } from '../../shared/incident-doc.ts';
+import { addTimelineEntry, correctMilestone, isIncidentDoc, SERVER_ORIGIN, setRelated, type NewEntry } from '../../shared/incident-doc.ts';
 import { correctMilestoneRequest, createEventRequest, createIncidentRequest, MILESTONE_FIELDS, patchIncidentRequest, relatedParams } from '../../shared/incidents-api.ts';
 import { newId } from '../../shared/ids.ts';
 import { can } from '../../shared/permissions.ts';
@@ -158,9 +158,13 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
       const body = c.req.valid('json');
       await mustExist(id);
       const r = await docs.withDoc(id, (doc) =>
-        addTimelineEntry(doc, { kind: body.kind, text: body.text, at: body.at, data: body.data ?? null, author: who.name }, SERVER_ORIGIN),
+        // The payload is checked against the kind's schema (shared/timeline-payloads.ts) before anything is written.
+        addTimelineEntry(doc, { kind: body.kind, text: body.text, at: body.at, data: body.data ?? null, author: who.name } as NewEntry, SERVER_ORIGIN),
       );
-      if (!r.ok) throw new DomainError('bad_request', `body field "at": ${r.error}`);
+      if (!r.ok) {
+        const field = r.error.startsWith('at:') ? 'at' : 'data';
+        throw new DomainError('bad_request', `body field "${field}": ${r.error}`, { field });
+      }
       await stored(id);
       await audit.append([{ actor: actorOf(who), action: 'incident.event', targetType: 'timeline_entry', targetId: r.value, incidentId: id, details: body }]);
       await projector.project(id);

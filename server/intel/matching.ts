@@ -27,6 +27,7 @@ import { ALERT_LOCK } from '../alerts/ingest.ts';
 import { alertAssets, alertObservables } from '../alerts/normalize.ts';
 import type * as Y from 'yjs';
 import { addTimelineEntry, hasTimelineEntry, isIncidentDoc, readMeta, SERVER_ORIGIN } from '../../shared/incident-doc.ts';
+import type { IntelMatchPayload } from '../../shared/timeline-payloads.ts';
 import type { OutboxItem } from '../sync/doc-outbox.ts';
 import type { Observable } from '../../shared/incident-schema.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
@@ -145,7 +146,7 @@ export const MATCH_WRITE_KIND = 'intel_matches';
 
 /** One incident's new hits as `system` entries (JSON: ingestion stores it in the document outbox). */
 export interface MatchWrite {
-  entries: { id: string; at: string; text: string; data: Record<string, unknown> }[];
+  entries: { id: string; at: string; text: string; data: IntelMatchPayload }[];
 }
 
 /** Each incident's hits as one outbox item, with the entries' ids drawn now (so a replay adds nothing twice). */

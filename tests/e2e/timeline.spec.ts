@@ -141,7 +141,7 @@ describe('the timeline', () => {
       await page.getByTestId('timeline-zone').selectOption('UTC');
 
       // The author corrects when it happened (in the display zone, UTC): recorded with the reason.
-      await note.getByRole('button', { name: 'Correct when this happened' }).click();
+      await note.getByRole('button', { name: 'Correct time: when this happened' }).click();
       const form = page.getByTestId('timeline-correct-time');
       await form.getByLabel(/Happened at/).fill('2026-03-01T08:15:30');
       await form.getByLabel('Why (optional)').fill('time from the EDR console');

@@ -64,7 +64,7 @@ export function CaptureForm(props: { incidentId: string; onDone(): void }): JSX.
       </div>
       <div class="field">
         <label for={`${uid}-at`}>Collected at</label>
-        <input id={`${uid}-at`} type="datetime-local" value={collectedAt()} onInput={(e) => setCollectedAt(e.currentTarget.value)} />
+        <input id={`${uid}-at`} type="datetime-local" step="1" value={collectedAt()} onInput={(e) => setCollectedAt(e.currentTarget.value)} />
       </div>
       <div class="field">
         <label for={`${uid}-where`}>Collected where</label>

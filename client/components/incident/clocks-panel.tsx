@@ -99,7 +99,7 @@ export function ClocksPanel(props: { doc: Y.Doc; meta: IncidentMeta; readOnly: b
                 </div>
                 <div class="field">
                   <label for="breach-aware">Aware since</label>
-                  <input id="breach-aware" type="datetime-local" value={awareAt()} onInput={(e) => setAwareAt(e.currentTarget.value)} data-testid="breach-aware" />
+                  <input id="breach-aware" type="datetime-local" step="1" value={awareAt()} onInput={(e) => setAwareAt(e.currentTarget.value)} data-testid="breach-aware" />
                 </div>
               </div>
               <button type="button" class="btn" onClick={mark} data-testid="breach-mark">

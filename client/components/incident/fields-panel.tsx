@@ -120,7 +120,7 @@ function TimeField(props: { id: string; label: string; value: string | null; onC
       <label for={props.id}>{props.label}</label>
       <input
         id={props.id}
-        type="datetime-local"
+        type="datetime-local" step="1"
         value={toLocalInput(props.value)}
         onChange={(e) => {
           const v = fromLocalInput(e.currentTarget.value);

@@ -86,11 +86,11 @@ export function AuditPage(): JSX.Element {
         </div>
         <div class="form-field">
           <label for="audit-from">From</label>
-          <input id="audit-from" type="datetime-local" value={from()} onInput={(e) => setFrom(e.currentTarget.value)} />
+          <input id="audit-from" type="datetime-local" step="1" value={from()} onInput={(e) => setFrom(e.currentTarget.value)} />
         </div>
         <div class="form-field">
           <label for="audit-to">To</label>
-          <input id="audit-to" type="datetime-local" value={to()} onInput={(e) => setTo(e.currentTarget.value)} />
+          <input id="audit-to" type="datetime-local" step="1" value={to()} onInput={(e) => setTo(e.currentTarget.value)} />
         </div>
         <button type="submit" class="btn primary" disabled={loading()}>
           Apply filters
