@@ -2,11 +2,15 @@
  * Threat-intel store: ingest of a generated 1,000,000-line IPv4 plain feed through the real
  * path, end to end (the feed's body streamed to POST /feeds/{id}/push of the server process: the
  * plain parser + store.ts: COPY into staging, merge into indicators and sightings, one
- * transaction, the run row, the retrospective search) against a raw COPY of the same rows into a
- * bare table, in the same run on the same database; then lookups with the million loaded:
- * single-value GET /indicators/lookup (sequential, p50/p99) and one bulk POST of 10,000 values
- * (half present, half absent), over HTTP through a keep-alive connection.
- * Targets: ingest ≥ 50% of raw COPY rows/s; single p99 < 5 ms; bulk < 200 ms.
+ * transaction, the run row, the retrospective search) against two references in the same run on
+ * the same database: a raw COPY of the same rows into a bare table, and into a table with the
+ * store's unique (type, value) index (taken before and after the ingest, the mean used, since
+ * the machine's load moves between them); then lookups with the million loaded: single-value GET
+ * /indicators/lookup (sequential, p50/p99), one bulk POST of 10,000 values (half present, half
+ * absent), and the unfiltered indicator search GET /indicators (first page and cursor pages),
+ * over HTTP through a keep-alive connection.
+ * Targets: ingest ≥ 50% of the rows/s of the COPY into the uniquely indexed table; single p99 <
+ * 5 ms; bulk < 200 ms; search p95 < 50 ms.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +21,7 @@ import { fmt, percentile, startServerProcess } from './server-process.ts';
 const LINES = 1_000_000;
 const SINGLE_LOOKUPS = 2_000;
 const BULK = 10_000;
+const SEARCHES = 200;
 
 /** The i-th generated address: unique, spread over 11.0.0.0 – 74.x (public space). */
 function ipOf(i: number): string {
@@ -52,12 +57,16 @@ export async function benchIntel(databaseUrl: string): Promise<Record<string, st
     await pipeline(Readable.from(feedChunks('ipv4\t')), writable);
     const rawMs = performance.now() - t0;
     await sql`DROP TABLE bench_raw_copy`;
-    // For context: the same COPY into a table with one unique (type, value) index.
-    await sql`CREATE TABLE bench_raw_unique (type text, value text, UNIQUE (type, value))`;
-    t0 = performance.now();
-    await pipeline(Readable.from(feedChunks('ipv4\t')), await sql`COPY bench_raw_unique FROM STDIN`.writable());
-    const uniqueMs = performance.now() - t0;
-    await sql`DROP TABLE bench_raw_unique`;
+    // The reference: the same COPY into a table with the store's unique (type, value) index.
+    const uniqueCopy = async (): Promise<number> => {
+      await sql`CREATE TABLE bench_raw_unique (type text, value text, UNIQUE (type, value))`;
+      const t = performance.now();
+      await pipeline(Readable.from(feedChunks('ipv4\t')), await sql`COPY bench_raw_unique FROM STDIN`.writable());
+      const ms = performance.now() - t;
+      await sql`DROP TABLE bench_raw_unique`;
+      return ms;
+    };
+    const uniqueBefore = await uniqueCopy();
 
     // The real path: a push feed, its body streamed to the server as a sender would.
     const created = await pool.request({ method: 'POST', path: '/api/v1/feeds', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench list', url: null, format: 'plain', default_confidence: 70 }) });
@@ -72,12 +81,14 @@ export async function benchIntel(databaseUrl: string): Promise<Record<string, st
     const run = await push();
     const ingestMs = performance.now() - t0;
     if (run.state !== 'succeeded' || run.added !== LINES) throw new Error(`ingest did not succeed: ${JSON.stringify(run)}`);
-    const rawRate = LINES / (rawMs / 1000);
-    const ingestRate = LINES / (ingestMs / 1000);
-    figures['raw COPY, 1,000,000 rows into a bare table'] = `${fmt(rawMs)} (${Math.round(rawRate).toLocaleString('en')} rows/s)`;
-    figures['feed push over HTTP (parse + store), 1,000,000 IPv4'] = `${fmt(ingestMs)} (${Math.round(ingestRate).toLocaleString('en')} rows/s)`;
-    figures['ingest / raw COPY throughput (target ≥ 50%)'] = `${((ingestRate / rawRate) * 100).toFixed(1)}%`;
-    figures['(context) raw COPY into a table with a unique (type, value) index'] = `${fmt(uniqueMs)} (${Math.round(LINES / (uniqueMs / 1000)).toLocaleString('en')} rows/s) = ${((uniqueMs > 0 ? rawMs / uniqueMs : 0) * 100).toFixed(1)}% of the bare COPY`;
+    const uniqueAfter = await uniqueCopy();
+    const uniqueMs = (uniqueBefore + uniqueAfter) / 2;
+    const rate = (ms: number): string => `${Math.round(LINES / (ms / 1000)).toLocaleString('en')} rows/s`;
+    figures['reference 1: raw COPY, 1,000,000 rows into a bare table'] = `${fmt(rawMs)} (${rate(rawMs)})`;
+    figures['reference 2: raw COPY into a table with a unique (type, value) index, before / after the ingest'] = `${fmt(uniqueBefore)} / ${fmt(uniqueAfter)} (mean ${rate(uniqueMs)}) = ${((rawMs / uniqueMs) * 100).toFixed(1)}% of the bare COPY`;
+    figures['feed push over HTTP (parse + store), 1,000,000 IPv4'] = `${fmt(ingestMs)} (${rate(ingestMs)})`;
+    figures['ingest / COPY into the indexed table (target ≥ 50%)'] = `${((uniqueMs / ingestMs) * 100).toFixed(1)}%`;
+    figures['(context) ingest / bare COPY'] = `${((rawMs / ingestMs) * 100).toFixed(1)}%`;
 
     // Re-push of the same list (every row an update): the daily case.
     t0 = performance.now();
@@ -119,6 +130,23 @@ export async function benchIntel(databaseUrl: string): Promise<Record<string, st
     }
     bulk.sort((a, b) => a - b);
     figures['bulk lookup of 10,000 values, median of 5 (POST over HTTP; target < 200 ms)'] = fmt(percentile(bulk, 50));
+
+    // The indicator search without a filter over the million: the first page, then cursor pages.
+    const search: number[] = [];
+    let cursor: string | null = null;
+    let total: unknown;
+    for (let i = 0; i < SEARCHES; i++) {
+      if (i % 10 === 0) cursor = null;
+      const s = performance.now();
+      const r = await pool.request({ method: 'GET', path: `/api/v1/indicators?limit=50${cursor ? `&cursor=${cursor}` : ''}`, headers });
+      const page = (await r.body.json()) as { next_cursor: string | null; total: unknown; total_capped: boolean };
+      search.push(performance.now() - s);
+      if (r.statusCode !== 200) throw new Error(`search answered ${r.statusCode}`);
+      cursor = page.next_cursor;
+      total = page.total_capped ? 'capped' : page.total;
+    }
+    search.sort((a, b) => a - b);
+    figures[`GET /indicators, no filter, 50 a page, ${SEARCHES} requests p50 / p95 (target p95 < 50 ms)`] = `${fmt(percentile(search, 50))} / ${fmt(percentile(search, 95))} (total: ${String(total)})`;
     return figures;
   } finally {
     await pool.close();
