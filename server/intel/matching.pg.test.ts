@@ -169,8 +169,12 @@ describe('retrospective search', () => {
     expect(back).toMatchObject({ added: 0, updated: 2, revived: 1, addedRange: null });
     const ranges = retroRanges(back);
     expect(ranges).not.toBeNull();
-    expect(await retro(ranges as RetroRanges)).toMatchObject({ matched: 1, incidents: 1 });
-    expect((await intelEntries(incident)).map((e) => e.text)).toEqual(['Threat intel: 23.94.7.7 is now reported by revival list (score 80)']);
+    // The search finds it again. (Whether this search or the alert's own arrival match, if that ran
+    // late on a loaded machine, records it first, the incident is told once.)
+    expect(await retro(ranges as RetroRanges)).toMatchObject({ matched: 1 });
+    await expect
+      .poll(async () => (await intelEntries(incident)).map((e) => e.text).filter((t) => t.includes('23.94.7.7')).length, { timeout: 10_000 })
+      .toBe(1);
     // Listed again while it counts: nothing revived, nothing searched.
     const again = await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a4'), [{ type: 'ipv4', value: '23.94.7.7' }, { type: 'ipv4', value: '23.94.7.8' }]);
     expect(again).toMatchObject({ revived: 0, revivedRanges: [] });
