@@ -85,7 +85,7 @@ describe('accessibility (axe-core)', () => {
       likelihood: 4,
       confidence: 4,
       observed_at: new Date(stamp - 60_000).toISOString(),
-      observables: { hosts: [`ws-${stamp}.corp.example`], ips: ['198.51.100.23'] },
+      observables: { hosts: [`ws-${stamp}.corp.example`], ips: ['198.51.100.88'] },
     });
     await api.dispose();
     incidentId = ingest.items[0]?.incident_id ?? '';
