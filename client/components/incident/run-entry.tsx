@@ -8,6 +8,9 @@ import { createMemo, createSignal, createUniqueId, For, Show, type JSX } from 's
 import type { TimelineEntry } from '../../../shared/incident-schema.ts';
 import { useApp } from '../../app-context.tsx';
 import { absoluteTime, stampTime } from '../time-format.ts';
+import type { StepState } from '../../../shared/playbooks-api.ts';
+import { payloadOf } from '../../../shared/timeline-payloads.ts';
+import { stateTone } from '../playbooks/run-state.ts';
 import '../playbooks/playbooks.css';
 
 interface StepView {
@@ -22,25 +25,14 @@ interface StepView {
 const FAILED = new Set(['failed', 'timed_out']);
 const WAITING = new Set(['waiting_approval']);
 
-const TONE: Record<string, string> = {
-  succeeded: 'ok',
-  failed: 'bad',
-  timed_out: 'bad',
-  completed_with_failures: 'bad',
-  rejected: 'bad',
-  waiting_approval: 'wait',
-  running: 'busy',
-  queued: 'idle',
-  pending: 'idle',
-  skipped: 'idle',
-  cancelled: 'idle',
-};
+/** The playbooks panel's colour for a state (an unknown one reads as idle). */
+const tone = (state: string): string => stateTone(state as StepState);
 
 const label = (state: string): string => state.replaceAll('_', ' ');
 
+/** The run's steps, from the entry's typed payload (shared/timeline-payloads.ts). */
 function stepsOf(entry: TimelineEntry): StepView[] {
-  const raw = entry.data?.['steps'];
-  return Array.isArray(raw) ? (raw as StepView[]).filter((s) => typeof s === 'object' && s !== null && typeof s.state === 'string') : [];
+  return (payloadOf(entry, 'automation')?.steps ?? []).map((st) => ({ ...st, history: st.history ?? [] }));
 }
 
 /** Whether an entry is a run recorded in place (and not one of the older one-entry-per-change rows). */
@@ -72,7 +64,7 @@ export function RunEntry(props: { entry: TimelineEntry }): JSX.Element {
       <p class="tl-text">
         <Show when={run()}>
           {(r) => (
-            <span class="pb-chip" data-tone={TONE[r().state] ?? 'idle'} data-testid="timeline-run-state">
+            <span class="pb-chip" data-tone={tone(r().state)} data-testid="timeline-run-state">
               {label(r().state)}
             </span>
           )}
@@ -111,7 +103,7 @@ export function RunEntry(props: { entry: TimelineEntry }): JSX.Element {
           <For each={steps()}>
             {(s) => (
               <li data-state={s.state} data-testid="timeline-run-step">
-                <span class="pb-chip" data-tone={TONE[s.state] ?? 'idle'}>
+                <span class="pb-chip" data-tone={tone(s.state)}>
                   {label(s.state)}
                 </span>{' '}
                 <strong>{stepName(s)}</strong>{' '}
