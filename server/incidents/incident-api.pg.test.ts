@@ -107,6 +107,15 @@ describe('create and patch', () => {
     const entry = timeline.items.find((e) => e.id === r.body['id']);
     expect(entry).toMatchObject({ kind: 'automation', text: 'EDR isolated host', at: '2026-01-01T10:00:00.000Z', data: { tool: 'edr' }, author: 'Administrator' });
   });
+
+  it('refuses an event whose data does not fit its kind with 400 naming the field, and writes nothing', async () => {
+    const inc = await create({ title: 'Typed events' });
+    const before = timelineResponse.parse((await call('GET', `/incidents/${inc.id}/timeline`)).body).items.length;
+    const r = await call('POST', `/incidents/${inc.id}/events`, { kind: 'alert', text: 'forged alert', data: { source: 'edr' } });
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toMatch(/data\.alert_id/);
+    expect(timelineResponse.parse((await call('GET', `/incidents/${inc.id}/timeline`)).body).items).toHaveLength(before);
+  });
 });
 
 describe('SLA and breach', () => {
