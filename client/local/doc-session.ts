@@ -8,6 +8,7 @@ import { DexieYProvider } from 'y-dexie';
 import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness';
 import { WebsocketProvider } from 'y-websocket';
 import type * as Y from 'yjs';
+import { SYNC_CLOSE } from '../../shared/api.ts';
 import type { SentpilotDb } from './db.ts';
 import { summarizeDoc } from './incident-summary.ts';
 import { createObservable, type ReadonlyObservable } from './observable.ts';
@@ -46,6 +47,12 @@ export interface SessionDeps {
   onEdited(id: string): void;
   /** Something failed in the background (logged by the engine). */
   onError(error: unknown): void;
+  /**
+   * Counts logins on this device. A socket that was opening with the old session's cookie when the
+   * user logged in again is refused (4403) after the login: that refusal is for the old session,
+   * so the socket goes again instead of reporting it.
+   */
+  authEpoch?: () => number;
 }
 
 const EDIT_FLUSH_MS = 250;
@@ -108,7 +115,10 @@ export async function openSession(deps: SessionDeps, id: string, doc: Y.Doc): Pr
       ...(deps.WebSocketImpl ? { WebSocketPolyfill: deps.WebSocketImpl } : {}),
     });
     const ws = provider;
+    const epochNow = (): number => deps.authEpoch?.() ?? 0;
+    let attemptEpoch = epochNow();
     ws.on('status', ({ status }: { status: 'connected' | 'disconnected' | 'connecting' }) => {
+      if (status === 'connecting') attemptEpoch = epochNow();
       if (live.get().kind === 'refused') return;
       live.set(status === 'connected' ? { kind: ws.synced ? 'live' : 'syncing' } : { kind: 'connecting' });
     });
@@ -118,6 +128,10 @@ export async function openSession(deps: SessionDeps, id: string, doc: Y.Doc): Pr
     });
     // y-websocket stops reconnecting by itself on 4400-4499 and reports it here.
     ws.on('closed', ({ code, reason }: { code: number; reason: string }) => {
+      if (code === SYNC_CLOSE.unauthenticated.code && attemptEpoch !== epochNow()) {
+        ws.connect();
+        return;
+      }
       live.set({ kind: 'refused', code, reason: reason || 'refused by the server' });
     });
   }

@@ -40,6 +40,8 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
   let reachable: boolean | null = null;
   let batchRunning = false;
   let signedOut = false;
+  /** Bumped by each login: see `SessionDeps.authEpoch`. */
+  let authEpoch = 0;
 
   const connection = createObservable<ConnectionSnapshot>({ status: 'syncing', pending: 0, pendingDocs: 0, errorDocs: 0, lastSyncAt: null, lastError: null });
   const refreshStatus = (): void => {
@@ -122,7 +124,7 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
   const openDocument = async (id: string): Promise<DocSession> => {
     const record = await db.incidents.get(id);
     if (!record) throw new MissingDocument(id);
-    return openSession({ db, wsUrl: deps.wsUrl, WebSocketImpl: deps.WebSocketImpl, user, onEdited: () => scheduler.edited(), onError }, id, record.doc);
+    return openSession({ db, wsUrl: deps.wsUrl, WebSocketImpl: deps.WebSocketImpl, user, onEdited: () => scheduler.edited(), onError, authEpoch: () => authEpoch }, id, record.doc);
   };
 
   function markSignedOut(): void {
@@ -241,6 +243,7 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     signedIn(next) {
       user = next;
       signedOut = false;
+      authEpoch++;
       reachable = null;
       for (const session of registry.sessions()) {
         session.setUser(next);
