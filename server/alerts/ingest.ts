@@ -39,9 +39,7 @@ import { alertAssets, alertObservables, fingerprint } from './normalize.ts';
 import { alertDocWrites, type Planned } from './incident-writer.ts';
 import { correlationKeys, riskOf, splitKey } from './planning.ts';
 import { hitsOf, matchEntryWrites, matchObservables, recordMatches, reputationOf } from '../intel/matching.ts';
-
-/** Arbitrary constant: the advisory lock serialising alert ingestion across processes. */
-export const ALERT_LOCK = 0x5e47_a1e7;
+import { LOCKS } from '../db/locks.ts';
 
 export interface IngestDeps {
   sql: Sql;
@@ -197,7 +195,7 @@ async function storeBatch(
   // while the lock is held); Postgres runs them in order, so the lock comes first.
   // The whole batch's observables are looked up in the intel store in one statement.
   const [, rules, assetRows, intel] = await Promise.all([
-    tx`SELECT pg_advisory_xact_lock(${ALERT_LOCK})`,
+    tx`SELECT pg_advisory_xact_lock(${LOCKS.alertIngest})`,
     loadRules(tx),
     lookupAssets(tx, [...new Set(planned.flatMap((p) => p.assets))]),
     matchObservables(tx, planned.flatMap((p) => p.observables), received),

@@ -9,9 +9,8 @@ import { createHash } from 'node:crypto';
 import type { AuditEntry } from '../../shared/auth-api.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
 import type { AuditEvent } from './audit-types.ts';
+import { LOCKS } from '../db/locks.ts';
 
-/** Arbitrary constant: the advisory lock key serialising audit appends. */
-const AUDIT_LOCK = 0x5e47_0a0d;
 export const GENESIS_HASH = '0'.repeat(64);
 const VERIFY_CHUNK = 2_000;
 
@@ -73,7 +72,7 @@ export interface AuditLog {
 
 export function createAuditLog(sql: Sql): AuditLog {
   async function appendIn(tx: TransactionSql, events: readonly AuditEvent[]): Promise<AuditEntry[]> {
-    await tx`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`;
+    await tx`SELECT pg_advisory_xact_lock(${LOCKS.audit})`;
     const [last] = await tx<{ hash: string }[]>`SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1`;
     let prev = last?.hash ?? GENESIS_HASH;
     const seqs = await tx<{ seq: number }[]>`

@@ -10,8 +10,8 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { SYSTEM_ACTOR } from '../audit/audit-types.ts';
 import type { PasswordHasher } from './passwords.ts';
 import { createInvite, insertUser, inviteUrl } from './user-store.ts';
+import { LOCKS } from '../db/locks.ts';
 
-const BOOTSTRAP_LOCK = 0x5e47_00ad;
 export const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
 
 export interface BootstrapResult {
@@ -38,7 +38,7 @@ export async function bootstrapAdmin(deps: {
   const email = (deps.email ?? DEFAULT_ADMIN_EMAIL).toLowerCase();
   const hash = deps.password ? await deps.hasher.hash(deps.password) : null;
   const result = await sql.begin(async (tx): Promise<BootstrapResult> => {
-    await tx`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK})`;
+    await tx`SELECT pg_advisory_xact_lock(${LOCKS.bootstrap})`;
     const [again] = await tx`SELECT 1 FROM users WHERE role = 'admin' LIMIT 1`;
     if (again) return { created: false };
     const u = await insertUser(tx, { email, displayName: 'Administrator', role: 'admin', passwordHash: hash, authKind: hash ? 'password' : 'invited' });

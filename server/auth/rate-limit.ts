@@ -19,6 +19,7 @@
  */
 import type { Sql } from '../db/connect.ts';
 import { rateLimitKey } from '../http/ip-address.ts';
+import { KEYED_LOCK_SEEDS } from '../db/locks.ts';
 
 export interface RateLimitOptions {
   /** Failures per account within the window, all addresses together (LOGIN_MAX_FAILURES_PER_ACCOUNT). */
@@ -80,8 +81,8 @@ export function createLoginLimiter(sql: Sql, opts: RateLimitOptions, now: () => 
       const key = rateLimitKey(address);
       return sql.begin(async (tx) => {
         // Account first, then address, always in this order (no deadlock between two attempts).
-        await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`login-account:${email}`}, 12))`;
-        await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`login-address:${key}`}, 12))`;
+        await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`login-account:${email}`}, ${KEYED_LOCK_SEEDS.login}))`;
+        await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`login-address:${key}`}, ${KEYED_LOCK_SEEDS.login}))`;
         const t = now();
         const since = new Date(t - opts.windowMs);
         const [r] = await tx<Counts[]>`

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from './connect.ts';
 import type { Logger } from '../logger.ts';
+import { LOCKS } from './locks.ts';
 
-/** Arbitrary constant: the advisory lock key that serialises migrations across processes. */
-const MIGRATION_LOCK = 0x5e47_0001;
 const FILE_RE = /^(\d{3})_[a-z0-9_]+\.sql$/;
 
 export interface Migration {
@@ -50,7 +49,7 @@ export async function migrate(sql: Sql, opts: { dir?: string; logger?: Logger } 
   const applied: string[] = [];
   for (const m of migrations) {
     const done = await sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+      await tx`SELECT pg_advisory_xact_lock(${LOCKS.migration})`;
       await tx`CREATE TABLE IF NOT EXISTS schema_migrations (
         version integer PRIMARY KEY,
         name text NOT NULL,

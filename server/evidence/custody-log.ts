@@ -8,8 +8,8 @@
 import type { CustodyEntry } from '../../shared/evidence-api.ts';
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../audit/audit-log.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
+import { LOCKS } from '../db/locks.ts';
 
-const CUSTODY_LOCK = 0x5e47_0e01;
 const VERIFY_CHUNK = 2_000;
 
 export interface CustodyEvent {
@@ -72,7 +72,7 @@ const publicEntry = ({ actor_id: _id, ...e }: Hashed): CustodyEntry => e;
 
 export function createCustodyLog(sql: Sql): CustodyLog {
   async function appendIn(tx: TransactionSql, ev: CustodyEvent): Promise<CustodyEntry> {
-    await tx`SELECT pg_advisory_xact_lock(${CUSTODY_LOCK})`;
+    await tx`SELECT pg_advisory_xact_lock(${LOCKS.custody})`;
     const [last] = await tx<{ hash: string }[]>`SELECT hash FROM evidence_custody ORDER BY seq DESC LIMIT 1`;
     const [next] = await tx<{ seq: number }[]>`SELECT nextval(pg_get_serial_sequence('evidence_custody', 'seq'))::int8 AS seq`;
     // Millisecond precision, as timestamptz round-trips it through toISOString.

@@ -24,7 +24,7 @@ import { createCustodyLog, type CustodyEvent, type CustodyLog } from './custody-
 import { getBlob, getItem, getUpload, legalHold, listItems, readRetention, toUpload, usage, writeRetention, type LegalHold } from './evidence-store.ts';
 import { newDataKey, unwrapKey, wrapKey, type Keyring } from './keys.ts';
 import { fileKey, IntegrityError } from './segment-crypto.ts';
-
+import { KEYED_LOCK_SEEDS } from '../db/locks.ts';
 
 /** How long an upload's lease holds without renewal (a crashed process's lease runs out after this). */
 const LEASE_MS = 20_000;
@@ -271,7 +271,7 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
         const evidenceId = randomUUID();
         const entryId = newId();
         const writes = await sql.begin(async (tx) => {
-          await tx`SELECT pg_advisory_xact_lock(hashtextextended(${row.sha256}, 0))`;
+          await tx`SELECT pg_advisory_xact_lock(hashtextextended(${row.sha256}, ${KEYED_LOCK_SEEDS.evidenceBlob}))`;
           const blob = await getBlob(tx, row.sha256);
           if (blob) {
             await files.discardUpload(id);
@@ -389,7 +389,7 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
       }
       let removeFile: string | null = null;
       await sql.begin(async (tx) => {
-        await tx`SELECT pg_advisory_xact_lock(hashtextextended(${item.sha256}, 0))`;
+        await tx`SELECT pg_advisory_xact_lock(hashtextextended(${item.sha256}, ${KEYED_LOCK_SEEDS.evidenceBlob}))`;
         await tx`UPDATE evidence_items SET deleted_at = now(), deleted_by = ${who.name}, delete_reason = ${reason} WHERE id = ${id} AND deleted_at IS NULL`;
         const [others] = await tx<{ n: number }[]>`SELECT count(*)::int AS n FROM evidence_items WHERE sha256 = ${item.sha256} AND deleted_at IS NULL`;
         if ((others?.n ?? 0) === 0) {

@@ -9,6 +9,7 @@
 import type { Sql, TransactionSql } from '../db/connect.ts';
 import { formatIncidentKey, INCIDENT_KEY_RE } from '../../shared/ids.ts';
 import type { IncidentRow, Projection } from './projection.ts';
+import { KEYED_LOCK_SEEDS } from '../db/locks.ts';
 
 const INCIDENT_COLUMNS = [
   'title', 'description', 'status', 'phase', 'severity', 'priority', 'category', 'tlp', 'assigned_to',
@@ -72,7 +73,7 @@ const keyParts = (key: string): { year: number; n: number } => {
 
 export async function writeProjection(sql: Sql, id: string, p: Projection, seq: number): Promise<ProjectResult> {
   return sql.begin(async (tx) => {
-    await tx`SELECT pg_advisory_xact_lock(hashtextextended(${id}, 7))`;
+    await tx`SELECT pg_advisory_xact_lock(hashtextextended(${id}, ${KEYED_LOCK_SEEDS.projection}))`;
     const [current] = await tx<{ key: string | null; version: number }[]>`SELECT key, version FROM incidents WHERE id = ${id}`;
     const key = current?.key ?? (await adoptKey(tx, id, p.docKey)) ?? (await allocateKey(tx, keyYear(p.incident.created_at)));
     if (current && current.version > p.incident.version) return { written: false, key };

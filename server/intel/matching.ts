@@ -23,7 +23,7 @@ import type { AlertInput } from '../../shared/alerts-api.ts';
 import type { Risk, Severity } from '../../shared/incident-schema.ts';
 import type { NewAlertRow } from '../alerts/alert-store.ts';
 import { writeDocuments } from '../alerts/incident-writer.ts';
-import { ALERT_LOCK } from '../alerts/ingest.ts';
+import { LOCKS } from '../db/locks.ts';
 import { alertAssets, alertObservables } from '../alerts/normalize.ts';
 import type * as Y from 'yjs';
 import { addTimelineEntry, hasTimelineEntry, isIncidentDoc, readMeta, SERVER_ORIGIN } from '../../shared/incident-doc.ts';
@@ -233,7 +233,7 @@ export function startIncidentMatcher(deps: { sql: Sql; docs: DocumentManager; lo
     // Shared with alert ingestion's exclusive lock: a batch being stored commits its own matches
     // first, so they are not recorded and announced a second time here.
     const fresh = await sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock_shared(${ALERT_LOCK})`;
+      await tx`SELECT pg_advisory_xact_lock_shared(${LOCKS.alertIngest})`;
       const matches = await matchObservables(tx, todo.flatMap((t) => t.observables));
       const hits = todo.flatMap((t) => hitsOf(t.observables, matches, { incidentId: t.id, alertId: null, how: 'arrival' }));
       return recordMatches(tx, hits, { skipKnownObservable: true });

@@ -33,6 +33,7 @@ import { pipeline } from 'node:stream/promises';
 import type { IndicatorType } from '../../shared/intel-api.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
 import { scoredIndicatorsSql } from './lookup.ts';
+import { LOCKS } from '../db/locks.ts';
 
 /** One normalized indicator as a parser yields it (value already canonical). */
 export interface StoreItem {
@@ -205,9 +206,6 @@ const STAGE_TABLE = (tx: TransactionSql) => tx`
 /** TLP order: the stricter of two labels wins a merge. */
 const TLP_ORDER = `ARRAY['clear','green','amber','amber+strict','red']`;
 
-/** Serializes ingests (any process): new values are then plain INSERTs, no speculative upsert. */
-const INGEST_LOCK = 0x5e47_0009;
-
 /** What one merge pass created: how many, and their ids (see AddedRange). */
 interface Inserted {
   added: number;
@@ -276,7 +274,7 @@ export async function ingest(sql: Sql, src: IngestSource, items: StoreItems, opt
     const written = await stage(tx, items, repeats);
     await tx`ANALYZE intel_stage`;
     // Taken after staging: a slow download does not hold up other feeds' merges.
-    await tx`SELECT pg_advisory_xact_lock(${INGEST_LOCK})`;
+    await tx`SELECT pg_advisory_xact_lock(${LOCKS.intelIngest})`;
     // Stored values this run lists that do not count now: if they count after it, they are revived.
     // (Repeats in the second pass are values of this first pass, so it covers every value.)
     await tx`

@@ -21,9 +21,8 @@ import {
   type StoredState,
   type StoreSubscription,
 } from './document-store.ts';
+import { LOCKS } from '../db/locks.ts';
 
-/** Arbitrary constant: the advisory lock that orders appends (see the header). */
-const APPEND_LOCK = 0x5e47_0002;
 export const NOTIFY_CHANNEL = 'doc_update';
 /** '<doc id>:<subscriber id>:<base64 awareness update>'. */
 export const AWARENESS_CHANNEL = 'doc_awareness';
@@ -66,7 +65,7 @@ export function createPgDocumentStore(sql: Sql, logger?: Logger): DocumentStore 
         const locked = await tx<{ id: string; last_seq: number }[]>`
           SELECT id::text, last_seq FROM documents WHERE id = ANY(${tx.array(ids)}::uuid[]) ORDER BY id FOR UPDATE`;
         const prev = new Map(locked.map((r) => [r.id, r.last_seq]));
-        await tx`SELECT pg_advisory_xact_lock(${APPEND_LOCK})`;
+        await tx`SELECT pg_advisory_xact_lock(${LOCKS.syncAppend})`;
         const rows = items.map((i) => ({ doc_id: i.id, update: bytes(i.update) }));
         const inserted = await tx<{ seq: number; doc_id: string }[]>`
           INSERT INTO doc_updates ${tx(rows)} RETURNING seq, doc_id::text`;

@@ -30,6 +30,7 @@ import { renderTemplates } from './evaluate.ts';
 import { auditEventOf, createRecorder, type EngineEvent } from './recorder.ts';
 import { APPROVER_EXCLUSIONS, exclusionOf, principalKey, type ApproverExclusion } from './separation.ts';
 import { advance, afterItem, APPROVAL_TASK, enqueueStep, expressionContext, queueStep, runEvent, setStep, STEP_TASK, stepEvent, stepSpec, type RunRow, type StepJob, type StepRow } from './steps.ts';
+import { KEYED_LOCK_SEEDS } from '../../db/locks.ts';
 
 export interface EngineOptions {
   sql: Sql;
@@ -414,7 +415,7 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
       if (coalesceKey) {
         // Serialise starts of this playbook on this incident for this event across processes: the
         // second of two events a second apart waits here, then finds the first's run and joins it.
-        await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`playbook-coalesce:${pb.id}:${req.incidentId}:${coalesceKey}`}, 0))`;
+        await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`playbook-coalesce:${pb.id}:${req.incidentId}:${coalesceKey}`}, ${KEYED_LOCK_SEEDS.playbookCoalesce}))`;
         // The same event again (its idempotency key): the run that started with it or took it in.
         const [prior] = await tx<{ id: string }[]>`SELECT id FROM playbook_runs WHERE (starter = ${req.startedBy.key} AND idempotency_key = ${req.idempotencyKey ?? null})
           OR (incident_id = ${req.incidentId} AND playbook_id = ${pb.id} AND coalesce_key = ${coalesceKey} AND coalesced @> ${tx.json([{ key: req.idempotencyKey ?? null }] as never)}::jsonb) LIMIT 1`;
