@@ -5,10 +5,11 @@
  * holds. A refresh replaces the copy whole in one transaction (a failed refresh leaves the old
  * copy), capped at the server's limit. It runs at start when the copy is missing or older than
  * the refresh interval (6 h), on that interval while the app is open, when the network returns,
- * and on demand. Lookups detect the type and canonical value on the device (intel-normalize.ts)
- * and match exactly, IP addresses and ranges also inside stored CIDR ranges, URLs also by their
- * host as a domain (the server's lookup rules). Never-public addresses (shared/intel-values.ts)
- * are neither kept nor matched.
+ * and on demand. Lookups detect the type and canonical value on the device with the server's own
+ * normalizer (shared/indicator-normalize.ts) and match exactly, IP addresses and ranges also
+ * inside stored CIDR ranges, URLs also by their host as a domain (the server's lookup rules,
+ * offline-lookup-parity.pg.test.ts). Never-public addresses (shared/intel-values.ts) are neither
+ * kept nor matched.
  */
 import type { IndicatorType } from '../../shared/intel-api.ts';
 import type { Result } from '../../shared/result.ts';
@@ -16,7 +17,7 @@ import type { SentpilotDb } from './db.ts';
 import type { ApiFailure } from './http-json.ts';
 import type { Snapshot } from './intel-api.ts';
 import { isNonPublicIndicator } from '../../shared/intel-values.ts';
-import { detect, parseRange, rangeContains, type Range } from './intel-normalize.ts';
+import { detect, parseRange, rangeContains, type Range } from '../../shared/indicator-normalize.ts';
 import { createObservable, type ReadonlyObservable } from './observable.ts';
 
 export const SNAPSHOT_REFRESH_MS = 6 * 3_600_000;

@@ -25,7 +25,7 @@ import { requireAction, type AuthEnv } from '../auth/middleware.ts';
 import type { Sql } from '../db/connect.ts';
 import { rejectInvalid } from '../http/validation.ts';
 import { toFeedRun, type FeedRow, type FeedRunner, type RunRow } from './feed-runner.ts';
-import { detect } from './normalize.ts';
+import { detect } from '../../shared/indicator-normalize.ts';
 import { readDecayModels, writeDecayModels } from './scoring-sql.ts';
 
 export const feedIdParam = z.object({ id: z.uuid() });

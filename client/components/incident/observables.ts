@@ -7,7 +7,7 @@
  */
 import { OBSERVABLE_KINDS, type Observable, type ObservableKind } from '../../../shared/incident-schema.ts';
 import { err, ok, type Result } from '../../../shared/result.ts';
-import { detect, refang } from '../../local/intel-normalize.ts';
+import { detect, undefang as refang } from '../../../shared/indicator-normalize.ts';
 
 export const OBSERVABLE_KIND_LABELS = {
   ip: 'IP',

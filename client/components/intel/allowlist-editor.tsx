@@ -5,7 +5,7 @@
  * refused here with their line before anything is sent.
  */
 import { createResource, createSignal, Show, type JSX } from 'solid-js';
-import { detect } from '../../local/intel-normalize.ts';
+import { detect } from '../../../shared/indicator-normalize.ts';
 import { LoadError } from '../load-error.tsx';
 import { useIntel } from './intel-context.tsx';
 import { AlertMessage } from '../alert-message.tsx';

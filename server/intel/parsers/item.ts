@@ -4,7 +4,7 @@
  * "type column says X" hint of CSV / JSON feeds.
  */
 import type { IndicatorType } from '../../../shared/intel-api.ts';
-import { detect } from '../normalize.ts';
+import { detect } from '../../../shared/indicator-normalize.ts';
 import type { ParsedItem, Tlp } from './types.ts';
 
 export type ItemExtras = Omit<ParsedItem, 'type' | 'value' | 'net'>;

@@ -1,5 +1,5 @@
 /**
- * What every feed parser yields: indicators in canonical form (server/intel/normalize.ts), the
+ * What every feed parser yields: indicators in canonical form (shared/indicator-normalize.ts), the
  * objects they relate to (STIX malware / actors / attack patterns, CISA KEV vulnerabilities), and
  * the lines or items it could not use, each with a reason, so a feed run can count and sample
  * them. Parsers are streaming: they yield as they read and never throw on bad content (a broken
@@ -11,7 +11,7 @@ export type Tlp = (typeof TLP_LEVELS)[number];
 
 export type ParsedItem = {
   type: IndicatorType;
-  /** Canonical value (normalize.ts `detect`). */
+  /** Canonical value (shared/indicator-normalize.ts `detect`). */
   value: string;
   /** inet text for ipv4 / ipv6 / cidr (`1.2.3.4`, `10.0.0.0/8`). */
   net?: string;

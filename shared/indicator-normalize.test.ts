@@ -1,5 +1,15 @@
+/**
+ * The one indicator normalizer (server and device): canonical forms, defanging, never-public
+ * ranges and containment.
+ */
 import { describe, expect, it } from 'vitest';
-import { cidrContains, detect, isNonRoutable, registrableDomain, undefang } from './normalize.ts';
+import { cidrContains, detect, isNonRoutable, parseRange, rangeContains, undefang } from './indicator-normalize.ts';
+
+/** What the device's offline lookup keeps of a detection: type and canonical value. */
+const typeAndValue = (raw: string): { type: string; value: string } | null => {
+  const d = detect(raw);
+  return d ? { type: d.type, value: d.value } : null;
+};
 
 describe('detect', () => {
   it('canonicalises IPv4 and IPv6 addresses', () => {
@@ -100,14 +110,50 @@ describe('cidrContains', () => {
   });
 });
 
-describe('registrableDomain', () => {
-  it('keeps the label under the public suffix, with common multi-part suffixes', () => {
-    expect(registrableDomain('a.b.example.com')).toBe('example.com');
-    expect(registrableDomain('www.shop.example.co.uk')).toBe('example.co.uk');
-    expect(registrableDomain('login.example.com.au')).toBe('example.com.au');
-    expect(registrableDomain('evil.duckdns.org')).toBe('evil.duckdns.org');
-    expect(registrableDomain('example.com')).toBe('example.com');
-    expect(registrableDomain('co.uk')).toBeNull();
-    expect(registrableDomain('1.2.3.4')).toBeNull();
+describe('the device-side rules (formerly client/local/intel-normalize.ts)', () => {
+  it('detects IPv4 (ports dropped, leading zeros decimal) and refuses out-of-range octets', () => {
+    expect(typeAndValue(' 203.0.113.9 ')).toEqual({ type: 'ipv4', value: '203.0.113.9' });
+    expect(typeAndValue('203[.]0[.]113[.]9')).toEqual({ type: 'ipv4', value: '203.0.113.9' });
+    expect(typeAndValue('256.1.1.1')).toBeNull();
+    expect(typeAndValue('010.1.1.1')).toEqual({ type: 'ipv4', value: '10.1.1.1' });
+    expect(typeAndValue('203.0.113.9:8443')).toEqual({ type: 'ipv4', value: '203.0.113.9' });
+    expect(typeAndValue('::ffff:203.0.113.9')).toEqual({ type: 'ipv4', value: '203.0.113.9' });
+    expect(typeAndValue('203.0.113.9 extra')).toBeNull();
+    expect(typeAndValue('1.2.3')).toBeNull();
+  });
+
+  it('gives IPv6 its canonical compressed lower-case form, also as Suricata writes it (zero-padded)', () => {
+    expect(typeAndValue('2001:0DB8:0000:0000:0000:0000:0000:0001')).toEqual({ type: 'ipv6', value: '2001:db8::1' });
+    expect(typeAndValue('2a00:1450:4001:0829:0000:0000:0000:200e')).toEqual({ type: 'ipv6', value: '2a00:1450:4001:829::200e' });
+    expect(typeAndValue('[2001:db8::1]')).toEqual({ type: 'ipv6', value: '2001:db8::1' });
+    expect(typeAndValue('[2001:db8::1]:443')).toEqual({ type: 'ipv6', value: '2001:db8::1' });
+    expect(typeAndValue('2001:db8:0:1:0:0:0:1')).toEqual({ type: 'ipv6', value: '2001:db8:0:1::1' });
+  });
+
+  it('lower-cases domains, keeps URL paths in their case and undoes defanging', () => {
+    expect(typeAndValue('hxxps://Evil.Example.com:443/Path?q=1#frag')).toEqual({ type: 'url', value: 'https://evil.example.com/Path?q=1' });
+    expect(typeAndValue('hxxp[:]//bad[.]example/x')).toEqual({ type: 'url', value: 'http://bad.example/x' });
+    expect(typeAndValue('HXXP[:]//EVIL[.]EXAMPLE/Document/Invoice.PDF')).toEqual({ type: 'url', value: 'http://evil.example/Document/Invoice.PDF' });
+    expect(typeAndValue('http://bücher.example/Über')).toEqual({ type: 'url', value: 'http://xn--bcher-kva.example/%C3%9Cber' });
+    expect(undefang('hxxp[://]bad(.)example')).toBe('http://bad.example');
+    expect(typeAndValue('bad.example/gate.php?id=1')).toEqual({ type: 'url', value: 'http://bad.example/gate.php?id=1' });
+    expect(typeAndValue('hxxpfoo.example')).toEqual({ type: 'domain', value: 'hxxpfoo.example' });
+    expect(typeAndValue('ПРИМЕР.рф')).toEqual({ type: 'domain', value: 'xn--e1afmkfd.xn--p1ai' });
+    expect(typeAndValue('münchen。de')).toEqual({ type: 'domain', value: 'xn--mnchen-3ya.de' });
+  });
+
+  it('checks containment of addresses and narrower ranges in a CIDR range', () => {
+    const range = parseRange('198.51.100.0/24');
+    const v6 = parseRange('2001:db8::/32');
+    if (!range || !v6) throw new Error('ranges must parse');
+    expect(rangeContains(range, parseRange('198.51.100.200') ?? range)).toBe(true);
+    expect(rangeContains(range, parseRange('198.51.101.1') ?? range)).toBe(false);
+    expect(rangeContains(range, parseRange('198.51.100.128/25') ?? range)).toBe(true);
+    expect(rangeContains(range, parseRange('198.51.0.0/16') ?? range)).toBe(false);
+    expect(rangeContains(v6, parseRange('2001:db8:ffff::1') ?? v6)).toBe(true);
+    expect(rangeContains(v6, parseRange('2001:db9::1') ?? v6)).toBe(false);
+    expect(rangeContains(v6, parseRange('198.51.100.1') ?? v6)).toBe(false);
+    expect(parseRange('10.0.0.0/33')).toBeNull();
+    expect(parseRange('10.0.0.0/8/1')).toBeNull();
   });
 });
