@@ -46,6 +46,13 @@ describe('lookupValues', () => {
     expect(byValue(items, '185.221.0.1')).toMatchObject({ type: 'ipv4', canonical: '185.221.0.1', matches: [] });
   });
 
+  it('matches a range inside the wider ranges that contain it, and the range itself once', async () => {
+    const items = await lookupValues(ts.server.sql, ['185.220.101.0/25', '185.220.101.0/24', '185.221.0.0/24']);
+    expect(byValue(items, '185.220.101.0/25').matches.map((m) => m.value).sort()).toEqual(['185.220.0.0/16', '185.220.101.0/24']);
+    expect(byValue(items, '185.220.101.0/24').matches.map((m) => m.value).sort()).toEqual(['185.220.0.0/16', '185.220.101.0/24']);
+    expect(byValue(items, '185.221.0.0/24')).toMatchObject({ type: 'cidr', canonical: '185.221.0.0/24', matches: [] });
+  });
+
   it('detects defanged values and a URL host matching a domain indicator', async () => {
     const items = await lookupValues(ts.server.sql, ['45[.]155[.]205[.]9', 'hxxps://EVIL[.]example/payload.bin', 'AAAA' + 'a'.repeat(60), 'not an indicator']);
     const ip = items[0] as LookupResult;

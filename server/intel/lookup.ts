@@ -3,8 +3,8 @@
  * form and the indicators it matches, each with its decayed score (the shared formula of
  * shared/intel-api.ts, computed in SQL at read time), active flag and source names.
  *
- * Matching: exact (type, value) through the unique index; an IP also matches the CIDR ranges
- * containing it (`net >>= ip`, GiST); a URL also matches its host as a domain indicator. A whole
+ * Matching: exact (type, value) through the unique index; an IP or a CIDR range also matches the
+ * (wider) CIDR ranges containing it (`net >>= ip`, GiST), as the device's offline lookup does; a URL also matches its host as a domain indicator. A whole
  * bulk request (≤ 10,000 values) is one statement over unnested arrays. Never-public addresses
  * and the allow-list match nothing (ignored.ts), on either side.
  */
@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import { INDICATOR_TYPES, type IndicatorType, type lookupResult } from '../../shared/intel-api.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
 import { ignoredReason, loadAllowed } from './ignored.ts';
-import { detect } from './normalize.ts';
+import { detect } from '../../shared/indicator-normalize.ts';
 import { decayModelsSql, scoreSql } from './scoring-sql.ts';
 
 type Q = Sql | TransactionSql;
@@ -51,7 +51,8 @@ export function detectValue(raw: string): Detected | null {
   const d = detect(raw);
   if (!d || !(INDICATOR_TYPES as readonly string[]).includes(d.type)) return null;
   const type = d.type as IndicatorType;
-  const net = type === 'ipv4' || type === 'ipv6' ? d.value : null;
+  // A range is looked up inside the wider ranges that contain it, as the device's copy does.
+  const net = type === 'ipv4' || type === 'ipv6' || type === 'cidr' ? d.value : null;
   let host: string | null = null;
   if (type === 'url') {
     try {
@@ -159,9 +160,9 @@ async function matchPart(sql: Q, keys: readonly Detected[], opts: { now?: Date; 
   const values = keys.map((k) => k.canonical);
   const nets = keys.map((k) => k.net ?? '');
   const hosts = keys.map((k) => k.host ?? '');
-  // The three ways of matching give disjoint indicator types (exact; domain for a URL's host;
-  // cidr for an address, the only rows with `net`), so UNION ALL needs no de-duplication, and
-  // each indicator row is read once, by the index that found it.
+  // The three ways of matching give disjoint rows (exact; domain for a URL's host; the cidr rows,
+  // the only rows with `net`, containing an address or a range other than the range itself), so
+  // UNION ALL needs no de-duplication, and each indicator row is read once, by the index that found it.
   const query = (q: Q) => q<MatchRow[]>`
     WITH q AS (
       SELECT (q.i - 1)::int AS q, q.type, q.value, nullif(q.net, '')::inet AS net, nullif(q.host, '') AS host
@@ -172,7 +173,7 @@ async function matchPart(sql: Q, keys: readonly Detected[], opts: { now?: Date; 
       UNION ALL
       SELECT q.q, i.* FROM q JOIN indicators i ON q.host IS NOT NULL AND i.type = 'domain' AND i.value = q.host
       UNION ALL
-      SELECT q.q, i.* FROM q JOIN indicators i ON q.net IS NOT NULL AND i.net >>= q.net
+      SELECT q.q, i.* FROM q JOIN indicators i ON q.net IS NOT NULL AND i.net >>= q.net AND NOT (i.type = q.type AND i.value = q.value)
     )
     SELECT * FROM (
       SELECT i.q, i.id, i.type, i.value, i.tlp, i.tags, i.malware, i.actors, i.techniques, i.base_confidence::float8 AS base_confidence,
