@@ -4,9 +4,10 @@
  * shared/intel-api.ts, computed in SQL at read time), active flag and source names.
  *
  * Matching: exact (type, value) through the unique index; an IP or a CIDR range also matches the
- * (wider) CIDR ranges containing it (`net >>= ip`, GiST), as the device's offline lookup does; a URL also matches its host as a domain indicator. A whole
- * bulk request (≤ 10,000 values) is one statement over unnested arrays. Never-public addresses
- * and the allow-list match nothing (ignored.ts), on either side.
+ * wider CIDR ranges containing it (`net >>= ip`, GiST), as the device's offline lookup does; a
+ * URL also matches its host as a domain indicator. A whole bulk request (≤ 10,000 values) is one
+ * statement over unnested arrays. Never-public addresses and the allow-list match nothing
+ * (ignored.ts), on either side.
  */
 import type { z } from 'zod';
 import { INDICATOR_TYPES, type IndicatorType, type lookupResult } from '../../shared/intel-api.ts';
