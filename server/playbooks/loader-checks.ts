@@ -2,7 +2,8 @@
  * What the zod schema of a playbook cannot check, run by the loader on a schema-valid playbook:
  * duplicate step ids, unknown actions (with the closest known name), `needs` naming unknown steps
  * or forming a cycle (named `a → b → a`), `on_error` targets, retry error codes, approver roles,
- * a gate that would approve a destructive action on timeout, and every expression (guards,
+ * a gate that would approve a destructive action on timeout, what an action can tell of its
+ * literal inputs (its `checkWith`: closing without a resolution), and every expression (guards,
  * templates in `with` and approval messages, for_each, concurrency keys), including that a step
  * only reads `steps.<id>` of steps it waits for. On success it returns the compiled form the
  * engine runs: expressions compiled once, steps in topological order.
@@ -18,7 +19,7 @@ import { compileExpression, compileTemplates, referencedSteps, templateExpressio
 export type DocPath = (string | number)[];
 
 /** The actions a playbook may name, by name, with what the loader checks about them. */
-export type KnownActions = ReadonlyMap<string, { readonly destructive?: boolean }>;
+export type KnownActions = ReadonlyMap<string, { readonly destructive?: boolean; checkWith?(raw: unknown): { path: (string | number)[]; reason: string }[] }>;
 export interface LocatedProblem {
   path: DocPath;
   reason: string;
@@ -134,10 +135,13 @@ export function checkPlaybook(def: Playbook, knownActions: KnownActions): Result
 
   const handlers = new Map<string, string[]>();
   def.steps.forEach((s, i) => {
-    if (!knownActions.has(s.action)) {
+    const action = knownActions.get(s.action);
+    if (!action) {
       const near = closest(s.action, knownActions.keys());
       at(['steps', i, 'action'], `unknown action "${s.action}"${near ? ` (closest: "${near}")` : ''}; known: ${[...knownActions.keys()].sort().join(', ')}`);
     }
+    // What the action can judge of its inputs as written (e.g. closing without a resolution).
+    for (const p of action?.checkWith?.(s.with) ?? []) at(['steps', i, 'with', ...p.path], p.reason);
     s.needs.forEach((n, j) => {
       if (!known.has(n)) at(['steps', i, 'needs', j], `needs ${unknownStep(n)}`);
     });

@@ -213,6 +213,30 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
     expect(later.map((p) => [p.line, p.path, p.reason])).toEqual([[7, 'steps[0].approval.on_timeout', expect.stringContaining('"mail.purge_message" (step "purge", which follows this one)')]]);
   });
 
+  it('a step that closes the incident without a resolution or a summary (issue 20)', () => {
+    const missing = problemsOf(playbook('  - id: close\n    action: incident.set_status\n    with:\n      status: closed\n      closing_summary: Handled by automation\n'));
+    expect(missing.map((p) => [p.line, p.path, p.reason])).toEqual([
+      [8, 'steps[0].with.resolution', 'resolution: closing needs a resolution: one of true_positive, benign_true_positive, false_positive, duplicate'],
+    ]);
+    const noSummary = problemsOf(playbook('  - id: close\n    action: incident.set_status\n    with: { status: closed, resolution: benign_true_positive }\n'));
+    expect(noSummary.map((p) => [p.path, p.reason])).toEqual([['steps[0].with.closing_summary', expect.stringMatching(/^closing_summary: closing needs a one-line summary/)]]);
+    const wrong = problemsOf(playbook('  - id: close\n    action: incident.set_status\n    with: { status: closed, resolution: fixed, closing_summary: Done }\n'));
+    expect(wrong.map((p) => p.path)).toEqual(['steps[0].with.resolution']);
+    const notClosing = problemsOf(playbook('  - id: contain\n    action: incident.set_status\n    with: { status: containment, resolution: duplicate }\n'));
+    expect(notClosing.map((p) => [p.path, p.reason])).toEqual([['steps[0].with.resolution', 'resolution: given only with status: closed']]);
+  });
+
+  it('accepts a closing with its resolution and summary, and leaves templated ones to run time', () => {
+    for (const steps of [
+      '  - id: close\n    action: incident.set_status\n    with: { status: closed, resolution: false_positive, closing_summary: Known scanner }\n',
+      '  - id: close\n    action: incident.set_status\n    with: { status: closed, resolution: "{{ incident.custom_fields.verdict }}", closing_summary: "Closed by {{ run.playbook_id }}" }\n',
+      '  - id: move\n    action: incident.set_status\n    with: { status: "{{ incident.custom_fields.next }}" }\n',
+    ]) {
+      const r = parsePlaybook('ok.yaml', playbook(steps), KNOWN);
+      expect(r.ok, JSON.stringify(r.ok ? null : r.error)).toBe(true);
+    }
+  });
+
   it('accepts on_timeout: approve in front of steps that contain nothing, or of a destructive step with its own gate', () => {
     const r = parsePlaybook(
       'ok.yaml',

@@ -53,6 +53,49 @@ describe('incident actions', () => {
     expect(await run(id, 'incident.set_status', { status: 'containment' })).toEqual({ from: 'containment', to: 'containment', changed: false });
   });
 
+  it('set_status closes only with a resolution and a one-line summary, written as a closing by hand (issue 20)', async () => {
+    const id = await makeIncident('triage');
+    const out = await run(id, 'incident.set_status', { status: 'closed', resolution: 'false_positive', closing_summary: 'Scanner of the\nred team' });
+    expect(out).toEqual({ from: 'triage', to: 'closed', changed: true, resolution: 'false_positive', closing_summary: 'Scanner of the red team' });
+    const { meta, timeline } = await read(id);
+    expect(meta).toMatchObject({ status: 'closed', resolution: 'false_positive', closingSummary: 'Scanner of the red team' });
+    expect(meta.closedAt).not.toBeNull();
+    const entry = timeline.find((e) => e.kind === 'status_change' && (e.data as { to?: string }).to === 'closed');
+    expect(entry).toMatchObject({ author: 'playbook test (run run-1)', text: 'Scanner of the red team', data: { from: 'triage', to: 'closed', resolution: 'false_positive' } });
+    // A repeated attempt (after a crash) succeeds without a second entry.
+    expect(await run(id, 'incident.set_status', { status: 'closed', resolution: 'false_positive', closing_summary: 'Scanner of the red team' })).toEqual({ from: 'closed', to: 'closed', changed: false });
+    expect((await read(id)).timeline.filter((e) => e.kind === 'status_change' && (e.data as { to?: string }).to === 'closed')).toHaveLength(1);
+  });
+
+  it('set_status refuses a closing without its resolution or summary, naming the missing field, and changes nothing', async () => {
+    const id = await makeIncident('triage');
+    const before = await read(id);
+    const noResolution = await failure(run(id, 'incident.set_status', { status: 'closed', closing_summary: 'Done' }));
+    expect(noResolution).toMatchObject({ code: 'invalid_input', retryable: false, details: { field: 'resolution' } });
+    expect(noResolution.message).toBe('resolution: closing needs a resolution: one of true_positive, benign_true_positive, false_positive, duplicate');
+    const unknown = await failure(run(id, 'incident.set_status', { status: 'closed', resolution: 'solved', closing_summary: 'Done' }));
+    expect(unknown.details).toEqual({ field: 'resolution' });
+    const noSummary = await failure(run(id, 'incident.set_status', { status: 'closed', resolution: 'benign_true_positive', closing_summary: '  \n ' }));
+    expect(noSummary).toMatchObject({ code: 'invalid_input', details: { field: 'closing_summary' } });
+    expect(noSummary.message).toMatch(/^closing_summary: closing needs a one-line summary/);
+    expect((await failure(run(id, 'incident.set_status', { status: 'closed', resolution: 'duplicate' }))).details).toEqual({ field: 'closing_summary' });
+    // The closing fields come only with a closing (as PATCH refuses them).
+    expect((await failure(run(id, 'incident.set_status', { status: 'containment', resolution: 'duplicate' }))).message).toBe('resolution: given only with status: closed');
+    expect(await read(id)).toEqual(before);
+  });
+
+  it('set_status in a dry run says what a closing would write, or what it misses, and writes nothing', async () => {
+    const id = await makeIncident('triage');
+    const before = await read(id);
+    const dry = { dryRun: true };
+    expect(await run(id, 'incident.set_status', { status: 'closed', resolution: 'duplicate', closing_summary: 'Same as IR-2026-0001' }, dry)).toEqual({
+      dry_run: true,
+      would: { from: 'triage', to: 'closed', resolution: 'duplicate', closing_summary: 'Same as IR-2026-0001' },
+    });
+    expect((await failure(run(id, 'incident.set_status', { status: 'closed' }, dry))).details).toEqual({ field: 'resolution' });
+    expect(await read(id)).toEqual(before);
+  });
+
   it('set_fields sets the given fields (snake_case names) and records tracked changes', async () => {
     const id = await makeIncident();
     const out = await run(id, 'incident.set_fields', { severity: 'S1', assignee: 'lead@corp.example', detected_at: '2026-11-22T05:00:00.000Z' });

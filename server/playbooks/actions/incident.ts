@@ -5,12 +5,14 @@
  * moving to the status the incident already has is a success that changes nothing (a repeated
  * attempt after a crash must not fail). Entries and tasks get ids derived from the idempotency
  * key, so a repeated attempt finds them and adds nothing twice. A dry run reads, never writes.
+ * Closing needs a resolution and a one-line summary (`resolution`, `closing_summary`), checked
+ * with the shared `checkClosing` and written with `closeIncident`, as a closing by hand.
  */
 import { createHash } from 'node:crypto';
 import type * as Y from 'yjs';
 import { z } from 'zod';
-import { editableFieldsSchema, type EditableFields } from '../../../shared/incident-schema.ts';
-import { addTasksOnce, addTimelineEntry, entryText, isIncidentDoc, readMeta, setFields, setStatus, SERVER_ORIGIN } from '../../../shared/incident-doc.ts';
+import { editableFieldsSchema, RESOLUTIONS, type EditableFields } from '../../../shared/incident-schema.ts';
+import { addTasksOnce, addTimelineEntry, checkClosing, closeIncident, entryText, isIncidentDoc, readMeta, setFields, setStatus, SERVER_ORIGIN } from '../../../shared/incident-doc.ts';
 import { templateFor, TEMPLATE_IDS } from '../../../shared/templates.ts';
 import { allowedTransitions, STATUSES } from '../../../shared/workflow.ts';
 import { ActionError, defineAction, type ActionContext, type ActionDef, type Json } from './types.ts';
@@ -76,21 +78,81 @@ const setFieldsAction = defineAction({
     }),
 });
 
+/** Does a `with` value stand for something only known at run time (a `{{ … }}` template)? */
+const templated = (v: unknown): boolean => JSON.stringify(v ?? null).includes('{{');
+
+/**
+ * Closing needs a resolution and a one-line summary, as a closing by hand (PATCH, the status
+ * control): `resolution` and `closing_summary`, named as the REST API names them. They come only
+ * with `status: closed`. Checked by the action at run time (rendered templates) and, for what is
+ * written literally, by the loader when the playbook is loaded (`checkWith`).
+ */
+const setStatusInput = z
+  .object({
+    status: z.enum(STATUSES),
+    reason: z.string().max(2_000).optional(),
+    resolution: z.string().optional(),
+    closing_summary: z.string().optional(),
+  })
+  .strict();
+type SetStatusInput = z.infer<typeof setStatusInput>;
+
+/** The problem with the closing fields of a set_status input, by field, or null. */
+function closingProblem(i: SetStatusInput): { field: 'resolution' | 'closing_summary' | 'reason'; message: string } | null {
+  if (i.status !== 'closed') {
+    if (i.resolution !== undefined) return { field: 'resolution', message: 'resolution: given only with status: closed' };
+    if (i.closing_summary !== undefined) return { field: 'closing_summary', message: 'closing_summary: given only with status: closed' };
+    return null;
+  }
+  const c = checkClosing({ resolution: i.resolution, summary: i.closing_summary });
+  if (!c.ok) return { field: c.error.field, message: `${c.error.field}: ${c.error.message}` };
+  if (i.reason !== undefined) return { field: 'reason', message: 'reason: a closing is explained by closing_summary (the entry\'s text); give that instead of reason' };
+  return null;
+}
+
 const setStatusAction = defineAction({
   name: 'incident.set_status',
-  description: 'Move the incident through the workflow (new, triage, containment, eradication, recovery, post_incident, closed).',
-  input: z.object({ status: z.enum(STATUSES), reason: z.string().max(2_000).default('') }).strict(),
+  description:
+    'Move the incident through the workflow (new, triage, containment, eradication, recovery, post_incident, closed). Closing needs resolution (true_positive, benign_true_positive, false_positive, duplicate) and closing_summary (one line).',
+  input: setStatusInput,
   effect: false,
+  checkWith(raw) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
+    const w = raw as Record<string, unknown>;
+    // Only what is written literally can be judged now; a template is judged when it is rendered.
+    if (templated(w['status'])) return [];
+    const literal = (k: string): unknown => (templated(w[k]) ? (k === 'resolution' ? RESOLUTIONS[0] : 'templated') : w[k]);
+    const p = closingProblem({
+      status: w['status'] as SetStatusInput['status'],
+      reason: w['reason'] === undefined ? undefined : String(w['reason']),
+      resolution: w['resolution'] === undefined ? undefined : (literal('resolution') as string),
+      closing_summary: w['closing_summary'] === undefined ? undefined : String(literal('closing_summary')),
+    });
+    return p ? [{ path: [p.field], reason: p.message }] : [];
+  },
   run: (i, ctx) =>
     withIncident(ctx, (doc): Json => {
+      const problem = closingProblem(i);
+      if (problem) throw new ActionError('invalid_input', problem.message, false, { field: problem.field });
       const from = readMeta(doc).status;
       if (from === i.status) return { from, to: i.status, changed: false };
       const allowed = allowedTransitions(from);
       if (!allowed.includes(i.status)) {
         throw new ActionError('failed', `cannot move the incident from ${from} to ${i.status}; allowed: ${allowed.join(', ') || 'none'}`, false, { from, to: i.status, allowed: [...allowed] });
       }
+      if (i.status === 'closed') {
+        // Checked above; the same check again gives the cleaned values (one line, known resolution).
+        const closing = checkClosing({ resolution: i.resolution, summary: i.closing_summary });
+        if (!closing.ok) throw new ActionError('invalid_input', closing.error.message, false, { field: closing.error.field });
+        const { resolution, summary } = closing.value;
+        if (ctx.dryRun) return { dry_run: true, would: { from, to: 'closed', resolution, closing_summary: summary } };
+        // The same accessor as a closing by hand: the status change entry carries the summary and the resolution.
+        const r = closeIncident(doc, closing.value, ctx.actorName, SERVER_ORIGIN);
+        if (!r.ok) throw new ActionError('failed', r.error.message);
+        return { from, to: 'closed', changed: true, resolution, closing_summary: summary };
+      }
       if (ctx.dryRun) return { dry_run: true, would: { from, to: i.status } };
-      const r = setStatus(doc, i.status, ctx.actorName, { reason: i.reason, origin: SERVER_ORIGIN });
+      const r = setStatus(doc, i.status, ctx.actorName, { reason: i.reason ?? '', origin: SERVER_ORIGIN });
       if (!r.ok) throw new ActionError('failed', `cannot move the incident from ${from} to ${i.status}`);
       return { from, to: i.status, changed: true };
     }),

@@ -129,6 +129,12 @@ export interface ActionDef<I extends z.ZodType = z.ZodType> {
   destructive?: boolean;
   /** The connector it needs configured, if any (shown to admins; "connector not configured" otherwise). */
   connector?: string;
+  /**
+   * What the loader can tell of a step's `with` as written, before templates are rendered (a
+   * `{{ … }}` value is known only at run time): problems by path inside `with`. A playbook with
+   * any is refused when it is loaded, instead of failing at run time.
+   */
+  checkWith?(raw: unknown): { path: (string | number)[]; reason: string }[];
   run(input: z.infer<I>, ctx: ActionContext): Promise<Json>;
 }
 
