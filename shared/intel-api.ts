@@ -191,7 +191,7 @@ export const lookupResult = z.object({
   /** The detected type and canonical form; null type = not an indicator value. */
   type: z.enum(INDICATOR_TYPES).nullable(),
   canonical: z.string().nullable(),
-  /** Matching indicators (an IP matches itself and the CIDR ranges that contain it). */
+  /** Matching indicators (an IP or a range matches itself and the CIDR ranges that contain it). */
   matches: z.array(indicatorSchema.omit({ sources: true }).extend({ source_names: z.array(z.string()) })),
 });
 export const lookupResponse = z.object({ items: z.array(lookupResult) });

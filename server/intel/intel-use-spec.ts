@@ -35,7 +35,7 @@ export const INTEL_USE_ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', path: '/indicators/lookup', tag: 'intel', action: 'incident:read', query: lookupQuery,
     summary: 'Look one value up (type detected; defanged input accepted): its matches with score, active flag and sources',
-    description: 'An IP also matches the CIDR ranges containing it; a URL also matches its host as a domain. Inactive matches (below their threshold) are listed with active: false.',
+    description: 'An IP or a CIDR range also matches the wider CIDR ranges containing it; a URL also matches its host as a domain. Inactive matches (below their threshold) are listed with active: false.',
     responses: { 200: { description: 'One item', schema: Lookup } },
   },
   {
