@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { TimelineEntry } from '../../../shared/incident-schema.ts';
 import { lostEdits } from './field-conflicts.ts';
 
-const change = (id: string, author: string, createdAt: string, field: string, to: unknown): TimelineEntry => ({
+const change = (id: string, author: string, createdAt: string, field: string, to: unknown, from: unknown = null): TimelineEntry => ({
   id,
   at: createdAt,
   createdAt,
   author,
   kind: 'field_change',
   text: '',
-  data: { field, from: null, to },
+  data: { field, from, to },
   deleted: false,
   editedAt: null,
   editedBy: null,
@@ -29,7 +29,15 @@ describe('lost field edits', () => {
   });
 
   it('does not call a later, deliberate change by a colleague a lost edit', () => {
-    const entries = [change('b', 'Bo', '2026-01-01T10:00:00.000Z', 'severity', 'S3'), change('a', 'Ana', '2026-01-01T10:05:00.000Z', 'severity', 'S1')];
+    // Ana saw Bo's S3 and changed it (her change is from S3).
+    const entries = [change('b', 'Bo', '2026-01-01T10:00:00.000Z', 'severity', 'S3', 'S2'), change('a', 'Ana', '2026-01-01T10:05:00.000Z', 'severity', 'S1', 'S3')];
     expect(lostEdits(entries, 'Bo', () => 'S1').size).toBe(0);
+  });
+
+  it('names a change replaced by a later one that never saw it (written offline from the value before)', () => {
+    // Bo set S3 at 10:00; Ana, offline since before, set S1 at 10:05 from S2; the merge kept S1.
+    const entries = [change('b', 'Bo', '2026-01-01T10:00:00.000Z', 'severity', 'S3', 'S2'), change('a', 'Ana', '2026-01-01T10:05:00.000Z', 'severity', 'S1', 'S2')];
+    expect([...lostEdits(entries, 'Bo', () => 'S1').entries()]).toEqual([['b', { field: 'severity', mine: 'S3', now: 'S1', by: 'Ana' }]]);
+    expect(lostEdits(entries, 'Ana', () => 'S1').size).toBe(0);
   });
 });

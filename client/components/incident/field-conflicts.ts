@@ -2,8 +2,11 @@
  * "A concurrent edit replaced your value": two people set the same field at once (one of them
  * offline, say), the document keeps one value, and both changes are recorded as field changes.
  * The losing side is the user's latest change of a field whose value is now someone else's, set
- * by a change written no later than the user's own — a later, deliberate edit by a colleague is
- * an ordinary change, not a lost one. Pure, over the entries on screen.
+ * by a change that did not see the user's: written no later than the user's own, or written
+ * later from another value than the user's (its `from` is not the user's `to`: the colleague
+ * never saw it — offline, say — and the merge kept theirs). A later, deliberate edit by a
+ * colleague, made over the user's value, is an ordinary change, not a lost one. Pure, over the
+ * entries on screen.
  */
 import type { TimelineEntry } from '../../../shared/incident-schema.ts';
 
@@ -40,7 +43,9 @@ export function lostEdits(entries: readonly TimelineEntry[], me: string, current
   for (const [field, m] of mine) {
     const now = current(field);
     if (same(now, m.data?.['to'])) continue;
-    const kept = entries.find((e) => fieldOf(e) === field && e.author !== me && same(e.data?.['to'], now) && e.createdAt <= m.createdAt);
+    const kept = entries.find(
+      (e) => fieldOf(e) === field && e.author !== me && same(e.data?.['to'], now) && (e.createdAt <= m.createdAt || !same(e.data?.['from'], m.data?.['to'])),
+    );
     if (kept) out.set(m.id, { field, mine: m.data?.['to'], now, by: kept.author });
   }
   return out;
