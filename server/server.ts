@@ -38,6 +38,7 @@ import type { EvidenceService } from './evidence/evidence-service.ts';
 import { createPlaybooks, type Playbooks, type PlaybooksOptions } from './playbooks/engine/service.ts';
 import { createIntelService, type IntelOptions, type IntelService } from './intel/intel-service.ts';
 import { slackNotifier, startIntelUse, type IntelUse } from './intel/matching.ts';
+import { openIncidentForAlert } from './alerts/open-incident.ts';
 
 export interface StartServerOptions {
   /** 0 = a free port. Default 8080. */
@@ -156,7 +157,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     { dataDir: opts.dataDir ?? tempDataDir ?? undefined, ...opts.playbooks },
   );
   const intel = createIntelService({ sql, logger, secret: (name) => playbooks.connectors.secret(name) }, opts.intel);
-  const intelUse = startIntelUse({ sql, docs, logger, intel, retroDays: opts.intel?.retroDays, notify: slackNotifier((name) => playbooks.connectors.connector(name)) });
+  const intelUse = startIntelUse({ sql, docs, logger, intel, retroDays: opts.intel?.retroDays, openIncident: openIncidentForAlert({ sql, docs }), notify: slackNotifier((name) => playbooks.connectors.connector(name)) });
   const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, listCache, slaPolicy: opts.slaPolicy, alertClock: opts.alertClock, evidence, playbooks, intel, lookupSql, outbox });
 
   // Frames up to twice the cap are read so the session can refuse them with 4402; beyond

@@ -6,7 +6,8 @@
  *   score, and the hits are recorded (`recordMatches`); observables people add to an incident are
  *   found by `startIncidentMatcher` (document changes, batched).
  * - Retrospectively (`createRetroSearch`): when a feed adds indicators, incident observables and
- *   unlinked alerts seen within the window are checked; an alert with no incident opens one.
+ *   unlinked alerts seen within the window are checked; an alert with no incident opens one
+ *   through the `OpenIncidentForAlert` port (server/alerts implements it; intel never imports alerts).
  *
  * A hit is written into the incident as one `system` timeline entry only the first time that
  * indicator matches that incident (the entry is the in-app notification; the retrospective
@@ -14,17 +15,11 @@
  * (score at or above their type's threshold, not past valid_until) match, and never a
  * never-public address or an allow-listed value (ignored.ts), whichever side it is on.
  *
- * Longer than most modules (~430 lines) because the three ways in share the hit recording and
+ * Longer than most modules (~450 lines) because the three ways in share the hit recording and
  * the timeline entries; the retrospective part is the one to split out if it grows.
  */
-import { ok } from '../../shared/result.ts';
 import { newId } from '../../shared/ids.ts';
-import type { AlertInput } from '../../shared/alerts-api.ts';
-import type { Risk, Severity } from '../../shared/incident-schema.ts';
-import type { NewAlertRow } from '../alerts/alert-store.ts';
-import { writeDocuments } from '../alerts/incident-writer.ts';
 import { LOCKS } from '../db/locks.ts';
-import { alertAssets, alertObservables } from '../alerts/normalize.ts';
 import type * as Y from 'yjs';
 import { addTimelineEntry, hasTimelineEntry, isIncidentDoc, readMeta, SERVER_ORIGIN } from '../../shared/incident-doc.ts';
 import type { IntelMatchPayload } from '../../shared/timeline-payloads.ts';
@@ -266,42 +261,13 @@ export function startIncidentMatcher(deps: { sql: Sql; docs: DocumentManager; lo
   };
 }
 
-/** Opens an incident for an alert that had none (server/alerts' incident writer). */
-export type OpenIncidentForAlert = (alertId: string) => Promise<string | null>;
-
-interface StoredAlertRow extends Omit<NewAlertRow, 'last_seen' | 'observed_at' | 'detected_at' | 'received_at'> {
-  last_seen: Date;
-  observed_at: Date | null;
-  detected_at: Date;
-  received_at: Date;
-}
-
 /**
- * A retrospective hit on an alert below the incident threshold opens an incident for it, as
- * ingestion would have: the alert's title, severity and risk, its observables and assets, the
- * alert as the first entry. (Stored alerts are immutable, so the link is kept in intel_matches.)
+ * Opens an incident for a stored alert that had none, as ingestion would have, and returns its id
+ * (null when the alert has one or is gone). The port through which the retrospective search
+ * opens incidents: server/alerts implements it (open-incident.ts) and server.ts passes it in, so
+ * intel never imports alerts.
  */
-export function openIncidentWith(sql: Sql, docs: DocumentManager): OpenIncidentForAlert {
-  return async (alertId) => {
-    const [a] = await sql<StoredAlertRow[]>`
-      SELECT id, source, type, title, format, status, fingerprint, external_id, raw, normalized, score, severity, risk, count, last_seen,
-             incident_id, entry_id, observed_at, detected_at, received_at
-      FROM alerts WHERE id = ${alertId} AND incident_id IS NULL`;
-    if (!a) return null;
-    const alert = a.normalized as AlertInput;
-    const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
-    const row: NewAlertRow = {
-      ...a, status: 'created', incident_id: newId(), entry_id: newId(), severity: a.severity as Severity, risk: a.risk as Risk,
-      last_seen: a.last_seen.toISOString(), observed_at: iso(a.observed_at), detected_at: a.detected_at.toISOString(), received_at: a.received_at.toISOString(),
-    };
-    const planned = {
-      item: { index: 0, raw: a.raw, format: a.format, alert: ok(alert) }, alert, fp: a.fingerprint,
-      observables: alertObservables(alert), assets: alertAssets(alert), risk: row.risk, row,
-    };
-    await writeDocuments(docs, [planned], [], new Date().toISOString());
-    return row.incident_id;
-  };
-}
+export type OpenIncidentForAlert = (alertId: string) => Promise<string | null>;
 
 export interface RetroDeps {
   sql: Sql;
@@ -461,10 +427,12 @@ export function startIntelUse(deps: {
   logger: Logger;
   intel: Pick<IntelService, 'onIndicatorsAdded'>;
   retroDays?: number;
+  /** Opens an incident for an alert a retrospective hit found without one (server/alerts); omitted = such hits only record the match. */
+  openIncident?: OpenIncidentForAlert;
   notify?: (text: string) => Promise<void>;
 }): IntelUse {
   const matcher = startIncidentMatcher(deps);
-  const retro = createRetroSearch({ ...deps, windowDays: deps.retroDays, openIncident: openIncidentWith(deps.sql, deps.docs) });
+  const retro = createRetroSearch({ ...deps, windowDays: deps.retroDays });
   const unsubscribe = deps.intel.onIndicatorsAdded(async (added) => {
     try {
       await retro(added);
