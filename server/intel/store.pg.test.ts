@@ -79,4 +79,21 @@ describe('ingest', () => {
     expect(net?.net).toBe('192.0.2.0/24');
     expect([...(net?.tags ?? [])].sort()).toEqual(['quote"and\\slash', 'tab\there'].sort());
   });
+
+  it('numbers a run\'s new indicators as one range in value order, and the id sequence continues after it', async () => {
+    const values = ['203.0.113.9', '203.0.113.1', '203.0.113.5'];
+    const result = await ingest(db.sql, source('e', 50), values.map((v) => ip(v)));
+    expect(result.added).toBe(3);
+    const rows = await db.sql<{ id: string; value: string }[]>`SELECT id::text, value FROM indicators WHERE value = ANY(${values}) ORDER BY id`;
+    expect(rows.map((r) => r.value)).toEqual(['203.0.113.1', '203.0.113.5', '203.0.113.9']);
+    expect(result.addedRange).toEqual({ from: Number(rows[0]?.id), to: Number(rows[2]?.id) });
+    expect(Number(rows[2]?.id) - Number(rows[0]?.id)).toBe(2);
+    // A run with nothing new takes no block; the next new value comes after the last range.
+    expect((await ingest(db.sql, source('e', 50), [ip('203.0.113.1')])).addedRange).toBeNull();
+    const next = await ingest(db.sql, source('e', 50), [ip('203.0.113.77')]);
+    expect(next.addedRange?.from).toBeGreaterThan(Number(rows[2]?.id));
+    const [free] = await db.sql<{ id: string }[]>`INSERT INTO indicators (type, value, base_confidence, first_seen, last_seen) VALUES ('domain', 'sequence-check.example', 1, now(), now()) RETURNING id::text`;
+    expect(Number(free?.id)).toBeGreaterThan(next.addedRange?.to ?? Infinity);
+    await db.sql`DELETE FROM indicators WHERE value = 'sequence-check.example'`;
+  });
 });
