@@ -19,6 +19,12 @@
  *    related incidents) are never replaced wholesale (single items still come and go);
  *  - a stamped contained or resolved time is changed only by a lead or an admin (a correction).
  *
+ * Not refused nor written back: a closing without a resolution or summary (the app writes them
+ * with the status; an old or hostile client may not). Refusing the update would refuse whatever
+ * else the device wrote in it and, as its later updates build on it, all it writes after; and
+ * reopening it would undo a person's decision. It stands, and the projection says it has no
+ * resolution (server/sync/closing-sync.pg.test.ts).
+ *
  * It reads Yjs's transaction (its delete set, changed types and the state before it): items
  * removed in the transaction still hold their content until the transaction ends, so the
  * previous value of anything is at hand without copying the document.

@@ -2,7 +2,9 @@
  * Where the incident is in the NIST SP 800-61 workflow, and the moves it allows from here: only
  * the transitions shared/workflow.ts permits are offered, so a refused one cannot be chosen.
  * Closing asks for confirmation with the resolution (true positive, benign true positive, false
- * positive, duplicate) and a one-line summary; it cannot be confirmed without both.
+ * positive, duplicate) and a one-line summary; it cannot be confirmed without both. An incident
+ * an outdated app closed without them says so (the server keeps such a closing: see
+ * server/sync/closing-sync.pg.test.ts).
  */
 import { createMemo, createSignal, For, Show, type JSX } from 'solid-js';
 import type * as Y from 'yjs';
@@ -76,7 +78,17 @@ export function StatusControl(props: { doc: Y.Doc; status: Status; readOnly?: bo
           )}
         </For>
       </div>
-      <Show when={ended()?.resolution}>
+      <Show
+        when={ended()?.resolution}
+        fallback={
+          // Closed by an outdated app (or over the API of an old integration) without the classification.
+          <Show when={ended()}>
+            <p class="closing-outcome muted" data-testid="closing-outcome-missing">
+              Closed without a resolution.{props.readOnly ? '' : ' Reopen and close it again to record one.'}
+            </p>
+          </Show>
+        }
+      >
         {(resolution) => (
           <p class="closing-outcome" data-testid="closing-outcome">
             <strong>{RESOLUTION_LABELS[resolution()]}</strong>
