@@ -43,7 +43,8 @@ function* feedChunks(prefix = ''): Generator<string> {
 }
 
 export async function benchIntel(databaseUrl: string): Promise<Record<string, string>> {
-  const server = await startServerProcess(databaseUrl, { INTEL_PUSH_MAX_BYTES: String(256 * 1024 ** 2) });
+  // BENCH_INTEL_LOG_LEVEL=info shows the server's "feed run succeeded" lines, with the store's time per phase.
+  const server = await startServerProcess(databaseUrl, { INTEL_PUSH_MAX_BYTES: String(256 * 1024 ** 2), ...(process.env.BENCH_INTEL_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_INTEL_LOG_LEVEL } : {}) });
   const sql = connect(databaseUrl, { max: 1 });
   const pool = new Pool(server.url, { connections: 1, pipelining: 1 });
   const headers = server.headers;

@@ -259,10 +259,14 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
         const [row] = await sql<RunRow[]>`UPDATE intel_feed_runs SET state = 'not_modified', finished_at = now(), bytes_read = ${progress.bytes}, updated_at = now() WHERE id = ${run.id} RETURNING *`;
         return toFeedRun(row ?? run);
       }
+      // Milliseconds per store phase (staging includes reading and parsing the feed), logged
+      // with the outcome: where a slow run spent its time.
+      const phases: Record<string, number> = {};
       const result = await ingest(
         sql,
         { feedId: feed.id, source: `feed:${feed.id}`, confidence: feed.default_confidence, tlp: feed.tlp, runId: run.id, complete: got.complete },
         itemsOf(got.events, feed, progress),
+        { onPhase: (name, ms) => (phases[name] = Math.round((phases[name] ?? 0) + ms)) },
       );
       await storeObjects(progress.objects);
       await got.after?.();
@@ -275,7 +279,7 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
         WHERE id = ${run.id} RETURNING *`;
       const retro = retroRanges(result);
       if (retro) await opts.onAdded(retro).catch((e: unknown) => logger.error({ err: e, feed: feed.id }, 'retrospective search after a feed run failed'));
-      logger.info({ feed: feed.id, run: run.id, objects: progress.objectCount, added: result.added, revived: result.revived, updated: result.updated, expired: result.expired, skipped: progress.skipped, tlp_unrecognised: progress.tlpUnrecognised }, 'feed run succeeded');
+      logger.info({ feed: feed.id, run: run.id, objects: progress.objectCount, added: result.added, revived: result.revived, updated: result.updated, expired: result.expired, skipped: progress.skipped, tlp_unrecognised: progress.tlpUnrecognised, phases }, 'feed run succeeded');
       return toFeedRun(row ?? run);
     } catch (e) {
       clearInterval(beat);
