@@ -1,8 +1,8 @@
 /**
  * A stack of stoppers for a process's parts: each part registers its stop as soon as it has
  * started, and `stop()` runs them in reverse order, each awaited; a stop that throws is logged and
- * the rest still run. A failed start and a normal close run the same list. (Not yet wired into
- * server/server.ts: issue 11, "One lifecycle".)
+ * the rest still run. A failed start and a normal close run the same list (server/server.ts
+ * `startServer`; server/server-start-failure.pg.test.ts fails a start at each stage).
  */
 import type { Logger } from './logger.ts';
 

@@ -17,6 +17,7 @@ import { connect, type Sql } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { createProjector, type Projector } from './incidents/projector.ts';
 import { createListCache } from './incidents/list-cache.ts';
+import { createLifecycle, type Lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createDocumentManager } from './sync/document-manager.ts';
 import type { DocumentManager } from './sync/document-types.ts';
@@ -76,6 +77,8 @@ export interface StartServerOptions {
   playbooks?: PlaybooksOptions;
   /** Threat-intel feed pulls (config ALLOW_PRIVATE_FEED_URLS, INTEL_*). */
   intel?: IntelOptions;
+  /** Tests: make the start fail right after this stage (its stop registered), as a failure of the next step would. */
+  failAt?: StartStage;
 }
 
 export interface RunningServer {
@@ -112,24 +115,113 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/**
+ * The parts of a start, in order; each is a part of the lifecycle stack (server/lifecycle.ts)
+ * except `migrations` and `bootstrap`, which leave nothing running. `failAt` (tests) names one.
+ */
+export const START_STAGES = [
+  'data folder',
+  'postgres',
+  'migrations',
+  'indicator lookups',
+  'http server',
+  'list cache',
+  'auth',
+  'documents',
+  'projector',
+  'outbox',
+  'evidence',
+  'playbooks',
+  'intel',
+  'intel use',
+  'heartbeat',
+  'sync hub',
+  'listening',
+  'bootstrap',
+  'upload expiry',
+  'key rotation',
+  'outbox sweeper',
+  'stale projections',
+  'feed runner',
+  'serving',
+] as const;
+export type StartStage = (typeof START_STAGES)[number];
+type App = ReturnType<typeof createApp>;
+
+/**
+ * Start every part; each registers its stop in a lifecycle stack right after it started, and a
+ * failure at any point runs that stack (newest first) and rethrows. `close()` runs the same stack:
+ * the registrations are ordered so that reversed they stop accepting, close sockets with 1012,
+ * run pending projections, flush updates and end pg, in that order.
+ */
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger({ level: opts.logLevel ?? 'info' });
-  const sql = connect(opts.databaseUrl, { logger });
+  const life = createLifecycle({ logger });
   try {
-    await migrate(sql, { logger });
+    return await startParts(opts, logger, life);
   } catch (e) {
-    await sql.end({ timeout: 1 });
+    await life.stop();
     throw e;
   }
+}
+
+async function startParts(opts: StartServerOptions, logger: Logger, life: Lifecycle): Promise<RunningServer> {
+  /** `stage` has started and `stop` undoes it; tests may make the start fail right here. */
+  const started = (stage: StartStage, stop: () => unknown): void => {
+    life.started(stage, stop);
+    reached(stage);
+  };
+  const reached = (stage: StartStage): void => {
+    if (opts.failAt === stage) throw new Error(`start failed at ${stage} (failAt, tests)`);
+  };
+
+  const tempDataDir = opts.dataDir ? null : await mkdtemp(join(tmpdir(), 'sentpilot-data-'));
+  started('data folder', () => (tempDataDir ? rm(tempDataDir, { recursive: true, force: true }) : undefined));
+  const dataDir = opts.dataDir ?? tempDataDir ?? '';
+  const sql = connect(opts.databaseUrl, { logger });
+  started('postgres', () => sql.end({ timeout: 5 }));
+  await migrate(sql, { logger });
+  reached('migrations');
   // Indicator lookups: one statement whose plan (index probes) never depends on the values, and
   // which Postgres would otherwise plan again on every call (1 ms, twice what running it costs).
   const lookupSql = connect(opts.databaseUrl, { logger, max: 4, genericPlans: true });
+  started('indicator lookups', () => lookupSql.end({ timeout: 5 }));
+
+  // The HTTP server and its websockets exist from here so that, at close, their connections are
+  // the last to go (after the parts requests use); it listens once the app exists, and requests
+  // wait until the first admin exists (the port must be known for its invite link).
+  const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // Frames up to twice the cap are read so the session can refuse them with 4402; beyond
+  // that ws closes the socket itself with 1009 (message too big).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes * 2, perMessageDeflate: false });
+  let serving: App | null = null;
+  let release: (app: App | null) => void = () => {};
+  const ready = new Promise<App | null>((resolve) => (release = resolve));
+  const fetchWhenReady: App['fetch'] = (req, env, ctx) =>
+    serving ? serving.fetch(req, env, ctx) : ready.then((a) => (a ? a.fetch(req, env, ctx) : new Response('the server failed to start', { status: 503 })));
+  const server = createAdaptorServer({ fetch: fetchWhenReady, websocket: { server: wss } }) as Server;
+  const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  started('http server', async () => {
+    release(null);
+    server.close();
+    for (const ws of wss.clients) ws.terminate();
+    wss.close();
+    const forced = setTimeout(() => server.closeAllConnections(), 2_000);
+    await closed;
+    clearTimeout(forced);
+  });
+
   const authOptions: AuthOptions = { ...opts.auth };
   if (opts.bootstrapAdmin) {
     authOptions.adminEmail = opts.bootstrapAdmin.email;
     authOptions.adminPassword = opts.bootstrapAdmin.password;
   }
   const identity = createIdentity({ sql, logger, options: authOptions, port: opts.port ?? 8080 });
+  const listCache = createListCache(sql, logger, { freshMs: opts.listCacheMs });
+  await listCache.start();
+  started('list cache', () => listCache.close());
+  await identity.auth.start();
+  started('auth', () => identity.auth.close());
   const store = createPgDocumentStore(sql, logger);
   // One audit entry per flushed batch per actor per document: the digest of the merged update.
   const auditDocs = async (records: DocAuditRecord[]): Promise<void> => {
@@ -139,104 +231,88 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   };
   const docs = createDocumentManager({ store, logger, lingerMs: opts.lingerMs, flushDelayMs: opts.flushDelayMs, audit: auditDocs });
   await docs.start();
-  await identity.auth.start();
-  const listCache = createListCache(sql, logger, { freshMs: opts.listCacheMs });
-  await listCache.start();
+  // Closing flushes the accepted updates.
+  started('documents', () => docs.close());
   const projector = createProjector({ sql, docs, logger, debounceMs: opts.projectorDebounceMs, slaPolicy: opts.slaPolicy, onWritten: () => listCache.bump() });
-  const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const hub = createSyncHub({ docs, logger, maxMessageBytes, keepaliveMs: opts.keepaliveMs, authRecheckMs: authOptions.socketRecheckMs });
-  // Anything that removes access (here or in another process) re-checks every open socket now.
-  identity.auth.onInvalidate(() => {
-    hub.recheckAll().catch((e: unknown) => logger.error({ err: e }, 're-checking sockets failed'));
-  });
-  const tempDataDir = opts.dataDir ? null : await mkdtemp(join(tmpdir(), 'sentpilot-data-'));
+  // Closing runs the pending projections.
+  started('projector', () => projector.close());
   const outbox = createDocOutbox({ sql, docs, logger, handlers: DOC_WRITE_HANDLERS });
-  const evidence = await openEvidence({ sql, docs, outbox, logger, audit: identity.audit, dataDir: opts.dataDir ?? tempDataDir ?? '', settings: opts.evidence });
+  started('outbox', () => outbox.stop());
+  const evidence = await openEvidence({ sql, docs, outbox, logger, audit: identity.audit, dataDir, settings: opts.evidence });
+  started('evidence', () => stopHashWorkerIfIdle());
   const playbooks = await createPlaybooks(
     { sql, databaseUrl: opts.databaseUrl, docs, audit: identity.audit, logger, policy: opts.slaPolicy },
     { dataDir: opts.dataDir ?? tempDataDir ?? undefined, ...opts.playbooks },
   );
+  started('playbooks', () => playbooks.close());
   const intel = createIntelService({ sql, logger, secret: (name) => playbooks.connectors.secret(name) }, opts.intel);
-  const intelUse = startIntelUse({ sql, docs, logger, intel, retroDays: opts.intel?.retroDays, openIncident: openIncidentForAlert({ sql, docs }), notify: slackNotifier((name) => playbooks.connectors.connector(name)) });
+  started('intel', () => intel.close());
+  const intelUse = startIntelUse({
+    sql,
+    docs,
+    logger,
+    intel,
+    retroDays: opts.intel?.retroDays,
+    openIncident: openIncidentForAlert({ sql, docs }),
+    notify: slackNotifier((name) => playbooks.connectors.connector(name)),
+  });
+  started('intel use', () => intelUse.stop());
+  const heartbeat = startHeartbeat(wss);
+  started('heartbeat', () => heartbeat.stop());
+  const hub = createSyncHub({ docs, logger, maxMessageBytes, keepaliveMs: opts.keepaliveMs, authRecheckMs: authOptions.socketRecheckMs });
+  // Anything that removes access (here or in another process) re-checks every open socket now.
+  const unsubscribeRecheck = identity.auth.onInvalidate(() => {
+    hub.recheckAll().catch((e: unknown) => logger.error({ err: e }, 're-checking sockets failed'));
+  });
+  started('sync hub', () => {
+    unsubscribeRecheck();
+    hub.stop();
+  });
   const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, listCache, slaPolicy: opts.slaPolicy, alertClock: opts.alertClock, evidence, playbooks, intel, lookupSql, outbox });
 
-  // Frames up to twice the cap are read so the session can refuse them with 4402; beyond
-  // that ws closes the socket itself with 1009 (message too big).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes * 2, perMessageDeflate: false });
-  const heartbeat = startHeartbeat(wss);
-  // Requests wait until the first admin exists (the port must be known for its invite link).
-  let starting: Promise<void> | null = null;
-  let started: () => void = () => {};
-  starting = new Promise<void>((resolve) => (started = resolve));
-  const fetchWhenReady: typeof app.fetch = (req, env, ctx) => (starting ? starting.then(() => app.fetch(req, env, ctx)) : app.fetch(req, env, ctx));
-  const server = createAdaptorServer({ fetch: fetchWhenReady, websocket: { server: wss } }) as Server;
-  const host = opts.host ?? '0.0.0.0';
-  const port = await listen(server, opts.port ?? 8080, host);
+  const port = await listen(server, opts.port ?? 8080, opts.host ?? '0.0.0.0');
+  reached('listening');
   if (!authOptions.publicUrl) identity.publicUrl = `http://localhost:${port}`;
-  let bootstrap: BootstrapResult = { created: false };
-  try {
-    bootstrap = await bootstrapAdmin({
-      sql,
-      logger,
-      audit: identity.audit,
-      hasher: identity.hasher,
-      publicUrl: identity.publicUrl,
-      email: authOptions.adminEmail,
-      password: authOptions.adminPassword,
-    });
-    starting = null;
-    started();
-  } catch (e) {
-    started();
-    server.close();
-    await intelUse.stop();
-    await intel.close();
-    await playbooks.close();
-    await docs.close();
-    await identity.auth.close();
-    await listCache.close();
-    await lookupSql.end({ timeout: 1 });
-    await sql.end({ timeout: 1 });
-    throw e;
-  }
+  const bootstrap = await bootstrapAdmin({
+    sql,
+    logger,
+    audit: identity.audit,
+    hasher: identity.hasher,
+    publicUrl: identity.publicUrl,
+    email: authOptions.adminEmail,
+    password: authOptions.adminPassword,
+  });
+  reached('bootstrap');
 
-  intel.start();
   const uploadExpiry = startUploadExpiry({ evidence, logger, idleHours: opts.evidence?.uploadIdleHours });
+  started('upload expiry', () => uploadExpiry.stop());
   const keyRotation = completeKeyRotation({ sql, logger, audit: identity.audit, evidenceKeys: evidence.keyring, secrets: playbooks.box }).catch((e: unknown) => {
     logger.error({ err: e }, 'moving stored keys and secrets to the current keys failed; it is tried again at the next start');
     return null;
   });
-  // Document writes left behind by a process that stopped between a commit and the write.
+  started('key rotation', () => keyRotation);
+  // Document writes left behind by a process that stopped between a commit and the write (the
+  // outbox's stop, registered above, ends the sweeper).
   outbox.start();
+  reached('outbox sweeper');
   const recovering = projector.recoverStale().catch((e: unknown) => logger.error({ err: e }, 'recovering stale projections failed'));
+  started('stale projections', () => recovering);
+  // The feed runner (intel's close, registered above, stops it).
+  intel.start();
+  reached('feed runner');
+  // Requests that waited for the start go on; at close this is the first part to stop: no new
+  // connections, the idle ones closed, and every sync socket told the server is going away.
+  serving = app;
+  release(app);
+  started('serving', () => {
+    server.close();
+    server.closeIdleConnections();
+    hub.closeAll(SYNC_CLOSE.shuttingDown.code, SYNC_CLOSE.shuttingDown.reason);
+  });
 
   let closing: Promise<void> | null = null;
   async function close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    hub.closeAll(SYNC_CLOSE.shuttingDown.code, SYNC_CLOSE.shuttingDown.reason);
-    hub.stop();
-    heartbeat.stop();
-    await recovering;
-    await keyRotation;
-    await uploadExpiry.stop();
-    await intelUse.stop();
-    await intel.close();
-    await playbooks.close();
-    await outbox.stop();
-    await projector.close();
-    await docs.close();
-    await identity.auth.close();
-    await listCache.close();
-    await stopHashWorkerIfIdle();
-    for (const ws of wss.clients) ws.terminate();
-    wss.close();
-    const forced = setTimeout(() => server.closeAllConnections(), 2_000);
-    await closed;
-    clearTimeout(forced);
-    await lookupSql.end({ timeout: 5 });
-    await sql.end({ timeout: 5 });
-    if (tempDataDir) await rm(tempDataDir, { recursive: true, force: true });
+    await life.stop();
     logger.info('server closed');
   }
 
