@@ -43,7 +43,7 @@ export async function buildAll(): Promise<void> {
 export const BENCH_ADMIN = { email: 'bench@localhost', password: 'bench admin password' } as const;
 
 /** `ws` sending these headers on the upgrade. */
-export function authedWebSocket(headers: Record<string, string>): typeof WebSocket {
+function authedWebSocket(headers: Record<string, string>): typeof WebSocket {
   class AuthedWebSocket extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols, { headers });

@@ -37,6 +37,13 @@ if (!chromium && only !== 'unit') {
 }
 
 if (!only) run('type check (tsc)', [bin('typescript', 'bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
+if (!only) {
+  // The style the tree holds (each fails the run on a violation): Prettier's formatting, ESLint's
+  // rules (no floating promises, no import cycles, the import boundaries) and knip's unused exports.
+  run('format (prettier --check)', [bin('prettier', 'bin/prettier.cjs'), '--check', '--log-level', 'warn', '.']);
+  run('lint (eslint)', [bin('eslint', 'bin/eslint.js'), '--max-warnings', '0', '.']);
+  run('unused exports (knip)', [bin('knip', 'bin/knip.js'), '--no-progress']);
+}
 
 if (only !== 'e2e') {
   rmSync(join(results, 'unit.json'), { force: true });

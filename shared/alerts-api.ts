@@ -16,7 +16,7 @@ import { CATEGORIES, isoDateTime, SEVERITIES } from './incident-schema.ts';
 
 export const MAX_ALERTS_PER_BATCH = 1_000;
 /** Cap on an alert's `context` (serialized JSON bytes). */
-export const MAX_CONTEXT_BYTES = 16_384;
+const MAX_CONTEXT_BYTES = 16_384;
 export const MAX_OBSERVABLES_PER_KIND = 100;
 /** Cap on one event as received (its serialized JSON), stored unchanged with the alert. */
 export const MAX_RAW_EVENT_BYTES = 256 * 1024;
@@ -42,7 +42,6 @@ export const alertObservablesSchema = z
   })
   .partial()
   .strict();
-export type AlertObservables = z.infer<typeof alertObservablesSchema>;
 export const OBSERVABLE_LISTS = ['ips', 'domains', 'urls', 'hashes', 'accounts', 'hosts'] as const;
 
 export const alertInputSchema = z
@@ -185,7 +184,7 @@ export interface AssetImportResult {
 /** A path into the payload: a JSON pointer (`/alert/name`) or dotted path (`alert.name`). */
 const pathSchema = z.string().min(1).max(300);
 const pathOrPaths = z.union([pathSchema, z.array(pathSchema).min(1).max(20)]);
-export const MAPPABLE_FIELDS = [
+const MAPPABLE_FIELDS = [
   'source', 'type', 'title', 'description', 'severity', 'impact', 'likelihood', 'confidence',
   'observed_at', 'detected_at', 'external_id',
   'observables.ips', 'observables.domains', 'observables.urls', 'observables.hashes', 'observables.accounts', 'observables.hosts',
@@ -210,7 +209,7 @@ export interface AlertMapping extends AlertMappingInput {
 }
 
 // ---- rules ----------------------------------------------------------------------------------
-export const CORRELATION_KINDS = ['ip', 'domain', 'url', 'hash', 'account', 'host'] as const;
+const CORRELATION_KINDS = ['ip', 'domain', 'url', 'hash', 'account', 'host'] as const;
 export const alertRulesSchema = z
   .object({
     /** Same fingerprint within this window → counted on the stored alert. */

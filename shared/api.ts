@@ -16,7 +16,7 @@ const csvOf = <T extends string>(values: readonly [T, ...T[]]) =>
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values)).min(1));
 
-export const INCIDENT_SORTS = ['updated_at', 'created_at', 'severity', 'priority', 'key', 'title', 'status', 'priority_score'] as const;
+const INCIDENT_SORTS = ['updated_at', 'created_at', 'severity', 'priority', 'key', 'title', 'status', 'priority_score'] as const;
 
 /** GET /api/v1/incidents query. */
 export const listIncidentsQuery = z
@@ -98,7 +98,6 @@ export const listIncidentsResponse = z.object({
   /** Counts per status over the same filter without the status filter (for the list's tabs). */
   counts: z.record(z.string(), z.number().int()),
 });
-export type ListIncidentsResponse = z.infer<typeof listIncidentsResponse>;
 
 /** GET /api/v1/incidents/{id}/timeline query: soft-deleted entries are left out unless asked for. */
 export const timelineQuery = z

@@ -123,7 +123,7 @@ export const guestGrantSchema = z.object({
 
 export const inviteGuestResponse = z.object({ grant: guestGrantSchema, invite_url: z.string().nullable() });
 
-export const auditEntrySchema = z.object({
+const auditEntrySchema = z.object({
   seq: z.number().int(),
   at: z.string(),
   actor_kind: z.enum(['user', 'token', 'system']),

@@ -116,8 +116,8 @@ export const evidenceListResponse = z.object({
   usage: z.object({ incident_bytes: z.int(), incident_quota: z.int(), total_bytes: z.int(), total_quota: z.int() }),
 });
 
-export const CUSTODY_ACTIONS = ['upload', 'view', 'download', 'export', 'hold', 'release', 'delete'] as const;
-export const custodyEntrySchema = z.object({
+const CUSTODY_ACTIONS = ['upload', 'view', 'download', 'export', 'hold', 'release', 'delete'] as const;
+const custodyEntrySchema = z.object({
   seq: z.int(),
   evidence_id: z.uuid().nullable(),
   incident_id: z.uuid(),

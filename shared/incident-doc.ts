@@ -331,7 +331,7 @@ function readTask(y: unknown, index: number, problems: string[]): Task | null {
 type EntryKey = Pick<TimelineEntry, 'at' | 'createdAt' | 'id'>;
 
 /** Timeline order: event time, then time written, then id (stable on every device). */
-export function compareEntries(a: EntryKey, b: EntryKey): number {
+function compareEntries(a: EntryKey, b: EntryKey): number {
   return a.at.localeCompare(b.at) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
 
@@ -836,7 +836,7 @@ export interface RunChange {
 }
 
 /** One state as the run's entry keeps it. */
-export interface RunStepState {
+interface RunStepState {
   step_id: string | null;
   item?: number;
   state: string;
@@ -852,8 +852,8 @@ export interface RunStepState {
 /** States kept per step: enough for queued, attempts, waiting, approved, done. */
 const RUN_STEP_HISTORY = 12;
 
-export const RUN_KEY = 'run';
-export const STEP_KEY_PREFIX = 'step:';
+const RUN_KEY = 'run';
+const STEP_KEY_PREFIX = 'step:';
 /** At most this many step keys on one run entry (a step over 10,000 items is summed up by the run). */
 const MAX_RUN_STEPS = 200;
 

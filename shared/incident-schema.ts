@@ -93,7 +93,7 @@ export const observableSchema = z.object({
 export type Observable = z.infer<typeof observableSchema>;
 
 /** A factor of the risk score: what it was, how much it added (points), and why. */
-export const riskFactorSchema = z.object({
+const riskFactorSchema = z.object({
   factor: z.string().max(60),
   points: z.number(),
   detail: z.string().max(500),
@@ -188,7 +188,7 @@ export const taskSchema = z.object({
 });
 export type Task = z.infer<typeof taskSchema>;
 
-export const incidentSchema = z.object({
+const incidentSchema = z.object({
   meta: incidentMetaSchema,
   timeline: z.array(timelineEntrySchema),
   tasks: z.array(taskSchema),

@@ -10,7 +10,6 @@ import {
   SEVERITIES,
   TIMELINE_KINDS,
   TLPS,
-  incidentMetaSchema,
   isoDateTime,
   observableSchema,
 } from './incident-schema.ts';
@@ -25,7 +24,7 @@ const customFieldValue = z.union([z.string().max(2_000), z.number(), z.boolean()
 const customFields = z.record(z.string().min(1).max(60), customFieldValue);
 
 /** A breach as the API takes it (the regulation must be one the SLA policy knows: 422 otherwise). */
-export const breachInput = z.object({ regulation: z.string().min(1).max(40), aware_at: isoDateTime }).strict();
+const breachInput = z.object({ regulation: z.string().min(1).max(40), aware_at: isoDateTime }).strict();
 
 /** POST /api/v1/incidents. A `template` pre-fills category, severity, tags and the checklist. */
 export const createIncidentRequest = z
@@ -88,7 +87,7 @@ export const patchIncidentRequest = z
 export type PatchIncidentRequest = z.infer<typeof patchIncidentRequest>;
 
 /** POST /api/v1/incidents/{id}/events: a timeline entry (workflow kinds are written by PATCH). */
-export const EVENT_KINDS = TIMELINE_KINDS.filter((k) => k !== 'status_change' && k !== 'field_change') as [
+const EVENT_KINDS = TIMELINE_KINDS.filter((k) => k !== 'status_change' && k !== 'field_change') as [
   (typeof TIMELINE_KINDS)[number],
   ...(typeof TIMELINE_KINDS)[number][],
 ];
@@ -132,7 +131,7 @@ export const metricsResponse = z.object({
 export type MetricsResponse = z.infer<typeof metricsResponse>;
 
 /** GET /api/v1/templates: the templates and the custom field definitions per category. */
-export const customFieldDefOut = z.object({
+const customFieldDefOut = z.object({
   name: z.string(),
   label: z.string().optional(),
   type: z.enum(CUSTOM_FIELD_TYPES),
@@ -154,8 +153,6 @@ export const templatesResponse = z.object({
 });
 export const customFieldsResponse = z.object({ category: z.enum(CATEGORIES), fields: z.array(customFieldDefOut) });
 
-export const riskOut = incidentMetaSchema.shape.risk;
-
 /**
  * POST /api/v1/incidents/{id}/milestones: a lead corrects a workflow-stamped time (contained,
  * resolved) with a reason; recorded in the timeline as a field change naming both values.
@@ -167,6 +164,5 @@ export const correctMilestoneRequest = z
     reason: z.string().trim().min(1).max(CLOSING_SUMMARY_MAX),
   })
   .strict();
-export type CorrectMilestoneRequest = z.infer<typeof correctMilestoneRequest>;
 /** The API name of each correctable document field. */
 export const MILESTONE_FIELDS = { contained_at: CORRECTABLE_MILESTONES[0], resolved_at: CORRECTABLE_MILESTONES[1] } as const;

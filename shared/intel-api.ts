@@ -42,13 +42,6 @@ export const DEFAULT_DECAY_MODELS: Record<IndicatorType, Omit<DecayModel, 'type'
   sha256: { lifetime_days: 730, speed: 2, threshold: 20 },
 };
 
-/** Combined confidence of independent sources (each 0-100). */
-export function combinedConfidence(confidences: readonly number[]): number {
-  let miss = 1;
-  for (const c of confidences) miss *= 1 - Math.min(100, Math.max(0, c)) / 100;
-  return 100 * (1 - miss);
-}
-
 /** The decayed score of a base confidence `ageMs` after the last sighting. */
 export function decayedScore(base: number, ageMs: number, model: Pick<DecayModel, 'lifetime_days' | 'speed'>): number {
   const lifetimeMs = model.lifetime_days * 86_400_000;
@@ -144,7 +137,7 @@ export const feedSchema = feedBody.extend({
 });
 export type Feed = z.infer<typeof feedSchema>;
 
-export const sightingSchema = z.object({
+const sightingSchema = z.object({
   feed_id: z.uuid().nullable(),
   feed_name: z.string(),
   first_seen: z.string(),
@@ -175,7 +168,7 @@ export type Indicator = z.infer<typeof indicatorSchema>;
  * Why a listed indicator is never matched, looked up as a hit, put in a device's copy or exported:
  * `private_range` (a never-public address, shared/intel-values.ts) or `allowlist`.
  */
-export const IGNORED_REASONS = ['private_range', 'allowlist'] as const;
+const IGNORED_REASONS = ['private_range', 'allowlist'] as const;
 export type IgnoredReason = (typeof IGNORED_REASONS)[number];
 
 /** GET /api/v1/indicators/{id}: the indicator, and why it is ignored (null when it counts). */
@@ -229,7 +222,7 @@ export const snapshotResponse = z.object({
 });
 
 /** An observable of an incident or alert that matched an active indicator. */
-export const intelMatchSchema = z.object({
+const intelMatchSchema = z.object({
   indicator_id: z.int(),
   type: z.enum(INDICATOR_TYPES),
   value: z.string(),

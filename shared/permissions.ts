@@ -95,8 +95,3 @@ export function can(who: Principal, action: Action, incidentId?: string): boolea
   }
   return (ROLE_ACTIONS[who.role] as readonly Action[]).includes(action);
 }
-
-/** May `who` see that the incident exists at all (list filtering for guests). */
-export function canSeeIncident(who: Principal, incidentId: string): boolean {
-  return can(who, 'incident:read', incidentId);
-}

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { CATEGORIES, OBSERVABLE_KINDS, SEVERITIES } from './incident-schema.ts';
 import { ROLES } from './permissions.ts';
 
-export const DURATION_RE = /^(\d+)(ms|s|m|h|d)$/;
+const DURATION_RE = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Milliseconds of a duration string (`30s`), or null when it is not one. */
@@ -32,12 +32,12 @@ const slug = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'expected lower-case le
 /** A JSONata expression (compiled by the loader). */
 const expr = z.string().trim().min(1).max(4_000);
 
-export const PLAYBOOK_EVENTS = ['incident.created', 'alert.correlated', 'incident.status_changed'] as const;
+const PLAYBOOK_EVENTS = ['incident.created', 'alert.correlated', 'incident.status_changed'] as const;
 export type PlaybookEvent = (typeof PLAYBOOK_EVENTS)[number];
 
-export const APPROVAL_TIMEOUT_OUTCOMES = ['reject', 'approve', 'fail'] as const;
+const APPROVAL_TIMEOUT_OUTCOMES = ['reject', 'approve', 'fail'] as const;
 
-export const approvalSchema = z
+const approvalSchema = z
   .object({
     /** Guard: the gate applies only when true (default: always). */
     required_if: expr.optional(),
@@ -57,9 +57,8 @@ export const approvalSchema = z
     on_timeout: z.enum(APPROVAL_TIMEOUT_OUTCOMES).default('reject'),
   })
   .strict();
-export type ApprovalSpec = z.infer<typeof approvalSchema>;
 
-export const retrySchema = z
+const retrySchema = z
   .object({
     /** Further attempts after the first (0-10). */
     count: z.int().min(0).max(10),
@@ -71,9 +70,8 @@ export const retrySchema = z
     on: z.array(z.string().min(1).max(64)).optional(),
   })
   .strict();
-export type RetrySpec = z.infer<typeof retrySchema>;
 
-export const stepSchema = z
+const stepSchema = z
   .object({
     id: slug,
     name: z.string().min(1).max(200).optional(),

@@ -13,11 +13,11 @@ import { playbookSchema } from './playbook.ts';
  * but a step failed or timed out and an on_error handler took over: see `failures`), `failed`
  * (a step failed with no handler), `cancelled`.
  */
-export const RUN_STATES = ['queued', 'running', 'waiting_approval', 'succeeded', 'completed_with_failures', 'failed', 'cancelled'] as const;
+const RUN_STATES = ['queued', 'running', 'waiting_approval', 'succeeded', 'completed_with_failures', 'failed', 'cancelled'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 export const FINISHED_RUN_STATES: readonly RunState[] = ['succeeded', 'completed_with_failures', 'failed', 'cancelled'];
 
-export const STEP_STATES = [
+const STEP_STATES = [
   /** Its `needs` have not finished yet. */
   'pending',
   /** Enqueued, waiting for a worker (or for its per-target lock, or a retry's backoff). */
@@ -40,7 +40,7 @@ const uuid = z.uuid();
 const iso = z.string();
 
 /** One line of a refused playbook. */
-export const playbookProblemSchema = z.object({
+const playbookProblemSchema = z.object({
   file: z.string(),
   /** 1-based line in the file, or null when the problem is the whole file. */
   line: z.int().nullable(),
@@ -55,7 +55,7 @@ export type PlaybookProblem = z.infer<typeof playbookProblemSchema>;
  * secret field it needs is not set). Shown on the approval request and on the run before
  * anyone decides, so nobody approves an action that cannot happen.
  */
-export const stepWarningSchema = z.object({
+const stepWarningSchema = z.object({
   step_id: z.string(),
   code: z.enum(['connector_not_configured']),
   connector: z.string(),
@@ -107,14 +107,13 @@ export const executeWorkflowBody = z
     idempotency_key: z.string().min(8).max(200).optional(),
   })
   .strict();
-export type ExecuteWorkflowBody = z.infer<typeof executeWorkflowBody>;
 
-export const approvalStateSchema = z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']);
+const approvalStateSchema = z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']);
 export type ApprovalState = z.infer<typeof approvalStateSchema>;
 
 
 /** A step that failed or timed out, with its reason, and the on_error step that took over (or null). */
-export const runFailureSchema = z.object({
+const runFailureSchema = z.object({
   step_id: z.string(),
   name: z.string().nullable(),
   action: z.string(),
@@ -158,7 +157,7 @@ export const approvalSchema = z.object({
 });
 export type Approval = z.infer<typeof approvalSchema>;
 
-export const stepRunSchema = z.object({
+const stepRunSchema = z.object({
   step_id: z.string(),
   name: z.string().nullable(),
   action: z.string(),
@@ -176,7 +175,7 @@ export const stepRunSchema = z.object({
 });
 export type StepRun = z.infer<typeof stepRunSchema>;
 
-export const coalescedTriggerSchema = z.object({ event: z.string(), incident_id: z.string().optional(), alert_id: z.string().nullable().optional(), at: z.string() });
+const coalescedTriggerSchema = z.object({ event: z.string(), incident_id: z.string().optional(), alert_id: z.string().nullable().optional(), at: z.string() });
 export type CoalescedTrigger = z.infer<typeof coalescedTriggerSchema>;
 
 export const runSchema = z.object({

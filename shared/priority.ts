@@ -5,7 +5,7 @@
  */
 import type { Severity } from './incident-schema.ts';
 
-export const PRIORITY_MODEL = 'priority-v1';
+const PRIORITY_MODEL = 'priority-v1';
 
 export interface PriorityInput {
   severity: Severity;

@@ -27,7 +27,7 @@ export interface ScoreInput {
 }
 
 /** Points each input can add at most (before the confidence weighting). */
-export const WEIGHTS = { impact: 45, likelihood: 25, asset: 25, privileged: 10, reputation: 15 } as const;
+const WEIGHTS = { impact: 45, likelihood: 25, asset: 25, privileged: 10, reputation: 15 } as const;
 
 /** Severity from score: ≥80 S1, ≥60 S2, ≥40 S3, ≥20 S4, else S5. */
 export function severityForScore(score: number): Severity {

@@ -24,7 +24,7 @@ const regulationSchema = z.object({
 });
 
 /** An SLA policy (server config `SLA_POLICY` JSON may override the default; all keys required). */
-export const slaPolicySchema = z.object({
+const slaPolicySchema = z.object({
   severity: z.object(Object.fromEntries(SEVERITIES.map((s) => [s, slaTargetSchema])) as Record<Severity, typeof slaTargetSchema>),
   regulations: z.record(z.string().min(1).max(40), regulationSchema),
   /** A clock is `due_soon` when less than this fraction of its window is left. */

@@ -56,7 +56,7 @@ export function templateFor(id: string): IncidentTemplate | null {
 
 export const CUSTOM_FIELD_TYPES = ['string', 'number', 'boolean', 'date', 'select'] as const;
 
-export const customFieldDefSchema = z
+const customFieldDefSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9_]{0,59}$/, 'lower-case letters, digits and _ (start with a letter)'),
     label: z.string().min(1).max(120).optional(),

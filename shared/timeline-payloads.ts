@@ -20,7 +20,7 @@ const short = z.string().max(200);
 const iso = z.string().max(40);
 
 /** An alert that opened or joined the incident (server/alerts). `count`: times seen (grows in place). */
-export const alertPayload = z.looseObject({
+const alertPayload = z.looseObject({
   alert_id: id,
   source: short.optional(),
   type: short.nullable().optional(),
@@ -30,7 +30,7 @@ export const alertPayload = z.looseObject({
 });
 
 /** An evidence item added to the incident (server/evidence). */
-export const evidencePayload = z.looseObject({
+const evidencePayload = z.looseObject({
   evidence_id: id,
   file_name: z.string().max(1_000).optional(),
   sha256: z.string().max(128).optional(),
@@ -39,7 +39,7 @@ export const evidencePayload = z.looseObject({
 });
 
 /** A workflow step (shared/workflow.ts); closing names its resolution. */
-export const statusChangePayload = z.looseObject({
+const statusChangePayload = z.looseObject({
   from: z.string().max(40).nullable(),
   to: z.string().max(40),
   resolution: z.enum(RESOLUTIONS).optional(),
@@ -49,7 +49,7 @@ export const statusChangePayload = z.looseObject({
  * A field set by someone (`from` → `to`), a lead's correction of a stamped time (`correction`,
  * `reason`), a corrected event time of an entry (`field: entry_time`, `entry_id`).
  */
-export const fieldChangePayload = z.looseObject({
+const fieldChangePayload = z.looseObject({
   field: short,
   from: z.unknown(),
   to: z.unknown(),
@@ -68,13 +68,12 @@ const runStepState = z.looseObject({
   since: iso.optional(),
   history: z.array(z.looseObject({ state: z.string().max(40), text: z.string(), at: iso })).optional(),
 });
-export type RunStepStatePayload = z.infer<typeof runStepState>;
 
 /**
  * Automation: a playbook run (one entry updated in place: `run`, `steps`), an entry a playbook
  * step added (`run_id`, `step_id`), or an integration's own entry through the API (any fields).
  */
-export const automationPayload = z.looseObject({
+const automationPayload = z.looseObject({
   run_id: id.optional(),
   step_id: z.string().max(200).optional(),
   playbook_id: z.string().max(200).nullable().optional(),
@@ -84,7 +83,7 @@ export const automationPayload = z.looseObject({
 });
 
 /** A threat-intel match (server/intel/matching.ts). */
-export const intelMatchPayload = z.looseObject({
+const intelMatchPayload = z.looseObject({
   intel_match: z.looseObject({
     indicator_id: z.union([z.string().max(64), z.number()]),
     type: short,
@@ -98,7 +97,7 @@ export const intelMatchPayload = z.looseObject({
 });
 
 /** What the server wrote back after an update broke the document's rules (shared/incident-guard.ts). */
-export const guardCorrectionPayload = z.looseObject({
+const guardCorrectionPayload = z.looseObject({
   correction: z.looseObject({
     summary: z.string().max(2_000),
     restoredEntries: z.number().int().nonnegative(),
@@ -109,10 +108,10 @@ export const guardCorrectionPayload = z.looseObject({
 });
 
 /** System entries: the incident opened (no data), an intel match, a guard's correction. */
-export const systemPayload = z.union([intelMatchPayload, guardCorrectionPayload]).nullable();
+const systemPayload = z.union([intelMatchPayload, guardCorrectionPayload]).nullable();
 
 /** People's entries carry no machine data (an API client may attach some; it is kept, not read). */
-export const humanPayload = z.record(z.string(), z.unknown()).nullable();
+const humanPayload = z.record(z.string(), z.unknown()).nullable();
 
 export const PAYLOAD_SCHEMAS = {
   note: humanPayload,
@@ -129,13 +128,12 @@ export type AlertPayload = z.infer<typeof alertPayload>;
 export type EvidencePayload = z.infer<typeof evidencePayload>;
 export type StatusChangePayload = z.infer<typeof statusChangePayload>;
 export type FieldChangePayload = z.infer<typeof fieldChangePayload>;
-export type AutomationPayload = z.infer<typeof automationPayload>;
 export type IntelMatchPayload = z.infer<typeof intelMatchPayload>;
 export type GuardCorrectionPayload = z.infer<typeof guardCorrectionPayload>;
 export type SystemPayload = z.infer<typeof systemPayload>;
 
 /** An entry's kind with its typed payload. */
-export type TimelinePayload = { [K in TimelineKind]: { kind: K; data: z.infer<(typeof PAYLOAD_SCHEMAS)[K]> } }[TimelineKind];
+type TimelinePayload = { [K in TimelineKind]: { kind: K; data: z.infer<(typeof PAYLOAD_SCHEMAS)[K]> } }[TimelineKind];
 
 /** What a writer gives for each kind (the payload a kind must carry). */
 export type PayloadFor<K extends TimelineKind> = z.input<(typeof PAYLOAD_SCHEMAS)[K]>;

@@ -79,7 +79,7 @@ export interface TransitionRefused {
 }
 
 /** Timestamps a transition stamps on the incident the first time it is reached. */
-export type MilestoneField = 'containedAt' | 'resolvedAt' | 'closedAt';
+type MilestoneField = 'containedAt' | 'resolvedAt' | 'closedAt';
 
 export interface TransitionOk {
   from: Status;

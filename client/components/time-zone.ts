@@ -18,7 +18,7 @@ export function deviceZone(): string {
 }
 
 /** Whether the runtime knows an IANA zone name. */
-export function isZone(zone: string): boolean {
+function isZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
     return zone.length > 0 && zone.length <= 64;

@@ -18,7 +18,7 @@ import { isTransient, isUnauthenticated, type ApiFailure, type SyncApi } from '.
 import { afterExchange, afterRefusal, documentsToExchange, readChangesCursor, recordServerChanges, type SentState } from './sync-state.ts';
 
 /** Transaction origin of updates the background sync applies to a live document. */
-export const SYNC_ORIGIN = 'sentpilot-batch-sync';
+const SYNC_ORIGIN = 'sentpilot-batch-sync';
 
 /** A request body stays well under the server's limits (8 MB per field). */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -73,7 +73,7 @@ function stopsRun(failure: ApiFailure): boolean {
 }
 
 /** Read /sync/changes from the stored cursor and flag what it lists. Returns how many. */
-export async function pullChanges(deps: BatchSyncDeps): Promise<Result<number, ApiFailure>> {
+async function pullChanges(deps: BatchSyncDeps): Promise<Result<number, ApiFailure>> {
   let cursor = await readChangesCursor(deps.db);
   let announced = 0;
   for (let page = 0; page < MAX_CHANGE_PAGES; page++) {

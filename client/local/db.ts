@@ -21,7 +21,7 @@ export interface IncidentRecord extends IncidentSummary {
 /** What may be written to `incidents`: a summary, with a Y.Doc only when adding a new row. */
 export type IncidentInsert = IncidentSummary & { doc?: Y.Doc };
 
-export interface DocSyncError {
+interface DocSyncError {
   code: string;
   message: string;
   at: string;
@@ -48,7 +48,7 @@ export interface SyncStateRecord {
   syncedAt: string | null;
 }
 
-export interface KvRecord {
+interface KvRecord {
   key: string;
   value: unknown;
 }
@@ -59,7 +59,7 @@ export type SentpilotDb = Dexie & {
   kv: Table<KvRecord, string>;
 };
 
-export const DEFAULT_DB_NAME = 'sentpilot';
+const DEFAULT_DB_NAME = 'sentpilot';
 
 /** Open (or create) the device database. `gc: false` in tests keeps y-dexie's timer off. */
 export function openDb(name: string = DEFAULT_DB_NAME, opts: { gc?: boolean } = {}): SentpilotDb {

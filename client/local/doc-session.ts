@@ -16,7 +16,7 @@ import { createPresence, setPresenceUser } from './presence.ts';
 import { recordLocalEdits } from './sync-state.ts';
 import type { LocalUser } from './user-identity.ts';
 
-export type LiveState =
+type LiveState =
   | { kind: 'off' }
   | { kind: 'connecting' }
   | { kind: 'syncing' }

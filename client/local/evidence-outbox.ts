@@ -26,7 +26,7 @@ import { createSyncScheduler, type RunResult, type SchedulerDeps } from './sync-
  * to the server · stored: the server has every byte · verified: the server's SHA-256 equals the
  * device's · failed: refused or interrupted, see `error` (retry or remove).
  */
-export const EVIDENCE_UPLOAD_STATES = ['capturing', 'waiting', 'uploading', 'stored', 'verified', 'failed'] as const;
+const EVIDENCE_UPLOAD_STATES = ['capturing', 'waiting', 'uploading', 'stored', 'verified', 'failed'] as const;
 export type EvidenceUploadState = (typeof EVIDENCE_UPLOAD_STATES)[number];
 
 /** What the user says about a capture (the rest of createEvidenceBody is computed). */
@@ -68,7 +68,7 @@ export interface EvidenceChunkRecord {
   bytes: Uint8Array;
 }
 
-export const EVIDENCE_CHUNK_SIZE = 4 * 1024 * 1024;
+const EVIDENCE_CHUNK_SIZE = 4 * 1024 * 1024;
 /** A verified capture's record (no bytes) stays this long, so the list shows it until the server's does. */
 const VERIFIED_KEPT_MS = 7 * 86_400_000;
 /** A capture with no chunk saved for this long was cut off (app closed; another tab may be capturing). */

@@ -15,7 +15,7 @@ import { createObservable, type ReadonlyObservable } from './observable.ts';
  * checking: asking the server; signed-in: the server confirmed the session; unverified: the
  * server could not be reached (working offline with the last identity); signed-out: no session.
  */
-export type AuthStatus = 'checking' | 'signed-in' | 'unverified' | 'signed-out';
+type AuthStatus = 'checking' | 'signed-in' | 'unverified' | 'signed-out';
 
 export interface IdentitySnapshot {
   /** The last known user; null when nobody has logged in on this device (or after logout). */
@@ -25,7 +25,7 @@ export interface IdentitySnapshot {
   expired: boolean;
 }
 
-export type AuthConfig = z.infer<typeof authConfigResponse>;
+type AuthConfig = z.infer<typeof authConfigResponse>;
 
 export interface IdentityStore {
   readonly state: ReadonlyObservable<IdentitySnapshot>;
@@ -45,7 +45,7 @@ export const IDENTITY_STORAGE_KEY = 'sentpilot.identity';
 
 type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
-export function loadIdentity(storage: KeyValueStorage): MeResponse | null {
+function loadIdentity(storage: KeyValueStorage): MeResponse | null {
   try {
     const parsed = meResponse.safeParse(JSON.parse(storage.getItem(IDENTITY_STORAGE_KEY) ?? 'null'));
     return parsed.success ? parsed.data : null;

@@ -10,7 +10,7 @@ import { metricsResponse } from '../../shared/incidents-api.ts';
 import type { Result } from '../../shared/result.ts';
 import { isUnauthenticated, requestJson, type ApiFailure, type FetchFn } from './http-json.ts';
 
-export const customFieldDefinitionSchema = z.object({
+const customFieldDefinitionSchema = z.object({
   name: z.string().min(1).max(200),
   label: z.string().max(200).optional(),
   type: z.enum(['string', 'number', 'boolean', 'date', 'select']).catch('string'),
@@ -40,7 +40,7 @@ const templatesResponse = z
 
 const nullableString = z.string().nullable().optional().transform((v) => v ?? null);
 
-export const queueItemSchema = z
+const queueItemSchema = z
   .object({
     id: z.uuid(),
     key: nullableString,
@@ -92,7 +92,6 @@ const alertListResponse = z.union([
     .transform((v) => ({ items: v.items, next: v.next_before ?? v.next_cursor ?? null, total: v.total ?? null })),
   z.object({ alerts: z.array(alertSchema), next_cursor: z.string().nullable().optional(), total: z.number().nullable().optional() }).loose().transform((v) => ({ items: v.alerts, next: v.next_cursor ?? null, total: v.total ?? null })),
 ]);
-export type AlertPage = z.infer<typeof alertListResponse>;
 
 const alertDetailResponse = z.union([z.object({ alert: alertSchema }).loose().transform((v) => v.alert), alertSchema]);
 

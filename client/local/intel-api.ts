@@ -27,9 +27,8 @@ export type Snapshot = z.infer<typeof snapshotResponse>;
 export type DecayModel = z.infer<typeof decayModelSchema>;
 
 /** A search hit: an indicator whose sources the list may leave out. */
-export const searchHitSchema = indicatorSchema.extend({ sources: indicatorSchema.shape.sources.optional() });
-export type SearchHit = z.infer<typeof searchHitSchema>;
-export const searchAnswer = z.union([
+const searchHitSchema = indicatorSchema.extend({ sources: indicatorSchema.shape.sources.optional() });
+const searchAnswer = z.union([
   z.array(searchHitSchema).transform((items) => ({ items, total: null })),
   z.object({ items: z.array(searchHitSchema), total: z.int().nullable().optional() }).transform((v) => ({ items: v.items, total: v.total ?? null })),
 ]);

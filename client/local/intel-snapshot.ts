@@ -22,12 +22,12 @@ import { createObservable, type ReadonlyObservable } from './observable.ts';
 
 export const SNAPSHOT_REFRESH_MS = 6 * 3_600_000;
 /** The most rows the server sends (shared snapshotQuery's limit); more is cut off. */
-export const SNAPSHOT_CAP = 200_000;
+const SNAPSHOT_CAP = 200_000;
 const INFO_KEY = 'intelSnapshot';
 /** How often the timer checks whether the copy is due (cheap; catches up after a sleep). */
 const CHECK_MS = 10 * 60_000;
 
-export interface SnapshotRow {
+interface SnapshotRow {
   type: IndicatorType;
   value: string;
   score: number;
@@ -43,7 +43,7 @@ export interface SnapshotInfo {
   truncated: boolean;
 }
 
-export interface SnapshotState {
+interface SnapshotState {
   info: SnapshotInfo | null;
   refreshing: boolean;
   /** The last refresh failure (kept until a refresh succeeds). */
@@ -209,7 +209,7 @@ export function createIntelSnapshot(deps: {
 }
 
 /** "3 h", "2 days": how old the copy is. */
-export function ageText(ms: number): string {
+function ageText(ms: number): string {
   const min = Math.max(0, Math.round(ms / 60_000));
   if (min < 1) return 'less than a minute';
   if (min < 60) return `${min} min`;

@@ -22,7 +22,7 @@ import { createSyncScheduler } from './sync-scheduler.ts';
 import { clearRetryWaits, pendingTotals, recordLocalEdits } from './sync-state.ts';
 import type { ConnectionSnapshot, ConnectionStatus, EngineDeps, LocalEngine, OpenResult } from './engine-types.ts';
 
-export type { ConnectionSnapshot, ConnectionStatus, EngineDeps, LocalEngine, OpenResult } from './engine-types.ts';
+export type {   EngineDeps, LocalEngine, OpenResult } from './engine-types.ts';
 
 class MissingDocument extends Error {
   constructor(id: string) {

@@ -24,9 +24,9 @@ import { isTransient, isUnauthenticated, type ApiFailure } from './http-json.ts'
 import type { ReadonlyObservable } from './observable.ts';
 import { createSyncScheduler, type SchedulerDeps } from './sync-scheduler.ts';
 
-export type OutboxState = 'waiting' | 'sending' | 'done' | 'failed';
+type OutboxState = 'waiting' | 'sending' | 'done' | 'failed';
 
-export interface ExecuteWorkflowBody {
+interface ExecuteWorkflowBody {
   playbook_id: string;
   dry_run: boolean;
 }
@@ -52,7 +52,7 @@ export interface OutboxRecord {
 }
 
 /** Sends one record; answers the run id or the failure. */
-export type OutboxSend = (record: OutboxRecord) => Promise<Result<string, ApiFailure>>;
+type OutboxSend = (record: OutboxRecord) => Promise<Result<string, ApiFailure>>;
 
 export interface OutboxDeps {
   db: SentpilotDb;

@@ -38,7 +38,7 @@ export async function recordServerChanges(db: SentpilotDb, ids: readonly string[
   });
 }
 
-export const CHANGES_CURSOR_KEY = 'changesCursor';
+const CHANGES_CURSOR_KEY = 'changesCursor';
 
 export async function readChangesCursor(db: SentpilotDb): Promise<number> {
   const row = await db.kv.get(CHANGES_CURSOR_KEY);

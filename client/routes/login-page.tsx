@@ -11,7 +11,7 @@ import { AlertMessage } from '../components/alert-message.tsx';
 import { LoginForm } from '../components/auth/login-form.tsx';
 
 /** Only same-site paths: never `//host` or `https://…` (an open redirect). */
-export function safeNext(raw: unknown): string {
+function safeNext(raw: unknown): string {
   return typeof raw === 'string' && raw.startsWith('/') && !raw.startsWith('//') && !raw.startsWith('/\\') && !raw.startsWith('/login') ? raw : '/';
 }
 

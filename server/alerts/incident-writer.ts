@@ -32,7 +32,7 @@ import type { OutboxItem } from '../sync/doc-outbox.ts';
 import type { NewAlertRow } from './alert-store.ts';
 import type { IntakeItem } from './ingest.ts';
 
-export const INCIDENT_AUTHOR = 'sentpilot alerts';
+const INCIDENT_AUTHOR = 'sentpilot alerts';
 /** The outbox kind of an AlertDocWrite. */
 export const ALERT_WRITE_KIND = 'alerts';
 

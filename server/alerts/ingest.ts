@@ -125,7 +125,7 @@ const failedResult = (it: IntakeItem, index: number): IngestItemResult => ({
 });
 
 /** Store several requests' alerts in one transaction; one response per request, in order. */
-export async function ingestAlerts(deps: IngestDeps, requests: readonly Request[]): Promise<IngestResponse[]> {
+async function ingestAlerts(deps: IngestDeps, requests: readonly Request[]): Promise<IngestResponse[]> {
   // Items get a position in the combined batch (their `index` there); answers go back per request.
   const combined: IntakeItem[] = [];
   const owner: number[] = [];

@@ -23,7 +23,7 @@ import { fromWebhook } from './adapters/webhook.ts';
 import type { IntakeItem } from './ingest.ts';
 import { validateAlert } from './normalize.ts';
 
-export const FORMAT_NAMES = 'native, suricata, wazuh, ecs or webhook:<mapping-id>';
+const FORMAT_NAMES = 'native, suricata, wazuh, ecs or webhook:<mapping-id>';
 
 const ADAPTERS: Record<string, Adapter> = { suricata: fromSuricata, wazuh: fromWazuh, ecs: fromEcs };
 

@@ -8,7 +8,7 @@ import type { AlertInput } from '../../shared/alerts-api.ts';
 import { detect } from '../intel/normalize.ts';
 
 /** The canonical text of an address; anything that is no single address is returned trimmed. */
-export function canonicalIp(raw: string): string {
+function canonicalIp(raw: string): string {
   const found = detect(raw);
   return found && (found.type === 'ipv4' || found.type === 'ipv6') ? found.value : raw.trim();
 }

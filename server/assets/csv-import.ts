@@ -5,8 +5,8 @@
  */
 import { assetInputSchema, type AssetInput } from '../../shared/alerts-api.ts';
 
-export const CSV_COLUMNS = ['kind', 'name', 'criticality', 'privileged', 'owner', 'tags'] as const;
-export const MAX_IMPORT_ROWS = 50_000;
+const CSV_COLUMNS = ['kind', 'name', 'criticality', 'privileged', 'owner', 'tags'] as const;
+const MAX_IMPORT_ROWS = 50_000;
 
 /** Split CSV text into rows of fields (quotes, doubled quotes, CRLF, newlines in quotes). */
 export function parseCsv(text: string): string[][] {

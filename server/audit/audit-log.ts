@@ -27,7 +27,7 @@ export function canonicalJson(v: unknown): string {
 
 type Unhashed = Omit<AuditEntry, 'hash'>;
 
-export function entryHash(e: Unhashed): string {
+function entryHash(e: Unhashed): string {
   const { prev_hash, ...rest } = e;
   return sha256Hex(prev_hash + canonicalJson(rest));
 }
@@ -47,9 +47,9 @@ interface AuditRow {
   hash: string;
 }
 
-export const toEntry = (r: AuditRow): AuditEntry => ({ ...r, at: r.at.toISOString() });
+const toEntry = (r: AuditRow): AuditEntry => ({ ...r, at: r.at.toISOString() });
 
-export interface AuditQuery {
+interface AuditQuery {
   incident_id?: string;
   actor?: string;
   action?: string;
@@ -59,7 +59,7 @@ export interface AuditQuery {
   limit: number;
 }
 
-export type VerifyResult =
+type VerifyResult =
   | { ok: true; checked: number; head: string | null }
   | { ok: false; checked: number; first_broken: { seq: number; reason: string } };
 

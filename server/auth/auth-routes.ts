@@ -25,7 +25,7 @@ export const AUTH_BODY_BYTES = 8 * 1024;
 
 const userActor = (u: UserRow): AuditActor => ({ kind: 'user', id: u.id, name: u.display_name });
 
-export async function meFor(deps: AuthDeps, u: UserRow, expiresAt: Date): Promise<MeResponse> {
+async function meFor(deps: AuthDeps, u: UserRow, expiresAt: Date): Promise<MeResponse> {
   return {
     user: toUser(u),
     session_expires_at: expiresAt.toISOString(),

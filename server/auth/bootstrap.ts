@@ -12,7 +12,7 @@ import type { PasswordHasher } from './passwords.ts';
 import { createInvite, insertUser, inviteUrl } from './user-store.ts';
 import { LOCKS } from '../db/locks.ts';
 
-export const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
+const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
 
 export interface BootstrapResult {
   created: boolean;

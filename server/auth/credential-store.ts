@@ -10,7 +10,7 @@ import { hashSecret, newApiTokenSecret, randomSecret, tokenDisplayPrefix } from 
 type Db = Sql | TransactionSql;
 
 /** Sessions live at most this long, however active. */
-export const SESSION_MAX_MS = 7 * 24 * 3600_000;
+const SESSION_MAX_MS = 7 * 24 * 3600_000;
 
 export interface SessionLookup {
   session_id: string;

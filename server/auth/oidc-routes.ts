@@ -34,7 +34,7 @@ import { insertUser, userById, type UserRow } from './user-store.ts';
 const userActor = (u: UserRow): AuditActor => ({ kind: 'user', id: u.id, name: u.display_name });
 
 /** Where an existing account with the provider's email has to link it first. */
-export function linkFirstMessage(email: string): string {
+function linkFirstMessage(email: string): string {
   return `an account for ${email} already exists and single sign-on is not linked to it: log in with your password, then choose "Link single sign-on" in your account menu`;
 }
 

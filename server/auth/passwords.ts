@@ -16,7 +16,7 @@ export interface HashCost {
   timeCost: number;
 }
 
-export const DEFAULT_HASH_COST: HashCost = { memoryCost: 19_456, timeCost: 2 };
+const DEFAULT_HASH_COST: HashCost = { memoryCost: 19_456, timeCost: 2 };
 
 export function createPasswordHasher(cost: HashCost = DEFAULT_HASH_COST): PasswordHasher {
   const opts: HashOptions = { type: argon2.argon2id, memoryCost: cost.memoryCost, timeCost: cost.timeCost, parallelism: 1 };

@@ -52,7 +52,7 @@ export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
 };
 
 /** Go ahead (the attempt counts as a failure until `succeeded`), or wait this many seconds. */
-export type LoginAttempt = { allowed: true; id: number } | { allowed: false; retryAfter: number; limit: 'pair' | 'account' | 'address' };
+type LoginAttempt = { allowed: true; id: number } | { allowed: false; retryAfter: number; limit: 'pair' | 'account' | 'address' };
 
 export interface LoginLimiter {
   begin(email: string, address: string): Promise<LoginAttempt>;

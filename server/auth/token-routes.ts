@@ -15,7 +15,7 @@ import { createApiToken, listApiTokens, revokeApiToken, type TokenRow } from './
 
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
-export const toApiToken = (t: TokenRow): ApiToken => ({
+const toApiToken = (t: TokenRow): ApiToken => ({
   id: t.id,
   name: t.name,
   role: t.role,

@@ -8,7 +8,7 @@ import type { Role } from '../../shared/permissions.ts';
 import type { Sql, TransactionSql } from '../db/connect.ts';
 import { hashSecret, randomSecret } from './secrets.ts';
 
-export const INVITE_TTL_MS = 7 * 24 * 3600_000;
+const INVITE_TTL_MS = 7 * 24 * 3600_000;
 
 export interface UserRow {
   id: string;

@@ -12,7 +12,7 @@ import { LOCKS } from './locks.ts';
 
 const FILE_RE = /^(\d{3})_[a-z0-9_]+\.sql$/;
 
-export interface Migration {
+interface Migration {
   version: number;
   name: string;
   sql: string;
@@ -22,7 +22,7 @@ export interface Migration {
  * The migrations folder: beside this file in the source tree, or `server/db/migrations` next
  * to the bundle's folder when the server runs from `dist-server/main.js`.
  */
-export function defaultMigrationsDir(): string {
+function defaultMigrationsDir(): string {
   const candidates = [new URL('./migrations/', import.meta.url), new URL('../server/db/migrations/', import.meta.url)];
   for (const c of candidates) {
     const dir = fileURLToPath(c);
@@ -31,7 +31,7 @@ export function defaultMigrationsDir(): string {
   throw new Error(`no migrations folder found (looked in ${candidates.map((c) => fileURLToPath(c)).join(', ')})`);
 }
 
-export function readMigrations(dir: string): Migration[] {
+function readMigrations(dir: string): Migration[] {
   const out: Migration[] = [];
   for (const name of readdirSync(dir).sort()) {
     const m = FILE_RE.exec(name);

@@ -15,7 +15,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export function baseDatabaseUrl(): string {
+function baseDatabaseUrl(): string {
   const url = process.env.DATABASE_URL || inject('databaseUrl');
   if (!url) throw new Error('DATABASE_URL is not set and the vitest globalSetup provided no database');
   return url;

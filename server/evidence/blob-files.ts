@@ -63,9 +63,9 @@ const tailHeader = (offset: number): Buffer => {
 const tailAad = (key: FileKey, offset: number): Buffer => Buffer.concat([tailHeader(offset), key.bind]);
 
 /** Full (non-final) segments already in the part file for `offset` bytes received. */
-export const flushedSegments = (offset: number): number => (offset === 0 ? 0 : Math.floor((offset - 1) / SEGMENT));
+const flushedSegments = (offset: number): number => (offset === 0 ? 0 : Math.floor((offset - 1) / SEGMENT));
 
-export type ChunkResult = { ok: true; offset: number } | { ok: false; reason: 'offset'; offset: number } | { ok: false; reason: 'too_large'; offset: number };
+type ChunkResult = { ok: true; offset: number } | { ok: false; reason: 'offset'; offset: number } | { ok: false; reason: 'too_large'; offset: number };
 
 export interface BlobFiles {
   readonly root: string;

@@ -59,7 +59,7 @@ function hashOf(e: Omit<Hashed, 'hash'>): string {
   return sha256Hex(prev_hash + canonicalJson(rest));
 }
 
-export type CustodyVerify = { ok: true; checked: number } | { ok: false; checked: number; first_broken: { seq: number; reason: string } };
+type CustodyVerify = { ok: true; checked: number } | { ok: false; checked: number; first_broken: { seq: number; reason: string } };
 
 export interface CustodyLog {
   append(ev: CustodyEvent, tx?: TransactionSql): Promise<CustodyEntry>;

@@ -56,7 +56,7 @@ export interface UploadRow {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export const toItem = (r: ItemRow): EvidenceItem => ({
+const toItem = (r: ItemRow): EvidenceItem => ({
   id: r.id,
   incident_id: r.incident_id,
   type: r.type,

@@ -9,7 +9,7 @@ import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
 import { decodeMasterKey, loadMasterKey } from '../keys/master-key.ts';
 
-export const KEY_BYTES = 32;
+const KEY_BYTES = 32;
 const WRAP_AAD = Buffer.from('sentpilot evidence data key v1');
 
 export interface MasterKey {

@@ -13,7 +13,7 @@ import { open } from 'node:fs/promises';
 export const SEGMENT = 1024 * 1024;
 const NONCE = 12;
 const TAG = 16;
-export const OVERHEAD = NONCE + TAG;
+const OVERHEAD = NONCE + TAG;
 export const DISK_SEGMENT = SEGMENT + OVERHEAD;
 
 export class IntegrityError extends Error {
@@ -43,7 +43,7 @@ function segmentAad(k: FileKey, index: number, final: boolean): Buffer {
  * Encrypt with additional data `aad`, as its three parts (nonce, ciphertext, tag) for a vectored
  * write: joining them would copy every segment once more and double the garbage per segment.
  */
-export function sealParts(key: Buffer, plain: Uint8Array, aad: Buffer): [Buffer, Buffer, Buffer] {
+function sealParts(key: Buffer, plain: Uint8Array, aad: Buffer): [Buffer, Buffer, Buffer] {
   const nonce = randomBytes(NONCE);
   const c = createCipheriv('aes-256-gcm', key, nonce);
   c.setAAD(aad);
@@ -75,7 +75,7 @@ export function unseal(key: Buffer, sealed: Uint8Array, aad: Buffer, what: strin
 export const sealSegment = (k: FileKey, index: number, final: boolean, plain: Uint8Array): [Buffer, Buffer, Buffer] => sealParts(k.key, plain, segmentAad(k, index, final));
 
 /** Segments of a `size`-byte plaintext (an empty file is one empty final segment). */
-export const segmentCount = (size: number): number => (size === 0 ? 1 : Math.ceil(size / SEGMENT));
+const segmentCount = (size: number): number => (size === 0 ? 1 : Math.ceil(size / SEGMENT));
 
 /** The encrypted file's exact length for a `size`-byte plaintext. */
 export const encryptedSize = (size: number): number => size + segmentCount(size) * OVERHEAD;

@@ -11,7 +11,7 @@ import { DomainError, ERROR_CODES, type ErrorBody, type ErrorCode } from '../../
 import type { Logger } from '../logger.ts';
 import { describeIssues } from './validation.ts';
 
-export function errorResponse(c: Context, code: ErrorCode, message: string, details?: unknown): Response {
+function errorResponse(c: Context, code: ErrorCode, message: string, details?: unknown): Response {
   const body: ErrorBody = { error: details === undefined ? { code, message } : { code, message, details } };
   return c.json(body, ERROR_CODES[code].status as ContentfulStatusCode);
 }

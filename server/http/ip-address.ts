@@ -24,7 +24,7 @@ export function parseIpv4(s: string): number | null {
   return n;
 }
 
-export function formatIpv4(n: number): string {
+function formatIpv4(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
@@ -65,7 +65,7 @@ export function parseIpv6(input: string): Ipv6Words | null {
   return [...head, ...new Array<number>(missing).fill(0), ...tail] as unknown as Ipv6Words;
 }
 
-export function formatIpv6Prefix64(w: Ipv6Words): string {
+function formatIpv6Prefix64(w: Ipv6Words): string {
   return `${w.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }
 

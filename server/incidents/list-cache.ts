@@ -19,7 +19,7 @@
 import type { Sql } from '../db/connect.ts';
 import type { Logger } from '../logger.ts';
 
-export const INCIDENTS_CHANGED_CHANNEL = 'incidents_changed';
+const INCIDENTS_CHANGED_CHANNEL = 'incidents_changed';
 
 export interface ListCache {
   /** The page for `key`, or the result of `load` (then kept, unless the rows changed meanwhile). */

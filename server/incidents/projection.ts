@@ -65,7 +65,7 @@ export interface ProjectionContext {
   maxAssetCriticality: number | null;
 }
 
-export interface TimelineRow {
+interface TimelineRow {
   incident_id: string;
   id: string;
   ord: number;
@@ -84,7 +84,7 @@ export interface TimelineRow {
   evidence: string[];
 }
 
-export interface TaskRow {
+interface TaskRow {
   incident_id: string;
   id: string;
   ord: number;
@@ -110,7 +110,7 @@ export interface Projection {
  * document over sync). Every string the projection writes goes through here, so no string in a
  * document can make its projection fail.
  */
-export const clean = safeText;
+const clean = safeText;
 
 const cleanOrNull = (s: string | null): string | null => (s === null ? null : clean(s));
 

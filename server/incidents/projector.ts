@@ -17,7 +17,7 @@ import { reprioritize } from './reprioritize.ts';
 import { toProjection } from './projection.ts';
 import { documentIds, markProjected, staleDocuments, writeProjection } from './projection-store.ts';
 
-export type ProjectOutcome = 'projected' | 'stale' | 'not_incident' | 'failed';
+type ProjectOutcome = 'projected' | 'stale' | 'not_incident' | 'failed';
 
 export interface Projector {
   /** Project a document now (after any projection of it already running). */

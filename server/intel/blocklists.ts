@@ -16,7 +16,7 @@ import { ignoredReason, loadAllowed, type Allowed } from './ignored.ts';
 export type BlocklistName = (typeof BLOCKLIST_NAMES)[number];
 export type BlocklistFormat = 'txt' | 'csv' | 'stix.json';
 
-export const BLOCKLIST_TYPES: Record<BlocklistName, readonly IndicatorType[]> = {
+const BLOCKLIST_TYPES: Record<BlocklistName, readonly IndicatorType[]> = {
   ip: ['ipv4', 'ipv6', 'cidr'],
   domain: ['domain'],
   url: ['url'],
@@ -44,7 +44,7 @@ export function blocklistTypes(name: BlocklistName, types: string | undefined): 
 }
 
 /** False for what must never become a block entry (never public, or allow-listed). */
-export function blockable(e: Pick<BlockEntry, 'type' | 'value'>, allowed: Allowed): boolean {
+function blockable(e: Pick<BlockEntry, 'type' | 'value'>, allowed: Allowed): boolean {
   return ignoredReason(e, allowed) === null;
 }
 
@@ -69,7 +69,7 @@ const STIX_NAMESPACE = '6f1f3c2e-9a51-5d2b-8a5e-3f0b6a7c1d24';
 
 const stixString = (s: string): string => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
-export function stixPattern(e: Pick<BlockEntry, 'type' | 'value'>): string {
+function stixPattern(e: Pick<BlockEntry, 'type' | 'value'>): string {
   switch (e.type) {
     case 'ipv4':
       return `[ipv4-addr:value = ${stixString(e.value)}]`;

@@ -132,7 +132,7 @@ const MISP_FULL_EVERY_MS = 24 * 3_600_000;
  * from the manifest, so the two clocks are never compared) the last good run saw, and when the
  * last full pull was (epoch ms). Anything else (never pulled, an old row) means a full pull.
  */
-export function mispCursor(cursor: string | null): { since: number; fullAt: number } | null {
+function mispCursor(cursor: string | null): { since: number; fullAt: number } | null {
   const m = /^(\d+) (\d+)$/.exec(cursor ?? '');
   return m ? { since: Number(m[1]), fullAt: Number(m[2]) } : null;
 }

@@ -18,7 +18,7 @@ import { ignoredReason, loadAllowed } from './ignored.ts';
 import { detectValue, lookupValues, scoredIndicatorsSql, toMatch, type Fragment, type IndicatorRow } from './lookup.ts';
 
 /** GET /indicators counts its matches exactly up to this many; above it, `total` is null. */
-export const SEARCH_COUNT_CAP = 10_000;
+const SEARCH_COUNT_CAP = 10_000;
 
 const indicatorIdParam = z.object({ id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
 const blocklistParam = z.object({ file: z.string().max(40) });

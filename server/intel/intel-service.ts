@@ -23,7 +23,7 @@ export interface IntelOptions {
   tickMs?: number;
 }
 
-export type IndicatorsAddedHook = (added: RetroRanges) => Promise<void>;
+type IndicatorsAddedHook = (added: RetroRanges) => Promise<void>;
 
 export interface IntelService {
   runner: FeedRunner;

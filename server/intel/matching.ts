@@ -35,7 +35,7 @@ import { ignoredReason, loadAllowed } from './ignored.ts';
 
 type Q = Sql | TransactionSql;
 
-export const INTEL_AUTHOR = 'sentpilot intel';
+const INTEL_AUTHOR = 'sentpilot intel';
 /** Observable kinds that can be indicators. */
 const LOOKUP_KINDS: ReadonlySet<string> = new Set(['ip', 'domain', 'url', 'hash']);
 const obsKey = (o: Pick<Observable, 'kind' | 'value'>): string => `${o.kind}:${o.value}`;
@@ -130,7 +130,7 @@ export async function recordMatches(sql: Q, hits: readonly MatchHit[], opts: { s
 }
 
 /** The timeline sentence of a hit. */
-export function matchText(h: MatchHit): string {
+function matchText(h: MatchHit): string {
   const what = h.indicator.value === h.observable ? h.observable : `${h.observable} (in ${h.indicator.value})`;
   const sources = h.indicator.source_names.length ? h.indicator.source_names.join(', ') : 'the threat-intel store';
   return `Threat intel: ${what} is ${h.how === 'retro' ? 'now ' : ''}reported by ${sources} (score ${Math.round(h.indicator.score)})`;
@@ -140,7 +140,7 @@ export function matchText(h: MatchHit): string {
 export const MATCH_WRITE_KIND = 'intel_matches';
 
 /** One incident's new hits as `system` entries (JSON: ingestion stores it in the document outbox). */
-export interface MatchWrite {
+interface MatchWrite {
   entries: { id: string; at: string; text: string; data: IntelMatchPayload }[];
 }
 
@@ -183,7 +183,7 @@ export function applyMatchWrite(doc: Y.Doc, payload: unknown): 'done' | 'later' 
 }
 
 /** Write each hit as a `system` entry into its incident (one document transaction per incident). */
-export async function writeMatchEntries(docs: DocumentManager, hits: readonly MatchHit[], now = new Date()): Promise<void> {
+async function writeMatchEntries(docs: DocumentManager, hits: readonly MatchHit[], now = new Date()): Promise<void> {
   for (const item of matchEntryWrites(hits, now)) {
     await docs.withDoc(item.docId, (doc) => {
       if (isIncidentDoc(doc)) doc.transact(() => applyMatchWrite(doc, item.payload), SERVER_ORIGIN);
@@ -191,7 +191,7 @@ export async function writeMatchEntries(docs: DocumentManager, hits: readonly Ma
   }
 }
 
-export interface IncidentMatcher {
+interface IncidentMatcher {
   /** Check the incidents changed since the last check now (tests). */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -203,7 +203,7 @@ export interface IncidentMatcher {
  * process, bounded memory) are looked up in one statement, and new hits recorded and written.
  * Changes read back from other processes are left to the process that received them.
  */
-export function startIncidentMatcher(deps: { sql: Sql; docs: DocumentManager; logger: Logger; intervalMs?: number; maxRemembered?: number }): IncidentMatcher {
+function startIncidentMatcher(deps: { sql: Sql; docs: DocumentManager; logger: Logger; intervalMs?: number; maxRemembered?: number }): IncidentMatcher {
   const { sql, docs, logger } = deps;
   const maxRemembered = deps.maxRemembered ?? 10_000;
   const pending = new Set<string>();

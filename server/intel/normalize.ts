@@ -4,5 +4,5 @@
  * elsewhere at the time of the move (server/alerts/observable-ips.ts); new code imports the
  * shared modules. Delete this file once nothing imports it.
  */
-export { canonicalDomain, cidrContains, detect, isNonRoutable, undefang, type Detected } from '../../shared/indicator-normalize.ts';
-export { registrableDomain } from '../../shared/registrable-domain.ts';
+export {   detect,    } from '../../shared/indicator-normalize.ts';
+;

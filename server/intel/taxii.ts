@@ -11,10 +11,10 @@
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 
 /** Basic or bearer credentials, or a ready Authorization header value (a connector secret). */
-export type TaxiiAuth = { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string } | string;
+type TaxiiAuth = { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string } | string;
 
 /** What the client needs of fetch: the global one, or the feed runner's SSRF-guarded one. */
-export type TaxiiFetch = (input: string, init: { headers: Record<string, string>; signal?: AbortSignal; method?: string; redirect?: RequestRedirect }) => Promise<Response>;
+type TaxiiFetch = (input: string, init: { headers: Record<string, string>; signal?: AbortSignal; method?: string; redirect?: RequestRedirect }) => Promise<Response>;
 
 export type TaxiiOptions = {
   /** A discovery URL (`…/taxii2/`) or an API root URL. */
@@ -38,7 +38,7 @@ export type TaxiiOptions = {
 
 export type TaxiiPage = { page: number; objects: number; more: boolean; dateAddedLast: string | null };
 
-export class TaxiiError extends Error {
+class TaxiiError extends Error {
   override name = 'TaxiiError';
 }
 
@@ -103,7 +103,7 @@ async function readCapped(response: Response, max: number, url: string): Promise
 const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
 
 /** The API root URL: `url` itself when it is one, else the discovery document's default (or first) root. */
-export async function resolveApiRoot(options: TaxiiOptions): Promise<string> {
+async function resolveApiRoot(options: TaxiiOptions): Promise<string> {
   const url = withSlash(options.url);
   const { body } = await getJson(options, url);
   if (!Array.isArray(body.api_roots)) return checkedApiRoot(url, body);
@@ -121,9 +121,9 @@ function checkedApiRoot(url: string, info: Json): string {
   return url;
 }
 
-export type TaxiiCollection = { id: string; title: string; can_read: boolean };
+type TaxiiCollection = { id: string; title: string; can_read: boolean };
 
-export async function listCollections(options: TaxiiOptions, apiRoot: string): Promise<TaxiiCollection[]> {
+async function listCollections(options: TaxiiOptions, apiRoot: string): Promise<TaxiiCollection[]> {
   const { body } = await getJson(options, new URL('collections/', apiRoot).href);
   const list = Array.isArray(body.collections) ? body.collections : [];
   return list.filter(isObject).flatMap((c) => (typeof c.id === 'string' ? [{ id: c.id, title: typeof c.title === 'string' ? c.title : c.id, can_read: c.can_read !== false }] : []));

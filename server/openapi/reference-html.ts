@@ -7,7 +7,7 @@
 type Json = Record<string, unknown>;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const esc = (v: unknown): string => String(v).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+const esc = (v: unknown): string => String(v).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const anchor = (name: string): string => `schema-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Action } from '../../shared/permissions.ts';
 
-export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** A schema with the component name it is published under. */
 export interface Named {

@@ -15,7 +15,7 @@ import { PLAYBOOK_ROUTES } from '../playbooks/playbooks-spec.ts';
 import { INTEL_FEED_ROUTES } from '../intel/intel-spec.ts';
 import { INTEL_USE_ROUTES } from '../intel/intel-use-spec.ts';
 
-export const API_INFO = {
+const API_INFO = {
   title: 'Sentpilot',
   version: '1',
   description: 'Local-first incident response: incidents, alerts, playbooks, evidence, identity and audit. JSON is snake_case; errors are { "error": { code, message, details } }.',
@@ -40,7 +40,7 @@ export function createOpenApiRoutes(doc: Record<string, unknown>): Hono<AuthEnv>
  * The reference page's own Content-Security-Policy (kept over the app-wide one): nothing but its
  * one inline stylesheet, allowed by hash, and it may not be framed.
  */
-export function referencePolicy(html: string): string {
+function referencePolicy(html: string): string {
   const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1] ?? '').digest('base64')}'`);
   return `default-src 'none'; style-src ${styles.join(' ') || "'none'"}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 }

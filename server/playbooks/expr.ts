@@ -152,7 +152,7 @@ export async function evaluate(compiled: Compiled, input: unknown, opts: EvalOpt
 }
 
 /** JSONata's truthiness ($boolean): empty string, 0, null, empty array/object and undefined are false. */
-export function truthy(value: unknown): boolean {
+function truthy(value: unknown): boolean {
   if (value === undefined || value === null) return false;
   if (Array.isArray(value)) return value.some(truthy);
   if (typeof value === 'string') return value.length > 0;

@@ -26,7 +26,7 @@ export interface LocatedProblem {
 }
 
 /** One step with its expressions compiled, ready for the engine. */
-export interface CompiledStep {
+interface CompiledStep {
   spec: StepSpec;
   /** The `if` guard, or null (always runs). */
   if: Compiled | null;
@@ -62,7 +62,7 @@ function distance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
-export function closest(name: string, candidates: Iterable<string>): string | null {
+function closest(name: string, candidates: Iterable<string>): string | null {
   let best: string | null = null;
   let bestD = Infinity;
   for (const c of candidates) {

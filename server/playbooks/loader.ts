@@ -14,7 +14,7 @@ import { err, ok, type Result } from '../../shared/result.ts';
 import { pathText } from './expr.ts';
 import { checkPlaybook, type CompiledPlaybook, type DocPath, type KnownActions } from './loader-checks.ts';
 
-export type { CompiledStep, KnownActions } from './loader-checks.ts';
+export type {  KnownActions } from './loader-checks.ts';
 
 /** A playbook ready for the engine: its definition, file, compiled expressions, step order. */
 export interface LoadedPlaybook extends CompiledPlaybook {

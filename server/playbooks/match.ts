@@ -41,7 +41,7 @@ export function criteriaMismatch(match: Playbook['match'], incident: Record<stri
 }
 
 /** The static criteria (no expression). */
-export function matchesCriteria(match: Playbook['match'], incident: Record<string, unknown>): boolean {
+function matchesCriteria(match: Playbook['match'], incident: Record<string, unknown>): boolean {
   return criteriaMismatch(match, incident) === null;
 }
 

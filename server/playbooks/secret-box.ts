@@ -13,7 +13,7 @@
  * re-seals every stored value with the new key at start (server/key-rotation.ts).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { decodeMasterKey, loadMasterKey, MASTER_KEY_BYTES, MasterKeyError } from '../keys/master-key.ts';
+import { loadMasterKey, MASTER_KEY_BYTES, MasterKeyError } from '../keys/master-key.ts';
 import type { Logger } from '../logger.ts';
 
 const MAGIC = Buffer.from('SB1');
@@ -92,17 +92,8 @@ export function createSecretBox(current: SecretKey, previous: readonly SecretKey
   };
 }
 
-/** Decode `SECRETS_KEY` (base64 of 32 bytes); the error names the variable, never the value. */
-export function parseKey(base64: string): Uint8Array {
-  try {
-    return decodeMasterKey(base64, 'SECRETS_KEY');
-  } catch (e) {
-    return boxError(e);
-  }
-}
-
 /** A short fingerprint of a key (to tell keys apart in logs without revealing them). */
-export const keyFingerprint = (key: Uint8Array): string => createHash('sha256').update(key).digest('hex').slice(0, 12);
+const keyFingerprint = (key: Uint8Array): string => createHash('sha256').update(key).digest('hex').slice(0, 12);
 
 /** A key labelled by its fingerprint: the same key has the same id wherever it came from. */
 const keyOf = (key: Uint8Array): SecretKey => ({ id: `k-${keyFingerprint(key)}`, key });

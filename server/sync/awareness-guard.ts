@@ -18,7 +18,7 @@ import type { Awareness } from 'y-protocols/awareness';
 import type { AuditActor } from '../audit/audit-types.ts';
 
 /** Client ids one socket may hold at once (a y-websocket client uses one). */
-export const MAX_AWARENESS_CLIENTS_PER_SOCKET = 4;
+const MAX_AWARENESS_CLIENTS_PER_SOCKET = 4;
 
 /** One socket as an owner of presence entries. */
 export interface PresenceOwner {

@@ -23,7 +23,6 @@
  */
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import { err, ok, type Result } from '../../shared/result.ts';
 import { createCompactor, mergeToState } from './compactor.ts';
 import type { DocumentChange, StoreSubscription } from './document-store.ts';
 import { DB_ORIGIN, type ApplyResult, type DocHandle, type DocPeer, type DocumentManager, type DocumentManagerOptions, type OpenOptions } from './document-types.ts';

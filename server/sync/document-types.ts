@@ -4,7 +4,6 @@
  */
 import type * as Y from 'yjs';
 import type * as awarenessProtocol from 'y-protocols/awareness';
-import type { Result } from '../../shared/result.ts';
 import type { Editor } from '../../shared/incident-guard.ts';
 import type { AuditActor } from '../audit/audit-types.ts';
 import type { Logger } from '../logger.ts';

@@ -23,9 +23,9 @@ import {
 } from './document-store.ts';
 import { LOCKS } from '../db/locks.ts';
 
-export const NOTIFY_CHANNEL = 'doc_update';
+const NOTIFY_CHANNEL = 'doc_update';
 /** '<doc id>:<subscriber id>:<base64 awareness update>'. */
-export const AWARENESS_CHANNEL = 'doc_awareness';
+const AWARENESS_CHANNEL = 'doc_awareness';
 /** NOTIFY payloads are limited to 8000 bytes. */
 const MAX_NOTIFY_PAYLOAD = 7_900;
 

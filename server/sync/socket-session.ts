@@ -36,12 +36,12 @@ import {
 } from './protocol.ts';
 
 /** The socket as the session needs it (a Hono WSContext in production, a fake in tests). */
-export interface SocketLike {
+interface SocketLike {
   send(data: Uint8Array): void;
   close(code: number, reason: string): void;
 }
 
-export interface SocketSession {
+interface SocketSession {
   onMessage(data: unknown): void;
   onClose(): void;
 }
@@ -64,10 +64,10 @@ export interface SocketAuth {
 /** Longest delay setTimeout takes; access ending later is caught by a later re-check. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Told to a socket whose principal may no longer write (it stays open, read-only). */
-export const READ_ONLY_NOTICE = 'your access to this incident is now read-only: your edits are no longer saved';
+const READ_ONLY_NOTICE = 'your access to this incident is now read-only: your edits are no longer saved';
 
 /** A socket with full access, for in-process tests without identities. */
-export const SYSTEM_SOCKET_AUTH: SocketAuth = {
+const SYSTEM_SOCKET_AUTH: SocketAuth = {
   actor: { kind: 'system', id: null, name: 'system' },
   canWrite: true,
   recheck: async () => ({ ok: true, canWrite: true }),
@@ -96,7 +96,7 @@ export interface SyncHubOptions {
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 /** Presence is relayed to every peer: one client's state may not be large. */
-export const MAX_AWARENESS_BYTES = 256 * 1024;
+const MAX_AWARENESS_BYTES = 256 * 1024;
 
 function toBytes(data: unknown): Uint8Array | null {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);

@@ -76,7 +76,7 @@ export interface Pools {
 }
 
 /** The resource a path parameter names: `/incidents/{id}/evidence/{evidenceId}` → evidence. */
-export function resourceOf(op: Operation, param: string): string {
+function resourceOf(op: Operation, param: string): string {
   const segments = op.path.split('/');
   const i = segments.indexOf(`{${param}}`);
   const before = segments[i - 1] ?? '';
@@ -89,7 +89,7 @@ export function resourceOf(op: Operation, param: string): string {
 const JSF = { maxItems: 4, maxLength: 80, optionalsProbability: 0.5 } as const;
 
 /** A value valid for `schema` (seeded from `rng`). */
-export function sample(schema: Json, rng: Rng): unknown {
+function sample(schema: Json, rng: Rng): unknown {
   return generateSync(schema as JsonSchema, { ...JSF, seed: rng.int(1, 2 ** 31 - 1) });
 }
 

@@ -123,7 +123,7 @@ export function pageOrigin(wsUrl: string | URL): string {
  * `ws` sending these headers (a cookie or Authorization) on the upgrade; with a cookie, also the
  * server's own Origin unless `headers` name one, as a page of the app would.
  */
-export function webSocketWithHeaders(headers: Record<string, string>): typeof globalThis.WebSocket {
+function webSocketWithHeaders(headers: Record<string, string>): typeof globalThis.WebSocket {
   const hasOrigin = Object.keys(headers).some((k) => k.toLowerCase() === 'origin');
   class AuthedWebSocket extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {

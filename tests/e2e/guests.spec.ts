@@ -24,7 +24,7 @@ describe('guests', () => {
     const secretTitle = `Board member phishing ${Date.now()}`;
     const secretId = await createIncidentViaUi(page, secretTitle, 'S1');
     const title = `Forensics needed on FS02 ${Date.now()}`;
-    const id = await createIncidentViaUi(page, title, 'S2');
+    await createIncidentViaUi(page, title, 'S2');
     await expect.poll(() => page.getByTestId('incident-key').textContent(), { timeout: 20_000 }).toMatch(/IR-/);
 
     const panel = page.getByTestId('guests-panel');

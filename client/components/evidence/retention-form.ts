@@ -47,7 +47,7 @@ export function parseRetentionFields(f: RetentionFields): Result<Retention, Rete
 }
 
 /** Days in force for a category. */
-export const effectiveDays = (r: Retention, c: Category): number => r.days[c] ?? r.default_days;
+const effectiveDays = (r: Retention, c: Category): number => r.days[c] ?? r.default_days;
 
 /** The categories whose retention `next` makes shorter than `current`. */
 export function shortenedCategories(current: Retention, next: Retention): Category[] {

@@ -32,7 +32,7 @@ const theme = EditorView.theme({
   '.cm-scroller': { fontFamily: 'inherit', lineHeight: '1.5' },
 });
 
-export function CollabText(props: CollabTextProps): JSX.Element {
+function CollabText(props: CollabTextProps): JSX.Element {
   let host: HTMLDivElement | undefined;
   onMount(() => {
     if (!host) return;

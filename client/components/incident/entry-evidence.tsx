@@ -23,7 +23,7 @@ export function EvidenceEntry(props: { text: string; data: EvidencePayload }): J
 }
 
 /** Scroll the evidence panel's row of this item into view and focus it. */
-export function showEvidence(id: string): void {
+function showEvidence(id: string): void {
   const row = document.getElementById(`evidence-${id}`);
   if (!row) return;
   row.scrollIntoView({ block: 'center' });

@@ -22,7 +22,7 @@ export const OBSERVABLE_KIND_LABELS = {
 } as const satisfies Record<ObservableKind, string>;
 
 /** Values one paste may add. */
-export const MAX_PASTED = 500;
+const MAX_PASTED = 500;
 const MAX_VALUE = 2_048;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Kinds whose values are network indicators, written defanged in reports. */

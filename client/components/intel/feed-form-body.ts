@@ -6,7 +6,7 @@
 import { feedBody, type Feed, type FeedBody, type FeedFormat, type IndicatorType, type TLP_LEVELS } from '../../../shared/intel-api.ts';
 
 const COLUMN_KEYS = ['value', 'type', 'first_seen', 'last_seen', 'tags', 'malware', 'confidence'] as const;
-export type ColumnKey = (typeof COLUMN_KEYS)[number];
+type ColumnKey = (typeof COLUMN_KEYS)[number];
 export { COLUMN_KEYS };
 
 export interface FeedForm {

@@ -105,7 +105,7 @@ export function IndicatorDetail(props: { id: number; onClose: () => void }): JSX
 }
 
 /** "Listed by feed FireHOL level1, ignored: private range": why an admin sees no match for it. */
-export function ignoredText(feeds: readonly string[], reason: IgnoredReason): string {
+function ignoredText(feeds: readonly string[], reason: IgnoredReason): string {
   const by = feeds.length ? `Listed by feed ${[...new Set(feeds)].join(', ')}` : 'Listed';
   return `${by}, ignored: ${reason === 'private_range' ? 'private range' : 'on the allow-list'}`;
 }

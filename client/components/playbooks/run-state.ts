@@ -33,7 +33,7 @@ const RUN_LABELS = {
 } as const satisfies Record<RunState, string>;
 
 export const stepStateLabel = (s: StepState): string => STEP_LABELS[s];
-export const runStateLabel = (s: RunState): string => RUN_LABELS[s];
+const runStateLabel = (s: RunState): string => RUN_LABELS[s];
 
 /** How a state looks: a chip's colour family (the label is always there as text). */
 export function stateTone(s: StepState | RunState): 'idle' | 'busy' | 'wait' | 'ok' | 'bad' {

@@ -4,7 +4,7 @@
  * timestamps, mapping 0-100 scales to 1-5, and the adapter result type.
  */
 import { ALERT_SEVERITIES, type AlertSeverity } from '../../../shared/alerts-api.ts';
-import { err, ok, type Result } from '../../../shared/result.ts';
+import type { Result } from '../../../shared/result.ts';
 
 /** A tool event that is not an alert (Suricata's dns, flow, stats… lines): skipped and counted, not failed. */
 export interface Ignored {
@@ -126,6 +126,3 @@ export function compact(o: Record<string, unknown>): Record<string, unknown> {
   }
   return out;
 }
-
-export const requireField = (value: string | undefined, field: string): Result<string, string[]> =>
-  value === undefined ? err([`${field}: required`]) : ok(value);

@@ -74,7 +74,7 @@ export function parseTlp(raw: unknown): Tlp | undefined {
 const TLP_RANK: Record<Tlp, number> = { clear: 0, green: 1, amber: 2, 'amber+strict': 3, red: 4 };
 
 /** The stricter of two TLP levels (either may be absent). */
-export function stricterTlp(a: Tlp | undefined, b: Tlp | undefined): Tlp | undefined {
+function stricterTlp(a: Tlp | undefined, b: Tlp | undefined): Tlp | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
   return TLP_RANK[a] >= TLP_RANK[b] ? a : b;

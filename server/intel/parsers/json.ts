@@ -130,7 +130,7 @@ function* cisaKev(doc: unknown): Generator<ParseEvent> {
  * Bounds on an admin's JSONata expression (jsonata's own checks, evaluated as it runs): a feed
  * run must not hold the server's event loop, whatever the expression or the document.
  */
-export const EXPRESSION_LIMITS = { timeout: 10_000, stack: 500 } as const;
+const EXPRESSION_LIMITS = { timeout: 10_000, stack: 500 } as const;
 
 export async function* feedExpression(doc: unknown, source: string, limits: { timeout: number; stack: number } = EXPRESSION_LIMITS): AsyncGenerator<ParseEvent> {
   let result: unknown;

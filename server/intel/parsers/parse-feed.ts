@@ -26,7 +26,7 @@ export function parseFeed(format: BodyFormat, options: FeedOptions, input: Parse
 }
 
 /** Passes events through, calling `onProgress` every PROGRESS_EVERY events and at the end. */
-export async function* withProgress(events: AsyncIterable<ParseEvent>, onProgress: OnProgress): AsyncGenerator<ParseEvent> {
+async function* withProgress(events: AsyncIterable<ParseEvent>, onProgress: OnProgress): AsyncGenerator<ParseEvent> {
   const progress = { records: 0, items: 0, skipped: 0 };
   for await (const event of events) {
     progress.records++;

@@ -13,7 +13,7 @@
  */
 import type { IndicatorType } from '../../../shared/intel-api.ts';
 
-export type PatternValue = { raw: string; types: IndicatorType[] };
+type PatternValue = { raw: string; types: IndicatorType[] };
 export type PatternResult = { ok: true; values: PatternValue[] } | { ok: false; reason: string };
 
 type Token = { kind: 'punct' | 'word' | 'string' | 'op'; text: string; prefix?: string };

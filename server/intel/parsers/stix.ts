@@ -25,7 +25,7 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Indicators and related objects held from one TAXII poll. */
-export const MAX_STIX_OBJECTS = 500_000;
+const MAX_STIX_OBJECTS = 500_000;
 
 /** The TLP 1.0 marking definitions every STIX producer shares (STIX 2.1 §7.2.1.4). */
 const TLP_MARKINGS: Record<string, Tlp> = {

@@ -52,13 +52,13 @@ export type IntelObject = {
 export type ParseEvent = { item?: ParsedItem; skipped?: Skipped; object?: IntelObject };
 
 /** Reported every PROGRESS_EVERY records and once at the end. */
-export type ParseProgress = { records: number; items: number; skipped: number };
+type ParseProgress = { records: number; items: number; skipped: number };
 export type OnProgress = (progress: ParseProgress) => void;
 
 export type ParserInput = AsyncIterable<Uint8Array | string>;
 
 /** Texts in skipped samples are cut to this many characters (they are shown to admins). */
-export const SAMPLE_TEXT_MAX = 200;
+const SAMPLE_TEXT_MAX = 200;
 /** A line longer than this is skipped (not buffered further). */
 export const MAX_LINE_CHARS = 64 * 1024;
 /** JSON / STIX / MISP documents are buffered whole up to this size; larger ones are refused. */

@@ -53,8 +53,6 @@ export const CONNECTORS: Readonly<Record<string, ConnectorSpec>> = {
   teams: { name: 'teams', description: 'Microsoft Teams incoming webhook (the webhook URL is the secret).', secretFields: ['webhook_url'], auth: () => ({}) },
 };
 
-export const connectorNames = (): string[] => Object.keys(CONNECTORS);
-
 /** The connector's config with its secrets, or ActionError `not_configured`. */
 export async function requireConnector(ctx: ActionContext, name: string, needSecrets: readonly string[] = []): Promise<ConnectorConfig> {
   let config: ConnectorConfig | null;

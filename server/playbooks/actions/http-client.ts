@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { ActionError, type ActionContext, type Json } from './types.ts';
 
-export const MAX_RESPONSE_BYTES = 1024 * 1024;
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
@@ -35,9 +35,8 @@ export const expectedStatusSchema = z
   .array(z.union([z.int().min(100).max(599), z.string().regex(/^([1-5]xx|[1-5]\d\d-[1-5]\d\d)$/, 'use a code, "2xx" or "200-299"')]))
   .min(1)
   .default(['2xx']);
-export type ExpectedStatus = z.infer<typeof expectedStatusSchema>;
 
-export function statusMatches(status: number, expected: readonly (number | string)[]): boolean {
+function statusMatches(status: number, expected: readonly (number | string)[]): boolean {
   return expected.some((e) => {
     if (typeof e === 'number') return status === e;
     if (e.endsWith('xx')) return Math.floor(status / 100) === Number(e[0]);
@@ -47,7 +46,7 @@ export function statusMatches(status: number, expected: readonly (number | strin
 }
 
 /** Replace every known secret value (and its base64 form) in a string. */
-export function scrub(text: string, secrets: readonly string[]): string {
+function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) {
     if (s.length < 4) continue;

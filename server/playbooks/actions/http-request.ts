@@ -20,7 +20,7 @@ const EXTRACT_TIMEOUT_MS = 1_000;
 
 const jsonValue: z.ZodType<Json> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]));
 
-export const httpRequestInput = z
+const httpRequestInput = z
   .object({
     method: z.enum(HTTP_METHODS).default('GET'),
     url: z.url({ protocol: /^https?$/ }),
@@ -44,7 +44,7 @@ export const httpRequestInput = z
     const compiled = compileExpression(i.extract);
     if (!compiled.ok) c.addIssue({ code: 'custom', path: ['extract'], message: `bad JSONata: ${compiled.error}` });
   });
-export type HttpRequestInput = z.infer<typeof httpRequestInput>;
+type HttpRequestInput = z.infer<typeof httpRequestInput>;
 
 async function authHeaders(ctx: ActionContext, auth: HttpRequestInput['auth']): Promise<{ headers: Record<string, string>; secret: string | null }> {
   if (!auth) return { headers: {}, secret: null };

@@ -18,11 +18,11 @@ import { ActionError, defineAction, type ActionContext, type Json } from './type
 const MAX_STDOUT = 1024 * 1024;
 const MAX_STDERR = 8 * 1024;
 const KILL_GRACE_MS = 2_000;
-export const SCRIPT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.(sh|js|mjs)$/;
+const SCRIPT_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.(sh|js|mjs)$/;
 
 const jsonValue: z.ZodType<Json> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]));
 
-export const scriptRunInput = z
+const scriptRunInput = z
   .object({
     script: z.string().regex(SCRIPT_NAME_RE, 'a file name in the script folder ending in .sh, .js or .mjs (no path)'),
     input: jsonValue.default({}),

@@ -86,7 +86,7 @@ export interface ActionServices {
 }
 
 /** What intel.lookup needs of the threat-intel store. */
-export interface IntelLookup {
+interface IntelLookup {
   /** The store's matches for each value (values without a match may be omitted). */
   lookup(values: string[]): Promise<Json>;
 }

@@ -15,7 +15,7 @@ import { newId } from '../../../shared/ids.ts';
 import { durationMs, type Playbook, type PlaybookEvent } from '../../../shared/playbook.ts';
 import type { Principal } from '../../../shared/permissions.ts';
 import { DomainError } from '../../../shared/errors.ts';
-import { FINISHED_RUN_STATES } from '../../../shared/playbooks-api.ts';
+import { FINISHED_RUN_STATES, FINISHED_STEP_STATES } from '../../../shared/playbooks-api.ts';
 import type { SlaPolicy } from '../../../shared/sla.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import { actorOf, SYSTEM_ACTOR, type AuditActor } from '../../audit/audit-types.ts';
@@ -55,7 +55,7 @@ export interface EngineOptions {
   coalesceSeconds?: number;
 }
 
-export interface StartRunRequest {
+interface StartRunRequest {
   playbook: Playbook;
   incidentId: string | null;
   dryRun: boolean;
@@ -101,7 +101,7 @@ function toActionError(e: unknown): ActionError {
   return new ActionError('failed', e instanceof Error ? e.message : String(e));
 }
 
-export async function loadRun(tx: TransactionSql | Sql, id: string, lock = false): Promise<RunRow | null> {
+async function loadRun(tx: TransactionSql | Sql, id: string, lock = false): Promise<RunRow | null> {
   const rows = lock
     ? await tx<RunRow[]>`SELECT id, playbook_id, playbook_name, definition, incident_id, state, dry_run, trigger, trigger_body, started_by, starter, context FROM playbook_runs WHERE id = ${id} FOR UPDATE`
     : await tx<RunRow[]>`SELECT id, playbook_id, playbook_name, definition, incident_id, state, dry_run, trigger, trigger_body, started_by, starter, context FROM playbook_runs WHERE id = ${id}`;
@@ -502,7 +502,7 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
         found = true;
         if (FINISHED_RUN_STATES.includes(run.state)) throw new DomainError('conflict', `the run has already ${run.state === 'cancelled' ? 'been cancelled' : run.state === 'completed_with_failures' ? 'completed (with failures)' : run.state}`);
         const open = await tx<{ step_id: string; item: number }[]>`UPDATE playbook_step_runs SET state = 'cancelled', finished_at = clock_timestamp()
-          WHERE run_id = ${runId} AND state NOT IN ('succeeded', 'failed', 'skipped', 'timed_out', 'rejected', 'cancelled') RETURNING step_id, item`;
+          WHERE run_id = ${runId} AND state <> ALL(${[...FINISHED_STEP_STATES]}::text[]) RETURNING step_id, item`;
         await tx`UPDATE playbook_approvals SET state = 'cancelled', decided_at = now() WHERE run_id = ${runId} AND state = 'pending'`;
         await tx`DELETE FROM playbook_locks WHERE run_id = ${runId}`;
         await tx`UPDATE playbook_runs SET state = 'cancelled', finished_at = clock_timestamp(), error = ${reason ? `cancelled by ${actor.name}: ${reason}` : `cancelled by ${actor.name}`} WHERE id = ${runId}`;

@@ -40,7 +40,7 @@ export function auditEventOf(e: EngineEvent): AuditEvent {
 const NAMING = new Set(['run_id', 'playbook_id', 'step_id', 'state', 'dry_run', 'item']);
 
 /** An engine event as a change of its run's timeline entry. */
-export function runChangeOf(e: EngineEvent): RunChange {
+function runChangeOf(e: EngineEvent): RunChange {
   const detail: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(e.data)) if (!NAMING.has(k)) detail[k] = v;
   const item = e.data['item'];

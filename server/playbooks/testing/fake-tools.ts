@@ -12,7 +12,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface FakeCall {
+interface FakeCall {
   method: string;
   path: string;
   query: Record<string, string>;
@@ -22,7 +22,7 @@ export interface FakeCall {
   at: number;
 }
 
-export interface FakeAnswer {
+interface FakeAnswer {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
