@@ -1,11 +1,11 @@
 /**
  * Alert addresses in one text: IPv6 in RFC 5952 short form (`2001:db8::1`, not Suricata's
  * zero-padded `2001:0db8:0000:…:0001`), IPv4 without leading zeros — the form intel indicators
- * are stored in (server/intel/normalize.ts), so an alert's address correlates with incidents and
+ * are stored in (shared/indicator-normalize.ts), so an alert's address correlates with incidents and
  * matches indicators whatever its tool wrote.
  */
 import type { AlertInput } from '../../shared/alerts-api.ts';
-import { detect } from '../intel/normalize.ts';
+import { detect } from '../../shared/indicator-normalize.ts';
 
 /** The canonical text of an address; anything that is no single address is returned trimmed. */
 function canonicalIp(raw: string): string {
