@@ -63,7 +63,10 @@ export async function benchAlerts(server: ServerProcess): Promise<Record<string,
   const seedStart = performance.now();
   const seeded: Counts = { created: 0, deduplicated: 0, correlated: 0, failed: 0 };
   for (let i = 0; i < OPEN_INCIDENTS; i += BATCH) {
-    const { counts } = await postBatch(server, Array.from({ length: BATCH }, (_, k) => seedAlert(i + k)));
+    const { counts } = await postBatch(
+      server,
+      Array.from({ length: BATCH }, (_, k) => seedAlert(i + k)),
+    );
     add(seeded, counts);
   }
   const seedS = (performance.now() - seedStart) / 1000;
@@ -119,7 +122,8 @@ export async function benchAlerts(server: ServerProcess): Promise<Record<string,
       }),
     );
     single.sort((a, b) => a - b);
-    out[`single alerts, ${senders} sender${senders > 1 ? 's' : ''} (new incident each)`] = `${Math.round(single.length / (SINGLE_MS / 1000))} alerts/s, p50 ${fmt(percentile(single, 50))}, p99 ${fmt(percentile(single, 99))}`;
+    out[`single alerts, ${senders} sender${senders > 1 ? 's' : ''} (new incident each)`] =
+      `${Math.round(single.length / (SINGLE_MS / 1000))} alerts/s, p50 ${fmt(percentile(single, 50))}, p99 ${fmt(percentile(single, 99))}`;
   }
   out['incidents projected at the end'] = String(await projectedIncidents(server));
   out['server RSS at the end'] = `${server.rssMb().toFixed(0)} MB`;

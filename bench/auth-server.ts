@@ -46,5 +46,8 @@ await new Promise<void>((resolve) => bareServer.listen(0, '127.0.0.1', resolve))
 process.stdout.write(`${JSON.stringify({ authed: server.port, bare: (bareServer.address() as AddressInfo).port })}\n`);
 process.on('SIGTERM', () => {
   bareServer.close();
-  void docs.close().then(() => server.close()).then(() => process.exit(0));
+  void docs
+    .close()
+    .then(() => server.close())
+    .then(() => process.exit(0));
 });

@@ -60,7 +60,11 @@ function editFor(id: string, base: Y.Doc, i: number): string {
 }
 
 export async function benchAuth(databaseUrl: string): Promise<Record<string, string>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/auth-server.ts'], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/auth-server.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`bench auth server exited with ${code}`)));
@@ -74,7 +78,11 @@ export async function benchAuth(databaseUrl: string): Promise<Record<string, str
     const id = newId();
     const doc = new Y.Doc({ guid: id });
     createIncident(doc, { title: 'Auth bench', createdBy: 'bench' });
-    const seed = await fetch(`${authed}/api/v1/sync/batch`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ docs: [{ id, state_vector: b64(Y.encodeStateVector(new Y.Doc())), update: b64(Y.encodeStateAsUpdate(doc)) }] }) });
+    const seed = await fetch(`${authed}/api/v1/sync/batch`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ docs: [{ id, state_vector: b64(Y.encodeStateVector(new Y.Doc())), update: b64(Y.encodeStateAsUpdate(doc)) }] }),
+    });
     if (!seed.ok) throw new Error(`seed failed: ${seed.status} ${await seed.text()}`);
     for (let i = 0; i < 100 && !(await fetch(`${authed}/api/v1/incidents/${id}`, { headers })).ok; i++) await new Promise((r) => setTimeout(r, 50));
 

@@ -120,7 +120,11 @@ const WATCH_COMPLETE = `(count) => new Promise((resolve) => {
   mo.observe(document, { subtree: true, childList: true, attributes: true });
 })`;
 
-async function renderInChromium(baseUrl: string, id: string, title: string): Promise<{ first: number; fromList: number[]; fromListComplete: number[]; reload: number; noteAdds: number[]; longestTask: number } | null> {
+async function renderInChromium(
+  baseUrl: string,
+  id: string,
+  title: string,
+): Promise<{ first: number; fromList: number[]; fromListComplete: number[]; reload: number; noteAdds: number[]; longestTask: number } | null> {
   const executablePath = findChromium();
   if (!executablePath) return null;
   const { chromium } = await import('playwright-core');
@@ -178,17 +182,27 @@ async function renderInChromium(baseUrl: string, id: string, title: string): Pro
     for (let i = 0; i < RUNS; i++) {
       await page.getByTestId('note-input').fill(`Responsiveness probe ${i}`);
       noteAdds.push(
-        await page.evaluate(async (n) => {
-          const w = window as unknown as { __watchTimeline(n: number): Promise<number> };
-          const t0 = performance.now();
-          const shown = w.__watchTimeline(n);
-          (document.querySelector('[data-testid="add-note"]') as HTMLButtonElement).click();
-          return (await shown) - t0;
-        }, ENTRIES + i + 1),
+        await page.evaluate(
+          async (n) => {
+            const w = window as unknown as { __watchTimeline(n: number): Promise<number> };
+            const t0 = performance.now();
+            const shown = w.__watchTimeline(n);
+            (document.querySelector('[data-testid="add-note"]') as HTMLButtonElement).click();
+            return (await shown) - t0;
+          },
+          ENTRIES + i + 1,
+        ),
       );
     }
     const longestTask = await page.evaluate(() => (window as unknown as { __longest: number }).__longest);
-    return { first, fromList: fromList.sort((a, b) => a - b), fromListComplete: fromListComplete.sort((a, b) => a - b), reload, noteAdds: noteAdds.sort((a, b) => a - b), longestTask };
+    return {
+      first,
+      fromList: fromList.sort((a, b) => a - b),
+      fromListComplete: fromListComplete.sort((a, b) => a - b),
+      reload,
+      noteAdds: noteAdds.sort((a, b) => a - b),
+      longestTask,
+    };
   } finally {
     await browser.close();
   }
@@ -218,7 +232,9 @@ export async function benchColdOpen(databaseUrl: string): Promise<Record<string,
     'Node y-websocket client: open, doc already in server memory': fmt(warm),
     'Chromium: open from the list, in IndexedDB (median of 5)': render ? fmt(percentile(render.fromList, 50)) : 'skipped (no Chromium)',
     'Chromium: open from the list (worst of 5)': render ? fmt(render.fromList.at(-1) ?? NaN) : 'skipped (no Chromium)',
-    'Chromium: open from the list → side panels and 100 rows mounted (median of 5)': render ? fmt(percentile(render.fromListComplete, 50)) : 'skipped (no Chromium)',
+    'Chromium: open from the list → side panels and 100 rows mounted (median of 5)': render
+      ? fmt(percentile(render.fromListComplete, 50))
+      : 'skipped (no Chromium)',
     'Chromium: reload of the incident URL (app start + IndexedDB)': render ? fmt(render.reload) : 'skipped (no Chromium)',
     'Chromium: first open on a new device (page load + network)': render ? fmt(render.first) : 'skipped (no Chromium)',
     'Chromium: add a note with the composer → shown (median of 5)': render ? fmt(percentile(render.noteAdds, 50)) : 'skipped (no Chromium)',

@@ -65,7 +65,11 @@ export async function benchEvidence(databaseUrl: string): Promise<Record<string,
     const sampler = setInterval(() => (peak = Math.max(peak, server.rssMb())), 20);
     try {
       const h = { ...server.headers };
-      const inc = await fetch(`${server.url}/api/v1/incidents`, { method: 'POST', headers: { 'content-type': 'application/json', ...h }, body: JSON.stringify({ title: 'bench evidence', category: 'malware' }) });
+      const inc = await fetch(`${server.url}/api/v1/incidents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...h },
+        body: JSON.stringify({ title: 'bench evidence', category: 'malware' }),
+      });
       if (!inc.ok) throw new Error(`incident: ${inc.status} ${await inc.text()}`);
       const incidentId = ((await inc.json()) as { id: string }).id;
       await new Promise((r) => setTimeout(r, 1_000));
@@ -75,7 +79,11 @@ export async function benchEvidence(databaseUrl: string): Promise<Record<string,
       let itemId = '';
       const uploadMs = await timed(async () => {
         const body = { type: 'disk_image', file_name: 'disk.img', collected_at: new Date().toISOString(), size: SIZE, sha256, upload_key: randomUUID() };
-        const r = await fetch(`${server.url}/api/v1/incidents/${incidentId}/evidence`, { method: 'POST', headers: { 'content-type': 'application/json', ...h }, body: JSON.stringify(body) });
+        const r = await fetch(`${server.url}/api/v1/incidents/${incidentId}/evidence`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...h },
+          body: JSON.stringify(body),
+        });
         if (r.status !== 201) throw new Error(`create upload: ${r.status} ${await r.text()}`);
         const up = (await r.json()) as { id: string };
         for (let at = 0; at < SIZE; at += CHUNK) {

@@ -103,16 +103,30 @@ export async function benchIncidentApi(databaseUrl: string): Promise<Record<stri
     const eight = await round(8, SLICE_MS / 2);
     const one = await round(1, SLICE_MS / 2);
     const p = (xs: number[], q: number): number => percentile(xs, q);
-    const row = (xs: number[], ms: number): string => `p50 ${fmt(p(xs, 50))}  p95 ${fmt(p(xs, 95))}  p99 ${fmt(p(xs, 99))}  ${Math.round(xs.length / ((SLICES * ms) / 1000))} req/s`;
+    const row = (xs: number[], ms: number): string =>
+      `p50 ${fmt(p(xs, 50))}  p95 ${fmt(p(xs, 95))}  p99 ${fmt(p(xs, 99))}  ${Math.round(xs.length / ((SLICES * ms) / 1000))} req/s`;
     const ratio = (xs: number[], bareXs: number[]): string => `×${(p(xs, 95) / p(bareXs, 95)).toFixed(1)}`;
     const figures: Record<string, string> = {
       [`seed: ${INCIDENTS} incidents via POST /incidents (8 concurrent)`]: `${(seedMs / 1000).toFixed(1)} s (${fmt(seedMs / INCIDENTS)} each)`,
     };
-    const label: Record<Name, string> = { bare: 'bare Hono constant', get: 'GET /incidents/:id', list: 'GET /incidents?limit=50', uncached: 'same list, LIST_CACHE_MS=0' };
-    for (const [workers, r, ms] of [[CONCURRENCY, lat, SLICE_MS], [8, eight, SLICE_MS / 2], [1, one, SLICE_MS / 2]] as const) {
+    const label: Record<Name, string> = {
+      bare: 'bare Hono constant',
+      get: 'GET /incidents/:id',
+      list: 'GET /incidents?limit=50',
+      uncached: 'same list, LIST_CACHE_MS=0',
+    };
+    for (const [workers, r, ms] of [
+      [CONCURRENCY, lat, SLICE_MS],
+      [8, eight, SLICE_MS / 2],
+      [1, one, SLICE_MS / 2],
+    ] as const) {
       for (const n of names) figures[`${workers} clients: ${label[n]}`] = `${row(r[n], ms)}${n === 'bare' ? '' : `  (p95 ${ratio(r[n], r.bare)} bare)`}`;
     }
-    const verdict = (r: Record<Name, number[]>): string => names.filter((n) => n !== 'bare').map((n) => `${n} ${p(r[n], 95) < 10 ? 'met' : 'MISSED'}`).join(', ');
+    const verdict = (r: Record<Name, number[]>): string =>
+      names
+        .filter((n) => n !== 'bare')
+        .map((n) => `${n} ${p(r[n], 95) < 10 ? 'met' : 'MISSED'}`)
+        .join(', ');
     figures['target p95 < 10 ms, 32 clients'] = verdict(lat);
     figures['target p95 < 10 ms, 8 clients'] = verdict(eight);
     return figures;

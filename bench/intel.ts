@@ -44,7 +44,10 @@ function* feedChunks(prefix = ''): Generator<string> {
 
 export async function benchIntel(databaseUrl: string): Promise<Record<string, string>> {
   // BENCH_INTEL_LOG_LEVEL=info shows the server's "feed run succeeded" lines, with the store's time per phase.
-  const server = await startServerProcess(databaseUrl, { INTEL_PUSH_MAX_BYTES: String(256 * 1024 ** 2), ...(process.env.BENCH_INTEL_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_INTEL_LOG_LEVEL } : {}) });
+  const server = await startServerProcess(databaseUrl, {
+    INTEL_PUSH_MAX_BYTES: String(256 * 1024 ** 2),
+    ...(process.env.BENCH_INTEL_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_INTEL_LOG_LEVEL } : {}),
+  });
   const sql = connect(databaseUrl, { max: 1 });
   const pool = new Pool(server.url, { connections: 1, pipelining: 1 });
   const headers = server.headers;
@@ -70,11 +73,21 @@ export async function benchIntel(databaseUrl: string): Promise<Record<string, st
     const uniqueBefore = await uniqueCopy();
 
     // The real path: a push feed, its body streamed to the server as a sender would.
-    const created = await pool.request({ method: 'POST', path: '/api/v1/feeds', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench list', url: null, format: 'plain', default_confidence: 70 }) });
+    const created = await pool.request({
+      method: 'POST',
+      path: '/api/v1/feeds',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench list', url: null, format: 'plain', default_confidence: 70 }),
+    });
     if (created.statusCode !== 201) throw new Error(`create feed: ${created.statusCode} ${await created.body.text()}`);
     const feedId = ((await created.body.json()) as { id: string }).id;
     const push = async (): Promise<{ state: string; added: number; updated: number }> => {
-      const r = await pool.request({ method: 'POST', path: `/api/v1/feeds/${feedId}/push`, headers: { ...headers, 'content-type': 'text/plain' }, body: Readable.from(feedChunks()) });
+      const r = await pool.request({
+        method: 'POST',
+        path: `/api/v1/feeds/${feedId}/push`,
+        headers: { ...headers, 'content-type': 'text/plain' },
+        body: Readable.from(feedChunks()),
+      });
       if (r.statusCode !== 200) throw new Error(`push: ${r.statusCode} ${await r.body.text()}`);
       return (await r.body.json()) as { state: string; added: number; updated: number };
     };
@@ -86,7 +99,8 @@ export async function benchIntel(databaseUrl: string): Promise<Record<string, st
     const uniqueMs = (uniqueBefore + uniqueAfter) / 2;
     const rate = (ms: number): string => `${Math.round(LINES / (ms / 1000)).toLocaleString('en')} rows/s`;
     figures['reference 1: raw COPY, 1,000,000 rows into a bare table'] = `${fmt(rawMs)} (${rate(rawMs)})`;
-    figures['reference 2: raw COPY into a table with a unique (type, value) index, before / after the ingest'] = `${fmt(uniqueBefore)} / ${fmt(uniqueAfter)} (mean ${rate(uniqueMs)}) = ${((rawMs / uniqueMs) * 100).toFixed(1)}% of the bare COPY`;
+    figures['reference 2: raw COPY into a table with a unique (type, value) index, before / after the ingest'] =
+      `${fmt(uniqueBefore)} / ${fmt(uniqueAfter)} (mean ${rate(uniqueMs)}) = ${((rawMs / uniqueMs) * 100).toFixed(1)}% of the bare COPY`;
     figures['feed push over HTTP (parse + store), 1,000,000 IPv4'] = `${fmt(ingestMs)} (${rate(ingestMs)})`;
     figures['ingest / COPY into the indexed table (target ≥ 50%)'] = `${((uniqueMs / ingestMs) * 100).toFixed(1)}%`;
     figures['(context) ingest / bare COPY'] = `${((rawMs / ingestMs) * 100).toFixed(1)}%`;
@@ -108,7 +122,8 @@ export async function benchIntel(databaseUrl: string): Promise<Record<string, st
       single.push(performance.now() - s);
     }
     single.sort((a, b) => a - b);
-    figures['single lookup p50 / p99 (GET /indicators/lookup over HTTP; target p99 < 5 ms)'] = `${fmt(percentile(single, 50))} / ${fmt(percentile(single, 99))}`;
+    figures['single lookup p50 / p99 (GET /indicators/lookup over HTTP; target p99 < 5 ms)'] =
+      `${fmt(percentile(single, 50))} / ${fmt(percentile(single, 99))}`;
     // The floor under it on this machine: the same number of requests to a route that does nothing.
     const floor: number[] = [];
     for (let i = 0; i < SINGLE_LOOKUPS; i++) {
@@ -124,7 +139,12 @@ export async function benchIntel(databaseUrl: string): Promise<Record<string, st
     const bulk: number[] = [];
     for (let round = 0; round < 5; round++) {
       const s = performance.now();
-      const r = await pool.request({ method: 'POST', path: '/api/v1/indicators/lookup', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ values }) });
+      const r = await pool.request({
+        method: 'POST',
+        path: '/api/v1/indicators/lookup',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ values }),
+      });
       await r.body.arrayBuffer();
       if (r.statusCode !== 200) throw new Error(`bulk lookup answered ${r.statusCode}`);
       bulk.push(performance.now() - s);
@@ -147,7 +167,8 @@ export async function benchIntel(databaseUrl: string): Promise<Record<string, st
       total = page.total_capped ? 'capped' : page.total;
     }
     search.sort((a, b) => a - b);
-    figures[`GET /indicators, no filter, 50 a page, ${SEARCHES} requests p50 / p95 (target p95 < 50 ms)`] = `${fmt(percentile(search, 50))} / ${fmt(percentile(search, 95))} (total: ${String(total)})`;
+    figures[`GET /indicators, no filter, 50 a page, ${SEARCHES} requests p50 / p95 (target p95 < 50 ms)`] =
+      `${fmt(percentile(search, 50))} / ${fmt(percentile(search, 95))} (total: ${String(total)})`;
     return figures;
   } finally {
     await pool.close();

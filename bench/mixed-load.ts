@@ -23,7 +23,8 @@ export async function benchMixedLoad(server: ServerProcess, databaseUrl: string)
   const post = (path: string, body: unknown): Promise<Response> =>
     fetch(`${server.url}${path}`, { method: 'POST', headers: { ...server.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const incidents: string[] = [];
-  for (let i = 0; i < 4; i++) incidents.push((await json<{ id: string }>(await post('/api/v1/incidents', { title: `Mixed load ${i}`, severity: 'S2', category: 'malware' }))).id);
+  for (let i = 0; i < 4; i++)
+    incidents.push((await json<{ id: string }>(await post('/api/v1/incidents', { title: `Mixed load ${i}`, severity: 'S2', category: 'malware' }))).id);
 
   console.error(`mixed: ${incidents.length} incidents, ${DURATION_MS / 1000} s of load…`);
   const deadline = Date.now() + DURATION_MS;
@@ -47,7 +48,14 @@ export async function benchMixedLoad(server: ServerProcess, databaseUrl: string)
   };
   const alertWriter = async (n: number): Promise<void> => {
     for (let i = 0; Date.now() < deadline; i++) {
-      const r = await post('/api/v1/alerts', { source: 'mixed', type: 'malware', title: `beacon ${n}-${i}`, impact: 4, likelihood: 4, observables: { hosts: [`ws-${(n + i) % 6}`] } });
+      const r = await post('/api/v1/alerts', {
+        source: 'mixed',
+        type: 'malware',
+        title: `beacon ${n}-${i}`,
+        impact: 4,
+        likelihood: 4,
+        observables: { hosts: [`ws-${(n + i) % 6}`] },
+      });
       if (r.status === 200) alertsOk++;
       else alertsFailed++;
       await r.body?.cancel();
@@ -109,7 +117,7 @@ export async function benchMixedLoad(server: ServerProcess, databaseUrl: string)
   }
   const sorted = [...health].sort((a, b) => a - b);
   return {
-    'duration': `${DURATION_MS / 1000} s`,
+    duration: `${DURATION_MS / 1000} s`,
     'timeline events answered 201': String(total),
     'of those missing from Postgres after SIGKILL': String(missing),
     'events refused (status: count)': JSON.stringify(refused),

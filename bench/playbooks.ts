@@ -86,7 +86,14 @@ export async function benchPlaybooks(url: string): Promise<Record<string, string
   const dir = await mkdtemp(join(tmpdir(), 'sentpilot-bench-pb-'));
   await writeFile(join(dir, 'single.yaml'), SINGLE);
   await writeFile(join(dir, 'fanout.yaml'), FAN);
-  const server = await startServer({ port: 0, host: '127.0.0.1', databaseUrl: url, logger: createLogger({ level: 'silent' }), bootstrapAdmin: { email: 'bench@localhost', password: 'bench admin password' }, playbooks: { dir, engine: { concurrency: CONCURRENCY } } });
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: url,
+    logger: createLogger({ level: 'silent' }),
+    bootstrapAdmin: { email: 'bench@localhost', password: 'bench admin password' },
+    playbooks: { dir, engine: { concurrency: CONCURRENCY } },
+  });
   const sql = connect(url, { max: 4 });
   try {
     const { engine } = server.playbooks;
@@ -101,7 +108,11 @@ export async function benchPlaybooks(url: string): Promise<Record<string, string
     const startedBy = { name: 'bench', key: 'user:bench' };
     const waitAll = async (ids: string[]): Promise<void> => {
       for (;;) {
-        const [{ n }] = (await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM playbook_runs WHERE id = ANY(${ids}::uuid[]) AND state IN ('succeeded', 'failed', 'cancelled')`) as unknown as [{ n: number }];
+        const [{ n }] = (await sql<
+          { n: number }[]
+        >`SELECT count(*)::int AS n FROM playbook_runs WHERE id = ANY(${ids}::uuid[]) AND state IN ('succeeded', 'failed', 'cancelled')`) as unknown as [
+          { n: number },
+        ];
         if (n === ids.length) return;
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -109,17 +120,31 @@ export async function benchPlaybooks(url: string): Promise<Record<string, string
 
     const idleIds: string[] = [];
     for (let i = 0; i < IDLE_RUNS; i++) {
-      const r = await engine.startRun({ playbook: byId.get('bench-single')!, incidentId: incidents[i % INCIDENTS]!, dryRun: false, trigger: 'manual', startedBy });
+      const r = await engine.startRun({
+        playbook: byId.get('bench-single')!,
+        incidentId: incidents[i % INCIDENTS]!,
+        dryRun: false,
+        trigger: 'manual',
+        startedBy,
+      });
       await waitAll([r.runId]);
       idleIds.push(r.runId);
     }
-    const idle = await sql<{ ms: number }[]>`SELECT extract(epoch FROM started_at - queued_at) * 1000 AS ms FROM playbook_step_runs WHERE run_id = ANY(${idleIds}::uuid[])`;
+    const idle = await sql<
+      { ms: number }[]
+    >`SELECT extract(epoch FROM started_at - queued_at) * 1000 AS ms FROM playbook_step_runs WHERE run_id = ANY(${idleIds}::uuid[])`;
 
     const runIds = await Promise.all(
-      Array.from({ length: RUNS }, (_, i) => engine.startRun({ playbook: byId.get('bench-fanout')!, incidentId: incidents[i % INCIDENTS]!, dryRun: false, trigger: 'manual', startedBy }).then((r) => r.runId)),
+      Array.from({ length: RUNS }, (_, i) =>
+        engine
+          .startRun({ playbook: byId.get('bench-fanout')!, incidentId: incidents[i % INCIDENTS]!, dryRun: false, trigger: 'manual', startedBy })
+          .then((r) => r.runId),
+      ),
     );
     await waitAll(runIds);
-    const loaded = await sql<{ ms: number }[]>`SELECT extract(epoch FROM started_at - queued_at) * 1000 AS ms FROM playbook_step_runs WHERE run_id = ANY(${runIds}::uuid[])`;
+    const loaded = await sql<
+      { ms: number }[]
+    >`SELECT extract(epoch FROM started_at - queued_at) * 1000 AS ms FROM playbook_step_runs WHERE run_id = ANY(${runIds}::uuid[])`;
     const [span] = await sql<{ seconds: number; steps: number; ok: number }[]>`
       SELECT extract(epoch FROM max(finished_at) - min(queued_at)) AS seconds, count(*)::int AS steps, count(*) FILTER (WHERE state = 'succeeded')::int AS ok
       FROM playbook_step_runs WHERE run_id = ANY(${runIds}::uuid[])`;

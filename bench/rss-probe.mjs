@@ -22,6 +22,19 @@ if (file) {
     const h = v8.getHeapStatistics();
     const snapshotDir = process.env.RSS_PROBE_SNAPSHOT_DIR;
     if (snapshotDir) v8.writeHeapSnapshot(join(snapshotDir, `${label}.heapsnapshot`));
-    writeFileSync(file, JSON.stringify({ label, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, mallocedMemory: h.malloced_memory, peakMallocedMemory: h.peak_malloced_memory, gc: typeof gc === 'function' }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        label,
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+        mallocedMemory: h.malloced_memory,
+        peakMallocedMemory: h.peak_malloced_memory,
+        gc: typeof gc === 'function',
+      }),
+    );
   });
 }

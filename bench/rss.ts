@@ -116,7 +116,11 @@ export async function benchRss(databaseUrl: string, external: boolean): Promise<
         for (let k = 0; k < 5; k++) addTimelineEntry(doc, { kind: 'note', author: 'bench', text: `note ${k} `.repeat(10) });
         docs.push({ id: doc.guid, state_vector: b64(Y.encodeStateVector(new Y.Doc())), update: b64(Y.encodeStateAsUpdate(doc)) });
       }
-      const r = await fetch(`${server.url}/api/v1/sync/batch`, { method: 'POST', headers: { 'content-type': 'application/json', ...server.headers }, body: JSON.stringify({ docs }) });
+      const r = await fetch(`${server.url}/api/v1/sync/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...server.headers },
+        body: JSON.stringify({ docs }),
+      });
       if (!r.ok) throw new Error(`batch failed: ${r.status} ${await r.text()}`);
       await r.arrayBuffer();
       peak = Math.max(peak, server.rssMb());
@@ -134,7 +138,7 @@ export async function benchRss(databaseUrl: string, external: boolean): Promise<
       postgres: external ? 'external (DATABASE_URL)' : 'embedded (its own processes, not counted)',
       ...(process.env.BENCH_RSS_ENV ? { 'server environment': process.env.BENCH_RSS_ENV } : {}),
       'figures after forced full GC': 'idle / loaded / after unload',
-      'RSS': three('rss'),
+      RSS: three('rss'),
       '  anonymous (V8 heap, malloc)': three('rssAnon'),
       '  file-backed (node binary, libraries)': three('rssFile'),
       'V8 heap used': three('heapUsed'),

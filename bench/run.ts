@@ -49,18 +49,34 @@ const BENCHES: [name: string, title: string, run: () => Promise<Figures>][] = [
   ['auth', 'Identity and audit cost (in one run, alternating rounds)', () => onFreshDatabase((db) => benchAuth(db.url))],
   ['alerts', 'Alert ingestion, dedup and correlation on, 10,000 open incidents', () => withServer(benchAlerts)],
   ['incident-api', 'Incident API latency under load (ratio to a bare Hono route, same run)', () => onFreshDatabase((db) => benchIncidentApi(db.url))],
-  ['cold-open', `Cold open, incident with ${Number(process.env.BENCH_COLD_OPEN_ENTRIES ?? 5_000).toLocaleString('en')} timeline entries`, () => onFreshDatabase((db) => benchColdOpen(db.url))],
-  ['playbooks', 'Playbook engine: step pickup and core.noop throughput (graphile-worker bare jobs as the reference, same run)', () => onFreshDatabase((db) => benchPlaybooks(db.url))],
-  ['intel', 'Threat-intel store: 1,000,000-line IPv4 feed ingest vs raw COPY (same run); lookups with 1,000,000 loaded', () => onFreshDatabase((db) => benchIntel(db.url))],
-  ['mixed', 'Mixed writers for 60 s (events, alerts with playbook steps, socket edits), then SIGKILL: /healthz throughout, accepted writes stored', () =>
-    onFreshDatabase(async (db) => {
-      const server = await startServerProcess(db.url);
-      // The bench ends the server itself, with SIGKILL; stop it only if it failed before that.
-      return benchMixedLoad(server, db.url).catch(async (e: unknown) => {
-        await server.stop().catch(() => undefined);
-        throw e;
-      });
-    })],
+  [
+    'cold-open',
+    `Cold open, incident with ${Number(process.env.BENCH_COLD_OPEN_ENTRIES ?? 5_000).toLocaleString('en')} timeline entries`,
+    () => onFreshDatabase((db) => benchColdOpen(db.url)),
+  ],
+  [
+    'playbooks',
+    'Playbook engine: step pickup and core.noop throughput (graphile-worker bare jobs as the reference, same run)',
+    () => onFreshDatabase((db) => benchPlaybooks(db.url)),
+  ],
+  [
+    'intel',
+    'Threat-intel store: 1,000,000-line IPv4 feed ingest vs raw COPY (same run); lookups with 1,000,000 loaded',
+    () => onFreshDatabase((db) => benchIntel(db.url)),
+  ],
+  [
+    'mixed',
+    'Mixed writers for 60 s (events, alerts with playbook steps, socket edits), then SIGKILL: /healthz throughout, accepted writes stored',
+    () =>
+      onFreshDatabase(async (db) => {
+        const server = await startServerProcess(db.url);
+        // The bench ends the server itself, with SIGKILL; stop it only if it failed before that.
+        return benchMixedLoad(server, db.url).catch(async (e: unknown) => {
+          await server.stop().catch(() => undefined);
+          throw e;
+        });
+      }),
+  ],
   ['evidence', 'Evidence locker, 2 GiB file: upload and download against a raw disk copy (one run)', () => onFreshDatabase((db) => benchEvidence(db.url))],
 ];
 

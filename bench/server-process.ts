@@ -73,7 +73,17 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [...serverNodeArgs(), join(root, 'dist-server/main.js')], {
     cwd: root,
-    env: { ...serverProcessEnv(), ADMIN_EMAIL: BENCH_ADMIN.email, ADMIN_PASSWORD: BENCH_ADMIN.password, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', STATIC_DIR: join(root, 'dist'), ...env },
+    env: {
+      ...serverProcessEnv(),
+      ADMIN_EMAIL: BENCH_ADMIN.email,
+      ADMIN_PASSWORD: BENCH_ADMIN.password,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      STATIC_DIR: join(root, 'dist'),
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

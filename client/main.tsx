@@ -137,8 +137,8 @@ function StorageUnavailable(props: { error: unknown }) {
     <main class="empty-state" role="alert">
       <h1>Sentpilot cannot store data in this browser</h1>
       <p>
-        Incidents are kept on this device (IndexedDB) so that they stay available offline, and this browser refused that storage. Private browsing modes often do; open
-        Sentpilot in a normal window.
+        Incidents are kept on this device (IndexedDB) so that they stay available offline, and this browser refused that storage. Private browsing modes often
+        do; open Sentpilot in a normal window.
       </p>
       <p class="muted">{props.error instanceof Error ? props.error.message : String(props.error)}</p>
     </main>

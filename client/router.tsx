@@ -43,34 +43,93 @@ export function createAppRouter() {
   const acceptInviteRoute = createRoute({ getParentRoute: () => rootRoute, path: '/accept-invite', component: AcceptInvitePage });
   // Admin pages are lazy: most users never open them. The server enforces the rights; the
   // pages show its refusal to those who lack them.
-  const usersRoute = createRoute({ getParentRoute: () => rootRoute, path: '/admin/users', component: lazyRouteComponent(() => import('./routes/admin/users-page.tsx'), 'UsersPage') });
-  const tokensRoute = createRoute({ getParentRoute: () => rootRoute, path: '/admin/tokens', component: lazyRouteComponent(() => import('./routes/admin/tokens-page.tsx'), 'TokensPage') });
-  const auditRoute = createRoute({ getParentRoute: () => rootRoute, path: '/audit', component: lazyRouteComponent(() => import('./routes/admin/audit-page.tsx'), 'AuditPage') });
+  const usersRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/admin/users',
+    component: lazyRouteComponent(() => import('./routes/admin/users-page.tsx'), 'UsersPage'),
+  });
+  const tokensRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/admin/tokens',
+    component: lazyRouteComponent(() => import('./routes/admin/tokens-page.tsx'), 'TokensPage'),
+  });
+  const auditRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/audit',
+    component: lazyRouteComponent(() => import('./routes/admin/audit-page.tsx'), 'AuditPage'),
+  });
   const alertsRoute = createRoute({
     getParentRoute: () => rootRoute,
     path: '/alerts',
     validateSearch: (raw: Partial<AlertSearch> & SearchSchemaInput) => parseAlertSearch(raw),
     component: lazyRouteComponent(() => import('./routes/alerts-page.tsx'), 'AlertsPage'),
   });
-  const alertRoute = createRoute({ getParentRoute: () => rootRoute, path: '/alerts/$id', component: lazyRouteComponent(() => import('./routes/alert-page.tsx'), 'AlertPage') });
-  const approvalsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/approvals', component: lazyRouteComponent(() => import('./routes/approvals-page.tsx'), 'ApprovalsPage') });
+  const alertRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/alerts/$id',
+    component: lazyRouteComponent(() => import('./routes/alert-page.tsx'), 'AlertPage'),
+  });
+  const approvalsRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/approvals',
+    component: lazyRouteComponent(() => import('./routes/approvals-page.tsx'), 'ApprovalsPage'),
+  });
   const playbooksAdminRoute = createRoute({
     getParentRoute: () => rootRoute,
     path: '/admin/playbooks',
     component: lazyRouteComponent(() => import('./routes/admin/playbooks-page.tsx'), 'PlaybooksAdminPage'),
   });
-  const intelRoute = createRoute({ getParentRoute: () => rootRoute, path: '/intel', component: lazyRouteComponent(() => import('./routes/intel-page.tsx'), 'IntelPage') });
-  const feedsAdminRoute = createRoute({ getParentRoute: () => rootRoute, path: '/admin/feeds', component: lazyRouteComponent(() => import('./routes/admin/feeds-page.tsx'), 'FeedsAdminPage') });
+  const intelRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/intel',
+    component: lazyRouteComponent(() => import('./routes/intel-page.tsx'), 'IntelPage'),
+  });
+  const feedsAdminRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/admin/feeds',
+    component: lazyRouteComponent(() => import('./routes/admin/feeds-page.tsx'), 'FeedsAdminPage'),
+  });
   const evidenceAdminRoute = createRoute({
     getParentRoute: () => rootRoute,
     path: '/admin/evidence',
     component: lazyRouteComponent(() => import('./routes/admin/evidence-page.tsx'), 'EvidenceRetentionPage'),
   });
-  const fieldsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/admin/fields', component: lazyRouteComponent(() => import('./routes/admin/fields-page.tsx'), 'FieldsPage') });
-  const metricsRoute = createRoute({ getParentRoute: () => rootRoute, path: '/metrics', component: lazyRouteComponent(() => import('./routes/metrics-page.tsx'), 'MetricsPage') });
-  const triageRoute = createRoute({ getParentRoute: () => rootRoute, path: '/triage', component: lazyRouteComponent(() => import('./routes/triage-page.tsx'), 'TriagePage') });
+  const fieldsRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/admin/fields',
+    component: lazyRouteComponent(() => import('./routes/admin/fields-page.tsx'), 'FieldsPage'),
+  });
+  const metricsRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/metrics',
+    component: lazyRouteComponent(() => import('./routes/metrics-page.tsx'), 'MetricsPage'),
+  });
+  const triageRoute = createRoute({
+    getParentRoute: () => rootRoute,
+    path: '/triage',
+    component: lazyRouteComponent(() => import('./routes/triage-page.tsx'), 'TriagePage'),
+  });
   return createRouter({
-    routeTree: rootRoute.addChildren([listRoute, newRoute, incidentRoute, loginRoute, acceptInviteRoute, usersRoute, tokensRoute, auditRoute, alertsRoute, alertRoute, triageRoute, metricsRoute, fieldsRoute, approvalsRoute, playbooksAdminRoute, intelRoute, feedsAdminRoute, evidenceAdminRoute]),
+    routeTree: rootRoute.addChildren([
+      listRoute,
+      newRoute,
+      incidentRoute,
+      loginRoute,
+      acceptInviteRoute,
+      usersRoute,
+      tokensRoute,
+      auditRoute,
+      alertsRoute,
+      alertRoute,
+      triageRoute,
+      metricsRoute,
+      fieldsRoute,
+      approvalsRoute,
+      playbooksAdminRoute,
+      intelRoute,
+      feedsAdminRoute,
+      evidenceAdminRoute,
+    ]),
     defaultPreload: 'intent',
     scrollRestoration: true,
   });

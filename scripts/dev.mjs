@@ -12,8 +12,16 @@ const procs = [
     stdio: 'inherit',
     env: serverProcessEnv({ ...process.env, PORT: port }),
   }),
-  spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js')], { cwd: root, stdio: 'inherit', env: { ...process.env, SENTPILOT_API: `http://localhost:${port}` } }),
+  spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js')], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, SENTPILOT_API: `http://localhost:${port}` },
+  }),
 ];
 const stop = (sig) => procs.forEach((p) => p.kill(sig));
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stop(sig));
-for (const p of procs) p.on('exit', (code) => { stop('SIGTERM'); process.exitCode = code ?? 0; });
+for (const p of procs)
+  p.on('exit', (code) => {
+    stop('SIGTERM');
+    process.exitCode = code ?? 0;
+  });

@@ -47,7 +47,13 @@ if (!only) {
 
 if (only !== 'e2e') {
   rmSync(join(results, 'unit.json'), { force: true });
-  run('unit and integration tests (vitest)', [bin('vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(results, 'unit.json')}`]);
+  run('unit and integration tests (vitest)', [
+    bin('vitest', 'vitest.mjs'),
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${join(results, 'unit.json')}`,
+  ]);
   count(join(results, 'unit.json'));
 }
 
@@ -58,7 +64,19 @@ if (only !== 'unit') {
     failures.push(`client build: ${e.message}`);
   }
   rmSync(join(results, 'e2e.json'), { force: true });
-  run('end-to-end tests (Chromium)', [bin('vitest', 'vitest.mjs'), 'run', '-c', 'vitest.e2e.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${join(results, 'e2e.json')}`], { CHROMIUM_PATH: chromium });
+  run(
+    'end-to-end tests (Chromium)',
+    [
+      bin('vitest', 'vitest.mjs'),
+      'run',
+      '-c',
+      'vitest.e2e.config.ts',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${join(results, 'e2e.json')}`,
+    ],
+    { CHROMIUM_PATH: chromium },
+  );
   count(join(results, 'e2e.json'));
 }
 

@@ -114,7 +114,13 @@ function bodyLimitRules(deps: AppDeps): BodyLimitRule[] {
     { method: 'POST', path: '/api/v1/sync/batch', maxBytes: BATCH_BODY_LIMIT, countedBy: 'route', hint: 'send fewer documents per batch' },
     { method: 'POST', path: '/api/v1/feeds/:id/push', maxBytes: deps.intel?.options.pushMaxBytes ?? DEFAULT_PUSH_MAX_BYTES, countedBy: 'route' },
     { method: 'PUT', path: '/api/v1/evidence-uploads/:uploadId', maxBytes: MAX_CHUNK_BYTES, countedBy: 'route' },
-    { method: 'POST', path: '/api/v1/incidents/:id/evidence', maxBytes: EVIDENCE_CREATE_MAX_BYTES, countedBy: 'route', hint: 'send bigger files with the chunked upload' },
+    {
+      method: 'POST',
+      path: '/api/v1/incidents/:id/evidence',
+      maxBytes: EVIDENCE_CREATE_MAX_BYTES,
+      countedBy: 'route',
+      hint: 'send bigger files with the chunked upload',
+    },
     { method: 'POST', path: '/api/v1/assets/import', maxBytes: MAX_CSV_BYTES, countedBy: 'route' },
   ];
 }
@@ -147,7 +153,11 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/', createAuthRoutes(identity));
   if (identity.oidc) api.route('/', createOidcRoutes(identity, identity.oidc));
   // Inbound webhooks prove themselves with an HMAC signature, not a session.
-  if (deps.playbooks) api.route('/', createHookRoutes({ sql, audit: identity.audit, policy: deps.slaPolicy ?? DEFAULT_SLA_POLICY, playbooks: deps.playbooks, proxyHops: identity.proxyHops }));
+  if (deps.playbooks)
+    api.route(
+      '/',
+      createHookRoutes({ sql, audit: identity.audit, policy: deps.slaPolicy ?? DEFAULT_SLA_POLICY, playbooks: deps.playbooks, proxyHops: identity.proxyHops }),
+    );
   if (deps.evidence) {
     // Chunks are octet-stream and small files multipart: their own CSRF rule (upload-auth.ts).
     const uploadAuth = evidenceUploadAuth(identity.auth, identity.proxyHops);
@@ -190,7 +200,8 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/api/docs', authMiddleware(identity.auth, identity.proxyHops));
   app.route('/api', createReferenceRoutes(openApi));
 
-  if (deps.hub) app.route('/sync', createSyncSocketRoutes({ hub: deps.hub, logger, auth: identity.auth, origins: identity.origins, proxyHops: identity.proxyHops }));
+  if (deps.hub)
+    app.route('/sync', createSyncSocketRoutes({ hub: deps.hub, logger, auth: identity.auth, origins: identity.origins, proxyHops: identity.proxyHops }));
   if (deps.staticDir) app.use('*', createStaticHandler({ staticDir: deps.staticDir }));
   return app;
 }

@@ -46,7 +46,9 @@ describe('loadConfig', () => {
   });
 
   it('merges SLA_POLICY over the default policy and names what is wrong in it', () => {
-    const c = loadConfig({ SLA_POLICY: JSON.stringify({ severity: { S1: { respondMinutes: 10, resolveMinutes: 120 } }, regulations: { ccpa: { label: 'CCPA', hours: 720 } } }) });
+    const c = loadConfig({
+      SLA_POLICY: JSON.stringify({ severity: { S1: { respondMinutes: 10, resolveMinutes: 120 } }, regulations: { ccpa: { label: 'CCPA', hours: 720 } } }),
+    });
     expect(c.ok && c.value.slaPolicy.severity.S1).toEqual({ respondMinutes: 10, resolveMinutes: 120 });
     expect(c.ok && c.value.slaPolicy.severity.S2).toEqual(DEFAULT_SLA_POLICY.severity.S2);
     expect(c.ok && Object.keys(c.value.slaPolicy.regulations)).toEqual(['gdpr', 'hipaa', 'nis2', 'ccpa']);
@@ -98,8 +100,24 @@ describe('loadConfig', () => {
   });
 
   it('reads every variable', () => {
-    const c = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_URL: 'postgres://u@h:5432/db', DATA_DIR: '/var/lib/sp', LOG_LEVEL: 'debug', STATIC_DIR: '/srv/dist', DOC_LINGER_MS: '1000' });
-    expect(c.ok && c.value).toMatchObject({ port: 0, host: '127.0.0.1', databaseUrl: 'postgres://u@h:5432/db', dataDir: '/var/lib/sp', logLevel: 'debug', staticDir: '/srv/dist', lingerMs: 1000 });
+    const c = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      DATA_DIR: '/var/lib/sp',
+      LOG_LEVEL: 'debug',
+      STATIC_DIR: '/srv/dist',
+      DOC_LINGER_MS: '1000',
+    });
+    expect(c.ok && c.value).toMatchObject({
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: 'postgres://u@h:5432/db',
+      dataDir: '/var/lib/sp',
+      logLevel: 'debug',
+      staticDir: '/srv/dist',
+      lingerMs: 1000,
+    });
   });
 
   it('reads the retrospective search window and refuses one that is not a whole number of days', () => {

@@ -47,13 +47,25 @@ const configSchema = z.object({
   PROJECTOR_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(150),
   /** How long a cached incident list page is served (its SLA clocks age); 0 = no cache. */
   LIST_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
-  ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').optional(),
+  ADMIN_EMAIL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+    .optional(),
   ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').max(256).optional(),
-  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Browser origins besides PUBLIC_URL's that may open /sync sockets, comma-separated (auth/origin-policy.ts). */
   ALLOWED_ORIGINS: z.string().default(''),
-  TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   /** With TRUST_PROXY: how many reverse proxies append to X-Forwarded-For (1 = take its last entry). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(20).default(1),
   OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
@@ -66,10 +78,18 @@ const configSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(100_000).default(100),
   /** Failures from one address (all accounts) after which it is slowed to one attempt every 2 s. */
   LOGIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(50),
-  LOGIN_WINDOW_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
+  LOGIN_WINDOW_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(15),
   /** Failures one account may have from one address before that pair backs off (1 s, doubling). */
   LOGIN_BACKOFF_AFTER: z.coerce.number().int().min(1).max(1000).default(3),
-  LOGIN_BACKOFF_MAX_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
+  LOGIN_BACKOFF_MAX_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(15),
   /** JSON overriding the SLA and breach policy (shared/sla.ts slaPolicyOverrideSchema). */
   SLA_POLICY: z.string().max(20_000).optional(),
   /** The evidence master key; unset = DATA_DIR/evidence.key (created on first start). */
@@ -87,7 +107,11 @@ const configSchema = z.object({
   EVIDENCE_QUOTA_INCIDENT_BYTES: z.coerce.number().int().min(0).default(DEFAULT_QUOTA_INCIDENT_BYTES),
   EVIDENCE_QUOTA_TOTAL_BYTES: z.coerce.number().int().min(0).default(DEFAULT_QUOTA_TOTAL_BYTES),
   /** An open evidence upload that received nothing this long is removed, freeing its quota. */
-  EVIDENCE_UPLOAD_IDLE_HOURS: z.coerce.number().positive().max(24 * 365).default(DEFAULT_UPLOAD_IDLE_HOURS),
+  EVIDENCE_UPLOAD_IDLE_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(DEFAULT_UPLOAD_IDLE_HOURS),
   /** Playbook YAML folder (default <repo>/playbooks) and runnable scripts (default <repo>/scripts-repo). */
   PLAYBOOKS_DIR: z.string().min(1).optional(),
   SCRIPTS_DIR: z.string().min(1).optional(),
@@ -103,7 +127,10 @@ const configSchema = z.object({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be the base64 of 32 random bytes (openssl rand -base64 32)')
     .optional(),
   /** Outgoing mail for notify.email: smtp://user:pass@host:port and the From address. */
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   SMTP_FROM: z.string().min(3).max(320).default('sentpilot@localhost'),
   /** Playbook steps run at once per process. */
   PLAYBOOK_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
@@ -117,10 +144,21 @@ const configSchema = z.object({
   /** Refused deliveries (bad signature, replay, ...) one address may cause per playbook per minute before 429. */
   PLAYBOOK_WEBHOOK_MAX_REFUSED_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
   /** Threat-intel feed pulls: allow loopback/private addresses (labs only), limits, push cap. */
-  ALLOW_PRIVATE_FEED_URLS: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  ALLOW_PRIVATE_FEED_URLS: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   INTEL_FEED_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
-  INTEL_FEED_MAX_BYTES: z.coerce.number().int().min(1_024).default(1024 ** 3),
-  INTEL_PUSH_MAX_BYTES: z.coerce.number().int().min(1_024).default(64 * 1024 ** 2),
+  INTEL_FEED_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .default(1024 ** 3),
+  INTEL_PUSH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .default(64 * 1024 ** 2),
   /** How far back the retrospective search looks when a feed adds indicators. */
   INTEL_RETRO_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
 });
@@ -266,11 +304,28 @@ export function loadConfig(env: Record<string, string | undefined>): Result<Conf
       secretsKey: c.SECRETS_KEY,
       secretsKeyPrevious: c.SECRETS_KEY_PREVIOUS,
       smtp: c.SMTP_URL ? { url: c.SMTP_URL, from: c.SMTP_FROM } : null,
-      engine: { concurrency: c.PLAYBOOK_CONCURRENCY, sweepGraceMs: c.PLAYBOOK_SWEEP_GRACE_MS, sweepIntervalMs: c.PLAYBOOK_SWEEP_INTERVAL_MS, coalesceSeconds: c.PLAYBOOK_COALESCE_SECONDS },
+      engine: {
+        concurrency: c.PLAYBOOK_CONCURRENCY,
+        sweepGraceMs: c.PLAYBOOK_SWEEP_GRACE_MS,
+        sweepIntervalMs: c.PLAYBOOK_SWEEP_INTERVAL_MS,
+        coalesceSeconds: c.PLAYBOOK_COALESCE_SECONDS,
+      },
       webhookMaxPerMinute: c.PLAYBOOK_WEBHOOK_MAX_PER_MINUTE,
       webhookMaxRefusedPerMinute: c.PLAYBOOK_WEBHOOK_MAX_REFUSED_PER_MINUTE,
     },
-    intel: { allowPrivateFeedUrls: c.ALLOW_PRIVATE_FEED_URLS, fetchTimeoutMs: c.INTEL_FEED_TIMEOUT_MS, maxFeedBytes: c.INTEL_FEED_MAX_BYTES, pushMaxBytes: c.INTEL_PUSH_MAX_BYTES, retroDays: c.INTEL_RETRO_DAYS },
-    evidence: { key: c.EVIDENCE_KEY, previousKey: c.EVIDENCE_KEY_PREVIOUS, quotaIncidentBytes: c.EVIDENCE_QUOTA_INCIDENT_BYTES, quotaTotalBytes: c.EVIDENCE_QUOTA_TOTAL_BYTES, uploadIdleHours: c.EVIDENCE_UPLOAD_IDLE_HOURS },
+    intel: {
+      allowPrivateFeedUrls: c.ALLOW_PRIVATE_FEED_URLS,
+      fetchTimeoutMs: c.INTEL_FEED_TIMEOUT_MS,
+      maxFeedBytes: c.INTEL_FEED_MAX_BYTES,
+      pushMaxBytes: c.INTEL_PUSH_MAX_BYTES,
+      retroDays: c.INTEL_RETRO_DAYS,
+    },
+    evidence: {
+      key: c.EVIDENCE_KEY,
+      previousKey: c.EVIDENCE_KEY_PREVIOUS,
+      quotaIncidentBytes: c.EVIDENCE_QUOTA_INCIDENT_BYTES,
+      quotaTotalBytes: c.EVIDENCE_QUOTA_TOTAL_BYTES,
+      uploadIdleHours: c.EVIDENCE_UPLOAD_IDLE_HOURS,
+    },
   });
 }

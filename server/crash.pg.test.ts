@@ -35,7 +35,17 @@ async function spawnServer(env: Record<string, string>): Promise<ServerProcess> 
   let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: root,
-    env: { ...process.env, ADMIN_EMAIL: 'admin@crash.test', ADMIN_PASSWORD: 'crash test password', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', STATIC_DIR: join(root, 'no-such-dist'), PROJECTOR_DEBOUNCE_MS: '20', ...env },
+    env: {
+      ...process.env,
+      ADMIN_EMAIL: 'admin@crash.test',
+      ADMIN_PASSWORD: 'crash test password',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      STATIC_DIR: join(root, 'no-such-dist'),
+      PROJECTOR_DEBOUNCE_MS: '20',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -174,7 +184,10 @@ describe('kill -9', () => {
       clients.push(c);
       await c.synced();
       createIncident(c.doc, { title: 'Embedded survives', createdBy: 'alice' });
-      await waitFor(async () => (await fetch(`${first.url}/api/v1/incidents/${id}`, { headers: first.headers })).ok, { message: 'projection', timeoutMs: 15_000 });
+      await waitFor(async () => (await fetch(`${first.url}/api/v1/incidents/${id}`, { headers: first.headers })).ok, {
+        message: 'projection',
+        timeoutMs: 15_000,
+      });
       c.destroy();
       await kill9(first);
       const second = await spawnServer(env);

@@ -23,7 +23,10 @@ afterAll(async () => {
 });
 
 /** A server on the shared database and data folder with these keys; stopped after `fn`. */
-async function withServer<T>(keys: { evidence: string; evidencePrevious?: string; secrets: string; secretsPrevious?: string }, fn: (ts: TestServer) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  keys: { evidence: string; evidencePrevious?: string; secrets: string; secretsPrevious?: string },
+  fn: (ts: TestServer) => Promise<T>,
+): Promise<T> {
   const ts = await startTestServer({
     db,
     dataDir,
@@ -60,12 +63,18 @@ describe('key rotation', () => {
       const inc = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'rotation case', category: 'malware' } });
       incidentId = ((await inc.json()) as { id: string }).id;
       const form = new FormData();
-      form.set('metadata', JSON.stringify({ type: 'log', file_name: 'auth.log', collected_at: '2026-11-20T10:00:00Z', size: file.length, sha256, upload_key: 'rotation-1' }));
+      form.set(
+        'metadata',
+        JSON.stringify({ type: 'log', file_name: 'auth.log', collected_at: '2026-11-20T10:00:00Z', size: file.length, sha256, upload_key: 'rotation-1' }),
+      );
       form.set('file', new Blob([file]), 'auth.log');
       const stored = await ts.fetch(`/api/v1/incidents/${incidentId}/evidence`, { method: 'POST', body: form, headers: { origin: ts.server.url } });
       expect(stored.status).toBe(201);
       evidenceId = ((await stored.json()) as { id: string }).id;
-      expect((await ts.fetch('/api/v1/connectors/firewall', { method: 'PUT', json: { endpoint: 'https://fw.example/api', secrets: { api_key: 'fw-key-1' } } })).status).toBe(200);
+      expect(
+        (await ts.fetch('/api/v1/connectors/firewall', { method: 'PUT', json: { endpoint: 'https://fw.example/api', secrets: { api_key: 'fw-key-1' } } }))
+          .status,
+      ).toBe(200);
       expect((await ts.fetch('/api/v1/secrets/DLP_TOKEN', { method: 'PUT', json: { value: 'dlp-token-2' } })).status).toBe(204);
       const hook = await ts.fetch('/api/v1/workflows/data-exfiltration/webhook-secret', { method: 'POST' });
       expect(hook.status).toBe(200);
@@ -82,7 +91,9 @@ describe('key rotation', () => {
       const audited = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'keys.rotated'`;
       expect(audited[0]?.n).toBe(1);
     });
-    const [left] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM evidence_blobs WHERE key_id <> ${masterKey(Buffer.from(newEvidence, 'base64')).id}`;
+    const [left] = await db.sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM evidence_blobs WHERE key_id <> ${masterKey(Buffer.from(newEvidence, 'base64')).id}`;
     expect(left?.n).toBe(0);
     const newSecretIds = await sealedKeyIds();
     expect(newSecretIds).toHaveLength(1);
@@ -94,7 +105,11 @@ describe('key rotation', () => {
       expect(report).toMatchObject({ evidence: { blobs: 0, uploads: 0, unknownKeys: [] }, secrets: { resealed: 0, unknownKeys: [] } });
       const r = await ts.fetch(`/api/v1/incidents/${incidentId}/evidence/${evidenceId}/content?reason=rotation+check`);
       expect(r.status).toBe(200);
-      expect(createHash('sha256').update(Buffer.from(await r.arrayBuffer())).digest('hex')).toBe(sha256);
+      expect(
+        createHash('sha256')
+          .update(Buffer.from(await r.arrayBuffer()))
+          .digest('hex'),
+      ).toBe(sha256);
       expect((await ts.server.playbooks.connectors.connector('firewall'))?.secrets).toEqual({ api_key: 'fw-key-1' });
       expect(await ts.server.playbooks.connectors.secret('DLP_TOKEN')).toBe('dlp-token-2');
       const [hook] = await db.sql<{ sealed: Buffer }[]>`SELECT sealed FROM playbook_webhook_secrets WHERE playbook_id = 'data-exfiltration'`;

@@ -19,7 +19,13 @@ export interface KeyRotationReport {
   secrets: { resealed: number; unknownKeys: string[]; keyId: string };
 }
 
-export async function completeKeyRotation(deps: { sql: Sql; logger: Logger; audit: AuditLog; evidenceKeys: Keyring; secrets: SecretBox }): Promise<KeyRotationReport> {
+export async function completeKeyRotation(deps: {
+  sql: Sql;
+  logger: Logger;
+  audit: AuditLog;
+  evidenceKeys: Keyring;
+  secrets: SecretBox;
+}): Promise<KeyRotationReport> {
   const { logger } = deps;
   const evidence = { ...(await rewrapDataKeys(deps.sql, deps.evidenceKeys)), keyId: deps.evidenceKeys.current.id };
   const secrets = { ...(await resealSecrets(deps.sql, deps.secrets)), keyId: deps.secrets.keyId };
@@ -38,7 +44,10 @@ export async function completeKeyRotation(deps: { sql: Sql; logger: Logger; audi
     logger.info({ keyId: evidence.keyId }, 'no evidence uses EVIDENCE_KEY_PREVIOUS any more: remove it once every server runs with the new EVIDENCE_KEY');
   }
   if (secrets.unknownKeys.length > 0) {
-    logger.error({ keyIds: secrets.unknownKeys }, 'some stored secrets are sealed with a key this server does not have: set SECRETS_KEY_PREVIOUS to that key and restart, or save those secrets again');
+    logger.error(
+      { keyIds: secrets.unknownKeys },
+      'some stored secrets are sealed with a key this server does not have: set SECRETS_KEY_PREVIOUS to that key and restart, or save those secrets again',
+    );
   }
   return report;
 }

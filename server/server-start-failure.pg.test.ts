@@ -76,35 +76,39 @@ const grown = (before: Map<string, number>, after: Map<string, number>): string[
   [...after].filter(([k, n]) => n > (before.get(k) ?? 0)).map(([k, n]) => `${k}: ${before.get(k) ?? 0} -> ${n}`);
 
 describe('a failed start', () => {
-  it.each(START_STAGES.map((s) => [s]))('failing at %s leaves no connection, socket, timer or data folder', async (stage: StartStage) => {
-    const appName = `sp-fail-${stage.replaceAll(' ', '-')}-${Math.random().toString(36).slice(2, 8)}`;
-    const url = new URL(db.url);
-    url.searchParams.set('application_name', appName);
-    const port = await freePort();
-    // Settle whatever earlier cases or the database helper left in flight.
-    await connections(appName);
-    const folders = await dataFolders();
-    const before = resources();
-    const handles = trackHandles();
+  it.each(START_STAGES.map((s) => [s]))(
+    'failing at %s leaves no connection, socket, timer or data folder',
+    async (stage: StartStage) => {
+      const appName = `sp-fail-${stage.replaceAll(' ', '-')}-${Math.random().toString(36).slice(2, 8)}`;
+      const url = new URL(db.url);
+      url.searchParams.set('application_name', appName);
+      const port = await freePort();
+      // Settle whatever earlier cases or the database helper left in flight.
+      await connections(appName);
+      const folders = await dataFolders();
+      const before = resources();
+      const handles = trackHandles();
 
-    const start = startServer({
-      port,
-      host: '127.0.0.1',
-      databaseUrl: url.toString(),
-      logger: createLogger({ level: 'silent' }),
-      bootstrapAdmin: { email: 'admin@start-failure.test', password: 'start failure password 1' },
-      auth: { hashCost: { memoryCost: 4096, timeCost: 2 } },
-      failAt: stage,
-    });
-    await expect(start).rejects.toThrow(`start failed at ${stage}`);
-    handles.stopRecording();
+      const start = startServer({
+        port,
+        host: '127.0.0.1',
+        databaseUrl: url.toString(),
+        logger: createLogger({ level: 'silent' }),
+        bootstrapAdmin: { email: 'admin@start-failure.test', password: 'start failure password 1' },
+        auth: { hashCost: { memoryCost: 4096, timeCost: 2 } },
+        failAt: stage,
+      });
+      await expect(start).rejects.toThrow(`start failed at ${stage}`);
+      handles.stopRecording();
 
-    expect(await connections(appName)).toBe(0);
-    expect(await portAccepts(port)).toBe(false);
-    expect(await dataFolders()).toEqual(folders);
-    await expect.poll(() => grown(before, resources()), { timeout: 5_000, interval: 50 }).toEqual([]);
-    // Destroy hooks run when handles are collected or closed; the poll gives them the time.
-    await expect.poll(() => handles.live(), { timeout: 5_000, interval: 50 }).toEqual([]);
-    handles.stop();
-  }, 60_000);
+      expect(await connections(appName)).toBe(0);
+      expect(await portAccepts(port)).toBe(false);
+      expect(await dataFolders()).toEqual(folders);
+      await expect.poll(() => grown(before, resources()), { timeout: 5_000, interval: 50 }).toEqual([]);
+      // Destroy hooks run when handles are collected or closed; the poll gives them the time.
+      await expect.poll(() => handles.live(), { timeout: 5_000, interval: 50 }).toEqual([]);
+      handles.stop();
+    },
+    60_000,
+  );
 });

@@ -226,7 +226,14 @@ async function startParts(opts: StartServerOptions, logger: Logger, life: Lifecy
   // One audit entry per flushed batch per actor per document: the digest of the merged update.
   const auditDocs = async (records: DocAuditRecord[]): Promise<void> => {
     await identity.audit.append(
-      records.map((r) => ({ actor: r.actor, action: 'incident.update', targetType: 'incident', targetId: r.docId, incidentId: r.docId, digest: sha256Hex(r.update) })),
+      records.map((r) => ({
+        actor: r.actor,
+        action: 'incident.update',
+        targetType: 'incident',
+        targetId: r.docId,
+        incidentId: r.docId,
+        digest: sha256Hex(r.update),
+      })),
     );
   };
   const docs = createDocumentManager({ store, logger, lingerMs: opts.lingerMs, flushDelayMs: opts.flushDelayMs, audit: auditDocs });
@@ -268,7 +275,24 @@ async function startParts(opts: StartServerOptions, logger: Logger, life: Lifecy
     unsubscribeRecheck();
     hub.stop();
   });
-  const app = createApp({ sql, docs, store, hub, logger, identity, staticDir: opts.staticDir, projector, listCache, slaPolicy: opts.slaPolicy, alertClock: opts.alertClock, evidence, playbooks, intel, lookupSql, outbox });
+  const app = createApp({
+    sql,
+    docs,
+    store,
+    hub,
+    logger,
+    identity,
+    staticDir: opts.staticDir,
+    projector,
+    listCache,
+    slaPolicy: opts.slaPolicy,
+    alertClock: opts.alertClock,
+    evidence,
+    playbooks,
+    intel,
+    lookupSql,
+    outbox,
+  });
 
   const port = await listen(server, opts.port ?? 8080, opts.host ?? '0.0.0.0');
   reached('listening');
@@ -286,10 +310,12 @@ async function startParts(opts: StartServerOptions, logger: Logger, life: Lifecy
 
   const uploadExpiry = startUploadExpiry({ evidence, logger, idleHours: opts.evidence?.uploadIdleHours });
   started('upload expiry', () => uploadExpiry.stop());
-  const keyRotation = completeKeyRotation({ sql, logger, audit: identity.audit, evidenceKeys: evidence.keyring, secrets: playbooks.box }).catch((e: unknown) => {
-    logger.error({ err: e }, 'moving stored keys and secrets to the current keys failed; it is tried again at the next start');
-    return null;
-  });
+  const keyRotation = completeKeyRotation({ sql, logger, audit: identity.audit, evidenceKeys: evidence.keyring, secrets: playbooks.box }).catch(
+    (e: unknown) => {
+      logger.error({ err: e }, 'moving stored keys and secrets to the current keys failed; it is tried again at the next start');
+      return null;
+    },
+  );
   started('key rotation', () => keyRotation);
   // Document writes left behind by a process that stopped between a commit and the write (the
   // outbox's stop, registered above, ends the sweeper).

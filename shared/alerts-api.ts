@@ -36,7 +36,9 @@ export const alertObservablesSchema = z
     ips: list(ip),
     domains: list(shortStr(253)),
     urls: list(shortStr(2_048)),
-    hashes: list(z.string().regex(/^(?:[a-fA-F0-9]{32}|[a-fA-F0-9]{40}|[a-fA-F0-9]{64}|[a-fA-F0-9]{128})$/, 'expected an MD5, SHA-1, SHA-256 or SHA-512 hex digest')),
+    hashes: list(
+      z.string().regex(/^(?:[a-fA-F0-9]{32}|[a-fA-F0-9]{40}|[a-fA-F0-9]{64}|[a-fA-F0-9]{128})$/, 'expected an MD5, SHA-1, SHA-256 or SHA-512 hex digest'),
+    ),
     accounts: list(shortStr(200)),
     hosts: list(shortStr(253)),
   })
@@ -185,9 +187,23 @@ export interface AssetImportResult {
 const pathSchema = z.string().min(1).max(300);
 const pathOrPaths = z.union([pathSchema, z.array(pathSchema).min(1).max(20)]);
 const MAPPABLE_FIELDS = [
-  'source', 'type', 'title', 'description', 'severity', 'impact', 'likelihood', 'confidence',
-  'observed_at', 'detected_at', 'external_id',
-  'observables.ips', 'observables.domains', 'observables.urls', 'observables.hashes', 'observables.accounts', 'observables.hosts',
+  'source',
+  'type',
+  'title',
+  'description',
+  'severity',
+  'impact',
+  'likelihood',
+  'confidence',
+  'observed_at',
+  'detected_at',
+  'external_id',
+  'observables.ips',
+  'observables.domains',
+  'observables.urls',
+  'observables.hashes',
+  'observables.accounts',
+  'observables.hosts',
 ] as const;
 export const alertMappingInputSchema = z
   .object({
@@ -195,7 +211,11 @@ export const alertMappingInputSchema = z
     /** Native field → path(s) in the payload (lists collect every path's values). */
     fields: z.partialRecord(z.enum(MAPPABLE_FIELDS), pathOrPaths),
     /** Constant values for native fields the payload does not carry (e.g. source). */
-    defaults: z.object({ source: shortStr(100), type: shortStr(200), severity: z.enum(ALERT_SEVERITIES) }).partial().strict().default({}),
+    defaults: z
+      .object({ source: shortStr(100), type: shortStr(200), severity: z.enum(ALERT_SEVERITIES) })
+      .partial()
+      .strict()
+      .default({}),
     /** Payload value → native severity, e.g. { "P1": "critical" }. */
     severity_map: z.record(z.string().max(100), z.enum(ALERT_SEVERITIES)).default({}),
     /** Path of an array in the payload holding several events (e.g. `alerts`); omitted = one event. */
@@ -213,9 +233,15 @@ const CORRELATION_KINDS = ['ip', 'domain', 'url', 'hash', 'account', 'host'] as 
 export const alertRulesSchema = z
   .object({
     /** Same fingerprint within this window → counted on the stored alert. */
-    dedup_window_seconds: z.int().min(0).max(30 * 86_400),
+    dedup_window_seconds: z
+      .int()
+      .min(0)
+      .max(30 * 86_400),
     /** Shares an observable with an open incident seen within this window → joins it. */
-    correlation_window_seconds: z.int().min(0).max(90 * 86_400),
+    correlation_window_seconds: z
+      .int()
+      .min(0)
+      .max(90 * 86_400),
     /** Observable kinds that correlate (assets are hosts and accounts). */
     correlate_on: z.array(z.enum(CORRELATION_KINDS)).max(CORRELATION_KINDS.length),
     /** Below this score an uncorrelated alert is stored without opening an incident. */

@@ -13,7 +13,12 @@ const csvOf = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .string()
     .max(200)
-    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(values)).min(1));
 
 const INCIDENT_SORTS = ['updated_at', 'created_at', 'severity', 'priority', 'key', 'title', 'status', 'priority_score'] as const;
@@ -123,7 +128,10 @@ export const incidentDetailResponse = incidentSummarySchema.extend({
 // ---- Background sync (one batched HTTP exchange for every document not on screen) ----
 
 /** Base64 of a Yjs binary (state vector or update). Bounded so one request stays small. */
-const b64 = z.string().max(8 * 1024 * 1024).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+const b64 = z
+  .string()
+  .max(8 * 1024 * 1024)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 
 export const SYNC_BATCH_MAX_DOCS = 200;
 

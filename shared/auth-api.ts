@@ -6,12 +6,22 @@ import { z } from 'zod';
 import { ACTIONS, ROLES } from './permissions.ts';
 
 const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
-const displayName = z.string().trim().min(1).max(120).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'no control characters');
+const displayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(120)
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'no control characters');
 /** Passwords: long enough to resist guessing, bounded so hashing cannot be abused. */
 export const passwordSchema = z.string().min(12, 'at least 12 characters').max(256);
 
 /** Login accepts any user@host (the first-start admin is admin@localhost, which z.email refuses). */
-const loginEmail = z.string().trim().toLowerCase().max(254).regex(/^[^\s@]+@[^\s@]+$/, 'an email address');
+const loginEmail = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .regex(/^[^\s@]+@[^\s@]+$/, 'an email address');
 export const loginRequest = z.object({ email: loginEmail, password: z.string().min(1).max(256) }).strict();
 
 export const userSchema = z.object({

@@ -210,12 +210,20 @@ describe('incident document accessors', () => {
     const third = addTimelineEntry(a, { kind: 'note', text: 'pcap   shows\nthe beacon', author: 'bob' });
     if (!third.ok) throw new Error(third.error);
     setEntryEvidence(a, third.value, 'ev-memory', true);
-    expect(evidenceLinkers(a).get('ev-memory')?.map((l) => [l.entryId, l.excerpt])).toEqual([
+    expect(
+      evidenceLinkers(a)
+        .get('ev-memory')
+        ?.map((l) => [l.entryId, l.excerpt]),
+    ).toEqual([
       [note.value, 'lateral movement from ws-042'],
       [third.value, 'pcap shows the beacon'],
     ]);
     updateTimelineEntry(a, third.value, { deleted: true });
-    expect(evidenceLinkers(a).get('ev-memory')?.map((l) => l.entryId)).toEqual([note.value]);
+    expect(
+      evidenceLinkers(a)
+        .get('ev-memory')
+        ?.map((l) => l.entryId),
+    ).toEqual([note.value]);
     expect(evidenceLinkers(a).has('ev-pcap')).toBe(false);
     for (let i = 1; i < 100; i++) expect(setEntryEvidence(a, note.value, `ev-${i}`, true).ok).toBe(true);
     expect(setEntryEvidence(a, note.value, 'ev-one-too-many', true)).toEqual({ ok: false, error: 'at most 100 evidence items per timeline entry' });
@@ -225,7 +233,10 @@ describe('incident document accessors', () => {
     const doc = makeIncident();
     const note = addTimelineEntry(doc, { kind: 'note', text: 'x', author: 'a' });
     if (!note.ok) throw new Error(note.error);
-    const y = doc.getArray<Y.Map<unknown>>('timeline').toArray().find((m) => (m.get('info') as { id: string }).id === note.value)!;
+    const y = doc
+      .getArray<Y.Map<unknown>>('timeline')
+      .toArray()
+      .find((m) => (m.get('info') as { id: string }).id === note.value)!;
     y.set('evidence:ev-1', { $ne: 1 });
     y.set('evidence:ev-2', true);
     expect(readIncident(doc)!.incident.timeline.find((e) => e.id === note.value)?.evidence).toEqual(['ev-2']);
@@ -296,7 +307,13 @@ describe('incident document accessors', () => {
     expect(setBreach(doc, { regulation: 'gdpr', awareAt: '2026-11-20T10:00:00.000Z' }, 'dana').ok).toBe(true);
     expect(setBreach(doc, { regulation: 'gdpr', awareAt: 'soon' }, 'dana').ok).toBe(false);
     const { meta, timeline } = readIncident(doc)!.incident;
-    expect(meta).toMatchObject({ relatedIncidents: [other], risk, breach: { regulation: 'gdpr', awareAt: '2026-11-20T10:00:00.000Z' }, templateId: 'ransomware', assets: ['fs01'] });
+    expect(meta).toMatchObject({
+      relatedIncidents: [other],
+      risk,
+      breach: { regulation: 'gdpr', awareAt: '2026-11-20T10:00:00.000Z' },
+      templateId: 'ransomware',
+      assets: ['fs01'],
+    });
     expect(meta.observables).toEqual([{ kind: 'ip', value: '198.51.100.9' }]);
     expect(timeline.some((e) => e.kind === 'field_change' && e.data?.['field'] === 'breach')).toBe(true);
     setRelated(doc, other, false);

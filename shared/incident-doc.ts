@@ -179,7 +179,13 @@ export function isIncidentDoc(doc: Y.Doc): boolean {
 }
 
 /** Parse one field, falling back to a default and noting the problem. */
-function field<T>(problems: string[], name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, value: unknown, fallback: T): T {
+function field<T>(
+  problems: string[],
+  name: string,
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  value: unknown,
+  fallback: T,
+): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   if (value !== undefined) problems.push(`meta.${name} is invalid`);
@@ -223,7 +229,12 @@ export function readMeta(doc: Y.Doc, problems: string[] = []): IncidentMeta {
     id: field(problems, 'id', s.id, m.get('id'), doc.guid),
     key: field(problems, 'key', s.key, m.get('key') ?? null, null),
     title: field(problems, 'title', s.title, m.get('title'), '(untitled)'),
-    description: description instanceof Y.Text ? description.toString().slice(0, LIMITS.description) : typeof description === 'string' ? description.slice(0, LIMITS.description) : '',
+    description:
+      description instanceof Y.Text
+        ? description.toString().slice(0, LIMITS.description)
+        : typeof description === 'string'
+          ? description.slice(0, LIMITS.description)
+          : '',
     category: field(problems, 'category', s.category, m.get('category'), 'unclassified'),
     severity: field(problems, 'severity', s.severity, m.get('severity'), 'S3'),
     priority: field(problems, 'priority', s.priority, m.get('priority'), 'P3'),
@@ -474,12 +485,7 @@ export function descriptionText(doc: Y.Doc): Y.Text {
 }
 
 /** Move the incident through the workflow; refused transitions change nothing. */
-export function setStatus(
-  doc: Y.Doc,
-  to: Status,
-  actor: string,
-  opts: { reason?: string; origin?: unknown } = {},
-): Result<TransitionOk, TransitionRefused> {
+export function setStatus(doc: Y.Doc, to: Status, actor: string, opts: { reason?: string; origin?: unknown } = {}): Result<TransitionOk, TransitionRefused> {
   const from = readMeta(doc).status;
   const result = transition(from, to);
   if (!result.ok) return result;
@@ -867,7 +873,14 @@ export function recordRunChanges(doc: Y.Doc, runId: string, changes: readonly Ru
     let y = findEntry(doc, id);
     if (!y) {
       const first = changes[0]!;
-      appendEntry(doc, { id, kind: 'automation', author: first.author, text: first.text, ...(first.at ? { at: first.at } : {}), data: { ...first.data, run_id: runId } });
+      appendEntry(doc, {
+        id,
+        kind: 'automation',
+        author: first.author,
+        text: first.text,
+        ...(first.at ? { at: first.at } : {}),
+        data: { ...first.data, run_id: runId },
+      });
       y = findEntry(doc, id);
       if (!y) return;
     }
@@ -887,7 +900,9 @@ export function recordRunChanges(doc: Y.Doc, runId: string, changes: readonly Ru
         at,
         since: typeof before?.since === 'string' ? before.since : at,
         ...(c.detail && Object.keys(c.detail).length > 0 ? { detail: c.detail } : {}),
-        history: [...(Array.isArray(before?.history) ? before.history : []), { state: c.state, text: c.text.slice(0, LIMITS.noteText), at }].slice(-RUN_STEP_HISTORY),
+        history: [...(Array.isArray(before?.history) ? before.history : []), { state: c.state, text: c.text.slice(0, LIMITS.noteText), at }].slice(
+          -RUN_STEP_HISTORY,
+        ),
       };
       y.set(key, value);
       if (key === RUN_KEY) {
@@ -915,7 +930,10 @@ function runStateOf(v: unknown): RunStepState | null {
     since: typeof o['since'] === 'string' ? o['since'] : o['at'],
     ...(typeof o['detail'] === 'object' && o['detail'] !== null && !Array.isArray(o['detail']) ? { detail: o['detail'] as Record<string, unknown> } : {}),
     history: (Array.isArray(o['history']) ? o['history'] : [])
-      .filter((h): h is { state: string; text: string; at: string } => typeof h === 'object' && h !== null && typeof h.state === 'string' && typeof h.text === 'string' && typeof h.at === 'string')
+      .filter(
+        (h): h is { state: string; text: string; at: string } =>
+          typeof h === 'object' && h !== null && typeof h.state === 'string' && typeof h.text === 'string' && typeof h.at === 'string',
+      )
       .slice(-RUN_STEP_HISTORY),
   };
 }
@@ -945,8 +963,17 @@ const titleKey = (title: string): string => title.trim().replace(/\s+/g, ' ').to
  * never stack up duplicates. `idFor(n)` names the n-th title's new task (default a new id).
  * Returns, per title, the id of the task that holds it, and how many were added.
  */
-export function addTasksOnce(doc: Y.Doc, titles: readonly string[], origin?: unknown, idFor: (n: number) => string = () => newId()): { ids: string[]; added: number } {
-  const have = new Map(readTasks(doc).filter((t) => !t.deleted).map((t) => [titleKey(t.title), t.id] as const));
+export function addTasksOnce(
+  doc: Y.Doc,
+  titles: readonly string[],
+  origin?: unknown,
+  idFor: (n: number) => string = () => newId(),
+): { ids: string[]; added: number } {
+  const have = new Map(
+    readTasks(doc)
+      .filter((t) => !t.deleted)
+      .map((t) => [titleKey(t.title), t.id] as const),
+  );
   const ids: string[] = [];
   let added = 0;
   doc.transact(() => {
@@ -1040,14 +1067,18 @@ export interface Closing {
  * Check a closing: the missing or invalid field by its API name (`resolution`, `closing_summary`)
  * and a sentence, or the cleaned values. The summary is one line: line breaks become spaces.
  */
-export function checkClosing(input: { resolution?: unknown; summary?: unknown }): Result<Closing, { field: 'resolution' | 'closing_summary'; message: string }> {
+export function checkClosing(input: {
+  resolution?: unknown;
+  summary?: unknown;
+}): Result<Closing, { field: 'resolution' | 'closing_summary'; message: string }> {
   const resolution = input.resolution;
   if (typeof resolution !== 'string' || !(RESOLUTIONS as readonly string[]).includes(resolution)) {
     return err({ field: 'resolution', message: `closing needs a resolution: one of ${RESOLUTIONS.join(', ')}` });
   }
   const summary = typeof input.summary === 'string' ? input.summary.replace(/\s+/g, ' ').trim() : '';
   if (!summary) return err({ field: 'closing_summary', message: 'closing needs a one-line summary (closing_summary)' });
-  if (summary.length > CLOSING_SUMMARY_MAX) return err({ field: 'closing_summary', message: `the closing summary is at most ${CLOSING_SUMMARY_MAX} characters` });
+  if (summary.length > CLOSING_SUMMARY_MAX)
+    return err({ field: 'closing_summary', message: `the closing summary is at most ${CLOSING_SUMMARY_MAX} characters` });
   return ok({ resolution: resolution as Resolution, summary });
 }
 
@@ -1075,7 +1106,13 @@ export function closeIncident(
     meta.set('resolution', checked.value.resolution);
     meta.set('closingSummary', checked.value.summary);
     meta.set('updatedAt', at);
-    appendEntry(doc, { kind: 'status_change', author: actor, at, text: checked.value.summary, data: { from, to: 'closed', resolution: checked.value.resolution } });
+    appendEntry(doc, {
+      kind: 'status_change',
+      author: actor,
+      at,
+      text: checked.value.summary,
+      data: { from, to: 'closed', resolution: checked.value.resolution },
+    });
   }, origin);
   return t;
 }

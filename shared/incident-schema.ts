@@ -41,16 +41,7 @@ export type Category = (typeof CATEGORIES)[number];
 export const OBSERVABLE_KINDS = ['ip', 'domain', 'url', 'hash', 'email', 'account', 'host', 'file', 'other'] as const;
 export type ObservableKind = (typeof OBSERVABLE_KINDS)[number];
 
-export const TIMELINE_KINDS = [
-  'note',
-  'status_change',
-  'field_change',
-  'alert',
-  'automation',
-  'evidence',
-  'chat',
-  'system',
-] as const;
+export const TIMELINE_KINDS = ['note', 'status_change', 'field_change', 'alert', 'automation', 'evidence', 'chat', 'system'] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 /** Limits that keep one document from exhausting a device or the server. */

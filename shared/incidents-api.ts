@@ -3,16 +3,7 @@
  * wire), shared so the client and integrations parse exactly what the server accepts and sends.
  */
 import { z } from 'zod';
-import {
-  CATEGORIES,
-  LIMITS,
-  PRIORITIES,
-  SEVERITIES,
-  TIMELINE_KINDS,
-  TLPS,
-  isoDateTime,
-  observableSchema,
-} from './incident-schema.ts';
+import { CATEGORIES, LIMITS, PRIORITIES, SEVERITIES, TIMELINE_KINDS, TLPS, isoDateTime, observableSchema } from './incident-schema.ts';
 import { incidentSummarySchema } from './api.ts';
 import { freeFormObject } from './json-depth.ts';
 import { CLOSING_SUMMARY_MAX, CORRECTABLE_MILESTONES, RESOLUTIONS } from './incident-schema.ts';
@@ -48,8 +39,7 @@ export const createIncidentRequest = z
   .strict();
 export type CreateIncidentRequest = z.infer<typeof createIncidentRequest>;
 
-const addRemove = <T extends z.ZodType>(item: T) =>
-  z.object({ add: z.array(item).max(500).optional(), remove: z.array(item).max(500).optional() }).strict();
+const addRemove = <T extends z.ZodType>(item: T) => z.object({ add: z.array(item).max(500).optional(), remove: z.array(item).max(500).optional() }).strict();
 
 /** PATCH /api/v1/incidents/{id}: every key optional, at least one. Written into the document. */
 export const patchIncidentRequest = z
@@ -75,7 +65,13 @@ export const patchIncidentRequest = z
     tags: addRemove(shortText).optional(),
     affected_assets: addRemove(shortText).optional(),
     observables: z
-      .object({ add: z.array(observableSchema).max(500).optional(), remove: z.array(observableSchema.pick({ kind: true, value: true })).max(500).optional() })
+      .object({
+        add: z.array(observableSchema).max(500).optional(),
+        remove: z
+          .array(observableSchema.pick({ kind: true, value: true }))
+          .max(500)
+          .optional(),
+      })
       .strict()
       .optional(),
     related_incidents: addRemove(z.uuid().transform((s) => s.toLowerCase())).optional(),

@@ -200,7 +200,10 @@ export const searchQuery = z
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
     /** Keyset paging: the `next_cursor` of the previous page (opaque; not with `offset`). */
-    cursor: z.string().regex(/^[1-9][0-9]{0,18}$/, 'a next_cursor value from the previous page').optional(),
+    cursor: z
+      .string()
+      .regex(/^[1-9][0-9]{0,18}$/, 'a next_cursor value from the previous page')
+      .optional(),
   })
   .strict();
 
@@ -214,7 +217,9 @@ export const blocklistQuery = z
   .strict();
 
 /** GET /api/v1/indicators/snapshot: the compact copy devices keep (active, score ≥ min, capped). */
-export const snapshotQuery = z.object({ min_score: z.coerce.number().min(0).max(100).default(70), limit: z.coerce.number().int().min(1).max(200_000).default(50_000) }).strict();
+export const snapshotQuery = z
+  .object({ min_score: z.coerce.number().min(0).max(100).default(70), limit: z.coerce.number().int().min(1).max(200_000).default(50_000) })
+  .strict();
 export const snapshotResponse = z.object({
   generated_at: z.string(),
   /** [type, canonical value, score rounded] tuples. */

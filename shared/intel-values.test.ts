@@ -3,7 +3,22 @@ import { canonicalUrl, canonicalUrlObservable, isNonPublicIndicator, isNonRoutab
 
 describe('the never-public classification', () => {
   it('names private, loopback, link-local, multicast, broadcast, reserved and documentation ranges, IPv4 and IPv6', () => {
-    for (const v of ['10.1.2.3', '172.16.0.1', '192.168.1.1', '127.0.0.1', '169.254.1.1', '100.64.0.1', '224.0.0.251', '239.255.255.250', '255.255.255.255', '240.0.0.1', '192.0.2.7', '198.51.100.1', '203.0.113.9', '0.0.0.0']) {
+    for (const v of [
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '127.0.0.1',
+      '169.254.1.1',
+      '100.64.0.1',
+      '224.0.0.251',
+      '239.255.255.250',
+      '255.255.255.255',
+      '240.0.0.1',
+      '192.0.2.7',
+      '198.51.100.1',
+      '203.0.113.9',
+      '0.0.0.0',
+    ]) {
       expect(isNonRoutable(v), v).toBe(true);
     }
     for (const v of ['::1', '::', 'fe80::1', 'fd00::1', 'ff02::fb', '2001:db8::1', '3fff::1', '::ffff:10.0.0.1']) expect(isNonRoutable(v), v).toBe(true);

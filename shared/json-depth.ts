@@ -22,4 +22,6 @@ export function nestsAtMost(value: unknown, max: number): boolean {
 
 /** A JSON object of any keys and values, nested at most MAX_JSON_DEPTH levels. */
 export const freeFormObject = () =>
-  z.record(z.string(), z.unknown()).refine((v) => nestsAtMost(v, MAX_JSON_DEPTH), { message: `nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays` });
+  z
+    .record(z.string(), z.unknown())
+    .refine((v) => nestsAtMost(v, MAX_JSON_DEPTH), { message: `nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays` });

@@ -111,7 +111,6 @@ export const executeWorkflowBody = z
 const approvalStateSchema = z.enum(['pending', 'approved', 'rejected', 'expired', 'cancelled']);
 export type ApprovalState = z.infer<typeof approvalStateSchema>;
 
-
 /** A step that failed or timed out, with its reason, and the on_error step that took over (or null). */
 const runFailureSchema = z.object({
   step_id: z.string(),
@@ -211,7 +210,9 @@ export const runListResponse = z.object({ items: z.array(runSchema) });
 export const cancelRunBody = z.object({ reason: z.string().trim().max(1_000).default('') }).strict();
 
 /** GET /api/v1/approvals?status= */
-export const approvalsQuery = z.object({ status: approvalStateSchema.default('pending'), limit: z.coerce.number().int().min(1).max(500).default(100) }).strict();
+export const approvalsQuery = z
+  .object({ status: approvalStateSchema.default('pending'), limit: z.coerce.number().int().min(1).max(500).default(100) })
+  .strict();
 export const approvalsResponse = z.object({ items: z.array(approvalSchema) });
 
 /** POST /api/v1/approvals/{id}/decide */

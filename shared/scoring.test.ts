@@ -57,7 +57,16 @@ describe('scoreAlert', () => {
 
 describe('severityForScore', () => {
   it.each([
-    [100, 'S1'], [80, 'S1'], [79, 'S2'], [60, 'S2'], [59, 'S3'], [40, 'S3'], [39, 'S4'], [20, 'S4'], [19, 'S5'], [0, 'S5'],
+    [100, 'S1'],
+    [80, 'S1'],
+    [79, 'S2'],
+    [60, 'S2'],
+    [59, 'S3'],
+    [40, 'S3'],
+    [39, 'S4'],
+    [20, 'S4'],
+    [19, 'S5'],
+    [0, 'S5'],
   ] as const)('%i → %s', (score, sev) => expect(severityForScore(score)).toBe(sev));
   it('orders severities', () => {
     expect(moreSevere('S1', 'S2')).toBe(true);

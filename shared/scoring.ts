@@ -63,7 +63,11 @@ export function scoreAlert(input: ScoreInput): Risk {
     const crit = clamp(Math.round(input.maxAssetCriticality), 1, 5);
     assetPts = round1(scale5(crit) * WEIGHTS.asset);
     const name = input.criticalAsset ? ` (${input.criticalAsset})` : '';
-    factors.push({ factor: 'asset_criticality', points: assetPts, detail: `Most critical asset involved${name} has criticality ${crit}/5: ${assetPts} points.` });
+    factors.push({
+      factor: 'asset_criticality',
+      points: assetPts,
+      detail: `Most critical asset involved${name} has criticality ${crit}/5: ${assetPts} points.`,
+    });
   } else {
     factors.push({ factor: 'asset_criticality', points: 0, detail: 'No involved host or account is in the asset inventory.' });
   }
@@ -88,7 +92,10 @@ export function scoreAlert(input: ScoreInput): Risk {
   factors.push({
     factor: 'confidence',
     points: confPts,
-    detail: confPts === 0 ? `Confidence ${confidence}/5: the score is kept whole.` : `Confidence ${confidence}/5 keeps ${Math.round(weight * 100)} % of the score (${confPts} points).`,
+    detail:
+      confPts === 0
+        ? `Confidence ${confidence}/5: the score is kept whole.`
+        : `Confidence ${confidence}/5 keeps ${Math.round(weight * 100)} % of the score (${confPts} points).`,
   });
 
   const score = Math.round(clamp(raw * weight, 0, 100));

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { checkPayload, payloadOf, readPayload } from './timeline-payloads.ts';
 
 describe('timeline payloads', () => {
-  it('types each kind\'s payload and keeps fields a newer writer added', () => {
+  it("types each kind's payload and keeps fields a newer writer added", () => {
     const r = readPayload({ kind: 'alert', data: { alert_id: 'a1', score: 71.5, count: 3, rule_name: 'kept' } });
     expect(r).toEqual({ ok: true, payload: { kind: 'alert', data: { alert_id: 'a1', score: 71.5, count: 3, rule_name: 'kept' } } });
-    expect(payloadOf({ kind: 'status_change', data: { from: 'triage', to: 'closed', resolution: 'false_positive' } }, 'status_change')?.resolution).toBe('false_positive');
+    expect(payloadOf({ kind: 'status_change', data: { from: 'triage', to: 'closed', resolution: 'false_positive' } }, 'status_change')?.resolution).toBe(
+      'false_positive',
+    );
     expect(payloadOf({ kind: 'note', data: null }, 'alert')).toBeNull();
   });
 

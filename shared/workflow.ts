@@ -9,26 +9,11 @@
  */
 import { err, ok, type Result } from './result.ts';
 
-export const STATUSES = [
-  'new',
-  'triage',
-  'containment',
-  'eradication',
-  'recovery',
-  'post_incident',
-  'closed',
-] as const;
+export const STATUSES = ['new', 'triage', 'containment', 'eradication', 'recovery', 'post_incident', 'closed'] as const;
 export type Status = (typeof STATUSES)[number];
 
 /** The NIST SP 800-61 phase each status belongs to. */
-export const PHASES = [
-  'detection_analysis',
-  'containment',
-  'eradication',
-  'recovery',
-  'post_incident',
-  'closed',
-] as const;
+export const PHASES = ['detection_analysis', 'containment', 'eradication', 'recovery', 'post_incident', 'closed'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export const STATUS_PHASE = {

@@ -47,9 +47,12 @@ export function AppHeader(): JSX.Element {
       </Link>
       <Show when={app.can('incident:write')}>
         <Link to="/incidents/new" class="btn accent header-new" data-testid="new-incident" aria-label="New incident">
-          <span aria-hidden="true" class="plus">+</span>
+          <span aria-hidden="true" class="plus">
+            +
+          </span>
           <span class="header-new-label">
-            {' '}New<span class="header-new-word"> incident</span>
+            {' '}
+            New<span class="header-new-word"> incident</span>
           </span>
         </Link>
       </Show>
@@ -68,75 +71,75 @@ export function AppHeader(): JSX.Element {
         <span class="nav-toggle-word">Menu</span>
       </button>
       {/* A followed link closes the folded menu. */}
-      <div id="app-nav" class="header-navs" data-open={navOpen() ? '' : undefined} onClick={(e) => { if (e.target instanceof Element && e.target.closest('a')) setNavOpen(false); }}>
-      <Show when={app.can('incident:read') && app.me()?.user.role !== 'guest'}>
-        <nav class="header-nav" aria-label="Triage">
-          <Link to="/triage" class="header-link" data-testid="nav-triage">
-            Triage
-          </Link>
-          <Link to="/alerts" class="header-link" data-testid="nav-alerts" search={{ source: '', status: '', incident: '', before: '' }}>
-            Alerts
-          </Link>
-          <Link to="/intel" class="header-link" data-testid="nav-intel">
-            Threat intel
-          </Link>
-          <Link to="/metrics" class="header-link" data-testid="nav-metrics">
-            Metrics
-          </Link>
-          <Show when={app.can('playbook:approve')}>
-            <Link to="/approvals" class="header-link" data-testid="nav-approvals">
-              Approvals <ApprovalsBadge />
+      <div
+        id="app-nav"
+        class="header-navs"
+        data-open={navOpen() ? '' : undefined}
+        onClick={(e) => {
+          if (e.target instanceof Element && e.target.closest('a')) setNavOpen(false);
+        }}
+      >
+        <Show when={app.can('incident:read') && app.me()?.user.role !== 'guest'}>
+          <nav class="header-nav" aria-label="Triage">
+            <Link to="/triage" class="header-link" data-testid="nav-triage">
+              Triage
+            </Link>
+            <Link to="/alerts" class="header-link" data-testid="nav-alerts" search={{ source: '', status: '', incident: '', before: '' }}>
+              Alerts
+            </Link>
+            <Link to="/intel" class="header-link" data-testid="nav-intel">
+              Threat intel
+            </Link>
+            <Link to="/metrics" class="header-link" data-testid="nav-metrics">
+              Metrics
+            </Link>
+            <Show when={app.can('playbook:approve')}>
+              <Link to="/approvals" class="header-link" data-testid="nav-approvals">
+                Approvals <ApprovalsBadge />
+              </Link>
+            </Show>
+          </nav>
+        </Show>
+        <nav class="header-nav" aria-label="Administration">
+          <Show when={app.can('user:manage')}>
+            <Link to="/admin/users" class="header-link" data-testid="nav-users">
+              Users
+            </Link>
+          </Show>
+          <Show when={app.can('token:manage')}>
+            <Link to="/admin/tokens" class="header-link" data-testid="nav-tokens">
+              API tokens
+            </Link>
+          </Show>
+          <Show when={app.can('template:manage')}>
+            <Link to="/admin/fields" class="header-link" data-testid="nav-fields">
+              Fields
+            </Link>
+          </Show>
+          <Show when={app.can('feed:manage')}>
+            <Link to="/admin/feeds" class="header-link" data-testid="nav-feeds">
+              Feeds
+            </Link>
+          </Show>
+          <Show when={app.can('settings:manage')}>
+            <Link to="/admin/playbooks" class="header-link" data-testid="nav-playbooks">
+              Playbooks
+            </Link>
+            <Link to="/admin/evidence" class="header-link" data-testid="nav-evidence">
+              Evidence
+            </Link>
+          </Show>
+          <Show when={app.can('audit:read')}>
+            <Link to="/audit" class="header-link" data-testid="nav-audit">
+              Audit log
             </Link>
           </Show>
         </nav>
-      </Show>
-      <nav class="header-nav" aria-label="Administration">
-        <Show when={app.can('user:manage')}>
-          <Link to="/admin/users" class="header-link" data-testid="nav-users">
-            Users
-          </Link>
-        </Show>
-        <Show when={app.can('token:manage')}>
-          <Link to="/admin/tokens" class="header-link" data-testid="nav-tokens">
-            API tokens
-          </Link>
-        </Show>
-        <Show when={app.can('template:manage')}>
-          <Link to="/admin/fields" class="header-link" data-testid="nav-fields">
-            Fields
-          </Link>
-        </Show>
-        <Show when={app.can('feed:manage')}>
-          <Link to="/admin/feeds" class="header-link" data-testid="nav-feeds">
-            Feeds
-          </Link>
-        </Show>
-        <Show when={app.can('settings:manage')}>
-          <Link to="/admin/playbooks" class="header-link" data-testid="nav-playbooks">
-            Playbooks
-          </Link>
-          <Link to="/admin/evidence" class="header-link" data-testid="nav-evidence">
-            Evidence
-          </Link>
-        </Show>
-        <Show when={app.can('audit:read')}>
-          <Link to="/audit" class="header-link" data-testid="nav-audit">
-            Audit log
-          </Link>
-        </Show>
-      </nav>
       </div>
       <div class="header-spacer" />
       <ConnectionBadge />
       <div class="user-menu">
-        <button
-          type="button"
-          class="user-chip"
-          aria-haspopup="true"
-          aria-expanded={menuOpen()}
-          onClick={() => setMenuOpen((v) => !v)}
-          data-testid="user-menu"
-        >
+        <button type="button" class="user-chip" aria-haspopup="true" aria-expanded={menuOpen()} onClick={() => setMenuOpen((v) => !v)} data-testid="user-menu">
           <Show when={app.user()}>
             {(u) => (
               <>

@@ -54,7 +54,11 @@ export function ConnectionBadge(): JSX.Element {
           {conn().pending}
         </span>{' '}
         <span class="conn-count-label">
-          {conn().pending === 0 ? 'Saved on the server' : conn().status === 'offline' || conn().status === 'signed-out' ? 'saved on this device' : 'saved on this device, sending…'}
+          {conn().pending === 0
+            ? 'Saved on the server'
+            : conn().status === 'offline' || conn().status === 'signed-out'
+              ? 'saved on this device'
+              : 'saved on this device, sending…'}
         </span>{' '}
         <span class="conn-sync-now">Sync now</span>
       </button>

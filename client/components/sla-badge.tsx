@@ -23,7 +23,12 @@ export function createTicker(ms = 1_000): Accessor<number> {
 
 export function ClockBadge(props: { label: string; state: ClockState; due: string; now: number; testId?: string }): JSX.Element {
   return (
-    <span class="clock" data-state={props.state} data-testid={props.testId} title={`${props.label}: ${CLOCK_STATE_LABELS[props.state]}, due ${new Date(props.due).toLocaleString()}`}>
+    <span
+      class="clock"
+      data-state={props.state}
+      data-testid={props.testId}
+      title={`${props.label}: ${CLOCK_STATE_LABELS[props.state]}, due ${new Date(props.due).toLocaleString()}`}
+    >
       {props.label}: {CLOCK_STATE_LABELS[props.state]}
       {props.state === 'met' ? '' : ` · ${countdown(props.due, props.state, props.now)}`}
     </span>

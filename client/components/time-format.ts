@@ -20,10 +20,29 @@ function formatsOf(timeZone: string): ZoneFormats {
   let f = formats.get(timeZone);
   if (!f) {
     f = {
-      absolute: new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone, timeZoneName: 'short' }),
+      absolute: new Intl.DateTimeFormat(undefined, {
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+        timeZone,
+        timeZoneName: 'short',
+      }),
       clock: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone }),
       day: new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone }),
-      parts: new Intl.DateTimeFormat('en-US', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone }),
+      parts: new Intl.DateTimeFormat('en-US', {
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+        hourCycle: 'h23',
+        timeZone,
+      }),
     };
     formats.set(timeZone, f);
   }
@@ -32,7 +51,9 @@ function formatsOf(timeZone: string): ZoneFormats {
 
 /** The zone's short name as shown next to times ("UTC", "CET", "GMT+1"). */
 export function zoneName(timeZone: string = displayZone(), at: number = Date.now()): string {
-  const part = formatsOf(timeZone).absolute.formatToParts(at).find((p) => p.type === 'timeZoneName');
+  const part = formatsOf(timeZone)
+    .absolute.formatToParts(at)
+    .find((p) => p.type === 'timeZoneName');
   return part?.value ?? timeZone;
 }
 
@@ -67,7 +88,12 @@ const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** The wall-clock fields of an instant in a zone. */
 function wallClock(t: number, timeZone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
-  const get = (type: string): number => Number(formatsOf(timeZone).parts.formatToParts(t).find((p) => p.type === type)?.value ?? 0);
+  const get = (type: string): number =>
+    Number(
+      formatsOf(timeZone)
+        .parts.formatToParts(t)
+        .find((p) => p.type === type)?.value ?? 0,
+    );
   return { y: get('year'), mo: get('month'), d: get('day'), h: get('hour') % 24, mi: get('minute'), s: get('second') };
 }
 

@@ -21,7 +21,12 @@ import { isUnauthenticated, requestJson, type ApiFailure, type FetchFn } from '.
 
 export type CreateUserInput = { email: string; display_name: string; role: z.infer<typeof userSchema>['role']; password?: string };
 export type PatchUserInput = { role?: z.infer<typeof userSchema>['role']; disabled?: boolean; display_name?: string };
-export type CreateTokenInput = { name: string; role: Exclude<z.infer<typeof tokenSchema>['role'], 'guest'>; scopes?: z.infer<typeof tokenSchema>['scopes'] & {}; expires_at?: string };
+export type CreateTokenInput = {
+  name: string;
+  role: Exclude<z.infer<typeof tokenSchema>['role'], 'guest'>;
+  scopes?: z.infer<typeof tokenSchema>['scopes'] & {};
+  expires_at?: string;
+};
 export type InviteGuestInput = { email: string; display_name: string; access: 'read' | 'write'; evidence_download: boolean; expires_at?: string };
 export type AuditFilter = { incident_id?: string; actor?: string; action?: string; from?: string; to?: string; before?: number; limit?: number };
 export type GuestGrant = z.infer<typeof guestGrantSchema>;
@@ -51,12 +56,18 @@ export function createAdminApi(deps: { fetch: FetchFn; onUnauthenticated(): void
   return {
     listUsers: () => call('GET', '/api/v1/users', listOf(userSchema)),
     createUser: (input: CreateUserInput) => call('POST', '/api/v1/users', createUserResponse, input),
-    patchUser: (id: string, patch: PatchUserInput) => call('PATCH', `/api/v1/users/${enc(id)}`, z.union([userSchema, z.object({ user: userSchema }).transform((v) => v.user)]), patch),
+    patchUser: (id: string, patch: PatchUserInput) =>
+      call('PATCH', `/api/v1/users/${enc(id)}`, z.union([userSchema, z.object({ user: userSchema }).transform((v) => v.user)]), patch),
     revokeSessions: (id: string) => call('POST', `/api/v1/users/${enc(id)}/revoke-sessions`, nothing, {}),
     /** A new invitation link for a user who has not accepted; the earlier links stop working. */
     reissueInvite: (id: string) => call('POST', `/api/v1/users/${enc(id)}/invite`, reissueInviteResponse, {}),
     /** Active team members (ids, names, roles): the assignee picker. Every reader may ask. */
-    userDirectory: () => call('GET', '/api/v1/users/directory', userDirectoryResponse.transform((v) => v.items)),
+    userDirectory: () =>
+      call(
+        'GET',
+        '/api/v1/users/directory',
+        userDirectoryResponse.transform((v) => v.items),
+      ),
     listTokens: () => call('GET', '/api/v1/tokens', listOf(tokenSchema)),
     createToken: (input: CreateTokenInput) => call('POST', '/api/v1/tokens', createTokenResponse, input),
     revokeToken: (id: string) => call('DELETE', `/api/v1/tokens/${enc(id)}`, nothing),

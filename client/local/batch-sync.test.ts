@@ -162,7 +162,20 @@ describe('batch sync', () => {
   it('never sends more than 200 documents in one call', async () => {
     const { db, server, deps } = setup({ chunkSize: 10_000 });
     const ids = Array.from({ length: 205 }, () => newId());
-    await db.syncState.bulkPut(ids.map((id) => ({ id, dirty: 0 as const, pull: 1 as const, pending: 0, editSeq: 0, serverSV: null, error: null, failures: 0, retryAt: 0, syncedAt: null })));
+    await db.syncState.bulkPut(
+      ids.map((id) => ({
+        id,
+        dirty: 0 as const,
+        pull: 1 as const,
+        pending: 0,
+        editSeq: 0,
+        serverSV: null,
+        error: null,
+        failures: 0,
+        retryAt: 0,
+        syncedAt: null,
+      })),
+    );
 
     await syncOnce(deps);
 

@@ -41,9 +41,7 @@ export interface ExchangeReport {
   refused: { id: string; code: string; message: string }[];
 }
 
-export type SyncOutcome =
-  | { kind: 'ok'; report: ExchangeReport; announced: number }
-  | { kind: 'failed'; failure: ApiFailure; transient: boolean };
+export type SyncOutcome = { kind: 'ok'; report: ExchangeReport; announced: number } | { kind: 'failed'; failure: ApiFailure; transient: boolean };
 
 interface Prepared {
   id: string;
@@ -90,7 +88,10 @@ async function pullChanges(deps: BatchSyncDeps): Promise<Result<number, ApiFailu
 
 async function prepareGroup(deps: BatchSyncDeps, ids: readonly string[]): Promise<Prepared[]> {
   const states = await deps.db.syncState.bulkGet([...ids]);
-  const stored = await loadStoredDocs(deps.db, ids.filter((id) => !deps.liveDoc(id)));
+  const stored = await loadStoredDocs(
+    deps.db,
+    ids.filter((id) => !deps.liveDoc(id)),
+  );
   return ids.map((id, i) => {
     const state = states[i] ?? newSyncState(id);
     const live = deps.liveDoc(id);
@@ -134,7 +135,12 @@ async function storeResults(deps: BatchSyncDeps, done: Done[], refused: Refusal[
   const at = new Date(now).toISOString();
   const changed = done.filter((d) => d.stored !== null);
   await db.transaction('rw', [db.incidents, db.syncState, updatesTable(db)], async () => {
-    const existing = new Set(await db.incidents.where(':id').anyOf(changed.map((d) => d.p.id)).primaryKeys());
+    const existing = new Set(
+      await db.incidents
+        .where(':id')
+        .anyOf(changed.map((d) => d.p.id))
+        .primaryKeys(),
+    );
     const appended: { k: string; u: Uint8Array }[] = [];
     const summaries: IncidentSummary[] = [];
     const added: IncidentInsert[] = [];
@@ -189,7 +195,11 @@ async function sendChunk(deps: BatchSyncDeps, chunk: Prepared[], report: Exchang
       Y.decodeStateVector(serverSV); // throws on junk before anything is applied
       done.push({ p, serverSV, stored: applyAnswer(p, fromB64(d.update)) });
     } catch (e) {
-      refused.push({ id: p.id, code: 'bad_answer', message: `The server's answer for this incident could not be applied: ${e instanceof Error ? e.message : String(e)}` });
+      refused.push({
+        id: p.id,
+        code: 'bad_answer',
+        message: `The server's answer for this incident could not be applied: ${e instanceof Error ? e.message : String(e)}`,
+      });
     }
   }
   for (const e of res.value.errors) {

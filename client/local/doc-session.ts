@@ -16,12 +16,7 @@ import { createPresence, setPresenceUser } from './presence.ts';
 import { recordLocalEdits } from './sync-state.ts';
 import type { LocalUser } from './user-identity.ts';
 
-type LiveState =
-  | { kind: 'off' }
-  | { kind: 'connecting' }
-  | { kind: 'syncing' }
-  | { kind: 'live' }
-  | { kind: 'refused'; code: number; reason: string };
+type LiveState = { kind: 'off' } | { kind: 'connecting' } | { kind: 'syncing' } | { kind: 'live' } | { kind: 'refused'; code: number; reason: string };
 
 export interface DocSession {
   readonly id: string;

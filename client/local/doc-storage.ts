@@ -22,7 +22,10 @@ export async function loadStoredDoc(db: SentpilotDb, id: string): Promise<Y.Doc>
 export async function loadStoredDocs(db: SentpilotDb, ids: readonly string[]): Promise<Map<string, Y.Doc>> {
   const docs = new Map(ids.map((id) => [id, new Y.Doc({ guid: id })]));
   if (ids.length === 0) return docs;
-  const rows = await updatesTable(db).where('k').anyOf([...ids]).toArray();
+  const rows = await updatesTable(db)
+    .where('k')
+    .anyOf([...ids])
+    .toArray();
   for (const row of rows) {
     const doc = docs.get(row.k);
     if (doc) Y.applyUpdateV2(doc, row.u);

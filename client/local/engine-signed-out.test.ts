@@ -23,7 +23,15 @@ function setup(): { engine: LocalEngine; db: SentpilotDb; server: FakeSyncServer
   const db = makeDb();
   const server = createFakeSyncServer();
   const events = new EventTarget();
-  const engine = createLocalEngine({ db, api: createSyncApi({ fetch: server.fetch }), wsUrl: null, events, isOnline: () => !server.offline, user: makeUser('Alice'), lingerMs: 0 });
+  const engine = createLocalEngine({
+    db,
+    api: createSyncApi({ fetch: server.fetch }),
+    wsUrl: null,
+    events,
+    isOnline: () => !server.offline,
+    user: makeUser('Alice'),
+    lingerMs: 0,
+  });
   engines.push({ engine, db });
   return { engine, db, server, events };
 }

@@ -20,7 +20,13 @@ import { err, ok, type Result } from '../../shared/result.ts';
 import { isUnauthenticated, requestJson, type ApiFailure, type FetchFn } from './http-json.ts';
 
 /** What a chunk PUT answers: the upload, or at least its new offset. */
-const offsetAnswer = z.union([evidenceUploadSchema.transform((u) => u.offset), z.object({ offset: z.int().min(0) }).loose().transform((v) => v.offset)]);
+const offsetAnswer = z.union([
+  evidenceUploadSchema.transform((u) => u.offset),
+  z
+    .object({ offset: z.int().min(0) })
+    .loose()
+    .transform((v) => v.offset),
+]);
 
 export interface EvidenceApiDeps {
   fetch: FetchFn;
@@ -51,22 +57,32 @@ export function createEvidenceApi(deps: EvidenceApiDeps) {
   const upload = (id: string): string => `/api/v1/evidence-uploads/${enc(id)}`;
 
   return {
-    createUpload: (incidentId: string, body: CreateEvidenceBody) => call(`/api/v1/incidents/${enc(incidentId)}/evidence`, json('POST', body), evidenceUploadSchema),
+    createUpload: (incidentId: string, body: CreateEvidenceBody) =>
+      call(`/api/v1/incidents/${enc(incidentId)}/evidence`, json('POST', body), evidenceUploadSchema),
     getUpload: (uploadId: string) => call(upload(uploadId), { method: 'GET', cache: 'no-store' }, evidenceUploadSchema),
     /** Append bytes at `offset`; resolves to the server's new offset. */
     putChunk: (uploadId: string, offset: number, bytes: Uint8Array) =>
-      call(`${upload(uploadId)}?offset=${offset}`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes as Uint8Array<ArrayBuffer> }, offsetAnswer, chunkTimeoutMs),
+      call(
+        `${upload(uploadId)}?offset=${offset}`,
+        { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: bytes as Uint8Array<ArrayBuffer> },
+        offsetAnswer,
+        chunkTimeoutMs,
+      ),
     /** DELETE: abandon an open upload (frees the server's quota); a 204 has no body to parse. */
     abandonUpload: (uploadId: string) => call(upload(uploadId), { method: 'DELETE' }, z.null()),
     complete: (uploadId: string) => call(`${upload(uploadId)}/complete`, { method: 'POST' }, evidenceItemSchema, chunkTimeoutMs),
     list: (incidentId: string) => call(`/api/v1/incidents/${enc(incidentId)}/evidence`, { method: 'GET', cache: 'no-store' }, evidenceListResponse),
-    custody: (incidentId: string, evidenceId: string) => call(`/api/v1/incidents/${enc(incidentId)}/evidence/${enc(evidenceId)}/custody`, { method: 'GET', cache: 'no-store' }, custodyResponse),
+    custody: (incidentId: string, evidenceId: string) =>
+      call(`/api/v1/incidents/${enc(incidentId)}/evidence/${enc(evidenceId)}/custody`, { method: 'GET', cache: 'no-store' }, custodyResponse),
     /** The server decrypts and hashes the stored file again (slow for large files). */
-    verifyStored: (incidentId: string, evidenceId: string) => call(`/api/v1/incidents/${enc(incidentId)}/evidence/${enc(evidenceId)}/verify`, { method: 'POST' }, verifyResponse, chunkTimeoutMs),
+    verifyStored: (incidentId: string, evidenceId: string) =>
+      call(`/api/v1/incidents/${enc(incidentId)}/evidence/${enc(evidenceId)}/verify`, { method: 'POST' }, verifyResponse, chunkTimeoutMs),
     /** PUT (place) or DELETE (release) the incident's legal hold, with the reason for the custody log. */
-    setLegalHold: (incidentId: string, reason: string, held: boolean) => call(`/api/v1/incidents/${enc(incidentId)}/legal-hold`, json(held ? 'PUT' : 'DELETE', { reason }), legalHoldResponse),
+    setLegalHold: (incidentId: string, reason: string, held: boolean) =>
+      call(`/api/v1/incidents/${enc(incidentId)}/legal-hold`, json(held ? 'PUT' : 'DELETE', { reason }), legalHoldResponse),
     /** DELETE an item (admin): the server keeps a tombstone, and refuses (409) under legal hold or before retention ends. */
-    deleteItem: (incidentId: string, evidenceId: string, reason: string) => call(`/api/v1/incidents/${enc(incidentId)}/evidence/${enc(evidenceId)}`, json('DELETE', { reason }), evidenceItemSchema),
+    deleteItem: (incidentId: string, evidenceId: string, reason: string) =>
+      call(`/api/v1/incidents/${enc(incidentId)}/evidence/${enc(evidenceId)}`, json('DELETE', { reason }), evidenceItemSchema),
     retention: () => call('/api/v1/evidence-retention', { method: 'GET', cache: 'no-store' }, retentionSchema),
     setRetention: (r: Retention) => call('/api/v1/evidence-retention', json('PUT', r), retentionSchema),
     /** POST …/evidence/export {reason}: the archive as a Blob (the browser spills large ones to disk). */

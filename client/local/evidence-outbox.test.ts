@@ -12,7 +12,10 @@ import { makeDb } from './testing/fixtures.ts';
 
 /** The upload half of the evidence contract, in memory, with switches to break it. */
 function createFakeEvidenceServer() {
-  const uploads = new Map<string, { id: string; incident_id: string; key: string; size: number; sha256: string; bytes: number[]; state: 'open' | 'complete'; evidence_id: string | null }>();
+  const uploads = new Map<
+    string,
+    { id: string; incident_id: string; key: string; size: number; sha256: string; bytes: number[]; state: 'open' | 'complete'; evidence_id: string | null }
+  >();
   const state = {
     offline: false,
     /** Fail (network) every PUT after this many succeeded. */
@@ -34,8 +37,16 @@ function createFakeEvidenceServer() {
     bytesReceived: 0,
   };
   const json = (status: number, body: unknown): Response => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-  const error = (status: number, code: string, message: string, details: Record<string, unknown> = {}): Response => json(status, { error: { code, message, details } });
-  const view = (u: (typeof uploads extends Map<string, infer V> ? V : never)) => ({ id: u.id, incident_id: u.incident_id, size: u.size, offset: u.bytes.length, state: u.state, evidence_id: u.evidence_id });
+  const error = (status: number, code: string, message: string, details: Record<string, unknown> = {}): Response =>
+    json(status, { error: { code, message, details } });
+  const view = (u: typeof uploads extends Map<string, infer V> ? V : never) => ({
+    id: u.id,
+    incident_id: u.incident_id,
+    size: u.size,
+    offset: u.bytes.length,
+    state: u.state,
+    evidence_id: u.evidence_id,
+  });
 
   async function fetch(input: string, init: RequestInit = {}): Promise<Response> {
     if (state.offline) throw new TypeError('Failed to fetch');
@@ -48,7 +59,16 @@ function createFakeEvidenceServer() {
       if (body.size > state.quotaBytes) return error(413, 'payload_too_large', 'incident quota of 1 MB exceeded', { quota: 'incident' });
       let u = [...uploads.values()].find((x) => x.key === body.upload_key);
       if (!u) {
-        u = { id: randomUUID(), incident_id: m[1] ?? '', key: body.upload_key, size: body.size, sha256: body.sha256, bytes: [], state: 'open', evidence_id: null };
+        u = {
+          id: randomUUID(),
+          incident_id: m[1] ?? '',
+          key: body.upload_key,
+          size: body.size,
+          sha256: body.sha256,
+          bytes: [],
+          state: 'open',
+          evidence_id: null,
+        };
         uploads.set(u.id, u);
       }
       if (state.loseNextCreateAnswer) {
@@ -127,9 +147,18 @@ const itemFields = (incidentId: string) => ({
   deleted_at: null,
 });
 
-const meta: EvidenceCaptureMeta = { type: 'log', file_name: 'auth.log', description: 'sshd log', tags: ['ssh'], collected_at: '2026-11-20T10:00:00Z', collected_where: 'DC1', source_host: 'web-01', linked_entries: [] };
+const meta: EvidenceCaptureMeta = {
+  type: 'log',
+  file_name: 'auth.log',
+  description: 'sshd log',
+  tags: ['ssh'],
+  collected_at: '2026-11-20T10:00:00Z',
+  collected_where: 'DC1',
+  source_host: 'web-01',
+  linked_entries: [],
+};
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const waitFor = <T,>(fn: () => T | Promise<T>): Promise<T> => vi.waitFor(fn, { timeout: 5_000, interval: 10 });
+const waitFor = <T>(fn: () => T | Promise<T>): Promise<T> => vi.waitFor(fn, { timeout: 5_000, interval: 10 });
 
 const open: { outbox: EvidenceOutbox; db: SentpilotDb }[] = [];
 afterEach(() => {
@@ -293,7 +322,23 @@ describe('evidence outbox', () => {
 
   it('marks a capture the app closed in the middle of as failed instead of dropping it', async () => {
     const db = makeDb();
-    await db.table('evidenceUploads').add({ id: newId(), incidentId, state: 'capturing', attempt: 0, createdAt: new Date().toISOString(), meta, size: 10, sha256: null, chunkSize: 1000, captured: 0, touchedAt: Date.now() - 120_000, serverUploadId: null, offset: 0, evidenceId: null, error: null });
+    await db.table('evidenceUploads').add({
+      id: newId(),
+      incidentId,
+      state: 'capturing',
+      attempt: 0,
+      createdAt: new Date().toISOString(),
+      meta,
+      size: 10,
+      sha256: null,
+      chunkSize: 1000,
+      captured: 0,
+      touchedAt: Date.now() - 120_000,
+      serverUploadId: null,
+      offset: 0,
+      evidenceId: null,
+      error: null,
+    });
     const t = setup(createFakeEvidenceServer(), db);
     await waitFor(async () => expect((await t.outbox.list(incidentId))[0]?.state).toBe('failed'));
     expect((await t.outbox.list(incidentId))[0]?.error?.code).toBe('capture_interrupted');

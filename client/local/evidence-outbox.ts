@@ -139,10 +139,15 @@ export function createEvidenceOutbox(deps: EvidenceOutboxDeps): EvidenceOutbox {
   }
 
   /** Ask the server for the upload (create it, idempotently) and where to continue. */
-  async function resumePoint(rec: EvidenceUploadRecord): Promise<{ kind: 'offset'; uploadId: string; offset: number } | { kind: 'complete'; evidenceId: string } | { kind: 'failure'; failure: ApiFailure }> {
+  async function resumePoint(
+    rec: EvidenceUploadRecord,
+  ): Promise<{ kind: 'offset'; uploadId: string; offset: number } | { kind: 'complete'; evidenceId: string } | { kind: 'failure'; failure: ApiFailure }> {
     if (rec.serverUploadId) {
       const got = await deps.api.getUpload(rec.serverUploadId);
-      if (got.ok) return got.value.state === 'complete' && got.value.evidence_id ? { kind: 'complete', evidenceId: got.value.evidence_id } : { kind: 'offset', uploadId: got.value.id, offset: got.value.offset };
+      if (got.ok)
+        return got.value.state === 'complete' && got.value.evidence_id
+          ? { kind: 'complete', evidenceId: got.value.evidence_id }
+          : { kind: 'offset', uploadId: got.value.id, offset: got.value.offset };
       // Discarded (a hash mismatch) or expired: create it again below.
       if (!(got.error.kind === 'http' && got.error.status === 404)) return { kind: 'failure', failure: got.error };
     }
@@ -237,7 +242,12 @@ export function createEvidenceOutbox(deps: EvidenceOutboxDeps): EvidenceOutbox {
 
   async function pass(): Promise<RunResult> {
     await tidy();
-    const pending = (await uploads.where('state').anyOf([...SENDABLE]).toArray()).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const pending = (
+      await uploads
+        .where('state')
+        .anyOf([...SENDABLE])
+        .toArray()
+    ).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     if (pending.length === 0) return 'ok';
     if (!deps.isOnline() || deps.connection.get().status === 'signed-out') return 'failed';
     for (const rec of pending) {
@@ -254,8 +264,16 @@ export function createEvidenceOutbox(deps: EvidenceOutboxDeps): EvidenceOutbox {
   /** A capture the app closed in the middle of is shown as failed; old verified records go. */
   async function tidy(): Promise<void> {
     const cutoff = new Date(now() - VERIFIED_KEPT_MS).toISOString();
-    await uploads.where('state').equals('verified').filter((r) => r.createdAt < cutoff).delete();
-    const interrupted = await uploads.where('state').equals('capturing').filter((r) => r.touchedAt < now() - CAPTURE_STALL_MS).toArray();
+    await uploads
+      .where('state')
+      .equals('verified')
+      .filter((r) => r.createdAt < cutoff)
+      .delete();
+    const interrupted = await uploads
+      .where('state')
+      .equals('capturing')
+      .filter((r) => r.touchedAt < now() - CAPTURE_STALL_MS)
+      .toArray();
     for (const rec of interrupted) {
       await chunks.where('uploadId').equals(rec.id).delete();
       await fail(rec.id, 'capture_interrupted', 'The app closed while the file was being saved on this device; add the file again.');
@@ -282,7 +300,23 @@ export function createEvidenceOutbox(deps: EvidenceOutboxDeps): EvidenceOutbox {
     async capture(incidentId, file, meta) {
       const id = newId();
       const size = file.size;
-      await uploads.add({ id, incidentId, state: 'capturing', attempt: 0, createdAt: iso(), meta, size, sha256: null, chunkSize, captured: 0, touchedAt: now(), serverUploadId: null, offset: 0, evidenceId: null, error: null });
+      await uploads.add({
+        id,
+        incidentId,
+        state: 'capturing',
+        attempt: 0,
+        createdAt: iso(),
+        meta,
+        size,
+        sha256: null,
+        chunkSize,
+        captured: 0,
+        touchedAt: now(),
+        serverUploadId: null,
+        offset: 0,
+        evidenceId: null,
+        error: null,
+      });
       try {
         const hash = createSha256();
         for (let index = 0, at = 0; at < size; index++, at += chunkSize) {
@@ -295,7 +329,11 @@ export function createEvidenceOutbox(deps: EvidenceOutboxDeps): EvidenceOutbox {
       } catch (e) {
         await chunks.where('uploadId').equals(id).delete();
         const full = e instanceof Error && e.name === 'QuotaExceededError';
-        await fail(id, full ? 'device_storage_full' : 'capture_failed', full ? 'This device has no room left to keep the file offline.' : `The file could not be read: ${e instanceof Error ? e.message : String(e)}`);
+        await fail(
+          id,
+          full ? 'device_storage_full' : 'capture_failed',
+          full ? 'This device has no room left to keep the file offline.' : `The file could not be read: ${e instanceof Error ? e.message : String(e)}`,
+        );
         return id;
       }
       if (!persistAsked && deps.persistStorage) {

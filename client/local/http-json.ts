@@ -26,7 +26,13 @@ export function isUnauthenticated(failure: ApiFailure): boolean {
   return failure.kind === 'http' && failure.status === 401;
 }
 
-export async function requestJson<T>(fetchFn: FetchFn, url: string, init: RequestInit, schema: z.ZodType<T>, timeoutMs: number): Promise<Result<T, ApiFailure>> {
+export async function requestJson<T>(
+  fetchFn: FetchFn,
+  url: string,
+  init: RequestInit,
+  schema: z.ZodType<T>,
+  timeoutMs: number,
+): Promise<Result<T, ApiFailure>> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   let res: Response;

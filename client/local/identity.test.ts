@@ -84,10 +84,13 @@ describe('identity', () => {
 
   it('reports rate limiting with the wait', async () => {
     const net = fakeFetch({ status: 429, body: { error: { code: 'rate_limited', message: 'Too many attempts.' } } });
-    const identity = createIdentityStore({ fetch: async (u) => {
-      const r = await net.fetch(u);
-      return new Response(await r.text(), { status: r.status, headers: { 'retry-after': '30' } });
-    }, storage: memoryStorage() });
+    const identity = createIdentityStore({
+      fetch: async (u) => {
+        const r = await net.fetch(u);
+        return new Response(await r.text(), { status: r.status, headers: { 'retry-after': '30' } });
+      },
+      storage: memoryStorage(),
+    });
     const res = await identity.login('dana@example.test', 'x');
     expect(res).toMatchObject({ ok: false, error: { kind: 'http', status: 429, retryAfter: 30 } });
   });

@@ -78,7 +78,8 @@ export function createIdentityStore(deps: { fetch: FetchFn; storage: KeyValueSto
       const prev = state.get();
       // At start (checking) a refusal leads to the login page; later it asks to log in again.
       if (res.ok) signedIn(res.value);
-      else if (res.error.kind === 'http' && res.error.status === 401) state.set({ me: prev.me, status: 'signed-out', expired: prev.me !== null && prev.status !== 'checking' });
+      else if (res.error.kind === 'http' && res.error.status === 401)
+        state.set({ me: prev.me, status: 'signed-out', expired: prev.me !== null && prev.status !== 'checking' });
       else if (prev.status !== 'signed-out') state.set({ ...prev, status: 'unverified' });
     },
     config: () => requestJson(deps.fetch, '/api/v1/auth/config', { method: 'GET', cache: 'no-store' }, authConfigResponse, timeoutMs),
@@ -93,7 +94,13 @@ export function createIdentityStore(deps: { fetch: FetchFn; storage: KeyValueSto
       return res;
     },
     async linkSso(password) {
-      const res = await requestJson(deps.fetch, '/api/v1/auth/oidc/link', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) }, oidcLinkResponse, timeoutMs);
+      const res = await requestJson(
+        deps.fetch,
+        '/api/v1/auth/oidc/link',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) },
+        oidcLinkResponse,
+        timeoutMs,
+      );
       return res.ok ? ok(res.value.url) : res;
     },
     async logout() {

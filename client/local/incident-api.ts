@@ -26,7 +26,18 @@ const templatesResponse = z
   .object({
     custom_fields: z.record(z.string(), z.array(customFieldDefinitionSchema)).optional(),
     fields: z.record(z.string(), z.array(customFieldDefinitionSchema)).optional(),
-    templates: z.array(z.object({ id: z.string(), category: z.string().optional(), fields: z.array(customFieldDefinitionSchema).optional(), custom_fields: z.array(customFieldDefinitionSchema).optional() }).loose()).optional(),
+    templates: z
+      .array(
+        z
+          .object({
+            id: z.string(),
+            category: z.string().optional(),
+            fields: z.array(customFieldDefinitionSchema).optional(),
+            custom_fields: z.array(customFieldDefinitionSchema).optional(),
+          })
+          .loose(),
+      )
+      .optional(),
   })
   .loose()
   .transform((v) => {
@@ -38,7 +49,11 @@ const templatesResponse = z
     return out;
   });
 
-const nullableString = z.string().nullable().optional().transform((v) => v ?? null);
+const nullableString = z
+  .string()
+  .nullable()
+  .optional()
+  .transform((v) => v ?? null);
 
 const queueItemSchema = z
   .object({
@@ -55,7 +70,13 @@ const queueItemSchema = z
   .loose();
 export type QueueItem = z.infer<typeof queueItemSchema>;
 
-const queueResponse = z.union([z.array(queueItemSchema), z.object({ items: z.array(queueItemSchema) }).loose().transform((v) => v.items)]);
+const queueResponse = z.union([
+  z.array(queueItemSchema),
+  z
+    .object({ items: z.array(queueItemSchema) })
+    .loose()
+    .transform((v) => v.items),
+]);
 
 export const alertSchema = z
   .object({
@@ -87,13 +108,27 @@ export type AlertItem = z.infer<typeof alertSchema>;
 const alertListResponse = z.union([
   z.array(alertSchema).transform((items) => ({ items, next: null as string | null, total: null as number | null })),
   z
-    .object({ items: z.array(alertSchema), next_before: z.string().nullable().optional(), next_cursor: z.string().nullable().optional(), total: z.number().nullable().optional() })
+    .object({
+      items: z.array(alertSchema),
+      next_before: z.string().nullable().optional(),
+      next_cursor: z.string().nullable().optional(),
+      total: z.number().nullable().optional(),
+    })
     .loose()
     .transform((v) => ({ items: v.items, next: v.next_before ?? v.next_cursor ?? null, total: v.total ?? null })),
-  z.object({ alerts: z.array(alertSchema), next_cursor: z.string().nullable().optional(), total: z.number().nullable().optional() }).loose().transform((v) => ({ items: v.alerts, next: v.next_cursor ?? null, total: v.total ?? null })),
+  z
+    .object({ alerts: z.array(alertSchema), next_cursor: z.string().nullable().optional(), total: z.number().nullable().optional() })
+    .loose()
+    .transform((v) => ({ items: v.alerts, next: v.next_cursor ?? null, total: v.total ?? null })),
 ]);
 
-const alertDetailResponse = z.union([z.object({ alert: alertSchema }).loose().transform((v) => v.alert), alertSchema]);
+const alertDetailResponse = z.union([
+  z
+    .object({ alert: alertSchema })
+    .loose()
+    .transform((v) => v.alert),
+  alertSchema,
+]);
 
 /** GET /api/v1/alerts filters (the server refuses unknown ones); `before` is the page cursor. */
 export interface AlertFilter {
@@ -112,7 +147,13 @@ export function createIncidentApi(deps: { fetch: FetchFn; onUnauthenticated(): v
     return res;
   }
   async function put<T>(url: string, body: unknown, schema: z.ZodType<T>): Promise<Result<T, ApiFailure>> {
-    const res = await requestJson(deps.fetch, url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, schema, timeoutMs);
+    const res = await requestJson(
+      deps.fetch,
+      url,
+      { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+      schema,
+      timeoutMs,
+    );
     if (!res.ok && isUnauthenticated(res.error)) deps.onUnauthenticated();
     return res;
   }

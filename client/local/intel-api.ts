@@ -64,8 +64,19 @@ export function createIntelApi(deps: { fetch: FetchFn; onUnauthenticated(): void
   }
   const enc = encodeURIComponent;
   return {
-    lookup: (value: string) => call('GET', `/api/v1/indicators/lookup?value=${enc(value)}`, lookupResponse.transform((v) => v.items)),
-    bulkLookup: (values: string[]) => call('POST', '/api/v1/indicators/lookup', lookupResponse.transform((v) => v.items), { values }),
+    lookup: (value: string) =>
+      call(
+        'GET',
+        `/api/v1/indicators/lookup?value=${enc(value)}`,
+        lookupResponse.transform((v) => v.items),
+      ),
+    bulkLookup: (values: string[]) =>
+      call(
+        'POST',
+        '/api/v1/indicators/lookup',
+        lookupResponse.transform((v) => v.items),
+        { values },
+      ),
     search(filter: SearchFilter) {
       const q = new URLSearchParams();
       for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') q.set(k, String(v));
@@ -73,7 +84,12 @@ export function createIntelApi(deps: { fetch: FetchFn; onUnauthenticated(): void
     },
     indicator: (id: number) => call('GET', `/api/v1/indicators/${id}`, oneOf(indicatorDetailSchema, 'indicator')),
     snapshot: () => call('GET', '/api/v1/indicators/snapshot', snapshotResponse),
-    incidentMatches: (incidentId: string) => call('GET', `/api/v1/incidents/${enc(incidentId)}/intel-matches`, intelMatchesResponse.transform((v) => v.items)),
+    incidentMatches: (incidentId: string) =>
+      call(
+        'GET',
+        `/api/v1/incidents/${enc(incidentId)}/intel-matches`,
+        intelMatchesResponse.transform((v) => v.items),
+      ),
     feeds: () => call('GET', '/api/v1/feeds', listOf(feedSchema)),
     feed: (id: string) => call('GET', `/api/v1/feeds/${enc(id)}`, oneOf(feedSchema, 'feed')),
     createFeed: (body: FeedBody) => call('POST', '/api/v1/feeds', oneOf(feedSchema, 'feed'), body),

@@ -34,7 +34,13 @@ afterEach(() => {
 function setup(snapshot: Snapshot, opts: { online?: boolean; cap?: number; now?: () => number } = {}) {
   const db = makeDb();
   const server = fakeServer(snapshot);
-  const store = createIntelSnapshot({ db, fetchSnapshot: server.fetchSnapshot, isOnline: () => opts.online ?? true, now: opts.now ?? (() => T0), cap: opts.cap });
+  const store = createIntelSnapshot({
+    db,
+    fetchSnapshot: server.fetchSnapshot,
+    isOnline: () => opts.online ?? true,
+    now: opts.now ?? (() => T0),
+    cap: opts.cap,
+  });
   opened.push({ store, db });
   return { db, server, store };
 }
@@ -77,7 +83,18 @@ describe('the offline intel snapshot', () => {
   it('looks values up offline: defanged input, exact matches, addresses inside stored CIDR ranges, URLs by their host', async () => {
     const { store } = setup(FIRST);
     await store.refresh();
-    const results = await store.lookup(['45[.]155[.]205[.]9', '185.220.101.42', '185.220.101.0/25', '185.220.102.1', '2a0e:1c80:bad:1::5', 'hxxp://nope', 'hxxps://evil[.]example[.]com/login', 'EVIL.example.com.', 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855', 'hello world']);
+    const results = await store.lookup([
+      '45[.]155[.]205[.]9',
+      '185.220.101.42',
+      '185.220.101.0/25',
+      '185.220.102.1',
+      '2a0e:1c80:bad:1::5',
+      'hxxp://nope',
+      'hxxps://evil[.]example[.]com/login',
+      'EVIL.example.com.',
+      'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855',
+      'hello world',
+    ]);
     expect(results.map((r) => [r.type, r.canonical, r.matches.map((m) => m.value)])).toEqual([
       ['ipv4', '45.155.205.9', ['45.155.205.9']],
       ['ipv4', '185.220.101.42', ['185.220.101.0/24']],
@@ -95,7 +112,12 @@ describe('the offline intel snapshot', () => {
   it('never keeps or matches private, multicast or documentation ranges a feed lists (FireHOL level1)', async () => {
     const { db, store } = setup({
       generated_at: '2026-11-20T11:00:00Z',
-      items: [['cidr', '10.0.0.0/8', 95], ['cidr', '224.0.0.0/3', 95], ['url', 'http://192.168.1.1/login', 90], ['ipv4', '45.155.205.233', 95]],
+      items: [
+        ['cidr', '10.0.0.0/8', 95],
+        ['cidr', '224.0.0.0/3', 95],
+        ['url', 'http://192.168.1.1/login', 90],
+        ['ipv4', '45.155.205.233', 95],
+      ],
     });
     await store.refresh();
     expect((await db.table('indicators').toArray()).map((r: { value: string }) => r.value)).toEqual(['45.155.205.233']);
@@ -108,7 +130,7 @@ describe('the offline intel snapshot', () => {
     ]);
   });
 
-    it('sees CIDR ranges added by a refresh (no stale range cache)', async () => {
+  it('sees CIDR ranges added by a refresh (no stale range cache)', async () => {
     const { server, store } = setup({ generated_at: '2026-11-20T11:00:00Z', items: [] });
     await store.refresh();
     expect((await store.lookup(['91.92.109.7']))[0]?.matches).toEqual([]);

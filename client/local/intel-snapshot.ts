@@ -108,7 +108,12 @@ export function createIntelSnapshot(deps: {
       .slice(0, cap)
       .filter(([type, value]) => !isNonPublicIndicator(type, value))
       .map(([type, value, score]) => ({ type, value, score }));
-    const next: SnapshotInfo = { generatedAt: snapshot.generated_at, refreshedAt: new Date(now()).toISOString(), count: rows.length, truncated: snapshot.items.length > cap };
+    const next: SnapshotInfo = {
+      generatedAt: snapshot.generated_at,
+      refreshedAt: new Date(now()).toISOString(),
+      count: rows.length,
+      truncated: snapshot.items.length > cap,
+    };
     await deps.db.transaction('rw', [table(deps.db), deps.db.kv], async () => {
       await table(deps.db).clear();
       await table(deps.db).bulkPut(rows);
@@ -143,10 +148,12 @@ export function createIntelSnapshot(deps: {
       .where('[type+value]')
       .between(['cidr', ''], ['cidr', '\uffff'])
       .toArray()
-      .then((rows) => rows.flatMap((row) => {
-        const range = parseRange(row.value);
-        return range ? [{ range, row }] : [];
-      }));
+      .then((rows) =>
+        rows.flatMap((row) => {
+          const range = parseRange(row.value);
+          return range ? [{ range, row }] : [];
+        }),
+      );
     return ranges;
   }
 

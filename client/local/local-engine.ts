@@ -22,7 +22,7 @@ import { createSyncScheduler } from './sync-scheduler.ts';
 import { clearRetryWaits, pendingTotals, recordLocalEdits } from './sync-state.ts';
 import type { ConnectionSnapshot, ConnectionStatus, EngineDeps, LocalEngine, OpenResult } from './engine-types.ts';
 
-export type {   EngineDeps, LocalEngine, OpenResult } from './engine-types.ts';
+export type { EngineDeps, LocalEngine, OpenResult } from './engine-types.ts';
 
 class MissingDocument extends Error {
   constructor(id: string) {
@@ -48,7 +48,11 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
     const liveSyncing = registry.sessions().some((session) => session.live.get().kind === 'syncing');
     const status: ConnectionStatus = signedOut
       ? 'signed-out'
-      : !deps.isOnline() || reachable === false ? 'offline' : batchRunning || liveSyncing || reachable === null ? 'syncing' : 'online';
+      : !deps.isOnline() || reachable === false
+        ? 'offline'
+        : batchRunning || liveSyncing || reachable === null
+          ? 'syncing'
+          : 'online';
     connection.update({ status });
   };
 
@@ -124,7 +128,11 @@ export function createLocalEngine(deps: EngineDeps): LocalEngine {
   const openDocument = async (id: string): Promise<DocSession> => {
     const record = await db.incidents.get(id);
     if (!record) throw new MissingDocument(id);
-    return openSession({ db, wsUrl: deps.wsUrl, WebSocketImpl: deps.WebSocketImpl, user, onEdited: () => scheduler.edited(), onError, authEpoch: () => authEpoch }, id, record.doc);
+    return openSession(
+      { db, wsUrl: deps.wsUrl, WebSocketImpl: deps.WebSocketImpl, user, onEdited: () => scheduler.edited(), onError, authEpoch: () => authEpoch },
+      id,
+      record.doc,
+    );
   };
 
   function markSignedOut(): void {

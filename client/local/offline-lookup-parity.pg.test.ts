@@ -89,7 +89,12 @@ beforeAll(async () => {
   expect(feedRes.status).toBe(201);
   const feed = (await feedRes.json()) as { id: string };
   const token = await ts.token('admin', ['feed:manage']);
-  const pushed = await ts.fetch(`/api/v1/feeds/${feed.id}/push`, { method: 'POST', as: token, body: `${FEED.join('\n')}\n`, headers: { 'content-type': 'text/plain' } });
+  const pushed = await ts.fetch(`/api/v1/feeds/${feed.id}/push`, {
+    method: 'POST',
+    as: token,
+    body: `${FEED.join('\n')}\n`,
+    headers: { 'content-type': 'text/plain' },
+  });
   expect(await pushed.json()).toMatchObject({ state: 'succeeded', added: FEED.length });
   db = makeDb();
   device = createIntelSnapshot({
@@ -134,9 +139,15 @@ describe('offline lookup and server lookup', () => {
     expect(answer('HTTP://MALWARE-DROP.EXAMPLE.COM:80/Document/Invoice_2026.PDF#top')?.matches).toEqual([url]);
     // The path keeps its case: a lower-cased path is another URL.
     expect(answer('http://malware-drop.example.com/document/invoice_2026.pdf')?.matches).toEqual([]);
-    expect(answer('hxxps://phish[.]bücher[.]example/Login?Session=AbC')).toMatchObject({ canonical: 'https://phish.xn--bcher-kva.example/Login?Session=AbC', matches: ['url https://phish.xn--bcher-kva.example/Login?Session=AbC'] });
+    expect(answer('hxxps://phish[.]bücher[.]example/Login?Session=AbC')).toMatchObject({
+      canonical: 'https://phish.xn--bcher-kva.example/Login?Session=AbC',
+      matches: ['url https://phish.xn--bcher-kva.example/Login?Session=AbC'],
+    });
     expect(answer('https://ПРИМЕР.рф/pay')?.matches).toEqual(['domain xn--e1afmkfd.xn--p1ai', 'url https://xn--e1afmkfd.xn--p1ai/pay']);
-    expect(answer('2A00:1450:4001:0829:0000:0000:0000:200E')).toMatchObject({ canonical: '2a00:1450:4001:829::200e', matches: ['ipv6 2a00:1450:4001:829::200e'] });
+    expect(answer('2A00:1450:4001:0829:0000:0000:0000:200E')).toMatchObject({
+      canonical: '2a00:1450:4001:829::200e',
+      matches: ['ipv6 2a00:1450:4001:829::200e'],
+    });
     expect(answer('[2a0e:1c80:bad:1::5]:443')?.matches).toEqual(['cidr 2a0e:1c80:bad::/48']);
     expect(answer('185[.]220[.]101[.]0/25')?.matches).toEqual(['cidr 185.220.101.0/24']);
     expect(answer('045.155.205.009')?.matches).toEqual(['ipv4 45.155.205.9']);
@@ -144,7 +155,8 @@ describe('offline lookup and server lookup', () => {
     expect(answer('PAYMENTS.EXAMPLE.COM.AU')?.matches).toEqual(['domain payments.example.com.au']);
     expect(answer('secure-login.example.co.uk')?.matches).toEqual(['domain secure-login.example.co.uk']);
     // Private, reserved, multicast and unique-local addresses are never a hit, listed or not.
-    for (const v of ['10.1.2.3', '192.168.1.10', '239.255.255.250', 'fd12:3456:789a::1', '::ffff:192.168.0.1', 'fe80::1']) expect(answer(v)?.matches, v).toEqual([]);
+    for (const v of ['10.1.2.3', '192.168.1.10', '239.255.255.250', 'fd12:3456:789a::1', '::ffff:192.168.0.1', 'fe80::1'])
+      expect(answer(v)?.matches, v).toEqual([]);
     // E-mail addresses are no indicator type.
     expect(answer('analyst@example.com')).toMatchObject({ type: null, canonical: null, matches: [] });
   });

@@ -99,7 +99,9 @@ describe('device outbox', () => {
 
     connection.update({ status: 'online' });
     await waitFor(async () => expect(await outboxTable(db).get(record.id)).toMatchObject({ state: 'done', attempts: 1 }));
-    expect(server.requests).toEqual([{ url: `/api/v1/incidents/${incidentId}/execute-workflow`, key: record.idempotencyKey, body: { playbook_id: 'brute-force', dry_run: false } }]);
+    expect(server.requests).toEqual([
+      { url: `/api/v1/incidents/${incidentId}/execute-workflow`, key: record.idempotencyKey, body: { playbook_id: 'brute-force', dry_run: false } },
+    ]);
     expect((await outboxTable(db).get(record.id))?.runId).toBe(server.runsByKey.get(record.idempotencyKey));
   });
 
@@ -112,7 +114,9 @@ describe('device outbox', () => {
     server.mode = 'lose-answer';
 
     const record = await outbox.requestRun(incidentId, { playbook_id: 'brute-force', dry_run: true }, 'Brute force');
-    await waitFor(async () => expect(await outboxTable(db).get(record.id)).toMatchObject({ state: 'waiting', attempts: 1, lastError: 'The server cannot be reached.' }));
+    await waitFor(async () =>
+      expect(await outboxTable(db).get(record.id)).toMatchObject({ state: 'waiting', attempts: 1, lastError: 'The server cannot be reached.' }),
+    );
 
     server.mode = 'up';
     await outbox.sendNow();
@@ -195,7 +199,9 @@ describe('device outbox', () => {
     await outbox.start();
 
     const record = await outbox.requestRun(localIncident, { playbook_id: 'brute-force', dry_run: false }, 'Brute force');
-    await waitFor(async () => expect(await outboxTable(db).get(record.id)).toMatchObject({ state: 'waiting', lastError: expect.stringContaining('not on the server yet') }));
+    await waitFor(async () =>
+      expect(await outboxTable(db).get(record.id)).toMatchObject({ state: 'waiting', lastError: expect.stringContaining('not on the server yet') }),
+    );
     expect(server.requests).toHaveLength(0);
 
     // The background sync delivered the incident.
@@ -206,7 +212,7 @@ describe('device outbox', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it("sends a request only under the session of the user who made it", async () => {
+  it('sends a request only under the session of the user who made it', async () => {
     const db = makeDb();
     const server = fakeServer();
     const connection = createObservable<Conn>({ status: 'offline', lastSyncAt: null });
@@ -218,7 +224,9 @@ describe('device outbox', () => {
     // Alice logged out offline; Bob logged in on the same device.
     user.id = newId();
     connection.update({ status: 'online' });
-    await waitFor(async () => expect(await outboxTable(db).get(record.id)).toMatchObject({ state: 'waiting', lastError: expect.stringContaining('another user') }));
+    await waitFor(async () =>
+      expect(await outboxTable(db).get(record.id)).toMatchObject({ state: 'waiting', lastError: expect.stringContaining('another user') }),
+    );
     expect(server.requests).toHaveLength(0);
 
     user.id = ALICE;
@@ -237,7 +245,9 @@ describe('device outbox', () => {
     server.mode = 'refuse';
     const failed = await outbox.requestRun(incidentId, { playbook_id: 'brute-force', dry_run: false }, 'Brute force');
     await waitFor(async () => expect(await outboxTable(db).get(failed.id)).toMatchObject({ state: 'failed' }));
-    await outboxTable(db).toCollection().modify({ updatedAt: new Date(Date.now() - 2 * 86_400_000).toISOString() });
+    await outboxTable(db)
+      .toCollection()
+      .modify({ updatedAt: new Date(Date.now() - 2 * 86_400_000).toISOString() });
     outbox.stop();
 
     const later = setup(db, server, connection);

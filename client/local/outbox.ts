@@ -192,7 +192,11 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       // A record left `sending` was cut off mid-request (tab closed, crash): the key makes a resend safe.
       await table.where('state').equals('sending').modify({ state: 'waiting' });
       const cutoff = new Date(now() - (deps.keepDoneMs ?? DAY_MS)).toISOString();
-      await table.where('state').equals('done').and((r) => r.updatedAt < cutoff).delete();
+      await table
+        .where('state')
+        .equals('done')
+        .and((r) => r.updatedAt < cutoff)
+        .delete();
       let wasTalking = mayTalk();
       let lastSyncAt = deps.connection.get().lastSyncAt;
       unsubscribe = deps.connection.subscribe((c) => {
@@ -234,7 +238,11 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     },
     sendNow: () => scheduler.now(),
     async retry(id) {
-      await table.where('id').equals(id).and((r) => r.state === 'failed').modify({ state: 'waiting', lastError: null, updatedAt: iso() });
+      await table
+        .where('id')
+        .equals(id)
+        .and((r) => r.state === 'failed')
+        .modify({ state: 'waiting', lastError: null, updatedAt: iso() });
       await scheduler.now();
     },
     async remove(id) {

@@ -19,9 +19,25 @@ export interface PresenceUser {
 const FALLBACK_COLOR = '#475467';
 
 const remoteUser = z.object({
-  name: z.string().max(200).transform((s) => s.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 60) || 'Anonymous').catch('Anonymous'),
-  color: z.string().regex(/^#[0-9a-fA-F]{6}$/).catch(FALLBACK_COLOR),
-  colorLight: z.string().regex(/^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/).catch(`${FALLBACK_COLOR}33`),
+  name: z
+    .string()
+    .max(200)
+    .transform(
+      (s) =>
+        s
+          .replace(/[\u0000-\u001f\u007f]/g, '')
+          .trim()
+          .slice(0, 60) || 'Anonymous',
+    )
+    .catch('Anonymous'),
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/)
+    .catch(FALLBACK_COLOR),
+  colorLight: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$/)
+    .catch(`${FALLBACK_COLOR}33`),
 });
 
 /** A clean copy of a remote `user` field (or a safe default when it is junk). */
@@ -50,7 +66,12 @@ export function createPresence(doc: Y.Doc, user: LocalUser | null): Awareness {
 }
 
 export function setPresenceUser(awareness: Awareness, user: LocalUser | null): void {
-  awareness.setLocalStateField('user', user ? { name: user.name, color: user.color, colorLight: user.colorLight } : { name: 'Anonymous', color: FALLBACK_COLOR, colorLight: `${FALLBACK_COLOR}33` });
+  awareness.setLocalStateField(
+    'user',
+    user
+      ? { name: user.name, color: user.color, colorLight: user.colorLight }
+      : { name: 'Anonymous', color: FALLBACK_COLOR, colorLight: `${FALLBACK_COLOR}33` },
+  );
 }
 
 /** Who is on the document now: one entry per connected client, the local one first. */

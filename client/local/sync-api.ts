@@ -3,13 +3,7 @@
  * GET /healthz. `fetch` is passed in. Failures are values (see http-json.ts); every answer is
  * parsed with the shared zod schemas.
  */
-import {
-  syncBatchResponse,
-  syncChangesResponse,
-  type SyncBatchRequest,
-  type SyncBatchResponse,
-  type SyncChangesResponse,
-} from '../../shared/api.ts';
+import { syncBatchResponse, syncChangesResponse, type SyncBatchRequest, type SyncBatchResponse, type SyncChangesResponse } from '../../shared/api.ts';
 import type { Result } from '../../shared/result.ts';
 import { isTransient, isUnauthenticated, requestJson as call, type ApiFailure, type FetchFn } from './http-json.ts';
 
@@ -28,9 +22,14 @@ export function createSyncApi(deps: { fetch: FetchFn; baseUrl?: string; timeoutM
   const timeoutMs = deps.timeoutMs ?? 30_000;
   return {
     batch: (request) =>
-      call(deps.fetch, `${base}/api/v1/sync/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) }, syncBatchResponse, timeoutMs),
-    changes: (since, limit) =>
-      call(deps.fetch, `${base}/api/v1/sync/changes?since=${since}&limit=${limit}`, { method: 'GET' }, syncChangesResponse, timeoutMs),
+      call(
+        deps.fetch,
+        `${base}/api/v1/sync/batch`,
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) },
+        syncBatchResponse,
+        timeoutMs,
+      ),
+    changes: (since, limit) => call(deps.fetch, `${base}/api/v1/sync/changes?since=${since}&limit=${limit}`, { method: 'GET' }, syncChangesResponse, timeoutMs),
     health: async () => {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), 5_000);

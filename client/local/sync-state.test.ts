@@ -3,7 +3,17 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { SentpilotDb } from './db.ts';
-import { completeExchange, docRetryDelay, FORBIDDEN_RETRY_MS, pendingTotals, recordDocError, recordLocalEdits, recordServerChanges, readChangesCursor, documentsToExchange } from './sync-state.ts';
+import {
+  completeExchange,
+  docRetryDelay,
+  FORBIDDEN_RETRY_MS,
+  pendingTotals,
+  recordDocError,
+  recordLocalEdits,
+  recordServerChanges,
+  readChangesCursor,
+  documentsToExchange,
+} from './sync-state.ts';
 import { makeDb } from './testing/fixtures.ts';
 
 const dbs: SentpilotDb[] = [];

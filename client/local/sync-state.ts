@@ -47,10 +47,7 @@ export async function readChangesCursor(db: SentpilotDb): Promise<number> {
 
 /** Documents the background sync should exchange now: local edits first, then pulls. */
 export async function documentsToExchange(db: SentpilotDb, now: number): Promise<string[]> {
-  const [dirty, pull] = await Promise.all([
-    db.syncState.where('dirty').equals(1).toArray(),
-    db.syncState.where('pull').equals(1).toArray(),
-  ]);
+  const [dirty, pull] = await Promise.all([db.syncState.where('dirty').equals(1).toArray(), db.syncState.where('pull').equals(1).toArray()]);
   const ids = new Set<string>();
   for (const row of [...dirty, ...pull]) if (row.retryAt <= now) ids.add(row.id);
   return [...ids];
@@ -90,13 +87,7 @@ export function afterRefusal(row: SyncStateRecord, code: string, message: string
 }
 
 /** Store the outcome of an exchange for one document. */
-export async function completeExchange(
-  db: SentpilotDb,
-  sent: SentState,
-  serverSV: Uint8Array,
-  localSV: Uint8Array,
-  at: string,
-): Promise<SyncStateRecord> {
+export async function completeExchange(db: SentpilotDb, sent: SentState, serverSV: Uint8Array, localSV: Uint8Array, at: string): Promise<SyncStateRecord> {
   return db.transaction('rw', db.syncState, async () => {
     const next = afterExchange((await db.syncState.get(sent.id)) ?? newSyncState(sent.id), sent, serverSV, localSV, at);
     await db.syncState.put(next);
@@ -126,10 +117,7 @@ export interface PendingTotals {
 }
 
 export async function pendingTotals(db: SentpilotDb): Promise<PendingTotals> {
-  const [dirty, pull] = await Promise.all([
-    db.syncState.where('dirty').equals(1).toArray(),
-    db.syncState.where('pull').equals(1).toArray(),
-  ]);
+  const [dirty, pull] = await Promise.all([db.syncState.where('dirty').equals(1).toArray(), db.syncState.where('pull').equals(1).toArray()]);
   let changes = 0;
   for (const row of dirty) changes += Math.max(row.pending, 1);
   const errored = new Set([...dirty, ...pull].filter((r) => r.error).map((r) => r.id));

@@ -38,7 +38,11 @@ export function AcceptInvitePage(): JSX.Element {
     const res = await app.identity.acceptInvite(token, password());
     setBusy(false);
     if (!res.ok) {
-      setError(res.error.kind === 'http' && res.error.status !== 429 ? `${res.error.message} Ask for a new invitation if it has expired.` : loginErrorMessage(res.error));
+      setError(
+        res.error.kind === 'http' && res.error.status !== 429
+          ? `${res.error.message} Ask for a new invitation if it has expired.`
+          : loginErrorMessage(res.error),
+      );
       return;
     }
     history.replaceState(null, '', '/accept-invite');
@@ -59,11 +63,25 @@ export function AcceptInvitePage(): JSX.Element {
           <p class="muted">You were invited to Sentpilot. Choose a password of at least 12 characters.</p>
           <div class="form-field">
             <label for="invite-password">New password</label>
-            <input id="invite-password" data-testid="invite-password" type="password" autocomplete="new-password" value={password()} onInput={(e) => setPassword(e.currentTarget.value)} />
+            <input
+              id="invite-password"
+              data-testid="invite-password"
+              type="password"
+              autocomplete="new-password"
+              value={password()}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
           </div>
           <div class="form-field">
             <label for="invite-repeat">Repeat the password</label>
-            <input id="invite-repeat" data-testid="invite-repeat" type="password" autocomplete="new-password" value={repeat()} onInput={(e) => setRepeat(e.currentTarget.value)} />
+            <input
+              id="invite-repeat"
+              data-testid="invite-repeat"
+              type="password"
+              autocomplete="new-password"
+              value={repeat()}
+              onInput={(e) => setRepeat(e.currentTarget.value)}
+            />
           </div>
           <AlertMessage message={error()} />
           <button type="submit" class="btn primary" data-testid="invite-submit" disabled={busy()}>

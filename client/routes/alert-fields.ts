@@ -13,7 +13,11 @@ export function alertFactors(a: AlertItem): { factor: string; points: number; de
   for (const f of raw) {
     if (typeof f !== 'object' || f === null) continue;
     const r = f as Record<string, unknown>;
-    out.push({ factor: String(r['factor'] ?? r['name'] ?? ''), points: typeof r['points'] === 'number' ? r['points'] : 0, detail: String(r['detail'] ?? r['reason'] ?? '') });
+    out.push({
+      factor: String(r['factor'] ?? r['name'] ?? ''),
+      points: typeof r['points'] === 'number' ? r['points'] : 0,
+      detail: String(r['detail'] ?? r['reason'] ?? ''),
+    });
   }
   return out;
 }

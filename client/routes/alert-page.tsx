@@ -29,7 +29,10 @@ export function AlertPage(): JSX.Element {
         const cached = await loadAlertDetail(app.engine.db, id).catch(() => null);
         if (cached) return { kind: 'cached', ...cached };
       }
-      return { kind: 'failed', reason: res.error.kind === 'network' ? 'The server cannot be reached and this alert is not on this device.' : res.error.message };
+      return {
+        kind: 'failed',
+        reason: res.error.kind === 'network' ? 'The server cannot be reached and this alert is not on this device.' : res.error.message,
+      };
     },
   );
   return (
@@ -43,10 +46,16 @@ export function AlertPage(): JSX.Element {
       <Show when={loaded()} fallback={<p class="empty">Loading the alert…</p>}>
         {(l) => (
           <Show
-            when={(() => { const v = l(); return v.kind !== 'failed' ? v : null; })()}
+            when={(() => {
+              const v = l();
+              return v.kind !== 'failed' ? v : null;
+            })()}
             fallback={
               <div class="warning danger" role="alert">
-                {(() => { const v = l(); return v.kind === 'failed' ? v.reason : ''; })()}
+                {(() => {
+                  const v = l();
+                  return v.kind === 'failed' ? v.reason : '';
+                })()}
               </div>
             }
           >

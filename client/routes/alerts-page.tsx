@@ -16,7 +16,11 @@ import type { AlertSearch } from './alert-search.ts';
 
 const PAGE_SIZE = 50;
 
-type View = { kind: 'loading' } | { kind: 'live'; items: AlertItem[]; next: string | null; at: string } | { kind: 'cached'; items: AlertItem[]; at: string; reason: string } | { kind: 'failed'; reason: string };
+type View =
+  | { kind: 'loading' }
+  | { kind: 'live'; items: AlertItem[]; next: string | null; at: string }
+  | { kind: 'cached'; items: AlertItem[]; at: string; reason: string }
+  | { kind: 'failed'; reason: string };
 
 export function AlertsPage(): JSX.Element {
   const app = useApp();
@@ -52,7 +56,8 @@ export function AlertsPage(): JSX.Element {
     }
     const reason = res.error.kind === 'network' ? 'The server cannot be reached.' : res.error.message;
     const cached = await loadAlertPage(app.engine.db).catch(() => null);
-    if (cached && (res.error.kind === 'network' || (res.error.kind === 'http' && res.error.status >= 500))) setView({ kind: 'cached', items: cached.items, at: cached.at, reason });
+    if (cached && (res.error.kind === 'network' || (res.error.kind === 'http' && res.error.status >= 500)))
+      setView({ kind: 'cached', items: cached.items, at: cached.at, reason });
     else setView({ kind: 'failed', reason });
   };
   createEffect(on(search, (s) => void load(s)));
@@ -93,7 +98,14 @@ export function AlertsPage(): JSX.Element {
       >
         <div class="field">
           <label for="alerts-source">Source</label>
-          <input id="alerts-source" type="text" value={source()} onInput={(e) => setSource(e.currentTarget.value)} placeholder="e.g. suricata" data-testid="alerts-source" />
+          <input
+            id="alerts-source"
+            type="text"
+            value={source()}
+            onInput={(e) => setSource(e.currentTarget.value)}
+            placeholder="e.g. suricata"
+            data-testid="alerts-source"
+          />
         </div>
         <div class="field">
           <label for="alerts-status">Outcome</label>
@@ -112,14 +124,24 @@ export function AlertsPage(): JSX.Element {
           Filter
         </button>
       </form>
-      <Show when={(() => { const v = view(); return v.kind === 'cached' ? v : null; })()}>
+      <Show
+        when={(() => {
+          const v = view();
+          return v.kind === 'cached' ? v : null;
+        })()}
+      >
         {(v) => (
           <div class="warning" role="status" data-testid="alerts-offline">
             <strong>Offline:</strong> showing the alerts as of {absoluteTime(v().at)} ({v().reason})
           </div>
         )}
       </Show>
-      <Show when={(() => { const v = view(); return v.kind === 'failed' ? v : null; })()}>
+      <Show
+        when={(() => {
+          const v = view();
+          return v.kind === 'failed' ? v : null;
+        })()}
+      >
         {(v) => (
           <div class="warning danger" role="alert">
             The alerts could not be loaded: {v().reason}
@@ -141,7 +163,9 @@ export function AlertsPage(): JSX.Element {
                 </tr>
               </thead>
               <tbody>
-                <For each={items()}>{(a) => <AlertRow alert={a} now={app.now()} incidentKey={a.incident_id ? (keys.value().get(a.incident_id) ?? null) : null} />}</For>
+                <For each={items()}>
+                  {(a) => <AlertRow alert={a} now={app.now()} incidentKey={a.incident_id ? (keys.value().get(a.incident_id) ?? null) : null} />}
+                </For>
               </tbody>
             </table>
           </div>
@@ -152,7 +176,12 @@ export function AlertsPage(): JSX.Element {
               First page
             </button>
           </Show>
-          <Show when={(() => { const v = view(); return v.kind === 'live' && v.next !== null; })()}>
+          <Show
+            when={(() => {
+              const v = view();
+              return v.kind === 'live' && v.next !== null;
+            })()}
+          >
             <button
               type="button"
               class="btn"

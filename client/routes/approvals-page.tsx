@@ -37,7 +37,11 @@ export function ApprovalsPage(): JSX.Element {
     if (res.ok) setView({ kind: 'ready', items: res.value });
     else {
       const v = view();
-      setView({ kind: 'failed', reason: res.error.kind === 'network' ? 'The server cannot be reached.' : res.error.message, items: v.kind === 'loading' ? [] : v.items });
+      setView({
+        kind: 'failed',
+        reason: res.error.kind === 'network' ? 'The server cannot be reached.' : res.error.message,
+        items: v.kind === 'loading' ? [] : v.items,
+      });
     }
   };
   const poller = createPoller({ load, intervalMs: () => POLL_MS });
@@ -78,7 +82,12 @@ export function ApprovalsPage(): JSX.Element {
           </p>
         )}
       </Show>
-      <Show when={(() => { const v = view(); return v.kind === 'failed' ? v : null; })()}>
+      <Show
+        when={(() => {
+          const v = view();
+          return v.kind === 'failed' ? v : null;
+        })()}
+      >
         {(v) => (
           <p class="warning danger" role="alert">
             The approvals could not be loaded: {v().reason}
@@ -90,7 +99,14 @@ export function ApprovalsPage(): JSX.Element {
           <ul class="pb-approvals" data-testid="approvals-list">
             {/* By id, so a refresh keeps each card (and the reason being typed in it). */}
             <KeyedFor each={items()} by={(a) => a.id}>
-              {(a) => <ApprovalCard approval={a()} now={now()} incidentLabel={a().incident_id ? (keys.value().get(a().incident_id ?? '') ?? null) : null} onDecided={(d) => decided(a(), d)} />}
+              {(a) => (
+                <ApprovalCard
+                  approval={a()}
+                  now={now()}
+                  incidentLabel={a().incident_id ? (keys.value().get(a().incident_id ?? '') ?? null) : null}
+                  onDecided={(d) => decided(a(), d)}
+                />
+              )}
             </KeyedFor>
           </ul>
         </Show>
@@ -99,7 +115,12 @@ export function ApprovalsPage(): JSX.Element {
   );
 }
 
-function ApprovalCard(props: { approval: Approval; now: number; incidentLabel: string | null; onDecided: (decision: 'approve' | 'reject') => void }): JSX.Element {
+function ApprovalCard(props: {
+  approval: Approval;
+  now: number;
+  incidentLabel: string | null;
+  onDecided: (decision: 'approve' | 'reject') => void;
+}): JSX.Element {
   const pb = usePlaybooks();
   const [reason, setReason] = createSignal('');
   const [error, setError] = createSignal<string | null>(null);
@@ -182,7 +203,14 @@ function ApprovalCard(props: { approval: Approval; now: number; incidentLabel: s
         fallback={
           <form class="pb-decide" onSubmit={(e) => e.preventDefault()} novalidate>
             <label for={reasonId}>Reason (required)</label>
-            <textarea id={reasonId} maxLength={2000} value={reason()} onInput={(e) => setReason(e.currentTarget.value)} data-testid="approval-reason" aria-invalid={error() !== null} />
+            <textarea
+              id={reasonId}
+              maxLength={2000}
+              value={reason()}
+              onInput={(e) => setReason(e.currentTarget.value)}
+              data-testid="approval-reason"
+              aria-invalid={error() !== null}
+            />
             <Show when={error()}>
               {(msg) => (
                 <p class="field-error" role="alert" data-testid="approval-error">

@@ -53,7 +53,11 @@ export function IncidentListPage(): JSX.Element {
     }, LIST_POLL_MS);
     onCleanup(() => clearInterval(poll));
   });
-  const all = createLiveQuery(() => app.engine.db, (db) => db.incidents.toArray(), [] as IncidentSummary[]);
+  const all = createLiveQuery(
+    () => app.engine.db,
+    (db) => db.incidents.toArray(),
+    [] as IncidentSummary[],
+  );
   // Guests see only the incidents they were invited to (the server sends them no others; this
   // also hides what an earlier user left on a shared device).
   const visible = createMemo(() => (app.me()?.user.role === 'guest' ? all.value().filter((r) => app.can('incident:read', r.id)) : all.value()));
@@ -144,13 +148,7 @@ export function IncidentListPage(): JSX.Element {
             )}
           </For>
         </fieldset>
-        <button
-          type="button"
-          class="btn mine-toggle"
-          aria-pressed={search().mine}
-          data-testid="filter-mine"
-          onClick={() => update({ mine: !search().mine })}
-        >
+        <button type="button" class="btn mine-toggle" aria-pressed={search().mine} data-testid="filter-mine" onClick={() => update({ mine: !search().mine })}>
           Assigned to me
         </button>
         <label class="sort-field">
@@ -238,7 +236,16 @@ function IncidentRow(props: { row: IncidentSummary; now: number }): JSX.Element 
 /** SLA and breach state badges for a row (state only; the countdown is on the incident page). */
 function RowClocks(props: { row: IncidentSummary; now: number }): JSX.Element {
   const sla = () =>
-    computeSla({ severity: props.row.severity, status: props.row.status, createdAt: props.row.createdAt, resolvedAt: props.row.resolvedAt ?? null, breach: props.row.breach ?? null }, props.now);
+    computeSla(
+      {
+        severity: props.row.severity,
+        status: props.row.status,
+        createdAt: props.row.createdAt,
+        resolvedAt: props.row.resolvedAt ?? null,
+        breach: props.row.breach ?? null,
+      },
+      props.now,
+    );
   const slaState = () => (sla().response_state !== 'met' ? sla().response_state : sla().resolution_state);
   return (
     <>

@@ -70,8 +70,8 @@ function IncidentLoader(props: { id: string }): JSX.Element {
         <section class="empty-state" data-testid="incident-not-found">
           <h1>Incident not found</h1>
           <p>
-            There is no incident <code>{props.id}</code> on this device or on the server. It may have been mistyped, or it was created on a device that has not synced
-            yet.
+            There is no incident <code>{props.id}</code> on this device or on the server. It may have been mistyped, or it was created on a device that has not
+            synced yet.
           </p>
           <Link to="/" class="btn primary">
             Back to the incident list
@@ -91,7 +91,12 @@ function IncidentLoader(props: { id: string }): JSX.Element {
           <p>This incident is not on this device yet, and the server needs you to log in again before it sends it. It opens once you are logged in.</p>
         </section>
       </Match>
-      <Match when={(() => { const s = state(); return s.kind === 'refused' && (s.code === 'forbidden' || s.code === 'not_found'); })()}>
+      <Match
+        when={(() => {
+          const s = state();
+          return s.kind === 'refused' && (s.code === 'forbidden' || s.code === 'not_found');
+        })()}
+      >
         <section class="empty-state" data-testid="no-access">
           <h1>You have no access to this incident</h1>
           <p>The server does not let your account open this incident. Ask an incident lead to invite you if you need it.</p>
@@ -103,14 +108,21 @@ function IncidentLoader(props: { id: string }): JSX.Element {
       <Match when={state().kind === 'refused' || state().kind === 'error'}>
         <section class="empty-state" data-testid="incident-refused">
           <h1>This incident cannot be opened</h1>
-          <p>{(() => {
-            const s = state();
-            return s.kind === 'refused' || s.kind === 'error' ? s.message : '';
-          })()}</p>
+          <p>
+            {(() => {
+              const s = state();
+              return s.kind === 'refused' || s.kind === 'error' ? s.message : '';
+            })()}
+          </p>
           <RetryActions onRetry={load} />
         </section>
       </Match>
-      <Match when={(() => { const s = state(); return s.kind === 'open' ? s.session : null; })()}>
+      <Match
+        when={(() => {
+          const s = state();
+          return s.kind === 'open' ? s.session : null;
+        })()}
+      >
         {(session) => <IncidentView session={session()} />}
       </Match>
     </Switch>

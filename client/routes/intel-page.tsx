@@ -66,7 +66,14 @@ export function IntelPage(): JSX.Element {
         <div class="intel-column">
           <form class="card intel-lookup" onSubmit={(e) => void lookup(e)} aria-label="Look up indicators">
             <label for="intel-values">IPs, ranges, domains, URLs or hashes — one per line, defanged or not (up to 10,000)</label>
-            <textarea id="intel-values" spellcheck={false} autocomplete="off" value={text()} onInput={(e) => setText(e.currentTarget.value)} data-testid="intel-values" />
+            <textarea
+              id="intel-values"
+              spellcheck={false}
+              autocomplete="off"
+              value={text()}
+              onInput={(e) => setText(e.currentTarget.value)}
+              data-testid="intel-values"
+            />
             <div class="form-actions">
               <button type="submit" class="btn primary" disabled={busy()} data-testid="intel-lookup">
                 {busy() ? 'Looking up…' : 'Look up'}

@@ -26,14 +26,20 @@ export interface ListSearch {
 export const DEFAULT_LIST_SEARCH: ListSearch = { status: 'open', severity: [], category: '', q: '', sort: 'updated', order: 'desc', mine: false };
 
 const searchSchema = z.object({
-  status: z.enum([...STATUSES, 'open', 'all']).catch('open').default('open'),
+  status: z
+    .enum([...STATUSES, 'open', 'all'])
+    .catch('open')
+    .default('open'),
   severity: z
     .string()
     .max(40)
     .transform((s) => s.split(',').filter((v): v is Severity => (SEVERITIES as readonly string[]).includes(v)))
     .catch([])
     .default([]),
-  category: z.enum([...CATEGORIES, '']).catch('').default(''),
+  category: z
+    .enum([...CATEGORIES, ''])
+    .catch('')
+    .default(''),
   q: z.string().max(200).catch('').default(''),
   sort: z.enum(LIST_SORTS).catch('updated').default('updated'),
   order: z.enum(['asc', 'desc']).catch('desc').default('desc'),

@@ -40,7 +40,13 @@ export function LoginPage(): JSX.Element {
         when={app.auth().status === 'signed-in' && ssoError()}
         fallback={
           <>
-            <Show when={app.me()}>{(m) => <p class="muted">Last signed in here as {m().user.display_name} ({m().user.email}).</p>}</Show>
+            <Show when={app.me()}>
+              {(m) => (
+                <p class="muted">
+                  Last signed in here as {m().user.display_name} ({m().user.email}).
+                </p>
+              )}
+            </Show>
             <LoginForm onDone={done} email={app.me()?.user.email ?? ''} />
           </>
         }

@@ -62,7 +62,8 @@ export function MetricsPage(): JSX.Element {
           </label>
           <Show when={choice() === 'custom'}>
             <label>
-              From <input type="date" value={custom().from} onChange={(e) => setCustom({ ...custom(), from: e.currentTarget.value })} data-testid="metrics-from" />
+              From{' '}
+              <input type="date" value={custom().from} onChange={(e) => setCustom({ ...custom(), from: e.currentTarget.value })} data-testid="metrics-from" />
             </label>
             <label>
               to <input type="date" value={custom().to} onChange={(e) => setCustom({ ...custom(), to: e.currentTarget.value })} data-testid="metrics-to" />
@@ -78,7 +79,14 @@ export function MetricsPage(): JSX.Element {
           </p>
         )}
       </Show>
-      <Show when={loaded()} fallback={<Show when={!problem()}><p class="empty">Loading metrics…</p></Show>}>
+      <Show
+        when={loaded()}
+        fallback={
+          <Show when={!problem()}>
+            <p class="empty">Loading metrics…</p>
+          </Show>
+        }
+      >
         {(l) => <MetricsBody metrics={l().metrics} />}
       </Show>
     </section>
@@ -126,7 +134,12 @@ function Duration(props: { title: string; help: string; testId: string; stats: M
   );
 }
 
-function Breakdown<K extends string>(props: { title: string; testId: string; rows: { key: K; n: number; share: number }[]; label: (k: K) => string }): JSX.Element {
+function Breakdown<K extends string>(props: {
+  title: string;
+  testId: string;
+  rows: { key: K; n: number; share: number }[];
+  label: (k: K) => string;
+}): JSX.Element {
   return (
     <section class="card metrics-breakdown" data-testid={props.testId}>
       <h2>{props.title}</h2>

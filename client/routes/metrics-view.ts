@@ -14,7 +14,11 @@ export type RangePreset = (typeof RANGE_PRESETS)[number]['id'];
 const DAY_MS = 86_400_000;
 
 /** [from, to) as ISO instants: a preset ends now; custom dates are whole local days, `to` included. */
-export function metricsRange(choice: RangePreset | 'custom', custom: { from: string; to: string }, now: number): { from: string; to: string } | { error: string } {
+export function metricsRange(
+  choice: RangePreset | 'custom',
+  custom: { from: string; to: string },
+  now: number,
+): { from: string; to: string } | { error: string } {
   if (choice !== 'custom') {
     const days = RANGE_PRESETS.find((p) => p.id === choice)?.days ?? 30;
     return { from: new Date(now - days * DAY_MS).toISOString(), to: new Date(now).toISOString() };

@@ -27,9 +27,30 @@ export function localQueue(rows: readonly IncidentSummary[], now: number): Triag
   const out: TriageRow[] = [];
   for (const r of rows) {
     if (r.status === 'closed') continue;
-    const sla: SlaStatus = slaFor({ severity: r.severity, status: r.status, createdAt: r.createdAt, resolvedAt: r.resolvedAt ?? null, breach: r.breach ?? null }, DEFAULT_SLA_POLICY, new Date(now));
-    const p = priorityScore({ severity: r.severity, maxAssetCriticality: null, slaMinutesLeft: sla.minutes_left, ageMinutes: Math.max(0, (now - Date.parse(r.createdAt)) / 60_000) });
-    out.push({ id: r.id, key: r.key, title: r.title, status: r.status, severity: r.severity, score: p.score, explanation: p.explanation, factors: p.factors, createdAt: r.createdAt, resolvedAt: r.resolvedAt ?? null, breach: r.breach ?? null });
+    const sla: SlaStatus = slaFor(
+      { severity: r.severity, status: r.status, createdAt: r.createdAt, resolvedAt: r.resolvedAt ?? null, breach: r.breach ?? null },
+      DEFAULT_SLA_POLICY,
+      new Date(now),
+    );
+    const p = priorityScore({
+      severity: r.severity,
+      maxAssetCriticality: null,
+      slaMinutesLeft: sla.minutes_left,
+      ageMinutes: Math.max(0, (now - Date.parse(r.createdAt)) / 60_000),
+    });
+    out.push({
+      id: r.id,
+      key: r.key,
+      title: r.title,
+      status: r.status,
+      severity: r.severity,
+      score: p.score,
+      explanation: p.explanation,
+      factors: p.factors,
+      createdAt: r.createdAt,
+      resolvedAt: r.resolvedAt ?? null,
+      breach: r.breach ?? null,
+    });
   }
   // Highest priority first; ties: the older incident first (it has waited longer).
   return out.sort((a, b) => b.score - a.score || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));

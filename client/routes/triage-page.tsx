@@ -22,7 +22,11 @@ export function TriagePage(): JSX.Element {
   const app = useApp();
   const now = createTicker();
   const [source, setSource] = createSignal<Source>({ kind: 'loading' });
-  const rows = createLiveQuery(() => app.engine.db, (db) => db.incidents.toArray(), [] as IncidentSummary[]);
+  const rows = createLiveQuery(
+    () => app.engine.db,
+    (db) => db.incidents.toArray(),
+    [] as IncidentSummary[],
+  );
   const load = async (): Promise<void> => {
     const res = await app.api.priorityQueue();
     if (res.ok) setSource({ kind: 'server', order: res.value, at: Date.now() });
@@ -44,7 +48,8 @@ export function TriagePage(): JSX.Element {
       .filter((q) => q.status !== 'closed')
       .map((q): TriageRow => {
         const l = byId.get(q.id);
-        const explanation = typeof q.explanation === 'string' ? q.explanation : typeof q.priority_explanation === 'string' ? q.priority_explanation : (l?.explanation ?? '');
+        const explanation =
+          typeof q.explanation === 'string' ? q.explanation : typeof q.priority_explanation === 'string' ? q.priority_explanation : (l?.explanation ?? '');
         const createdAt = typeof q['created_at'] === 'string' ? q['created_at'] : (l?.createdAt ?? new Date(0).toISOString());
         return {
           id: q.id,
@@ -104,7 +109,17 @@ function serverFactors(q: QueueItem): TriageRow['factors'] | null {
 }
 
 function TriageItem(props: { row: TriageRow; rank: number; now: number }): JSX.Element {
-  const sla = () => computeSla({ severity: props.row.severity, status: props.row.status, createdAt: props.row.createdAt, resolvedAt: props.row.resolvedAt, breach: props.row.breach ?? null }, props.now);
+  const sla = () =>
+    computeSla(
+      {
+        severity: props.row.severity,
+        status: props.row.status,
+        createdAt: props.row.createdAt,
+        resolvedAt: props.row.resolvedAt,
+        breach: props.row.breach ?? null,
+      },
+      props.now,
+    );
   return (
     <li class="card triage-item" data-testid="triage-row" data-id={props.row.id}>
       <div class="triage-head">
@@ -120,11 +135,18 @@ function TriageItem(props: { row: TriageRow; rank: number; now: number }): JSX.E
         <SeverityBadge severity={props.row.severity} />
         <StatusBadge status={props.row.status} />
         <Show when={sla().state !== 'met'}>
-          <Show when={sla().response_state !== 'met'} fallback={<ClockBadge label="Resolve" state={sla().resolution_state} due={sla().resolution_due} now={props.now} />}>
+          <Show
+            when={sla().response_state !== 'met'}
+            fallback={<ClockBadge label="Resolve" state={sla().resolution_state} due={sla().resolution_due} now={props.now} />}
+          >
             <ClockBadge label="Respond" state={sla().response_state} due={sla().response_due} now={props.now} />
           </Show>
         </Show>
-        <Show when={sla().breach_state && sla().breach_notification_due ? { state: sla().breach_state ?? 'on_track', due: sla().breach_notification_due ?? '' } : null}>
+        <Show
+          when={
+            sla().breach_state && sla().breach_notification_due ? { state: sla().breach_state ?? 'on_track', due: sla().breach_notification_due ?? '' } : null
+          }
+        >
           {(b) => <ClockBadge label="Breach" state={b().state} due={b().due} now={props.now} testId="triage-breach" />}
         </Show>
       </div>

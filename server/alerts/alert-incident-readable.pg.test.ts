@@ -18,7 +18,10 @@ afterAll(async () => {
 
 describe('an incident opened by an alert', () => {
   it('is readable as soon as its id is returned', async () => {
-    const r = await ts.fetch('/api/v1/alerts', { method: 'POST', json: { source: 'edr', type: 'malware', title: 'Beacon from FIN-LT-07', impact: 5, likelihood: 4, observables: { hosts: ['fin-lt-07'] } } });
+    const r = await ts.fetch('/api/v1/alerts', {
+      method: 'POST',
+      json: { source: 'edr', type: 'malware', title: 'Beacon from FIN-LT-07', impact: 5, likelihood: 4, observables: { hosts: ['fin-lt-07'] } },
+    });
     expect(r.status).toBe(200);
     const id = ((await r.json()) as IngestResponse).items[0]?.incident_id;
     expect(id).toBeTruthy();

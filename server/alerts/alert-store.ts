@@ -174,14 +174,27 @@ interface AlertRow extends Omit<AlertSummary, 'observed_at' | 'detected_at' | 'r
 
 function toSummary(r: AlertRow): AlertSummary {
   return {
-    id: r.id, source: r.source, type: r.type, title: r.title, format: r.format, status: r.status, score: r.score, severity: r.severity,
-    count: r.count, incident_id: r.incident_id, fingerprint: r.fingerprint, external_id: r.external_id,
-    observed_at: r.observed_at?.toISOString() ?? null, detected_at: r.detected_at.toISOString(),
-    received_at: r.received_at.toISOString(), last_seen: r.last_seen.toISOString(),
+    id: r.id,
+    source: r.source,
+    type: r.type,
+    title: r.title,
+    format: r.format,
+    status: r.status,
+    score: r.score,
+    severity: r.severity,
+    count: r.count,
+    incident_id: r.incident_id,
+    fingerprint: r.fingerprint,
+    external_id: r.external_id,
+    observed_at: r.observed_at?.toISOString() ?? null,
+    detected_at: r.detected_at.toISOString(),
+    received_at: r.received_at.toISOString(),
+    last_seen: r.last_seen.toISOString(),
   };
 }
 
-const SUMMARY_COLUMNS = 'id, source, type, title, format, status, score, severity, count, incident_id, fingerprint, external_id, observed_at, detected_at, received_at, last_seen';
+const SUMMARY_COLUMNS =
+  'id, source, type, title, format, status, score, severity, count, incident_id, fingerprint, external_id, observed_at, detected_at, received_at, last_seen';
 
 export async function listAlerts(sql: Q, q: ListAlertsQuery): Promise<{ items: AlertSummary[]; next_before: string | null }> {
   const rows = await sql<AlertRow[]>`

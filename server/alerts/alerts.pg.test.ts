@@ -25,7 +25,11 @@ const alert = (over: Record<string, unknown> = {}): Record<string, unknown> => {
   const n = ++seq;
   return { source: 'test', type: 'malware', title: `Beacon ${n}`, impact: 3, observables: { ips: [`10.9.${Math.floor(n / 250)}.${n % 250}`] }, ...over };
 };
-const post = async (body: unknown, query = '', as?: Parameters<TestServer['fetch']>[1]): Promise<{ status: number; body: IngestResponse & { error?: { code: string; message: string; details: IngestResponse } } }> => {
+const post = async (
+  body: unknown,
+  query = '',
+  as?: Parameters<TestServer['fetch']>[1],
+): Promise<{ status: number; body: IngestResponse & { error?: { code: string; message: string; details: IngestResponse } } }> => {
   const r = await ts.fetch(`/api/v1/alerts${query}`, { method: 'POST', json: body, ...as });
   return { status: r.status, body: (await r.json()) as never };
 };
@@ -39,7 +43,16 @@ afterAll(async () => {
 
 describe('POST /alerts', () => {
   it('creates an incident document from an alert, with the alert as a timeline entry and the risk', async () => {
-    const r = await post(alert({ title: 'Ransom note dropped', impact: 5, likelihood: 4, confidence: 5, observed_at: '2026-11-20T09:55:00Z', observables: { hosts: ['FS01'], hashes: ['d41d8cd98f00b204e9800998ecf8427e'] } }));
+    const r = await post(
+      alert({
+        title: 'Ransom note dropped',
+        impact: 5,
+        likelihood: 4,
+        confidence: 5,
+        observed_at: '2026-11-20T09:55:00Z',
+        observables: { hosts: ['FS01'], hashes: ['d41d8cd98f00b204e9800998ecf8427e'] },
+      }),
+    );
     expect(r.status).toBe(200);
     const [item] = r.body.items;
     expect(item).toMatchObject({ index: 0, status: 'created', errors: [] });
@@ -50,7 +63,10 @@ describe('POST /alerts', () => {
     expect(meta.observables).toContainEqual({ kind: 'hash', value: 'd41d8cd98f00b204e9800998ecf8427e' });
     const entries = await ts.server.docs.withDoc(item!.incident_id!, (doc) => readTimeline(doc));
     const entry = entries.find((e) => e.kind === 'alert');
-    expect(entry).toMatchObject({ text: 'Ransom note dropped', data: { alert_id: item!.alert_id, source: 'test', type: 'malware', score: item!.score, count: 1 } });
+    expect(entry).toMatchObject({
+      text: 'Ransom note dropped',
+      data: { alert_id: item!.alert_id, source: 'test', type: 'malware', score: item!.score, count: 1 },
+    });
     await ts.server.projector.flush();
     const detail = (await (await ts.fetch(`/api/v1/alerts/${item!.alert_id}`)).json()) as AlertDetail;
     expect(detail).toMatchObject({ id: item!.alert_id, status: 'created', incident_id: item!.incident_id, count: 1, format: 'native' });
@@ -59,7 +75,14 @@ describe('POST /alerts', () => {
   });
 
   it('stores the good items of a partial batch (207) and names each bad field; all bad is 400', async () => {
-    const r = await post({ alerts: [alert(), { source: 'x', type: 't', title: 'bad', impact: 7 }, alert(), { source: 'x', type: 't', title: 'bad2', observables: { ips: ['999.1.1.1'] } }] });
+    const r = await post({
+      alerts: [
+        alert(),
+        { source: 'x', type: 't', title: 'bad', impact: 7 },
+        alert(),
+        { source: 'x', type: 't', title: 'bad2', observables: { ips: ['999.1.1.1'] } },
+      ],
+    });
     expect(r.status).toBe(207);
     expect(r.body.items.map((i) => i.status)).toEqual(['created', 'failed', 'created', 'failed']);
     expect(r.body.items[1]!.errors[0]).toMatch(/^impact:/);
@@ -123,8 +146,11 @@ describe('POST /alerts', () => {
   });
 
   it('correlates on a shared observable or asset, raises severity and never lowers it', async () => {
-    const low = (await post(alert({ title: 'Odd login', impact: 1, likelihood: 1, confidence: 1, observables: { accounts: ['Mallory'], ips: ['192.0.2.10'] } }))).body.items[0]!;
-    const high = (await post(alert({ title: 'Credential dump', impact: 5, likelihood: 5, confidence: 5, observables: { accounts: ['mallory'] } }))).body.items[0]!;
+    const low = (
+      await post(alert({ title: 'Odd login', impact: 1, likelihood: 1, confidence: 1, observables: { accounts: ['Mallory'], ips: ['192.0.2.10'] } }))
+    ).body.items[0]!;
+    const high = (await post(alert({ title: 'Credential dump', impact: 5, likelihood: 5, confidence: 5, observables: { accounts: ['mallory'] } }))).body
+      .items[0]!;
     expect(high).toMatchObject({ status: 'correlated', incident_id: low.incident_id });
     const lower = (await post(alert({ title: 'Noise', impact: 1, likelihood: 1, observables: { ips: ['192.0.2.10'] } }))).body.items[0]!;
     expect(lower).toMatchObject({ status: 'correlated', incident_id: low.incident_id });
@@ -134,7 +160,11 @@ describe('POST /alerts', () => {
     const alerts = (await ts.server.docs.withDoc(low.incident_id!, (doc) => readTimeline(doc))).filter((e) => e.kind === 'alert');
     expect(alerts.map((e) => e.text)).toEqual(['Odd login', 'Credential dump', 'Noise']);
     // Items of one batch that share an observable land in one new incident.
-    const batch = (await post({ alerts: [alert({ observables: { domains: ['evil.example'] } }), alert({ observables: { domains: ['EVIL.example'], ips: ['203.0.113.77'] } })] })).body.items;
+    const batch = (
+      await post({
+        alerts: [alert({ observables: { domains: ['evil.example'] } }), alert({ observables: { domains: ['EVIL.example'], ips: ['203.0.113.77'] } })],
+      })
+    ).body.items;
     expect(batch.map((i) => i.status)).toEqual(['created', 'correlated']);
     expect(batch[1]!.incident_id).toBe(batch[0]!.incident_id);
   });
@@ -142,7 +172,8 @@ describe('POST /alerts', () => {
   it('does not join a closed incident', async () => {
     const first = (await post(alert({ observables: { domains: ['closed.example'] } }))).body.items[0]!;
     await ts.server.docs.withDoc(first.incident_id!, (doc) => {
-      for (const s of ['triage', 'containment', 'eradication', 'recovery', 'post_incident', 'closed'] as Status[]) expect(setStatus(doc, s, 'tester', { origin: SERVER_ORIGIN }).ok).toBe(true);
+      for (const s of ['triage', 'containment', 'eradication', 'recovery', 'post_incident', 'closed'] as Status[])
+        expect(setStatus(doc, s, 'tester', { origin: SERVER_ORIGIN }).ok).toBe(true);
     });
     await ts.server.projector.flush();
     await waitFor(async () => (await ts.db.sql`SELECT 1 FROM incidents WHERE id = ${first.incident_id!} AND status = 'closed'`).length === 1);
@@ -152,7 +183,10 @@ describe('POST /alerts', () => {
   });
 
   it('correlates with an incident a person created (the projection keeps the observable index)', async () => {
-    const r = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Reported phishing', observables: [{ kind: 'domain', value: 'phish.example' }] } });
+    const r = await ts.fetch('/api/v1/incidents', {
+      method: 'POST',
+      json: { title: 'Reported phishing', observables: [{ kind: 'domain', value: 'phish.example' }] },
+    });
     if (r.status !== 201) return; // the incident write API belongs to another part; skip when absent
     const created = (await r.json()) as { id: string };
     await ts.server.projector.flush();
@@ -179,7 +213,15 @@ describe('POST /alerts', () => {
     const before = await audited();
     const analyst = await ts.as('analyst');
     const results = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => post(i % 2 ? alert({ title: `Concurrent ${i}`, observables: { hosts: [`conc-${i % 3}`] } }) : { alerts: [{ title: 'bad' }, alert({ title: `Concurrent ${i}`, observables: { hosts: [`conc-${i % 3}`] } })] }, '', i % 3 ? undefined : { as: analyst })),
+      Array.from({ length: 24 }, (_, i) =>
+        post(
+          i % 2
+            ? alert({ title: `Concurrent ${i}`, observables: { hosts: [`conc-${i % 3}`] } })
+            : { alerts: [{ title: 'bad' }, alert({ title: `Concurrent ${i}`, observables: { hosts: [`conc-${i % 3}`] } })] },
+          '',
+          i % 3 ? undefined : { as: analyst },
+        ),
+      ),
     );
     results.forEach((r, i) => {
       expect(r.status).toBe(i % 2 ? 200 : 207);
@@ -206,11 +248,24 @@ describe('POST /alerts', () => {
     expect(sb.items[3]).toMatchObject({ alert_id: null, incident_id: null, errors: ['ignored: event_type dns'] });
     expect(sb.counts).toEqual({ created: 2, deduplicated: 0, correlated: 0, failed: 0, ignored: 5 });
     // Only non-alert lines: nothing stored, and not an error; with a bad line among them, a 400 naming it.
-    const dnsOnly = eve.split('\n').filter((l) => l.includes('"event_type":"dns"') || l.includes('"event_type":"stats"')).join('\n');
-    const onlyIgnored = await ts.fetch('/api/v1/alerts?format=suricata', { method: 'POST', body: dnsOnly, headers: { 'content-type': 'application/x-ndjson' }, as: token });
+    const dnsOnly = eve
+      .split('\n')
+      .filter((l) => l.includes('"event_type":"dns"') || l.includes('"event_type":"stats"'))
+      .join('\n');
+    const onlyIgnored = await ts.fetch('/api/v1/alerts?format=suricata', {
+      method: 'POST',
+      body: dnsOnly,
+      headers: { 'content-type': 'application/x-ndjson' },
+      as: token,
+    });
     expect(onlyIgnored.status).toBe(200);
     expect(((await onlyIgnored.json()) as IngestResponse).counts).toMatchObject({ ignored: 2, failed: 0, created: 0 });
-    const withBad = await ts.fetch('/api/v1/alerts?format=suricata', { method: 'POST', body: `${dnsOnly}\n{"event_type":"alert"}`, headers: { 'content-type': 'application/x-ndjson' }, as: token });
+    const withBad = await ts.fetch('/api/v1/alerts?format=suricata', {
+      method: 'POST',
+      body: `${dnsOnly}\n{"event_type":"alert"}`,
+      headers: { 'content-type': 'application/x-ndjson' },
+      as: token,
+    });
     expect(withBad.status).toBe(400);
     expect(((await withBad.json()) as { error: { message: string } }).error.message).toBe('no alert was accepted: item 2: alert.signature: required');
     const w = await post(JSON.parse(readFileSync(new URL('./samples/wazuh-alert.json', import.meta.url), 'utf8')), '?format=wazuh');
@@ -270,7 +325,10 @@ describe('stored alerts', () => {
 describe('assets, rules and mappings', () => {
   it('asset criticality and privileged accounts raise the score', async () => {
     expect((await ts.fetch('/api/v1/assets', { method: 'POST', json: { kind: 'host', name: 'DC01', criticality: 5, tags: ['tier0'] } })).status).toBe(201);
-    const imp = await ts.fetch('/api/v1/assets/import', { method: 'POST', json: { csv: 'kind,name,criticality,privileged,owner,tags\naccount,svc-admin,4,true,it,\nhost,bad,7,false,,\n' } });
+    const imp = await ts.fetch('/api/v1/assets/import', {
+      method: 'POST',
+      json: { csv: 'kind,name,criticality,privileged,owner,tags\naccount,svc-admin,4,true,it,\nhost,bad,7,false,,\n' },
+    });
     expect(await imp.json()).toMatchObject({ imported: 1, errors: [{ line: 3 }] });
     const plain = (await post(alert({ observables: { hosts: ['ws-123'] } }))).body.items[0]!;
     const crown = (await post(alert({ observables: { hosts: ['dc01'], accounts: ['SVC-ADMIN'] } }))).body.items[0]!;
@@ -281,7 +339,10 @@ describe('assets, rules and mappings', () => {
     const list = (await (await ts.fetch('/api/v1/assets?kind=host&q=dc')).json()) as { items: { id: string; name: string }[]; total: number };
     expect(list.items.map((a) => a.name)).toEqual(['dc01']);
     const id = list.items[0]!.id;
-    expect(((await (await ts.fetch(`/api/v1/assets/${id}`, { method: 'PATCH', json: { criticality: 2, owner: null } })).json()) as { criticality: number }).criticality).toBe(2);
+    expect(
+      ((await (await ts.fetch(`/api/v1/assets/${id}`, { method: 'PATCH', json: { criticality: 2, owner: null } })).json()) as { criticality: number })
+        .criticality,
+    ).toBe(2);
     expect((await ts.fetch(`/api/v1/assets/${id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await ts.fetch(`/api/v1/assets/${id}`, { method: 'DELETE' })).status).toBe(404);
   });
@@ -300,17 +361,37 @@ describe('assets, rules and mappings', () => {
     expect(quiet).toMatchObject({ status: 'created', incident_id: null });
     expect(((await (await ts.fetch(`/api/v1/alerts/${quiet.alert_id}`)).json()) as AlertDetail).status).toBe('unlinked');
     expect(await ts.db.sql`SELECT 1 FROM incident_observables WHERE value = '192.0.2.251'`).toHaveLength(0);
-    expect((await ts.fetch('/api/v1/alert-rules', { method: 'PUT', json: { ...rules, dedup_window_seconds: 3600, correlation_window_seconds: 86_400, correlate_on: ['ip', 'domain', 'url', 'hash', 'account', 'host'] } })).status).toBe(200);
+    expect(
+      (
+        await ts.fetch('/api/v1/alert-rules', {
+          method: 'PUT',
+          json: { ...rules, dedup_window_seconds: 3600, correlation_window_seconds: 86_400, correlate_on: ['ip', 'domain', 'url', 'hash', 'account', 'host'] },
+        })
+      ).status,
+    ).toBe(200);
     const bad = await ts.fetch('/api/v1/alert-rules', { method: 'PUT', json: { ...rules, correlate_on: ['planet'] } });
     expect(bad.status).toBe(400);
 
-    const m = await ts.fetch('/api/v1/alert-mappings', { method: 'POST', json: { name: 'grafana', fields: { title: 'title', external_id: '/fingerprint', 'observables.hosts': 'labels.instance' }, defaults: { source: 'grafana', type: 'alertmanager' }, items_path: 'alerts' } });
+    const m = await ts.fetch('/api/v1/alert-mappings', {
+      method: 'POST',
+      json: {
+        name: 'grafana',
+        fields: { title: 'title', external_id: '/fingerprint', 'observables.hosts': 'labels.instance' },
+        defaults: { source: 'grafana', type: 'alertmanager' },
+        items_path: 'alerts',
+      },
+    });
     expect(m.status).toBe(201);
     const mapping = (await m.json()) as { id: string };
     const r = await post({ alerts: [{ title: 'High CPU', fingerprint: 'abc', labels: { instance: 'node-7' } }] }, `?format=webhook:${mapping.id}`);
     expect(r.status).toBe(200);
     const detail = (await (await ts.fetch(`/api/v1/alerts/${r.body.items[0]!.alert_id}`)).json()) as AlertDetail;
-    expect(detail).toMatchObject({ source: 'grafana', format: `webhook:${mapping.id}`, external_id: 'abc', normalized: { observables: { hosts: ['node-7'] } } });
+    expect(detail).toMatchObject({
+      source: 'grafana',
+      format: `webhook:${mapping.id}`,
+      external_id: 'abc',
+      normalized: { observables: { hosts: ['node-7'] } },
+    });
     expect(((await (await ts.fetch('/api/v1/alert-mappings')).json()) as { items: unknown[] }).items).toHaveLength(1);
   });
 });

@@ -14,9 +14,15 @@ const RULES: readonly [Exclude<Category, 'unclassified'>, RegExp][] = [
   ['business_email_compromise', /\bbec\b|business e-?mail compromise|invoice fraud|wire fraud|(inbox|mailbox|forwarding) rule/],
   ['phishing', /phish|credential harvest|spoofed (sender|mail|e-?mail)|malicious (link|attachment) in (mail|e-?mail)/],
   ['data_exfiltration', /exfiltrat|data (theft|leak|loss)|\bdlp\b|large (upload|outbound transfer)/],
-  ['account_compromise', /brute[- _]?force|password spray|credential stuffing|authentication[_ ]fail|failed (login|logon|sign-?in)s?|impossible travel|account (compromise|takeover)|suspicious (sign-?in|login|logon)|mfa (fatigue|bombing)/],
+  [
+    'account_compromise',
+    /brute[- _]?force|password spray|credential stuffing|authentication[_ ]fail|failed (login|logon|sign-?in)s?|impossible travel|account (compromise|takeover)|suspicious (sign-?in|login|logon)|mfa (fatigue|bombing)/,
+  ],
   ['ddos', /\bddos\b|denial[- ]of[- ]service|\b(syn|udp|icmp|http) flood/],
-  ['malware', /malware|trojan|virus|\bworm\b|backdoor|remote access (trojan|tool)|cobalt ?strike|beacon|command[- ]and[- ]control|\bc2\b|dropper|infostealer|keylogger/],
+  [
+    'malware',
+    /malware|trojan|virus|\bworm\b|backdoor|remote access (trojan|tool)|cobalt ?strike|beacon|command[- ]and[- ]control|\bc2\b|dropper|infostealer|keylogger/,
+  ],
   ['insider', /insider/],
   ['lost_device', /lost (device|laptop|phone)|stolen (device|laptop|phone)/],
   ['vulnerability', /vulnerab|\bcve-\d{4}-\d+|exploit(ation)? attempt/],

@@ -21,7 +21,14 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-const alert = (title: string, n: number): Record<string, unknown> => ({ source: 'split', type: 'malware', title, impact: 4, likelihood: 4, observables: { hosts: [`split-${n}`] } });
+const alert = (title: string, n: number): Record<string, unknown> => ({
+  source: 'split',
+  type: 'malware',
+  title,
+  impact: 4,
+  likelihood: 4,
+  observables: { hosts: [`split-${n}`] },
+});
 
 describe('a batch with an alert the database refuses', () => {
   it('stores the others and fails that one alone (207)', async () => {

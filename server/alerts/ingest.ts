@@ -198,7 +198,11 @@ async function storeBatch(
     tx`SELECT pg_advisory_xact_lock(${LOCKS.alertIngest})`,
     loadRules(tx),
     lookupAssets(tx, [...new Set(planned.flatMap((p) => p.assets))]),
-    matchObservables(tx, planned.flatMap((p) => p.observables), received),
+    matchObservables(
+      tx,
+      planned.flatMap((p) => p.observables),
+      received,
+    ),
   ]);
   const assetMap = new Map(assetRows.map((a) => [`${a.kind}:${a.name}`, a]));
   for (const p of planned) p.risk = riskOf(p.alert, assetMap, reputationOf(p.observables, intel));
@@ -231,10 +235,26 @@ async function storeBatch(
       Object.assign(result, { status: 'deduplicated', alert_id: stored.id, incident_id: stored.incident_id, score: p.risk.score });
     } else {
       p.row = {
-        id: newId(), source: p.alert.source, type: p.alert.type, title: p.alert.title, format: p.item.format, status: 'unlinked',
-        fingerprint: p.fp, external_id: p.alert.external_id ?? null, raw: p.item.raw, normalized: p.alert, score: p.risk.score,
-        severity: p.risk.severity, risk: p.risk, count: 1, last_seen: receivedIso, incident_id: null, entry_id: null,
-        observed_at: p.alert.observed_at ?? null, detected_at: p.alert.detected_at ?? receivedIso, received_at: receivedIso,
+        id: newId(),
+        source: p.alert.source,
+        type: p.alert.type,
+        title: p.alert.title,
+        format: p.item.format,
+        status: 'unlinked',
+        fingerprint: p.fp,
+        external_id: p.alert.external_id ?? null,
+        raw: p.item.raw,
+        normalized: p.alert,
+        score: p.risk.score,
+        severity: p.risk.severity,
+        risk: p.risk,
+        count: 1,
+        last_seen: receivedIso,
+        incident_id: null,
+        entry_id: null,
+        observed_at: p.alert.observed_at ?? null,
+        detected_at: p.alert.detected_at ?? receivedIso,
+        received_at: receivedIso,
       };
       firstInBatch.set(p.fp, p);
       fresh.push(p);

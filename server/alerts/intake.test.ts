@@ -19,7 +19,13 @@ describe('adapters', () => {
     const items = intakeItems(sample('suricata-eve.ndjson'), parseFormat('suricata'), null);
     expect(items).toHaveLength(7);
     const a = ok(items[0]!);
-    expect(a).toMatchObject({ source: 'suricata', title: 'ET MALWARE Cobalt Strike Beacon Observed', type: 'A Network Trojan was detected', impact: 5, observed_at: '2026-11-20T09:14:22.418Z' });
+    expect(a).toMatchObject({
+      source: 'suricata',
+      title: 'ET MALWARE Cobalt Strike Beacon Observed',
+      type: 'A Network Trojan was detected',
+      impact: 5,
+      observed_at: '2026-11-20T09:14:22.418Z',
+    });
     expect(a.observables?.ips).toEqual(['10.0.4.23', '185.220.101.47']);
     expect(a.observables?.domains).toEqual(['update-check.badcdn.example']);
     expect(a.context).toMatchObject({ signature_id: 2027865, sensor: 'sensor-dmz-1', app_proto: 'tls' });
@@ -58,15 +64,40 @@ describe('adapters', () => {
     };
     const a = ok(intakeItems(JSON.stringify(eve), parseFormat('suricata'), null)[0]!);
     expect(a.observables?.ips).toEqual(['2001:db8::ff00:42:8329', 'fe80::202:b3ff:fe1e:8329']);
-    expect(alertObservables(a).filter((o) => o.kind === 'ip').map((o) => o.value)).toEqual(['2001:db8::ff00:42:8329', 'fe80::202:b3ff:fe1e:8329']);
-    const native = ok(intakeItems(JSON.stringify({ source: 'edr', type: 'c2', title: 'beacon', impact: 3, likelihood: 3, confidence: 3, observables: { ips: ['2001:db8:0:0:1:0:0:1', '2001:0db8::0001:0:0:1', '10.0.0.1'] } }), parseFormat(undefined), null)[0]!);
+    expect(
+      alertObservables(a)
+        .filter((o) => o.kind === 'ip')
+        .map((o) => o.value),
+    ).toEqual(['2001:db8::ff00:42:8329', 'fe80::202:b3ff:fe1e:8329']);
+    const native = ok(
+      intakeItems(
+        JSON.stringify({
+          source: 'edr',
+          type: 'c2',
+          title: 'beacon',
+          impact: 3,
+          likelihood: 3,
+          confidence: 3,
+          observables: { ips: ['2001:db8:0:0:1:0:0:1', '2001:0db8::0001:0:0:1', '10.0.0.1'] },
+        }),
+        parseFormat(undefined),
+        null,
+      )[0]!,
+    );
     expect(native.observables?.ips).toEqual(['2001:db8::1:0:0:1', '10.0.0.1']);
   });
 
   it('Wazuh: level → impact, agent → host, srcip/dstuser, id as external id', () => {
     const [item] = intakeItems(sample('wazuh-alert.json'), parseFormat('wazuh'), null);
     const a = ok(item!);
-    expect(a).toMatchObject({ source: 'wazuh', type: 'syslog', impact: 4, likelihood: 4, external_id: '1763630441.1187302', observed_at: '2026-11-20T09:20:41.512Z' });
+    expect(a).toMatchObject({
+      source: 'wazuh',
+      type: 'syslog',
+      impact: 4,
+      likelihood: 4,
+      external_id: '1763630441.1187302',
+      observed_at: '2026-11-20T09:20:41.512Z',
+    });
     expect(a.observables).toEqual({ ips: ['198.51.100.77'], accounts: ['root'], hosts: ['web-prod-01'] });
     expect(a.title).toContain('brute force');
     const bad = intakeItems(JSON.stringify({ rule: { level: 22 } }), parseFormat('wazuh'), null);
@@ -76,7 +107,13 @@ describe('adapters', () => {
   it('Elastic ECS: flattened kibana.* keys, nested host/user, risk score → impact, _source unwrapped', () => {
     const [item] = intakeItems(sample('ecs-alert.json'), parseFormat('ecs'), null);
     const a = ok(item!);
-    expect(a).toMatchObject({ source: 'elastic', title: 'Suspicious PowerShell Encoded Command', severity: 'high', impact: 4, observed_at: '2026-11-20T09:30:58.000Z' });
+    expect(a).toMatchObject({
+      source: 'elastic',
+      title: 'Suspicious PowerShell Encoded Command',
+      severity: 'high',
+      impact: 4,
+      observed_at: '2026-11-20T09:30:58.000Z',
+    });
     expect(a.observables?.hosts).toEqual(['FIN-LAPTOP-22']);
     expect(a.observables?.accounts).toEqual(['jdoe']);
     expect(a.observables?.ips).toEqual(['10.0.9.22', '192.0.2.44', 'fe80::1c2b:3a4d:5e6f:7081']);
@@ -130,17 +167,41 @@ describe('adapters', () => {
       ...alertMappingInputSchema.parse({
         name: 'edr',
         items_path: 'events',
-        fields: { title: '/detection/name', external_id: 'detection.id', impact: 'detection.score', 'observables.hosts': ['device.hostname'], 'observables.ips': ['device.ips', 'remote.ip'], severity: 'detection.prio' },
+        fields: {
+          title: '/detection/name',
+          external_id: 'detection.id',
+          impact: 'detection.score',
+          'observables.hosts': ['device.hostname'],
+          'observables.ips': ['device.ips', 'remote.ip'],
+          severity: 'detection.prio',
+        },
         defaults: { source: 'edr-x', type: 'detection' },
         severity_map: { P1: 'critical' },
       }),
       id: '0190aaaa-0000-7000-8000-000000000001',
       updated_at: new Date().toISOString(),
     };
-    const body = JSON.stringify({ events: [{ detection: { name: 'Mimikatz', id: 'd-1', score: 90, prio: 'P1' }, device: { hostname: 'DC01', ips: ['10.1.1.1', 'junk'] }, remote: { ip: '10.1.1.2' } }, { detection: {} }] });
+    const body = JSON.stringify({
+      events: [
+        {
+          detection: { name: 'Mimikatz', id: 'd-1', score: 90, prio: 'P1' },
+          device: { hostname: 'DC01', ips: ['10.1.1.1', 'junk'] },
+          remote: { ip: '10.1.1.2' },
+        },
+        { detection: {} },
+      ],
+    });
     const items = intakeItems(body, parseFormat(`webhook:${mapping.id}`), mapping);
     const a = ok(items[0]!);
-    expect(a).toMatchObject({ source: 'edr-x', type: 'detection', title: 'Mimikatz', external_id: 'd-1', impact: 5, severity: 'critical', observables: { hosts: ['DC01'], ips: ['10.1.1.1', '10.1.1.2'] } });
+    expect(a).toMatchObject({
+      source: 'edr-x',
+      type: 'detection',
+      title: 'Mimikatz',
+      external_id: 'd-1',
+      impact: 5,
+      severity: 'critical',
+      observables: { hosts: ['DC01'], ips: ['10.1.1.1', '10.1.1.2'] },
+    });
     expect(items[1]!.alert).toEqual({ ok: false, error: ['title: Invalid input: expected string, received undefined'] });
     expect(items[0]!.format).toBe(`webhook:${mapping.id}`);
   });
@@ -155,7 +216,11 @@ describe('native intake', () => {
   });
 
   it('names each wrong field', () => {
-    const [item] = intakeItems(JSON.stringify({ source: 's', type: 't', title: 5, impact: 9, observables: { ips: ['1.2.3.4', 'nope'] }, extra: 1 }), parseFormat(undefined), null);
+    const [item] = intakeItems(
+      JSON.stringify({ source: 's', type: 't', title: 5, impact: 9, observables: { ips: ['1.2.3.4', 'nope'] }, extra: 1 }),
+      parseFormat(undefined),
+      null,
+    );
     expect(item!.alert.ok).toBe(false);
     const errors = (item!.alert as { error: string[] }).error.join('\n');
     expect(errors).toContain('title:');
@@ -217,8 +282,12 @@ describe('helpers', () => {
   });
 
   it('asset CSV: quoting, bad rows reported by line', () => {
-    expect(parseCsv('a,"b,c","d ""q"""\r\n1,2,3')).toEqual([['a', 'b,c', 'd "q"'], ['1', '2', '3']]);
-    const csv = 'kind,name,criticality,privileged,owner,tags\nhost,DC01,5,false,it-ops,"tier0;ad"\naccount,svc-backup,4,yes,,\nprinter,x,3,false,,\nhost,web,9,false,,\nhost,db,2,maybe,,\n';
+    expect(parseCsv('a,"b,c","d ""q"""\r\n1,2,3')).toEqual([
+      ['a', 'b,c', 'd "q"'],
+      ['1', '2', '3'],
+    ]);
+    const csv =
+      'kind,name,criticality,privileged,owner,tags\nhost,DC01,5,false,it-ops,"tier0;ad"\naccount,svc-backup,4,yes,,\nprinter,x,3,false,,\nhost,web,9,false,,\nhost,db,2,maybe,,\n';
     const r = parseAssetCsv(csv);
     expect(r.assets).toEqual([
       { kind: 'host', name: 'dc01', criticality: 5, privileged: false, owner: 'it-ops', tags: ['tier0', 'ad'] },

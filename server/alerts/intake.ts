@@ -68,7 +68,11 @@ function events(text: string, ndjson: boolean, unwrap: (v: unknown) => unknown[]
 }
 
 function checkSize(n: number): void {
-  if (n > MAX_ALERTS_PER_BATCH) throw new DomainError('payload_too_large', `${n} alerts in one request: at most ${MAX_ALERTS_PER_BATCH} per batch`, { count: n, max: MAX_ALERTS_PER_BATCH });
+  if (n > MAX_ALERTS_PER_BATCH)
+    throw new DomainError('payload_too_large', `${n} alerts in one request: at most ${MAX_ALERTS_PER_BATCH} per batch`, {
+      count: n,
+      max: MAX_ALERTS_PER_BATCH,
+    });
 }
 
 export function intakeItems(text: string, spec: FormatSpec, mapping: AlertMapping | null): IntakeItem[] {
@@ -91,7 +95,8 @@ export function intakeItems(text: string, spec: FormatSpec, mapping: AlertMappin
       return Array.isArray(hits) ? hits : null;
     });
   } else {
-    if (!mapping) throw new DomainError('bad_request', `query parameter "format": no webhook mapping ${spec.mappingId}`, { format: `webhook:${spec.mappingId}` });
+    if (!mapping)
+      throw new DomainError('bad_request', `query parameter "format": no webhook mapping ${spec.mappingId}`, { format: `webhook:${spec.mappingId}` });
     format = `webhook:${mapping.id}`;
     adapter = fromWebhook(mapping);
     parsed = events(text, true, (v) => {
@@ -107,7 +112,8 @@ export function intakeItems(text: string, spec: FormatSpec, mapping: AlertMappin
     const unsafe = findUnsafeText(p.value);
     if (unsafe) return { index, raw: null, format, alert: err([unsafeTextMessage('json', unsafe, 'event field')]) };
     // Measuring, adapting and storing the event all recurse: thousands of levels overflowed the stack.
-    if (!nestsAtMost(p.value, MAX_JSON_DEPTH)) return { index, raw: null, format, alert: err([`event: nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`]) };
+    if (!nestsAtMost(p.value, MAX_JSON_DEPTH))
+      return { index, raw: null, format, alert: err([`event: nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays`]) };
     const size = Buffer.byteLength(JSON.stringify(p.value) ?? '');
     if (size > MAX_RAW_EVENT_BYTES) return { index, raw: null, format, alert: err([`event: ${size} bytes, at most ${MAX_RAW_EVENT_BYTES} per alert`]) };
     if (!adapter) return { index, raw: p.value, format, alert: validateAlert(p.value, { lenient: false }) };

@@ -4,13 +4,7 @@
  * fingerprint, and the observable keys correlation looks up.
  */
 import { createHash } from 'node:crypto';
-import {
-  alertInputSchema,
-  alertObservablesSchema,
-  MAX_OBSERVABLES_PER_KIND,
-  OBSERVABLE_LISTS,
-  type AlertInput,
-} from '../../shared/alerts-api.ts';
+import { alertInputSchema, alertObservablesSchema, MAX_OBSERVABLES_PER_KIND, OBSERVABLE_LISTS, type AlertInput } from '../../shared/alerts-api.ts';
 import type { Observable, ObservableKind } from '../../shared/incident-schema.ts';
 import { canonicalUrlObservable } from '../../shared/intel-values.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
@@ -21,7 +15,8 @@ import { withCanonicalIps } from './observable-ips.ts';
 function describe(issues: readonly { path: readonly PropertyKey[]; message: string; code?: string; keys?: readonly string[] }[]): string[] {
   return issues.map((i) => {
     const path = i.path.map(String).join('.');
-    if (i.code === 'unrecognized_keys' && i.keys?.length) return `${path ? path + ': ' : ''}unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (i.code === 'unrecognized_keys' && i.keys?.length)
+      return `${path ? path + ': ' : ''}unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
     return `${path || 'alert'}: ${i.message}`;
   });
 }
@@ -84,6 +79,14 @@ export function fingerprint(a: AlertInput): string {
   const basis = a.external_id
     ? ['ext', a.source.toLowerCase(), a.external_id]
     : // Lower-cased as before URLs kept their path's case, so fingerprints of stored alerts stay valid.
-      ['v1', a.source.toLowerCase(), a.type.toLowerCase(), a.title.trim().toLowerCase(), ...alertObservables(a).map((o) => `${o.kind}:${o.value.toLowerCase()}`).sort()];
+      [
+        'v1',
+        a.source.toLowerCase(),
+        a.type.toLowerCase(),
+        a.title.trim().toLowerCase(),
+        ...alertObservables(a)
+          .map((o) => `${o.kind}:${o.value.toLowerCase()}`)
+          .sort(),
+      ];
   return createHash('sha256').update(JSON.stringify(basis)).digest('hex');
 }

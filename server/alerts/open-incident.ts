@@ -36,12 +36,25 @@ export function openIncidentForAlert(deps: { sql: Sql; docs: DocumentManager }):
     const alert = a.normalized as AlertInput;
     const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
     const row: NewAlertRow = {
-      ...a, status: 'created', incident_id: newId(), entry_id: newId(), severity: a.severity as Severity, risk: a.risk as Risk,
-      last_seen: a.last_seen.toISOString(), observed_at: iso(a.observed_at), detected_at: a.detected_at.toISOString(), received_at: a.received_at.toISOString(),
+      ...a,
+      status: 'created',
+      incident_id: newId(),
+      entry_id: newId(),
+      severity: a.severity as Severity,
+      risk: a.risk as Risk,
+      last_seen: a.last_seen.toISOString(),
+      observed_at: iso(a.observed_at),
+      detected_at: a.detected_at.toISOString(),
+      received_at: a.received_at.toISOString(),
     };
     const planned: Planned = {
-      item: { index: 0, raw: a.raw, format: a.format, alert: ok(alert) }, alert, fp: a.fingerprint,
-      observables: alertObservables(alert), assets: alertAssets(alert), risk: row.risk, row,
+      item: { index: 0, raw: a.raw, format: a.format, alert: ok(alert) },
+      alert,
+      fp: a.fingerprint,
+      observables: alertObservables(alert),
+      assets: alertAssets(alert),
+      risk: row.risk,
+      row,
     };
     await writeDocuments(docs, [planned], [], new Date().toISOString());
     return row.incident_id;

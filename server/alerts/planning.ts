@@ -8,7 +8,11 @@ import { scoreAlert } from '../../shared/scoring.ts';
 import type { Planned } from './incident-writer.ts';
 
 /** The score's inputs from the alert, the inventory and the intel reputation of its observables (null: no match). */
-export function riskOf(a: AlertInput, assets: ReadonlyMap<string, { criticality: number; privileged: boolean; kind: string }>, reputation: number | null = null): Risk {
+export function riskOf(
+  a: AlertInput,
+  assets: ReadonlyMap<string, { criticality: number; privileged: boolean; kind: string }>,
+  reputation: number | null = null,
+): Risk {
   let maxCrit: number | null = null;
   let critName: string | null = null;
   let privileged: string | null = null;

@@ -38,7 +38,15 @@ export async function getAsset(sql: Sql | TransactionSql, id: string): Promise<A
 /** Insert or replace (by kind and name) several assets in one statement. */
 export async function upsertAssets(sql: Sql | TransactionSql, inputs: readonly AssetInput[]): Promise<Asset[]> {
   if (inputs.length === 0) return [];
-  const rows = inputs.map((a) => ({ id: newId(), kind: a.kind, name: a.name, criticality: a.criticality, privileged: a.privileged, owner: a.owner, tags: a.tags }));
+  const rows = inputs.map((a) => ({
+    id: newId(),
+    kind: a.kind,
+    name: a.name,
+    criticality: a.criticality,
+    privileged: a.privileged,
+    owner: a.owner,
+    tags: a.tags,
+  }));
   const out = await sql<AssetRow[]>`
     INSERT INTO assets (id, kind, name, criticality, privileged, owner, tags, updated_at)
     SELECT x.id::uuid, x.kind, x.name, x.criticality::smallint, x.privileged::boolean, x.owner,

@@ -49,7 +49,11 @@ export function parseAssetCsv(text: string): { assets: AssetInput[]; errors: { l
   const assets = new Map<string, AssetInput>();
   const header = rows[0]?.map((h) => h.trim().toLowerCase()) ?? [];
   const missing = CSV_COLUMNS.filter((c) => c !== 'tags' && c !== 'owner' && !header.includes(c));
-  if (missing.length) return { assets: [], errors: [{ line: 1, message: `header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (expected ${CSV_COLUMNS.join(',')})` }] };
+  if (missing.length)
+    return {
+      assets: [],
+      errors: [{ line: 1, message: `header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (expected ${CSV_COLUMNS.join(',')})` }],
+    };
   const col = (r: string[], name: string): string => r[header.indexOf(name)]?.trim() ?? '';
   for (let i = 1; i < rows.length && i <= MAX_IMPORT_ROWS; i++) {
     const r = rows[i] ?? [];
@@ -67,7 +71,10 @@ export function parseAssetCsv(text: string): { assets: AssetInput[]; errors: { l
       criticality: crit === '' ? undefined : Number(crit),
       privileged: BOOL[privRaw],
       owner: col(r, 'owner') || null,
-      tags: col(r, 'tags').split(/[;|]/).map((t) => t.trim()).filter(Boolean),
+      tags: col(r, 'tags')
+        .split(/[;|]/)
+        .map((t) => t.trim())
+        .filter(Boolean),
     });
     if (!parsed.success) {
       errors.push({ line, message: parsed.error.issues.map((is) => `${is.path.join('.') || 'row'}: ${is.message}`).join('; ') });

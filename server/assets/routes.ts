@@ -81,7 +81,10 @@ export function createAssetRoutes(deps: { sql: Sql; audit: AuditLog }): Hono<Aut
     const type = c.req.header('content-type') ?? '';
     let text: string;
     if (/^application\/json/i.test(type)) {
-      const body = z.object({ csv: z.string().max(MAX_CSV_BYTES) }).strict().safeParse(await c.req.json().catch(() => null));
+      const body = z
+        .object({ csv: z.string().max(MAX_CSV_BYTES) })
+        .strict()
+        .safeParse(await c.req.json().catch(() => null));
       if (!body.success) throw new DomainError('bad_request', 'body field "csv": expected the CSV text as a string');
       text = body.data.csv;
       refuseUnsafeText('json', body.data);
@@ -93,7 +96,10 @@ export function createAssetRoutes(deps: { sql: Sql; audit: AuditLog }): Hono<Aut
     const { assets, errors } = parseAssetCsv(text);
     const stored = await sql.begin(async (tx) => {
       const out = await upsertAssets(tx, assets);
-      await audit.append([{ actor: actorOf(p), action: 'asset.import', targetType: 'asset', details: { imported: out.length, errors: errors.length, assets } }], tx);
+      await audit.append(
+        [{ actor: actorOf(p), action: 'asset.import', targetType: 'asset', details: { imported: out.length, errors: errors.length, assets } }],
+        tx,
+      );
       return out;
     });
     const body: AssetImportResult = { imported: stored.length, errors };

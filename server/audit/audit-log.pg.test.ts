@@ -64,7 +64,10 @@ describe('audit log', () => {
     const doc = new Y.Doc({ guid: id });
     createIncident(doc, { title: 'Keyed by the server', createdBy: 'tester' });
     const b64 = Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64');
-    const r = await ts.fetch('/api/v1/sync/batch', { method: 'POST', json: { docs: [{ id, state_vector: Buffer.from(Y.encodeStateVector(new Y.Doc())).toString('base64'), update: b64 }] } });
+    const r = await ts.fetch('/api/v1/sync/batch', {
+      method: 'POST',
+      json: { docs: [{ id, state_vector: Buffer.from(Y.encodeStateVector(new Y.Doc())).toString('base64'), update: b64 }] },
+    });
     expect(r.status).toBe(200);
     await ts.server.projector.flush();
     await ts.server.docs.flush();
@@ -86,7 +89,9 @@ describe('audit log', () => {
 
   it('keeps the chain linear under concurrent appends', async () => {
     const audit = createAuditLog(db.sql);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => audit.append([{ actor: SYSTEM_ACTOR, action: 'test.concurrent', targetType: 'test', details: { i } }])));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => audit.append([{ actor: SYSTEM_ACTOR, action: 'test.concurrent', targetType: 'test', details: { i } }])),
+    );
     expect((await verify()).ok).toBe(true);
   });
 
@@ -124,7 +129,9 @@ describe('audit log', () => {
     const at = (row?.at as Date).toISOString();
     const forged = { ...row, at, action: 'forged.action' } as Record<string, unknown>;
     const { hash: _h, prev_hash, ...rest } = forged;
-    const newHash = createHash('sha256').update(String(prev_hash) + canonicalJson(rest)).digest('hex');
+    const newHash = createHash('sha256')
+      .update(String(prev_hash) + canonicalJson(rest))
+      .digest('hex');
     await tamper((sql) => sql`UPDATE audit_log SET action = 'forged.action', hash = ${newHash} WHERE seq = ${target.seq}`);
     v = await verify();
     expect(v).toMatchObject({ ok: false, first_broken: { seq: rows[4]?.seq, reason: expect.stringContaining('broken link') } });

@@ -21,7 +21,9 @@ export function canonicalJson(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
 }
 
@@ -59,9 +61,7 @@ interface AuditQuery {
   limit: number;
 }
 
-type VerifyResult =
-  | { ok: true; checked: number; head: string | null }
-  | { ok: false; checked: number; first_broken: { seq: number; reason: string } };
+type VerifyResult = { ok: true; checked: number; head: string | null } | { ok: false; checked: number; first_broken: { seq: number; reason: string } };
 
 export interface AuditLog {
   /** Append events in order, in one transaction (or inside the caller's). */
@@ -132,7 +132,8 @@ export function createAuditLog(sql: Sql): AuditLog {
         const rows = await sql<AuditRow[]>`SELECT * FROM audit_log WHERE seq > ${after} ORDER BY seq LIMIT ${VERIFY_CHUNK}`;
         for (const r of rows) {
           const e = toEntry(r);
-          if (e.prev_hash !== prev) return { ok: false, checked, first_broken: { seq: e.seq, reason: 'broken link: prev_hash does not match the previous entry' } };
+          if (e.prev_hash !== prev)
+            return { ok: false, checked, first_broken: { seq: e.seq, reason: 'broken link: prev_hash does not match the previous entry' } };
           const { hash, ...rest } = e;
           if (entryHash(rest) !== hash) return { ok: false, checked, first_broken: { seq: e.seq, reason: 'hash mismatch: the entry was altered' } };
           prev = hash;

@@ -99,17 +99,54 @@ let n = 0;
 const routes = (): Route[] => [
   { name: 'GET /incidents', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/incidents', { as }) },
   { name: 'GET /incidents/:id', allowed: READERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}`, { as }) },
-  { name: 'GET /incidents/:id (missing)', allowed: ['viewer', 'analyst', 'lead', 'admin', 'viewerToken', 'scopedToken'], call: (as) => ts.fetch(`/api/v1/incidents/${newId()}`, { as }) },
+  {
+    name: 'GET /incidents/:id (missing)',
+    allowed: ['viewer', 'analyst', 'lead', 'admin', 'viewerToken', 'scopedToken'],
+    call: (as) => ts.fetch(`/api/v1/incidents/${newId()}`, { as }),
+  },
   { name: 'GET /incidents/:id/timeline', allowed: READERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/timeline`, { as }) },
   // The incident write API, queue, metrics, templates and the API description (issue 4).
-  { name: 'POST /incidents', allowed: WRITERS, call: (as) => ts.fetch('/api/v1/incidents', { as, method: 'POST', json: { title: `Matrix ${++n}`, template: 'phishing' } }) },
-  { name: 'PATCH /incidents/:id', allowed: WRITERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}`, { as, method: 'PATCH', json: { title: `A ${++n}`, tags: { add: ['matrix'] } } }) },
-  { name: 'PATCH /incidents/:id (link B)', allowed: WRITERS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}`, { as, method: 'PATCH', json: { title: `A ${++n}`, related_incidents: { add: [incidentB] } } }) },
-  { name: 'POST /incidents/:id/events', allowed: WRITERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/events`, { as, method: 'POST', json: { kind: 'note', text: 'matrix' } }) },
-  { name: 'POST /incidents/:id/related/:other', allowed: WRITERS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/related/${incidentB}`, { as, method: 'POST' }) },
-  { name: 'DELETE /incidents/:id/related/:other', allowed: WRITERS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/related/${incidentB}`, { as, method: 'DELETE' }) },
+  {
+    name: 'POST /incidents',
+    allowed: WRITERS,
+    call: (as) => ts.fetch('/api/v1/incidents', { as, method: 'POST', json: { title: `Matrix ${++n}`, template: 'phishing' } }),
+  },
+  {
+    name: 'PATCH /incidents/:id',
+    allowed: WRITERS_A,
+    call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}`, { as, method: 'PATCH', json: { title: `A ${++n}`, tags: { add: ['matrix'] } } }),
+  },
+  {
+    name: 'PATCH /incidents/:id (link B)',
+    allowed: WRITERS,
+    call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}`, { as, method: 'PATCH', json: { title: `A ${++n}`, related_incidents: { add: [incidentB] } } }),
+  },
+  {
+    name: 'POST /incidents/:id/events',
+    allowed: WRITERS_A,
+    call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/events`, { as, method: 'POST', json: { kind: 'note', text: 'matrix' } }),
+  },
+  {
+    name: 'POST /incidents/:id/related/:other',
+    allowed: WRITERS,
+    call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/related/${incidentB}`, { as, method: 'POST' }),
+  },
+  {
+    name: 'DELETE /incidents/:id/related/:other',
+    allowed: WRITERS,
+    call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/related/${incidentB}`, { as, method: 'DELETE' }),
+  },
   // A lead corrects a stamped time (issue 20); 409 for the allowed ones: nothing is stamped on A.
-  { name: 'POST /incidents/:id/milestones', allowed: LEADS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/milestones`, { as, method: 'POST', json: { field: 'contained_at', at: '2026-01-01T00:00:00.000Z', reason: 'matrix' } }) },
+  {
+    name: 'POST /incidents/:id/milestones',
+    allowed: LEADS,
+    call: (as) =>
+      ts.fetch(`/api/v1/incidents/${incidentA}/milestones`, {
+        as,
+        method: 'POST',
+        json: { field: 'contained_at', at: '2026-01-01T00:00:00.000Z', reason: 'matrix' },
+      }),
+  },
   { name: 'POST /incidents/:id/prioritize', allowed: WRITERS_A, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/prioritize`, { as, method: 'POST' }) },
   { name: 'GET /incidents/priority-queue', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/incidents/priority-queue', { as }) },
   { name: 'GET /metrics', allowed: READERS, call: (as) => ts.fetch('/api/v1/metrics', { as }) },
@@ -118,12 +155,21 @@ const routes = (): Route[] => [
   {
     name: 'PUT /templates/:category/fields',
     allowed: LEADS,
-    call: (as) => ts.fetch('/api/v1/templates/phishing/fields', { as, method: 'PUT', json: { fields: [{ name: 'reported_via', type: 'string', required: false }] } }),
+    call: (as) =>
+      ts.fetch('/api/v1/templates/phishing/fields', { as, method: 'PUT', json: { fields: [{ name: 'reported_via', type: 'string', required: false }] } }),
   },
   { name: 'GET /openapi.json', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/openapi.json', { as }) },
   { name: 'GET /sync/changes', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/sync/changes', { as }) },
-  { name: 'POST /sync/batch (read only)', allowed: ALL_AUTHED, call: (as) => ts.fetch('/api/v1/sync/batch', { as, method: 'POST', json: { docs: [{ id: incidentA }] } }) },
-  { name: 'GET /auth/me', allowed: ['viewer', 'analyst', 'lead', 'admin', 'guestReadA', 'guestWriteA', 'guestB'], call: (as) => ts.fetch('/api/v1/auth/me', { as }) },
+  {
+    name: 'POST /sync/batch (read only)',
+    allowed: ALL_AUTHED,
+    call: (as) => ts.fetch('/api/v1/sync/batch', { as, method: 'POST', json: { docs: [{ id: incidentA }] } }),
+  },
+  {
+    name: 'GET /auth/me',
+    allowed: ['viewer', 'analyst', 'lead', 'admin', 'guestReadA', 'guestWriteA', 'guestB'],
+    call: (as) => ts.fetch('/api/v1/auth/me', { as }),
+  },
   { name: 'GET /users', allowed: ADMINS, call: (as) => ts.fetch('/api/v1/users', { as }) },
   { name: 'GET /users/directory', allowed: READERS, call: (as) => ts.fetch('/api/v1/users/directory', { as }) },
   { name: 'POST /users/:id/invite', allowed: ADMINS, call: (as) => ts.fetch(`/api/v1/users/${who.viewer?.user.id}/invite`, { as, method: 'POST' }) },
@@ -132,8 +178,16 @@ const routes = (): Route[] => [
     allowed: ADMINS,
     call: (as) => ts.fetch('/api/v1/users', { as, method: 'POST', json: { email: `m${++n}@test.local`, display_name: 'M', role: 'viewer' } }),
   },
-  { name: 'PATCH /users/:id', allowed: ADMINS, call: (as) => ts.fetch(`/api/v1/users/${who.viewer?.user.id}`, { as, method: 'PATCH', json: { role: 'analyst' } }) },
-  { name: 'POST /users/:id/revoke-sessions', allowed: ADMINS, call: (as) => ts.fetch(`/api/v1/users/${who.expired?.user.id}/revoke-sessions`, { as, method: 'POST' }) },
+  {
+    name: 'PATCH /users/:id',
+    allowed: ADMINS,
+    call: (as) => ts.fetch(`/api/v1/users/${who.viewer?.user.id}`, { as, method: 'PATCH', json: { role: 'analyst' } }),
+  },
+  {
+    name: 'POST /users/:id/revoke-sessions',
+    allowed: ADMINS,
+    call: (as) => ts.fetch(`/api/v1/users/${who.expired?.user.id}/revoke-sessions`, { as, method: 'POST' }),
+  },
   { name: 'GET /tokens', allowed: ADMINS, call: (as) => ts.fetch('/api/v1/tokens', { as }) },
   { name: 'POST /tokens', allowed: ADMINS, call: (as) => ts.fetch('/api/v1/tokens', { as, method: 'POST', json: { name: `t${++n}`, role: 'viewer' } }) },
   { name: 'DELETE /tokens/:id', allowed: ADMINS, call: (as) => ts.fetch(`/api/v1/tokens/${who.viewerToken?.credentialId}`, { as, method: 'DELETE' }) },
@@ -141,9 +195,14 @@ const routes = (): Route[] => [
   {
     name: 'POST /incidents/:id/guests',
     allowed: LEADS,
-    call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/guests`, { as, method: 'POST', json: { email: `g${++n}@ext.test`, display_name: 'G', access: 'read' } }),
+    call: (as) =>
+      ts.fetch(`/api/v1/incidents/${incidentA}/guests`, { as, method: 'POST', json: { email: `g${++n}@ext.test`, display_name: 'G', access: 'read' } }),
   },
-  { name: 'DELETE /incidents/:id/guests/:userId', allowed: LEADS, call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/guests/${who.guestReadA?.user.id}`, { as, method: 'DELETE' }) },
+  {
+    name: 'DELETE /incidents/:id/guests/:userId',
+    allowed: LEADS,
+    call: (as) => ts.fetch(`/api/v1/incidents/${incidentA}/guests/${who.guestReadA?.user.id}`, { as, method: 'DELETE' }),
+  },
   { name: 'GET /audit-logs', allowed: LEADS, call: (as) => ts.fetch('/api/v1/audit-logs', { as }) },
   { name: 'GET /audit-logs/verify', allowed: LEADS, call: (as) => ts.fetch('/api/v1/audit-logs/verify', { as }) },
 ];
@@ -198,7 +257,11 @@ describe('access matrix', () => {
 
   it('refuses cookie-authenticated writes without JSON or from another origin (CSRF)', async () => {
     const before = await state();
-    const form = await ts.fetch('/api/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=x&role=admin' });
+    const form = await ts.fetch('/api/v1/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=x&role=admin',
+    });
     expect(form.status).toBe(403);
     const cross = await ts.fetch('/api/v1/tokens', { method: 'POST', headers: { origin: 'https://evil.example' }, json: { name: 'x', role: 'admin' } });
     expect(cross.status).toBe(403);

@@ -44,7 +44,10 @@ export interface AuthOptions {
 /** Parse `sec-admins=admin,sec-leads=lead` into a map; null names the first bad pair. */
 export function parseRoleMap(s: string, roles: readonly Role[]): { ok: true; value: Record<string, Role> } | { ok: false; error: string } {
   const out: Record<string, Role> = {};
-  for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const i = pair.lastIndexOf('=');
     const key = pair.slice(0, i).trim();
     const role = pair.slice(i + 1).trim() as Role;

@@ -110,7 +110,9 @@ export function createAuthRoutes(deps: AuthDeps): Hono {
       checkCsrf(c, deps.proxyHops);
       await revokeSession(sql, a.credentialId);
       await deps.auth.invalidate();
-      await audit.append([{ actor: { kind: 'user', id: a.principal.id, name: a.principal.name }, action: 'auth.logout', targetType: 'session', targetId: a.credentialId }]);
+      await audit.append([
+        { actor: { kind: 'user', id: a.principal.id, name: a.principal.name }, action: 'auth.logout', targetType: 'session', targetId: a.credentialId },
+      ]);
     }
     clearSessionCookie(c, deps.proxyHops);
     return c.body(null, 204);

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 const expiresAt = async (id: string): Promise<number> =>
-  ((await db.sql<{ expires_at: Date }[]>`SELECT expires_at FROM sessions WHERE id = ${id}`)[0]?.expires_at.getTime() ?? 0);
+  (await db.sql<{ expires_at: Date }[]>`SELECT expires_at FROM sessions WHERE id = ${id}`)[0]?.expires_at.getTime() ?? 0;
 
 describe('authenticator', () => {
   it('renews a used session up to its maximum, and refuses it once idle past its expiry', async () => {

@@ -45,11 +45,17 @@ export async function bootstrapAdmin(deps: {
     if (!u) {
       // The email belongs to a non-admin: promote it rather than fail to start.
       const [p] = await tx<{ id: string }[]>`UPDATE users SET role = 'admin', disabled = false WHERE lower(email) = ${email} RETURNING id`;
-      await deps.audit.append([{ actor: SYSTEM_ACTOR, action: 'user.bootstrap_admin', targetType: 'user', targetId: p?.id ?? null, details: { email, promoted: true } }], tx);
+      await deps.audit.append(
+        [{ actor: SYSTEM_ACTOR, action: 'user.bootstrap_admin', targetType: 'user', targetId: p?.id ?? null, details: { email, promoted: true } }],
+        tx,
+      );
       return { created: true, email };
     }
     const secret = hash ? null : await createInvite(tx, u.id);
-    await deps.audit.append([{ actor: SYSTEM_ACTOR, action: 'user.bootstrap_admin', targetType: 'user', targetId: u.id, details: { email, invited: !hash } }], tx);
+    await deps.audit.append(
+      [{ actor: SYSTEM_ACTOR, action: 'user.bootstrap_admin', targetType: 'user', targetId: u.id, details: { email, invited: !hash } }],
+      tx,
+    );
     return secret ? { created: true, email, inviteUrl: inviteUrl(deps.publicUrl, secret) } : { created: true, email };
   });
   if (result.created && result.inviteUrl) {

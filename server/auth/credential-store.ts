@@ -24,7 +24,12 @@ export interface SessionLookup {
   disabled: boolean;
 }
 
-export async function createSession(db: Db, userId: string, ttlMs: number, address: string | null): Promise<{ secret: string; id: string; expiresAt: Date; maxExpiresAt: Date }> {
+export async function createSession(
+  db: Db,
+  userId: string,
+  ttlMs: number,
+  address: string | null,
+): Promise<{ secret: string; id: string; expiresAt: Date; maxExpiresAt: Date }> {
   const secret = randomSecret();
   const id = newId();
   const now = Date.now();

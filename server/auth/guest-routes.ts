@@ -82,7 +82,16 @@ export function createGuestRoutes(deps: AuthDeps): Hono<AuthEnv> {
         ON CONFLICT (user_id, incident_id) DO UPDATE SET access = EXCLUDED.access,
           evidence_download = EXCLUDED.evidence_download, expires_at = EXCLUDED.expires_at`;
       await audit.append(
-        [{ actor: actorOf(p), action: 'guest.invite', targetType: 'user', targetId: u.id, incidentId: id, details: { email: u.email, access: body.access, evidence: body.evidence_download } }],
+        [
+          {
+            actor: actorOf(p),
+            action: 'guest.invite',
+            targetType: 'user',
+            targetId: u.id,
+            incidentId: id,
+            details: { email: u.email, access: body.access, evidence: body.evidence_download },
+          },
+        ],
         tx,
       );
       const [g] = await grantsOfIncident(tx, id, u.id);

@@ -40,7 +40,11 @@ describe('guests', () => {
   it('invites an unknown email as a read-only guest of one incident, who then reaches only it', async () => {
     const lead = await ts.as('lead');
     const [a, b] = [await makeIncident(), await makeIncident()];
-    const r = await ts.fetch(`/api/v1/incidents/${a}/guests`, { as: lead, method: 'POST', json: { email: 'counsel@law.example', display_name: 'Outside counsel', access: 'read' } });
+    const r = await ts.fetch(`/api/v1/incidents/${a}/guests`, {
+      as: lead,
+      method: 'POST',
+      json: { email: 'counsel@law.example', display_name: 'Outside counsel', access: 'read' },
+    });
     expect(r.status).toBe(201);
     const invited = inviteGuestResponse.parse(await r.json());
     expect(invited.grant).toMatchObject({ incident_id: a, access: 'read', evidence_download: false, invited_by: lead.user.id });
@@ -65,7 +69,11 @@ describe('guests', () => {
     expect(listed.items.map((g) => g.user.email)).toEqual(['counsel@law.example']);
 
     // Inviting a team member as a guest is refused.
-    const member = await ts.fetch(`/api/v1/incidents/${a}/guests`, { as: lead, method: 'POST', json: { email: lead.user.email, display_name: 'x', access: 'read' } });
+    const member = await ts.fetch(`/api/v1/incidents/${a}/guests`, {
+      as: lead,
+      method: 'POST',
+      json: { email: lead.user.email, display_name: 'x', access: 'read' },
+    });
     expect(member.status).toBe(409);
 
     expect((await ts.fetch(`/api/v1/incidents/${a}/guests/${invited.grant.user.id}`, { as: lead, method: 'DELETE' })).status).toBe(204);

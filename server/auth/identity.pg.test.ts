@@ -73,7 +73,12 @@ describe('passwords and sessions', () => {
 
   it('sets Secure behind a trusted proxy that says https', async () => {
     await createUser('secure@example.com');
-    const r = await ts.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '10.9.9.9' }, json: { email: 'secure@example.com', password: PASSWORD } });
+    const r = await ts.fetch('/api/v1/auth/login', {
+      as: null,
+      method: 'POST',
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '10.9.9.9' },
+      json: { email: 'secure@example.com', password: PASSWORD },
+    });
     expect(r.headers.get('set-cookie')).toContain('Secure');
   });
 
@@ -93,16 +98,35 @@ describe('passwords and sessions', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 10; i++) {
         const s = i % 2 === 0 ? ts : other;
-        const r = await s.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '10.2.0.1' }, json: { email: 'erin@example.com', password: 'wrong password!' } });
+        const r = await s.fetch('/api/v1/auth/login', {
+          as: null,
+          method: 'POST',
+          headers: { 'x-forwarded-for': '10.2.0.1' },
+          json: { email: 'erin@example.com', password: 'wrong password!' },
+        });
         statuses.push(r.status);
       }
       // Three free failures, then the pair waits (on either process), with Retry-After.
       expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
-      const waiting = await other.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '10.2.0.1' }, json: { email: 'erin@example.com', password: PASSWORD } });
+      const waiting = await other.fetch('/api/v1/auth/login', {
+        as: null,
+        method: 'POST',
+        headers: { 'x-forwarded-for': '10.2.0.1' },
+        json: { email: 'erin@example.com', password: PASSWORD },
+      });
       expect(waiting.status).toBe(429);
       expect(Number(waiting.headers.get('retry-after'))).toBeGreaterThan(0);
       // The owner, elsewhere, logs in at once.
-      expect((await other.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '10.2.1.1' }, json: { email: 'erin@example.com', password: PASSWORD } })).status).toBe(200);
+      expect(
+        (
+          await other.fetch('/api/v1/auth/login', {
+            as: null,
+            method: 'POST',
+            headers: { 'x-forwarded-for': '10.2.1.1' },
+            json: { email: 'erin@example.com', password: PASSWORD },
+          })
+        ).status,
+      ).toBe(200);
     } finally {
       await other.stop();
     }
@@ -113,10 +137,20 @@ describe('passwords and sessions', () => {
     try {
       await createUser('ivan@example.com');
       for (let i = 0; i < 4; i++) {
-        const r = await capped.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': `10.5.0.${i}` }, json: { email: 'ivan@example.com', password: 'wrong password!' } });
+        const r = await capped.fetch('/api/v1/auth/login', {
+          as: null,
+          method: 'POST',
+          headers: { 'x-forwarded-for': `10.5.0.${i}` },
+          json: { email: 'ivan@example.com', password: 'wrong password!' },
+        });
         expect(r.status).toBe(401);
       }
-      const locked = await capped.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '10.5.1.1' }, json: { email: 'ivan@example.com', password: PASSWORD } });
+      const locked = await capped.fetch('/api/v1/auth/login', {
+        as: null,
+        method: 'POST',
+        headers: { 'x-forwarded-for': '10.5.1.1' },
+        json: { email: 'ivan@example.com', password: PASSWORD },
+      });
       expect(locked.status).toBe(429);
       expect(((await locked.json()) as { error: { details: { limit: string } } }).error.details.limit).toBe('account');
     } finally {
@@ -150,7 +184,12 @@ describe('passwords and sessions', () => {
     // Two proxies: the address the outer one saw is the second from the end.
     const twoHops = await startTestServer({ db, auth: { trustProxy: 2 } });
     try {
-      const r = await twoHops.fetch('/api/v1/auth/login', { as: null, method: 'POST', headers: { 'x-forwarded-for': '6.6.6.6, 198.51.100.77, 10.0.0.9' }, json: { email: 'judy@example.com', password: PASSWORD } });
+      const r = await twoHops.fetch('/api/v1/auth/login', {
+        as: null,
+        method: 'POST',
+        headers: { 'x-forwarded-for': '6.6.6.6, 198.51.100.77, 10.0.0.9' },
+        json: { email: 'judy@example.com', password: PASSWORD },
+      });
       expect(r.status).toBe(200);
       const [s2] = await db.sql<{ address: string }[]>`
         SELECT s.address FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'judy@example.com' ORDER BY s.created_at DESC LIMIT 1`;
@@ -174,7 +213,9 @@ describe('passwords and sessions', () => {
 
   it('disabling a user revokes their sessions; tokens they created keep working', async () => {
     const admin2 = await ts.as('admin');
-    const t = createTokenResponse.parse(await (await ts.fetch('/api/v1/tokens', { as: admin2, method: 'POST', json: { name: 'made by admin2', role: 'viewer' } })).json());
+    const t = createTokenResponse.parse(
+      await (await ts.fetch('/api/v1/tokens', { as: admin2, method: 'POST', json: { name: 'made by admin2', role: 'viewer' } })).json(),
+    );
     const patch = await ts.fetch(`/api/v1/users/${admin2.user.id}`, { method: 'PATCH', json: { disabled: true } });
     expect(patch.status).toBe(200);
     expect((await ts.fetch('/api/v1/auth/me', { as: admin2 })).status).toBe(401);
@@ -196,8 +237,14 @@ describe('revocation across processes', () => {
       expect((await ts.fetch(`/api/v1/users/${analyst.user.id}/revoke-sessions`, { method: 'POST' })).status).toBe(200);
       expect((await ts.fetch(`/api/v1/tokens/${token.credentialId}`, { method: 'DELETE' })).status).toBe(204);
       const { waitFor } = await import('../testing/wait-for.ts');
-      await waitFor(async () => (await other.fetch('/api/v1/incidents', { as: analyst })).status === 401, { message: 'session refused by the other process', timeoutMs: 2_000 });
-      await waitFor(async () => (await other.fetch('/api/v1/incidents', { as: token })).status === 401, { message: 'token refused by the other process', timeoutMs: 2_000 });
+      await waitFor(async () => (await other.fetch('/api/v1/incidents', { as: analyst })).status === 401, {
+        message: 'session refused by the other process',
+        timeoutMs: 2_000,
+      });
+      await waitFor(async () => (await other.fetch('/api/v1/incidents', { as: token })).status === 401, {
+        message: 'token refused by the other process',
+        timeoutMs: 2_000,
+      });
     } finally {
       await other.stop();
     }

@@ -49,15 +49,29 @@ async function accountFor(deps: AuthDeps, id: OidcIdentity): Promise<UserRow | s
       // The provider's role only for accounts it manages; a guest stays a guest.
       if (u.role_source !== 'oidc' || u.role === 'guest' || u.role === mapped) return u;
       const [updated] = await tx<UserRow[]>`UPDATE users SET role = ${mapped} WHERE id = ${u.id} RETURNING *`;
-      await deps.audit.append([{ actor: SYSTEM_ACTOR, action: 'user.update', targetType: 'user', targetId: u.id, details: { role: { from: u.role, to: mapped }, via: 'oidc' } }], tx);
+      await deps.audit.append(
+        [{ actor: SYSTEM_ACTOR, action: 'user.update', targetType: 'user', targetId: u.id, details: { role: { from: u.role, to: mapped }, via: 'oidc' } }],
+        tx,
+      );
       return updated ?? u;
     }
     if (!id.email) return 'the provider did not share an email address';
     const [existing] = await tx<UserRow[]>`SELECT * FROM users WHERE lower(email) = ${id.email}`;
     if (existing) return existing.oidc_subject ? `a user with email ${id.email} is linked to another sign-in` : linkFirstMessage(id.email);
-    const created = await insertUser(tx, { email: id.email, displayName: id.name ?? id.email, role: mapped, passwordHash: null, authKind: 'oidc', oidcSubject: id.subject, roleSource: 'oidc' });
+    const created = await insertUser(tx, {
+      email: id.email,
+      displayName: id.name ?? id.email,
+      role: mapped,
+      passwordHash: null,
+      authKind: 'oidc',
+      oidcSubject: id.subject,
+      roleSource: 'oidc',
+    });
     if (!created) return `a user with email ${id.email} was created meanwhile; try again`;
-    await deps.audit.append([{ actor: SYSTEM_ACTOR, action: 'user.create', targetType: 'user', targetId: created.id, details: { email: id.email, role: mapped, via: 'oidc' } }], tx);
+    await deps.audit.append(
+      [{ actor: SYSTEM_ACTOR, action: 'user.create', targetType: 'user', targetId: created.id, details: { email: id.email, role: mapped, via: 'oidc' } }],
+      tx,
+    );
     return created;
   });
 }
@@ -76,7 +90,10 @@ async function linkAccount(deps: AuthDeps, id: OidcIdentity, link: OidcLink): Pr
     if (holder) return u;
     if (u.oidc_subject) return 'your account is already linked to another single sign-on identity';
     const [linked] = await tx<UserRow[]>`UPDATE users SET oidc_subject = ${id.subject}, oidc_linked_at = now() WHERE id = ${u.id} RETURNING *`;
-    await deps.audit.append([{ actor: userActor(u), action: 'user.link_oidc', targetType: 'user', targetId: u.id, details: { subject: id.subject, email: id.email } }], tx);
+    await deps.audit.append(
+      [{ actor: userActor(u), action: 'user.link_oidc', targetType: 'user', targetId: u.id, details: { subject: id.subject, email: id.email } }],
+      tx,
+    );
     return linked ?? u;
   });
 }
@@ -122,7 +139,15 @@ export function createOidcRoutes(deps: AuthDeps, oidc: OidcLogin): Hono {
     if (identity.link) {
       const linked = await linkAccount(deps, identity, identity.link);
       if (typeof linked === 'string') {
-        await deps.audit.append([{ actor: { ...SYSTEM_ACTOR, name: 'anonymous' }, action: 'user.link_oidc_failed', targetType: 'user', targetId: identity.link.userId, details: { subject: identity.subject, reason: linked } }]);
+        await deps.audit.append([
+          {
+            actor: { ...SYSTEM_ACTOR, name: 'anonymous' },
+            action: 'user.link_oidc_failed',
+            targetType: 'user',
+            targetId: identity.link.userId,
+            details: { subject: identity.subject, reason: linked },
+          },
+        ]);
         return fail(c, linked);
       }
       // The account's own session goes on; no new one is opened.
@@ -130,7 +155,14 @@ export function createOidcRoutes(deps: AuthDeps, oidc: OidcLogin): Hono {
     }
     const u = await accountFor(deps, identity);
     if (typeof u === 'string') {
-      await deps.audit.append([{ actor: { ...SYSTEM_ACTOR, name: 'anonymous' }, action: 'auth.login_failed', targetType: 'user', details: { via: 'oidc', subject: identity.subject, reason: u } }]);
+      await deps.audit.append([
+        {
+          actor: { ...SYSTEM_ACTOR, name: 'anonymous' },
+          action: 'auth.login_failed',
+          targetType: 'user',
+          details: { via: 'oidc', subject: identity.subject, reason: u },
+        },
+      ]);
       return fail(c, u);
     }
     await logIn(c, deps, u, 'oidc');
@@ -151,10 +183,15 @@ export function createOidcRoutes(deps: AuthDeps, oidc: OidcLogin): Hono {
     const attempt = await deps.limiter.begin(u.email, address);
     if (!attempt.allowed) {
       c.header('Retry-After', String(attempt.retryAfter));
-      throw new DomainError('rate_limited', `Too many failed attempts; try again in ${attempt.retryAfter} s.`, { retry_after: attempt.retryAfter, limit: attempt.limit });
+      throw new DomainError('rate_limited', `Too many failed attempts; try again in ${attempt.retryAfter} s.`, {
+        retry_after: attempt.retryAfter,
+        limit: attempt.limit,
+      });
     }
     if (!(await deps.hasher.verify(u.password_hash, c.req.valid('json').password))) {
-      await deps.audit.append([{ actor: userActor(u), action: 'user.link_oidc_failed', targetType: 'user', targetId: u.id, details: { reason: 'wrong password' } }]);
+      await deps.audit.append([
+        { actor: userActor(u), action: 'user.link_oidc_failed', targetType: 'user', targetId: u.id, details: { reason: 'wrong password' } },
+      ]);
       throw new DomainError('unauthenticated', 'Wrong password.');
     }
     await deps.limiter.succeeded(u.email, address, attempt.id);

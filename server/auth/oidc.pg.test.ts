@@ -37,7 +37,11 @@ afterAll(async () => {
   await idp.close();
 });
 
-const cookie = (r: Response, name: string): string => r.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))?.split(';')[0] ?? '';
+const cookie = (r: Response, name: string): string =>
+  r.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0] ?? '';
 
 /** The browser at the provider and back: the callback's response. */
 async function finishAt(server: TestServer, providerUrl: string, flow: string): Promise<Response> {
@@ -66,7 +70,11 @@ const ssoError = (r: Response): string => decodeURIComponent(/^\/login\?sso_erro
 
 /** Log in with a password as a browser would; the session cookie. */
 async function passwordLogin(email: string, password: string): Promise<string> {
-  const r = await fetch(`${ts.server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const r = await fetch(`${ts.server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   expect(r.status).toBe(200);
   return cookie(r, 'sp_session');
 }
@@ -129,7 +137,11 @@ describe('OIDC single sign-on', () => {
   });
 
   it('refuses a login whose email belongs to an existing unlinked account, verified or not, and changes nothing', async () => {
-    const created = await ts.fetch('/api/v1/users', { method: 'POST', as: ts.admin, json: { email: 'dana@corp.example', display_name: 'Dana', role: 'analyst', password: 'dana password 123' } });
+    const created = await ts.fetch('/api/v1/users', {
+      method: 'POST',
+      as: ts.admin,
+      json: { email: 'dana@corp.example', display_name: 'Dana', role: 'analyst', password: 'dana password 123' },
+    });
     expect(created.status).toBe(201);
     for (const verified of [false, true]) {
       idp.setUser({ sub: `dana-${verified}`, email: 'dana@corp.example', name: 'Dana', claims: { groups: ['sec-admins'], email_verified: verified } });
@@ -149,9 +161,15 @@ describe('OIDC single sign-on', () => {
     };
     const granted = await incident('Shared with counsel');
     const other = await incident('Not shared');
-    const made = await ts.fetch('/api/v1/users', { method: 'POST', json: { email: 'counsel@lawfirm.example', display_name: 'Outside counsel', role: 'guest', password: 'counsel password 1' } });
+    const made = await ts.fetch('/api/v1/users', {
+      method: 'POST',
+      json: { email: 'counsel@lawfirm.example', display_name: 'Outside counsel', role: 'guest', password: 'counsel password 1' },
+    });
     expect(made.status).toBe(201);
-    const invited = await ts.fetch(`/api/v1/incidents/${granted}/guests`, { method: 'POST', json: { email: 'counsel@lawfirm.example', display_name: 'Outside counsel', access: 'read' } });
+    const invited = await ts.fetch(`/api/v1/incidents/${granted}/guests`, {
+      method: 'POST',
+      json: { email: 'counsel@lawfirm.example', display_name: 'Outside counsel', access: 'read' },
+    });
     expect(invited.status).toBe(201);
 
     // The probe: the same verified email through SSO, with groups that map to analyst.
@@ -182,7 +200,10 @@ describe('OIDC single sign-on', () => {
   });
 
   it('refuses to link an identity already linked to another account, and a link from an API token', async () => {
-    const made = await ts.fetch('/api/v1/users', { method: 'POST', json: { email: 'frank@corp.example', display_name: 'Frank', role: 'viewer', password: 'frank password 12' } });
+    const made = await ts.fetch('/api/v1/users', {
+      method: 'POST',
+      json: { email: 'frank@corp.example', display_name: 'Frank', role: 'viewer', password: 'frank password 12' },
+    });
     expect(made.status).toBe(201);
     idp.setUser({ sub: 'alice-1', email: 'alice@corp.example', name: 'Alice', claims: { groups: ['soc'] } });
     const r = await link(await passwordLogin('frank@corp.example', 'frank password 12'), 'frank password 12');
@@ -196,7 +217,16 @@ describe('OIDC single sign-on', () => {
   it('gives a new user the configured default role when no group maps', async () => {
     const withDefault = await startTestServer({
       db: ts.db,
-      auth: { oidc: { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, roleClaim: 'groups', roleMap: { soc: 'analyst' }, defaultRole: 'viewer' } },
+      auth: {
+        oidc: {
+          issuer: idp.issuer,
+          clientId: idp.clientId,
+          clientSecret: idp.clientSecret,
+          roleClaim: 'groups',
+          roleMap: { soc: 'analyst' },
+          defaultRole: 'viewer',
+        },
+      },
     });
     try {
       idp.setUser({ sub: 'gina-1', email: 'gina@corp.example', name: 'Gina', claims: { groups: ['marketing'] } });

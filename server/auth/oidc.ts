@@ -46,7 +46,8 @@ export function createOidcLogin(deps: { config: OidcConfig; publicUrl: () => str
   function configuration(): Promise<client.Configuration> {
     const issuer = new URL(cfg.issuer);
     const insecure = issuer.protocol === 'http:';
-    if (insecure && !LOOPBACK.has(issuer.hostname)) return Promise.reject(new Error(`refusing a plain-http OIDC issuer that is not on loopback: ${cfg.issuer}`));
+    if (insecure && !LOOPBACK.has(issuer.hostname))
+      return Promise.reject(new Error(`refusing a plain-http OIDC issuer that is not on loopback: ${cfg.issuer}`));
     discovered ??= client
       .discovery(issuer, cfg.clientId, cfg.clientSecret, undefined, insecure ? { execute: [client.allowInsecureRequests] } : undefined)
       .catch((e: unknown) => {

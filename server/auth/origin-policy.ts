@@ -32,7 +32,10 @@ function originOf(value: string): string | null {
  */
 export function parseAllowedOrigins(s: string): Result<string[], string> {
   const out: string[] = [];
-  for (const entry of s.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of s
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const origin = originOf(entry);
     if (!origin || origin !== entry.replace(/\/$/, '').toLowerCase()) {
       return err(`"${entry}" is not an origin (scheme://host[:port], http or https, no path)`);
@@ -44,7 +47,9 @@ export function parseAllowedOrigins(s: string): Result<string[], string> {
 
 export function createOriginPolicy(opts: { publicUrl?: string; allowedOrigins?: readonly string[] }): OriginPolicy {
   const publicOrigin = opts.publicUrl ? originOf(opts.publicUrl) : null;
-  const configured = [...new Set([...(publicOrigin ? [publicOrigin] : []), ...(opts.allowedOrigins ?? []).map(originOf).filter((o): o is string => o !== null)])];
+  const configured = [
+    ...new Set([...(publicOrigin ? [publicOrigin] : []), ...(opts.allowedOrigins ?? []).map(originOf).filter((o): o is string => o !== null)]),
+  ];
   const allowed = new Set(configured);
   return {
     configured,

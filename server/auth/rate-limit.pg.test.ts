@@ -24,7 +24,7 @@ afterAll(async () => {
 /** Fail as soon as allowed, waiting out each backoff; the waits the pair was told. */
 async function failRepeatedly(l: LoginLimiter, email: string, address: string, n: number): Promise<number[]> {
   const waits: number[] = [];
-  for (let done = 0; done < n; ) {
+  for (let done = 0; done < n;) {
     const a = await l.begin(email, address);
     if (a.allowed) {
       done++;

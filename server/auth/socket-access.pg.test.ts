@@ -54,7 +54,7 @@ function client(id: string, as: TestIdentity): Client {
 }
 
 const storedUpdates = async (id: string): Promise<number> =>
-  ((await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM doc_updates WHERE doc_id = ${id}`)[0]?.n ?? 0);
+  (await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM doc_updates WHERE doc_id = ${id}`)[0]?.n ?? 0;
 
 describe('websocket access', () => {
   it('refuses unauthenticated sockets with 4403 and sockets without access with 4404', async () => {
@@ -124,7 +124,8 @@ describe('websocket access', () => {
     for (let i = 0; i < 30; i++) addTimelineEntry(c.doc, { kind: 'note', author: 'a', text: `k${i}` });
     await waitFor(async () => {
       await ts.server.docs.flush();
-      const rows = await ts.server.sql`SELECT * FROM audit_log WHERE actor_id = ${analyst.user.id} AND action = 'incident.update' AND incident_id = ${incidentB}`;
+      const rows = await ts.server
+        .sql`SELECT * FROM audit_log WHERE actor_id = ${analyst.user.id} AND action = 'incident.update' AND incident_id = ${incidentB}`;
       return rows.length > 0;
     });
     const rows = await ts.server.sql<{ digest: string; actor_kind: string }[]>`SELECT digest, actor_kind FROM audit_log WHERE actor_id = ${analyst.user.id}`;
@@ -142,7 +143,11 @@ describe('batch access', () => {
     await ts.server.docs.withDoc(id, (doc) => Y.applyUpdate(device, Y.encodeStateAsUpdate(doc)));
     const sv = Y.encodeStateVector(device);
     addTimelineEntry(device, { kind: 'note', author: 'device', text });
-    const r = await ts.fetch('/api/v1/sync/batch', { as, method: 'POST', json: { docs: [{ id, state_vector: b64(sv), update: b64(Y.encodeStateAsUpdate(device, sv)) }] } });
+    const r = await ts.fetch('/api/v1/sync/batch', {
+      as,
+      method: 'POST',
+      json: { docs: [{ id, state_vector: b64(sv), update: b64(Y.encodeStateAsUpdate(device, sv)) }] },
+    });
     return { status: r.status, body: syncBatchResponse.parse(await r.json()) };
   }
 
@@ -175,4 +180,3 @@ describe('batch access', () => {
     expect(r.status).toBe(401);
   });
 });
-

@@ -55,7 +55,7 @@ function open(url: string, headers: Record<string, string>): Promise<Outcome> {
 }
 
 const storedUpdates = async (id: string): Promise<number> =>
-  ((await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM doc_updates WHERE doc_id = ${id}`)[0]?.n ?? 0);
+  (await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM doc_updates WHERE doc_id = ${id}`)[0]?.n ?? 0;
 const serverTitle = () => ts.server.docs.withDoc(incident, (doc) => readIncident(doc)?.incident.meta.title);
 
 describe('the websocket upgrade checks Origin', () => {

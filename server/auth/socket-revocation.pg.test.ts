@@ -141,7 +141,9 @@ describe('open sockets follow access changes', () => {
     aw.destroy();
     await other.server.docs.flush();
     await ts.server.docs.flush();
-    expect(await other.server.docs.withDoc(incident, (doc) => readIncident(doc)?.incident.timeline.map((e) => e.text) ?? [])).not.toContain('written after the demotion');
+    expect(await other.server.docs.withDoc(incident, (doc) => readIncident(doc)?.incident.timeline.map((e) => e.text) ?? [])).not.toContain(
+      'written after the demotion',
+    );
     expect(await serverTexts()).not.toContain('written after the demotion');
     s.ws.close();
   });

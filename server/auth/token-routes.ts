@@ -46,7 +46,15 @@ export function createTokenRoutes(deps: AuthDeps): Hono<AuthEnv> {
     const created = await sql.begin(async (tx) => {
       const t = await createApiToken(tx, { name: body.name, role: body.role, scopes: body.scopes ?? null, createdBy: p.id, expiresAt });
       await audit.append(
-        [{ actor: actorOf(p), action: 'token.create', targetType: 'token', targetId: t.row.id, details: { name: body.name, role: body.role, scopes: body.scopes ?? null } }],
+        [
+          {
+            actor: actorOf(p),
+            action: 'token.create',
+            targetType: 'token',
+            targetId: t.row.id,
+            details: { name: body.name, role: body.role, scopes: body.scopes ?? null },
+          },
+        ],
         tx,
       );
       return t;

@@ -41,7 +41,8 @@ export function createUserRoutes(deps: AuthDeps): Hono<AuthEnv> {
     const result = await sql.begin(async (tx) => {
       const u = await userById(tx, id);
       if (!u) throw new DomainError('not_found', `no user ${id}`);
-      if (u.auth_kind !== 'invited') throw new DomainError('conflict', `${u.email} has already accepted an invitation (signs in with ${u.auth_kind}); there is nothing to re-issue`);
+      if (u.auth_kind !== 'invited')
+        throw new DomainError('conflict', `${u.email} has already accepted an invitation (signs in with ${u.auth_kind}); there is nothing to re-issue`);
       if (u.disabled) throw new DomainError('conflict', `${u.email} is disabled; enable the account before inviting again`);
       const revoked = await revokeInvites(tx, id);
       const secret = await createInvite(tx, id);

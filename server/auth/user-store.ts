@@ -76,11 +76,7 @@ export async function listUsers(db: Db): Promise<UserRow[]> {
   return db<UserRow[]>`SELECT * FROM users ORDER BY created_at, email`;
 }
 
-export async function updateUser(
-  db: Db,
-  id: string,
-  patch: { role?: Role; disabled?: boolean; display_name?: string },
-): Promise<UserRow | null> {
+export async function updateUser(db: Db, id: string, patch: { role?: Role; disabled?: boolean; display_name?: string }): Promise<UserRow | null> {
   const [row] = await db<UserRow[]>`
     UPDATE users SET
       role = COALESCE(${patch.role ?? null}, role),

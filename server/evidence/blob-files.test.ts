@@ -83,9 +83,11 @@ describe('encrypted evidence files', () => {
     // Another item's key context (its SHA-256) does not open this file.
     await writeFile(path, original);
     const other = { key: key.key, bind: Buffer.from('cd'.repeat(32), 'hex') };
-    await expect((async () => {
-      for await (const _ of files.read('t-blob', other, size)) break;
-    })()).rejects.toThrow(/segment 0: authentication failed/);
+    await expect(
+      (async () => {
+        for await (const _ of files.read('t-blob', other, size)) break;
+      })(),
+    ).rejects.toThrow(/segment 0: authentication failed/);
 
     // Cut after three whole segments and claim that was the whole file: the last is not final.
     await writeFile(path, original.subarray(0, 3 * DISK_SEGMENT));
@@ -112,7 +114,11 @@ describe('encrypted evidence files', () => {
     expect(await files.uploadOffset('r', key)).toBe(SEGMENT + 7);
     const r = await files.appendChunk('r', key, SEGMENT + 7, pieces(data.subarray(SEGMENT + 7), 65_536), 4 * SEGMENT, null);
     expect(r).toMatchObject({ ok: true, offset: data.length });
-    expect(await (await files.rehash('r', key)).digest()).toEqual({ sha256: sha(data), md5: createHash('md5').update(data).digest('hex'), sha1: createHash('sha1').update(data).digest('hex') });
+    expect(await (await files.rehash('r', key)).digest()).toEqual({
+      sha256: sha(data),
+      md5: createHash('md5').update(data).digest('hex'),
+      sha1: createHash('sha1').update(data).digest('hex'),
+    });
     await files.finish('r', key, 'r-blob');
     expect(sha(await readAll('r-blob', data.length))).toBe(sha(data));
   });

@@ -46,7 +46,8 @@ async function writeAll(fh: FileHandle, parts: Buffer[], position: number): Prom
   const total = parts.reduce((n, p) => n + p.length, 0);
   if (bytesWritten === total) return;
   const rest = Buffer.concat(parts).subarray(bytesWritten);
-  while (bytesWritten < total) bytesWritten += (await fh.write(rest, bytesWritten - (total - rest.length), total - bytesWritten, position + bytesWritten)).bytesWritten;
+  while (bytesWritten < total)
+    bytesWritten += (await fh.write(rest, bytesWritten - (total - rest.length), total - bytesWritten, position + bytesWritten)).bytesWritten;
 }
 
 /** Segments between background flushes of an upload's part file (8 MiB). */
@@ -75,7 +76,14 @@ export interface BlobFiles {
    * Append `body` at `offset`; `hashes` (when its length equals `offset`) is updated in place
    * only if the whole chunk was stored. At most `limit` bytes are accepted.
    */
-  appendChunk(id: string, key: FileKey, offset: number, body: AsyncIterable<Uint8Array>, limit: number, hashes: Hashes | null): Promise<ChunkResult & { hashes: Hashes | null }>;
+  appendChunk(
+    id: string,
+    key: FileKey,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    limit: number,
+    hashes: Hashes | null,
+  ): Promise<ChunkResult & { hashes: Hashes | null }>;
   /** Hash an upload's stored bytes again (after a restart lost the running hashes). */
   rehash(id: string, key: FileKey): Promise<Hashes>;
   /** Seal the final segment and move the upload to blobs/<fileId>. */

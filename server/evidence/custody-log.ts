@@ -119,7 +119,8 @@ export function createCustodyLog(sql: Sql): CustodyLog {
         const rows = await sql<CustodyRow[]>`SELECT * FROM evidence_custody WHERE seq > ${after} ORDER BY seq LIMIT ${VERIFY_CHUNK}`;
         for (const r of rows) {
           const e = toEntry(r);
-          if (e.prev_hash !== prev) return { ok: false, checked, first_broken: { seq: e.seq, reason: 'broken link: prev_hash does not match the previous entry' } };
+          if (e.prev_hash !== prev)
+            return { ok: false, checked, first_broken: { seq: e.seq, reason: 'broken link: prev_hash does not match the previous entry' } };
           const { hash, ...rest } = e;
           if (hashOf(rest) !== hash) return { ok: false, checked, first_broken: { seq: e.seq, reason: 'hash mismatch: the entry was altered' } };
           prev = hash;

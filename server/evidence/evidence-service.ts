@@ -53,7 +53,8 @@ export interface EvidenceDocWrite {
 export function applyEvidenceWrite(doc: Y.Doc, payload: unknown): 'done' | 'later' {
   if (!isIncidentDoc(doc)) return 'later';
   const w = payload as EvidenceDocWrite;
-  if (!hasTimelineEntry(doc, w.entryId)) addTimelineEntry(doc, { id: w.entryId, kind: 'evidence', text: w.text, author: w.author, data: w.data }, SERVER_ORIGIN);
+  if (!hasTimelineEntry(doc, w.entryId))
+    addTimelineEntry(doc, { id: w.entryId, kind: 'evidence', text: w.text, author: w.author, data: w.data }, SERVER_ORIGIN);
   const evidenceId = String(w.data['evidence_id']);
   for (const entryId of w.linkedEntries) setEntryEvidence(doc, entryId, evidenceId, true, SERVER_ORIGIN);
   return 'done';
@@ -88,11 +89,21 @@ export interface EvidenceService {
    * quota reservation); returns how many went. A device still holding the file starts again.
    */
   expireIdleUploads(idleMs: number): Promise<number>;
-  list(incidentId: string): Promise<{ items: EvidenceItem[]; legal_hold: LegalHold | null; usage: { incident_bytes: number; incident_quota: number; total_bytes: number; total_quota: number } }>;
+  list(incidentId: string): Promise<{
+    items: EvidenceItem[];
+    legal_hold: LegalHold | null;
+    usage: { incident_bytes: number; incident_quota: number; total_bytes: number; total_quota: number };
+  }>;
   /** Metadata (a `view` custody entry when `who` is given). */
   get(incidentId: string, id: string, who?: Who): Promise<EvidenceItem>;
   /** Record the download, then the plaintext, each segment verified (throws IntegrityError mid-stream when altered). */
-  download(who: Who, incidentId: string, id: string, reason: string, details: Record<string, unknown>): Promise<{ item: EvidenceItem; content: () => AsyncGenerator<Buffer> }>;
+  download(
+    who: Who,
+    incidentId: string,
+    id: string,
+    reason: string,
+    details: Record<string, unknown>,
+  ): Promise<{ item: EvidenceItem; content: () => AsyncGenerator<Buffer> }>;
   /** Decrypt and hash the stored file: null when it matches, else what is wrong. */
   verify(incidentId: string, id: string): Promise<string | null>;
   remove(who: Who, incidentId: string, id: string, reason: string): Promise<EvidenceItem>;
@@ -111,7 +122,14 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
   const running = new Map<string, Hashes>();
   const busy = new Set<string>();
 
-  const event = (who: Who, incidentId: string, evidenceId: string | null, action: CustodyEvent['action'], reason: string, details?: Record<string, unknown>): CustodyEvent => ({
+  const event = (
+    who: Who,
+    incidentId: string,
+    evidenceId: string | null,
+    action: CustodyEvent['action'],
+    reason: string,
+    details?: Record<string, unknown>,
+  ): CustodyEvent => ({
     evidenceId,
     incidentId,
     action,
@@ -171,7 +189,9 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
         return await fn();
       } finally {
         clearInterval(renew);
-        await sql`UPDATE evidence_uploads SET lease_until = NULL WHERE id = ${id}`.catch((e: unknown) => logger.warn({ err: e, uploadId: id }, 'releasing an evidence upload lease failed'));
+        await sql`UPDATE evidence_uploads SET lease_until = NULL WHERE id = ${id}`.catch((e: unknown) =>
+          logger.warn({ err: e, uploadId: id }, 'releasing an evidence upload lease failed'),
+        );
       }
     } finally {
       busy.delete(id);
@@ -188,19 +208,27 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
       if (!(await incidentExists(incidentId))) throw new DomainError('not_found', `no incident ${incidentId}`);
       const used = await usage(sql, incidentId);
       if (used.incident + body.size > opts.quotaIncidentBytes) {
-        throw new DomainError('payload_too_large', `the incident's evidence quota (EVIDENCE_QUOTA_INCIDENT_BYTES = ${opts.quotaIncidentBytes} bytes) would be exceeded: ${used.incident} bytes used, ${body.size} more requested`, {
-          quota: 'incident',
-          limit: opts.quotaIncidentBytes,
-          used: used.incident,
-        });
+        throw new DomainError(
+          'payload_too_large',
+          `the incident's evidence quota (EVIDENCE_QUOTA_INCIDENT_BYTES = ${opts.quotaIncidentBytes} bytes) would be exceeded: ${used.incident} bytes used, ${body.size} more requested`,
+          {
+            quota: 'incident',
+            limit: opts.quotaIncidentBytes,
+            used: used.incident,
+          },
+        );
       }
       const stored = await getBlob(sql, body.sha256);
       if (!stored && used.total + body.size > opts.quotaTotalBytes) {
-        throw new DomainError('payload_too_large', `the overall evidence quota (EVIDENCE_QUOTA_TOTAL_BYTES = ${opts.quotaTotalBytes} bytes) would be exceeded: ${used.total} bytes used, ${body.size} more requested`, {
-          quota: 'total',
-          limit: opts.quotaTotalBytes,
-          used: used.total,
-        });
+        throw new DomainError(
+          'payload_too_large',
+          `the overall evidence quota (EVIDENCE_QUOTA_TOTAL_BYTES = ${opts.quotaTotalBytes} bytes) would be exceeded: ${used.total} bytes used, ${body.size} more requested`,
+          {
+            quota: 'total',
+            limit: opts.quotaTotalBytes,
+            used: used.total,
+          },
+        );
       }
       const id = randomUUID();
       const wrapped = wrapKey(keyring.current, newDataKey());
@@ -229,14 +257,22 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
         if (row.state === 'complete') throw new DomainError('conflict', `upload ${id} is already complete`, { offset: row.size });
         const remaining = row.size - offset;
         if (declaredLength !== null && declaredLength > Math.min(remaining, MAX_CHUNK_BYTES)) {
-          throw new DomainError('payload_too_large', `the chunk is ${declaredLength} bytes; at most ${Math.min(remaining, MAX_CHUNK_BYTES)} may follow offset ${offset} (chunks are at most ${MAX_CHUNK_BYTES} bytes, the file ${row.size})`, {
-            limit: Math.min(remaining, MAX_CHUNK_BYTES),
-          });
+          throw new DomainError(
+            'payload_too_large',
+            `the chunk is ${declaredLength} bytes; at most ${Math.min(remaining, MAX_CHUNK_BYTES)} may follow offset ${offset} (chunks are at most ${MAX_CHUNK_BYTES} bytes, the file ${row.size})`,
+            {
+              limit: Math.min(remaining, MAX_CHUNK_BYTES),
+            },
+          );
         }
         const key = fileKey(unwrapKey(keyring, row.key_id, row.wrapped_key), row.sha256);
         const r = await files.appendChunk(id, key, offset, body, Math.min(Math.max(remaining, 0), MAX_CHUNK_BYTES), running.get(id) ?? null);
-        if (!r.ok && r.reason === 'offset') throw new DomainError('conflict', `the upload continues at offset ${r.offset}, not ${offset}`, { offset: r.offset });
-        if (!r.ok) throw new DomainError('payload_too_large', `the chunk goes past the declared size (${row.size} bytes) or the ${MAX_CHUNK_BYTES}-byte chunk limit`, { limit: Math.min(remaining, MAX_CHUNK_BYTES) });
+        if (!r.ok && r.reason === 'offset')
+          throw new DomainError('conflict', `the upload continues at offset ${r.offset}, not ${offset}`, { offset: r.offset });
+        if (!r.ok)
+          throw new DomainError('payload_too_large', `the chunk goes past the declared size (${row.size} bytes) or the ${MAX_CHUNK_BYTES}-byte chunk limit`, {
+            limit: Math.min(remaining, MAX_CHUNK_BYTES),
+          });
         const before = running.get(id);
         if (before && before !== r.hashes) before.drop();
         if (r.hashes) running.set(id, r.hashes);
@@ -261,11 +297,15 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
         if (hashes.sha256 !== row.sha256) {
           await files.discardUpload(id);
           await sql`DELETE FROM evidence_uploads WHERE id = ${id}`;
-          throw new DomainError('unprocessable', `hash_mismatch: the received bytes have SHA-256 ${hashes.sha256}, not the declared ${row.sha256}; the upload was discarded`, {
-            reason: 'hash_mismatch',
-            expected: row.sha256,
-            computed: hashes.sha256,
-          });
+          throw new DomainError(
+            'unprocessable',
+            `hash_mismatch: the received bytes have SHA-256 ${hashes.sha256}, not the declared ${row.sha256}; the upload was discarded`,
+            {
+              reason: 'hash_mismatch',
+              expected: row.sha256,
+              computed: hashes.sha256,
+            },
+          );
         }
         const meta = row.metadata as CreateEvidenceBody;
         const evidenceId = randomUUID();
@@ -289,7 +329,15 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
                     ${meta.collected_at}, ${meta.collected_where}, ${meta.source_host}, ${row.created_by}, ${row.created_by_id}, ${row.size},
                     ${row.sha256}, ${hashes.md5}, ${hashes.sha1}, ${meta.linked_entries}, ${entryId})`;
           await tx`UPDATE evidence_uploads SET state = 'complete', evidence_id = ${evidenceId}, received = ${row.size} WHERE id = ${id}`;
-          await custody.append(event(who, row.incident_id, evidenceId, 'upload', '', { sha256: row.sha256, size: row.size, file_name: meta.file_name, deduplicated: blob !== null }), tx);
+          await custody.append(
+            event(who, row.incident_id, evidenceId, 'upload', '', {
+              sha256: row.sha256,
+              size: row.size,
+              file_name: meta.file_name,
+              deduplicated: blob !== null,
+            }),
+            tx,
+          );
           // The timeline entry commits with the item (the outbox writes it into the document after).
           const entry: EvidenceDocWrite = {
             entryId,
@@ -335,7 +383,10 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
           running.get(u.id)?.drop();
           running.delete(u.id);
           removed++;
-          logger.info({ uploadId: u.id, incidentId: u.incident_id, received: Number(u.received), size: Number(u.size) }, 'removed an evidence upload idle too long');
+          logger.info(
+            { uploadId: u.id, incidentId: u.incident_id, received: Number(u.received), size: Number(u.size) },
+            'removed an evidence upload idle too long',
+          );
         }).catch((e: unknown) => {
           // Busy elsewhere, or already gone: nothing to expire.
           if (!(e instanceof DomainError && (e.code === 'conflict' || e.code === 'not_found'))) throw e;
@@ -383,7 +434,8 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
       const item = await mustGet(incidentId, id);
       if (item.deleted_at) throw new DomainError('conflict', `evidence ${id} was already deleted on ${item.deleted_at}`);
       const hold = await legalHold(sql, incidentId);
-      if (hold) throw new DomainError('conflict', `incident ${incidentId} is under legal hold since ${hold.since}: evidence cannot be deleted`, { legal_hold: hold });
+      if (hold)
+        throw new DomainError('conflict', `incident ${incidentId} is under legal hold since ${hold.since}: evidence cannot be deleted`, { legal_hold: hold });
       if (item.retention_until && new Date(item.retention_until) > new Date()) {
         throw new DomainError('conflict', `evidence ${id} is retained until ${item.retention_until}`, { retention_until: item.retention_until });
       }
@@ -428,7 +480,10 @@ export function createEvidenceService(opts: EvidenceOptions): EvidenceService {
         const before = await readRetention(tx);
         await writeRetention(tx, r);
         const after = await readRetention(tx);
-        await audit.append([{ actor, action: 'evidence.retention.update', targetType: 'evidence_settings', targetId: 'retention', details: { before, after } }], tx);
+        await audit.append(
+          [{ actor, action: 'evidence.retention.update', targetType: 'evidence_settings', targetId: 'retention', details: { before, after } }],
+          tx,
+        );
         return after;
       });
     },

@@ -31,7 +31,15 @@ export const DEFAULT_UPLOAD_IDLE_HOURS = 7 * 24;
 export const DEFAULT_QUOTA_INCIDENT_BYTES = 50 * 1024 ** 3;
 export const DEFAULT_QUOTA_TOTAL_BYTES = 500 * 1024 ** 3;
 
-export async function openEvidence(opts: { sql: Sql; docs: DocumentManager; outbox: DocOutbox; logger: Logger; audit: AuditLog; dataDir: string; settings?: EvidenceSettings }): Promise<EvidenceService> {
+export async function openEvidence(opts: {
+  sql: Sql;
+  docs: DocumentManager;
+  outbox: DocOutbox;
+  logger: Logger;
+  audit: AuditLog;
+  dataDir: string;
+  settings?: EvidenceSettings;
+}): Promise<EvidenceService> {
   const s = opts.settings ?? {};
   const keyring = await loadKeyring({ dataDir: opts.dataDir, envKey: s.key, previous: s.previousKey, logger: opts.logger });
   const files = await createBlobFiles(join(opts.dataDir, 'evidence'));
@@ -54,7 +62,9 @@ export async function openEvidence(opts: { sql: Sql; docs: DocumentManager; outb
  * its partial file and hold its size against the quotas for good. The device that still has the
  * file finds its upload gone (404) and starts a new one from its own copy.
  */
-export function startUploadExpiry(opts: { evidence: Pick<EvidenceService, 'expireIdleUploads'>; logger: Logger; idleHours?: number }): { stop(): Promise<void> } {
+export function startUploadExpiry(opts: { evidence: Pick<EvidenceService, 'expireIdleUploads'>; logger: Logger; idleHours?: number }): {
+  stop(): Promise<void>;
+} {
   const idleMs = (opts.idleHours ?? DEFAULT_UPLOAD_IDLE_HOURS) * 3_600_000;
   const every = Math.min(3_600_000, Math.max(1_000, idleMs / 4));
   let running: Promise<unknown> = Promise.resolve();

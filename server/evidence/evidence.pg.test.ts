@@ -53,7 +53,12 @@ function meta(data: Uint8Array, over: Record<string, unknown> = {}): Record<stri
 }
 
 async function put(uploadId: string, offset: number, bytes: Uint8Array, as?: TestIdentity): Promise<Response> {
-  return ts.fetch(`/api/v1/evidence-uploads/${uploadId}?offset=${offset}`, { method: 'PUT', body: new Uint8Array(bytes), headers: { 'content-type': 'application/octet-stream' }, as });
+  return ts.fetch(`/api/v1/evidence-uploads/${uploadId}?offset=${offset}`, {
+    method: 'PUT',
+    body: new Uint8Array(bytes),
+    headers: { 'content-type': 'application/octet-stream' },
+    as,
+  });
 }
 
 async function upload(incidentId: string, data: Uint8Array, over: Record<string, unknown> = {}, chunk = 700_000): Promise<EvidenceItem> {
@@ -66,7 +71,8 @@ async function upload(incidentId: string, data: Uint8Array, over: Record<string,
   return (await done.json()) as EvidenceItem;
 }
 
-const contentUrl = (inc: string, id: string, reason = 'malware analysis'): string => `/api/v1/incidents/${inc}/evidence/${id}/content?reason=${encodeURIComponent(reason)}`;
+const contentUrl = (inc: string, id: string, reason = 'malware analysis'): string =>
+  `/api/v1/incidents/${inc}/evidence/${id}/content?reason=${encodeURIComponent(reason)}`;
 
 async function errorOf(r: Response): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
   return ((await r.json()) as { error: { code: string; message: string; details?: Record<string, unknown> } }).error;
@@ -87,7 +93,14 @@ describe('evidence locker', () => {
     const inc = await incident();
     const data = Buffer.concat([Buffer.from('MZ-PLAINTEXT-MARKER '), randomBytes(2_500_000)]);
     const item = await upload(inc, data);
-    expect(item).toMatchObject({ incident_id: inc, size: data.length, sha256: sha(data), md5: createHash('md5').update(data).digest('hex'), sha1: createHash('sha1').update(data).digest('hex'), source_host: 'ws-042' });
+    expect(item).toMatchObject({
+      incident_id: inc,
+      size: data.length,
+      sha256: sha(data),
+      md5: createHash('md5').update(data).digest('hex'),
+      sha1: createHash('sha1').update(data).digest('hex'),
+      source_host: 'ws-042',
+    });
     expect(item.timeline_entry_id).not.toBeNull();
     expect(item.collected_by).toBe(item.uploaded_by);
 
@@ -103,7 +116,10 @@ describe('evidence locker', () => {
     expect(entry).toMatchObject({ kind: 'evidence', data: { evidence_id: item.id, sha256: item.sha256, type: 'malware_sample', size: data.length } });
 
     expect((await ts.fetch(`/api/v1/incidents/${inc}/evidence/${item.id}`)).status).toBe(200);
-    const custody = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence/${item.id}/custody`)).json()) as { items: { action: string; reason: string; actor: string; from: string | null }[]; verified: boolean };
+    const custody = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence/${item.id}/custody`)).json()) as {
+      items: { action: string; reason: string; actor: string; from: string | null }[];
+      verified: boolean;
+    };
     expect(custody.verified).toBe(true);
     expect(custody.items.map((e) => e.action)).toEqual(['upload', 'download', 'view']);
     expect(custody.items[1]).toMatchObject({ reason: 'malware analysis', actor: item.uploaded_by });
@@ -116,7 +132,10 @@ describe('evidence locker', () => {
 
   it('links the timeline entries named at capture to the item, in the document and in GET …/timeline', async () => {
     const inc = await incident();
-    const ev = await ts.fetch(`/api/v1/incidents/${inc}/events`, { method: 'POST', json: { kind: 'note', text: 'beaconing from ws-042 seen in the proxy log' } });
+    const ev = await ts.fetch(`/api/v1/incidents/${inc}/events`, {
+      method: 'POST',
+      json: { kind: 'note', text: 'beaconing from ws-042 seen in the proxy log' },
+    });
     expect(ev.status).toBe(201);
     const noteId = ((await ev.json()) as { id: string }).id;
     const item = await upload(inc, randomBytes(1_000), { linked_entries: [noteId, 'no-such-entry'], file_name: 'proxy.log', type: 'log' });
@@ -126,7 +145,13 @@ describe('evidence locker', () => {
     const added = await ts.server.docs.withDoc(inc, (doc) => readTimeline(doc).find((e) => e.id === item.timeline_entry_id));
     expect(added?.data).toMatchObject({ evidence_id: item.id, file_name: 'proxy.log' });
     await expect
-      .poll(async () => ((await (await ts.fetch(`/api/v1/incidents/${inc}/timeline`)).json()) as { items: { id: string; evidence: string[] }[] }).items.find((e) => e.id === noteId)?.evidence, { timeout: 5_000 })
+      .poll(
+        async () =>
+          ((await (await ts.fetch(`/api/v1/incidents/${inc}/timeline`)).json()) as { items: { id: string; evidence: string[] }[] }).items.find(
+            (e) => e.id === noteId,
+          )?.evidence,
+        { timeout: 5_000 },
+      )
       .toEqual([item.id]);
   });
 
@@ -187,7 +212,8 @@ describe('evidence locker', () => {
     const inc = await incident();
     const data = randomBytes(900_000);
     const body = meta(data);
-    const usedBefore = async (): Promise<number> => ((await (await ts.fetch(`/api/v1/incidents/${inc}/evidence`)).json()) as { usage: { incident_bytes: number } }).usage.incident_bytes;
+    const usedBefore = async (): Promise<number> =>
+      ((await (await ts.fetch(`/api/v1/incidents/${inc}/evidence`)).json()) as { usage: { incident_bytes: number } }).usage.incident_bytes;
     const idle = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: body })).json()) as EvidenceUpload;
     expect((await put(idle.id, 0, data.subarray(0, 300_000))).status).toBe(200);
     const fresh = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: meta(randomBytes(10)) })).json()) as EvidenceUpload;
@@ -230,10 +256,20 @@ describe('evidence locker', () => {
           controller.close();
         },
       });
-      const slow = ts.fetch(`/api/v1/evidence-uploads/${up.id}?offset=0`, { method: 'PUT', body, duplex: 'half', headers: { 'content-type': 'application/octet-stream' } } as RequestInit);
-      const leaseOf = async (): Promise<Date | null> => (await db.sql<{ lease_until: Date | null }[]>`SELECT lease_until FROM evidence_uploads WHERE id = ${up.id}`)[0]?.lease_until ?? null;
+      const slow = ts.fetch(`/api/v1/evidence-uploads/${up.id}?offset=0`, {
+        method: 'PUT',
+        body,
+        duplex: 'half',
+        headers: { 'content-type': 'application/octet-stream' },
+      } as RequestInit);
+      const leaseOf = async (): Promise<Date | null> =>
+        (await db.sql<{ lease_until: Date | null }[]>`SELECT lease_until FROM evidence_uploads WHERE id = ${up.id}`)[0]?.lease_until ?? null;
       await expect.poll(leaseOf, { timeout: 5_000 }).not.toBeNull();
-      const blocked = await other.fetch(`/api/v1/evidence-uploads/${up.id}?offset=0`, { method: 'PUT', body: new Uint8Array(data), headers: { 'content-type': 'application/octet-stream' } });
+      const blocked = await other.fetch(`/api/v1/evidence-uploads/${up.id}?offset=0`, {
+        method: 'PUT',
+        body: new Uint8Array(data),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       expect(blocked.status).toBe(409);
       expect(await errorOf(blocked)).toMatchObject({ code: 'conflict', details: { busy: true } });
       release();
@@ -331,7 +367,10 @@ describe('evidence locker', () => {
     const bytes = await readFile(path);
     bytes[1_500_000] = (bytes[1_500_000] ?? 0) ^ 1;
     await writeFile(path, bytes);
-    const v = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence/${item.id}/verify`, { method: 'POST' })).json()) as { verified: boolean; problem: string };
+    const v = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence/${item.id}/verify`, { method: 'POST' })).json()) as {
+      verified: boolean;
+      problem: string;
+    };
     expect(v.verified).toBe(false);
     expect(v.problem).toContain('segment 1');
     const r = await ts.fetch(contentUrl(inc, item.id));
@@ -339,7 +378,9 @@ describe('evidence locker', () => {
 
     await expect(db.sql`UPDATE evidence_custody SET reason = 'nothing to see' WHERE evidence_id = ${item.id}`).rejects.toThrow(/append-only/);
     await db.sql`ALTER TABLE evidence_custody DISABLE TRIGGER evidence_custody_no_update`;
-    const [row] = await db.sql<{ seq: number }[]>`UPDATE evidence_custody SET reason = 'nothing to see' WHERE evidence_id = ${item.id} AND action = 'download' RETURNING seq`;
+    const [row] = await db.sql<
+      { seq: number }[]
+    >`UPDATE evidence_custody SET reason = 'nothing to see' WHERE evidence_id = ${item.id} AND action = 'download' RETURNING seq`;
     await db.sql`ALTER TABLE evidence_custody ENABLE TRIGGER evidence_custody_no_update`;
     const custody = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence/${item.id}/custody`)).json()) as { verified: boolean; problem: string };
     expect(custody.verified).toBe(false);
@@ -350,7 +391,10 @@ describe('evidence locker', () => {
 describe('evidence locker, with its own server', () => {
   it('enforces the incident quota with a 413 naming it, and takes a small file as multipart', async () => {
     const inc = await incident();
-    const r = await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: meta(Buffer.alloc(0), { size: 41 * 1024 * 1024, sha256: 'a'.repeat(64) }) });
+    const r = await ts.fetch(`/api/v1/incidents/${inc}/evidence`, {
+      method: 'POST',
+      json: meta(Buffer.alloc(0), { size: 41 * 1024 * 1024, sha256: 'a'.repeat(64) }),
+    });
     expect(r.status).toBe(413);
     const e = await errorOf(r);
     expect(e.details).toMatchObject({ quota: 'incident' });
@@ -366,13 +410,19 @@ describe('evidence locker, with its own server', () => {
     const crossSite = new FormData();
     crossSite.set('metadata', JSON.stringify(meta(data)));
     crossSite.set('file', new Blob([data]), 'x');
-    expect((await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', body: crossSite, headers: { origin: 'https://evil.example' } })).status).toBe(403);
+    expect((await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', body: crossSite, headers: { origin: 'https://evil.example' } })).status).toBe(
+      403,
+    );
   });
 
   it('refuses a multipart body that does not parse with a 400 naming the body', async () => {
     const inc = await incident();
     for (const type of ['multipart/form-data; boundary=x', 'multipart/form-data']) {
-      const r = await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', body: 'a=b&c=d', headers: { 'content-type': type, origin: ts.server.url } });
+      const r = await ts.fetch(`/api/v1/incidents/${inc}/evidence`, {
+        method: 'POST',
+        body: 'a=b&c=d',
+        headers: { 'content-type': type, origin: ts.server.url },
+      });
       expect(r.status, type).toBe(400);
       expect((await errorOf(r)).message).toContain('body: not valid multipart/form-data');
     }
@@ -432,7 +482,16 @@ describe('evidence locker, with its own server', () => {
     try {
       await second.server.keyRotation;
       const as = second.admin;
-      expect((await second.fetch(`/api/v1/evidence-uploads/${up.id}?offset=1300000`, { method: 'PUT', body: data.subarray(1_300_000), headers: { 'content-type': 'application/octet-stream' }, as })).status).toBe(200);
+      expect(
+        (
+          await second.fetch(`/api/v1/evidence-uploads/${up.id}?offset=1300000`, {
+            method: 'PUT',
+            body: data.subarray(1_300_000),
+            headers: { 'content-type': 'application/octet-stream' },
+            as,
+          })
+        ).status,
+      ).toBe(200);
       const done = await second.fetch(`/api/v1/evidence-uploads/${up.id}/complete`, { method: 'POST', as });
       expect(done.status).toBe(201);
       const item = (await done.json()) as EvidenceItem;

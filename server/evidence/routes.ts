@@ -85,7 +85,9 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
     const length = Number(c.req.header('content-length') ?? NaN);
     if (!Number.isFinite(length)) throw new DomainError('bad_request', 'header "content-length": required for a multipart upload');
     if (length > EVIDENCE_CREATE_MAX_BYTES) {
-      throw new DomainError('payload_too_large', `a multipart upload is at most ${MAX_MULTIPART_BYTES} bytes; use the chunked upload for bigger files`, { limit: MAX_MULTIPART_BYTES });
+      throw new DomainError('payload_too_large', `a multipart upload is at most ${MAX_MULTIPART_BYTES} bytes; use the chunked upload for bigger files`, {
+        limit: MAX_MULTIPART_BYTES,
+      });
     }
     // Read first (a body over its limit stays a 413), then parse: a body that is not a form (no
     // boundary, or parts not delimited by it) is refused by undici with a bare TypeError.
@@ -103,7 +105,14 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
     }
     refuseUnsafeText('form', { metadata: json });
     const meta = createEvidenceBody.safeParse(json);
-    if (!meta.success) throw new DomainError('bad_request', describeIssues('form', meta.error.issues.map((i) => ({ ...i, path: ['metadata', ...i.path] }))));
+    if (!meta.success)
+      throw new DomainError(
+        'bad_request',
+        describeIssues(
+          'form',
+          meta.error.issues.map((i) => ({ ...i, path: ['metadata', ...i.path] })),
+        ),
+      );
     if (file.size !== meta.data.size) throw new DomainError('bad_request', `form field "metadata.size": ${meta.data.size}, but the file is ${file.size} bytes`);
     const w = who(c);
     const { upload } = await evidence.createUpload(w, incidentId, meta.data);
@@ -143,7 +152,8 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
     const length = c.req.header('content-length');
     // Under @hono/node-server read the Node stream itself (cheaper than its web stream wrapper).
     const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-    const body: AsyncIterable<Uint8Array> & { readableDidRead?: boolean; locked?: boolean } = incoming ?? (c.req.raw.body as unknown as AsyncIterable<Uint8Array> & { locked: boolean }) ?? (async function* () {})();
+    const body: AsyncIterable<Uint8Array> & { readableDidRead?: boolean; locked?: boolean } =
+      incoming ?? (c.req.raw.body as unknown as AsyncIterable<Uint8Array> & { locked: boolean }) ?? (async function* () {})();
     try {
       return c.json(await evidence.putChunk(uploadId, offset, body, length === undefined ? null : Number(length)));
     } catch (e) {
@@ -181,11 +191,20 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
     const { id } = c.req.valid('param');
     const { reason } = c.req.valid('json');
     const p = requireAction(c, 'evidence:download', id);
-    if (p.role !== 'lead' && p.role !== 'admin') throw new DomainError('forbidden', `forbidden: only a lead or an admin may export an incident's evidence (your role: ${p.role})`);
+    if (p.role !== 'lead' && p.role !== 'admin')
+      throw new DomainError('forbidden', `forbidden: only a lead or an admin may export an incident's evidence (your role: ${p.role})`);
     const w = who(c);
     const { items: all } = await evidence.list(id);
     const items = all.filter((i) => !i.deleted_at);
-    await evidence.custody.append({ evidenceId: null, incidentId: id, action: 'export', actor: { name: w.name, id: w.id }, from: w.from, reason, details: { items: items.map((i) => i.id) } });
+    await evidence.custody.append({
+      evidenceId: null,
+      incidentId: id,
+      action: 'export',
+      actor: { name: w.name, id: w.id },
+      from: w.from,
+      reason,
+      details: { items: items.map((i) => i.id) },
+    });
     const [custody, chain] = await Promise.all([evidence.custody.forIncident(id), evidence.custody.verify()]);
     // A malware sample goes in as its own zip with the password "infected", as a download would:
     // unpacking the export never puts a live sample on disk. Its hashes are still the sample's.
@@ -231,23 +250,36 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
     return c.json(await evidence.get(id, evidenceId, who(c)));
   });
 
-  app.get('/incidents/:id/evidence/:evidenceId/content', zValidator('param', evidenceParams, rejectInvalid), zValidator('query', downloadQuery, rejectInvalid), async (c) => {
-    const { id, evidenceId } = c.req.valid('param');
-    const { reason, zip } = c.req.valid('query');
-    requireAction(c, 'evidence:download', id);
-    const { item, content } = await evidence.download(who(c), id, evidenceId, reason, { zip: zip ?? null });
-    const onError = (e: unknown): void => logger.error({ err: e, evidence: evidenceId }, 'evidence download aborted: the stored content failed verification');
-    if (zip === 'infected') {
-      const body = zipStream(async function* () {
-        yield { name: archiveName(item.file_name), size: item.size, content };
-      }, { password: INFECTED_PASSWORD, onError });
-      return new Response(body, { headers: { ...CONTENT_HEADERS, 'content-disposition': attachment(`${item.file_name}.zip`) } });
-    }
-    // An error (IntegrityError) aborts the response instead of ending it.
-    return new Response(streamOf(content, onError), {
-      headers: { ...CONTENT_HEADERS, 'content-length': String(item.size), 'content-disposition': attachment(item.file_name), 'x-evidence-sha256': item.sha256 },
-    });
-  });
+  app.get(
+    '/incidents/:id/evidence/:evidenceId/content',
+    zValidator('param', evidenceParams, rejectInvalid),
+    zValidator('query', downloadQuery, rejectInvalid),
+    async (c) => {
+      const { id, evidenceId } = c.req.valid('param');
+      const { reason, zip } = c.req.valid('query');
+      requireAction(c, 'evidence:download', id);
+      const { item, content } = await evidence.download(who(c), id, evidenceId, reason, { zip: zip ?? null });
+      const onError = (e: unknown): void => logger.error({ err: e, evidence: evidenceId }, 'evidence download aborted: the stored content failed verification');
+      if (zip === 'infected') {
+        const body = zipStream(
+          async function* () {
+            yield { name: archiveName(item.file_name), size: item.size, content };
+          },
+          { password: INFECTED_PASSWORD, onError },
+        );
+        return new Response(body, { headers: { ...CONTENT_HEADERS, 'content-disposition': attachment(`${item.file_name}.zip`) } });
+      }
+      // An error (IntegrityError) aborts the response instead of ending it.
+      return new Response(streamOf(content, onError), {
+        headers: {
+          ...CONTENT_HEADERS,
+          'content-length': String(item.size),
+          'content-disposition': attachment(item.file_name),
+          'x-evidence-sha256': item.sha256,
+        },
+      });
+    },
+  );
 
   app.get('/incidents/:id/evidence/:evidenceId/custody', zValidator('param', evidenceParams, rejectInvalid), async (c) => {
     const { id, evidenceId } = c.req.valid('param');
@@ -264,20 +296,32 @@ export function createEvidenceRoutes(deps: EvidenceRouteDeps): Hono<AuthEnv> {
     return c.json({ verified: problem === null, problem });
   });
 
-  app.delete('/incidents/:id/evidence/:evidenceId', zValidator('param', evidenceParams, rejectInvalid), zValidator('json', reasonBody, rejectInvalid), async (c) => {
-    const { id, evidenceId } = c.req.valid('param');
-    const p = requireAction(c, 'settings:manage');
-    if (p.role !== 'admin') throw new DomainError('forbidden', `forbidden: only an admin may delete evidence (your role: ${p.role})`, { action: 'settings:manage' });
-    return c.json(await evidence.remove(who(c), id, evidenceId, c.req.valid('json').reason));
-  });
+  app.delete(
+    '/incidents/:id/evidence/:evidenceId',
+    zValidator('param', evidenceParams, rejectInvalid),
+    zValidator('json', reasonBody, rejectInvalid),
+    async (c) => {
+      const { id, evidenceId } = c.req.valid('param');
+      const p = requireAction(c, 'settings:manage');
+      if (p.role !== 'admin')
+        throw new DomainError('forbidden', `forbidden: only an admin may delete evidence (your role: ${p.role})`, { action: 'settings:manage' });
+      return c.json(await evidence.remove(who(c), id, evidenceId, c.req.valid('json').reason));
+    },
+  );
 
   const holdRoute = (held: boolean) =>
-    app[held ? 'put' : 'delete']('/incidents/:id/legal-hold', zValidator('param', incidentIdParam, rejectInvalid), zValidator('json', reasonBody, rejectInvalid), async (c) => {
-      const { id } = c.req.valid('param');
-      const p = requireAction(c, 'incident:write', id);
-      if (p.role !== 'lead' && p.role !== 'admin') throw new DomainError('forbidden', `forbidden: only a lead or an admin may ${held ? 'place' : 'release'} a legal hold (your role: ${p.role})`);
-      return c.json({ legal_hold: await evidence.setHold(who(c), id, c.req.valid('json').reason, held) });
-    });
+    app[held ? 'put' : 'delete'](
+      '/incidents/:id/legal-hold',
+      zValidator('param', incidentIdParam, rejectInvalid),
+      zValidator('json', reasonBody, rejectInvalid),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const p = requireAction(c, 'incident:write', id);
+        if (p.role !== 'lead' && p.role !== 'admin')
+          throw new DomainError('forbidden', `forbidden: only a lead or an admin may ${held ? 'place' : 'release'} a legal hold (your role: ${p.role})`);
+        return c.json({ legal_hold: await evidence.setHold(who(c), id, c.req.valid('json').reason, held) });
+      },
+    );
   holdRoute(true);
   holdRoute(false);
 

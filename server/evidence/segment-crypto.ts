@@ -72,7 +72,8 @@ export function unseal(key: Buffer, sealed: Uint8Array, aad: Buffer, what: strin
 }
 
 /** A segment's sealed parts (nonce, ciphertext, tag), `DISK_SEGMENT` bytes in all for a full one. */
-export const sealSegment = (k: FileKey, index: number, final: boolean, plain: Uint8Array): [Buffer, Buffer, Buffer] => sealParts(k.key, plain, segmentAad(k, index, final));
+export const sealSegment = (k: FileKey, index: number, final: boolean, plain: Uint8Array): [Buffer, Buffer, Buffer] =>
+  sealParts(k.key, plain, segmentAad(k, index, final));
 
 /** Segments of a `size`-byte plaintext (an empty file is one empty final segment). */
 const segmentCount = (size: number): number => (size === 0 ? 1 : Math.ceil(size / SEGMENT));

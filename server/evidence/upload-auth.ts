@@ -30,11 +30,15 @@ export function evidenceUploadAuth(auth: Authenticator, proxyHops = 0): Middlewa
       const type = (c.req.header('content-type') ?? '').toLowerCase();
       const origin = c.req.header('origin');
       const host = requestHost(c, proxyHops);
-      if (origin !== undefined && !sameOrigin(origin, host)) throw new DomainError('forbidden', `cross-site request refused: Origin ${origin} does not match this server`);
+      if (origin !== undefined && !sameOrigin(origin, host))
+        throw new DomainError('forbidden', `cross-site request refused: Origin ${origin} does not match this server`);
       const preflighted = /^application\/(json|octet-stream)\s*(;|$)/.test(type);
       const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined;
       if (!preflighted && (hasBody || type) && !(type.startsWith('multipart/form-data') && origin !== undefined)) {
-        throw new DomainError('forbidden', 'cross-site request refused: send application/json, application/octet-stream, or multipart/form-data with an Origin header');
+        throw new DomainError(
+          'forbidden',
+          'cross-site request refused: send application/json, application/octet-stream, or multipart/form-data with an Origin header',
+        );
       }
     }
     c.set('auth', r);

@@ -10,11 +10,14 @@ describe('streamOf', () => {
     let release = (): void => {};
     const gate = new Promise<void>((r) => (release = r));
     const errors: unknown[] = [];
-    const stream = streamOf(async function* () {
-      yield new Uint8Array([1]);
-      await gate;
-      yield new Uint8Array([2]);
-    }, (e) => errors.push(e));
+    const stream = streamOf(
+      async function* () {
+        yield new Uint8Array([1]);
+        await gate;
+        yield new Uint8Array([2]);
+      },
+      (e) => errors.push(e),
+    );
     const reader = stream.getReader();
     expect((await reader.read()).value).toEqual(new Uint8Array([1]));
     const pending = reader.read();
@@ -28,10 +31,13 @@ describe('streamOf', () => {
 
   it('errors the stream and reports a failure of the source', async () => {
     const errors: unknown[] = [];
-    const stream = streamOf(async function* () {
-      yield new Uint8Array([1]);
-      throw new Error('segment 2 failed verification');
-    }, (e) => errors.push(e));
+    const stream = streamOf(
+      async function* () {
+        yield new Uint8Array([1]);
+        throw new Error('segment 2 failed verification');
+      },
+      (e) => errors.push(e),
+    );
     const reader = stream.getReader();
     await reader.read();
     await expect(reader.read()).rejects.toThrow('segment 2 failed verification');

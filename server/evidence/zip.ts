@@ -50,7 +50,10 @@ export function streamOf(source: () => AsyncIterable<Uint8Array>, onError?: (e: 
 }
 
 /** A zip of `entries` as a stream (written while it is read). `password`: ZipCrypto. */
-export function zipStream(entries: () => AsyncIterable<ZipEntry>, opts: { password?: string; onError?: (e: unknown) => void } = {}): ReadableStream<Uint8Array> {
+export function zipStream(
+  entries: () => AsyncIterable<ZipEntry>,
+  opts: { password?: string; onError?: (e: unknown) => void } = {},
+): ReadableStream<Uint8Array> {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = new ZipWriter(writable, { level: 0, useWebWorkers: false, keepOrder: true });
   (async () => {

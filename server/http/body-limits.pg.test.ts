@@ -78,11 +78,12 @@ function stream(path: string, total: number, opts: { headers?: Record<string, st
         const n = Math.min(chunk.length, total - sent);
         sent += n;
         const more = req.write(n === chunk.length ? chunk : chunk.subarray(0, n));
-        if (!more) await new Promise<void>((r) => {
-          req.once('drain', r);
-          req.once('close', r);
-          req.once('response', () => r());
-        });
+        if (!more)
+          await new Promise<void>((r) => {
+            req.once('drain', r);
+            req.once('close', r);
+            req.once('response', () => r());
+          });
       }
       // A declared length is never sent in full here: wait for the answer instead of ending short.
       if (!answered && opts.declared === undefined) req.end();
@@ -102,7 +103,9 @@ describe('body limits at the edge', () => {
   });
 
   it('answers a chunked webhook body over the limit with 413 before checking anything, while the client is still sending', async () => {
-    const a = await stream('/api/v1/hooks/hooked', TOTAL, { headers: { 'x-sentpilot-timestamp': String(Math.floor(Date.now() / 1000)), 'x-sentpilot-signature': 'sha256=00' } });
+    const a = await stream('/api/v1/hooks/hooked', TOTAL, {
+      headers: { 'x-sentpilot-timestamp': String(Math.floor(Date.now() / 1000)), 'x-sentpilot-signature': 'sha256=00' },
+    });
     expect(a.status).toBe(413);
     expect(errorCode(a)).toBe('payload_too_large');
     expect(a.sentBeforeAnswer).toBeLessThan(8 * 1024 * 1024);

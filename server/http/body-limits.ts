@@ -43,7 +43,8 @@ export function bodyTooLarge(maxBytes: number, hint?: string): never {
 export function edgeBodyLimit(rules: readonly BodyLimitRule[], defaultBytes = DEFAULT_BODY_LIMIT): MiddlewareHandler {
   const router = new PatternRouter<{ rule: BodyLimitRule; counter: MiddlewareHandler | null }>();
   const counter = (maxBytes: number, hint?: string): MiddlewareHandler => bodyLimit({ maxSize: maxBytes, onError: () => bodyTooLarge(maxBytes, hint) });
-  for (const rule of rules) router.add(rule.method?.toUpperCase() ?? 'ALL', rule.path, { rule, counter: rule.countedBy === 'route' ? null : counter(rule.maxBytes, rule.hint) });
+  for (const rule of rules)
+    router.add(rule.method?.toUpperCase() ?? 'ALL', rule.path, { rule, counter: rule.countedBy === 'route' ? null : counter(rule.maxBytes, rule.hint) });
   const fallback = counter(defaultBytes);
 
   return async (c: Context, next) => {

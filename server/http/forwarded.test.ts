@@ -12,7 +12,8 @@ import { rateLimitKey } from './ip-address.ts';
 function probe(hops: number) {
   const app = new Hono();
   app.get('/', (c) => c.json({ address: clientAddress(c, hops), https: isHttps(c, hops), host: requestHost(c, hops) ?? null }));
-  return async (headers: Record<string, string>) => (await (await app.request('/', { headers })).json()) as { address: string; https: boolean; host: string | null };
+  return async (headers: Record<string, string>) =>
+    (await (await app.request('/', { headers })).json()) as { address: string; https: boolean; host: string | null };
 }
 
 describe('clientAddress', () => {
@@ -45,7 +46,10 @@ describe('clientAddress', () => {
       host: 'sentpilot.example',
     });
     expect(await p({ 'x-forwarded-proto': 'https', host: 'backend:8080' })).toMatchObject({ https: true, host: 'backend:8080' });
-    expect(await probe(0)({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example', host: 'backend:8080' })).toMatchObject({ https: false, host: 'backend:8080' });
+    expect(await probe(0)({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example', host: 'backend:8080' })).toMatchObject({
+      https: false,
+      host: 'backend:8080',
+    });
   });
 
   it('forwardedEntry takes the entry hops from the end, the first when the chain is shorter', () => {

@@ -66,7 +66,10 @@ export function parseIpv6(input: string): Ipv6Words | null {
 }
 
 function formatIpv6Prefix64(w: Ipv6Words): string {
-  return `${w.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `${w
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 /** True when the first `bits` bits of `w` equal those of `prefix` (both as groups). */

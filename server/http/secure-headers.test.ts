@@ -42,10 +42,12 @@ afterAll(async () => {
 });
 
 function directives(csp: string | null): Map<string, string> {
-  return new Map((csp ?? '').split(';').map((d) => {
-    const [name = '', ...values] = d.trim().split(/\s+/);
-    return [name, values.join(' ')] as const;
-  }));
+  return new Map(
+    (csp ?? '').split(';').map((d) => {
+      const [name = '', ...values] = d.trim().split(/\s+/);
+      return [name, values.join(' ')] as const;
+    }),
+  );
 }
 
 describe('security headers', () => {

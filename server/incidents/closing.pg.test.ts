@@ -59,7 +59,11 @@ describe('closing', () => {
 
   it('closes with the classification and the one-line summary, shown in the API and the timeline; a reopen clears them from the row', async () => {
     const id = await create();
-    const r = await call('PATCH', `/incidents/${id}`, { status: 'closed', resolution: 'benign_true_positive', closing_summary: 'Pen test by the red team,\nauthorised' });
+    const r = await call('PATCH', `/incidents/${id}`, {
+      status: 'closed',
+      resolution: 'benign_true_positive',
+      closing_summary: 'Pen test by the red team,\nauthorised',
+    });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const row = incidentSummarySchema.parse(r.body);
     expect(row.status).toBe('closed');
@@ -96,7 +100,12 @@ describe('correcting stamped times', () => {
     const notStamped = await call('POST', `/incidents/${id}/milestones`, { field: 'resolved_at', at: corrected, reason: 'x' }, lead);
     expect(notStamped.status).toBe(409);
     const before = incidentDetailResponse.parse((await call('GET', `/incidents/${id}`)).body).contained_at;
-    const ok = await call('POST', `/incidents/${id}/milestones`, { field: 'contained_at', at: corrected, reason: 'FS01 was isolated at 12:30; the status moved later' }, lead);
+    const ok = await call(
+      'POST',
+      `/incidents/${id}/milestones`,
+      { field: 'contained_at', at: corrected, reason: 'FS01 was isolated at 12:30; the status moved later' },
+      lead,
+    );
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect(incidentSummarySchema.parse(ok.body).contained_at).toBe(corrected);
     const timeline = timelineResponse.parse((await call('GET', `/incidents/${id}/timeline`)).body);
@@ -120,7 +129,9 @@ describe('correcting stamped times', () => {
     // An analyst's device rewrites the stamp (with the accessor, as an old or hostile client might).
     expect(correctMilestone(analyst.doc, 'containedAt', '2020-01-01T00:00:00.000Z', 'looks better', 'Analyst').ok).toBe(true);
     await waitFor(() => readMeta(analyst.doc).containedAt === stamped, { message: 'the stamp written back on the sender' });
-    await waitFor(() => readTimeline(analyst.doc).some((e) => e.kind === 'system' && /only a lead corrects a stamped time/.test(e.text)), { message: 'the correction entry' });
+    await waitFor(() => readTimeline(analyst.doc).some((e) => e.kind === 'system' && /only a lead corrects a stamped time/.test(e.text)), {
+      message: 'the correction entry',
+    });
     expect(await ts.server.docs.withDoc(id, (doc) => readMeta(doc).containedAt)).toBe(stamped);
     // Moving on in the workflow still stamps an unset time (resolved) from the analyst's device.
     expect(setStatus(analyst.doc, 'recovery', 'Analyst').ok).toBe(true);
@@ -129,7 +140,9 @@ describe('correcting stamped times', () => {
     const lead = connectClient(ts.wsUrl, id, { as: await ts.as('lead') });
     await lead.synced();
     expect(correctMilestone(lead.doc, 'containedAt', '2020-01-02T00:00:00.000Z', 'contained at the firewall', 'Lead').ok).toBe(true);
-    await waitFor(async () => (await ts.server.docs.withDoc(id, (doc) => readMeta(doc).containedAt)) === '2020-01-02T00:00:00.000Z', { message: "the lead's correction kept" });
+    await waitFor(async () => (await ts.server.docs.withDoc(id, (doc) => readMeta(doc).containedAt)) === '2020-01-02T00:00:00.000Z', {
+      message: "the lead's correction kept",
+    });
     analyst.destroy();
     lead.destroy();
   });

@@ -75,10 +75,13 @@ describe('create and patch', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       const body = incidentSummarySchema.parse(r.body);
       expect(body).toMatchObject({ title: 'Live patch (renamed)', severity: 'S2', assigned_to: 'alice', status: 'triage', affected_assets: ['db01'] });
-      const seen = await waitFor(() => {
-        const m = readMeta(client.doc);
-        return m.title === 'Live patch (renamed)' && m.status === 'triage' && m.assignee === 'alice' && m.tags.includes('vip') ? m : null;
-      }, { message: 'the patch in the client document' });
+      const seen = await waitFor(
+        () => {
+          const m = readMeta(client.doc);
+          return m.title === 'Live patch (renamed)' && m.status === 'triage' && m.assignee === 'alice' && m.tags.includes('vip') ? m : null;
+        },
+        { message: 'the patch in the client document' },
+      );
       expect(seen.severity).toBe('S2');
       expect(seen.observables).toEqual([{ kind: 'ip', value: '203.0.113.9' }]);
     } finally {
@@ -101,11 +104,22 @@ describe('create and patch', () => {
 
   it('adds timeline events with an event time', async () => {
     const inc = await create({ title: 'Events' });
-    const r = await call('POST', `/incidents/${inc.id}/events`, { kind: 'automation', text: 'EDR isolated host', at: '2026-01-01T10:00:00.000Z', data: { tool: 'edr' } });
+    const r = await call('POST', `/incidents/${inc.id}/events`, {
+      kind: 'automation',
+      text: 'EDR isolated host',
+      at: '2026-01-01T10:00:00.000Z',
+      data: { tool: 'edr' },
+    });
     expect(r.status).toBe(201);
     const timeline = timelineResponse.parse((await call('GET', `/incidents/${inc.id}/timeline`)).body);
     const entry = timeline.items.find((e) => e.id === r.body['id']);
-    expect(entry).toMatchObject({ kind: 'automation', text: 'EDR isolated host', at: '2026-01-01T10:00:00.000Z', data: { tool: 'edr' }, author: 'Administrator' });
+    expect(entry).toMatchObject({
+      kind: 'automation',
+      text: 'EDR isolated host',
+      at: '2026-01-01T10:00:00.000Z',
+      data: { tool: 'edr' },
+      author: 'Administrator',
+    });
   });
 
   it('refuses an event whose data does not fit its kind with 400 naming the field, and writes nothing', async () => {
@@ -153,7 +167,17 @@ describe('custom fields', () => {
     ];
     expect((await call('PUT', '/templates/ransomware/fields', { fields }, analyst)).status).toBe(403);
     // What the fields page sends when a row is wrong is refused whole, naming the row's field.
-    const badDefs = await call('PUT', '/templates/ransomware/fields', { fields: [{ name: 'Bad Name', type: 'string' }, { name: 'variant', type: 'select' }] }, lead);
+    const badDefs = await call(
+      'PUT',
+      '/templates/ransomware/fields',
+      {
+        fields: [
+          { name: 'Bad Name', type: 'string' },
+          { name: 'variant', type: 'select' },
+        ],
+      },
+      lead,
+    );
     expect(badDefs.status).toBe(400);
     expect(errorOf(badDefs.body).message).toMatch(/fields\.0\.name/);
     expect(errorOf(badDefs.body).message).toMatch(/fields\.1\.options/);

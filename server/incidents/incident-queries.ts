@@ -22,9 +22,24 @@ const ts = (col: string): string => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM
 type Kind = 'value' | 'json';
 const ITEM_FIELDS: [name: keyof ItemRow & string, sql: string, kind: Kind][] = [
   ['id', 'id::text', 'value'],
-  ...(['key', 'title', 'description', 'status', 'phase', 'severity', 'priority', 'category', 'tlp', 'assigned_to', 'reported_by', 'created_by', 'tags', 'affected_assets'] as const).map(
-    (c): [keyof ItemRow & string, string, Kind] => [c, c, 'value'],
-  ),
+  ...(
+    [
+      'key',
+      'title',
+      'description',
+      'status',
+      'phase',
+      'severity',
+      'priority',
+      'category',
+      'tlp',
+      'assigned_to',
+      'reported_by',
+      'created_by',
+      'tags',
+      'affected_assets',
+    ] as const
+  ).map((c): [keyof ItemRow & string, string, Kind] => [c, c, 'value']),
   ['observables', 'observables::text', 'json'],
   ['custom_fields', 'custom_fields::text', 'json'],
   ...(['created_at', 'updated_at', 'occurred_at', 'detected_at', 'reported_at', 'contained_at', 'resolved_at', 'closed_at'] as const).map(
@@ -92,7 +107,9 @@ function renderItem(r: ItemRow, policy: SlaPolicy, now: Date): string {
   }
   const breach = r.breach_regulation && r.breach_aware_at ? { regulation: r.breach_regulation, awareAt: r.breach_aware_at } : null;
   const sla = slaFor({ severity: r.severity, status: r.status, createdAt: r.created_at, resolvedAt: r.resolved_at, breach }, policy, now);
-  const breachJson = breach ? JSON.stringify({ regulation: breach.regulation, aware_at: breach.awareAt, notification_due: sla.breach_notification_due }) : 'null';
+  const breachJson = breach
+    ? JSON.stringify({ regulation: breach.regulation, aware_at: breach.awareAt, notification_due: sla.breach_notification_due })
+    : 'null';
   return `${out}"breach":${breachJson},"sla":${JSON.stringify(sla)}}`;
 }
 
@@ -132,7 +149,8 @@ export async function listIncidents(sql: Sql, policy: SlaPolicy, q: ListIncident
     ${onlyIds ? sql`AND id = ANY(${onlyIds as string[]}::uuid[])` : sql``}
     ${q.severity ? sql`AND severity = ANY(${q.severity}::text[])` : sql``}
     ${text ? sql`AND search_text LIKE ${text}` : sql``}`;
-  const countsQuery = () => sql`SELECT coalesce(json_object_agg(status, n), '{}')::text AS counts FROM (SELECT status, count(*)::int AS n FROM incidents WHERE TRUE ${common()} GROUP BY status) s`;
+  const countsQuery = () =>
+    sql`SELECT coalesce(json_object_agg(status, n), '{}')::text AS counts FROM (SELECT status, count(*)::int AS n FROM incidents WHERE TRUE ${common()} GROUP BY status) s`;
   const rows = await sql<(ItemRow & { counts: string })[]>`
     SELECT ${sql.unsafe(ITEM_COLUMNS)}, (${countsQuery()}) AS counts FROM incidents
     WHERE TRUE ${common()} ${q.status ? sql`AND status = ANY(${q.status}::text[])` : sql``}
@@ -169,7 +187,12 @@ export async function getIncident(sql: Sql, policy: SlaPolicy, id: string): Prom
 }
 
 /** Open incidents by priority (the partial index incidents_priority_queue_idx). */
-export async function priorityQueue(sql: Sql, policy: SlaPolicy, limit: number, onlyIds?: readonly string[]): Promise<(IncidentSummary & { priority_explanation: string })[]> {
+export async function priorityQueue(
+  sql: Sql,
+  policy: SlaPolicy,
+  limit: number,
+  onlyIds?: readonly string[],
+): Promise<(IncidentSummary & { priority_explanation: string })[]> {
   const rows = await sql<ItemRow[]>`
     SELECT ${sql.unsafe(ITEM_COLUMNS)} FROM incidents
     WHERE status <> 'closed' ${onlyIds ? sql`AND id = ANY(${onlyIds as string[]}::uuid[])` : sql``}
@@ -186,7 +209,21 @@ export async function getTimeline(sql: Sql, id: string, includeDeleted: boolean)
   const [exists] = await sql`SELECT 1 FROM incidents WHERE id = ${id}`;
   if (!exists) return null;
   const rows = await sql<
-    { id: string; at: string; created_at: string; author: string; kind: TimelineEntry['kind']; text: string; data: TimelineEntry['data']; deleted: boolean; edited_at: string | null; edited_by: string | null; deleted_by: string | null; deleted_at: string | null; evidence: string[] }[]
+    {
+      id: string;
+      at: string;
+      created_at: string;
+      author: string;
+      kind: TimelineEntry['kind'];
+      text: string;
+      data: TimelineEntry['data'];
+      deleted: boolean;
+      edited_at: string | null;
+      edited_by: string | null;
+      deleted_by: string | null;
+      deleted_at: string | null;
+      evidence: string[];
+    }[]
   >`
     SELECT id, at, created_at, author, kind, text, data, deleted, edited_at, edited_by, deleted_by, deleted_at, evidence FROM timeline_entries
     WHERE incident_id = ${id} ${includeDeleted ? sql`` : sql`AND NOT deleted`}

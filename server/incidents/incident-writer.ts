@@ -48,9 +48,13 @@ const refuse = (code: WriteRefusal['code'], message: string, details?: Record<st
 
 function checkBreach(policy: SlaPolicy, breach: { regulation: string } | null | undefined): Result<void, WriteRefusal> {
   if (breach && !knownRegulation(policy, breach.regulation)) {
-    return refuse('unprocessable', `body field "breach.regulation": unknown regulation "${breach.regulation}" (known: ${Object.keys(policy.regulations).join(', ')})`, {
-      field: 'breach.regulation',
-    });
+    return refuse(
+      'unprocessable',
+      `body field "breach.regulation": unknown regulation "${breach.regulation}" (known: ${Object.keys(policy.regulations).join(', ')})`,
+      {
+        field: 'breach.regulation',
+      },
+    );
   }
   return ok(undefined);
 }

@@ -286,7 +286,7 @@ describe('cached list pages', () => {
     expect(after.counts).toMatchObject({ new: 0, triage: 1 });
   });
 
-  it("drops pages when another process changes the rows (incidents_changed NOTIFY)", async () => {
+  it('drops pages when another process changes the rows (incidents_changed NOTIFY)', async () => {
     const tag = `notify${Date.now()}`;
     const id = await makeIncident({ title: 'Before the other process', tags: [tag] });
     await ts.server.projector.flush();

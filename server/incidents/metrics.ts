@@ -46,7 +46,18 @@ export async function incidentMetrics(sql: Sql, range: { from?: string; to?: str
     UNION ALL SELECT 'severity', severity, count(*)::int FROM incidents WHERE ${scope} GROUP BY severity
     UNION ALL SELECT 'category', category, count(*)::int FROM incidents WHERE ${scope} GROUP BY category`;
   const by = (dim: string): Record<string, number> => Object.fromEntries(groups.filter((g) => g.dim === dim).map((g) => [g.value, g.n]));
-  const s = stats ?? { incidents: 0, mttd_n: 0, mttd_mean: null, mttd_median: null, mttc_n: 0, mttc_mean: null, mttc_median: null, mttr_n: 0, mttr_mean: null, mttr_median: null };
+  const s = stats ?? {
+    incidents: 0,
+    mttd_n: 0,
+    mttd_mean: null,
+    mttd_median: null,
+    mttc_n: 0,
+    mttc_mean: null,
+    mttc_median: null,
+    mttr_n: 0,
+    mttr_mean: null,
+    mttr_median: null,
+  };
   return {
     from: from.toISOString(),
     to: to.toISOString(),

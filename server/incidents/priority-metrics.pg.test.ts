@@ -64,14 +64,28 @@ describe('metrics', () => {
   it('MTTD, MTTR and counts over a controlled set in a past range', async () => {
     const made: { id: string; detected: string }[] = [];
     const specs = [
-      { occurred: '2020-03-01T09:00:00.000Z', detected: '2020-03-01T10:00:00.000Z', severity: 'S1', category: 'malware', to: ['triage', 'containment', 'eradication'] },
+      {
+        occurred: '2020-03-01T09:00:00.000Z',
+        detected: '2020-03-01T10:00:00.000Z',
+        severity: 'S1',
+        category: 'malware',
+        to: ['triage', 'containment', 'eradication'],
+      },
       { occurred: '2020-03-02T09:00:00.000Z', detected: '2020-03-02T12:00:00.000Z', severity: 'S2', category: 'malware', to: [] },
       { occurred: null, detected: '2020-03-03T10:00:00.000Z', severity: 'S2', category: 'phishing', to: ['closed'] },
     ] as const;
     for (const s of specs) {
       const id = newId();
       const doc = new Y.Doc({ guid: id });
-      createIncident(doc, { title: 'metric', createdBy: 'tester', severity: s.severity, category: s.category, occurredAt: s.occurred, detectedAt: s.detected, now: s.detected });
+      createIncident(doc, {
+        title: 'metric',
+        createdBy: 'tester',
+        severity: s.severity,
+        category: s.category,
+        occurredAt: s.occurred,
+        detectedAt: s.detected,
+        now: s.detected,
+      });
       for (const to of s.to) setStatus(doc, to, 'tester');
       await ts.server.docs.withDoc(id, (_d, h) => h.applyUpdate(Y.encodeStateAsUpdate(doc), BATCH_ORIGIN));
       await ts.server.projector.project(id);
@@ -95,4 +109,3 @@ describe('metrics', () => {
     expect((await call('GET', '/metrics?from=2020-04-01T00:00:00.000Z&to=2020-03-01T00:00:00.000Z')).status).toBe(400);
   });
 });
-

@@ -29,7 +29,15 @@ describe('toProjection', () => {
       expect(e.ok).toBe(true);
     });
     const p = toProjection(incident.meta.id, incident, problems, 42);
-    expect(p.incident).toMatchObject({ status: 'new', phase: 'detection_analysis', severity: 'S2', open_tasks: 1, total_tasks: 2, timeline_count: 2, version: 42 });
+    expect(p.incident).toMatchObject({
+      status: 'new',
+      phase: 'detection_analysis',
+      severity: 'S2',
+      open_tasks: 1,
+      total_tasks: 2,
+      timeline_count: 2,
+      version: 42,
+    });
     expect(p.timeline.map((e) => e.ord)).toEqual([0, 1, 2]);
     expect(p.timeline.find((e) => e.id === deletedEntry)?.deleted).toBe(true);
     expect(p.incident.search_text).toContain('data exfiltration via dns');

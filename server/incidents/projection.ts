@@ -198,10 +198,7 @@ export function toProjection(
   const liveTasks = tasks.filter((t) => !t.deleted);
   const tags = m.tags.map(clean);
   const assets = m.assets.map(clean);
-  const searchText = [m.key ?? '', m.title, m.description, ...tags, ...assets, ...m.observables.map((o) => o.value)]
-    .map(clean)
-    .join('\n')
-    .toLowerCase();
+  const searchText = [m.key ?? '', m.title, m.description, ...tags, ...assets, ...m.observables.map((o) => o.value)].map(clean).join('\n').toLowerCase();
   const sla = slaFor(m, ctx.policy, ctx.now);
   const open = m.status !== 'closed';
   const priority = priorityScore({

@@ -48,8 +48,17 @@ export async function reprioritize(sql: Sql, policy: SlaPolicy, now: Date, ids?:
     const upd: { id: string; score: number; factors: string }[] = [];
     for (const r of rows) {
       const breach = r.breach_regulation && r.breach_aware_at ? { regulation: r.breach_regulation, awareAt: r.breach_aware_at.toISOString() } : null;
-      const sla = slaFor({ severity: r.severity, status: r.status, createdAt: r.created_at.toISOString(), resolvedAt: r.resolved_at?.toISOString() ?? null, breach }, policy, now);
-      const p = priorityScore({ severity: r.severity, maxAssetCriticality: r.criticality, slaMinutesLeft: sla.minutes_left, ageMinutes: (now.getTime() - r.created_at.getTime()) / 60_000 });
+      const sla = slaFor(
+        { severity: r.severity, status: r.status, createdAt: r.created_at.toISOString(), resolvedAt: r.resolved_at?.toISOString() ?? null, breach },
+        policy,
+        now,
+      );
+      const p = priorityScore({
+        severity: r.severity,
+        maxAssetCriticality: r.criticality,
+        slaMinutesLeft: sla.minutes_left,
+        ageMinutes: (now.getTime() - r.created_at.getTime()) / 60_000,
+      });
       const factors = JSON.stringify(p.factors);
       if (p.score !== r.priority_score || canonical(p.factors) !== canonical(r.priority_factors)) upd.push({ id: r.id, score: p.score, factors });
     }

@@ -7,11 +7,7 @@
  */
 import { Hono } from 'hono';
 import { zValidator } from '@hono/zod-validator';
-import {
-  incidentIdParam,
-  listIncidentsQuery,
-  timelineQuery,
-} from '../../shared/api.ts';
+import { incidentIdParam, listIncidentsQuery, timelineQuery } from '../../shared/api.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { metricsQuery, priorityQueueQuery } from '../../shared/incidents-api.ts';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../shared/sla.ts';
@@ -82,18 +78,13 @@ export function createIncidentRoutes(deps: {
     return c.body(incident, 200, { 'content-type': 'application/json; charset=UTF-8' });
   });
 
-  app.get(
-    '/incidents/:id/timeline',
-    zValidator('param', incidentIdParam, rejectInvalid),
-    zValidator('query', timelineQuery, rejectInvalid),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      requireAction(c, 'incident:read', id);
-      const items = await readOrProject(id, () => getTimeline(sql, id, c.req.valid('query').include_deleted));
-      if (!items) throw new DomainError('not_found', `no incident ${id}`);
-      return c.json({ items });
-    },
-  );
+  app.get('/incidents/:id/timeline', zValidator('param', incidentIdParam, rejectInvalid), zValidator('query', timelineQuery, rejectInvalid), async (c) => {
+    const { id } = c.req.valid('param');
+    requireAction(c, 'incident:read', id);
+    const items = await readOrProject(id, () => getTimeline(sql, id, c.req.valid('query').include_deleted));
+    if (!items) throw new DomainError('not_found', `no incident ${id}`);
+    return c.json({ items });
+  });
 
   return app;
 }

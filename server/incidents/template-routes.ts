@@ -35,19 +35,14 @@ export function createTemplateRoutes(deps: { sql: Sql; audit: AuditLog }): Hono<
     return c.json({ category, fields: await fieldDefsOf(sql, category) });
   });
 
-  app.put(
-    '/templates/:category/fields',
-    zValidator('param', categoryParam, rejectInvalid),
-    zValidator('json', putFieldsRequest, rejectInvalid),
-    async (c) => {
-      const who = requireAction(c, 'template:manage');
-      const { category } = c.req.valid('param');
-      const { fields } = c.req.valid('json');
-      await saveFieldDefs(sql, category, fields, who.name);
-      await audit.append([{ actor: actorOf(who), action: 'template.fields', targetType: 'category', targetId: category, details: fields }]);
-      return c.json({ category, fields });
-    },
-  );
+  app.put('/templates/:category/fields', zValidator('param', categoryParam, rejectInvalid), zValidator('json', putFieldsRequest, rejectInvalid), async (c) => {
+    const who = requireAction(c, 'template:manage');
+    const { category } = c.req.valid('param');
+    const { fields } = c.req.valid('json');
+    await saveFieldDefs(sql, category, fields, who.name);
+    await audit.append([{ actor: actorOf(who), action: 'template.fields', targetType: 'category', targetId: category, details: fields }]);
+    return c.json({ category, fields });
+  });
 
   return app;
 }

@@ -13,7 +13,14 @@ import * as Y from 'yjs';
 import { incidentIdParam } from '../../shared/api.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { addTimelineEntry, correctMilestone, isIncidentDoc, SERVER_ORIGIN, setRelated, type NewEntry } from '../../shared/incident-doc.ts';
-import { correctMilestoneRequest, createEventRequest, createIncidentRequest, MILESTONE_FIELDS, patchIncidentRequest, relatedParams } from '../../shared/incidents-api.ts';
+import {
+  correctMilestoneRequest,
+  createEventRequest,
+  createIncidentRequest,
+  MILESTONE_FIELDS,
+  patchIncidentRequest,
+  relatedParams,
+} from '../../shared/incidents-api.ts';
 import { newId } from '../../shared/ids.ts';
 import { can } from '../../shared/permissions.ts';
 import { DEFAULT_SLA_POLICY, type SlaPolicy } from '../../shared/sla.ts';
@@ -56,7 +63,10 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
     try {
       await docs.flushDoc(id);
     } catch {
-      throw new DomainError('unavailable', `the change to incident ${id} is accepted but not stored yet: the database is not reachable; it is stored when the database is back`);
+      throw new DomainError(
+        'unavailable',
+        `the change to incident ${id} is accepted but not stored yet: the database is not reachable; it is stored when the database is back`,
+      );
     }
   }
 
@@ -68,7 +78,9 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
   async function current(id: string): Promise<unknown> {
     await stored(id);
     if ((await projector.project(id)) === 'failed') {
-      throw new DomainError('not_projected', `incident ${id} was written, but its REST view could not be updated; reads may show the previous state`, { incident_id: id });
+      throw new DomainError('not_projected', `incident ${id} was written, but its REST view could not be updated; reads may show the previous state`, {
+        incident_id: id,
+      });
     }
     const incident = await getIncident(sql, policy, id);
     if (!incident) throw new DomainError('internal', `incident ${id} was written but not projected`);
@@ -84,9 +96,13 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
   async function checkRelated(c: Context<AuthEnv>, id: string, others: readonly string[], linked: boolean): Promise<void> {
     const who = principalOf(c);
     for (const other of others) {
-      if (other === id) throw new DomainError('unprocessable', 'body field "related_incidents": an incident cannot be related to itself', { field: 'related_incidents' });
+      if (other === id)
+        throw new DomainError('unprocessable', 'body field "related_incidents": an incident cannot be related to itself', { field: 'related_incidents' });
       if (!can(who, 'incident:write', other)) {
-        throw new DomainError('forbidden', `forbidden: your role (${who.role}) lacks incident:write on related incident ${other}`, { action: 'incident:write', incident_id: other });
+        throw new DomainError('forbidden', `forbidden: your role (${who.role}) lacks incident:write on related incident ${other}`, {
+          action: 'incident:write',
+          incident_id: other,
+        });
       }
       if (linked && !(await docs.withDoc(other, (doc) => isIncidentDoc(doc)))) {
         throw new DomainError('unprocessable', `body field "related_incidents": no incident ${other}`, { field: 'related_incidents' });
@@ -122,57 +138,50 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
     return c.json(await current(id), 201);
   });
 
-  app.patch(
-    '/incidents/:id',
-    zValidator('param', incidentIdParam, rejectInvalid),
-    zValidator('json', patchIncidentRequest, rejectInvalid),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const who = requireAction(c, 'incident:write', id);
-      const patch = c.req.valid('json');
-      await mustExist(id);
-      const { related_incidents: related, ...rest } = patch;
-      // Links are checked before anything is written; the patch itself is checked whole by writePatch.
-      await checkRelated(c, id, related?.add ?? [], true);
-      await checkRelated(c, id, related?.remove ?? [], false);
-      const ctx = await context(c);
-      if (Object.keys(rest).length > 0) {
-        const r = await docs.withDoc(id, (doc) => writePatch(doc, rest, ctx));
-        if (!r.ok) throw refused(r.error);
-      }
-      if (related?.add?.length) await relate(id, related.add, true);
-      if (related?.remove?.length) await relate(id, related.remove, false);
-      await audit.append([{ actor: actorOf(who), action: 'incident.patch', targetType: 'incident', targetId: id, incidentId: id, details: patch }]);
-      for (const other of [...(related?.add ?? []), ...(related?.remove ?? [])]) await projector.project(other);
-      return c.json(await current(id));
-    },
-  );
+  app.patch('/incidents/:id', zValidator('param', incidentIdParam, rejectInvalid), zValidator('json', patchIncidentRequest, rejectInvalid), async (c) => {
+    const { id } = c.req.valid('param');
+    const who = requireAction(c, 'incident:write', id);
+    const patch = c.req.valid('json');
+    await mustExist(id);
+    const { related_incidents: related, ...rest } = patch;
+    // Links are checked before anything is written; the patch itself is checked whole by writePatch.
+    await checkRelated(c, id, related?.add ?? [], true);
+    await checkRelated(c, id, related?.remove ?? [], false);
+    const ctx = await context(c);
+    if (Object.keys(rest).length > 0) {
+      const r = await docs.withDoc(id, (doc) => writePatch(doc, rest, ctx));
+      if (!r.ok) throw refused(r.error);
+    }
+    if (related?.add?.length) await relate(id, related.add, true);
+    if (related?.remove?.length) await relate(id, related.remove, false);
+    await audit.append([{ actor: actorOf(who), action: 'incident.patch', targetType: 'incident', targetId: id, incidentId: id, details: patch }]);
+    for (const other of [...(related?.add ?? []), ...(related?.remove ?? [])]) await projector.project(other);
+    return c.json(await current(id));
+  });
 
-  app.post(
-    '/incidents/:id/events',
-    zValidator('param', incidentIdParam, rejectInvalid),
-    zValidator('json', createEventRequest, rejectInvalid),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const who = requireAction(c, 'incident:write', id);
-      const body = c.req.valid('json');
-      await mustExist(id);
-      const r = await docs.withDoc(id, (doc) =>
-        // The payload is checked against the kind's schema (shared/timeline-payloads.ts) before anything is written.
-        addTimelineEntry(doc, { kind: body.kind, text: body.text, at: body.at, data: body.data ?? null, author: who.name } as NewEntry, SERVER_ORIGIN),
-      );
-      if (!r.ok) {
-        const field = r.error.startsWith('at:') ? 'at' : 'data';
-        throw new DomainError('bad_request', `body field "${field}": ${r.error}`, { field });
-      }
-      await stored(id);
-      await audit.append([{ actor: actorOf(who), action: 'incident.event', targetType: 'timeline_entry', targetId: r.value, incidentId: id, details: body }]);
-      await projector.project(id);
-      return c.json({ id: r.value }, 201);
-    },
-  );
+  app.post('/incidents/:id/events', zValidator('param', incidentIdParam, rejectInvalid), zValidator('json', createEventRequest, rejectInvalid), async (c) => {
+    const { id } = c.req.valid('param');
+    const who = requireAction(c, 'incident:write', id);
+    const body = c.req.valid('json');
+    await mustExist(id);
+    const r = await docs.withDoc(id, (doc) =>
+      // The payload is checked against the kind's schema (shared/timeline-payloads.ts) before anything is written.
+      addTimelineEntry(doc, { kind: body.kind, text: body.text, at: body.at, data: body.data ?? null, author: who.name } as NewEntry, SERVER_ORIGIN),
+    );
+    if (!r.ok) {
+      const field = r.error.startsWith('at:') ? 'at' : 'data';
+      throw new DomainError('bad_request', `body field "${field}": ${r.error}`, { field });
+    }
+    await stored(id);
+    await audit.append([{ actor: actorOf(who), action: 'incident.event', targetType: 'timeline_entry', targetId: r.value, incidentId: id, details: body }]);
+    await projector.project(id);
+    return c.json({ id: r.value }, 201);
+  });
 
-  for (const [method, linked] of [['post', true], ['delete', false]] as const) {
+  for (const [method, linked] of [
+    ['post', true],
+    ['delete', false],
+  ] as const) {
     app[method]('/incidents/:id/related/:other', zValidator('param', relatedParams, rejectInvalid), async (c) => {
       const { id, other } = c.req.valid('param');
       const who = requireAction(c, 'incident:write', id);
@@ -181,7 +190,16 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
       await relate(id, [other], linked);
       await stored(id);
       await stored(other);
-      await audit.append([{ actor: actorOf(who), action: linked ? 'incident.relate' : 'incident.unrelate', targetType: 'incident', targetId: id, incidentId: id, details: { other } }]);
+      await audit.append([
+        {
+          actor: actorOf(who),
+          action: linked ? 'incident.relate' : 'incident.unrelate',
+          targetType: 'incident',
+          targetId: id,
+          incidentId: id,
+          details: { other },
+        },
+      ]);
       await projector.project(other);
       return c.json(await current(id));
     });
@@ -214,4 +232,3 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
 
   return app;
 }
-

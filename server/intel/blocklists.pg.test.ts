@@ -78,7 +78,11 @@ describe('GET /blocklists', () => {
     expect(bundle.id).toMatch(/^bundle--[0-9a-f-]{36}$/);
     expect(bundle.objects).toHaveLength(1);
     expect(bundle.objects[0]).toMatchObject({
-      type: 'indicator', spec_version: '2.1', pattern_type: 'stix', pattern: "[url:value = 'http://bad.example/a\\'b']", confidence: 90,
+      type: 'indicator',
+      spec_version: '2.1',
+      pattern_type: 'stix',
+      pattern: "[url:value = 'http://bad.example/a\\'b']",
+      confidence: 90,
       id: expect.stringMatching(/^indicator--[0-9a-f-]{36}$/),
     });
     const ips = (await (await ts.fetch('/api/v1/blocklists/ip.stix.json')).json()) as { objects: { pattern: string }[] };

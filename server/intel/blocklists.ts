@@ -35,10 +35,15 @@ export interface BlockEntry {
 export function blocklistTypes(name: BlocklistName, types: string | undefined): IndicatorType[] {
   const allowed = BLOCKLIST_TYPES[name];
   if (!types) return [...allowed];
-  const asked = types.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+  const asked = types
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
   const bad = asked.filter((t) => !(allowed as readonly string[]).includes(t));
   if (bad.length || asked.length === 0) {
-    throw new DomainError('bad_request', `types: ${bad.length ? `"${bad.join(', ')}" not` : 'nothing'} in the ${name} list (allowed: ${allowed.join(', ')})`, { field: 'types' });
+    throw new DomainError('bad_request', `types: ${bad.length ? `"${bad.join(', ')}" not` : 'nothing'} in the ${name} list (allowed: ${allowed.join(', ')})`, {
+      field: 'types',
+    });
   }
   return asked as IndicatorType[];
 }
@@ -91,7 +96,12 @@ function stixPattern(e: Pick<BlockEntry, 'type' | 'value'>): string {
 }
 
 /** The response body and content type of a list in a format. */
-export function renderBlocklist(name: BlocklistName, format: BlocklistFormat, entries: readonly BlockEntry[], now = new Date()): { body: string; contentType: string } {
+export function renderBlocklist(
+  name: BlocklistName,
+  format: BlocklistFormat,
+  entries: readonly BlockEntry[],
+  now = new Date(),
+): { body: string; contentType: string } {
   if (format === 'txt') return { body: entries.map((e) => `${e.value}\n`).join(''), contentType: 'text/plain; charset=utf-8' };
   if (format === 'csv') {
     const lines = entries.map((e) => [e.value, e.type, String(Math.round(e.score)), e.last_seen.toISOString(), e.tags.join(' ')].map(csvField).join(','));

@@ -34,12 +34,21 @@ beforeAll(async () => {
     if (url.pathname === '/misp/manifest.json') return res.end(fixtureText('misp-manifest.json'));
     if (/^\/misp\/[0-9a-f-]{36}\.json$/.test(url.pathname)) return res.end(fixtureText('misp-event.json'));
     // A MISP feed whose events change between pulls: it records which event files it is asked for.
-    if (url.pathname === '/misp2/manifest.json') return res.end(JSON.stringify(Object.fromEntries(Object.entries(misp2).map(([uuid, e]) => [uuid, { info: uuid, timestamp: e.timestamp }]))));
+    if (url.pathname === '/misp2/manifest.json')
+      return res.end(JSON.stringify(Object.fromEntries(Object.entries(misp2).map(([uuid, e]) => [uuid, { info: uuid, timestamp: e.timestamp }]))));
     const misp2Event = /^\/misp2\/([0-9a-f-]{36})\.json$/.exec(url.pathname)?.[1];
     if (misp2Event && misp2[misp2Event]) {
       misp2Asked.push(misp2Event);
       const e = misp2[misp2Event];
-      return res.end(JSON.stringify({ Event: { uuid: misp2Event, timestamp: String(e.timestamp), Attribute: e.values.map((value) => ({ type: 'ip-dst', value, to_ids: true, timestamp: String(e.timestamp) })) } }));
+      return res.end(
+        JSON.stringify({
+          Event: {
+            uuid: misp2Event,
+            timestamp: String(e.timestamp),
+            Attribute: e.values.map((value) => ({ type: 'ip-dst', value, to_ids: true, timestamp: String(e.timestamp) })),
+          },
+        }),
+      );
     }
     if (url.pathname === '/taxii2/') return taxii({ title: 'fixture', default: `${base}/api1/`, api_roots: [`${base}/api1/`] });
     if (url.pathname === '/api1/') return taxii({ title: 'api1', versions: [TAXII_MEDIA_TYPE] });
@@ -48,7 +57,10 @@ beforeAll(async () => {
       const start = Number(url.searchParams.get('next') ?? 0);
       if (start === 0) addedAfter.push(url.searchParams.get('added_after'));
       const more = start + PAGE < bundle.objects.length;
-      return taxii({ more, ...(more ? { next: String(start + PAGE) } : {}), objects: bundle.objects.slice(start, start + PAGE) }, { 'x-taxii-date-added-last': `2026-11-21T00:00:0${start / PAGE}.000Z` });
+      return taxii(
+        { more, ...(more ? { next: String(start + PAGE) } : {}), objects: bundle.objects.slice(start, start + PAGE) },
+        { 'x-taxii-date-added-last': `2026-11-21T00:00:0${start / PAGE}.000Z` },
+      );
     }
     res.writeHead(404);
     res.end();
@@ -56,7 +68,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
   db = await createTestDatabase({ migrated: true });
-  runner = createFeedRunner({ sql: db.sql, logger: createLogger({ level: 'silent' }), guard: { allowPrivate: true }, onAdded: async (ids) => void hookCalls.push(ids) });
+  runner = createFeedRunner({
+    sql: db.sql,
+    logger: createLogger({ level: 'silent' }),
+    guard: { allowPrivate: true },
+    onAdded: async (ids) => void hookCalls.push(ids),
+  });
 });
 afterAll(async () => {
   await runner.stop();
@@ -71,7 +88,9 @@ async function addFeed(format: string, url: string, options: Record<string, unkn
 }
 
 async function lastRun(feedId: string) {
-  const [run] = await db.sql<{ state: string; added: number; updated: number; expired: number; error: string | null }[]>`SELECT * FROM intel_feed_runs WHERE feed_id = ${feedId} ORDER BY created_at DESC LIMIT 1`;
+  const [run] = await db.sql<
+    { state: string; added: number; updated: number; expired: number; error: string | null }[]
+  >`SELECT * FROM intel_feed_runs WHERE feed_id = ${feedId} ORDER BY created_at DESC LIMIT 1`;
   return run;
 }
 
@@ -119,7 +138,13 @@ describe('feed runner', () => {
 
   it('pulls a TAXII collection through every page, then asks only for what was added after', async () => {
     const feedId = await addFeed('taxii', `${base}/taxii2/`, { collection: 'intel' });
-    const expected = await collect(parseStixObjects((async function* () { yield* bundle.objects; })()));
+    const expected = await collect(
+      parseStixObjects(
+        (async function* () {
+          yield* bundle.objects;
+        })(),
+      ),
+    );
     await runner.runNow(feedId);
     await runner.idle();
     const run = await lastRun(feedId);
@@ -146,9 +171,19 @@ describe('feed runner', () => {
     await db.sql`UPDATE intel_feeds SET tlp = 'amber' WHERE id = ${feedId}`;
     const pulse = (labels: Record<string, string>, value: string) => ({ name: 'p', ...labels, indicators: [{ indicator: value, type: 'IPv4' }] });
     const body = JSON.stringify({
-      results: [pulse({ TLP: 'white' }, '203.0.113.201'), pulse({ TLP: 'TLP:CHARTREUSE', tlp: 'green' }, '203.0.113.202'), pulse({ TLP: 'chartreuse', tlp: 'red' }, '203.0.113.203')],
+      results: [
+        pulse({ TLP: 'white' }, '203.0.113.201'),
+        pulse({ TLP: 'TLP:CHARTREUSE', tlp: 'green' }, '203.0.113.202'),
+        pulse({ TLP: 'chartreuse', tlp: 'red' }, '203.0.113.203'),
+      ],
     });
-    const run = await runner.push(feedId, (async function* () { yield Buffer.from(body); })(), body.length);
+    const run = await runner.push(
+      feedId,
+      (async function* () {
+        yield Buffer.from(body);
+      })(),
+      body.length,
+    );
     expect(run).toMatchObject({ state: 'succeeded', added: 3 });
     const rows = await db.sql<{ value: string; tlp: string }[]>`SELECT value, tlp FROM indicators WHERE value LIKE '203.0.113.20%' ORDER BY value`;
     expect(rows.map((r) => [r.value, r.tlp])).toEqual([
@@ -168,7 +203,13 @@ describe('feed runner', () => {
       { value: '203.0.113.214' },
       { value: '203.0.113.215', tlp: 'red' },
     ]);
-    const run = await runner.push(feedId, (async function* () { yield Buffer.from(body); })(), body.length);
+    const run = await runner.push(
+      feedId,
+      (async function* () {
+        yield Buffer.from(body);
+      })(),
+      body.length,
+    );
     expect(run).toMatchObject({ state: 'succeeded', added: 5, tlp_unrecognised: 2 });
     const rows = await db.sql<{ value: string; tlp: string }[]>`SELECT value, tlp FROM indicators WHERE value LIKE '203.0.113.21%' ORDER BY value`;
     expect(rows.map((r) => [r.value, r.tlp])).toEqual([
@@ -182,7 +223,15 @@ describe('feed runner', () => {
     const red = await addFeed('json', `${base}/json-red`, { expression: 'items.{ "value": v, "tlp": t }' });
     await db.sql`UPDATE intel_feeds SET tlp = 'red' WHERE id = ${red}`;
     const doc = JSON.stringify({ items: [{ v: '203.0.113.216', t: 'white-ish' }] });
-    expect(await runner.push(red, (async function* () { yield Buffer.from(doc); })(), doc.length)).toMatchObject({ state: 'succeeded', added: 1, tlp_unrecognised: 1 });
+    expect(
+      await runner.push(
+        red,
+        (async function* () {
+          yield Buffer.from(doc);
+        })(),
+        doc.length,
+      ),
+    ).toMatchObject({ state: 'succeeded', added: 1, tlp_unrecognised: 1 });
     expect((await db.sql`SELECT tlp FROM indicators WHERE value = '203.0.113.216'`)[0]).toEqual({ tlp: 'red' });
   });
 
@@ -196,7 +245,13 @@ describe('feed runner', () => {
         { type: 'malware', id: 'malware--run-new', name: 'New Name', external_references: [{ source_name: 'mitre-attack', external_id: 'S9001' }] },
       ],
     });
-    const run = await runner.push(feedId, (async function* () { yield Buffer.from(body); })(), body.length);
+    const run = await runner.push(
+      feedId,
+      (async function* () {
+        yield Buffer.from(body);
+      })(),
+      body.length,
+    );
     expect(run).toMatchObject({ state: 'succeeded', parsed: 0, skipped: 1, error: null });
     const rows = await db.sql<{ id: string }[]>`SELECT id FROM intel_objects WHERE id IN ('malware--run-old', 'malware--run-new')`;
     expect(rows.map((r) => r.id)).toEqual(['malware--run-new']);
@@ -205,7 +260,13 @@ describe('feed runner', () => {
   it('reports the objects of a CISA KEV run apart from its indicators, in the row and the API shape', async () => {
     const feedId = await addFeed('json', `${base}/kev`, { preset: 'cisa_kev' });
     const body = fixtureText('cisa-kev.json');
-    const run = await runner.push(feedId, (async function* () { yield Buffer.from(body); })(), body.length);
+    const run = await runner.push(
+      feedId,
+      (async function* () {
+        yield Buffer.from(body);
+      })(),
+      body.length,
+    );
     // The fixture's third entry has no CVE id: skipped.
     const withCve = (JSON.parse(body) as { vulnerabilities: { cveID?: string }[] }).vulnerabilities.filter((v) => /^CVE-/.test(v.cveID ?? '')).length;
     expect(withCve).toBe(2);

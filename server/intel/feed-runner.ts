@@ -198,7 +198,9 @@ async function* itemsOf(events: AsyncIterable<ParseEvent>, feed: FeedRow, progre
   // Objects count as content: an ATT&CK bundle gives no indicators, only objects (and skips
   // its revoked and deprecated ones).
   if (progress.parsed === 0 && progress.objects.length === 0 && progress.skipped > 0) {
-    throw new Error(`nothing in the feed parsed as ${feed.format} (${progress.skipped} skipped; first: ${progress.samples[0]?.reason ?? 'unknown'}); the previous data is kept`);
+    throw new Error(
+      `nothing in the feed parsed as ${feed.format} (${progress.skipped} skipped; first: ${progress.samples[0]?.reason ?? 'unknown'}); the previous data is kept`,
+    );
   }
 }
 
@@ -243,12 +245,21 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
   }
 
   /** Execute a claimed run: fetch/parse/ingest, then record the outcome on the row. */
-  async function execute(run: RunRow, source: (feed: FeedRow, p: Progress, setTotal: (n: number | null) => void) => Promise<{ events: AsyncIterable<ParseEvent>; complete: boolean; after?: () => Promise<void> } | 'not_modified'>): Promise<FeedRun> {
+  async function execute(
+    run: RunRow,
+    source: (
+      feed: FeedRow,
+      p: Progress,
+      setTotal: (n: number | null) => void,
+    ) => Promise<{ events: AsyncIterable<ParseEvent>; complete: boolean; after?: () => Promise<void> } | 'not_modified'>,
+  ): Promise<FeedRun> {
     const progress = new Progress();
     let bytesTotal: number | null = null;
     let writing = Promise.resolve();
     const beat = setInterval(() => {
-      writing = writing.then(() => writeProgress(run.id, progress, bytesTotal)).catch((e: unknown) => logger.warn({ err: e, run: run.id }, 'feed progress write failed'));
+      writing = writing
+        .then(() => writeProgress(run.id, progress, bytesTotal))
+        .catch((e: unknown) => logger.warn({ err: e, run: run.id }, 'feed progress write failed'));
     }, opts.progressMs ?? 500);
     try {
       const feed = await feedOf(run.feed_id);
@@ -256,7 +267,9 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
       if (got === 'not_modified') {
         clearInterval(beat);
         await writing;
-        const [row] = await sql<RunRow[]>`UPDATE intel_feed_runs SET state = 'not_modified', finished_at = now(), bytes_read = ${progress.bytes}, updated_at = now() WHERE id = ${run.id} RETURNING *`;
+        const [row] = await sql<
+          RunRow[]
+        >`UPDATE intel_feed_runs SET state = 'not_modified', finished_at = now(), bytes_read = ${progress.bytes}, updated_at = now() WHERE id = ${run.id} RETURNING *`;
         return toFeedRun(row ?? run);
       }
       // Milliseconds per store phase (staging includes reading and parsing the feed), logged
@@ -279,7 +292,21 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
         WHERE id = ${run.id} RETURNING *`;
       const retro = retroRanges(result);
       if (retro) await opts.onAdded(retro).catch((e: unknown) => logger.error({ err: e, feed: feed.id }, 'retrospective search after a feed run failed'));
-      logger.info({ feed: feed.id, run: run.id, objects: progress.objectCount, added: result.added, revived: result.revived, updated: result.updated, expired: result.expired, skipped: progress.skipped, tlp_unrecognised: progress.tlpUnrecognised, phases }, 'feed run succeeded');
+      logger.info(
+        {
+          feed: feed.id,
+          run: run.id,
+          objects: progress.objectCount,
+          added: result.added,
+          revived: result.revived,
+          updated: result.updated,
+          expired: result.expired,
+          skipped: progress.skipped,
+          tlp_unrecognised: progress.tlpUnrecognised,
+          phases,
+        },
+        'feed run succeeded',
+      );
       return toFeedRun(row ?? run);
     } catch (e) {
       clearInterval(beat);
@@ -302,12 +329,23 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
     if (feed.format === 'taxii') {
       let cursor: string | null = feed.cursor;
       const objects = fetchTaxiiObjects(
-        { url: feed.url, collection: options.collection, addedAfter: feed.cursor ?? undefined, auth: auth['authorization'], fetch: guardedFetch(opts.guard), signal: controller.signal },
+        {
+          url: feed.url,
+          collection: options.collection,
+          addedAfter: feed.cursor ?? undefined,
+          auth: auth['authorization'],
+          fetch: guardedFetch(opts.guard),
+          signal: controller.signal,
+        },
         (page) => {
           if (page.dateAddedLast) cursor = page.dateAddedLast;
         },
       );
-      return { events: parseStixObjects(objects), complete: false, after: () => sql`UPDATE intel_feeds SET cursor = ${cursor} WHERE id = ${feed.id}`.then(() => undefined) };
+      return {
+        events: parseStixObjects(objects),
+        complete: false,
+        after: () => sql`UPDATE intel_feeds SET cursor = ${cursor} WHERE id = ${feed.id}`.then(() => undefined),
+      };
     }
     if (feed.format === 'misp') {
       const manifestRes = await guardedGet(mispManifestUrl(feed.url), auth, opts.guard, controller.signal);
@@ -416,7 +454,10 @@ export function createFeedRunner(opts: FeedRunnerOptions): FeedRunner {
       if (!run) return null;
       return execute(run, async (feed, progress, setTotal) => {
         setTotal(bytesTotal);
-        return { events: parseFeed(feed.format as BodyFormat, feed.options as FeedOptions, counted(content as AsyncIterable<Uint8Array>, progress)), complete: false };
+        return {
+          events: parseFeed(feed.format as BodyFormat, feed.options as FeedOptions, counted(content as AsyncIterable<Uint8Array>, progress)),
+          complete: false,
+        };
       });
     },
     tick,

@@ -109,7 +109,7 @@ describe('feeds', () => {
     expect(row?.etag).toBe('"v1"');
   });
 
-  it('a body that is not the feed\'s format fails the run and expires nothing', async () => {
+  it("a body that is not the feed's format fails the run and expires nothing", async () => {
     const sightings = await ts.server.sql`SELECT * FROM indicator_sightings ORDER BY indicator_id, source`;
     answer = { etag: '"html"', body: '<!doctype html>\n<html><body>Service temporarily unavailable</body></html>\n' };
     const run = await runAndWait(feed.id);
@@ -163,7 +163,8 @@ describe('feeds', () => {
     const pushA = await createFeed({ name: 'push a', url: null, default_confidence: 60 });
     const pushB = await createFeed({ name: 'push b', url: null, default_confidence: 50 });
     const token = await ts.token('admin', ['feed:manage']);
-    const push = (id: string, body: string, type = 'text/plain') => ts.fetch(`/api/v1/feeds/${id}/push`, { method: 'POST', as: token, body, headers: { 'content-type': type } });
+    const push = (id: string, body: string, type = 'text/plain') =>
+      ts.fetch(`/api/v1/feeds/${id}/push`, { method: 'POST', as: token, body, headers: { 'content-type': type } });
     const a = await push(pushA.id, 'evil.example.com\n192.0.2.200\n');
     expect(a.status).toBe(200);
     expect(await a.json()).toMatchObject({ state: 'succeeded', added: 2 });
@@ -182,7 +183,12 @@ describe('feeds', () => {
     expect(await snapshot()).not.toContain('fresh.example.org');
     const fresh = await createFeed({ name: 'fresh push', url: null, default_confidence: 90 });
     const token = await ts.token('admin', ['feed:manage']);
-    const pushed = await ts.fetch(`/api/v1/feeds/${fresh.id}/push`, { method: 'POST', as: token, body: 'fresh.example.org\n', headers: { 'content-type': 'text/plain' } });
+    const pushed = await ts.fetch(`/api/v1/feeds/${fresh.id}/push`, {
+      method: 'POST',
+      as: token,
+      body: 'fresh.example.org\n',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(pushed.status).toBe(200);
     expect(await snapshot()).toContain('fresh.example.org');
   });
@@ -191,7 +197,8 @@ describe('feeds', () => {
     const a = await createFeed({ name: 'del a', url: null, default_confidence: 60 });
     const b = await createFeed({ name: 'del b', url: null, default_confidence: 50 });
     const token = await ts.token('admin', ['feed:manage']);
-    const push = (id: string, body: string) => ts.fetch(`/api/v1/feeds/${id}/push`, { method: 'POST', as: token, body, headers: { 'content-type': 'text/plain' } });
+    const push = (id: string, body: string) =>
+      ts.fetch(`/api/v1/feeds/${id}/push`, { method: 'POST', as: token, body, headers: { 'content-type': 'text/plain' } });
     const pa = await push(a.id, 'shared.example.org\n');
     expect(await pa.json()).toMatchObject({ state: 'succeeded', added: 1 });
     await push(b.id, 'shared.example.org\n');
@@ -207,14 +214,19 @@ describe('feeds', () => {
     const missing = '00000000-0000-4000-8000-00000000abcd';
     expect((await ts.fetch(`/api/v1/feeds/${missing}`, { as: analyst })).status).toBe(403);
     expect((await ts.fetch(`/api/v1/feeds/${missing}`)).status).toBe(404);
-    expect((await ts.fetch(`/api/v1/feeds/${feed.id}/push`, { as: analyst, method: 'POST', body: '1.2.3.4', headers: { 'content-type': 'text/plain' } })).status).toBe(403);
+    expect(
+      (await ts.fetch(`/api/v1/feeds/${feed.id}/push`, { as: analyst, method: 'POST', body: '1.2.3.4', headers: { 'content-type': 'text/plain' } })).status,
+    ).toBe(403);
     const bad = await ts.fetch('/api/v1/feeds', { method: 'POST', json: { name: 'x', url: 'ftp://example.com/a', format: 'plain' } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('url');
   });
 
   it('edits decay models and the allow-list (admin), normalized', async () => {
-    const put = await ts.fetch('/api/v1/intel/decay-models', { method: 'PUT', json: { items: [{ type: 'ipv4', lifetime_days: 14, speed: 1, threshold: 25 }] } });
+    const put = await ts.fetch('/api/v1/intel/decay-models', {
+      method: 'PUT',
+      json: { items: [{ type: 'ipv4', lifetime_days: 14, speed: 1, threshold: 25 }] },
+    });
     expect(put.status).toBe(200);
     const models = (await put.json()) as { items: { type: string; lifetime_days: number }[] };
     expect(models.items.find((m) => m.type === 'ipv4')?.lifetime_days).toBe(14);

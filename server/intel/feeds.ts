@@ -58,7 +58,9 @@ function toFeed(r: FeedWithRun): Feed {
     options: r.options,
     created_at: r.created_at.toISOString(),
     updated_at: r.updated_at.toISOString(),
-    last_run: r.run ? toFeedRun({ ...r.run, started_at: r.run.started_at && new Date(r.run.started_at), finished_at: r.run.finished_at && new Date(r.run.finished_at) }) : null,
+    last_run: r.run
+      ? toFeedRun({ ...r.run, started_at: r.run.started_at && new Date(r.run.started_at), finished_at: r.run.finished_at && new Date(r.run.finished_at) })
+      : null,
     indicator_count: r.indicator_count,
   };
 }
@@ -80,7 +82,8 @@ async function feedOrThrow(sql: Sql, id: string): Promise<Feed> {
 
 /** A pulled feed needs a URL; TAXII and MISP cannot be pushed. */
 function checkShape(body: Pick<FeedBody, 'url' | 'format'>): void {
-  if (body.url === null && (body.format === 'taxii' || body.format === 'misp')) throw new DomainError('bad_request', `body field "url": a ${body.format} feed is pulled and needs a URL`);
+  if (body.url === null && (body.format === 'taxii' || body.format === 'misp'))
+    throw new DomainError('bad_request', `body field "url": a ${body.format} feed is pulled and needs a URL`);
 }
 
 function nameTaken(e: unknown): never {
@@ -187,7 +190,15 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono<AuthEnv> {
       const content: AsyncIterable<Uint8Array> = body ? (body as unknown as AsyncIterable<Uint8Array>) : (async function* () {})();
       const run = await runner.push(id, content, Number.isFinite(length) ? length : null);
       if (!run) throw new DomainError('conflict', 'a run of this feed is already in progress');
-      await audit.append([{ actor: actorOf(p), action: 'feed.push', targetType: 'feed', targetId: id, details: { run_id: run.id, state: run.state, added: run.added, updated: run.updated } }]);
+      await audit.append([
+        {
+          actor: actorOf(p),
+          action: 'feed.push',
+          targetType: 'feed',
+          targetId: id,
+          details: { run_id: run.id, state: run.state, added: run.added, updated: run.updated },
+        },
+      ]);
       if (run.state === 'failed') throw new DomainError('unprocessable', `the pushed content could not be ingested: ${run.error ?? 'unknown error'}`, { run });
       return c.json(run);
     },
@@ -234,7 +245,9 @@ export function createFeedRoutes(deps: FeedRouteDeps): Hono<AuthEnv> {
       await tx`DELETE FROM intel_allowlist`;
       for (const [value, net] of entries) await tx`INSERT INTO intel_allowlist (value, net, created_by) VALUES (${value}, ${net}, ${p.id})`;
     });
-    await audit.append([{ actor: actorOf(p), action: 'intel.allowlist.update', targetType: 'intel_settings', targetId: 'allowlist', details: { values: [...entries.keys()] } }]);
+    await audit.append([
+      { actor: actorOf(p), action: 'intel.allowlist.update', targetType: 'intel_settings', targetId: 'allowlist', details: { values: [...entries.keys()] } },
+    ]);
     return c.json({ values: [...entries.keys()].sort() });
   });
 

@@ -26,7 +26,10 @@ async function incidentWithUrl(url: string): Promise<string> {
 
 /** An incident opened by an alert carrying the URL (its observables are what the retrospective search reads). */
 async function incidentFromAlert(url: string): Promise<string> {
-  const r = await ts.fetch('/api/v1/alerts', { method: 'POST', json: { source: 'proxy', type: 'phish_click', title: `Clicked ${url}`, impact: 3, observables: { urls: [url] } } });
+  const r = await ts.fetch('/api/v1/alerts', {
+    method: 'POST',
+    json: { source: 'proxy', type: 'phish_click', title: `Clicked ${url}`, impact: 3, observables: { urls: [url] } },
+  });
   expect(r.status).toBe(200);
   const id = ((await r.json()) as { items: { incident_id: string | null }[] }).items[0]?.incident_id;
   expect(id).toBeTruthy();
@@ -45,7 +48,9 @@ const lookup = async (value: string): Promise<{ type: string; value: string }[]>
 
 beforeAll(async () => {
   ts = await startTestServer({ intel: { schedule: false } });
-  await ingest(ts.server.sql, { feedId: null, source: 'Phish list', confidence: 80, tlp: 'green', runId: null, complete: false }, [{ type: 'domain', value: 'listed-before.example' }]);
+  await ingest(ts.server.sql, { feedId: null, source: 'Phish list', confidence: 80, tlp: 'green', runId: null, complete: false }, [
+    { type: 'domain', value: 'listed-before.example' },
+  ]);
 });
 afterAll(async () => {
   await ts?.stop();

@@ -166,7 +166,19 @@ export function createIntelUseRoutes(deps: { sql: Sql; lookupSql?: Sql; cacheMs?
     requireAction(c, 'incident:read', id);
     const [exists] = await sql`SELECT 1 FROM incidents WHERE id = ${id}`;
     if (!exists) throw new DomainError('not_found', `no incident ${id}`);
-    const rows = await sql<{ indicator_id: number; type: IndicatorType; value: string; observable: string; score: number; source_names: string[] | null; alert_id: string | null; matched_at: Date; how: 'arrival' | 'retro' }[]>`
+    const rows = await sql<
+      {
+        indicator_id: number;
+        type: IndicatorType;
+        value: string;
+        observable: string;
+        score: number;
+        source_names: string[] | null;
+        alert_id: string | null;
+        matched_at: Date;
+        how: 'arrival' | 'retro';
+      }[]
+    >`
       SELECT DISTINCT ON (m.indicator_id, m.observable) m.indicator_id, i.type, i.value, m.observable, m.score, m.alert_id, m.matched_at, m.how,
         (SELECT array_agg(DISTINCT coalesce(f.name, g.source)) FROM indicator_sightings g LEFT JOIN intel_feeds f ON f.id = g.feed_id
           WHERE g.indicator_id = i.id AND g.expired_at IS NULL) AS source_names
@@ -182,7 +194,8 @@ export function createIntelUseRoutes(deps: { sql: Sql; lookupSql?: Sql; cacheMs?
   app.get('/blocklists/:file', zValidator('param', blocklistParam, rejectInvalid), zValidator('query', blocklistQuery, rejectInvalid), async (c) => {
     requireAction(c, 'incident:read');
     const m = BLOCKLIST_FILE.exec(c.req.valid('param').file);
-    if (!m) throw new DomainError('not_found', `no blocklist ${c.req.valid('param').file} (lists: ${BLOCKLIST_NAMES.join(', ')}; formats: .txt, .csv, .stix.json)`);
+    if (!m)
+      throw new DomainError('not_found', `no blocklist ${c.req.valid('param').file} (lists: ${BLOCKLIST_NAMES.join(', ')}; formats: .txt, .csv, .stix.json)`);
     const name = m[1] as BlocklistName;
     const format = m[2] as BlocklistFormat;
     const { min_confidence, types } = c.req.valid('query');

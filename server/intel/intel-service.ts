@@ -34,7 +34,10 @@ export interface IntelService {
   close(): Promise<void>;
 }
 
-export function createIntelService(deps: { sql: Sql; logger: Logger; secret?: (name: string) => Promise<string | null> }, options: IntelOptions = {}): IntelService {
+export function createIntelService(
+  deps: { sql: Sql; logger: Logger; secret?: (name: string) => Promise<string | null> },
+  options: IntelOptions = {},
+): IntelService {
   const hooks = new Set<IndicatorsAddedHook>();
   const runner = createFeedRunner({
     sql: deps.sql,

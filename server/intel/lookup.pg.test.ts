@@ -30,7 +30,10 @@ beforeAll(async () => {
     // 29 of 30 days old: decayed below the ipv4 threshold, still searchable.
     { type: 'ipv4', value: '91.92.109.77', last_seen: daysAgo(29) },
   ]);
-  await seed('Spamhaus DROP', 60, [{ type: 'cidr', value: '185.220.0.0/16', last_seen: now }, { type: 'ipv4', value: '45.155.205.9', last_seen: now }]);
+  await seed('Spamhaus DROP', 60, [
+    { type: 'cidr', value: '185.220.0.0/16', last_seen: now },
+    { type: 'ipv4', value: '45.155.205.9', last_seen: now },
+  ]);
 });
 afterAll(async () => {
   await ts.stop();
@@ -41,15 +44,27 @@ const byValue = (items: LookupResult[], v: string): LookupResult => items.find((
 describe('lookupValues', () => {
   it('matches an address inside CIDR ranges, but not one outside', async () => {
     const items = await lookupValues(ts.server.sql, ['185.220.101.23', '185.220.7.1', '185.221.0.1']);
-    expect(byValue(items, '185.220.101.23').matches.map((m) => m.value).sort()).toEqual(['185.220.0.0/16', '185.220.101.0/24'].sort());
+    expect(
+      byValue(items, '185.220.101.23')
+        .matches.map((m) => m.value)
+        .sort(),
+    ).toEqual(['185.220.0.0/16', '185.220.101.0/24'].sort());
     expect(byValue(items, '185.220.7.1').matches.map((m) => m.value)).toEqual(['185.220.0.0/16']);
     expect(byValue(items, '185.221.0.1')).toMatchObject({ type: 'ipv4', canonical: '185.221.0.1', matches: [] });
   });
 
   it('matches a range inside the wider ranges that contain it, and the range itself once', async () => {
     const items = await lookupValues(ts.server.sql, ['185.220.101.0/25', '185.220.101.0/24', '185.221.0.0/24']);
-    expect(byValue(items, '185.220.101.0/25').matches.map((m) => m.value).sort()).toEqual(['185.220.0.0/16', '185.220.101.0/24']);
-    expect(byValue(items, '185.220.101.0/24').matches.map((m) => m.value).sort()).toEqual(['185.220.0.0/16', '185.220.101.0/24']);
+    expect(
+      byValue(items, '185.220.101.0/25')
+        .matches.map((m) => m.value)
+        .sort(),
+    ).toEqual(['185.220.0.0/16', '185.220.101.0/24']);
+    expect(
+      byValue(items, '185.220.101.0/24')
+        .matches.map((m) => m.value)
+        .sort(),
+    ).toEqual(['185.220.0.0/16', '185.220.101.0/24']);
     expect(byValue(items, '185.221.0.0/24')).toMatchObject({ type: 'cidr', canonical: '185.221.0.0/24', matches: [] });
   });
 

@@ -25,7 +25,10 @@ let slack: Server;
 const slackPosts: { text: string }[] = [];
 
 const postAlert = async (observables: Record<string, string[]>, over: Record<string, unknown> = {}): Promise<IngestResponse['items'][number]> => {
-  const r = await ts.fetch('/api/v1/alerts', { method: 'POST', json: { source: 'ids', type: 'c2', title: `Beacon ${++seq}`, impact: 3, observables, ...over } });
+  const r = await ts.fetch('/api/v1/alerts', {
+    method: 'POST',
+    json: { source: 'ids', type: 'c2', title: `Beacon ${++seq}`, impact: 3, observables, ...over },
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as IngestResponse).items[0] as IngestResponse['items'][number];
 };
@@ -70,7 +73,9 @@ describe('matching on arrival', () => {
     const entries = await intelEntries(incident);
     expect(entries).toHaveLength(1);
     expect(entries[0]?.text).toBe('Threat intel: 45.155.205.9 is reported by Feodo Tracker (score 80)');
-    expect(entries[0]?.data).toMatchObject({ intel_match: { value: '45.155.205.9', score: 80, sources: ['Feodo Tracker'], how: 'arrival', alert_id: hit.alert_id } });
+    expect(entries[0]?.data).toMatchObject({
+      intel_match: { value: '45.155.205.9', score: 80, sources: ['Feodo Tracker'], how: 'arrival', alert_id: hit.alert_id },
+    });
 
     // A second alert on the same address joins the incident: recorded, not announced again.
     const again = await postAlert({ ips: ['45.155.205.9'] }, { type: 'scan' });
@@ -78,7 +83,9 @@ describe('matching on arrival', () => {
     expect(await intelEntries(incident)).toHaveLength(1);
     await ts.server.projector.flush();
     const matches = intelMatchesResponse.parse(await (await ts.fetch(`/api/v1/incidents/${incident}/intel-matches`)).json());
-    expect(matches.items).toEqual([expect.objectContaining({ value: '45.155.205.9', observable: '45.155.205.9', how: 'arrival', source_names: ['Feodo Tracker'] })]);
+    expect(matches.items).toEqual([
+      expect.objectContaining({ value: '45.155.205.9', observable: '45.155.205.9', how: 'arrival', source_names: ['Feodo Tracker'] }),
+    ]);
   });
 
   it('matches an observable a person adds to an incident (an IP inside a listed range)', async () => {
@@ -109,7 +116,10 @@ describe('retrospective search', () => {
     const incident = past.incident_id as string;
     expect(await intelEntries(incident)).toEqual([]);
     const port = (slack.address() as { port: number }).port;
-    const conn = await ts.fetch('/api/v1/connectors/slack', { method: 'PUT', json: { endpoint: null, secrets: { webhook_url: `http://127.0.0.1:${port}/hook` } } });
+    const conn = await ts.fetch('/api/v1/connectors/slack', {
+      method: 'PUT',
+      json: { endpoint: null, secrets: { webhook_url: `http://127.0.0.1:${port}/hook` } },
+    });
     expect(conn.status).toBe(200);
     await pushFeed('Feodo push', '# c2 list\n45.33.32.156\n');
     expect(slackPosts).toEqual([{ text: `• Threat intel: 45.33.32.156 is now reported by Feodo push (score 80) (incident ${incident})` }]);
@@ -132,7 +142,9 @@ describe('retrospective search', () => {
     const entries = (await intelEntries(incident)).filter((e) => !before.has(e.id));
     expect(entries.map((e) => e.text)).toEqual(['Threat intel: 66.175.10.20 (in 66.175.0.0/16) is now reported by Ranges B (score 80)']);
     expect(entries[0]?.data).toMatchObject({ intel_match: { how: 'retro', observable: '66.175.10.20' } });
-    expect((await intelEntries(past6.incident_id as string)).map((e) => e.text)).toEqual(['Threat intel: 2600:3c01::f03c:91ff:fe18:bb2f (in 2600:3c01::/32) is now reported by Ranges B (score 80)']);
+    expect((await intelEntries(past6.incident_id as string)).map((e) => e.text)).toEqual([
+      'Threat intel: 2600:3c01::f03c:91ff:fe18:bb2f (in 2600:3c01::/32) is now reported by Ranges B (score 80)',
+    ]);
   });
 
   it('looks back only as far as the configured window', async () => {
@@ -148,7 +160,9 @@ describe('retrospective search', () => {
     expect(stored.addedRange).not.toBeNull();
     const retro = createRetroSearch({ sql: ts.server.sql, docs: ts.server.docs, logger: createLogger({ level: 'silent' }), windowDays: 30 });
     expect(await retro(stored.addedRange as { from: number; to: number })).toMatchObject({ matched: 1, incidents: 1 });
-    expect((await intelEntries(recent.incident_id as string)).map((e) => e.text)).toEqual(['Threat intel: 23.92.1.2 is now reported by window test (score 80)']);
+    expect((await intelEntries(recent.incident_id as string)).map((e) => e.text)).toEqual([
+      'Threat intel: 23.92.1.2 is now reported by window test (score 80)',
+    ]);
     expect(await intelEntries(old.incident_id as string)).toEqual([]);
   });
 
@@ -156,7 +170,10 @@ describe('retrospective search', () => {
     const src = (runId: string) => ({ feedId: null, source: 'revival list', confidence: 80, tlp: 'amber', runId, complete: true });
     const retro = createRetroSearch({ sql: ts.server.sql, docs: ts.server.docs, logger: createLogger({ level: 'silent' }) });
     // Listed, then no longer listed by the complete list: its only sighting expires and it stops counting.
-    const first = await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a1'), [{ type: 'ipv4', value: '23.94.7.7' }, { type: 'ipv4', value: '23.94.7.8' }]);
+    const first = await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a1'), [
+      { type: 'ipv4', value: '23.94.7.7' },
+      { type: 'ipv4', value: '23.94.7.8' },
+    ]);
     await retro(retroRanges(first) as RetroRanges);
     await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a2'), [{ type: 'ipv4', value: '23.94.7.8' }]);
     // An alert carrying it arrives while it does not count: no match on arrival.
@@ -165,18 +182,22 @@ describe('retrospective search', () => {
     await ts.server.projector.flush();
     expect(await intelEntries(incident)).toEqual([]);
     // The list names it again: revived, not new, and the search looks at it like a new one.
-    const back = await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a3'), [{ type: 'ipv4', value: '23.94.7.7' }, { type: 'ipv4', value: '23.94.7.8' }]);
+    const back = await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a3'), [
+      { type: 'ipv4', value: '23.94.7.7' },
+      { type: 'ipv4', value: '23.94.7.8' },
+    ]);
     expect(back).toMatchObject({ added: 0, updated: 2, revived: 1, addedRange: null });
     const ranges = retroRanges(back);
     expect(ranges).not.toBeNull();
     // The search finds it again. (Whether this search or the alert's own arrival match, if that ran
     // late on a loaded machine, records it first, the incident is told once.)
     expect(await retro(ranges as RetroRanges)).toMatchObject({ matched: 1 });
-    await expect
-      .poll(async () => (await intelEntries(incident)).map((e) => e.text).filter((t) => t.includes('23.94.7.7')).length, { timeout: 10_000 })
-      .toBe(1);
+    await expect.poll(async () => (await intelEntries(incident)).map((e) => e.text).filter((t) => t.includes('23.94.7.7')).length, { timeout: 10_000 }).toBe(1);
     // Listed again while it counts: nothing revived, nothing searched.
-    const again = await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a4'), [{ type: 'ipv4', value: '23.94.7.7' }, { type: 'ipv4', value: '23.94.7.8' }]);
+    const again = await ingest(ts.server.sql, src('00000000-0000-4000-8000-0000000000a4'), [
+      { type: 'ipv4', value: '23.94.7.7' },
+      { type: 'ipv4', value: '23.94.7.8' },
+    ]);
     expect(again).toMatchObject({ revived: 0, revivedRanges: [] });
     expect(retroRanges(again)).toBeNull();
   });
@@ -186,8 +207,16 @@ describe('retrospective search', () => {
     const incident = past.incident_id as string;
     await ts.server.projector.flush();
     // Stored by an earlier list and since expired everywhere: kept, but it counts for nothing.
-    await ingest(ts.server.sql, { feedId: null, source: 'old list', confidence: 80, tlp: 'amber', runId: '00000000-0000-4000-8000-0000000000b1', complete: true }, [{ type: 'ipv4', value: '23.94.9.9' }]);
-    await ingest(ts.server.sql, { feedId: null, source: 'old list', confidence: 80, tlp: 'amber', runId: '00000000-0000-4000-8000-0000000000b2', complete: true }, []);
+    await ingest(
+      ts.server.sql,
+      { feedId: null, source: 'old list', confidence: 80, tlp: 'amber', runId: '00000000-0000-4000-8000-0000000000b1', complete: true },
+      [{ type: 'ipv4', value: '23.94.9.9' }],
+    );
+    await ingest(
+      ts.server.sql,
+      { feedId: null, source: 'old list', confidence: 80, tlp: 'amber', runId: '00000000-0000-4000-8000-0000000000b2', complete: true },
+      [],
+    );
     const before = (await intelEntries(incident)).length;
     await pushFeed('Revival push', '23.94.9.9\n');
     const entries = (await intelEntries(incident)).slice(before);
@@ -202,11 +231,15 @@ describe('retrospective search', () => {
     await ts.fetch('/api/v1/alert-rules', { method: 'PUT', json: rules });
 
     await pushFeed('URLhaus push', 'http://dropper.example/stage2.bin\n', 70);
-    const [m] = await ts.server.sql<{ incident_id: string }[]>`SELECT incident_id FROM intel_matches WHERE alert_id = ${lone.alert_id as string} AND incident_id IS NOT NULL`;
+    const [m] = await ts.server.sql<
+      { incident_id: string }[]
+    >`SELECT incident_id FROM intel_matches WHERE alert_id = ${lone.alert_id as string} AND incident_id IS NOT NULL`;
     expect(m?.incident_id).toBeTruthy();
     const timeline = await ts.server.docs.withDoc(m?.incident_id as string, (doc) => readTimeline(doc));
     expect(timeline.find((e) => e.kind === 'alert')).toMatchObject({ text: 'Suspicious download', data: { alert_id: lone.alert_id } });
-    expect((await intelEntries(m?.incident_id as string)).map((e) => e.text)).toEqual(['Threat intel: http://dropper.example/stage2.bin is now reported by URLhaus push (score 70)']);
+    expect((await intelEntries(m?.incident_id as string)).map((e) => e.text)).toEqual([
+      'Threat intel: http://dropper.example/stage2.bin is now reported by URLhaus push (score 70)',
+    ]);
 
     // A later indicator for the same alert goes to that incident: no second one is opened.
     await pushFeed('Second list', '45.79.1.1\n', 60);

@@ -41,7 +41,11 @@ const LOOKUP_KINDS: ReadonlySet<string> = new Set(['ip', 'domain', 'url', 'hash'
 const obsKey = (o: Pick<Observable, 'kind' | 'value'>): string => `${o.kind}:${o.value}`;
 
 /** Active matches of observables, by `kind:value`; one statement whatever their number. */
-export async function matchObservables(sql: Q, observables: readonly Pick<Observable, 'kind' | 'value'>[], now = new Date()): Promise<Map<string, IndicatorMatch[]>> {
+export async function matchObservables(
+  sql: Q,
+  observables: readonly Pick<Observable, 'kind' | 'value'>[],
+  now = new Date(),
+): Promise<Map<string, IndicatorMatch[]>> {
   const keys: string[] = [];
   const detected: Detected[] = [];
   const seen = new Set<string>();
@@ -229,7 +233,10 @@ function startIncidentMatcher(deps: { sql: Sql; docs: DocumentManager; logger: L
     // first, so they are not recorded and announced a second time here.
     const fresh = await sql.begin(async (tx) => {
       await tx`SELECT pg_advisory_xact_lock_shared(${LOCKS.alertIngest})`;
-      const matches = await matchObservables(tx, todo.flatMap((t) => t.observables));
+      const matches = await matchObservables(
+        tx,
+        todo.flatMap((t) => t.observables),
+      );
       const hits = todo.flatMap((t) => hitsOf(t.observables, matches, { incidentId: t.id, alertId: null, how: 'arrival' }));
       return recordMatches(tx, hits, { skipKnownObservable: true });
     });
@@ -317,9 +324,10 @@ export function createRetroSearch(deps: RetroDeps): (added: RetroRanges) => Prom
     // The new ids, and the revived ones (store.ts): a filter after the index probes, so its cost
     // follows the hits, not the number of ranges.
     const more = added.more ?? [];
-    const inAdded = more.length === 0
-      ? sql`i.id BETWEEN ${added.from} AND ${added.to}`
-      : sql`EXISTS (SELECT 1 FROM unnest(${[added.from, ...more.map((r) => r.from)]}::bigint[], ${[added.to, ...more.map((r) => r.to)]}::bigint[]) AS r(f, t) WHERE i.id BETWEEN r.f AND r.t)`;
+    const inAdded =
+      more.length === 0
+        ? sql`i.id BETWEEN ${added.from} AND ${added.to}`
+        : sql`EXISTS (SELECT 1 FROM unnest(${[added.from, ...more.map((r) => r.from)]}::bigint[], ${[added.to, ...more.map((r) => r.to)]}::bigint[]) AS r(f, t) WHERE i.id BETWEEN r.f AND r.t)`;
     const rows = await sql<RetroRow[]>`
       WITH obs AS (
         SELECT o.kind, o.value, o.incident_id, NULL::uuid AS alert_id FROM incident_observables o
@@ -410,12 +418,20 @@ export interface IntelUse {
  * secret `webhook_url`) when an admin configured one; otherwise nothing. Slack's control
  * characters are escaped, so a feed value cannot mention @channel.
  */
-export function slackNotifier(connector: (name: string) => Promise<{ secrets: Record<string, string> } | null>, fetchFn: typeof fetch = fetch): (text: string) => Promise<void> {
+export function slackNotifier(
+  connector: (name: string) => Promise<{ secrets: Record<string, string> } | null>,
+  fetchFn: typeof fetch = fetch,
+): (text: string) => Promise<void> {
   return async (text) => {
     const url = (await connector('slack'))?.secrets['webhook_url'];
     if (!url) return;
     const escaped = text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-    const res = await fetchFn(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: escaped }), signal: AbortSignal.timeout(10_000) });
+    const res = await fetchFn(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: escaped }),
+      signal: AbortSignal.timeout(10_000),
+    });
     if (!res.ok) throw new Error(`slack webhook answered ${res.status}`);
   };
 }

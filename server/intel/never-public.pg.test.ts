@@ -32,7 +32,10 @@ const FIREHOL_LIKE = [
 ].join('\n');
 
 const postAlert = async (observables: Record<string, string[]>, over: Record<string, unknown> = {}): Promise<IngestResponse['items'][number]> => {
-  const r = await ts.fetch('/api/v1/alerts', { method: 'POST', json: { source: 'ids', type: 'c2', title: `Beacon ${++seq}`, impact: 3, observables, ...over } });
+  const r = await ts.fetch('/api/v1/alerts', {
+    method: 'POST',
+    json: { source: 'ids', type: 'c2', title: `Beacon ${++seq}`, impact: 3, observables, ...over },
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as IngestResponse).items[0] as IngestResponse['items'][number];
 };
@@ -42,7 +45,8 @@ const reputation = async (alertId: string | null) => {
   const detail = (await (await ts.fetch(`/api/v1/alerts/${alertId as string}`)).json()) as AlertDetail;
   return detail.risk.factors.find((f) => f.factor === 'intel_reputation') ?? null;
 };
-const lookup = async (values: string[]) => lookupResponse.parse(await (await ts.fetch('/api/v1/indicators/lookup', { method: 'POST', json: { values } })).json()).items;
+const lookup = async (values: string[]) =>
+  lookupResponse.parse(await (await ts.fetch('/api/v1/indicators/lookup', { method: 'POST', json: { values } })).json()).items;
 const indicatorId = async (value: string): Promise<number> => {
   const [r] = await ts.server.sql<{ id: number }[]>`SELECT id::int AS id FROM indicators WHERE value = ${value}`;
   return r?.id as number;
@@ -67,7 +71,9 @@ describe('never-public addresses listed by a feed', () => {
     await ts.fetch('/api/v1/alert-rules', { method: 'PUT', json: rules });
 
     await pushFeed('FireHOL level1', FIREHOL_LIKE);
-    const matched = await ts.server.sql<{ alert_id: string }[]>`SELECT alert_id::text FROM intel_matches WHERE alert_id IN (${lone.alert_id as string}, ${publicLone.alert_id as string})`;
+    const matched = await ts.server.sql<
+      { alert_id: string }[]
+    >`SELECT alert_id::text FROM intel_matches WHERE alert_id IN (${lone.alert_id as string}, ${publicLone.alert_id as string})`;
     expect(matched.map((m) => m.alert_id)).toEqual([publicLone.alert_id]);
   });
 
@@ -80,7 +86,9 @@ describe('never-public addresses listed by a feed', () => {
 
     const external = await postAlert({ ips: ['45.155.205.233'] });
     expect((await reputation(external.alert_id))?.detail).toContain('80/100');
-    expect((await intelEntries(external.incident_id as string)).map((e) => e.text)).toEqual(['Threat intel: 45.155.205.233 is reported by FireHOL level1 (score 80)']);
+    expect((await intelEntries(external.incident_id as string)).map((e) => e.text)).toEqual([
+      'Threat intel: 45.155.205.233 is reported by FireHOL level1 (score 80)',
+    ]);
   });
 
   it('an internal address a person adds to an incident is not matched', async () => {
@@ -91,7 +99,9 @@ describe('never-public addresses listed by a feed', () => {
       addObservable(doc, { kind: 'ip', value: '185.220.101.77' }, 'a device');
     });
     await ts.server.intelUse.matcher.flush();
-    expect((await intelEntries(incident)).map((e) => e.text)).toEqual(['Threat intel: 185.220.101.77 (in 185.220.101.0/24) is reported by FireHOL level1 (score 80)']);
+    expect((await intelEntries(incident)).map((e) => e.text)).toEqual([
+      'Threat intel: 185.220.101.77 (in 185.220.101.0/24) is reported by FireHOL level1 (score 80)',
+    ]);
   });
 
   it('a lookup finds nothing for internal and multicast addresses or the listed ranges themselves', async () => {

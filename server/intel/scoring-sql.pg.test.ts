@@ -31,8 +31,16 @@ describe('decay values at chosen ages', () => {
 
 describe('intel_score (SQL) equals decayedScore', () => {
   it.each([
-    ['ipv4', 0], ['ipv4', 1], ['ipv4', 7.5], ['ipv4', 29.99], ['ipv4', 30], ['ipv4', 31],
-    ['domain', 45], ['sha256', 182.5], ['sha256', 729], ['url', 12.3],
+    ['ipv4', 0],
+    ['ipv4', 1],
+    ['ipv4', 7.5],
+    ['ipv4', 29.99],
+    ['ipv4', 30],
+    ['ipv4', 31],
+    ['domain', 45],
+    ['sha256', 182.5],
+    ['sha256', 729],
+    ['url', 12.3],
   ] as const)('%s at %s days', async (type, days) => {
     const m = DEFAULT_DECAY_MODELS[type];
     const at = new Date('2026-06-01T00:00:00Z');

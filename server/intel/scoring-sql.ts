@@ -11,7 +11,9 @@ type Q = Sql | TransactionSql;
 
 /** A relation (type, lifetime_days, speed, threshold): every type, stored model or default. Use as `JOIN ${decayModelsSql(sql)} m ON m.type = i.type`. */
 export function decayModelsSql(sql: Q) {
-  const defaults = INDICATOR_TYPES.map((t) => [t, DEFAULT_DECAY_MODELS[t].lifetime_days, DEFAULT_DECAY_MODELS[t].speed, DEFAULT_DECAY_MODELS[t].threshold] as const);
+  const defaults = INDICATOR_TYPES.map(
+    (t) => [t, DEFAULT_DECAY_MODELS[t].lifetime_days, DEFAULT_DECAY_MODELS[t].speed, DEFAULT_DECAY_MODELS[t].threshold] as const,
+  );
   const values = defaults.map(([t, l, s, th]) => sql`(${t}::text, ${l}::float8, ${s}::float8, ${th}::float8)`);
   const list = values.slice(1).reduce((acc, v) => sql`${acc}, ${v}`, values[0] ?? sql``);
   return sql`(
@@ -28,7 +30,9 @@ export function scoreSql(sql: Q, at?: Date) {
 
 /** The effective model of every type (admin GET). */
 export async function readDecayModels(sql: Q): Promise<DecayModel[]> {
-  const rows = await sql<{ type: DecayModel['type']; lifetime_days: number; speed: number; threshold: number }[]>`SELECT * FROM ${decayModelsSql(sql)} AS x ORDER BY array_position(${INDICATOR_TYPES as unknown as string[]}::text[], x.type)`;
+  const rows = await sql<
+    { type: DecayModel['type']; lifetime_days: number; speed: number; threshold: number }[]
+  >`SELECT * FROM ${decayModelsSql(sql)} AS x ORDER BY array_position(${INDICATOR_TYPES as unknown as string[]}::text[], x.type)`;
   return rows.map((r) => ({ type: r.type, lifetime_days: r.lifetime_days, speed: r.speed, threshold: r.threshold }));
 }
 

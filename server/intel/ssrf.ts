@@ -41,7 +41,7 @@ const V4_RANGES = V4_NEVER_PUBLIC.map(([net, bits]) => {
 });
 
 function forbiddenIpv4(n: number): boolean {
-  return V4_RANGES.some((r) => ((n & r.mask) >>> 0) === r.net);
+  return V4_RANGES.some((r) => (n & r.mask) >>> 0 === r.net);
 }
 
 /** `a:b:...` prefix text → groups, for the table below. */
@@ -116,7 +116,11 @@ function checkedLookup(allowPrivate: boolean) {
     dnsLookup(hostname, { all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       const bad = allowPrivate ? undefined : addresses.find((a) => isForbiddenAddress(a.address));
-      if (bad) return callback(new FetchRefused(`refused: ${hostname} resolves to a private or reserved address (${bad.address}); set ALLOW_PRIVATE_FEED_URLS=true to allow`), []);
+      if (bad)
+        return callback(
+          new FetchRefused(`refused: ${hostname} resolves to a private or reserved address (${bad.address}); set ALLOW_PRIVATE_FEED_URLS=true to allow`),
+          [],
+        );
       if (options.all) return callback(null, addresses);
       const first = addresses[0];
       if (!first) return callback(new FetchRefused(`${hostname} has no address`), []);
@@ -128,10 +132,20 @@ function checkedLookup(allowPrivate: boolean) {
 function once(url: URL, headers: Record<string, string>, guard: GuardOptions, signal: AbortSignal): Promise<http.IncomingMessage> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new FetchRefused(`refused: only http and https URLs (${url.protocol})`));
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (isIP(host) && !guard.allowPrivate && isForbiddenAddress(host)) return Promise.reject(new FetchRefused(`refused: ${host} is a private or reserved address; set ALLOW_PRIVATE_FEED_URLS=true to allow`));
+  if (isIP(host) && !guard.allowPrivate && isForbiddenAddress(host))
+    return Promise.reject(new FetchRefused(`refused: ${host} is a private or reserved address; set ALLOW_PRIVATE_FEED_URLS=true to allow`));
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const req = mod.request(url, { method: 'GET', headers: { 'accept-encoding': 'gzip', 'user-agent': 'sentpilot-intel', ...headers }, lookup: checkedLookup(guard.allowPrivate) as never, signal }, resolve);
+    const req = mod.request(
+      url,
+      {
+        method: 'GET',
+        headers: { 'accept-encoding': 'gzip', 'user-agent': 'sentpilot-intel', ...headers },
+        lookup: checkedLookup(guard.allowPrivate) as never,
+        signal,
+      },
+      resolve,
+    );
     req.on('error', reject);
     req.end();
   });
@@ -183,11 +197,14 @@ export async function guardedGet(url: string, headers: Record<string, string>, g
 }
 
 /** A fetch-shaped wrapper (for the TAXII client): same guard, body as a web stream. */
-export function guardedFetch(guard: GuardOptions): (input: string | URL, init?: { headers?: Record<string, string>; signal?: AbortSignal }) => Promise<Response> {
+export function guardedFetch(
+  guard: GuardOptions,
+): (input: string | URL, init?: { headers?: Record<string, string>; signal?: AbortSignal }) => Promise<Response> {
   return async (input, init) => {
     const res = await guardedGet(String(input), init?.headers ?? {}, guard, init?.signal);
     const headers = new Headers();
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && k !== 'content-encoding' && k !== 'content-length') headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined && k !== 'content-encoding' && k !== 'content-length') headers.set(k, Array.isArray(v) ? v.join(', ') : v);
     const nullBody = res.status === 204 || res.status === 304;
     const body = nullBody ? null : (Readable.toWeb(Readable.from(res.body)) as ReadableStream<Uint8Array>);
     return new Response(body, { status: res.status, headers });

@@ -10,11 +10,20 @@ afterAll(async () => {
   await db.drop();
 });
 
-const source = (name: string, confidence: number, runId: string | null = null, complete = false): IngestSource => ({ feedId: null, source: name, confidence, tlp: 'amber', runId, complete });
+const source = (name: string, confidence: number, runId: string | null = null, complete = false): IngestSource => ({
+  feedId: null,
+  source: name,
+  confidence,
+  tlp: 'amber',
+  runId,
+  complete,
+});
 const ip = (value: string, extra: Partial<StoreItem> = {}): StoreItem => ({ type: 'ipv4', value, ...extra });
 
 async function indicator(value: string) {
-  const [row] = await db.sql<{ id: number; base_confidence: number; tags: string[]; malware: string[]; tlp: string; first_seen: Date; last_seen: Date }[]>`SELECT * FROM indicators WHERE value = ${value}`;
+  const [row] = await db.sql<
+    { id: number; base_confidence: number; tags: string[]; malware: string[]; tlp: string; first_seen: Date; last_seen: Date }[]
+  >`SELECT * FROM indicators WHERE value = ${value}`;
   return row;
 }
 
@@ -22,7 +31,9 @@ describe('ingest', () => {
   it('adds new indicators and counts updates on a second source', async () => {
     const first = await ingest(db.sql, source('a', 60), [ip('198.51.100.1', { tags: ['scanner'] }), ip('198.51.100.2')]);
     expect(first).toMatchObject({ added: 2, updated: 0, expired: 0 });
-    const ids = (await db.sql<{ id: string }[]>`SELECT id FROM indicators WHERE value IN ('198.51.100.1', '198.51.100.2') ORDER BY id`).map((r) => Number(r.id));
+    const ids = (await db.sql<{ id: string }[]>`SELECT id FROM indicators WHERE value IN ('198.51.100.1', '198.51.100.2') ORDER BY id`).map((r) =>
+      Number(r.id),
+    );
     expect(first.addedRange).toEqual({ from: ids[0], to: ids[1] });
     const second = await ingest(db.sql, source('b', 50), [ip('198.51.100.1', { tags: ['botnet', 'scanner'], tlp: 'red' })]);
     expect(second).toMatchObject({ added: 0, updated: 1 });
@@ -56,7 +67,9 @@ describe('ingest', () => {
     expect(second).toMatchObject({ added: 0, updated: 1, expired: 1 });
     expect((await indicator('192.0.2.11'))?.base_confidence).toBe(0);
     expect((await indicator('192.0.2.10'))?.base_confidence).toBeCloseTo(70, 3);
-    const [gone] = await db.sql<{ expired_at: Date | null }[]>`SELECT g.expired_at FROM indicator_sightings g JOIN indicators i ON i.id = g.indicator_id WHERE i.value = '192.0.2.11'`;
+    const [gone] = await db.sql<
+      { expired_at: Date | null }[]
+    >`SELECT g.expired_at FROM indicator_sightings g JOIN indicators i ON i.id = g.indicator_id WHERE i.value = '192.0.2.11'`;
     expect(gone?.expired_at).toBeInstanceOf(Date);
     const third = await ingest(db.sql, source('c', 70, run3, true), [ip('192.0.2.10'), ip('192.0.2.11')]);
     expect(third).toMatchObject({ added: 0, updated: 2, expired: 0 });
@@ -80,9 +93,13 @@ describe('ingest', () => {
     expect([...(net?.tags ?? [])].sort()).toEqual(['quote"and\\slash', 'tab\there'].sort());
   });
 
-  it('numbers a run\'s new indicators as one range in value order, and the id sequence continues after it', async () => {
+  it("numbers a run's new indicators as one range in value order, and the id sequence continues after it", async () => {
     const values = ['203.0.113.9', '203.0.113.1', '203.0.113.5'];
-    const result = await ingest(db.sql, source('e', 50), values.map((v) => ip(v)));
+    const result = await ingest(
+      db.sql,
+      source('e', 50),
+      values.map((v) => ip(v)),
+    );
     expect(result.added).toBe(3);
     const rows = await db.sql<{ id: string; value: string }[]>`SELECT id::text, value FROM indicators WHERE value = ANY(${values}) ORDER BY id`;
     expect(rows.map((r) => r.value)).toEqual(['203.0.113.1', '203.0.113.5', '203.0.113.9']);
@@ -92,7 +109,9 @@ describe('ingest', () => {
     expect((await ingest(db.sql, source('e', 50), [ip('203.0.113.1')])).addedRange).toBeNull();
     const next = await ingest(db.sql, source('e', 50), [ip('203.0.113.77')]);
     expect(next.addedRange?.from).toBeGreaterThan(Number(rows[2]?.id));
-    const [free] = await db.sql<{ id: string }[]>`INSERT INTO indicators (type, value, base_confidence, first_seen, last_seen) VALUES ('domain', 'sequence-check.example', 1, now(), now()) RETURNING id::text`;
+    const [free] = await db.sql<
+      { id: string }[]
+    >`INSERT INTO indicators (type, value, base_confidence, first_seen, last_seen) VALUES ('domain', 'sequence-check.example', 1, now(), now()) RETURNING id::text`;
     expect(Number(free?.id)).toBeGreaterThan(next.addedRange?.to ?? Infinity);
     await db.sql`DELETE FROM indicators WHERE value = 'sequence-check.example'`;
   });

@@ -123,11 +123,13 @@ function copyTime(t: Date | string | null | undefined): string {
 }
 
 function copyRow(it: StoreItem): string {
-  const conf = it.confidence === null || it.confidence === undefined || !Number.isFinite(it.confidence) ? '\\N' : String(Math.min(100, Math.max(0, it.confidence)));
+  const conf =
+    it.confidence === null || it.confidence === undefined || !Number.isFinite(it.confidence) ? '\\N' : String(Math.min(100, Math.max(0, it.confidence)));
   return `${it.type}\t${copyText(it.value)}\t${conf}\t${copyTime(it.first_seen)}\t${copyTime(it.last_seen)}\t${copyTime(it.valid_until)}\t${it.tlp ? copyText(it.tlp) : '\\N'}\t${copyArray(it.tags)}\t${copyArray(it.malware)}\t${copyArray(it.actors)}\t${copyArray(it.techniques)}\n`;
 }
 
-const union = (a: readonly string[] | undefined, b: readonly string[] | undefined): string[] | undefined => (b?.length ? [...new Set([...(a ?? []), ...b])] : a ? [...a] : undefined);
+const union = (a: readonly string[] | undefined, b: readonly string[] | undefined): string[] | undefined =>
+  b?.length ? [...new Set([...(a ?? []), ...b])] : a ? [...a] : undefined;
 const later = (a: StoreItem['last_seen'], b: StoreItem['last_seen'], pick: (x: number, y: number) => number): StoreItem['last_seen'] => {
   if (!a) return b;
   if (!b) return a;
@@ -213,7 +215,8 @@ interface Inserted {
 }
 
 async function mergeStage(tx: TransactionSql, src: IngestSource, now: Date, phase: (name: string) => void): Promise<Inserted> {
-  const merged = (col: string) => tx.unsafe(`CASE WHEN s.${col} IS NULL THEN i.${col} ELSE ARRAY(SELECT DISTINCT x FROM unnest(i.${col} || s.${col}) x ORDER BY x) END`);
+  const merged = (col: string) =>
+    tx.unsafe(`CASE WHEN s.${col} IS NULL THEN i.${col} ELSE ARRAY(SELECT DISTINCT x FROM unnest(i.${col} || s.${col}) x ORDER BY x) END`);
   const tlpOrder = tx.unsafe(TLP_ORDER);
   // Known values: widen and merge in place; RETURNING carries this source's sighting values.
   const known = await tx`
@@ -274,7 +277,10 @@ export async function ingest(
   sql: Sql,
   src: IngestSource,
   items: StoreItems,
-  opts: { now?: Date; /** Called with each phase's duration in ms (profiling; the feed runner logs them at debug). */ onPhase?: (phase: string, ms: number) => void } = {},
+  opts: {
+    now?: Date;
+    /** Called with each phase's duration in ms (profiling; the feed runner logs them at debug). */ onPhase?: (phase: string, ms: number) => void;
+  } = {},
 ): Promise<IngestResult> {
   const now = opts.now ?? new Date();
   let mark = performance.now();
@@ -352,7 +358,11 @@ export async function ingest(
       GROUP BY island ORDER BY min(id)`;
     phase('revived');
     return {
-      added: inserted.added, updated: counts?.updated ?? 0, expired, written, addedRange: inserted.range,
+      added: inserted.added,
+      updated: counts?.updated ?? 0,
+      expired,
+      written,
+      addedRange: inserted.range,
       revivedRanges: revivedRanges.map((r) => ({ from: Number(r.from), to: Number(r.to) })),
       revived: revivedRanges.reduce((n, r) => n + r.n, 0),
     };

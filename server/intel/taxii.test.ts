@@ -33,7 +33,14 @@ beforeAll(async () => {
     if (!authorized(req)) return send(401, { title: 'unauthorized' });
     if (url.pathname === '/taxii2/') return send(200, { title: 'Fixture TAXII', default: `${base}/api1/`, api_roots: [`${base}/api1/`, `${base}/api2/`] });
     if (url.pathname === '/api2/') return send(200, { title: 'API 2', versions: [TAXII_MEDIA_TYPE] });
-    if (url.pathname === '/api2/collections/') return send(200, { collections: [{ id: 'legacy', title: 'legacy', can_read: true }, { id: 'stuck', title: 'stuck', can_read: true }, { id: 'cursor', title: 'cursor', can_read: true }] });
+    if (url.pathname === '/api2/collections/')
+      return send(200, {
+        collections: [
+          { id: 'legacy', title: 'legacy', can_read: true },
+          { id: 'stuck', title: 'stuck', can_read: true },
+          { id: 'cursor', title: 'cursor', can_read: true },
+        ],
+      });
     if (url.pathname === '/api1/') return send(200, { title: 'API 1', versions: [TAXII_MEDIA_TYPE], max_content_length: 10_000_000 });
     if (url.pathname === '/api1/collections/') {
       return send(200, {
@@ -47,7 +54,9 @@ beforeAll(async () => {
       const start = Number(url.searchParams.get('next') ?? 0);
       const objects = bundle.objects.slice(start, start + PAGE);
       const more = start + PAGE < bundle.objects.length;
-      return send(200, more ? { more, next: String(start + PAGE), objects } : { more, objects }, { 'x-taxii-date-added-last': `2026-11-21T00:00:0${start / PAGE}.000Z` });
+      return send(200, more ? { more, next: String(start + PAGE), objects } : { more, objects }, {
+        'x-taxii-date-added-last': `2026-11-21T00:00:0${start / PAGE}.000Z`,
+      });
     }
     if (url.pathname === '/api2/collections/legacy/objects/') {
       // Pages by added_after only (no `next`): page n+1 follows the date-added-last of page n.
@@ -94,7 +103,10 @@ describe('TAXII 2.1 client', () => {
     requests.length = 0;
     const pages: TaxiiPage[] = [];
     const objects: unknown[] = [];
-    for await (const object of fetchTaxiiObjects(options({ collection: '91a7b528-80eb-42ed-a74d-c6fbd5a26116', addedAfter: '2026-11-01T00:00:00Z' }), (p) => pages.push(p))) objects.push(object);
+    for await (const object of fetchTaxiiObjects(options({ collection: '91a7b528-80eb-42ed-a74d-c6fbd5a26116', addedAfter: '2026-11-01T00:00:00Z' }), (p) =>
+      pages.push(p),
+    ))
+      objects.push(object);
     expect(objects).toEqual(bundle.objects);
     expect(bundle.objects.length).toBeGreaterThan(2 * PAGE);
     expect(pages).toEqual([
@@ -126,7 +138,9 @@ describe('TAXII 2.1 client', () => {
     for await (const object of fetchTaxiiObjects(options({ url: `${base}/api2/`, collection: 'legacy' }), (p) => pages.push(p))) objects.push(object);
     expect(objects).toEqual(bundle.objects);
     expect(pages.map((p) => p.dateAddedLast)).toEqual(['2026-11-21T00:00:00.000Z', '2026-11-21T00:00:01.000Z', '2026-11-21T00:00:02.000Z']);
-    await expect(collect(parseStixObjects(fetchTaxiiObjects(options({ url: `${base}/api2/`, collection: 'stuck', maxPages: 20 }))))).rejects.toThrow('TAXII paging did not end after 20 pages');
+    await expect(collect(parseStixObjects(fetchTaxiiObjects(options({ url: `${base}/api2/`, collection: 'stuck', maxPages: 20 }))))).rejects.toThrow(
+      'TAXII paging did not end after 20 pages',
+    );
     await expect(fetchTaxiiObjects(options({ url: `${base}/nowhere/` })).next()).rejects.toThrow(/HTTP 404/);
   });
 
@@ -155,7 +169,9 @@ describe('TAXII 2.1 client', () => {
 
   it('names the readable collections when the one asked for does not exist', async () => {
     const run = fetchTaxiiObjects(options({ collection: '52892447-4d7e-4f70-b94d-d7f22742ff63' })).next();
-    await expect(run).rejects.toThrow('no readable TAXII collection "52892447-4d7e-4f70-b94d-d7f22742ff63": readable ones are 91a7b528-80eb-42ed-a74d-c6fbd5a26116 (intel)');
+    await expect(run).rejects.toThrow(
+      'no readable TAXII collection "52892447-4d7e-4f70-b94d-d7f22742ff63": readable ones are 91a7b528-80eb-42ed-a74d-c6fbd5a26116 (intel)',
+    );
   });
 
   it('refuses a response larger than the cap', async () => {

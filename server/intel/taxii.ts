@@ -14,7 +14,10 @@ export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 type TaxiiAuth = { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string } | string;
 
 /** What the client needs of fetch: the global one, or the feed runner's SSRF-guarded one. */
-type TaxiiFetch = (input: string, init: { headers: Record<string, string>; signal?: AbortSignal; method?: string; redirect?: RequestRedirect }) => Promise<Response>;
+type TaxiiFetch = (
+  input: string,
+  init: { headers: Record<string, string>; signal?: AbortSignal; method?: string; redirect?: RequestRedirect },
+) => Promise<Response>;
 
 export type TaxiiOptions = {
   /** A discovery URL (`…/taxii2/`) or an API root URL. */
@@ -63,7 +66,9 @@ async function getJson(options: TaxiiOptions, url: string): Promise<{ body: Json
   const response = await options.fetch(url, { method: 'GET', headers: headersOf(options.auth), signal: options.signal, redirect: 'error' });
   if (!response.ok) {
     await response.body?.cancel();
-    throw new TaxiiError(`TAXII GET ${describe(url)}: HTTP ${response.status}${response.status === 401 || response.status === 403 ? ' (check the credentials)' : ''}`);
+    throw new TaxiiError(
+      `TAXII GET ${describe(url)}: HTTP ${response.status}${response.status === 401 || response.status === 403 ? ' (check the credentials)' : ''}`,
+    );
   }
   const max = options.maxResponseBytes ?? 64 * 1024 * 1024;
   const declared = Number(response.headers.get('content-length') ?? NaN);
@@ -117,7 +122,8 @@ async function resolveApiRoot(options: TaxiiOptions): Promise<string> {
 function checkedApiRoot(url: string, info: Json): string {
   const versions = Array.isArray(info.versions) ? info.versions : null;
   if (!versions) throw new TaxiiError(`${describe(url)} is neither a TAXII discovery document nor an API root`);
-  if (!versions.some((v) => typeof v === 'string' && v.replace(/\s/g, '') === TAXII_MEDIA_TYPE)) throw new TaxiiError(`the TAXII API root ${describe(url)} does not offer version 2.1`);
+  if (!versions.some((v) => typeof v === 'string' && v.replace(/\s/g, '') === TAXII_MEDIA_TYPE))
+    throw new TaxiiError(`the TAXII API root ${describe(url)} does not offer version 2.1`);
   return url;
 }
 
@@ -126,17 +132,30 @@ type TaxiiCollection = { id: string; title: string; can_read: boolean };
 async function listCollections(options: TaxiiOptions, apiRoot: string): Promise<TaxiiCollection[]> {
   const { body } = await getJson(options, new URL('collections/', apiRoot).href);
   const list = Array.isArray(body.collections) ? body.collections : [];
-  return list.filter(isObject).flatMap((c) => (typeof c.id === 'string' ? [{ id: c.id, title: typeof c.title === 'string' ? c.title : c.id, can_read: c.can_read !== false }] : []));
+  return list
+    .filter(isObject)
+    .flatMap((c) => (typeof c.id === 'string' ? [{ id: c.id, title: typeof c.title === 'string' ? c.title : c.id, can_read: c.can_read !== false }] : []));
 }
 
 async function resolveCollection(options: TaxiiOptions, apiRoot: string): Promise<string> {
   const collections = await listCollections(options, apiRoot);
   const readable = collections.filter((c) => c.can_read);
   const wanted = options.collection;
-  const found = wanted === undefined ? (readable.length === 1 ? readable[0] : undefined) : readable.find((c) => c.id === wanted) ?? readable.find((c) => c.title === wanted);
+  const found =
+    wanted === undefined
+      ? readable.length === 1
+        ? readable[0]
+        : undefined
+      : (readable.find((c) => c.id === wanted) ?? readable.find((c) => c.title === wanted));
   if (found) return found.id;
-  const names = readable.map((c) => `${c.id} (${c.title})`).join(', ').slice(0, 300) || 'none';
-  throw new TaxiiError(wanted === undefined ? `choose a TAXII collection: readable ones are ${names}` : `no readable TAXII collection "${wanted}": readable ones are ${names}`);
+  const names =
+    readable
+      .map((c) => `${c.id} (${c.title})`)
+      .join(', ')
+      .slice(0, 300) || 'none';
+  throw new TaxiiError(
+    wanted === undefined ? `choose a TAXII collection: readable ones are ${names}` : `no readable TAXII collection "${wanted}": readable ones are ${names}`,
+  );
 }
 
 /** Every STIX object of the collection added after `addedAfter`, page by page. */

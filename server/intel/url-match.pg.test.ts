@@ -14,7 +14,10 @@ let ts: TestServer;
 let seq = 0;
 
 const postAlert = async (observables: Record<string, string[]>): Promise<IngestResponse['items'][number]> => {
-  const r = await ts.fetch('/api/v1/alerts', { method: 'POST', json: { source: 'proxy', type: 'download', title: `Download ${++seq}`, impact: 3, observables } });
+  const r = await ts.fetch('/api/v1/alerts', {
+    method: 'POST',
+    json: { source: 'proxy', type: 'download', title: `Download ${++seq}`, impact: 3, observables },
+  });
   expect(r.status).toBe(200);
   return ((await r.json()) as IngestResponse).items[0] as IngestResponse['items'][number];
 };
@@ -39,9 +42,7 @@ describe('URLs keep the case of their path', () => {
   it('a listed http://Evil.example/Document/Invoice.PDF matches the alert URL hxxp://evil[.]example/Document/Invoice.PDF', async () => {
     const hit = await postAlert({ urls: ['hxxp://evil[.]example/Document/Invoice.PDF'] });
     expect((await reputation(hit.alert_id))?.detail).toContain('70/100');
-    expect(await intelTexts(hit.incident_id)).toEqual([
-      'Threat intel: http://evil.example/Document/Invoice.PDF is reported by URL list (score 70)',
-    ]);
+    expect(await intelTexts(hit.incident_id)).toEqual(['Threat intel: http://evil.example/Document/Invoice.PDF is reported by URL list (score 70)']);
     // Another path case is another URL.
     const other = await postAlert({ urls: ['http://evil.example/document/invoice.pdf'] });
     expect(await reputation(other.alert_id)).toBeNull();

@@ -53,11 +53,18 @@ describe('master-key loader', () => {
 
   it('refuses a key of the wrong length, naming where it came from but never echoing it', async () => {
     const short = randomBytes(16).toString('base64');
-    await expect(loadMasterKey(spec('/nonexistent-dir', { envKey: short }))).rejects.toThrow(new MasterKeyError('TEST_KEY must be base64 of 32 bytes (got 16 bytes)'));
-    await expect(loadMasterKey(spec('/nonexistent-dir', { envKey: randomBytes(32).toString('base64'), previousKey: short }))).rejects.toThrow(/^TEST_KEY_PREVIOUS must be base64/);
+    await expect(loadMasterKey(spec('/nonexistent-dir', { envKey: short }))).rejects.toThrow(
+      new MasterKeyError('TEST_KEY must be base64 of 32 bytes (got 16 bytes)'),
+    );
+    await expect(loadMasterKey(spec('/nonexistent-dir', { envKey: randomBytes(32).toString('base64'), previousKey: short }))).rejects.toThrow(
+      /^TEST_KEY_PREVIOUS must be base64/,
+    );
     const dir = await freshDir();
     await writeFile(join(dir, 'test.key'), short);
-    const err: unknown = await loadMasterKey(spec(dir)).then(() => null, (e: unknown) => e);
+    const err: unknown = await loadMasterKey(spec(dir)).then(
+      () => null,
+      (e: unknown) => e,
+    );
     if (!(err instanceof MasterKeyError)) throw new Error('expected a MasterKeyError');
     expect(err.message).toBe(`${join(dir, 'test.key')} must be base64 of 32 bytes (got 16 bytes)`);
     expect(err.message).not.toContain(short);
@@ -110,7 +117,10 @@ afterAll(() => {
 });
 
 const fileKeyId = async (path: string, hexDigits: number): Promise<string> =>
-  createHash('sha256').update(Buffer.from((await readFile(path, 'utf8')).trim(), 'base64')).digest('hex').slice(0, hexDigits);
+  createHash('sha256')
+    .update(Buffer.from((await readFile(path, 'utf8')).trim(), 'base64'))
+    .digest('hex')
+    .slice(0, hexDigits);
 
 describe('two processes starting at once on a fresh data folder', () => {
   it('come up with the same evidence and secrets keys, those of the files left in the folder', { timeout: 60_000 }, async () => {

@@ -48,7 +48,14 @@ describe('mixed writers', () => {
       for (let i = 0; Date.now() < deadline; i++) {
         const r = await ts.fetch('/api/v1/alerts', {
           method: 'POST',
-          json: { source: 'load', type: 'malware', title: `a${n}-${i}`, impact: 4, likelihood: 4, observables: { hosts: [`host-${(n * 7 + i) % 5}`], ips: [`203.0.113.${i % 200}`] } },
+          json: {
+            source: 'load',
+            type: 'malware',
+            title: `a${n}-${i}`,
+            impact: 4,
+            likelihood: 4,
+            observables: { hosts: [`host-${(n * 7 + i) % 5}`], ips: [`203.0.113.${i % 200}`] },
+          },
         });
         if (r.status === 200) alertsAccepted++;
         await r.body?.cancel();
@@ -88,10 +95,13 @@ describe('mixed writers', () => {
     expect(health.ok).toBeGreaterThan(0);
     expect(alertsAccepted).toBeGreaterThan(0);
     // Correlated malware alerts start the malware playbook: its steps ran under the same load.
-    await waitFor(async () => ((await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM playbook_step_runs WHERE state <> 'pending'`)[0]?.n ?? 0) > 0, {
-      timeoutMs: 20_000,
-      message: 'playbook steps to run',
-    });
+    await waitFor(
+      async () => ((await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM playbook_step_runs WHERE state <> 'pending'`)[0]?.n ?? 0) > 0,
+      {
+        timeoutMs: 20_000,
+        message: 'playbook steps to run',
+      },
+    );
     const store = createPgDocumentStore(ts.server.sql, createLogger({ level: 'silent' }));
     const storedIds = async (id: string): Promise<Set<string>> => {
       const stored = await store.loadSince(id, 0);
@@ -106,10 +116,13 @@ describe('mixed writers', () => {
     }
     // Every socket edit reached the server (the clients are synced when their state matches).
     for (const c of sockets) {
-      await waitFor(async () => {
-        const ids = new Set(await ts.server.docs.withDoc(c.doc.guid, (doc) => readTimeline(doc).map((e) => e.id)));
-        return [...(socketEdits.get(c.doc.guid) ?? [])].every((e) => ids.has(e));
-      }, { timeoutMs: 20_000 });
+      await waitFor(
+        async () => {
+          const ids = new Set(await ts.server.docs.withDoc(c.doc.guid, (doc) => readTimeline(doc).map((e) => e.id)));
+          return [...(socketEdits.get(c.doc.guid) ?? [])].every((e) => ids.has(e));
+        },
+        { timeoutMs: 20_000 },
+      );
       c.destroy();
     }
     await ts.server.docs.flush();

@@ -46,8 +46,14 @@ describe('OpenAPI coverage', () => {
     );
     const paths = apiDocument()['paths'] as Record<string, Record<string, unknown>>;
     const documented = new Set(Object.entries(paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)));
-    expect([...served].filter((k) => !documented.has(k)), 'served but not documented').toEqual([]);
-    expect([...documented].filter((k) => !served.has(k)), 'documented but not served').toEqual([]);
+    expect(
+      [...served].filter((k) => !documented.has(k)),
+      'served but not documented',
+    ).toEqual([]);
+    expect(
+      [...documented].filter((k) => !served.has(k)),
+      'documented but not served',
+    ).toEqual([]);
     expect(served.size).toBeGreaterThan(40);
   });
 });

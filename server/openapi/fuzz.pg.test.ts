@@ -108,7 +108,11 @@ function harvest(op: Operation, r: Outcome): void {
   }
   if (typeof body !== 'object' || body === null) return;
   const b = body as Json;
-  const last = op.path.split('/').filter((s) => s && !s.startsWith('{')).at(-1) ?? '';
+  const last =
+    op.path
+      .split('/')
+      .filter((s) => s && !s.startsWith('{'))
+      .at(-1) ?? '';
   const sub = (k: string): Json => (typeof b[k] === 'object' && b[k] !== null ? (b[k] as Json) : {});
   if (last === 'users') remember('users', sub('user')['id']);
   else if (last === 'tokens') remember('tokens', sub('token')['id']);
@@ -122,7 +126,12 @@ function harvest(op: Operation, r: Outcome): void {
 /** Test-made resources for the path parameters, so the fuzz reaches past "404 no such id". */
 async function seedFixtures(): Promise<void> {
   const a = await must('POST', '/incidents', { title: 'Fuzz phishing', template: 'phishing', observables: [{ kind: 'domain', value: 'evil.example' }] });
-  const b = await must('POST', '/incidents', { title: 'Fuzz exfiltration', category: 'data_exfiltration', severity: 'S2', observables: [{ kind: 'ip', value: '203.0.113.9' }] });
+  const b = await must('POST', '/incidents', {
+    title: 'Fuzz exfiltration',
+    category: 'data_exfiltration',
+    severity: 'S2',
+    observables: [{ kind: 'ip', value: '203.0.113.9' }],
+  });
   remember('incidents', a['id'], b['id']);
   const alerts = await must('POST', '/alerts', { source: 'fuzz', type: 'test', title: 'Fuzz alert', severity: 'high', observables: { ips: ['203.0.113.10'] } });
   remember('alerts', ...((alerts['items'] ?? []) as Json[]).map((i) => i['alert_id']));
@@ -130,12 +139,19 @@ async function seedFixtures(): Promise<void> {
   remember('alert-mappings', (await must('POST', '/alert-mappings', { name: 'fuzz mapping', fields: { title: '/msg', source: '/src', type: '/kind' } }))['id']);
   remember('users', ((await must('POST', '/users', { email: 'fuzz-victim@test.local', display_name: 'Fuzz victim', role: 'analyst' }))['user'] as Json)['id']);
   remember('tokens', ((await must('POST', '/tokens', { name: 'fuzz token', role: 'viewer' }))['token'] as Json)['id']);
-  const grant = (await must('POST', `/incidents/${String(a['id'])}/guests`, { email: 'fuzz-guest@test.local', display_name: 'Fuzz guest', access: 'read' }))['grant'] as Json;
+  const grant = (await must('POST', `/incidents/${String(a['id'])}/guests`, { email: 'fuzz-guest@test.local', display_name: 'Fuzz guest', access: 'read' }))[
+    'grant'
+  ] as Json;
   rememberChild('guests', (grant['user'] as Json)['id'], a['id']);
 
   const feed = await must('POST', '/feeds', { name: 'fuzz feed', url: null, format: 'plain', types: ['ipv4', 'domain'] });
   remember('feeds', feed['id']);
-  const pushed = await ts.fetch(`/api/v1/feeds/${String(feed['id'])}/push`, { method: 'POST', as: adminToken, headers: { 'content-type': 'text/plain' }, body: '203.0.113.7\nevil.example\n' });
+  const pushed = await ts.fetch(`/api/v1/feeds/${String(feed['id'])}/push`, {
+    method: 'POST',
+    as: adminToken,
+    headers: { 'content-type': 'text/plain' },
+    body: '203.0.113.7\nevil.example\n',
+  });
   expect(pushed.status, await pushed.clone().text()).toBeLessThan(300);
   remember('indicators', ...(((await must('GET', '/indicators'))['items'] ?? []) as Json[]).map((i) => i['id']));
 
@@ -144,7 +160,12 @@ async function seedFixtures(): Promise<void> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const base = { type: 'log', file_name: 'fuzz.log', collected_at: new Date().toISOString(), size: bytes.length, sha256 };
   const up = await must('POST', `/incidents/${String(a['id'])}/evidence`, { ...base, upload_key: 'fuzz-upload-1' }, adminToken);
-  const chunk = await ts.fetch(`/api/v1/evidence-uploads/${String(up['id'])}?offset=0`, { method: 'PUT', as: adminToken, headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+  const chunk = await ts.fetch(`/api/v1/evidence-uploads/${String(up['id'])}?offset=0`, {
+    method: 'PUT',
+    as: adminToken,
+    headers: { 'content-type': 'application/octet-stream' },
+    body: bytes,
+  });
   expect(chunk.status, await chunk.clone().text()).toBe(200);
   rememberChild('evidence', (await must('POST', `/evidence-uploads/${String(up['id'])}/complete`, undefined, adminToken))['id'], a['id']);
   remember('evidence-uploads', (await must('POST', `/incidents/${String(a['id'])}/evidence`, { ...base, upload_key: 'fuzz-upload-2' }, adminToken))['id']);
@@ -217,7 +238,11 @@ describe('OpenAPI fuzz', () => {
       // Logging out revokes the credential it is sent with: each logout gets a throwaway one.
       const throwaway = op.path === '/auth/logout';
       const admin = async (): Promise<Who> =>
-        throwaway ? { name: 'fresh analyst', identity: await ts.as('analyst') } : rng.chance(0.5) ? { name: 'admin session', identity: ts.admin } : { name: 'admin token', identity: adminToken };
+        throwaway
+          ? { name: 'fresh analyst', identity: await ts.as('analyst') }
+          : rng.chance(0.5)
+            ? { name: 'admin session', identity: ts.admin }
+            : { name: 'admin token', identity: adminToken };
       const batch: [FuzzRequest, Who][] = [];
       for (let i = 0; i < VALID_PER_OPERATION; i++) batch.push([validRequest(op, pools, rng), await admin()]);
       for (const r of invalidRequests(op, pools, rng, INVALID_PER_OPERATION)) batch.push([r, await admin()]);

@@ -61,7 +61,10 @@ describe('OpenAPI document', () => {
       expect(ops.length, path).toBeGreaterThan(0);
       for (const [method, op] of ops as [string, Json][]) {
         const responses = op['responses'] as Json;
-        expect(Object.keys(responses).some((s) => /^2\d\d$/.test(s)), `${method} ${path}`).toBe(true);
+        expect(
+          Object.keys(responses).some((s) => /^2\d\d$/.test(s)),
+          `${method} ${path}`,
+        ).toBe(true);
         for (const r of Object.values(responses)) expect(typeof (r as Json)['description']).toBe('string');
         expect(ids.has(String(op['operationId']))).toBe(false);
         ids.add(String(op['operationId']));
@@ -121,7 +124,11 @@ describe('OpenAPI document', () => {
     const id = '01890000-0000-7000-8000-000000000000';
     for (const r of ALL_ROUTES) {
       const path = r.path.replace(/\{category\}/g, 'phishing').replace(/\{[^}]+\}/g, id);
-      const res = await ts.fetch(`/api/v1${path}`, { method: r.method.toUpperCase(), as: prober, ...(r.method === 'get' || r.method === 'delete' ? {} : { json: { probe: true } }) });
+      const res = await ts.fetch(`/api/v1${path}`, {
+        method: r.method.toUpperCase(),
+        as: prober,
+        ...(r.method === 'get' || r.method === 'delete' ? {} : { json: { probe: true } }),
+      });
       const text = await res.text();
       expect(text.includes('no route for'), `${r.method} ${r.path}: ${res.status} ${text.slice(0, 200)}`).toBe(false);
     }
@@ -144,7 +151,17 @@ describe('reference page', () => {
   it('escapes every string from the document', () => {
     const evil = '<img src=x onerror=alert(1)>';
     const d = buildOpenApi(
-      [{ method: 'get', path: `/x/{id}`, tag: evil, summary: evil, description: evil, params: z.object({ id: z.string().describe(evil) }), responses: { 200: { description: evil, schema: { name: 'Evil', schema: z.object({ [evil]: z.enum([evil]).describe(evil) }) } } } }],
+      [
+        {
+          method: 'get',
+          path: `/x/{id}`,
+          tag: evil,
+          summary: evil,
+          description: evil,
+          params: z.object({ id: z.string().describe(evil) }),
+          responses: { 200: { description: evil, schema: { name: 'Evil', schema: z.object({ [evil]: z.enum([evil]).describe(evil) }) } } },
+        },
+      ],
       { title: evil, version: evil, description: evil },
     );
     const html = renderReference(d);

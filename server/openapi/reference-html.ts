@@ -21,7 +21,11 @@ function typeLabel(s: Json, depth: number): string {
   if (Array.isArray(s['enum'])) return s['enum'].map((v) => `<code>${esc(JSON.stringify(v))}</code>`).join(' | ');
   if ('const' in s) return `<code>${esc(JSON.stringify(s['const']))}</code>`;
   const union = (s['anyOf'] ?? s['oneOf']) as unknown;
-  if (Array.isArray(union)) return union.filter(isObj).map((u) => typeLabel(u, depth)).join(' | ');
+  if (Array.isArray(union))
+    return union
+      .filter(isObj)
+      .map((u) => typeLabel(u, depth))
+      .join(' | ');
   const t = s['type'];
   if (t === 'array') return `array of ${isObj(s['items']) ? typeLabel(s['items'], depth) : 'any'}`;
   if (t === 'object' && isObj(s['properties']) && depth < 4) return `object${fields(s, depth + 1)}`;
@@ -45,7 +49,10 @@ function fields(s: Json, depth: number): string {
 function operation(path: string, method: string, op: Json): string {
   const params = Array.isArray(op['parameters']) ? op['parameters'].filter(isObj) : [];
   const paramRows = params
-    .map((p) => `<tr><td><code>${esc(p['name'])}</code></td><td>${esc(p['in'])}</td><td>${p['required'] ? 'yes' : 'no'}</td><td>${isObj(p['schema']) ? typeLabel(p['schema'], 0) : ''}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td><code>${esc(p['name'])}</code></td><td>${esc(p['in'])}</td><td>${p['required'] ? 'yes' : 'no'}</td><td>${isObj(p['schema']) ? typeLabel(p['schema'], 0) : ''}</td></tr>`,
+    )
     .join('');
   const body = isObj(op['requestBody']) ? ((op['requestBody']['content'] as Json | undefined)?.['application/json'] as Json | undefined) : undefined;
   const responses = isObj(op['responses']) ? op['responses'] : {};
@@ -84,7 +91,10 @@ export function renderReference(doc: Json): string {
   const components = isObj(doc['components']) && isObj(doc['components']['schemas']) ? doc['components']['schemas'] : {};
   const schemaSections = Object.entries(components)
     .filter((e): e is [string, Json] => isObj(e[1]))
-    .map(([name, s]) => `<section class="schema" id="${anchor(name)}"><h3>${esc(name)}</h3>${isObj(s['properties']) ? fields(s, 0) : `<p>${typeLabel(s, 0)}</p>`}</section>`)
+    .map(
+      ([name, s]) =>
+        `<section class="schema" id="${anchor(name)}"><h3>${esc(name)}</h3>${isObj(s['properties']) ? fields(s, 0) : `<p>${typeLabel(s, 0)}</p>`}</section>`,
+    )
     .join('\n');
   const nav = [...byTag.keys()].map((t) => `<a href="#tag-${esc(t)}">${esc(t)}</a>`).join(' · ');
   const sections = [...byTag.entries()].map(([t, ops]) => `<h2 id="tag-${esc(t)}">${esc(t)}</h2>\n${ops.join('\n')}`).join('\n');

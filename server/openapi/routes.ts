@@ -18,11 +18,20 @@ import { INTEL_USE_ROUTES } from '../intel/intel-use-spec.ts';
 const API_INFO = {
   title: 'Sentpilot',
   version: '1',
-  description: 'Local-first incident response: incidents, alerts, playbooks, evidence, identity and audit. JSON is snake_case; errors are { "error": { code, message, details } }.',
+  description:
+    'Local-first incident response: incidents, alerts, playbooks, evidence, identity and audit. JSON is snake_case; errors are { "error": { code, message, details } }.',
 } as const;
 
 /** Every documented /api/v1 route. */
-export const ALL_ROUTES: readonly RouteSpec[] = [...API_ROUTES, ...ALERT_ROUTES, ...EVIDENCE_ROUTES, ...PLAYBOOK_ROUTES, ...CONNECTOR_ROUTES, ...INTEL_FEED_ROUTES, ...INTEL_USE_ROUTES];
+export const ALL_ROUTES: readonly RouteSpec[] = [
+  ...API_ROUTES,
+  ...ALERT_ROUTES,
+  ...EVIDENCE_ROUTES,
+  ...PLAYBOOK_ROUTES,
+  ...CONNECTOR_ROUTES,
+  ...INTEL_FEED_ROUTES,
+  ...INTEL_USE_ROUTES,
+];
 
 /** The whole /api/v1 document (every route plus any `extra` routes). */
 export function apiDocument(extra: readonly RouteSpec[] = []): Record<string, unknown> {
@@ -41,7 +50,12 @@ export function createOpenApiRoutes(doc: Record<string, unknown>): Hono<AuthEnv>
  * one inline stylesheet, allowed by hash, and it may not be framed.
  */
 function referencePolicy(html: string): string {
-  const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1] ?? '').digest('base64')}'`);
+  const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map(
+    (m) =>
+      `'sha256-${createHash('sha256')
+        .update(m[1] ?? '')
+        .digest('base64')}'`,
+  );
   return `default-src 'none'; style-src ${styles.join(' ') || "'none'"}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 }
 

@@ -44,10 +44,13 @@ async function run(incidentId: string, as: TestIdentity): Promise<Run> {
 const getRun = async (id: string): Promise<Run> => (await (await ts.fetch(`/api/v1/runs/${id}`)).json()) as Run;
 const step = (r: Run, id: string): Run['steps'][number] => r.steps.find((s) => s.step_id === id)!;
 const finished = (id: string): Promise<Run> =>
-  waitFor(async () => {
-    const r = await getRun(id);
-    return ['succeeded', 'completed_with_failures', 'failed', 'cancelled'].includes(r.state) ? r : null;
-  }, { timeoutMs: 15_000, message: 'the run to finish' });
+  waitFor(
+    async () => {
+      const r = await getRun(id);
+      return ['succeeded', 'completed_with_failures', 'failed', 'cancelled'].includes(r.state) ? r : null;
+    },
+    { timeoutMs: 15_000, message: 'the run to finish' },
+  );
 const status = (id: string): Promise<string> => ts.server.docs.withDoc(id, (doc) => readIncident(doc)!.incident.meta.status);
 const disableCalls = (account: string) => tools.callsTo(`/users/${encodeURIComponent(account)}`, 'PATCH');
 
@@ -55,7 +58,10 @@ beforeAll(async () => {
   tools = await startFakeTools();
   ts = await startTestServer({ playbooks: { engine: { pollIntervalMs: 50 } } });
   for (const name of ['firewall', 'identity', 'abuseipdb']) {
-    const res = await ts.fetch(`/api/v1/connectors/${name}`, { method: 'PUT', json: { endpoint: tools.url, settings: {}, secrets: { api_key: `key-${name}` } } });
+    const res = await ts.fetch(`/api/v1/connectors/${name}`, {
+      method: 'PUT',
+      json: { endpoint: tools.url, settings: {}, secrets: { api_key: `key-${name}` } },
+    });
     expect(res.status, await res.clone().text()).toBe(200);
   }
 });
@@ -70,16 +76,20 @@ describe('brute force on an account', () => {
     const id = await incident('ceo@corp.example', true);
     const analyst = await ts.as('analyst');
     const r = await run(id, analyst);
-    const waiting = await waitFor(async () => {
-      const now = await getRun(r.id);
-      return now.state === 'waiting_approval' ? now : null;
-    }, { timeoutMs: 15_000, message: 'waiting for approval' });
+    const waiting = await waitFor(
+      async () => {
+        const now = await getRun(r.id);
+        return now.state === 'waiting_approval' ? now : null;
+      },
+      { timeoutMs: 15_000, message: 'waiting for approval' },
+    );
     expect(step(waiting, 'disable_account').state).toBe('waiting_approval');
     expect(step(waiting, 'block_ip').state).toBe('succeeded');
     expect(disableCalls('ceo@corp.example')).toHaveLength(0);
 
     const approvalId = step(waiting, 'disable_account').approval_id!;
-    const decide = (as: TestIdentity, decision: string, reason: string) => ts.fetch(`/api/v1/approvals/${approvalId}/decide`, { method: 'POST', as, json: { decision, reason } });
+    const decide = (as: TestIdentity, decision: string, reason: string) =>
+      ts.fetch(`/api/v1/approvals/${approvalId}/decide`, { method: 'POST', as, json: { decision, reason } });
     // The analyst started the run: no approval right anyway; a lead who started it is refused too (see engine.pg.test.ts).
     expect((await decide(analyst, 'approve', 'mine')).status).toBe(403);
     const lead = await ts.as('lead');
@@ -114,10 +124,13 @@ describe('brute force on an account', () => {
   it('a rejection stops the disable branch and records why', async () => {
     const id = await incident('cfo@corp.example', true);
     const r = await run(id, await ts.as('analyst'));
-    const waiting = await waitFor(async () => {
-      const now = await getRun(r.id);
-      return now.state === 'waiting_approval' ? now : null;
-    }, { timeoutMs: 15_000 });
+    const waiting = await waitFor(
+      async () => {
+        const now = await getRun(r.id);
+        return now.state === 'waiting_approval' ? now : null;
+      },
+      { timeoutMs: 15_000 },
+    );
     const res = await ts.fetch(`/api/v1/approvals/${step(waiting, 'disable_account').approval_id}/decide`, {
       method: 'POST',
       as: await ts.as('lead'),
@@ -125,7 +138,9 @@ describe('brute force on an account', () => {
     });
     expect(res.status).toBe(200);
     // The decision and its audit entry commit together: it is there as soon as the answer is.
-    const audited = await ts.server.sql<{ actor_name: string }[]>`SELECT actor_name FROM audit_log WHERE action = 'playbook.step.rejected' AND target_id = ${r.id}`;
+    const audited = await ts.server.sql<
+      { actor_name: string }[]
+    >`SELECT actor_name FROM audit_log WHERE action = 'playbook.step.rejected' AND target_id = ${r.id}`;
     expect(audited).toHaveLength(1);
     const done = await finished(r.id);
     expect(step(done, 'disable_account').state).toBe('rejected');
@@ -139,11 +154,18 @@ describe('brute force on an account', () => {
     const id = await incident('cto@corp.example', true);
     const lead = await ts.as('lead');
     const r = await run(id, lead);
-    const waiting = await waitFor(async () => {
-      const now = await getRun(r.id);
-      return now.state === 'waiting_approval' ? now : null;
-    }, { timeoutMs: 15_000 });
-    const res = await ts.fetch(`/api/v1/approvals/${step(waiting, 'disable_account').approval_id}/decide`, { method: 'POST', as: lead, json: { decision: 'approve', reason: 'me' } });
+    const waiting = await waitFor(
+      async () => {
+        const now = await getRun(r.id);
+        return now.state === 'waiting_approval' ? now : null;
+      },
+      { timeoutMs: 15_000 },
+    );
+    const res = await ts.fetch(`/api/v1/approvals/${step(waiting, 'disable_account').approval_id}/decide`, {
+      method: 'POST',
+      as: lead,
+      json: { decision: 'approve', reason: 'me' },
+    });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('you started this run; someone else must approve it');
     expect(step(await getRun(r.id), 'disable_account').state).toBe('waiting_approval');

@@ -51,7 +51,11 @@ async function incident(description: string): Promise<string> {
 }
 
 async function runOn(id: string, dryRun = false): Promise<Run> {
-  const r = await ts.fetch(`/api/v1/incidents/${id}/execute-workflow`, { method: 'POST', as: await ts.as('analyst'), json: { playbook_id: 'close-known-scanner', dry_run: dryRun } });
+  const r = await ts.fetch(`/api/v1/incidents/${id}/execute-workflow`, {
+    method: 'POST',
+    as: await ts.as('analyst'),
+    json: { playbook_id: 'close-known-scanner', dry_run: dryRun },
+  });
   expect(r.status).toBe(202);
   const started = (await r.json()) as Run;
   return waitFor(
@@ -76,7 +80,10 @@ describe('a playbook step that closes the incident', () => {
     expect(await detail(id)).toMatchObject({ status: 'closed', resolution: 'false_positive', closing_summary: 'Known scanner, closed by close-known-scanner' });
     const timeline = timelineResponse.parse(await (await ts.fetch(`/api/v1/incidents/${id}/timeline`)).json());
     const closing = timeline.items.find((e) => e.kind === 'status_change' && e.data?.['to'] === 'closed');
-    expect(closing).toMatchObject({ text: 'Known scanner, closed by close-known-scanner', data: { from: 'triage', to: 'closed', resolution: 'false_positive' } });
+    expect(closing).toMatchObject({
+      text: 'Known scanner, closed by close-known-scanner',
+      data: { from: 'triage', to: 'closed', resolution: 'false_positive' },
+    });
     expect(closing?.author).toMatch(/^playbook close-known-scanner/);
   });
 

@@ -12,7 +12,10 @@ describe('connector routes in OpenAPI', () => {
   });
 
   it('builds into an OpenAPI document whose responses carry no secret value field', () => {
-    const doc = buildOpenApi(CONNECTOR_ROUTES, { title: 't', version: '1', description: 'd' }) as { paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    const doc = buildOpenApi(CONNECTOR_ROUTES, { title: 't', version: '1', description: 'd' }) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(Object.keys(doc.paths).sort()).toEqual(['/connectors', '/connectors/{name}', '/secrets', '/secrets/{name}']);
     const responses = JSON.stringify([doc.components.schemas['Connector'], doc.components.schemas['SecretList']]);
     expect(responses).not.toMatch(/"(value|secrets|api_key)"/);

@@ -30,13 +30,19 @@ beforeAll(async () => {
 afterAll(() => ts.stop());
 
 const call = (path: string, who: TestIdentity, init: { method?: string; json?: unknown } = {}) =>
-  app.request(path, { method: init.method ?? 'GET', headers: { ...who.headers, 'content-type': 'application/json' }, body: init.json === undefined ? undefined : JSON.stringify(init.json) });
+  app.request(path, {
+    method: init.method ?? 'GET',
+    headers: { ...who.headers, 'content-type': 'application/json' },
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
+  });
 
 describe('connector routes', () => {
   it('are for admins only: 403 for a lead or analyst, whether or not the connector exists', async () => {
     for (const who of [lead, analyst]) {
       expect((await call('/connectors', who)).status).toBe(403);
-      expect((await call('/connectors/firewall', who, { method: 'PUT', json: { endpoint: 'https://fw.example', secrets: { api_key: API_KEY } } })).status).toBe(403);
+      expect((await call('/connectors/firewall', who, { method: 'PUT', json: { endpoint: 'https://fw.example', secrets: { api_key: API_KEY } } })).status).toBe(
+        403,
+      );
       expect((await call('/connectors/no-such', who, { method: 'PUT', json: { endpoint: null } })).status).toBe(403);
       expect((await call('/connectors/firewall', who, { method: 'DELETE' })).status).toBe(403);
       expect((await call('/secrets', who)).status).toBe(403);
@@ -49,16 +55,27 @@ describe('connector routes', () => {
     const res = await call('/connectors', ts.admin);
     expect(res.status).toBe(200);
     const { items } = (await res.json()) as { items: { name: string; configured: boolean; secret_fields: string[] }[] };
-    expect(items.map((i) => i.name)).toEqual(expect.arrayContaining(['firewall', 'proxy', 'identity', 'edr', 'mail', 'virustotal', 'abuseipdb', 'slack', 'teams']));
+    expect(items.map((i) => i.name)).toEqual(
+      expect.arrayContaining(['firewall', 'proxy', 'identity', 'edr', 'mail', 'virustotal', 'abuseipdb', 'slack', 'teams']),
+    );
     expect(items.find((i) => i.name === 'edr')).toMatchObject({ configured: false, secret_fields: ['api_key'] });
   });
 
   it('stores a connector with its secret sealed, never returns the secret, and hands it decrypted to actions', async () => {
-    const res = await call('/connectors/firewall', ts.admin, { method: 'PUT', json: { endpoint: 'https://fw.corp.example/api', settings: { zone: 'dmz' }, secrets: { api_key: API_KEY } } });
+    const res = await call('/connectors/firewall', ts.admin, {
+      method: 'PUT',
+      json: { endpoint: 'https://fw.corp.example/api', settings: { zone: 'dmz' }, secrets: { api_key: API_KEY } },
+    });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).not.toContain(API_KEY);
-    expect(JSON.parse(text)).toMatchObject({ name: 'firewall', configured: true, endpoint: 'https://fw.corp.example/api', settings: { zone: 'dmz' }, secrets_set: ['api_key'] });
+    expect(JSON.parse(text)).toMatchObject({
+      name: 'firewall',
+      configured: true,
+      endpoint: 'https://fw.corp.example/api',
+      settings: { zone: 'dmz' },
+      secrets_set: ['api_key'],
+    });
     const list = await (await call('/connectors', ts.admin)).text();
     expect(list).not.toContain(API_KEY);
     const [row] = await ts.server.sql<{ secrets: Uint8Array }[]>`SELECT secrets FROM connector_configs WHERE name = 'firewall'`;
@@ -105,7 +122,12 @@ describe('after the master key changed', () => {
     rekeyed.onError(createErrorHandler(ts.server.logger));
     rekeyed.use('*', authMiddleware(ts.server.identity.auth));
     rekeyed.route('/', createConnectorRoutes({ sql: ts.server.sql, store: otherKey, audit: ts.server.identity.audit }));
-    const put = (json: unknown) => rekeyed.request('/connectors/identity', { method: 'PUT', headers: { ...ts.admin.headers, 'content-type': 'application/json' }, body: JSON.stringify(json) });
+    const put = (json: unknown) =>
+      rekeyed.request('/connectors/identity', {
+        method: 'PUT',
+        headers: { ...ts.admin.headers, 'content-type': 'application/json' },
+        body: JSON.stringify(json),
+      });
     const refused = await put({ endpoint: 'https://graph.example' });
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/send secrets\.api_key again/);
@@ -137,8 +159,19 @@ describe('named secret routes', () => {
 
   it('every change is audited, and no audit entry or log line holds a secret value', async () => {
     await call('/secrets/AUDITED', ts.admin, { method: 'PUT', json: { value: DLP } });
-    const rows = await ts.server.sql<{ action: string; target_id: string }[]>`SELECT * FROM audit_log WHERE target_type IN ('connector', 'secret') ORDER BY seq`;
-    expect(rows.map((r) => `${r.action} ${r.target_id}`)).toEqual(expect.arrayContaining(['connector.update firewall', 'connector.update edr', 'connector.delete mail', 'secret.update DLP_TOKEN', 'secret.delete DLP_TOKEN', 'secret.update AUDITED']));
+    const rows = await ts.server.sql<
+      { action: string; target_id: string }[]
+    >`SELECT * FROM audit_log WHERE target_type IN ('connector', 'secret') ORDER BY seq`;
+    expect(rows.map((r) => `${r.action} ${r.target_id}`)).toEqual(
+      expect.arrayContaining([
+        'connector.update firewall',
+        'connector.update edr',
+        'connector.delete mail',
+        'secret.update DLP_TOKEN',
+        'secret.delete DLP_TOKEN',
+        'secret.update AUDITED',
+      ]),
+    );
     const all = JSON.stringify(await ts.server.sql`SELECT * FROM audit_log`);
     expect(all).not.toContain(API_KEY);
     expect(all).not.toContain(DLP);

@@ -75,11 +75,16 @@ export function createConnectorStore(sql: Sql, box: SecretBox): ConnectorStore {
     } catch (e) {
       if (!(e instanceof SecretBoxError)) throw e;
       const missing = (row?.secrets_set ?? []).filter((f) => body.secrets[f] === undefined);
-      if (missing.length) throw new DomainError('conflict', `the stored secrets of "${name}" cannot be decrypted with the current key; send ${missing.map((f) => `secrets.${f}`).join(', ')} again`);
+      if (missing.length)
+        throw new DomainError(
+          'conflict',
+          `the stored secrets of "${name}" cannot be decrypted with the current key; send ${missing.map((f) => `secrets.${f}`).join(', ')} again`,
+        );
       return {};
     }
   };
-  const rowOf = async (db: Q, name: string): Promise<ConnectorRow | undefined> => (await db<ConnectorRow[]>`SELECT * FROM connector_configs WHERE name = ${name}`)[0];
+  const rowOf = async (db: Q, name: string): Promise<ConnectorRow | undefined> =>
+    (await db<ConnectorRow[]>`SELECT * FROM connector_configs WHERE name = ${name}`)[0];
 
   return {
     async connector(name) {
@@ -159,7 +164,15 @@ export function createConnectorRoutes({ sql, store, audit }: ConnectorRouteDeps)
     const connector = await sql.begin(async (tx) => {
       const out = await store.put(name, body, p.name, tx);
       await audit.append(
-        [{ actor: actorOf(p), action: 'connector.update', targetType: 'connector', targetId: name, details: { endpoint: body.endpoint, settings: body.settings, secrets_changed: Object.keys(body.secrets).sort() } }],
+        [
+          {
+            actor: actorOf(p),
+            action: 'connector.update',
+            targetType: 'connector',
+            targetId: name,
+            details: { endpoint: body.endpoint, settings: body.settings, secrets_changed: Object.keys(body.secrets).sort() },
+          },
+        ],
         tx,
       );
       return out;

@@ -49,7 +49,15 @@ async function spawnServer(): Promise<ServerProcess> {
   let out = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: root,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', STATIC_DIR: join(root, 'no-such-dist'), PROJECTOR_DEBOUNCE_MS: '20' },
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      STATIC_DIR: join(root, 'no-such-dist'),
+      PROJECTOR_DEBOUNCE_MS: '20',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -62,7 +70,11 @@ async function spawnServer(): Promise<ServerProcess> {
     },
     { timeoutMs: 30_000, intervalMs: 50, message: 'server start' },
   );
-  const login = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }) });
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }),
+  });
   if (!login.ok) throw new Error(`login failed: ${login.status}`);
   const p = { url, headers: { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '', 'content-type': 'application/json' }, child };
   processes.push(p);
@@ -107,11 +119,19 @@ afterAll(async () => {
 describe('a server killed mid-run', () => {
   it('another process finishes the run and no step acts twice', async () => {
     const first = await spawnServer();
-    const put = await fetch(`${first.url}/api/v1/connectors/firewall`, { method: 'PUT', headers: first.headers, body: JSON.stringify({ endpoint: tools.url, secrets: { api_key: 'fw-key' } }) });
+    const put = await fetch(`${first.url}/api/v1/connectors/firewall`, {
+      method: 'PUT',
+      headers: first.headers,
+      body: JSON.stringify({ endpoint: tools.url, secrets: { api_key: 'fw-key' } }),
+    });
     expect(put.status).toBe(200);
     const created = await fetch(`${first.url}/api/v1/incidents`, { method: 'POST', headers: first.headers, body: JSON.stringify({ title: 'Crash mid-run' }) });
     const incident = ((await created.json()) as { id: string }).id;
-    const started = await fetch(`${first.url}/api/v1/incidents/${incident}/execute-workflow`, { method: 'POST', headers: first.headers, body: JSON.stringify({ playbook_id: 'crashy' }) });
+    const started = await fetch(`${first.url}/api/v1/incidents/${incident}/execute-workflow`, {
+      method: 'POST',
+      headers: first.headers,
+      body: JSON.stringify({ playbook_id: 'crashy' }),
+    });
     expect(started.status).toBe(202);
     const runId = ((await started.json()) as Run).id;
     await waitFor(async () => step(await getRun(first, runId), 'wait').state === 'running', { timeoutMs: 10_000, message: 'the wait step to run' });
@@ -132,7 +152,9 @@ describe('a server killed mid-run', () => {
     expect(step(done, 'block_again').state).toBe('succeeded');
     const counts = tools.idempotencyCounts();
     expect(Object.fromEntries(counts)).toEqual({ [`${runId}:block:-1`]: 1, [`${runId}:block_again:-1`]: 1 });
-    const timeline = (await (await fetch(`${second.url}/api/v1/incidents/${incident}/timeline`, { headers: second.headers })).json()) as { items?: { text: string }[] };
+    const timeline = (await (await fetch(`${second.url}/api/v1/incidents/${incident}/timeline`, { headers: second.headers })).json()) as {
+      items?: { text: string }[];
+    };
     expect(JSON.stringify(timeline)).toContain('step wait re-queued: attempt 1 was lost (its server stopped)');
   });
 });
@@ -141,7 +163,10 @@ describe('a server stopped gracefully mid-step', () => {
   it('hands the running step back to the queue, and the next server finishes it', async () => {
     const graceful = await createTestDatabase();
     const pbDir = await mkdtemp(join(tmpdir(), 'sentpilot-graceful-pb-'));
-    await writeFile(join(pbDir, 'sleepy.yaml'), 'id: sleepy\nname: Sleepy\nversion: 1\nsteps:\n  - { id: nap, action: core.wait, with: { ms: 1500 }, timeout: 1m }\n');
+    await writeFile(
+      join(pbDir, 'sleepy.yaml'),
+      'id: sleepy\nname: Sleepy\nversion: 1\nsteps:\n  - { id: nap, action: core.wait, with: { ms: 1500 }, timeout: 1m }\n',
+    );
     try {
       const a = await startTestServer({ db: graceful, playbooks: { dir: pbDir, engine: { pollIntervalMs: 50 } } });
       const created = await a.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Graceful' } });
@@ -156,10 +181,13 @@ describe('a server stopped gracefully mid-step', () => {
 
       const b = await startTestServer({ db: graceful, playbooks: { dir: pbDir, engine: { pollIntervalMs: 50 } } });
       try {
-        const done = await waitFor(async () => {
-          const r = (await (await b.fetch(`/api/v1/runs/${run.id}`)).json()) as Run;
-          return r.state === 'succeeded' ? r : null;
-        }, { timeoutMs: 10_000 });
+        const done = await waitFor(
+          async () => {
+            const r = (await (await b.fetch(`/api/v1/runs/${run.id}`)).json()) as Run;
+            return r.state === 'succeeded' ? r : null;
+          },
+          { timeoutMs: 10_000 },
+        );
         expect(done.steps[0]!.attempt).toBe(2);
       } finally {
         await b.stop();

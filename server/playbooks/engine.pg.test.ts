@@ -168,7 +168,11 @@ async function newIncident(severity = 'S3', title = 'Engine test'): Promise<stri
   return ((await res.json()) as { id: string }).id;
 }
 
-async function start(incident: string, playbook: string, opts: { as?: Awaited<ReturnType<TestServer['as']>>; dry_run?: boolean; key?: string } = {}): Promise<{ status: number; run: Run }> {
+async function start(
+  incident: string,
+  playbook: string,
+  opts: { as?: Awaited<ReturnType<TestServer['as']>>; dry_run?: boolean; key?: string } = {},
+): Promise<{ status: number; run: Run }> {
   const res = await ts.fetch(`/api/v1/incidents/${incident}/execute-workflow`, {
     method: 'POST',
     as: opts.as,
@@ -185,10 +189,13 @@ async function runNow(id: string): Promise<Run> {
 }
 
 async function finished(id: string, timeoutMs = 10_000): Promise<Run> {
-  return waitFor(async () => {
-    const r = await runNow(id);
-    return ['succeeded', 'completed_with_failures', 'failed', 'cancelled'].includes(r.state) ? r : null;
-  }, { timeoutMs, message: `run ${id} to finish` });
+  return waitFor(
+    async () => {
+      const r = await runNow(id);
+      return ['succeeded', 'completed_with_failures', 'failed', 'cancelled'].includes(r.state) ? r : null;
+    },
+    { timeoutMs, message: `run ${id} to finish` },
+  );
 }
 
 const step = (run: Run, id: string): Run['steps'][number] => run.steps.find((s) => s.step_id === id)!;
@@ -196,7 +203,9 @@ const step = (run: Run, id: string): Run['steps'][number] => run.steps.find((s) 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sentpilot-pb-'));
   for (const [name, text] of Object.entries(PLAYBOOKS)) await writeFile(join(dir, name), text);
-  ts = await startTestServer({ playbooks: { dir, extraActions: [flaky as unknown as ActionDef], engine: { sweepIntervalMs: 200, sweepGraceMs: 500, pollIntervalMs: 50 } } });
+  ts = await startTestServer({
+    playbooks: { dir, extraActions: [flaky as unknown as ActionDef], engine: { sweepIntervalMs: 200, sweepGraceMs: 500, pollIntervalMs: 50 } },
+  });
 });
 
 afterAll(async () => {
@@ -208,7 +217,11 @@ describe('playbook engine', () => {
   it('lists the loaded playbooks', async () => {
     const res = await ts.fetch('/api/v1/workflows');
     const body = (await res.json()) as { items: { id: string }[]; refused: unknown[] };
-    expect(body.items.map((i) => i.id).sort()).toEqual(Object.keys(PLAYBOOKS).map((f) => f.replace('.yaml', '')).sort());
+    expect(body.items.map((i) => i.id).sort()).toEqual(
+      Object.keys(PLAYBOOKS)
+        .map((f) => f.replace('.yaml', ''))
+        .sort(),
+    );
     expect(body.refused).toEqual([]);
   });
 
@@ -272,7 +285,9 @@ describe('playbook engine', () => {
     expect(step(done, 'items').items_done).toBe(3);
     // The failure was handled, but the step's action was not taken: the run says so.
     expect(done.state).toBe('completed_with_failures');
-    expect(done.failures).toEqual([{ step_id: 'broken', name: null, action: 'core.fail', state: 'failed', code: 'failed', message: 'tool down', handled_by: 'fallback' }]);
+    expect(done.failures).toEqual([
+      { step_id: 'broken', name: null, action: 'core.fail', state: 'failed', code: 'failed', message: 'tool down', handled_by: 'fallback' },
+    ]);
     expect(done.error).toBe('broken failed (tool down; handled by fallback)');
   });
 
@@ -373,7 +388,9 @@ describe('playbook engine', () => {
     const done = await finished(run.id);
     expect(step(done, 'each').state).toBe('succeeded');
     expect(step(done, 'each').items_done).toBe(5);
-    const items = await ts.server.sql<{ started_at: Date; finished_at: Date }[]>`SELECT started_at, finished_at FROM playbook_step_runs WHERE run_id = ${run.id} AND item >= 0`;
+    const items = await ts.server.sql<
+      { started_at: Date; finished_at: Date }[]
+    >`SELECT started_at, finished_at FROM playbook_step_runs WHERE run_id = ${run.id} AND item >= 0`;
     const most = Math.max(...items.map((a) => items.filter((b) => b.started_at <= a.started_at && b.finished_at > a.started_at).length));
     expect(most).toBe(2);
   });
@@ -382,7 +399,9 @@ describe('playbook engine', () => {
     const incident = await newIncident();
     const runs = await Promise.all([1, 2, 3].map(() => start(incident, 'locked')));
     const done = await Promise.all(runs.map((r) => finished(r.run.id)));
-    const spans = done.map((r) => [Date.parse(step(r, 'isolate').started_at!), Date.parse(step(r, 'isolate').finished_at!)] as const).sort((a, b) => a[0] - b[0]);
+    const spans = done
+      .map((r) => [Date.parse(step(r, 'isolate').started_at!), Date.parse(step(r, 'isolate').finished_at!)] as const)
+      .sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
     expect(done.every((r) => r.state === 'succeeded')).toBe(true);
   });
@@ -435,19 +454,26 @@ describe('playbook engine', () => {
     const created = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Auto', tags: ['auto'] } });
     const id = ((await created.json()) as { id: string }).id;
     const other = await newIncident();
-    const runsOf = async (incident: string): Promise<Run[]> => ((await (await ts.fetch(`/api/v1/incidents/${incident}/runs`)).json()) as { items: Run[] }).items;
-    const first = await waitFor(async () => {
-      const runs = await runsOf(id);
-      return runs.length === 1 && runs[0]!.state === 'succeeded' ? runs[0] : null;
-    }, { message: 'the incident.created run' });
+    const runsOf = async (incident: string): Promise<Run[]> =>
+      ((await (await ts.fetch(`/api/v1/incidents/${incident}/runs`)).json()) as { items: Run[] }).items;
+    const first = await waitFor(
+      async () => {
+        const runs = await runsOf(id);
+        return runs.length === 1 && runs[0]!.state === 'succeeded' ? runs[0] : null;
+      },
+      { message: 'the incident.created run' },
+    );
     expect(first.trigger).toBe('event');
     expect(first.started_by).toBe('system');
     expect(first.steps[0]!.output).toEqual({ event: 'incident.created', status: 'new' });
     expect((await ts.fetch(`/api/v1/incidents/${id}`, { method: 'PATCH', json: { status: 'triage' } })).status).toBe(200);
-    const runs = await waitFor(async () => {
-      const r = await runsOf(id);
-      return r.length === 2 && r.every((x) => x.state === 'succeeded') ? r : null;
-    }, { message: 'the incident.status_changed run' });
+    const runs = await waitFor(
+      async () => {
+        const r = await runsOf(id);
+        return r.length === 2 && r.every((x) => x.state === 'succeeded') ? r : null;
+      },
+      { message: 'the incident.status_changed run' },
+    );
     expect(runs[0]!.steps[0]!.output).toEqual({ event: 'incident.status_changed', status: 'triage' });
     // Polling again fires nothing more; the incident without the tag started nothing.
     expect(await ts.server.playbooks.events.poll()).toBe(0);
@@ -456,13 +482,19 @@ describe('playbook engine', () => {
   });
 
   it('starts playbooks on alert.correlated with the alert in the context', async () => {
-    const res = await ts.fetch('/api/v1/alerts', { method: 'POST', json: { source: 'idp', type: 'spray', title: 'Password spray on VPN', severity: 'high', observables: { ips: ['192.0.2.44'] } } });
+    const res = await ts.fetch('/api/v1/alerts', {
+      method: 'POST',
+      json: { source: 'idp', type: 'spray', title: 'Password spray on VPN', severity: 'high', observables: { ips: ['192.0.2.44'] } },
+    });
     expect(res.status).toBe(200);
     const incident = ((await res.json()) as { items: { incident_id: string }[] }).items[0]!.incident_id;
-    const run = await waitFor(async () => {
-      const runs = ((await (await ts.fetch(`/api/v1/incidents/${incident}/runs`)).json()) as { items: Run[] }).items;
-      return runs[0]?.state === 'succeeded' ? runs[0] : null;
-    }, { message: 'the alert.correlated run' });
+    const run = await waitFor(
+      async () => {
+        const runs = ((await (await ts.fetch(`/api/v1/incidents/${incident}/runs`)).json()) as { items: Run[] }).items;
+        return runs[0]?.state === 'succeeded' ? runs[0] : null;
+      },
+      { message: 'the alert.correlated run' },
+    );
     expect(run.playbook_id).toBe('on-alert');
     expect(run.steps[0]!.output).toEqual({ alert: 'Password spray on VPN', ips: ['192.0.2.44'] });
   });

@@ -64,7 +64,9 @@ describe('evaluate', () => {
   });
 
   it('stops deep recursion by the depth limit', async () => {
-    await expect(evaluate(compiled('($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(5000))'), ctx, { timeoutMs: 5_000, maxDepth: 200 })).rejects.toThrow(/stack|depth|D1011/i);
+    await expect(evaluate(compiled('($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(5000))'), ctx, { timeoutMs: 5_000, maxDepth: 200 })).rejects.toThrow(
+      /stack|depth|D1011/i,
+    );
   });
 
   it('cannot reach Node globals: process, require, constructor and $eval tricks give nothing', async () => {
@@ -125,7 +127,10 @@ describe('templates', () => {
 
   it('replaces templates inside text by their text, walking objects and arrays', async () => {
     const out = await renderInputs(
-      { text: 'Severity {{ incident.severity }}: {{ incident.tags }} score={{ steps.enrich.output.score }} none={{ alert.id }}.', nested: [{ s: 'run {{ run.id }}' }, 3, true, null] },
+      {
+        text: 'Severity {{ incident.severity }}: {{ incident.tags }} score={{ steps.enrich.output.score }} none={{ alert.id }}.',
+        nested: [{ s: 'run {{ run.id }}' }, 3, true, null],
+      },
       ctx,
     );
     expect(out).toEqual({ text: 'Severity S2: ["vpn"] score=87 none=.', nested: [{ s: 'run r1' }, 3, true, null] });

@@ -49,7 +49,9 @@ export function createHookRoutes(deps: { sql: Sql; audit: AuditLog; policy: SlaP
     // Signed deliveries that cannot run: one entry each (each used up a fresh signature and a
     // slot of the per-minute delivery limit, so there are at most so many).
     const refuse = async (code: 'not_found' | 'bad_request' | 'unprocessable', message: string): Promise<never> => {
-      await audit.append([{ actor: SYSTEM_ACTOR, action: 'playbook.webhook.refused', targetType: 'playbook', targetId: id.slice(0, 64), details: { reason: message } }]);
+      await audit.append([
+        { actor: SYSTEM_ACTOR, action: 'playbook.webhook.refused', targetType: 'playbook', targetId: id.slice(0, 64), details: { reason: message } },
+      ]);
       throw new DomainError(code, message);
     };
     // What anyone can provoke: counted, audited per minute.
@@ -73,7 +75,8 @@ export function createHookRoutes(deps: { sql: Sql; audit: AuditLog; policy: SlaP
     const ts = c.req.header(HOOK_TIMESTAMP_HEADER) ?? '';
     const sig = c.req.header(HOOK_SIGNATURE_HEADER) ?? '';
     if (!/^\d{1,12}$/.test(ts)) return turnAway('bad_timestamp', 'unauthenticated', `header ${HOOK_TIMESTAMP_HEADER} must be unix seconds`);
-    if (Math.abs(now() / 1000 - Number(ts)) > HOOK_WINDOW_SECONDS) return turnAway('stale_timestamp', 'unauthenticated', `the timestamp is outside the ±${HOOK_WINDOW_SECONDS} s window`);
+    if (Math.abs(now() / 1000 - Number(ts)) > HOOK_WINDOW_SECONDS)
+      return turnAway('stale_timestamp', 'unauthenticated', `the timestamp is outside the ±${HOOK_WINDOW_SECONDS} s window`);
     const expected = Buffer.from(signHook(playbooks.box.open(row.sealed), ts, raw));
     const given = Buffer.from(sig);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return turnAway('bad_signature', 'unauthenticated', 'bad signature');
@@ -88,7 +91,11 @@ export function createHookRoutes(deps: { sql: Sql; audit: AuditLog; policy: SlaP
     if (recent && recent.n >= max) {
       const wait = Math.max(1, recent.wait ?? 60);
       c.header('Retry-After', String(wait));
-      return turnAway('over_delivery_limit', 'rate_limited', `playbook "${id}" already accepted ${max} deliveries in the last minute (PLAYBOOK_WEBHOOK_MAX_PER_MINUTE); retry in ${wait} s`);
+      return turnAway(
+        'over_delivery_limit',
+        'rate_limited',
+        `playbook "${id}" already accepted ${max} deliveries in the last minute (PLAYBOOK_WEBHOOK_MAX_PER_MINUTE); retry in ${wait} s`,
+      );
     }
     const fresh = await sql`INSERT INTO webhook_deliveries (signature_hash, playbook_id) VALUES (${sigHash}, ${id}) ON CONFLICT DO NOTHING RETURNING 1`;
     if (fresh.length === 0) return turnAway('replay', 'conflict', 'this delivery was already received (replay)');
@@ -117,7 +124,16 @@ export function createHookRoutes(deps: { sql: Sql; audit: AuditLog; policy: SlaP
       triggerBody: body.data,
       startedBy: { name: `webhook ${id}`, key: 'webhook' },
     });
-    await audit.append([{ actor: SYSTEM_ACTOR, action: 'playbook.webhook.accepted', targetType: 'playbook_run', targetId: r.runId, incidentId, details: { playbook_id: id, signature_sha256: sigHash } }]);
+    await audit.append([
+      {
+        actor: SYSTEM_ACTOR,
+        action: 'playbook.webhook.accepted',
+        targetType: 'playbook_run',
+        targetId: r.runId,
+        incidentId,
+        details: { playbook_id: id, signature_sha256: sigHash },
+      },
+    ]);
     return c.json(await getRun(sql, r.runId), 202);
   });
 

@@ -113,7 +113,11 @@ function topologicalOrder(steps: readonly StepSpec[]): string[] {
   return order;
 }
 
-const APPROVER_ROLES = new Set(Object.entries(ROLE_ACTIONS).filter(([, actions]) => (actions as readonly string[]).includes('playbook:approve')).map(([role]) => role));
+const APPROVER_ROLES = new Set(
+  Object.entries(ROLE_ACTIONS)
+    .filter(([, actions]) => (actions as readonly string[]).includes('playbook:approve'))
+    .map(([role]) => role),
+);
 
 /** Check a schema-valid playbook; compile it when nothing is wrong. */
 export function checkPlaybook(def: Playbook, knownActions: KnownActions): Result<CompiledPlaybook, LocatedProblem[]> {
@@ -164,7 +168,10 @@ export function checkPlaybook(def: Playbook, knownActions: KnownActions): Result
 
   def.steps.forEach((s, i) => {
     if (handlers.has(s.id) && s.needs.length > 0) {
-      at(['steps', i, 'needs'], `step "${s.id}" is the on_error target of ${quoteList(handlers.get(s.id) ?? [])}, so it runs only when that fails and cannot also have needs`);
+      at(
+        ['steps', i, 'needs'],
+        `step "${s.id}" is the on_error target of ${quoteList(handlers.get(s.id) ?? [])}, so it runs only when that fails and cannot also have needs`,
+      );
     }
   });
 

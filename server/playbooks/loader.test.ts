@@ -92,7 +92,9 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
 
   it('a cycle in needs, named step by step', () => {
     const ps = problemsOf(
-      playbook('  - id: a\n    action: core.noop\n    needs: [c]\n  - id: b\n    action: core.noop\n    needs: [a]\n  - id: c\n    action: core.noop\n    needs: [b]\n'),
+      playbook(
+        '  - id: a\n    action: core.noop\n    needs: [c]\n  - id: b\n    action: core.noop\n    needs: [a]\n  - id: c\n    action: core.noop\n    needs: [b]\n',
+      ),
     );
     expect(ps).toEqual([{ file: 'broken.yaml', line: 7, path: 'steps[0].needs', reason: 'cycle in needs: a → c → b → a' }]);
   });
@@ -106,16 +108,25 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
     expect(problemsOf(playbook('  - id: a\n    action: core.noop\n    on_error: nope\n'))).toEqual([
       { file: 'broken.yaml', line: 7, path: 'steps[0].on_error', reason: 'on_error goes to unknown step "nope" (closest: "a"); steps are "a"' },
     ]);
-    expect(problemsOf(playbook('  - id: a\n    action: core.noop\n    on_error: a\n')).map((p) => p.reason)).toEqual(['on_error cannot go to the step itself ("a")']);
+    expect(problemsOf(playbook('  - id: a\n    action: core.noop\n    on_error: a\n')).map((p) => p.reason)).toEqual([
+      'on_error cannot go to the step itself ("a")',
+    ]);
     expect(
       problemsOf(playbook('  - id: a\n    action: core.noop\n    on_error: b\n  - id: b\n    action: core.noop\n    on_error: a\n')).map((p) => p.reason),
     ).toEqual(['cycle in on_error: a → b → a']);
   });
 
   it('an on_error target that also has needs', () => {
-    const ps = problemsOf(playbook('  - id: a\n    action: core.noop\n    on_error: h\n  - id: b\n    action: core.noop\n  - id: h\n    action: core.noop\n    needs: [b]\n'));
+    const ps = problemsOf(
+      playbook('  - id: a\n    action: core.noop\n    on_error: h\n  - id: b\n    action: core.noop\n  - id: h\n    action: core.noop\n    needs: [b]\n'),
+    );
     expect(ps).toEqual([
-      { file: 'broken.yaml', line: 12, path: 'steps[2].needs', reason: 'step "h" is the on_error target of "a", so it runs only when that fails and cannot also have needs' },
+      {
+        file: 'broken.yaml',
+        line: 12,
+        path: 'steps[2].needs',
+        reason: 'step "h" is the on_error target of "a", so it runs only when that fails and cannot also have needs',
+      },
     ]);
   });
 
@@ -127,7 +138,9 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
 
   it('unknown retry error codes and roles that cannot approve', () => {
     const ps = problemsOf(
-      playbook('  - id: a\n    action: core.noop\n    retry: { count: 2, on: [network, flaky] }\n    approval:\n      message: ok?\n      approvers: { roles: [lead, analyst] }\n'),
+      playbook(
+        '  - id: a\n    action: core.noop\n    retry: { count: 2, on: [network, flaky] }\n    approval:\n      message: ok?\n      approvers: { roles: [lead, analyst] }\n',
+      ),
     );
     expect(ps.map((p) => [p.line, p.path, p.reason])).toEqual([
       [7, 'steps[0].retry.on[1]', expect.stringMatching(/^unknown error code "flaky"; known: not_configured/)],
@@ -169,7 +182,9 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
 
   it('an expression reading a step it does not wait for, or an unknown step', () => {
     const ps = problemsOf(
-      playbook('  - id: enrich\n    action: core.noop\n  - id: use\n    action: core.noop\n    if: steps.enrichh.status = "succeeded"\n    with: { score: "{{ steps.enrich.output.score }}" }\n'),
+      playbook(
+        '  - id: enrich\n    action: core.noop\n  - id: use\n    action: core.noop\n    if: steps.enrichh.status = "succeeded"\n    with: { score: "{{ steps.enrich.output.score }}" }\n',
+      ),
     );
     expect(ps.map((p) => [p.line, p.path, p.reason])).toEqual([
       [9, 'steps[1].if', expect.stringMatching(/^reads steps\.enrichh: unknown step "enrichh" \(closest: "enrich"\)/)],
@@ -195,7 +210,9 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
 
   it('a gate that approves a destructive action on timeout, on its own step or on one after it', () => {
     const own = problemsOf(
-      playbook('  - id: disable\n    action: identity.disable_account\n    with: { account: bob }\n    approval:\n      message: Disable bob?\n      timeout: 1h\n      on_timeout: approve\n'),
+      playbook(
+        '  - id: disable\n    action: identity.disable_account\n    with: { account: bob }\n    approval:\n      message: Disable bob?\n      timeout: 1h\n      on_timeout: approve\n',
+      ),
     );
     expect(own.map((p) => [p.line, p.path, p.reason])).toEqual([
       [
@@ -210,17 +227,25 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
         '  - id: confirm\n    action: core.noop\n    approval: { message: Block?, on_timeout: approve }\n  - id: note\n    action: core.noop\n    needs: [confirm]\n    on_error: purge\n  - id: purge\n    action: mail.purge_message\n    with: { message_id: x }\n',
       ),
     );
-    expect(later.map((p) => [p.line, p.path, p.reason])).toEqual([[7, 'steps[0].approval.on_timeout', expect.stringContaining('"mail.purge_message" (step "purge", which follows this one)')]]);
+    expect(later.map((p) => [p.line, p.path, p.reason])).toEqual([
+      [7, 'steps[0].approval.on_timeout', expect.stringContaining('"mail.purge_message" (step "purge", which follows this one)')],
+    ]);
   });
 
   it('a step that closes the incident without a resolution or a summary (issue 20)', () => {
-    const missing = problemsOf(playbook('  - id: close\n    action: incident.set_status\n    with:\n      status: closed\n      closing_summary: Handled by automation\n'));
+    const missing = problemsOf(
+      playbook('  - id: close\n    action: incident.set_status\n    with:\n      status: closed\n      closing_summary: Handled by automation\n'),
+    );
     expect(missing.map((p) => [p.line, p.path, p.reason])).toEqual([
       [8, 'steps[0].with.resolution', 'resolution: closing needs a resolution: one of true_positive, benign_true_positive, false_positive, duplicate'],
     ]);
     const noSummary = problemsOf(playbook('  - id: close\n    action: incident.set_status\n    with: { status: closed, resolution: benign_true_positive }\n'));
-    expect(noSummary.map((p) => [p.path, p.reason])).toEqual([['steps[0].with.closing_summary', expect.stringMatching(/^closing_summary: closing needs a one-line summary/)]]);
-    const wrong = problemsOf(playbook('  - id: close\n    action: incident.set_status\n    with: { status: closed, resolution: fixed, closing_summary: Done }\n'));
+    expect(noSummary.map((p) => [p.path, p.reason])).toEqual([
+      ['steps[0].with.closing_summary', expect.stringMatching(/^closing_summary: closing needs a one-line summary/)],
+    ]);
+    const wrong = problemsOf(
+      playbook('  - id: close\n    action: incident.set_status\n    with: { status: closed, resolution: fixed, closing_summary: Done }\n'),
+    );
     expect(wrong.map((p) => p.path)).toEqual(['steps[0].with.resolution']);
     const notClosing = problemsOf(playbook('  - id: contain\n    action: incident.set_status\n    with: { status: containment, resolution: duplicate }\n'));
     expect(notClosing.map((p) => [p.path, p.reason])).toEqual([['steps[0].with.resolution', 'resolution: given only with status: closed']]);
@@ -281,6 +306,8 @@ describe('loadPlaybooks over a folder', () => {
     const missing = join(dir, 'no-such-folder');
     const r = await loadPlaybooks(missing, KNOWN);
     expect(r.playbooks).toEqual([]);
-    expect(r.refused).toEqual([{ file: missing, problems: [{ file: missing, line: null, path: null, reason: `cannot read the playbook folder ${missing}: ENOENT` }] }]);
+    expect(r.refused).toEqual([
+      { file: missing, problems: [{ file: missing, line: null, path: null, reason: `cannot read the playbook folder ${missing}: ENOENT` }] },
+    ]);
   });
 });

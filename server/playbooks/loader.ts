@@ -14,7 +14,7 @@ import { err, ok, type Result } from '../../shared/result.ts';
 import { pathText } from './expr.ts';
 import { checkPlaybook, type CompiledPlaybook, type DocPath, type KnownActions } from './loader-checks.ts';
 
-export type {  KnownActions } from './loader-checks.ts';
+export type { KnownActions } from './loader-checks.ts';
 
 /** A playbook ready for the engine: its definition, file, compiled expressions, step order. */
 export interface LoadedPlaybook extends CompiledPlaybook {
@@ -63,7 +63,11 @@ export function parsePlaybook(file: string, text: string, knownActions: KnownAct
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const problem = (line: number | null, path: string | null, reason: string): PlaybookProblem => ({ file, line, path, reason });
   if (doc.errors.length > 0) {
-    return err(doc.errors.map((e) => problem(e.linePos?.[0].line ?? null, null, `YAML: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column (\d+):?$/, ' (column $1)')}`)));
+    return err(
+      doc.errors.map((e) =>
+        problem(e.linePos?.[0].line ?? null, null, `YAML: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column (\d+):?$/, ' (column $1)')}`),
+      ),
+    );
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
   if (raw === null || raw === undefined) return err([problem(null, null, 'the file is empty; expected a playbook (id, name, version, steps)')]);

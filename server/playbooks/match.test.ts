@@ -66,7 +66,8 @@ describe('matchesIncident', () => {
     expect(await matchesIncident(p, makeIncident({ severity: 'S4' }))).toBe(false);
   });
   it('names the first criterion an incident fails, for the refusal of a run', async () => {
-    const match = playbook({ categories: ['account_compromise'], severity_at_least: 'S2', observable_kinds: ['account'], tags: ['privileged', 'vpn'] }).def.match;
+    const match = playbook({ categories: ['account_compromise'], severity_at_least: 'S2', observable_kinds: ['account'], tags: ['privileged', 'vpn'] }).def
+      .match;
     expect(criteriaMismatch(match, makeIncident({ category: 'phishing' }))).toBe('its category is phishing; the playbook applies to account_compromise');
     expect(criteriaMismatch(match, makeIncident())).toBe('its severity is S3; the playbook needs S2 or more severe');
     expect(criteriaMismatch(match, makeIncident({ severity: 'S1' }))).toBe('it has no observable of kind account');

@@ -26,7 +26,8 @@ export function criteriaMismatch(match: Playbook['match'], incident: Record<stri
   if (match.severity_at_least) {
     const rank = SEVERITIES.indexOf(str(incident.severity) as (typeof SEVERITIES)[number]);
     // S1 is the most severe: "at least S2" means S1 or S2.
-    if (rank < 0 || rank > SEVERITIES.indexOf(match.severity_at_least)) return `its severity is ${str(incident.severity) ?? '(none)'}; the playbook needs ${match.severity_at_least} or more severe`;
+    if (rank < 0 || rank > SEVERITIES.indexOf(match.severity_at_least))
+      return `its severity is ${str(incident.severity) ?? '(none)'}; the playbook needs ${match.severity_at_least} or more severe`;
   }
   if (match.observable_kinds) {
     const kinds = new Set(list(incident.observables).map((o) => (typeof o === 'object' && o !== null ? (o as { kind?: unknown }).kind : null)));
@@ -57,11 +58,7 @@ export async function incidentMismatch(playbook: Matchable, incident: Record<str
  * Every criterion and the `when` guard (evaluated over `{ incident, alert }`). A `when` that
  * fails to evaluate counts as not matching: a listing must not break on one playbook.
  */
-export async function matchesIncident(
-  playbook: Matchable,
-  incident: Record<string, unknown>,
-  alert: Record<string, unknown> | null = null,
-): Promise<boolean> {
+export async function matchesIncident(playbook: Matchable, incident: Record<string, unknown>, alert: Record<string, unknown> | null = null): Promise<boolean> {
   if (!matchesCriteria(playbook.def.match, incident)) return false;
   if (!playbook.when) return true;
   try {

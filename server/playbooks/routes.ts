@@ -57,7 +57,14 @@ function summary(p: LoadedPlaybook, matches: boolean | null, secretSet: boolean,
     file: p.file,
     triggers: d.triggers,
     match: d.match,
-    steps: d.steps.map((s) => ({ id: s.id, name: s.name ?? null, action: s.action, needs: s.needs, gated: !!s.approval, warning: stepWarning(s.id, actionOf(s.action), connectors) })),
+    steps: d.steps.map((s) => ({
+      id: s.id,
+      name: s.name ?? null,
+      action: s.action,
+      needs: s.needs,
+      gated: !!s.approval,
+      warning: stepWarning(s.id, actionOf(s.action), connectors),
+    })),
     matches,
     webhook_secret_set: secretSet,
   };
@@ -91,7 +98,9 @@ export function createPlaybookRoutes(deps: PlaybookRouteDeps): Hono<AuthEnv> {
     const secrets = new Set((await sql<{ playbook_id: string }[]>`SELECT playbook_id FROM playbook_webhook_secrets`).map((r) => r.playbook_id));
     const connectors = await connectorsNow(sql);
     const catalog = playbooks.catalog();
-    const items = await Promise.all(catalog.playbooks.map(async (p) => summary(p, incident ? await matchesIncident(p, incident) : null, secrets.has(p.def.id), connectors)));
+    const items = await Promise.all(
+      catalog.playbooks.map(async (p) => summary(p, incident ? await matchesIncident(p, incident) : null, secrets.has(p.def.id), connectors)),
+    );
     return c.json({ items, refused: can(who, 'settings:manage') ? catalog.refused : [] });
   });
 
@@ -104,12 +113,15 @@ export function createPlaybookRoutes(deps: PlaybookRouteDeps): Hono<AuthEnv> {
       const who = requireAction(c, 'playbook:run', id);
       const body = c.req.valid('json');
       const header = c.req.header(IDEMPOTENCY_HEADER);
-      if (header !== undefined && (header.length < 8 || header.length > 200)) throw new DomainError('bad_request', 'header "Idempotency-Key": 8 to 200 characters', { field: 'Idempotency-Key' });
-      if (header && body.idempotency_key && header !== body.idempotency_key) throw new DomainError('bad_request', 'the Idempotency-Key header and body field "idempotency_key" differ', { field: 'idempotency_key' });
+      if (header !== undefined && (header.length < 8 || header.length > 200))
+        throw new DomainError('bad_request', 'header "Idempotency-Key": 8 to 200 characters', { field: 'Idempotency-Key' });
+      if (header && body.idempotency_key && header !== body.idempotency_key)
+        throw new DomainError('bad_request', 'the Idempotency-Key header and body field "idempotency_key" differ', { field: 'idempotency_key' });
       const incident = await incidentJson(id);
       const loaded = playbooks.catalog().playbooks.find((p) => p.def.id === body.playbook_id);
       if (!loaded) throw new DomainError('not_found', `no loaded playbook "${body.playbook_id}"`, { field: 'playbook_id' });
-      if (!loaded.def.triggers.manual) throw new DomainError('unprocessable', `playbook "${body.playbook_id}" cannot be started by hand (triggers.manual is false)`, { field: 'playbook_id' });
+      if (!loaded.def.triggers.manual)
+        throw new DomainError('unprocessable', `playbook "${body.playbook_id}" cannot be started by hand (triggers.manual is false)`, { field: 'playbook_id' });
       const key = header ?? body.idempotency_key ?? null;
       const starter = `${who.kind}:${who.id}`;
       // A repeated request answers its run even if the incident has changed since (the run may have changed it).
@@ -128,7 +140,8 @@ export function createPlaybookRoutes(deps: PlaybookRouteDeps): Hono<AuthEnv> {
         idempotencyKey: key,
       });
       const run = await runOrThrow(r.runId);
-      if (!r.created && run.incident_id !== id) throw new DomainError('conflict', 'this idempotency key was already used for another incident', { field: 'idempotency_key' });
+      if (!r.created && run.incident_id !== id)
+        throw new DomainError('conflict', 'this idempotency key was already used for another incident', { field: 'idempotency_key' });
       return c.json(run, r.created ? 202 : 200);
     },
   );
@@ -183,7 +196,18 @@ export function createPlaybookRoutes(deps: PlaybookRouteDeps): Hono<AuthEnv> {
     await sql.begin(async (tx) => {
       await tx`INSERT INTO playbook_webhook_secrets (playbook_id, sealed, updated_by) VALUES (${id}, ${sealed}, ${who.name})
         ON CONFLICT (playbook_id) DO UPDATE SET sealed = EXCLUDED.sealed, updated_at = now(), updated_by = EXCLUDED.updated_by`;
-      await deps.audit.append([{ actor: actorOf(principalOf(c)), action: 'playbook.webhook_secret.set', targetType: 'playbook', targetId: id, details: { playbook_id: id, webhook_enabled: loaded.def.triggers.webhook } }], tx);
+      await deps.audit.append(
+        [
+          {
+            actor: actorOf(principalOf(c)),
+            action: 'playbook.webhook_secret.set',
+            targetType: 'playbook',
+            targetId: id,
+            details: { playbook_id: id, webhook_enabled: loaded.def.triggers.webhook },
+          },
+        ],
+        tx,
+      );
     });
     return c.json({ secret });
   });

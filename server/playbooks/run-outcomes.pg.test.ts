@@ -35,7 +35,11 @@ async function incident(account: string, privileged: boolean): Promise<string> {
 }
 
 async function start(incidentId: string): Promise<Run> {
-  const res = await ts.fetch(`/api/v1/incidents/${incidentId}/execute-workflow`, { method: 'POST', as: await ts.as('analyst'), json: { playbook_id: 'brute-force-privileged' } });
+  const res = await ts.fetch(`/api/v1/incidents/${incidentId}/execute-workflow`, {
+    method: 'POST',
+    as: await ts.as('analyst'),
+    json: { playbook_id: 'brute-force-privileged' },
+  });
   expect(res.status).toBe(202);
   return (await res.json()) as Run;
 }
@@ -43,10 +47,13 @@ async function start(incidentId: string): Promise<Run> {
 const getRun = async (id: string): Promise<Run> => (await (await ts.fetch(`/api/v1/runs/${id}`)).json()) as Run;
 const step = (r: Run, id: string): Run['steps'][number] => r.steps.find((s) => s.step_id === id)!;
 const waitState = (id: string, states: readonly string[]): Promise<Run> =>
-  waitFor(async () => {
-    const r = await getRun(id);
-    return states.includes(r.state) ? r : null;
-  }, { timeoutMs: 15_000, message: `the run to reach ${states.join(' or ')}` });
+  waitFor(
+    async () => {
+      const r = await getRun(id);
+      return states.includes(r.state) ? r : null;
+    },
+    { timeoutMs: 15_000, message: `the run to reach ${states.join(' or ')}` },
+  );
 
 beforeAll(async () => {
   ts = await startTestServer({ playbooks: { engine: { pollIntervalMs: 50 } } });
@@ -84,7 +91,9 @@ describe('a run whose actions failed', () => {
     const texts = await ts.server.docs.withDoc(id, (doc) => automationTexts(readIncident(doc)!.incident.timeline));
     expect(texts.some((t) => t.includes('run completed with failures:') && t.includes('connector "identity" not configured'))).toBe(true);
     expect(texts.some((t) => /: run succeeded$/.test(t))).toBe(false);
-    const [audited] = await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'playbook.run.completed_with_failures' AND target_id = ${r.id}`;
+    const [audited] = await ts.server.sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM audit_log WHERE action = 'playbook.run.completed_with_failures' AND target_id = ${r.id}`;
     expect(audited!.n).toBe(1);
   });
 });
@@ -99,30 +108,48 @@ describe('a gate whose connector is not configured', () => {
     expect(steps.find((s) => s.id === 'announce')!.warning).toBeNull();
     const r = await start(id);
     // Every other branch is done: the run says it waits for a person (not "running").
-    const waiting = await waitFor(async () => {
-      const now = await getRun(r.id);
-      return now.state === 'waiting_approval' && now.steps.every((s) => !['queued', 'running'].includes(s.state)) ? now : null;
-    }, { timeoutMs: 15_000, message: 'the run to wait for approval' });
+    const waiting = await waitFor(
+      async () => {
+        const now = await getRun(r.id);
+        return now.state === 'waiting_approval' && now.steps.every((s) => !['queued', 'running'].includes(s.state)) ? now : null;
+      },
+      { timeoutMs: 15_000, message: 'the run to wait for approval' },
+    );
     expect(step(waiting, 'disable_account').state).toBe('waiting_approval');
     expect(waiting.warnings).toEqual([
-      { step_id: 'disable_account', code: 'connector_not_configured', connector: 'identity', message: expect.stringContaining('connector "identity" is not configured') },
+      {
+        step_id: 'disable_account',
+        code: 'connector_not_configured',
+        connector: 'identity',
+        message: expect.stringContaining('connector "identity" is not configured'),
+      },
     ]);
 
     const lead = await ts.as('lead');
     const approvals = (await (await ts.fetch('/api/v1/approvals', { as: lead })).json()) as { items: Approval[] };
     const approval = approvals.items.find((a) => a.run_id === r.id)!;
     // It names what will be done, and says plainly that it cannot be done.
-    expect(approval).toMatchObject({ step_id: 'disable_account', step_name: 'Disable the attacked account', action: 'identity.disable_account', connector: 'identity' });
+    expect(approval).toMatchObject({
+      step_id: 'disable_account',
+      step_name: 'Disable the attacked account',
+      action: 'identity.disable_account',
+      connector: 'identity',
+    });
     expect(approval.action_description).not.toBe('');
     expect(approval.warnings).toHaveLength(1);
     expect(approval.warnings[0]!.message).toContain('connector "identity" is not configured');
 
     await ts.server.playbooks.engine.flush();
     const texts = await ts.server.docs.withDoc(id, (doc) => automationTexts(readIncident(doc)!.incident.timeline));
-    expect(texts.some((t) => t.includes('step disable_account waiting for approval') && t.includes('warning: connector "identity" is not configured'))).toBe(true);
+    expect(texts.some((t) => t.includes('step disable_account waiting for approval') && t.includes('warning: connector "identity" is not configured'))).toBe(
+      true,
+    );
 
     // An admin configures the connector: the request no longer warns.
-    const put = await ts.fetch('/api/v1/connectors/identity', { method: 'PUT', json: { endpoint: 'http://127.0.0.1:9/', settings: {}, secrets: { api_key: 'k' } } });
+    const put = await ts.fetch('/api/v1/connectors/identity', {
+      method: 'PUT',
+      json: { endpoint: 'http://127.0.0.1:9/', settings: {}, secrets: { api_key: 'k' } },
+    });
     expect(put.status).toBe(200);
     const after = (await (await ts.fetch('/api/v1/approvals', { as: lead })).json()) as { items: Approval[] };
     expect(after.items.find((a) => a.run_id === r.id)!.warnings).toEqual([]);

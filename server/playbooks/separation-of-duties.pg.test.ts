@@ -63,12 +63,15 @@ async function createIncident(as: TestIdentity, tags: string[]): Promise<string>
 
 /** The pending approval of the incident's only run, once the run waits for it. */
 async function gateOf(incident: string): Promise<{ run: Run; approvalId: string }> {
-  return waitFor(async () => {
-    const runs = ((await (await ts.fetch(`/api/v1/incidents/${incident}/runs`)).json()) as { items: Run[] }).items;
-    const run = runs[0];
-    const approvalId = run?.state === 'waiting_approval' ? run.steps[0]?.approval_id : null;
-    return run && approvalId ? { run, approvalId } : null;
-  }, { message: `a run of ${incident} waiting for approval` });
+  return waitFor(
+    async () => {
+      const runs = ((await (await ts.fetch(`/api/v1/incidents/${incident}/runs`)).json()) as { items: Run[] }).items;
+      const run = runs[0];
+      const approvalId = run?.state === 'waiting_approval' ? run.steps[0]?.approval_id : null;
+      return run && approvalId ? { run, approvalId } : null;
+    },
+    { message: `a run of ${incident} waiting for approval` },
+  );
 }
 
 async function seenBy(as: TestIdentity, approvalId: string): Promise<Approval | undefined> {

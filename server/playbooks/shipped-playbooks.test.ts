@@ -71,7 +71,16 @@ const sampleAlert = {
 function fakeOutput(action: string, input: Record<string, unknown>, incident: Record<string, unknown>): unknown {
   switch (action) {
     case 'enrich.virustotal':
-      return { kind: input.kind ?? (String(input.indicator).startsWith('http') ? 'url' : 'domain'), value: input.indicator, found: true, malicious: 5, suspicious: 0, harmless: 60, undetected: 10, reputation: -20 };
+      return {
+        kind: input.kind ?? (String(input.indicator).startsWith('http') ? 'url' : 'domain'),
+        value: input.indicator,
+        found: true,
+        malicious: 5,
+        suspicious: 0,
+        harmless: 60,
+        undetected: 10,
+        reputation: -20,
+      };
     case 'enrich.abuseipdb':
       return { ip: input.ip, abuse_confidence_score: 97, total_reports: 12, country_code: 'NL', is_whitelisted: false };
     case 'http.request':
@@ -170,7 +179,7 @@ describe('approval gates', () => {
       for (const gate of steps.filter((s) => s.approval)) {
         // The gated step and every step that can run because of it (needs, on_error), transitively.
         const reached = new Set([gate.id]);
-        for (let grew = true; grew; ) {
+        for (let grew = true; grew;) {
           grew = false;
           for (const s of steps) {
             if (reached.has(s.id)) continue;
@@ -201,7 +210,10 @@ describe('matching', () => {
     const offered = async (incident: Record<string, unknown>) =>
       (await Promise.all([...byId.values()].map(async (p) => ((await matchesIncident(p, incident)) ? p.def.id : null)))).filter(Boolean).sort();
     expect(await offered(makeIncident({ category: 'account_compromise' }))).toEqual(['brute-force-privileged']);
-    expect(await offered(makeIncident({ category: 'account_compromise', tags: ['departed-employee'] }))).toEqual(['brute-force-privileged', 'departed-employee-login']);
+    expect(await offered(makeIncident({ category: 'account_compromise', tags: ['departed-employee'] }))).toEqual([
+      'brute-force-privileged',
+      'departed-employee-login',
+    ]);
     expect(await offered(makeIncident({ category: 'insider', custom_fields: { employment_status: 'departed' } }))).toEqual(['departed-employee-login']);
     expect(await offered(makeIncident({ category: 'phishing' }))).toEqual(['phishing']);
     expect(await offered(makeIncident({ category: 'ransomware' }))).toEqual(['ransomware']);
@@ -214,12 +226,17 @@ describe('matching', () => {
 
 describe('brute-force-privileged', () => {
   it('gates the account disable only when the account is privileged, by any of the three conventions', async () => {
-    const approvalFor = async (incident: Record<string, unknown>) => (await walk(pb('brute-force-privileged'), incident, null)).get('disable_account')?.approval?.required;
+    const approvalFor = async (incident: Record<string, unknown>) =>
+      (await walk(pb('brute-force-privileged'), incident, null)).get('disable_account')?.approval?.required;
     const base = { category: 'account_compromise' };
     expect(await approvalFor(makeIncident(base))).toBe(false);
     expect(await approvalFor(makeIncident({ ...base, tags: ['privileged'] }))).toBe(true);
     expect(await approvalFor(makeIncident({ ...base, custom_fields: { privileged_account: true } }))).toBe(true);
-    expect(await approvalFor(makeIncident({ ...base, risk: { score: 80, severity: 'S2', model: 'v1', factors: [{ factor: 'privileged_account', points: 10, detail: '' }] } }))).toBe(true);
+    expect(
+      await approvalFor(
+        makeIncident({ ...base, risk: { score: 80, severity: 'S2', model: 'v1', factors: [{ factor: 'privileged_account', points: 10, detail: '' }] } }),
+      ),
+    ).toBe(true);
   });
 
   it('enriches and blocks every source IP, disables the account, then moves to containment', async () => {
@@ -227,7 +244,9 @@ describe('brute-force-privileged', () => {
     expect(w.get('check_abuseipdb')?.inputs.map((i) => i.ip)).toEqual(['203.0.113.7', '198.51.100.23', '192.0.2.200']);
     expect(w.get('block_ip')?.inputs.map((i) => i.ip)).toEqual(['203.0.113.7', '198.51.100.23', '192.0.2.200']);
     expect(w.get('block_ip')?.keys).toEqual(['203.0.113.7', '198.51.100.23', '192.0.2.200']);
-    expect(w.get('disable_account')?.inputs).toEqual([{ account: 'bob@example.com', reason: 'Sentpilot IR-2026-0042: brute force from 203.0.113.7, 198.51.100.23' }]);
+    expect(w.get('disable_account')?.inputs).toEqual([
+      { account: 'bob@example.com', reason: 'Sentpilot IR-2026-0042: brute force from 203.0.113.7, 198.51.100.23' },
+    ]);
     expect(w.get('disable_account')?.approval?.message).toContain('Disable the privileged account bob@example.com?');
     expect(w.get('to_triage')?.state).toBe('skipped');
     expect(w.get('contain')?.inputs).toEqual([{ status: 'containment', reason: 'Account disabled by playbook brute-force-privileged' }]);
@@ -260,7 +279,10 @@ describe('phishing', () => {
     const w = await walk(pb('phishing'), makeIncident({ category: 'phishing' }), null);
     expect(w.get('virustotal')?.inputs.map((i) => i.indicator)).toEqual(['https://login.examp1e.com:8443/reset?u=bob', 'examp1e.com']);
     expect(w.get('block_domains')?.inputs.map((i) => i.domain)).toEqual(['login.examp1e.com', 'examp1e.com']);
-    expect(w.get('notify_reporter')?.inputs[0]).toMatchObject({ to: 'alice@example.com', subject: 'Your phishing report IR-2026-0042: the message was removed' });
+    expect(w.get('notify_reporter')?.inputs[0]).toMatchObject({
+      to: 'alice@example.com',
+      subject: 'Your phishing report IR-2026-0042: the message was removed',
+    });
   });
 
   it('skips the purge and the reporter mail when it knows neither message nor reporter', async () => {
@@ -305,7 +327,12 @@ describe('data-exfiltration', () => {
     expect(w.get('dlp_case')?.inputs[0]).toMatchObject({
       method: 'POST',
       auth: { secret: 'DLP_TOKEN', scheme: 'bearer' },
-      body: { incident: 'IR-2026-0042', destinations: ['203.0.113.7', '198.51.100.23', 'examp1e.com'], accounts: ['bob@example.com'], hosts: ['ws-0142', 'ws-0142'] },
+      body: {
+        incident: 'IR-2026-0042',
+        destinations: ['203.0.113.7', '198.51.100.23', 'examp1e.com'],
+        accounts: ['bob@example.com'],
+        hosts: ['ws-0142', 'ws-0142'],
+      },
       extract: 'body.case_id',
     });
     expect(w.get('dlp_recorded')?.inputs[0]?.text).toBe('DLP case DLP-7 opened for this incident.');

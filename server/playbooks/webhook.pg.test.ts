@@ -43,12 +43,16 @@ function post(body: string, opts: { ts?: number; signature?: string; playbook?: 
   const stamp = opts.ts ?? Math.floor(Date.now() / 1000);
   return fetch(`${ts.server.url}/api/v1/hooks/${opts.playbook ?? 'hooked'}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-sentpilot-timestamp': String(stamp), 'x-sentpilot-signature': opts.signature ?? signHook(opts.secret ?? secret, stamp, body) },
+    headers: {
+      'content-type': 'application/json',
+      'x-sentpilot-timestamp': String(stamp),
+      'x-sentpilot-signature': opts.signature ?? signHook(opts.secret ?? secret, stamp, body),
+    },
     body,
   });
 }
 
-const runCount = async (): Promise<number> => ((await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM playbook_runs`)[0]!).n;
+const runCount = async (): Promise<number> => (await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM playbook_runs`)[0]!.n;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sentpilot-hook-'));
@@ -128,7 +132,9 @@ describe('inbound webhook', () => {
       `playbook "hooked-strict" does not apply to incident ${incidentId}: its severity is S3; the playbook needs S1 or more severe`,
     );
     expect(await runCount()).toBe(before);
-    const [audited] = await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'playbook.webhook.refused' AND target_id = 'hooked-strict'`;
+    const [audited] = await ts.server.sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM audit_log WHERE action = 'playbook.webhook.refused' AND target_id = 'hooked-strict'`;
     expect(audited?.n).toBe(1);
     // Without an incident there is nothing to match: it runs.
     expect((await post(JSON.stringify({ source: 'no incident' }), { playbook: 'hooked-strict', secret: strictSecret })).status).toBe(202);
@@ -141,7 +147,9 @@ describe('inbound webhook', () => {
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/^body field "source": contains a lone UTF-16 surrogate/);
     expect(await runCount()).toBe(before);
-    const [audited] = await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'playbook.webhook.refused' AND target_id = 'hooked-text'`;
+    const [audited] = await ts.server.sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM audit_log WHERE action = 'playbook.webhook.refused' AND target_id = 'hooked-text'`;
     expect(audited?.n).toBe(1);
   });
 
@@ -160,7 +168,9 @@ describe('inbound webhook', () => {
     );
     expect(await runCount()).toBe(before);
     await ts.server.playbooks.hookRefusals.flush({ all: true });
-    const [audited] = await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'playbook.webhook.refused' AND target_id = 'hooked-busy'`;
+    const [audited] = await ts.server.sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM audit_log WHERE action = 'playbook.webhook.refused' AND target_id = 'hooked-busy'`;
     expect(audited?.n).toBe(1);
     // Another playbook's webhook is not held back by this one.
     expect((await post(JSON.stringify({ source: 'other' }))).status).toBe(202);
@@ -174,7 +184,12 @@ describe('inbound webhook', () => {
     const from = (address: string, body: string, signature: string): Promise<Response> =>
       fetch(`${ts.server.url}/api/v1/hooks/hooked-flood`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-forwarded-for': address, 'x-sentpilot-timestamp': String(Math.floor(Date.now() / 1000)), 'x-sentpilot-signature': signature },
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': address,
+          'x-sentpilot-timestamp': String(Math.floor(Date.now() / 1000)),
+          'x-sentpilot-signature': signature,
+        },
         body,
       });
     const statuses: number[] = [];
@@ -197,7 +212,12 @@ describe('inbound webhook', () => {
     const good = JSON.stringify({ source: 'legit' });
     const accepted = await fetch(`${ts.server.url}/api/v1/hooks/hooked-flood`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.10', 'x-sentpilot-timestamp': String(stamp), 'x-sentpilot-signature': signHook(floodSecret, stamp, good) },
+      headers: {
+        'content-type': 'application/json',
+        'x-forwarded-for': '198.51.100.10',
+        'x-sentpilot-timestamp': String(stamp),
+        'x-sentpilot-signature': signHook(floodSecret, stamp, good),
+      },
       body: good,
     });
     expect(accepted.status).toBe(202);

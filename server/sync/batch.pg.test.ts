@@ -45,7 +45,9 @@ describe('POST /api/v1/sync/batch', () => {
     const id = newId();
     const device = new Y.Doc({ guid: id });
     createIncident(device, { title: 'Pushed in the background', createdBy: 'tablet' });
-    const first = await batch({ docs: [{ id, state_vector: b64(Y.encodeStateVector(device)), update: b64(Y.encodeStateAsUpdate(device)) }] } satisfies SyncBatchRequest);
+    const first = await batch({
+      docs: [{ id, state_vector: b64(Y.encodeStateVector(device)), update: b64(Y.encodeStateAsUpdate(device)) }],
+    } satisfies SyncBatchRequest);
     expect(first.status).toBe(200);
     const r1 = syncBatchResponse.parse(first.json);
     expect(r1.errors).toEqual([]);

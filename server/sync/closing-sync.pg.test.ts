@@ -35,7 +35,9 @@ async function create(title: string): Promise<string> {
 }
 
 /** The incident as the API answers it, once the projector has caught up with the document. */
-async function projected(id: string): Promise<{ detail: ReturnType<typeof incidentDetailResponse.parse>; timeline: ReturnType<typeof timelineResponse.parse> }> {
+async function projected(
+  id: string,
+): Promise<{ detail: ReturnType<typeof incidentDetailResponse.parse>; timeline: ReturnType<typeof timelineResponse.parse> }> {
   await ts.server.projector.flush();
   const detail = incidentDetailResponse.parse(await (await ts.fetch(`/api/v1/incidents/${id}`)).json());
   const timeline = timelineResponse.parse(await (await ts.fetch(`/api/v1/incidents/${id}/timeline`)).json());
@@ -72,7 +74,11 @@ describe('closing over sync', () => {
     expect(detail).toMatchObject({ status: 'closed', resolution: 'benign_true_positive', closing_summary: 'Admin testing the VPN' });
     expect(detail.closed_at).not.toBeNull();
     const closing = timeline.items.find((e) => e.kind === 'status_change' && e.data?.['to'] === 'closed');
-    expect(closing).toMatchObject({ author: 'Analyst On Tablet', text: 'Admin testing the VPN', data: { from: 'triage', to: 'closed', resolution: 'benign_true_positive' } });
+    expect(closing).toMatchObject({
+      author: 'Analyst On Tablet',
+      text: 'Admin testing the VPN',
+      data: { from: 'triage', to: 'closed', resolution: 'benign_true_positive' },
+    });
     // Nothing was written back: no guard correction.
     expect(timeline.items.filter((e) => e.data?.['correction'] !== undefined)).toEqual([]);
   });
@@ -111,8 +117,15 @@ describe('closing over sync', () => {
 
     // A lead reopens it and closes it with the resolution: it is recorded as any closing.
     const lead = await ts.as('lead');
-    expect((await ts.fetch(`/api/v1/incidents/${id}`, { method: 'PATCH', as: lead, json: { status: 'triage', status_reason: 'closed without a resolution' } })).status).toBe(200);
-    const closed = await ts.fetch(`/api/v1/incidents/${id}`, { method: 'PATCH', as: lead, json: { status: 'closed', resolution: 'true_positive', closing_summary: 'Malware removed by reimaging' } });
+    expect(
+      (await ts.fetch(`/api/v1/incidents/${id}`, { method: 'PATCH', as: lead, json: { status: 'triage', status_reason: 'closed without a resolution' } }))
+        .status,
+    ).toBe(200);
+    const closed = await ts.fetch(`/api/v1/incidents/${id}`, {
+      method: 'PATCH',
+      as: lead,
+      json: { status: 'closed', resolution: 'true_positive', closing_summary: 'Malware removed by reimaging' },
+    });
     expect(closed.status).toBe(200);
     expect((await projected(id)).detail).toMatchObject({ status: 'closed', resolution: 'true_positive', closing_summary: 'Malware removed by reimaging' });
   });

@@ -26,9 +26,21 @@ const write = (status: 'created' | 'correlated', title: string): AlertDocWrite =
   counts: [],
   alerts: [
     {
-      status, entryId: newId(), alertId: newId(), title, description: '', source: 'edr', type: 'malware', score: 60, count: 1,
-      observedAt: null, detectedAt: '2026-12-07T10:00:00.000Z', risk: { score: 60, severity: 'S2', factors: [], model: 'test' }, category: 'malware',
-      observables: [{ kind: 'host', value: `host-${title}` }], assets: [],
+      status,
+      entryId: newId(),
+      alertId: newId(),
+      title,
+      description: '',
+      source: 'edr',
+      type: 'malware',
+      score: 60,
+      count: 1,
+      observedAt: null,
+      detectedAt: '2026-12-07T10:00:00.000Z',
+      risk: { score: 60, severity: 'S2', factors: [], model: 'test' },
+      category: 'malware',
+      observables: [{ kind: 'host', value: `host-${title}` }],
+      assets: [],
     },
   ],
 });
@@ -56,35 +68,55 @@ describe('document outbox', () => {
 
   it('keeps a join for later until the change that creates its incident is applied', async () => {
     const id = newId();
-    const [join] = await ts.server.sql.begin((tx) => ts.server.outbox.record(tx, [{ docId: id, kind: ALERT_WRITE_KIND, payload: write('correlated', 'Second') }]));
+    const [join] = await ts.server.sql.begin((tx) =>
+      ts.server.outbox.record(tx, [{ docId: id, kind: ALERT_WRITE_KIND, payload: write('correlated', 'Second') }]),
+    );
     await ts.server.outbox.apply([join!]);
     expect(await ts.server.docs.withDoc(id, (doc) => isIncidentDoc(doc))).toBe(false);
     expect(await rowsLeft(id)).toBe(1);
-    const [create] = await ts.server.sql.begin((tx) => ts.server.outbox.record(tx, [{ docId: id, kind: ALERT_WRITE_KIND, payload: write('created', 'First') }]));
+    const [create] = await ts.server.sql.begin((tx) =>
+      ts.server.outbox.record(tx, [{ docId: id, kind: ALERT_WRITE_KIND, payload: write('created', 'First') }]),
+    );
     await ts.server.outbox.apply([create!]);
     // The kept row is claimed by the sweep that found it refused; let its claim lapse.
     await ts.server.sql`UPDATE doc_outbox SET claimed_until = NULL WHERE doc_id = ${id}`;
     await ts.server.outbox.sweep({ all: true });
-    const entries = await ts.server.docs.withDoc(id, (doc) => readTimeline(doc).filter((e) => e.kind === 'alert').map((e) => e.text));
+    const entries = await ts.server.docs.withDoc(id, (doc) =>
+      readTimeline(doc)
+        .filter((e) => e.kind === 'alert')
+        .map((e) => e.text),
+    );
     expect(entries.sort()).toEqual(['First', 'Second']);
     const meta = await ts.server.docs.withDoc(id, (doc) => readMeta(doc));
     expect(meta.observables.map((o) => o.value).sort()).toEqual(['host-First', 'host-Second']);
     await waitFor(async () => (await rowsLeft(id)) === 0, { message: 'both rows to be removed' });
   });
 
-  it('writes a stored evidence item\'s entry and its capture links left behind by a crash, once', async () => {
+  it("writes a stored evidence item's entry and its capture links left behind by a crash, once", async () => {
     const created = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Evidence after a crash' } });
     const { id } = (await created.json()) as { id: string };
     const note = await ts.fetch(`/api/v1/incidents/${id}/events`, { method: 'POST', json: { kind: 'note', text: 'the image is from FS01' } });
     const { id: noteId } = (await note.json()) as { id: string };
     const evidenceId = newId();
-    const w: EvidenceDocWrite = { entryId: newId(), text: 'Evidence added: fs01.img', author: 'Admin', data: { evidence_id: evidenceId, file_name: 'fs01.img' }, linkedEntries: [noteId] };
+    const w: EvidenceDocWrite = {
+      entryId: newId(),
+      text: 'Evidence added: fs01.img',
+      author: 'Admin',
+      data: { evidence_id: evidenceId, file_name: 'fs01.img' },
+      linkedEntries: [noteId],
+    };
     await ts.server.sql.begin((tx) => ts.server.outbox.record(tx, [{ docId: id, kind: EVIDENCE_WRITE_KIND, payload: w }]));
     await ts.server.outbox.sweep({ all: true });
     await ts.server.outbox.sweep({ all: true });
     const entries = await ts.server.docs.withDoc(id, (doc) => readTimeline(doc));
     expect(entries.filter((e) => e.kind === 'evidence').map((e) => e.id)).toEqual([w.entryId]);
-    expect(await ts.server.docs.withDoc(id, (doc) => evidenceLinkers(doc).get(evidenceId)?.map((l) => l.entryId))).toEqual([noteId]);
+    expect(
+      await ts.server.docs.withDoc(id, (doc) =>
+        evidenceLinkers(doc)
+          .get(evidenceId)
+          ?.map((l) => l.entryId),
+      ),
+    ).toEqual([noteId]);
   });
 
   it('writes nothing for a transaction that rolls back', async () => {

@@ -266,7 +266,9 @@ describe('document manager', () => {
     // Some documents also flushed one by one (a REST write waits for its document).
     await Promise.all(ids.slice(0, 10).map((id) => docs.flushDoc(id)));
     await docs.flush();
-    await expect.poll(() => docs.stats(), { timeout: 5_000 }).toEqual({ loaded: 0, loading: 0, peers: 0, pendingDocs: 0, writerCounters: 0, compactionsQueued: 0 });
+    await expect
+      .poll(() => docs.stats(), { timeout: 5_000 })
+      .toEqual({ loaded: 0, loading: 0, peers: 0, pendingDocs: 0, writerCounters: 0, compactionsQueued: 0 });
     expect(ids.every((id) => store.updateCount(id) > 0)).toBe(true);
   });
 
@@ -320,7 +322,7 @@ describe('document manager', () => {
     const handles = [await one.open(id), await two.open(id)];
     const clients = Array.from({ length: 4 }, () => new Y.Doc());
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const origin = new Y.Doc();
     createIncident(origin, { title: 'Fuzz', createdBy: 'fuzz' });
     for (const c of clients) Y.applyUpdate(c, Y.encodeStateAsUpdate(origin));

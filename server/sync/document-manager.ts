@@ -25,7 +25,15 @@ import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { createCompactor, mergeToState } from './compactor.ts';
 import type { DocumentChange, StoreSubscription } from './document-store.ts';
-import { DB_ORIGIN, type ApplyResult, type DocHandle, type DocPeer, type DocumentManager, type DocumentManagerOptions, type OpenOptions } from './document-types.ts';
+import {
+  DB_ORIGIN,
+  type ApplyResult,
+  type DocHandle,
+  type DocPeer,
+  type DocumentManager,
+  type DocumentManagerOptions,
+  type OpenOptions,
+} from './document-types.ts';
 import { encodeAwarenessMessage, encodeUpdateMessage, validateAwarenessUpdate, validateUpdate } from './protocol.ts';
 import { createUpdateWriter } from './update-writer.ts';
 import { SYSTEM_ACTOR, type AuditActor } from '../audit/audit-types.ts';
@@ -45,7 +53,8 @@ function overLimits(doc: Y.Doc, update: Uint8Array): string | null {
   let types = 0;
   for (const s of Y.decodeUpdate(update).structs) if (s instanceof Y.Item && s.content instanceof Y.ContentType) types++;
   const entries = Math.ceil(types / 2);
-  if (entries > GUARD_LIMITS.entriesPerUpdate) return `the update adds about ${entries} timeline entries or tasks; at most ${GUARD_LIMITS.entriesPerUpdate} may come in one update`;
+  if (entries > GUARD_LIMITS.entriesPerUpdate)
+    return `the update adds about ${entries} timeline entries or tasks; at most ${GUARD_LIMITS.entriesPerUpdate} may come in one update`;
   if (entries > 0 && timelineLength(doc) + entries > GUARD_LIMITS.entriesPerIncident) {
     return `the incident has ${timelineLength(doc)} timeline entries; devices may add entries up to ${GUARD_LIMITS.entriesPerIncident}`;
   }
@@ -111,7 +120,8 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
   /** Accepted updates live in memory until stored: past these bounds, devices wait (they keep their edits). */
   function busy(): string | null {
     const b = writer.backlog();
-    if (b.oldestMs > maxUnstoredMs) return `updates accepted ${Math.round(b.oldestMs / 1000)} s ago are not stored yet (the database is slow or away); send again later`;
+    if (b.oldestMs > maxUnstoredMs)
+      return `updates accepted ${Math.round(b.oldestMs / 1000)} s ago are not stored yet (the database is slow or away); send again later`;
     if (b.bytes > maxUnstoredBytes) return `${Math.round(b.bytes / 1048576)} MiB of accepted updates wait to be stored; send again later`;
     return null;
   }
@@ -321,7 +331,13 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
               (tr) => {
                 Y.applyUpdate(entry.doc, update, origin);
                 correction = enforceRules(tr, entry.doc, editor);
-                if (correction) addTimelineEntry(entry.doc, { kind: 'system', text: correction.summary, author: GUARD_AUTHOR, data: { correction: { ...correction, by: editor.name } } });
+                if (correction)
+                  addTimelineEntry(entry.doc, {
+                    kind: 'system',
+                    text: correction.summary,
+                    author: GUARD_AUTHOR,
+                    data: { correction: { ...correction, by: editor.name } },
+                  });
               },
               origin,
             );
@@ -435,7 +451,14 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
       let peers = 0;
       for (const e of entries.values()) peers += e.peers.size;
       const w = writer.stats();
-      return { loaded: entries.size, loading: loading.size, peers, pendingDocs: writer.pendingDocs(), writerCounters: Math.max(w.counters, w.waiting), compactionsQueued: compactor.queued() };
+      return {
+        loaded: entries.size,
+        loading: loading.size,
+        peers,
+        pendingDocs: writer.pendingDocs(),
+        writerCounters: Math.max(w.counters, w.waiting),
+        compactionsQueued: compactor.queued(),
+      };
     },
     async start() {
       subscription = await store.subscribe({

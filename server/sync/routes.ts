@@ -184,7 +184,11 @@ export function createSyncApiRoutes(deps: { docs: DocumentManager; store: Docume
         let update = item.update ? fromB64(item.update) : null;
         if (update && !can(who, 'incident:write', docId)) {
           // Refused, but the device still gets what it lacks.
-          refusals.push({ id: item.id, code: 'forbidden', message: `forbidden: your role (${who.role}) lacks incident:write on ${item.id}; the update was not applied` });
+          refusals.push({
+            id: item.id,
+            code: 'forbidden',
+            message: `forbidden: your role (${who.role}) lacks incident:write on ${item.id}; the update was not applied`,
+          });
           update = null;
         }
         if (update) {

@@ -125,10 +125,13 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
   }, opts.authRecheckMs ?? 30_000);
   authTimer.unref();
 
-  const timer = setInterval(() => {
-    const now = Date.now();
-    for (const s of sessions) if (now - s.idleSince() >= keepaliveMs) s.keepalive();
-  }, Math.max(50, Math.floor(keepaliveMs / 3)));
+  const timer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const s of sessions) if (now - s.idleSince() >= keepaliveMs) s.keepalive();
+    },
+    Math.max(50, Math.floor(keepaliveMs / 3)),
+  );
   timer.unref();
 
   function connect(docId: string, socket: SocketLike, auth: SocketAuth = SYSTEM_SOCKET_AUTH): SocketSession {
@@ -224,7 +227,11 @@ export function createSyncHub(opts: SyncHubOptions): SyncHub {
           // Read-only: dropped, never applied, relayed or stored.
           if (!canWrite) return;
           const r = h.applyUpdate(m.update, peer, { decoded: true, actor: auth.actor, editor: auth.editor });
-          if (!r.ok) refuse(r.refusal === 'limit' ? SYNC_CLOSE.tooManyEntries : r.refusal === 'unavailable' ? SYNC_CLOSE.tryAgainLater : SYNC_CLOSE.malformedMessage, r.error);
+          if (!r.ok)
+            refuse(
+              r.refusal === 'limit' ? SYNC_CLOSE.tooManyEntries : r.refusal === 'unavailable' ? SYNC_CLOSE.tryAgainLater : SYNC_CLOSE.malformedMessage,
+              r.error,
+            );
           // Corrected: the socket keeps going (it has the correction); it is told why.
           else if (r.value.corrected) peer.send(encodePermissionDenied(r.value.corrected));
           return;

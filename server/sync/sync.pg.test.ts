@@ -8,14 +8,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import { SYNC_CLOSE } from '../../shared/api.ts';
-import {
-  addTask,
-  addTimelineEntry,
-  createIncident,
-  descriptionText,
-  readIncident,
-  setFields,
-} from '../../shared/incident-doc.ts';
+import { addTask, addTimelineEntry, createIncident, descriptionText, readIncident, setFields } from '../../shared/incident-doc.ts';
 import { newId } from '../../shared/ids.ts';
 import { createTestDatabase, type TestDatabase } from '../db/test-database.ts';
 import { connectClient, pageOrigin, sameState, startTestServer, type Client, type TestServer } from '../testing/test-server.ts';
@@ -106,9 +99,12 @@ describe('websocket sync', () => {
     const { a, b } = await newIncident('Presence');
     a.provider.awareness.setLocalStateField('user', { name: 'alice' });
     // Relayed under the name of the identity on the socket (the server sets `user`).
-    await waitFor(() => [...b.provider.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === ts.admin.user.display_name), {
-      message: 'awareness at b',
-    });
+    await waitFor(
+      () => [...b.provider.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === ts.admin.user.display_name),
+      {
+        message: 'awareness at b',
+      },
+    );
     const raw = await rawSocket(newId());
     const seen = raw.messages.length;
     await waitFor(() => raw.messages.length >= seen + 2, { message: 'keepalives on a quiet socket' });
@@ -208,19 +204,25 @@ describe('two server processes on one database', () => {
       await waitFor(() => readIncident(near.doc)?.incident.timeline.some((e) => e.text === 'and back'), { message: 'relay back' });
       await waitFor(() => sameState(near.doc, far.doc), { message: 'convergence' });
       near.provider.awareness.setLocalStateField('user', { name: 'alice' });
-      await waitFor(() => [...far.provider.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === ts.admin.user.display_name), {
-        message: 'presence across processes',
-      });
+      await waitFor(
+        () => [...far.provider.awareness.getStates().values()].some((s) => (s as { user?: { name?: string } }).user?.name === ts.admin.user.display_name),
+        {
+          message: 'presence across processes',
+        },
+      );
       // Both processes project the same rows and agree on one key.
       await ts.server.projector.flush();
       await other.server.projector.flush();
       await waitFor(() => readIncident(near.doc)?.incident.meta.key, { message: 'key' });
       const [row] = await db.sql<{ key: string; timeline_count: number }[]>`SELECT key, timeline_count FROM incidents WHERE id = ${id}`;
       expect(row?.key).toBe(readIncident(far.doc)?.incident.meta.key);
-      await waitFor(async () => {
-        const [r] = await db.sql<{ timeline_count: number }[]>`SELECT timeline_count FROM incidents WHERE id = ${id}`;
-        return r?.timeline_count === 2;
-      }, { message: 'projection of both edits' });
+      await waitFor(
+        async () => {
+          const [r] = await db.sql<{ timeline_count: number }[]>`SELECT timeline_count FROM incidents WHERE id = ${id}`;
+          return r?.timeline_count === 2;
+        },
+        { message: 'projection of both edits' },
+      );
     } finally {
       await other.server.close();
     }
@@ -261,7 +263,11 @@ describe('document life cycle', () => {
       const fresh = connectClient(local.wsUrl, id, { as: local.admin });
       await fresh.synced();
       await waitFor(() => readIncident(fresh.doc)?.incident.timeline.length === 34, { message: 'reload from snapshot + updates' });
-      expect(readIncident(fresh.doc)?.incident.timeline.map((e) => e.text).slice(1)).toEqual(Array.from({ length: 33 }, (_, i) => `entry ${i}`));
+      expect(
+        readIncident(fresh.doc)
+          ?.incident.timeline.map((e) => e.text)
+          .slice(1),
+      ).toEqual(Array.from({ length: 33 }, (_, i) => `entry ${i}`));
       fresh.destroy();
       await waitFor(() => !local.server.docs.isLoaded(id), { message: 'unload again' });
       // A client that has part of the state gets only what it lacks.

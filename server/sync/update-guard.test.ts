@@ -58,7 +58,14 @@ function peer(): DocPeer & { doc: Y.Doc } {
 }
 
 /** A server with one incident (an alert entry, a guest's note, an analyst's note, a task, an observable) and two devices. */
-async function setup(): Promise<{ handle: DocHandle; device: DocPeer & { doc: Y.Doc }; other: DocPeer & { doc: Y.Doc }; ids: { alert: string; guestNote: string; analystNote: string; task: string }; store: ReturnType<typeof createMemoryDocumentStore>; id: string }> {
+async function setup(): Promise<{
+  handle: DocHandle;
+  device: DocPeer & { doc: Y.Doc };
+  other: DocPeer & { doc: Y.Doc };
+  ids: { alert: string; guestNote: string; analystNote: string; task: string };
+  store: ReturnType<typeof createMemoryDocumentStore>;
+  id: string;
+}> {
   const store = createMemoryDocumentStore();
   const m = createDocumentManager({ store, logger, lingerMs: 60_000 });
   managers.push(m);
@@ -67,7 +74,9 @@ async function setup(): Promise<{ handle: DocHandle; device: DocPeer & { doc: Y.
   const ids = { alert: '', guestNote: '', analystNote: '', task: '' };
   handle.doc.transact(() => {
     createIncident(handle.doc, { title: 'Guarded', createdBy: 'Analyst A', description: 'what happened' });
-    ids.alert = (addTimelineEntry(handle.doc, { kind: 'alert', text: 'EDR: beacon', author: 'alert:edr', data: { alert_id: 'a1' } }) as { value: string }).value;
+    ids.alert = (
+      addTimelineEntry(handle.doc, { kind: 'alert', text: 'EDR: beacon', author: 'alert:edr', data: { alert_id: 'a1' } }) as { value: string }
+    ).value;
     ids.guestNote = (addTimelineEntry(handle.doc, { kind: 'note', text: 'my note', author: guest.name }) as { value: string }).value;
     ids.analystNote = (addTimelineEntry(handle.doc, { kind: 'note', text: 'analyst note', author: 'Analyst A' }) as { value: string }).value;
     ids.task = addTask(handle.doc, 'Isolate host');
@@ -110,13 +119,21 @@ describe('update guard', () => {
       expect(readTasks(doc).map((t) => t.title)).toEqual(['Isolate host']);
     }
     // The same ids, in the same order: links and the projection keep pointing at them.
-    expect(readTimeline(s.handle.doc).slice(1, 4).map((e) => e.id)).toEqual([s.ids.alert, s.ids.guestNote, s.ids.analystNote]);
+    expect(
+      readTimeline(s.handle.doc)
+        .slice(1, 4)
+        .map((e) => e.id),
+    ).toEqual([s.ids.alert, s.ids.guestNote, s.ids.analystNote]);
     // A store reload (what compaction keeps) has them too.
     const reloaded = new Y.Doc();
     await managers[0]?.flush();
     const stored = await s.store.loadSince(s.id, 0);
     for (const u of stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates) Y.applyUpdate(reloaded, u);
-    expect(readTimeline(reloaded).slice(1, 4).map((e) => e.text)).toEqual(['EDR: beacon', 'my note', 'analyst note']);
+    expect(
+      readTimeline(reloaded)
+        .slice(1, 4)
+        .map((e) => e.text),
+    ).toEqual(['EDR: beacon', 'my note', 'analyst note']);
   });
 
   it('keeps a server-written entry as written: text, time and deletion are put back', async () => {
@@ -133,7 +150,7 @@ describe('update guard', () => {
     }
   });
 
-  it('refuses a rewrite of an entry\'s author, kind or data', async () => {
+  it("refuses a rewrite of an entry's author, kind or data", async () => {
     const s = await setup();
     send(s, lead, (doc) => {
       const y = doc.getArray<Y.Map<unknown>>('timeline').get(1);
@@ -143,7 +160,7 @@ describe('update guard', () => {
     expect(readTimeline(s.device.doc)[1]).toMatchObject({ author: 'alert:edr', kind: 'alert' });
   });
 
-  it('lets people co-write any note, delete their own, and leads delete anyone\'s; links come and go', async () => {
+  it("lets people co-write any note, delete their own, and leads delete anyone's; links come and go", async () => {
     const s = await setup();
     expect(
       send(s, guest, (doc) => {
@@ -162,7 +179,7 @@ describe('update guard', () => {
     expect(readTimeline(s.handle.doc).find((e) => e.id === s.ids.analystNote)?.deleted).toBe(true);
   });
 
-  it('records who edited, moved and deleted a note, and when; a name other than the sender\'s is written back as the sender', async () => {
+  it("records who edited, moved and deleted a note, and when; a name other than the sender's is written back as the sender", async () => {
     const s = await setup();
     expect(send(s, guest, (doc) => markEntryEdited(doc, s.ids.analystNote, guest.name)).corrected).toBeNull();
     expect(readTimeline(s.handle.doc).find((e) => e.id === s.ids.analystNote)).toMatchObject({ editedBy: guest.name, deletedBy: null });
@@ -176,10 +193,14 @@ describe('update guard', () => {
     const note = tl.find((e) => e.id === s.ids.analystNote);
     expect(note).toMatchObject({ deleted: true, deletedBy: lead.name, editedBy: lead.name, at: '2026-01-01T09:00:00.000Z' });
     expect(Date.parse(note!.deletedAt!)).toBeGreaterThan(Date.now() - 60_000);
-    expect(tl.find((e) => e.kind === 'field_change' && e.data?.['field'] === 'entry_time')).toMatchObject({ author: lead.name, text: 'from the EDR log', data: { entry_id: s.ids.analystNote, to: '2026-01-01T09:00:00.000Z' } });
+    expect(tl.find((e) => e.kind === 'field_change' && e.data?.['field'] === 'entry_time')).toMatchObject({
+      author: lead.name,
+      text: 'from the EDR log',
+      data: { entry_id: s.ids.analystNote, to: '2026-01-01T09:00:00.000Z' },
+    });
   });
 
-  it('keeps a playbook run\'s entry as the server wrote it: a device cannot add, change or remove its steps', async () => {
+  it("keeps a playbook run's entry as the server wrote it: a device cannot add, change or remove its steps", async () => {
     const s = await setup();
     const runId = newId();
     recordRunChanges(s.handle.doc, runId, [
@@ -189,7 +210,10 @@ describe('update guard', () => {
     const runEntry = (doc: Y.Doc) => readTimeline(doc).find((e) => e.id === runEntryId(runId));
     expect(runEntry(s.device.doc)?.data?.['steps']).toHaveLength(1);
     const r = send(s, lead, (doc) => {
-      const y = doc.getArray<Y.Map<unknown>>('timeline').toArray().find((m) => (m.get('info') as { id: string }).id === runEntryId(runId))!;
+      const y = doc
+        .getArray<Y.Map<unknown>>('timeline')
+        .toArray()
+        .find((m) => (m.get('info') as { id: string }).id === runEntryId(runId))!;
       y.set('step:contain', { step_id: 'contain', state: 'succeeded', text: 'all good', at: '2026-01-01T00:00:00.000Z', history: [] });
       y.set('step:forged', { step_id: 'forged', state: 'succeeded', text: 'forged', at: '2026-01-01T00:00:00.000Z', history: [] });
     });
@@ -229,10 +253,13 @@ describe('update guard', () => {
 });
 
 describe('accepted updates that cannot be stored', () => {
-  it('refuses devices\' updates while the store is away (they keep their edits), and takes them again once it is back', async () => {
+  it("refuses devices' updates while the store is away (they keep their edits), and takes them again once it is back", async () => {
     const inner = createMemoryDocumentStore();
     let away = true;
-    const store = { ...inner, append: (items: Parameters<typeof inner.append>[0]) => (away ? Promise.reject(new Error('database away')) : inner.append(items)) };
+    const store = {
+      ...inner,
+      append: (items: Parameters<typeof inner.append>[0]) => (away ? Promise.reject(new Error('database away')) : inner.append(items)),
+    };
     const m = createDocumentManager({ store, logger, lingerMs: 60_000, maxUnstoredMs: 50 });
     managers.push(m);
     const handle = await m.open(newId());

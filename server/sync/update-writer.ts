@@ -132,7 +132,13 @@ export function createUpdateWriter(opts: UpdateWriterOptions): UpdateWriter {
         queue = new Map();
         for (const item of items) {
           const p = batch.get(item.id);
-          queue.set(item.id, { since: p?.since ?? Date.now(), bytes: item.update.byteLength, upto: p?.upto ?? 0, updates: [item.update], byActor: p?.byActor ?? new Map() });
+          queue.set(item.id, {
+            since: p?.since ?? Date.now(),
+            bytes: item.update.byteLength,
+            upto: p?.upto ?? 0,
+            updates: [item.update],
+            byActor: p?.byActor ?? new Map(),
+          });
         }
         for (const [id, p] of rest) {
           const q = queue.get(id);

@@ -74,7 +74,8 @@ export async function startOidcProvider(opts: { clientId?: string; clientSecret?
       const q = url.searchParams;
       const redirectUri = q.get('redirect_uri') ?? '';
       if (q.get('client_id') !== clientId || !redirectUri || q.get('response_type') !== 'code') return json(res, 400, { error: 'invalid_request' });
-      if (q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge')) return json(res, 400, { error: 'invalid_request', error_description: 'PKCE required' });
+      if (q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge'))
+        return json(res, 400, { error: 'invalid_request', error_description: 'PKCE required' });
       const code = randomBytes(16).toString('base64url');
       codes.set(code, { user, nonce: q.get('nonce'), challenge: q.get('code_challenge') ?? '', redirectUri });
       const back = new URL(redirectUri);
@@ -97,10 +98,17 @@ export async function startOidcProvider(opts: { clientId?: string; clientSecret?
       if (id !== clientId || secret !== clientSecret) return json(res, 401, { error: 'invalid_client' });
       const grant = codes.get(form.get('code') ?? '');
       codes.delete(form.get('code') ?? '');
-      if (!grant || form.get('grant_type') !== 'authorization_code' || form.get('redirect_uri') !== grant.redirectUri) return json(res, 400, { error: 'invalid_grant' });
+      if (!grant || form.get('grant_type') !== 'authorization_code' || form.get('redirect_uri') !== grant.redirectUri)
+        return json(res, 400, { error: 'invalid_grant' });
       const verifier = form.get('code_verifier') ?? '';
-      if (createHash('sha256').update(verifier).digest('base64url') !== grant.challenge) return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE' });
-      const idToken = await new SignJWT({ email: grant.user.email, name: grant.user.name, ...(grant.nonce ? { nonce: grant.nonce } : {}), ...grant.user.claims })
+      if (createHash('sha256').update(verifier).digest('base64url') !== grant.challenge)
+        return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE' });
+      const idToken = await new SignJWT({
+        email: grant.user.email,
+        name: grant.user.name,
+        ...(grant.nonce ? { nonce: grant.nonce } : {}),
+        ...grant.user.claims,
+      })
         .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
         .setIssuer(issuer)
         .setSubject(grant.user.sub)

@@ -49,7 +49,9 @@ export function operationsOf(doc: Json): Operation[] {
         path,
         operationId: String(raw['operationId']),
         pathParams: params.filter((p) => p['in'] === 'path').map((p) => ({ name: String(p['name']), schema: p['schema'] as Json })),
-        query: params.filter((p) => p['in'] === 'query').map((p) => ({ name: String(p['name']), required: p['required'] === true, schema: p['schema'] as Json })),
+        query: params
+          .filter((p) => p['in'] === 'query')
+          .map((p) => ({ name: String(p['name']), required: p['required'] === true, schema: p['schema'] as Json })),
         body: body ? resolve(body['schema'] as Json) : null,
       });
     }
@@ -228,11 +230,17 @@ export function invalidRequests(op: Operation, pools: Pools, rng: Rng, count: nu
     });
     mutations.push((p) => {
       const q = rng.pick(op.query);
-      return build(op, 'query: wrong type', { ...p, query: [[q.name, rng.pick(['abc', '-1', '1.5', '1e309', '99999999999999999999999', 'true', '[]', '{}', ''])]] });
+      return build(op, 'query: wrong type', {
+        ...p,
+        query: [[q.name, rng.pick(['abc', '-1', '1.5', '1e309', '99999999999999999999999', 'true', '[]', '{}', ''])]],
+      });
     });
     mutations.push((p) => build(op, 'query: repeated and unknown', { ...p, query: [...p.query, ...p.query, ['__proto__', 'x'], ['constructor', 'y']] }));
   }
-  mutations.push((p) => ({ ...build(op, 'query: malformed encoding', p), path: `${build(op, '', p).path}${p.query.length ? '&' : '?'}${rng.pick(['%ZZ=1', 'q=%ed%a0%80', 'limit=%00', '%=%', 'a=%ff'])}` }));
+  mutations.push((p) => ({
+    ...build(op, 'query: malformed encoding', p),
+    path: `${build(op, '', p).path}${p.query.length ? '&' : '?'}${rng.pick(['%ZZ=1', 'q=%ed%a0%80', 'limit=%00', '%=%', 'a=%ff'])}`,
+  }));
   if (op.body) {
     mutations.push((p) => {
       const target = rng.pick(nodes(p.body));
@@ -254,7 +262,10 @@ export function invalidRequests(op: Operation, pools: Pools, rng: Rng, count: nu
       const strings = nodes(p.body).filter((n) => typeof n.value === 'string');
       if (!strings.length) return null;
       const target = rng.pick(strings).path;
-      return build(op, `body: oversized string at /${target.join('/')}`, { ...p, body: setAt(p.body, target, 'A'.repeat(rng.pick([301, 2_049, 70_000, 600_000]))) });
+      return build(op, `body: oversized string at /${target.join('/')}`, {
+        ...p,
+        body: setAt(p.body, target, 'A'.repeat(rng.pick([301, 2_049, 70_000, 600_000]))),
+      });
     });
     mutations.push((p) => build(op, 'body: __proto__ key', p, { body: withProtoKey(p.body, rng), contentType: 'application/json' }));
     mutations.push((p) => {
@@ -263,14 +274,29 @@ export function invalidRequests(op: Operation, pools: Pools, rng: Rng, count: nu
       return build(op, `body: deep nesting at /${target.join('/')}`, p, { body: text, contentType: 'application/json' });
     });
     mutations.push((p) => build(op, 'body: malformed JSON', p, { body: rng.pick(MALFORMED_BODIES), contentType: 'application/json' }));
-    mutations.push((p) => build(op, 'body: not JSON', p, { body: rng.pick(['a=b&c=d', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--', 'plain text']), contentType: rng.pick(['application/x-www-form-urlencoded', 'multipart/form-data', 'multipart/form-data; boundary=x', 'text/plain']) }));
-    mutations.push((p) => build(op, 'body: extra unknown fields', { ...p, body: isObj(p.body) ? { ...p.body, unknown_field: 'x', __fuzz: [1] } : [p.body, p.body] }));
+    mutations.push((p) =>
+      build(op, 'body: not JSON', p, {
+        body: rng.pick(['a=b&c=d', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--', 'plain text']),
+        contentType: rng.pick(['application/x-www-form-urlencoded', 'multipart/form-data', 'multipart/form-data; boundary=x', 'text/plain']),
+      }),
+    );
+    mutations.push((p) =>
+      build(op, 'body: extra unknown fields', { ...p, body: isObj(p.body) ? { ...p.body, unknown_field: 'x', __fuzz: [1] } : [p.body, p.body] }),
+    );
   } else if (op.method !== 'GET' && op.method !== 'DELETE') {
     // No JSON body documented (uploads, imports, actions): send one anyway, and raw bytes.
-    mutations.push((p) => build(op, 'unexpected body', p, { body: rng.pick(MALFORMED_BODIES), contentType: rng.pick(['application/json', 'application/octet-stream', 'text/csv', 'text/plain']) }));
+    mutations.push((p) =>
+      build(op, 'unexpected body', p, {
+        body: rng.pick(MALFORMED_BODIES),
+        contentType: rng.pick(['application/json', 'application/octet-stream', 'text/csv', 'text/plain']),
+      }),
+    );
   }
   // A seeded shuffle, then round robin: each operation gets as many different mutations as it can.
-  const order = mutations.map((m) => ({ m, k: rng.next() })).sort((a, b) => a.k - b.k).map((x) => x.m);
+  const order = mutations
+    .map((m) => ({ m, k: rng.next() }))
+    .sort((a, b) => a.k - b.k)
+    .map((x) => x.m);
   const out: FuzzRequest[] = [];
   // An operation with few mutations (no body, no query) gets each a few times, not `count`.
   for (let i = 0; i < Math.min(count, 3 * order.length); i++) {

@@ -38,7 +38,12 @@ async function seriousViolations(page: Page): Promise<string[]> {
   const violations = await page.evaluate(async () => {
     const w = window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } };
     const result = await w.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
   });
   // Drop the nodes a KNOWN entry names (matched in the page, by the rule's own selector).
   for (const v of violations) {
@@ -47,17 +52,26 @@ async function seriousViolations(page: Page): Promise<string[]> {
     const keep: typeof v.nodes = [];
     for (const n of v.nodes) {
       const selector = n.target.map(String).join(' ');
-      const isKnown = await page.evaluate(({ selector, known }) => {
-        const el = document.querySelector(selector);
-        return el !== null && known.some((k) => el.matches(k));
-      }, { selector, known });
+      const isKnown = await page.evaluate(
+        ({ selector, known }) => {
+          const el = document.querySelector(selector);
+          return el !== null && known.some((k) => el.matches(k));
+        },
+        { selector, known },
+      );
       if (!isKnown) keep.push(n);
     }
     v.nodes = keep;
   }
   return violations
     .filter((v) => (v.impact === 'serious' || v.impact === 'critical') && v.nodes.length > 0)
-    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 5).map((n) => `${JSON.stringify(n.target)} — ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`).join(' | ')}`);
+    .map(
+      (v) =>
+        `${v.impact} ${v.id} (${v.help}): ${v.nodes
+          .slice(0, 5)
+          .map((n) => `${JSON.stringify(n.target)} — ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`)
+          .join(' | ')}`,
+    );
 }
 
 const SIZES = [
@@ -153,7 +167,9 @@ describe('accessibility (axe-core)', () => {
       const evidence = page.getByTestId('evidence-panel');
       await evidence.getByTestId('evidence-add').click();
       const form = evidence.getByTestId('evidence-capture-form');
-      await form.getByTestId('evidence-file').setInputFiles({ name: `memory-${size.name}.txt`, mimeType: 'text/plain', buffer: Buffer.from('volatile notes\n') });
+      await form
+        .getByTestId('evidence-file')
+        .setInputFiles({ name: `memory-${size.name}.txt`, mimeType: 'text/plain', buffer: Buffer.from('volatile notes\n') });
       await form.getByLabel('Collected at').fill('2026-12-07T10:30');
       await form.getByTestId('evidence-capture-submit').click();
       // Checked once the upload has settled, so the row is in the same state on every run.

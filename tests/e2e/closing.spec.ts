@@ -52,10 +52,13 @@ describe('closing and the incident end', () => {
     await expect.poll(() => page.getByTestId('status-current').textContent()).toContain('Closed');
     expect(await page.getByTestId('closing-outcome').textContent()).toBe('False positive — VPN login from a new office, confirmed with the user');
     await expect
-      .poll(async () => {
-        const r = (await (await ana.context.request.get(`/api/v1/incidents/${id}`)).json()) as { resolution: string | null; closing_summary: string | null };
-        return `${r.resolution}: ${r.closing_summary}`;
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const r = (await (await ana.context.request.get(`/api/v1/incidents/${id}`)).json()) as { resolution: string | null; closing_summary: string | null };
+          return `${r.resolution}: ${r.closing_summary}`;
+        },
+        { timeout: 15_000 },
+      )
       .toBe('false_positive: VPN login from a new office, confirmed with the user');
   });
 
@@ -75,7 +78,9 @@ describe('closing and the incident end', () => {
     const other = await ana.context.request.post('/api/v1/incidents', { data: { title: `Someone else's ${Date.now()}`, assigned_to: 'Lars Lead' } });
     expect(other.status()).toBe(201);
     await expect
-      .poll(async () => ((await (await ana.context.request.get(`/api/v1/incidents/${id}`)).json()) as { assigned_to: string | null }).assigned_to, { timeout: 15_000 })
+      .poll(async () => ((await (await ana.context.request.get(`/api/v1/incidents/${id}`)).json()) as { assigned_to: string | null }).assigned_to, {
+        timeout: 15_000,
+      })
       .toBe('Cleo Closer');
 
     // In-app navigation: the device's list index follows the document.
@@ -97,7 +102,9 @@ describe('closing and the incident end', () => {
   it('a lead corrects the contained time with a reason; the timeline records it and MTTC uses it; an analyst cannot', async () => {
     const detected = new Date(Math.floor(Date.now() / 1000) * 1000 - 2 * 3_600_000);
     const from = new Date(Date.now() - 1_000).toISOString();
-    const created = await lead.context.request.post('/api/v1/incidents', { data: { title: `Contained earlier ${Date.now()}`, detected_at: detected.toISOString() } });
+    const created = await lead.context.request.post('/api/v1/incidents', {
+      data: { title: `Contained earlier ${Date.now()}`, detected_at: detected.toISOString() },
+    });
     expect(created.status()).toBe(201);
     const id = ((await created.json()) as { id: string }).id;
     for (const status of ['triage', 'containment', 'eradication']) {
@@ -121,9 +128,13 @@ describe('closing and the incident end', () => {
     await page.getByTestId('correct-containedAt-save').click();
     await page.getByTestId('timeline-entry').filter({ hasText: 'EDR isolated the host at once' }).first().waitFor({ timeout: 15_000 });
     await expect
-      .poll(async () => ((await (await lead.context.request.get(`/api/v1/incidents/${id}`)).json()) as { contained_at: string }).contained_at, { timeout: 15_000 })
+      .poll(async () => ((await (await lead.context.request.get(`/api/v1/incidents/${id}`)).json()) as { contained_at: string }).contained_at, {
+        timeout: 15_000,
+      })
       .toBe(corrected.toISOString());
-    const timeline = (await (await lead.context.request.get(`/api/v1/incidents/${id}/timeline`)).json()) as { items: { kind: string; data: Record<string, unknown> | null }[] };
+    const timeline = (await (await lead.context.request.get(`/api/v1/incidents/${id}/timeline`)).json()) as {
+      items: { kind: string; data: Record<string, unknown> | null }[];
+    };
     const change = timeline.items.find((e) => e.kind === 'field_change' && e.data?.['field'] === 'containedAt');
     expect(change?.data).toMatchObject({ to: corrected.toISOString(), reason: 'EDR isolated the host at once; the status moved later', correction: true });
     expect(change?.data?.['from']).not.toBe(corrected.toISOString());

@@ -61,13 +61,25 @@ describe('concurrent edit of one field', () => {
     expect(text).toContain(`Your value ${lostValue} was not kept`);
     expect(text).toContain(`a concurrent edit by ${winner.name} set Severity to ${kept}`);
     // The winner is not told anything lost.
-    await winner.page.getByTestId('timeline-entry').filter({ hasText: `Severity changed from S3 to ${lostValue}` }).first().waitFor({ timeout: 30_000 });
+    await winner.page
+      .getByTestId('timeline-entry')
+      .filter({ hasText: `Severity changed from S3 to ${lostValue}` })
+      .first()
+      .waitFor({ timeout: 30_000 });
     expect(await winner.page.getByTestId('timeline-lost-edit').count()).toBe(0);
 
     // The losing value is in the timeline as a field change, for both of them and in the API.
     for (const who of [alice, bob]) {
-      await who.page.getByTestId('timeline-entry').filter({ hasText: `Severity changed from S3 to ${lostValue}` }).first().waitFor({ timeout: 30_000 });
-      await who.page.getByTestId('timeline-entry').filter({ hasText: `Severity changed from S3 to ${kept}` }).first().waitFor({ timeout: 30_000 });
+      await who.page
+        .getByTestId('timeline-entry')
+        .filter({ hasText: `Severity changed from S3 to ${lostValue}` })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      await who.page
+        .getByTestId('timeline-entry')
+        .filter({ hasText: `Severity changed from S3 to ${kept}` })
+        .first()
+        .waitFor({ timeout: 30_000 });
     }
     await expect
       .poll(

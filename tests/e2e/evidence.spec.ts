@@ -106,7 +106,9 @@ describe('evidence locker', () => {
     await custody.getByText('Timeline analysis of the intrusion').waitFor();
     // The server hashes the stored (encrypted) file again.
     await custody.getByTestId('evidence-verify-stored').click();
-    await expect.poll(() => custody.getByTestId('evidence-verify-result').textContent(), { timeout: 20_000 }).toBe('The stored file still matches its SHA-256.');
+    await expect
+      .poll(() => custody.getByTestId('evidence-verify-result').textContent(), { timeout: 20_000 })
+      .toBe('The stored file still matches its SHA-256.');
   });
 
   it('a malware sample downloads only as a zip, and a lead exports the evidence with a reason and sees the legal hold', async () => {
@@ -161,7 +163,14 @@ describe('evidence locker', () => {
     const id = ((await created.json()) as { id: string }).id;
     const bytes = randomBytes(4 * 1024);
     const name = `mailbox-${Date.now()}.pst`;
-    const metadata = { type: 'email', file_name: name, collected_at: new Date().toISOString(), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), upload_key: `e2e-${Date.now()}` };
+    const metadata = {
+      type: 'email',
+      file_name: name,
+      collected_at: new Date().toISOString(),
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      upload_key: `e2e-${Date.now()}`,
+    };
     const stored = await context.request.post(`/api/v1/incidents/${id}/evidence`, {
       multipart: { metadata: JSON.stringify(metadata), file: { name, mimeType: 'application/octet-stream', buffer: bytes } },
       headers: { origin: baseURL() },
@@ -188,7 +197,9 @@ describe('evidence locker', () => {
     await deleteForm.getByText(`Delete "${name}"`).waitFor();
     await deleteForm.getByRole('textbox').fill('Collected twice');
     await deleteForm.getByRole('button', { name: 'Delete evidence' }).click();
-    await expect.poll(() => row.getByTestId('evidence-delete-error').textContent(), { timeout: 10_000 }).toMatch(/under legal hold since .*: evidence cannot be deleted/);
+    await expect
+      .poll(() => row.getByTestId('evidence-delete-error').textContent(), { timeout: 10_000 })
+      .toMatch(/under legal hold since .*: evidence cannot be deleted/);
     expect(await row.count()).toBe(1);
 
     await panel.getByTestId('evidence-hold-release').click();
@@ -221,7 +232,14 @@ describe('evidence locker', () => {
     const id = ((await created.json()) as { id: string }).id;
     const bytes = randomBytes(2 * 1024);
     const name = `proxy-${Date.now()}.log`;
-    const metadata = { type: 'log', file_name: name, collected_at: new Date().toISOString(), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), upload_key: `e2e-link-${Date.now()}` };
+    const metadata = {
+      type: 'log',
+      file_name: name,
+      collected_at: new Date().toISOString(),
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      upload_key: `e2e-link-${Date.now()}`,
+    };
     const stored = await context.request.post(`/api/v1/incidents/${id}/evidence`, {
       multipart: { metadata: JSON.stringify(metadata), file: { name, mimeType: 'application/octet-stream', buffer: bytes } },
       headers: { origin: baseURL() },
@@ -230,7 +248,10 @@ describe('evidence locker', () => {
     const evidenceId = ((await stored.json()) as { id: string }).id;
 
     await page.goto(`/incidents/${id}`);
-    await page.getByTestId('timeline-entry').filter({ hasText: `Evidence added: ${name}` }).waitFor({ timeout: 20_000 });
+    await page
+      .getByTestId('timeline-entry')
+      .filter({ hasText: `Evidence added: ${name}` })
+      .waitFor({ timeout: 20_000 });
     const text = 'Beacon every 60 s to 203.0.113.7 seen in the proxy log';
     await addNote(page, text);
     const note = page.getByTestId('timeline-entry').filter({ hasText: text });
@@ -246,7 +267,13 @@ describe('evidence locker', () => {
     await linkedFrom.getByText(text).waitFor({ timeout: 5_000 });
     // Stored in the incident document: the server projects it into the timeline API.
     await expect
-      .poll(async () => ((await (await context.request.get(`/api/v1/incidents/${id}/timeline`)).json()) as { items: { text: string; evidence: string[] }[] }).items.find((e) => e.text === text)?.evidence, { timeout: 15_000 })
+      .poll(
+        async () =>
+          ((await (await context.request.get(`/api/v1/incidents/${id}/timeline`)).json()) as { items: { text: string; evidence: string[] }[] }).items.find(
+            (e) => e.text === text,
+          )?.evidence,
+        { timeout: 15_000 },
+      )
       .toEqual([evidenceId]);
     // Unlink takes it away again.
     await note.getByRole('button', { name: `Unlink ${name}` }).click();

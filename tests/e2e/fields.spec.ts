@@ -55,7 +55,9 @@ describe('custom field definitions', () => {
     await expect.poll(() => page.getByTestId('field-row').count()).toBe(2);
     expect(await form.getByLabel('Field 2 options').inputValue()).toBe('SYN flood, UDP amplification, HTTP flood');
 
-    const created = await context.request.post('/api/v1/incidents', { data: { title: `Volumetric attack ${Date.now()}`, category: 'ddos', custom_fields: { attack_vector: 'SYN flood' } } });
+    const created = await context.request.post('/api/v1/incidents', {
+      data: { title: `Volumetric attack ${Date.now()}`, category: 'ddos', custom_fields: { attack_vector: 'SYN flood' } },
+    });
     expect(created.status(), await created.text()).toBe(201);
     const id = ((await created.json()) as { id: string }).id;
     await page.goto(`/incidents/${id}`);

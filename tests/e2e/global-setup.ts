@@ -27,7 +27,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const admin = { email: 'admin@e2e.test', password: 'e2e admin password, long enough' };
   const bootstrap = { bootstrapAdmin: admin };
   // Private feed URLs allowed: the intel spec serves its feed from this machine.
-  const server = await startServer({ ...bootstrap, port: 0, host: '127.0.0.1', databaseUrl: db.url, staticDir: join(root, 'dist'), logLevel: 'warn', intel: { allowPrivateFeedUrls: true } });
+  const server = await startServer({
+    ...bootstrap,
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: db.url,
+    staticDir: join(root, 'dist'),
+    logLevel: 'warn',
+    intel: { allowPrivateFeedUrls: true },
+  });
   project.provide('baseURL', server.url);
   project.provide('admin', admin);
   project.provide('databaseUrl', db.url);

@@ -69,7 +69,10 @@ describe('incident API and open screens', () => {
 
     // Offline the queue is computed on the device with the same shared functions.
     await page.goto('/');
-    await page.getByTestId('incident-row').filter({ hasText: `Triage low ${stamp}` }).waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('incident-row')
+      .filter({ hasText: `Triage low ${stamp}` })
+      .waitFor({ timeout: 30_000 });
     await ana.context.setOffline(true);
     try {
       await page.getByTestId('nav-triage').click();

@@ -100,11 +100,19 @@ describe('incident templates, clocks and links', () => {
     await panel.getByTestId('observable-add').click();
     // One unknown line no longer keeps the others out; it is listed as text, not markup.
     await expect.poll(() => panel.getByTestId('observable').count()).toBe(3);
-    expect(await panel.getByTestId('observable-rejected-item').allTextContents()).toEqual(['<img src=x onerror=alert(1)>: could not tell what it is: choose its kind']);
+    expect(await panel.getByTestId('observable-rejected-item').allTextContents()).toEqual([
+      '<img src=x onerror=alert(1)>: could not tell what it is: choose its kind',
+    ]);
     expect(await panel.locator('img').count()).toBe(0);
-    expect(await panel.getByTestId('observable').allTextContents()).toEqual([expect.stringContaining('ws-042'), expect.stringContaining('203.0.113.7'), expect.stringContaining('https://evil.example/gate.php')]);
+    expect(await panel.getByTestId('observable').allTextContents()).toEqual([
+      expect.stringContaining('ws-042'),
+      expect.stringContaining('203.0.113.7'),
+      expect.stringContaining('https://evil.example/gate.php'),
+    ]);
     const observablesOf = async (): Promise<string[]> =>
-      (((await (await ana.context.request.get(`/api/v1/incidents/${id}`)).json()) as { observables: { kind: string; value: string }[] }).observables ?? []).map((o) => `${o.kind}:${o.value}`).sort();
+      (((await (await ana.context.request.get(`/api/v1/incidents/${id}`)).json()) as { observables: { kind: string; value: string }[] }).observables ?? [])
+        .map((o) => `${o.kind}:${o.value}`)
+        .sort();
     await expect.poll(observablesOf, { timeout: 15_000 }).toEqual(['host:ws-042', 'ip:203.0.113.7', 'url:https://evil.example/gate.php']);
     await panel.getByRole('button', { name: 'Remove host ws-042' }).click();
     await expect.poll(observablesOf, { timeout: 15_000 }).toEqual(['ip:203.0.113.7', 'url:https://evil.example/gate.php']);

@@ -50,7 +50,13 @@ afterAll(async () => {
 
 describe('threat intel in the browser', () => {
   it('manages feeds: live run progress, form refusals, CSV options, decay models, allow-list', async () => {
-    const created = await postJson<{ id: string }>(admin, '/api/v1/feeds', { name: 'Sandbox push', url: null, format: 'plain', default_confidence: 90, tlp: 'green' });
+    const created = await postJson<{ id: string }>(admin, '/api/v1/feeds', {
+      name: 'Sandbox push',
+      url: null,
+      format: 'plain',
+      default_confidence: 90,
+      tlp: 'green',
+    });
     const push = await token.post(`/api/v1/feeds/${created.id}/push`, {
       headers: { 'content-type': 'text/plain' },
       data: '# test\n45.155.205.9\n185.220.101.0/24\nevil.example.com\n<img src=x onerror=alert(1)>\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n',
@@ -68,7 +74,16 @@ describe('threat intel in the browser', () => {
     const slow = page.getByTestId('feed').filter({ hasText: 'Slow plain list' });
     await slow.getByTestId('feed-run-now').click();
     await slow.getByTestId('feed-run-progress').waitFor();
-    await expect.poll(async () => slow.getByTestId('feed-run-progress').textContent().catch(() => ''), { timeout: 10_000 }).toMatch(/parsed · .* of 2\.\d MiB/);
+    await expect
+      .poll(
+        async () =>
+          slow
+            .getByTestId('feed-run-progress')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 10_000 },
+      )
+      .toMatch(/parsed · .* of 2\.\d MiB/);
     await slow.getByTestId('feed-run-progress').waitFor({ state: 'detached', timeout: 60_000 });
     await expect.poll(() => slow.getByTestId('feed-last-run').textContent(), { timeout: 10_000 }).toContain('200,000 added');
 
@@ -107,7 +122,8 @@ describe('threat intel in the browser', () => {
   it('looks values up online and, offline, in the marked local copy; searches; shows matches on the incident', async () => {
     const page = ada.page;
     const values = '45[.]155[.]205[.]9\n185.220.101.77\nhxxp://evil[.]example[.]com/x\nclean.example.org\nhello world';
-    const matched = async (): Promise<string[]> => page.getByTestId('intel-lookup-row').evaluateAll((rows) => rows.map((r) => r.querySelector('.intel-value')?.textContent ?? ''));
+    const matched = async (): Promise<string[]> =>
+      page.getByTestId('intel-lookup-row').evaluateAll((rows) => rows.map((r) => r.querySelector('.intel-value')?.textContent ?? ''));
     await page.goto('/intel');
     await page.getByTestId('intel-values').fill(values);
     await page.getByTestId('intel-lookup').click();
@@ -133,17 +149,32 @@ describe('threat intel in the browser', () => {
 
     // FireHOL level1 lists private and multicast ranges: kept, shown, and said to be ignored.
     const firehol = await postJson<{ id: string }>(admin, '/api/v1/feeds', { name: 'FireHOL level1', url: null, format: 'plain', default_confidence: 90 });
-    expect((await token.post(`/api/v1/feeds/${firehol.id}/push`, { headers: { 'content-type': 'text/plain' }, data: '10.0.0.0/8\n224.0.0.0/3\n' })).status()).toBe(200);
+    expect(
+      (await token.post(`/api/v1/feeds/${firehol.id}/push`, { headers: { 'content-type': 'text/plain' }, data: '10.0.0.0/8\n224.0.0.0/3\n' })).status(),
+    ).toBe(200);
     await page.getByTestId('intel-search-q').fill('10.0.0.0/8');
     await page.getByTestId('intel-search').click();
     await expect.poll(() => page.getByTestId('intel-search-row').allTextContents()).toEqual([expect.stringContaining('10.0.0.0/8')]);
     await page.getByTestId('intel-search-row').getByRole('button').click();
-    await expect.poll(() => page.getByTestId('intel-ignored').textContent().catch(() => '')).toBe('Listed by feed FireHOL level1, ignored: private range');
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('intel-ignored')
+          .textContent()
+          .catch(() => ''),
+      )
+      .toBe('Listed by feed FireHOL level1, ignored: private range');
 
     const stamp = Date.now();
     const ingested = await postJson<{ items: { incident_id: string }[] }>(token, '/api/v1/alerts', {
-      source: 'edr', type: 'c2_beacon', title: `Beacon ${stamp}`, impact: 5, likelihood: 4, confidence: 4,
-      observed_at: new Date(stamp - 60_000).toISOString(), observables: { hosts: [`ws-${stamp}.corp.example`], ips: ['185.220.101.201'] },
+      source: 'edr',
+      type: 'c2_beacon',
+      title: `Beacon ${stamp}`,
+      impact: 5,
+      likelihood: 4,
+      confidence: 4,
+      observed_at: new Date(stamp - 60_000).toISOString(),
+      observables: { hosts: [`ws-${stamp}.corp.example`], ips: ['185.220.101.201'] },
     });
     await page.goto(`/incidents/${ingested.items[0]?.incident_id ?? ''}`);
     const match = page.getByTestId('intel-match');

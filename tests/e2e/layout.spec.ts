@@ -189,7 +189,11 @@ describe('tablet and phone layouts', () => {
       await page.getByTestId('jump-tasks').tap();
       await page.getByTestId('task-input').fill(LONG_TASK);
       await tapReachable(page, page.getByTestId('add-task'));
-      const task = page.getByTestId('task-item').filter({ has: page.locator(`textarea`) }).last().locator('.task-title');
+      const task = page
+        .getByTestId('task-item')
+        .filter({ has: page.locator(`textarea`) })
+        .last()
+        .locator('.task-title');
       await expect.poll(() => task.inputValue()).toBe(LONG_TASK);
       await expect.poll(() => task.evaluate((el) => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight + 1)).toBe(true);
       expect(await task.evaluate((el) => el.getBoundingClientRect().height)).toBeGreaterThan(50);
@@ -197,19 +201,27 @@ describe('tablet and phone layouts', () => {
 
       // The index jumps to the playbooks and evidence, thousands of pixels down on a phone.
       await tapReachable(page, page.getByTestId('jump-playbooks'));
-      await expect.poll(() => page.getByTestId('playbooks-panel').evaluate((el) => {
-        const r = el.getBoundingClientRect();
-        return r.top >= 0 && r.top < window.innerHeight / 2;
-      })).toBe(true);
+      await expect
+        .poll(() =>
+          page.getByTestId('playbooks-panel').evaluate((el) => {
+            const r = el.getBoundingClientRect();
+            return r.top >= 0 && r.top < window.innerHeight / 2;
+          }),
+        )
+        .toBe(true);
       await page.getByTestId('jump-evidence').tap();
       // Scrolled to the top of the screen, or as far as the page goes.
       const evidence = page.getByTestId('evidence-panel');
-      await expect.poll(() => evidence.evaluate((el) => {
-        const r = el.getBoundingClientRect();
-        const s = document.scrollingElement ?? document.documentElement;
-        const atEnd = s.scrollTop + s.clientHeight >= s.scrollHeight - 1;
-        return r.top >= 0 && (r.top < window.innerHeight / 2 || (atEnd && r.top < window.innerHeight - 100));
-      })).toBe(true);
+      await expect
+        .poll(() =>
+          evidence.evaluate((el) => {
+            const r = el.getBoundingClientRect();
+            const s = document.scrollingElement ?? document.documentElement;
+            const atEnd = s.scrollTop + s.clientHeight >= s.scrollHeight - 1;
+            return r.top >= 0 && (r.top < window.innerHeight / 2 || (atEnd && r.top < window.innerHeight - 100));
+          }),
+        )
+        .toBe(true);
       expect(await page.evaluate(() => document.activeElement?.id)).toBe('sec-evidence');
 
       // Evidence by tap.

@@ -27,7 +27,13 @@ describe('metrics', () => {
     const { page, context } = lead;
     const now = Date.now();
     const created = await context.request.post('/api/v1/incidents', {
-      data: { title: `Metrics case ${now}`, severity: 'S1', category: 'ransomware', occurred_at: new Date(now - 3 * 3_600_000).toISOString(), detected_at: new Date(now - 3_600_000).toISOString() },
+      data: {
+        title: `Metrics case ${now}`,
+        severity: 'S1',
+        category: 'ransomware',
+        occurred_at: new Date(now - 3 * 3_600_000).toISOString(),
+        detected_at: new Date(now - 3_600_000).toISOString(),
+      },
     });
     expect(created.status()).toBe(201);
     const id = ((await created.json()) as { id: string }).id;

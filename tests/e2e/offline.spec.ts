@@ -54,7 +54,10 @@ describe('offline work', () => {
     const title = `Lost laptop of J. Doe ${Date.now()}`;
     const id = await createIncidentViaUi(alice.page, title, 'S3');
     await addNote(alice.page, 'Reported at the airport.');
-    await alice.page.getByTestId('incident-key').filter({ hasText: /pending/i }).waitFor();
+    await alice.page
+      .getByTestId('incident-key')
+      .filter({ hasText: /pending/i })
+      .waitFor();
 
     await alice.context.setOffline(false);
     await expect.poll(() => alice.page.getByTestId('incident-key').textContent(), { timeout: 30_000 }).toMatch(/IR-/);

@@ -70,7 +70,9 @@ describe('playbooks', () => {
     await run.locator('[data-testid=step-row][data-step=disable_account][data-state=waiting_approval]').waitFor({ timeout: 60_000 });
     expect(await run.locator('[data-step=disable_account] [data-testid=step-state]').textContent()).toBe('waiting for approval');
     // Before anyone decides, the run says approving cannot act.
-    await expect.poll(() => run.locator('[data-testid=step-warning][data-connector=identity]').textContent(), { timeout: 10_000 }).toContain('connector "identity" is not configured');
+    await expect
+      .poll(() => run.locator('[data-testid=step-warning][data-connector=identity]').textContent(), { timeout: 10_000 })
+      .toContain('connector "identity" is not configured');
 
     // The starter is an analyst: only the lead sees it in the queue.
     await leo.page.goto('/approvals');
@@ -127,7 +129,9 @@ describe('playbooks', () => {
       // Once it arrives (the key comes back), both fill in at once, not at their next slow poll.
       await page.locator('[data-testid=incident-key]:not(.pending)').waitFor({ timeout: 10_000 });
       await expect.poll(() => page.getByTestId('playbooks-panel').textContent(), { timeout: 6_000 }).toContain('No playbook applies to this incident.');
-      await expect.poll(() => page.getByTestId('intel-matches').textContent(), { timeout: 6_000 }).toContain('No observable of this incident matches a known indicator.');
+      await expect
+        .poll(() => page.getByTestId('intel-matches').textContent(), { timeout: 6_000 })
+        .toContain('No observable of this incident matches a known indicator.');
       const texts = await page.evaluate(() => [...(window as unknown as { __panelTexts: Set<string> }).__panelTexts]);
       expect(texts.filter((t) => /no incident [0-9a-f-]{36}/i.test(t))).toEqual([]);
     } finally {

@@ -22,7 +22,9 @@ describe('the PWA under its Content-Security-Policy', () => {
     admin = await adminRequest();
     ana = await newAnalyst(browser, admin, 'Casey Policy');
     await ana.context.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`));
+      document.addEventListener('securitypolicyviolation', (e) =>
+        console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`),
+      );
     });
     ana.page.on('console', (m) => {
       if (/Content Security Policy|CSP violation/i.test(m.text())) violations.push(m.text());
@@ -65,7 +67,10 @@ describe('the PWA under its Content-Security-Policy', () => {
     const res = await page.goto('/api/docs');
     expect(res?.status()).toBe(200);
     expect(res?.headers()['content-security-policy']).toMatch(/style-src 'sha256-/);
-    const border = await page.locator('.op').first().evaluate((el) => getComputedStyle(el).borderTopStyle);
+    const border = await page
+      .locator('.op')
+      .first()
+      .evaluate((el) => getComputedStyle(el).borderTopStyle);
     expect(border).toBe('solid');
     expect(violations).toEqual([]);
   });
@@ -83,7 +88,12 @@ describe('the PWA under its Content-Security-Policy', () => {
       await page.goto(`http://localhost:${(framer.address() as AddressInfo).port}/`);
       await expect.poll(() => blocked.some((t) => /frame-ancestors|Refused to display/i.test(t)), { timeout: 10_000 }).toBe(true);
       const framed = page.frames().find((f) => f !== page.mainFrame());
-      expect(await framed?.locator('#app').count().catch(() => 0)).toBe(0);
+      expect(
+        await framed
+          ?.locator('#app')
+          .count()
+          .catch(() => 0),
+      ).toBe(0);
       await page.close();
     } finally {
       await new Promise<void>((resolve) => framer.close(() => resolve()));

@@ -52,7 +52,9 @@ describe('the timeline', () => {
     await expect
       .poll(
         async () => {
-          const started = await ana.context.request.post(`/api/v1/incidents/${id}/execute-workflow`, { data: { playbook_id: PLAYBOOK, idempotency_key: `timeline-${id}` } });
+          const started = await ana.context.request.post(`/api/v1/incidents/${id}/execute-workflow`, {
+            data: { playbook_id: PLAYBOOK, idempotency_key: `timeline-${id}` },
+          });
           if (started.status() < 300) runId = ((await started.json()) as { id: string }).id;
           return started.status();
         },
@@ -151,16 +153,25 @@ describe('the timeline', () => {
       // The record time stays visible beside the corrected event time, and the note says who edited it.
       expect(await note.getByTestId('timeline-recorded').textContent()).toMatch(SECONDS);
       expect(await note.getByTestId('timeline-edited').textContent()).toContain('Bea Berlin');
-      await page.getByTestId('timeline-entry').filter({ hasText: 'Event time of an entry corrected' }).filter({ hasText: 'time from the EDR console' }).waitFor();
+      await page
+        .getByTestId('timeline-entry')
+        .filter({ hasText: 'Event time of an entry corrected' })
+        .filter({ hasText: 'time from the EDR console' })
+        .waitFor();
 
       // Deleting says who and when, in the API too.
       await note.getByRole('button', { name: 'Delete this note' }).click();
       await expect.poll(() => page.getByTestId('timeline-deleted').textContent()).toContain('deleted by Bea Berlin');
       await expect
-        .poll(async () => {
-          const tl = (await (await context.request.get(`/api/v1/incidents/${id}/timeline?include_deleted=true`)).json()) as { items: { deleted: boolean; deletedBy: string | null; deletedAt: string | null }[] };
-          return tl.items.filter((e) => e.deleted).map((e) => [e.deletedBy, e.deletedAt !== null]);
-        }, { timeout: 15_000 })
+        .poll(
+          async () => {
+            const tl = (await (await context.request.get(`/api/v1/incidents/${id}/timeline?include_deleted=true`)).json()) as {
+              items: { deleted: boolean; deletedBy: string | null; deletedAt: string | null }[];
+            };
+            return tl.items.filter((e) => e.deleted).map((e) => [e.deletedBy, e.deletedAt !== null]);
+          },
+          { timeout: 15_000 },
+        )
         .toEqual([['Bea Berlin', true]]);
     } finally {
       await context.close();

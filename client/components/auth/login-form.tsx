@@ -13,7 +13,9 @@ export function loginErrorMessage(failure: ApiFailure): string {
   if (failure.kind === 'network') return 'The server cannot be reached. Check the connection and try again.';
   if (failure.kind === 'invalid') return 'The server gave an unexpected answer. Try again.';
   if (failure.status === 429) {
-    const wait = failure.retryAfter ? ` Try again in ${failure.retryAfter < 90 ? `${failure.retryAfter} s` : `${Math.ceil(failure.retryAfter / 60)} min`}.` : ' Try again later.';
+    const wait = failure.retryAfter
+      ? ` Try again in ${failure.retryAfter < 90 ? `${failure.retryAfter} s` : `${Math.ceil(failure.retryAfter / 60)} min`}.`
+      : ' Try again later.';
     return `Too many login attempts.${wait}`;
   }
   if (failure.status === 401) return failure.message || 'Wrong email or password.';
@@ -53,7 +55,15 @@ export function LoginForm(props: { onDone: (me: MeResponse) => void; email?: str
     <form class="login-form" onSubmit={(e) => void submit(e)} data-testid="login-form" novalidate>
       <div class="form-field">
         <label for={id('email')}>Email</label>
-        <input id={id('email')} data-testid="login-email" type="email" autocomplete="username" required value={email()} onInput={(e) => setEmail(e.currentTarget.value)} />
+        <input
+          id={id('email')}
+          data-testid="login-email"
+          type="email"
+          autocomplete="username"
+          required
+          value={email()}
+          onInput={(e) => setEmail(e.currentTarget.value)}
+        />
       </div>
       <div class="form-field">
         <label for={id('password')}>Password</label>

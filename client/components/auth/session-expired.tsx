@@ -19,13 +19,10 @@ export function SessionExpired(): JSX.Element {
         <Show when={conn().pending > 0}>
           {' '}
           (<span data-testid="session-expired-pending">{conn().pending}</span> change{conn().pending === 1 ? '' : 's'} not yet on the server)
-        </Show>
-        {' '}and is sent as soon as you are logged in.
+        </Show>{' '}
+        and is sent as soon as you are logged in.
       </p>
-      <Show
-        when={conn().status !== 'offline'}
-        fallback={<p class="muted">You are offline: keep working, and log in when the network is back.</p>}
-      >
+      <Show when={conn().status !== 'offline'} fallback={<p class="muted">You are offline: keep working, and log in when the network is back.</p>}>
         <LoginForm idPrefix="relogin" email={app.me()?.user.email ?? ''} onDone={() => undefined} />
       </Show>
     </div>

@@ -35,7 +35,14 @@ export function CaptureForm(props: { incidentId: string; onDone(): void }): JSX.
         type: type(),
         file_name: (f.name || 'evidence').slice(0, 255),
         description: description().trim(),
-        tags: [...new Set(tags().split(',').map((t) => t.trim().slice(0, 64)).filter(Boolean))].slice(0, 50),
+        tags: [
+          ...new Set(
+            tags()
+              .split(',')
+              .map((t) => t.trim().slice(0, 64))
+              .filter(Boolean),
+          ),
+        ].slice(0, 50),
         ...(collectedBy().trim() ? { collected_by: collectedBy().trim() } : {}),
         collected_at: at,
         collected_where: collectedWhere().trim(),
@@ -68,7 +75,14 @@ export function CaptureForm(props: { incidentId: string; onDone(): void }): JSX.
       </div>
       <div class="field">
         <label for={`${uid}-where`}>Collected where</label>
-        <input id={`${uid}-where`} type="text" maxLength={500} placeholder="Site, room, system" value={collectedWhere()} onInput={(e) => setCollectedWhere(e.currentTarget.value)} />
+        <input
+          id={`${uid}-where`}
+          type="text"
+          maxLength={500}
+          placeholder="Site, room, system"
+          value={collectedWhere()}
+          onInput={(e) => setCollectedWhere(e.currentTarget.value)}
+        />
       </div>
       <div class="field">
         <label for={`${uid}-host`}>Source host</label>
@@ -76,7 +90,14 @@ export function CaptureForm(props: { incidentId: string; onDone(): void }): JSX.
       </div>
       <div class="field">
         <label for={`${uid}-by`}>Collected by</label>
-        <input id={`${uid}-by`} type="text" maxLength={200} placeholder="You, unless someone else did" value={collectedBy()} onInput={(e) => setCollectedBy(e.currentTarget.value)} />
+        <input
+          id={`${uid}-by`}
+          type="text"
+          maxLength={200}
+          placeholder="You, unless someone else did"
+          value={collectedBy()}
+          onInput={(e) => setCollectedBy(e.currentTarget.value)}
+        />
       </div>
       <div class="field">
         <label for={`${uid}-tags`}>Tags</label>

@@ -45,7 +45,14 @@ export function CustodyLog(props: { incidentId: string; evidenceId: string }): J
         </Show>
       </div>
       <LoadError what="The custody log" error={log.error} class="field-error" />
-      <Show when={!log.error && log()} fallback={<Show when={log.loading}><p class="muted small">Loading the custody log…</p></Show>}>
+      <Show
+        when={!log.error && log()}
+        fallback={
+          <Show when={log.loading}>
+            <p class="muted small">Loading the custody log…</p>
+          </Show>
+        }
+      >
         {(l) => (
           <>
             <p class={l().verified ? 'ev-chain ok' : 'ev-chain broken'} role="status" data-testid="evidence-chain">

@@ -40,7 +40,13 @@ function deleteNote(retentionUntil: string | null): string {
 /** Notes shown under an item before "and N more". */
 const LINKERS_SHOWN = 3;
 
-export function EvidenceEntry(props: { incidentId: string; row: EvidenceRow; linkedFrom?: readonly EvidenceLinker[]; canDownload: boolean; onDeleted?: () => void }): JSX.Element {
+export function EvidenceEntry(props: {
+  incidentId: string;
+  row: EvidenceRow;
+  linkedFrom?: readonly EvidenceLinker[];
+  canDownload: boolean;
+  onDeleted?: () => void;
+}): JSX.Element {
   const app = useApp();
   const evidence = useEvidence();
   const [panel, setPanel] = createSignal<Panel | 'none'>('none');
@@ -77,7 +83,14 @@ export function EvidenceEntry(props: { incidentId: string; row: EvidenceRow; lin
   };
 
   return (
-    <li class="ev-row" id={props.row.item ? `evidence-${props.row.item.id}` : undefined} tabIndex={props.row.item ? -1 : undefined} data-testid="evidence-row" data-state={props.row.state} data-name={props.row.fileName}>
+    <li
+      class="ev-row"
+      id={props.row.item ? `evidence-${props.row.item.id}` : undefined}
+      tabIndex={props.row.item ? -1 : undefined}
+      data-testid="evidence-row"
+      data-state={props.row.state}
+      data-name={props.row.fileName}
+    >
       <div class="ev-main">
         <div class="ev-title">
           <span class="badge ev-type" data-type={props.row.type}>
@@ -129,7 +142,11 @@ export function EvidenceEntry(props: { incidentId: string; row: EvidenceRow; lin
         <Show when={props.row.sha256}>{(sha) => <HashCopy sha256={sha()} />}</Show>
         <Show when={props.row.error}>
           {(e) => (
-            <p class={props.row.state === 'failed' ? 'field-error' : 'muted small'} role={props.row.state === 'failed' ? 'alert' : undefined} data-testid="evidence-error">
+            <p
+              class={props.row.state === 'failed' ? 'field-error' : 'muted small'}
+              role={props.row.state === 'failed' ? 'alert' : undefined}
+              data-testid="evidence-error"
+            >
               {props.row.state === 'failed' ? e().message : `Last attempt: ${e().message} — will retry.`}
             </p>
           )}
@@ -175,7 +192,9 @@ export function EvidenceEntry(props: { incidentId: string; row: EvidenceRow; lin
               <ReasonForm
                 label="Why do you download it?"
                 submitLabel={isMalware() ? 'Download zip' : 'Download'}
-                note={isMalware() ? 'Malware sample: only as a zip protected with the password "infected". Open it only in an analysis environment.' : undefined}
+                note={
+                  isMalware() ? 'Malware sample: only as a zip protected with the password "infected". Open it only in an analysis environment.' : undefined
+                }
                 onSubmit={download}
                 onCancel={() => setPanel('none')}
               />

@@ -54,7 +54,11 @@ export function EvidencePanel(props: { incidentId: string; doc?: Y.Doc }): JSX.E
   const app = useApp();
   const evidence = useEvidence();
   const connection = createObservableSignal(app.engine.connection);
-  const local = createLiveQuery(() => props.incidentId, (id) => evidence.outbox.list(id), []);
+  const local = createLiveQuery(
+    () => props.incidentId,
+    (id) => evidence.outbox.list(id),
+    [],
+  );
   const [server, setServer] = createSignal<EvidenceList | null>(null);
   const [listError, setListError] = createSignal<string | null>(null);
   const [adding, setAdding] = createSignal(false);
@@ -155,7 +159,8 @@ export function EvidencePanel(props: { incidentId: string; doc?: Y.Doc }): JSX.E
       <Show when={server()?.legal_hold}>
         {(hold) => (
           <p class="ev-hold" role="status" data-testid="evidence-legal-hold">
-            <strong>Legal hold</strong> since {absoluteTime(hold().since)} by {hold().by}: <span class="ev-wrap">{hold().reason}</span>. Nothing of this incident can be deleted.
+            <strong>Legal hold</strong> since {absoluteTime(hold().since)} by {hold().by}: <span class="ev-wrap">{hold().reason}</span>. Nothing of this
+            incident can be deleted.
           </p>
         )}
       </Show>
@@ -214,7 +219,15 @@ export function EvidencePanel(props: { incidentId: string; doc?: Y.Doc }): JSX.E
           {(row) => <EvidenceEntry incidentId={props.incidentId} row={row()} canDownload={canDownload()} />}
         </KeyedFor>
         <KeyedFor each={storedRows()} by={(r) => r.key}>
-          {(row) => <EvidenceEntry incidentId={props.incidentId} row={row()} linkedFrom={linkers().get(row().key) ?? NO_LINKERS} canDownload={canDownload()} onDeleted={() => void load(props.incidentId)} />}
+          {(row) => (
+            <EvidenceEntry
+              incidentId={props.incidentId}
+              row={row()}
+              linkedFrom={linkers().get(row().key) ?? NO_LINKERS}
+              canDownload={canDownload()}
+              onDeleted={() => void load(props.incidentId)}
+            />
+          )}
         </KeyedFor>
         <Show when={pendingRows().length + storedRows().length === 0}>
           <li class="muted small">{server() || listError() ? 'No evidence yet.' : 'Loading…'}</li>
@@ -223,7 +236,8 @@ export function EvidencePanel(props: { incidentId: string; doc?: Y.Doc }): JSX.E
       <Show when={server()?.usage}>
         {(u) => (
           <p class="muted small ev-usage">
-            Storage: {formatBytes(u().incident_bytes)} of {formatBytes(u().incident_quota)} for this incident · {formatBytes(u().total_bytes)} of {formatBytes(u().total_quota)} overall
+            Storage: {formatBytes(u().incident_bytes)} of {formatBytes(u().incident_quota)} for this incident · {formatBytes(u().total_bytes)} of{' '}
+            {formatBytes(u().total_quota)} overall
           </p>
         )}
       </Show>

@@ -33,7 +33,16 @@ const record = (id: string, over: Partial<EvidenceUploadRecord> = {}): EvidenceU
   incidentId: '00000000-0000-7000-8000-000000000001',
   state: 'waiting',
   createdAt: '2026-11-22T10:00:00Z',
-  meta: { type: 'screenshot', file_name: 'shot.png', description: '', tags: [], collected_at: '2026-11-22T09:00:00Z', collected_where: '', source_host: null, linked_entries: [] },
+  meta: {
+    type: 'screenshot',
+    file_name: 'shot.png',
+    description: '',
+    tags: [],
+    collected_at: '2026-11-22T09:00:00Z',
+    collected_where: '',
+    source_host: null,
+    linked_entries: [],
+  },
   size: 200,
   sha256: 'b'.repeat(64),
   chunkSize: 100,
@@ -55,7 +64,11 @@ describe('evidence rows', () => {
 
   it('keeps every capture the server does not list yet, failed ones included; server items newest first', () => {
     const server = [item('old', { uploaded_at: '2026-11-01T00:00:00Z' }), item('new')];
-    const rows = localRows(server, [record('r1', { state: 'uploading' }), record('r2', { state: 'failed' }), record('r3', { state: 'verified', evidenceId: 'not-listed-yet' })]);
+    const rows = localRows(server, [
+      record('r1', { state: 'uploading' }),
+      record('r2', { state: 'failed' }),
+      record('r3', { state: 'verified', evidenceId: 'not-listed-yet' }),
+    ]);
     expect(rows.map((r) => r.key)).toEqual(['r1', 'r2', 'r3']);
     expect(serverRows(server).map((r) => r.key)).toEqual(['new', 'old']);
     expect(rows[0]).toMatchObject({ percent: 25, localId: 'r1' });

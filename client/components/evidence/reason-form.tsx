@@ -4,7 +4,15 @@
  */
 import { createSignal, createUniqueId, Show, type JSX } from 'solid-js';
 
-export function ReasonForm(props: { label: string; submitLabel: string; note?: string; busy?: boolean; danger?: boolean; onSubmit(reason: string): void; onCancel(): void }): JSX.Element {
+export function ReasonForm(props: {
+  label: string;
+  submitLabel: string;
+  note?: string;
+  busy?: boolean;
+  danger?: boolean;
+  onSubmit(reason: string): void;
+  onCancel(): void;
+}): JSX.Element {
   const [reason, setReason] = createSignal('');
   const [invalid, setInvalid] = createSignal(false);
   const id = createUniqueId();

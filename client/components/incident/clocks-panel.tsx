@@ -74,10 +74,18 @@ export function ClocksPanel(props: { doc: Y.Doc; meta: IncidentMeta; readOnly: b
           {(breach) => (
             <div class="clock-row">
               <span>
-                Breach notification ({CLIENT_SLA_POLICY.regulations[breach().regulation]?.label ?? breach().regulation}) — aware since {absoluteTime(breach().awareAt)}
+                Breach notification ({CLIENT_SLA_POLICY.regulations[breach().regulation]?.label ?? breach().regulation}) — aware since{' '}
+                {absoluteTime(breach().awareAt)}
                 <Show when={sla().breach_notification_due}>{(due) => <>, due {absoluteTime(due())}</>}</Show>
               </span>
-              <Show when={sla().breach_state && sla().breach_notification_due ? { state: sla().breach_state ?? 'on_track', due: sla().breach_notification_due ?? '' } : null} fallback={<span class="muted">Unknown regulation</span>}>
+              <Show
+                when={
+                  sla().breach_state && sla().breach_notification_due
+                    ? { state: sla().breach_state ?? 'on_track', due: sla().breach_notification_due ?? '' }
+                    : null
+                }
+                fallback={<span class="muted">Unknown regulation</span>}
+              >
                 {(b) => <ClockBadge label="Notify" state={b().state} due={b().due} now={now()} testId="breach-clock" />}
               </Show>
             </div>
@@ -99,7 +107,14 @@ export function ClocksPanel(props: { doc: Y.Doc; meta: IncidentMeta; readOnly: b
                 </div>
                 <div class="field">
                   <label for="breach-aware">Aware since</label>
-                  <input id="breach-aware" type="datetime-local" step="1" value={awareAt()} onInput={(e) => setAwareAt(e.currentTarget.value)} data-testid="breach-aware" />
+                  <input
+                    id="breach-aware"
+                    type="datetime-local"
+                    step="1"
+                    value={awareAt()}
+                    onInput={(e) => setAwareAt(e.currentTarget.value)}
+                    data-testid="breach-aware"
+                  />
                 </div>
               </div>
               <button type="button" class="btn" onClick={mark} data-testid="breach-mark">

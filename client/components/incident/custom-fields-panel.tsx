@@ -20,7 +20,9 @@ export function CustomFieldsPanel(props: {
   const [newName, setNewName] = createSignal('');
   const names = (): string[] => {
     const defined = props.definitions.map((d) => d.name);
-    const extra = Object.keys(props.values).filter((n) => !defined.includes(n)).sort();
+    const extra = Object.keys(props.values)
+      .filter((n) => !defined.includes(n))
+      .sort();
     return [...defined, ...extra];
   };
   const definition = (name: string): CustomFieldDefinition | undefined => props.definitions.find((d) => d.name === name);
@@ -49,7 +51,16 @@ export function CustomFieldsPanel(props: {
         <label class="visually-hidden" for="custom-new">
           New custom field name
         </label>
-        <input id="custom-new" type="text" maxLength={LIMITS.shortText} placeholder="Field name" value={newName()} onInput={(e) => setNewName(e.currentTarget.value)} onKeyDown={(e) => e.key === 'Enter' && add()} data-testid="custom-new-name" />
+        <input
+          id="custom-new"
+          type="text"
+          maxLength={LIMITS.shortText}
+          placeholder="Field name"
+          value={newName()}
+          onInput={(e) => setNewName(e.currentTarget.value)}
+          onKeyDown={(e) => e.key === 'Enter' && add()}
+          data-testid="custom-new-name"
+        />
         <button type="button" class="btn" onClick={add} data-testid="custom-add">
           Add field
         </button>

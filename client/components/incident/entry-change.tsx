@@ -49,7 +49,8 @@ export function ChangeEntry(props: { sentence: string; text: string; lost: LostE
       <Show when={props.lost}>
         {(l) => (
           <p class="tl-conflict" role="status" data-testid="timeline-lost-edit">
-            Your value {showValue(l().mine)} was not kept: a concurrent edit by {l().by} set {fieldLabel(l().field)} to {showValue(l().now)}. Set it again if yours should stand.
+            Your value {showValue(l().mine)} was not kept: a concurrent edit by {l().by} set {fieldLabel(l().field)} to {showValue(l().now)}. Set it again if
+            yours should stand.
           </p>
         )}
       </Show>

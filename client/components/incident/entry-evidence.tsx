@@ -103,4 +103,3 @@ export function EvidenceLinks(props: { doc: Y.Doc; entry: TimelineEntry; evidenc
     </Show>
   );
 }
-

@@ -7,8 +7,10 @@ import { Match, Switch, type JSX } from 'solid-js';
 import type { GuardCorrectionPayload, IntelMatchPayload, SystemPayload } from '../../../shared/timeline-payloads.ts';
 
 export function SystemEntry(props: { text: string; data: SystemPayload }): JSX.Element {
-  const match = (): IntelMatchPayload['intel_match'] | null => (props.data && 'intel_match' in props.data ? (props.data as IntelMatchPayload).intel_match : null);
-  const correction = (): GuardCorrectionPayload['correction'] | null => (props.data && 'correction' in props.data ? (props.data as GuardCorrectionPayload).correction : null);
+  const match = (): IntelMatchPayload['intel_match'] | null =>
+    props.data && 'intel_match' in props.data ? (props.data as IntelMatchPayload).intel_match : null;
+  const correction = (): GuardCorrectionPayload['correction'] | null =>
+    props.data && 'correction' in props.data ? (props.data as GuardCorrectionPayload).correction : null;
   return (
     <Switch fallback={<p class="tl-text">{props.text}</p>}>
       <Match when={match()}>

@@ -40,19 +40,34 @@ export function FieldsPanel(props: { doc: Y.Doc; meta: IncidentMeta; onError: (m
       <div class="fields-grid">
         <div class="field">
           <label for="f-severity">Severity</label>
-          <select id="f-severity" data-testid="field-severity" value={props.meta.severity} onChange={(e) => write({ severity: e.currentTarget.value as Severity })}>
+          <select
+            id="f-severity"
+            data-testid="field-severity"
+            value={props.meta.severity}
+            onChange={(e) => write({ severity: e.currentTarget.value as Severity })}
+          >
             <For each={SEVERITIES}>{(s) => <option value={s}>{severityLabel(s)}</option>}</For>
           </select>
         </div>
         <div class="field">
           <label for="f-priority">Priority</label>
-          <select id="f-priority" data-testid="field-priority" value={props.meta.priority} onChange={(e) => write({ priority: e.currentTarget.value as Priority })}>
+          <select
+            id="f-priority"
+            data-testid="field-priority"
+            value={props.meta.priority}
+            onChange={(e) => write({ priority: e.currentTarget.value as Priority })}
+          >
             <For each={PRIORITIES}>{(p) => <option value={p}>{priorityLabel(p)}</option>}</For>
           </select>
         </div>
         <div class="field">
           <label for="f-category">Category</label>
-          <select id="f-category" data-testid="field-category" value={props.meta.category} onChange={(e) => write({ category: e.currentTarget.value as Category })}>
+          <select
+            id="f-category"
+            data-testid="field-category"
+            value={props.meta.category}
+            onChange={(e) => write({ category: e.currentTarget.value as Category })}
+          >
             <For each={CATEGORIES}>{(c) => <option value={c}>{categoryLabel(c)}</option>}</For>
           </select>
         </div>
@@ -63,10 +78,31 @@ export function FieldsPanel(props: { doc: Y.Doc; meta: IncidentMeta; onError: (m
           </select>
         </div>
         <AssigneePicker value={props.meta.assignee} onPick={(v) => write({ assignee: v })} />
-        <TextField id="f-reporter" testId="field-reporter" label="Reporter" value={props.meta.reporter} placeholder="Who reported it" onCommit={(v) => write({ reporter: v })} />
+        <TextField
+          id="f-reporter"
+          testId="field-reporter"
+          label="Reporter"
+          value={props.meta.reporter}
+          placeholder="Who reported it"
+          onCommit={(v) => write({ reporter: v })}
+        />
       </div>
-      <ChipSet id="f-tags" label="Tags" values={props.meta.tags} placeholder="Add a tag" onAdd={(v) => addTag(props.doc, v)} onRemove={(v) => removeTag(props.doc, v)} />
-      <ChipSet id="f-assets" label="Affected assets" values={props.meta.assets} placeholder="Host, account or service" onAdd={(v) => addAsset(props.doc, v)} onRemove={(v) => removeAsset(props.doc, v)} />
+      <ChipSet
+        id="f-tags"
+        label="Tags"
+        values={props.meta.tags}
+        placeholder="Add a tag"
+        onAdd={(v) => addTag(props.doc, v)}
+        onRemove={(v) => removeTag(props.doc, v)}
+      />
+      <ChipSet
+        id="f-assets"
+        label="Affected assets"
+        values={props.meta.assets}
+        placeholder="Host, account or service"
+        onAdd={(v) => addAsset(props.doc, v)}
+        onRemove={(v) => removeAsset(props.doc, v)}
+      />
       <h3>Milestones</h3>
       <div class="fields-grid">
         <TimeField id="f-occurred" label="Occurred" value={props.meta.occurredAt} onCommit={(v) => write({ occurredAt: v })} />
@@ -85,7 +121,14 @@ export function FieldsPanel(props: { doc: Y.Doc; meta: IncidentMeta; onError: (m
 }
 
 /** A short text field written when it loses focus or on Enter; empty means "none". */
-function TextField(props: { id: string; testId: string; label: string; value: string | null; placeholder: string; onCommit: (v: string | null) => void }): JSX.Element {
+function TextField(props: {
+  id: string;
+  testId: string;
+  label: string;
+  value: string | null;
+  placeholder: string;
+  onCommit: (v: string | null) => void;
+}): JSX.Element {
   const [draft, setDraft] = createSignal<string | null>(null);
   const commit = (): void => {
     const d = draft();
@@ -120,7 +163,8 @@ function TimeField(props: { id: string; label: string; value: string | null; onC
       <label for={props.id}>{props.label}</label>
       <input
         id={props.id}
-        type="datetime-local" step="1"
+        type="datetime-local"
+        step="1"
         value={toLocalInput(props.value)}
         onChange={(e) => {
           const v = fromLocalInput(e.currentTarget.value);
@@ -177,7 +221,14 @@ function AssigneePicker(props: { value: string | null; onPick: (v: string | null
 }
 
 /** A workflow-stamped time; a lead may correct it with a reason (recorded in the timeline). */
-function StampedTime(props: { doc: Y.Doc; incidentId: string; name: CorrectableMilestone; label: string; value: string | null; onError: (m: string | null) => void }): JSX.Element {
+function StampedTime(props: {
+  doc: Y.Doc;
+  incidentId: string;
+  name: CorrectableMilestone;
+  label: string;
+  value: string | null;
+  onError: (m: string | null) => void;
+}): JSX.Element {
   const app = useApp();
   const [open, setOpen] = createSignal(false);
   const [at, setAt] = createSignal('');
@@ -205,7 +256,13 @@ function StampedTime(props: { doc: Y.Doc; incidentId: string; name: CorrectableM
         <Show
           when={open()}
           fallback={
-            <button type="button" class="link-btn stamp-correct" data-testid={`correct-${props.name}`} aria-label={`Correct the ${props.label.toLowerCase()} time`} onClick={start}>
+            <button
+              type="button"
+              class="link-btn stamp-correct"
+              data-testid={`correct-${props.name}`}
+              aria-label={`Correct the ${props.label.toLowerCase()} time`}
+              onClick={start}
+            >
               Correct
             </button>
           }

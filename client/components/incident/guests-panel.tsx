@@ -36,7 +36,12 @@ export function GuestsPanel(props: { incidentId: string }): JSX.Element {
       return;
     }
     setBusy(true);
-    const res = await app.admin.inviteGuest(props.incidentId, { email: email().trim(), display_name: name().trim(), access: access(), evidence_download: evidence() });
+    const res = await app.admin.inviteGuest(props.incidentId, {
+      email: email().trim(),
+      display_name: name().trim(),
+      access: access(),
+      evidence_download: evidence(),
+    });
     setBusy(false);
     if (!res.ok) {
       setError(res.error.message);
@@ -81,7 +86,9 @@ export function GuestsPanel(props: { incidentId: string }): JSX.Element {
           )}
         </For>
       </ul>
-      <Show when={inviteUrl()}>{(url) => <CopyOnce label="Invitation link for the guest." value={url()} testId="guest-invite-url" onDismiss={() => setInviteUrl(null)} />}</Show>
+      <Show when={inviteUrl()}>
+        {(url) => <CopyOnce label="Invitation link for the guest." value={url()} testId="guest-invite-url" onDismiss={() => setInviteUrl(null)} />}
+      </Show>
       <form class="guest-invite" onSubmit={(e) => void invite(e)} novalidate>
         <div class="form-field">
           <label for="guest-email">Email</label>

@@ -107,7 +107,12 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
         <article class="incident" aria-labelledby="incident-title-label">
           <header class="incident-header">
             <div class="incident-ids">
-              <span class="incident-key" classList={{ pending: !meta().key }} data-testid="incident-key" title={meta().key ? 'Incident key' : 'The server assigns a key when it first sees this incident'}>
+              <span
+                class="incident-key"
+                classList={{ pending: !meta().key }}
+                data-testid="incident-key"
+                title={meta().key ? 'Incident key' : 'The server assigns a key when it first sees this incident'}
+              >
                 {meta().key ?? 'Key pending'}
               </span>
               <StatusBadge status={meta().status} />
@@ -176,11 +181,18 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
                 </div>
               )}
             </Show>
-            <Show when={(() => { const e = syncState.value()?.error; return e && e.code !== 'forbidden' ? e : null; })()}>
+            <Show
+              when={(() => {
+                const e = syncState.value()?.error;
+                return e && e.code !== 'forbidden' ? e : null;
+              })()}
+            >
               {(e) => (
                 <div class="warning" classList={{ danger: !isTransientDocError(e().code) }} role="alert" data-testid="sync-refused">
-                  <strong>{isTransientDocError(e().code) ? 'The server could not sync this incident just now:' : "The server refused this incident's changes:"}</strong> {e().message}.
-                  Your changes are kept on this device and retried automatically.
+                  <strong>
+                    {isTransientDocError(e().code) ? 'The server could not sync this incident just now:' : "The server refused this incident's changes:"}
+                  </strong>{' '}
+                  {e().message}. Your changes are kept on this device and retried automatically.
                 </div>
               )}
             </Show>

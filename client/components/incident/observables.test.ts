@@ -14,22 +14,38 @@ describe('observables from a paste', () => {
   });
 
   it('detects each kind and makes defanged values live', () => {
-    const r = parseObservables('203[.]0.113.7\nhxxps://Evil[.]Example/path\nEVIL[.]example\nD41D8CD98F00B204E9800998ECF8427E\nCFO[@]corp[.]example\n10.0.0.0/8', 'detect', '  from the proxy log ');
+    const r = parseObservables(
+      '203[.]0.113.7\nhxxps://Evil[.]Example/path\nEVIL[.]example\nD41D8CD98F00B204E9800998ECF8427E\nCFO[@]corp[.]example\n10.0.0.0/8',
+      'detect',
+      '  from the proxy log ',
+    );
     expect(r).toEqual({
       ok: true,
-      value: { rejected: [], observables: [
-        { kind: 'ip', value: '203.0.113.7', note: 'from the proxy log' },
-        { kind: 'url', value: 'https://evil.example/path', note: 'from the proxy log' },
-        { kind: 'domain', value: 'evil.example', note: 'from the proxy log' },
-        { kind: 'hash', value: 'd41d8cd98f00b204e9800998ecf8427e', note: 'from the proxy log' },
-        { kind: 'email', value: 'cfo@corp.example', note: 'from the proxy log' },
-        { kind: 'ip', value: '10.0.0.0/8', note: 'from the proxy log' },
-      ] },
+      value: {
+        rejected: [],
+        observables: [
+          { kind: 'ip', value: '203.0.113.7', note: 'from the proxy log' },
+          { kind: 'url', value: 'https://evil.example/path', note: 'from the proxy log' },
+          { kind: 'domain', value: 'evil.example', note: 'from the proxy log' },
+          { kind: 'hash', value: 'd41d8cd98f00b204e9800998ecf8427e', note: 'from the proxy log' },
+          { kind: 'email', value: 'cfo@corp.example', note: 'from the proxy log' },
+          { kind: 'ip', value: '10.0.0.0/8', note: 'from the proxy log' },
+        ],
+      },
     });
   });
 
   it('takes a chosen kind as given (accounts and hosts keep their case)', () => {
-    expect(parseObservables('CORP\\svc-backup, ws-042', 'account', '')).toEqual({ ok: true, value: { observables: [{ kind: 'account', value: 'CORP\\svc-backup' }, { kind: 'account', value: 'ws-042' }], rejected: [] } });
+    expect(parseObservables('CORP\\svc-backup, ws-042', 'account', '')).toEqual({
+      ok: true,
+      value: {
+        observables: [
+          { kind: 'account', value: 'CORP\\svc-backup' },
+          { kind: 'account', value: 'ws-042' },
+        ],
+        rejected: [],
+      },
+    });
     expect(parseObservables('ABCDEF', 'hash', '')).toEqual({ ok: true, value: { observables: [{ kind: 'hash', value: 'abcdef' }], rejected: [] } });
   });
 
@@ -48,7 +64,10 @@ describe('observables from a paste', () => {
         ],
       },
     });
-    expect(parseObservables(`${long}\nnote.txt`, 'other', '')).toEqual({ ok: true, value: { observables: [{ kind: 'other', value: 'note.txt' }], rejected: [{ value: long, reason: 'longer than 2048 characters' }] } });
+    expect(parseObservables(`${long}\nnote.txt`, 'other', '')).toEqual({
+      ok: true,
+      value: { observables: [{ kind: 'other', value: 'note.txt' }], rejected: [{ value: long, reason: 'longer than 2048 characters' }] },
+    });
   });
 
   it('refuses an empty paste, too many values and an unknown kind as a whole, adding nothing', () => {

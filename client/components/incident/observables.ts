@@ -46,7 +46,8 @@ function detectedKind(value: string): { kind: ObservableKind; value: string } | 
   if (EMAIL.test(live)) return { kind: 'email', value: live.toLowerCase() };
   const d = detect(value);
   if (!d) return null;
-  const kind: ObservableKind = d.type === 'ipv4' || d.type === 'ipv6' || d.type === 'cidr' ? 'ip' : d.type === 'md5' || d.type === 'sha1' || d.type === 'sha256' ? 'hash' : d.type;
+  const kind: ObservableKind =
+    d.type === 'ipv4' || d.type === 'ipv6' || d.type === 'cidr' ? 'ip' : d.type === 'md5' || d.type === 'sha1' || d.type === 'sha256' ? 'hash' : d.type;
   return { kind, value: d.value };
 }
 

@@ -31,7 +31,8 @@ export function RelatedPanel(props: { doc: Y.Doc; incidentId: string; related: s
   /** Write the link into the other incident's document too (opened on this device). */
   const linkOther = async (otherId: string, linked: boolean): Promise<string | null> => {
     const opened = await app.engine.open(otherId);
-    if (opened.kind !== 'open') return opened.kind === 'not-found' ? 'That incident does not exist.' : 'That incident is not on this device and the server cannot send it now.';
+    if (opened.kind !== 'open')
+      return opened.kind === 'not-found' ? 'That incident does not exist.' : 'That incident is not on this device and the server cannot send it now.';
     try {
       const res = setRelated(opened.session.doc, props.incidentId, linked);
       // Record the edit for the sync and the list index now, not after the session's pause.
@@ -100,7 +101,8 @@ export function RelatedPanel(props: { doc: Y.Doc; incidentId: string; related: s
               <Link to="/incidents/$id" params={{ id: r.id }}>
                 {r.row?.key ?? r.id.slice(0, 8)}
               </Link>{' '}
-              <span class="related-title">{r.row?.title ?? 'not on this device yet'}</span> <Show when={r.row}>{(row) => <StatusBadge status={row().status} />}</Show>
+              <span class="related-title">{r.row?.title ?? 'not on this device yet'}</span>{' '}
+              <Show when={r.row}>{(row) => <StatusBadge status={row().status} />}</Show>
               <button type="button" class="link-btn" onClick={() => void unlink(r.id)} aria-label={`Unlink ${r.row?.key ?? r.id}`} data-testid="related-unlink">
                 Unlink
               </button>

@@ -37,7 +37,11 @@ function stepsOf(entry: TimelineEntry): StepView[] {
 
 /** Whether an entry is a run recorded in place (and not one of the older one-entry-per-change rows). */
 export function isRunEntry(entry: TimelineEntry): boolean {
-  return entry.kind === 'automation' && typeof entry.data?.['run_id'] === 'string' && (Array.isArray(entry.data?.['steps']) || typeof entry.data?.['run'] === 'object');
+  return (
+    entry.kind === 'automation' &&
+    typeof entry.data?.['run_id'] === 'string' &&
+    (Array.isArray(entry.data?.['steps']) || typeof entry.data?.['run'] === 'object')
+  );
 }
 
 /** "step enrich: connector not configured": the part of a step's text after its name, when the text is "Playbook X: step …". */
@@ -94,7 +98,14 @@ export function RunEntry(props: { entry: TimelineEntry }): JSX.Element {
         </ul>
       </Show>
       <Show when={steps().length > 0}>
-        <button type="button" class="link-btn small tl-run-toggle" aria-expanded={open()} aria-controls={listId} onClick={() => setOpen((o) => !o)} data-testid="timeline-run-toggle">
+        <button
+          type="button"
+          class="link-btn small tl-run-toggle"
+          aria-expanded={open()}
+          aria-controls={listId}
+          onClick={() => setOpen((o) => !o)}
+          data-testid="timeline-run-toggle"
+        >
           {open() ? 'Hide steps' : `Show ${steps().length} ${steps().length === 1 ? 'step' : 'steps'}`}
         </button>
       </Show>

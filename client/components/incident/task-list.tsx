@@ -51,7 +51,13 @@ export function TaskList(props: { doc: Y.Doc; tasks: Task[]; readOnly?: boolean 
                 </span>
               </Show>
               <Show when={!props.readOnly}>
-                <button type="button" class="icon-btn" onClick={() => updateTask(props.doc, task.id, { deleted: true })} aria-label={`Delete task: ${task.title}`} title="Delete task">
+                <button
+                  type="button"
+                  class="icon-btn"
+                  onClick={() => updateTask(props.doc, task.id, { deleted: true })}
+                  aria-label={`Delete task: ${task.title}`}
+                  title="Delete task"
+                >
                   ✕
                 </button>
               </Show>
@@ -60,15 +66,23 @@ export function TaskList(props: { doc: Y.Doc; tasks: Task[]; readOnly?: boolean 
         </For>
       </ul>
       <Show when={!props.readOnly}>
-      <form class="task-add" onSubmit={add}>
-        <label class="visually-hidden" for="task-input">
-          New task
-        </label>
-        <input id="task-input" data-testid="task-input" type="text" maxLength={TASK_MAX} placeholder="Add a task, e.g. Isolate host FS01" value={title()} onInput={(e) => setTitle(e.currentTarget.value)} />
-        <button type="submit" class="btn" data-testid="add-task">
-          Add task
-        </button>
-      </form>
+        <form class="task-add" onSubmit={add}>
+          <label class="visually-hidden" for="task-input">
+            New task
+          </label>
+          <input
+            id="task-input"
+            data-testid="task-input"
+            type="text"
+            maxLength={TASK_MAX}
+            placeholder="Add a task, e.g. Isolate host FS01"
+            value={title()}
+            onInput={(e) => setTitle(e.currentTarget.value)}
+          />
+          <button type="submit" class="btn" data-testid="add-task">
+            Add task
+          </button>
+        </form>
       </Show>
       <Show when={deleted().length > 0}>
         <details class="deleted-tasks">

@@ -6,7 +6,11 @@ const entry = (kind: string, author: string, text: string) => ({ kind, author, t
 describe('timeline filter', () => {
   it('reads the URL defensively: a bad value means everything, never an error', () => {
     expect(timelineFilterOf(parseTimelineSearch({ tl_kind: 'nonsense', tl_auto: 'maybe', tl_q: 42 }))).toEqual({ ...NO_TIMELINE_FILTER, q: '42' });
-    expect(parseTimelineSearch({ tl_kind: 'note', tl_author: ' Ana ', tl_auto: 'hide', other: 'x' })).toEqual({ tl_kind: 'note', tl_author: 'Ana', tl_auto: 'hide' });
+    expect(parseTimelineSearch({ tl_kind: 'note', tl_author: ' Ana ', tl_auto: 'hide', other: 'x' })).toEqual({
+      tl_kind: 'note',
+      tl_author: 'Ana',
+      tl_auto: 'hide',
+    });
     expect(toTimelineSearch(NO_TIMELINE_FILTER)).toEqual({});
     expect(isFiltering(NO_TIMELINE_FILTER)).toBe(false);
   });

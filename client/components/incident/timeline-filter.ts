@@ -19,7 +19,10 @@ export interface TimelineFilter {
 export const NO_TIMELINE_FILTER: TimelineFilter = { kind: '', author: '', q: '', auto: true };
 
 const schema = z.object({
-  kind: z.enum([...TIMELINE_KINDS, '']).catch('').default(''),
+  kind: z
+    .enum([...TIMELINE_KINDS, ''])
+    .catch('')
+    .default(''),
   author: z.string().max(200).catch('').default(''),
   q: z.string().max(200).catch('').default(''),
   auto: z

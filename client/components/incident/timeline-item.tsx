@@ -25,7 +25,15 @@ import { SystemEntry } from './entry-system.tsx';
 import type { LostEdit } from './field-conflicts.ts';
 import { isRunEntry, RunEntry } from './run-entry.tsx';
 
-export function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: TimelineEntry; text: (id: string) => Y.Text | null; evidence: readonly TimelineEvidence[]; readOnly: boolean; lost: LostEdit | null }): JSX.Element {
+export function TimelineItem(props: {
+  doc: Y.Doc;
+  awareness: Awareness;
+  entry: TimelineEntry;
+  text: (id: string) => Y.Text | null;
+  evidence: readonly TimelineEvidence[];
+  readOnly: boolean;
+  lost: LostEdit | null;
+}): JSX.Element {
   const app = useApp();
   const text = createMemo<Y.Text | null>(() => (props.entry.kind === 'note' ? props.text(props.entry.id) : null));
   const [correcting, setCorrecting] = createSignal(false);
@@ -72,12 +80,19 @@ export function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: T
         <span class="tl-author">{props.entry.author}</span>
         <Show when={props.entry.editedAt && !props.entry.deleted}>
           <span class="tl-edited small" data-testid="timeline-edited">
-            edited{props.entry.editedBy ? ` by ${props.entry.editedBy}` : ''} at <time dateTime={props.entry.editedAt ?? ''}>{stampTime(props.entry.editedAt ?? '', app.now())}</time>
+            edited{props.entry.editedBy ? ` by ${props.entry.editedBy}` : ''} at{' '}
+            <time dateTime={props.entry.editedAt ?? ''}>{stampTime(props.entry.editedAt ?? '', app.now())}</time>
           </span>
         </Show>
         <Show when={props.entry.kind === 'note' && !props.entry.deleted && !props.readOnly && mayModerate()}>
           <span class="tl-actions">
-            <button type="button" class="link-btn" onClick={() => setCorrecting((c) => !c)} aria-expanded={correcting()} aria-label="Correct time: when this happened">
+            <button
+              type="button"
+              class="link-btn"
+              onClick={() => setCorrecting((c) => !c)}
+              aria-expanded={correcting()}
+              aria-label="Correct time: when this happened"
+            >
               Correct time
             </button>
             <button type="button" class="link-btn tl-delete" onClick={() => setDeleted(true)} aria-label="Delete this note">
@@ -140,8 +155,12 @@ export function TimelineItem(props: { doc: Y.Doc; awareness: Awareness; entry: T
         </Match>
         <Match when={payloadOf(props.entry, 'alert')}>{(d) => <AlertEntry text={props.entry.text} data={d()} />}</Match>
         <Match when={payloadOf(props.entry, 'evidence')}>{(d) => <EvidenceEntry text={props.entry.text} data={d()} />}</Match>
-        <Match when={payloadOf(props.entry, 'status_change')}>{(d) => <ChangeEntry sentence={describeStatusChange(d())} text={props.entry.text} lost={null} />}</Match>
-        <Match when={payloadOf(props.entry, 'field_change')}>{(d) => <ChangeEntry sentence={describeFieldChange(d())} text={props.entry.text} lost={props.lost} />}</Match>
+        <Match when={payloadOf(props.entry, 'status_change')}>
+          {(d) => <ChangeEntry sentence={describeStatusChange(d())} text={props.entry.text} lost={null} />}
+        </Match>
+        <Match when={payloadOf(props.entry, 'field_change')}>
+          {(d) => <ChangeEntry sentence={describeFieldChange(d())} text={props.entry.text} lost={props.lost} />}
+        </Match>
         <Match when={payloadOf(props.entry, 'system')}>{(d) => <SystemEntry text={props.entry.text} data={d()} />}</Match>
       </Switch>
       <Show when={!props.entry.deleted}>
@@ -180,7 +199,14 @@ function TimeCorrection(props: { doc: Y.Doc; entry: TimelineEntry; onDone: () =>
       </label>
       <label for={`${id}-why`}>
         <span>Why (optional)</span>
-        <input id={`${id}-why`} type="text" maxLength={LIMITS.shortText * 2} value={reason()} onInput={(e) => setReason(e.currentTarget.value)} placeholder="e.g. time from the EDR log" />
+        <input
+          id={`${id}-why`}
+          type="text"
+          maxLength={LIMITS.shortText * 2}
+          value={reason()}
+          onInput={(e) => setReason(e.currentTarget.value)}
+          placeholder="e.g. time from the EDR log"
+        />
       </label>
       <button type="submit" class="btn small primary">
         Save time
@@ -192,4 +218,3 @@ function TimeCorrection(props: { doc: Y.Doc; entry: TimelineEntry; onDone: () =>
     </form>
   );
 }
-

@@ -47,21 +47,46 @@ export function FilterBar(props: { filter: TimelineFilter; onChange: (patch: Par
     <form class="tl-filter" role="search" aria-label="Filter the timeline" onSubmit={(e) => e.preventDefault()} data-testid="timeline-filter">
       <label for={`${id}-kind`}>
         <span>Kind</span>
-        <select id={`${id}-kind`} value={props.filter.kind} onChange={(e) => props.onChange({ kind: e.currentTarget.value as TimelineKind | '' })} data-testid="timeline-filter-kind">
+        <select
+          id={`${id}-kind`}
+          value={props.filter.kind}
+          onChange={(e) => props.onChange({ kind: e.currentTarget.value as TimelineKind | '' })}
+          data-testid="timeline-filter-kind"
+        >
           <option value="">All kinds</option>
           <For each={FILTER_KINDS}>{(k) => <option value={k}>{kindLabel(k)}</option>}</For>
         </select>
       </label>
       <label for={`${id}-author`}>
         <span>Author</span>
-        <input id={`${id}-author`} type="search" maxLength={200} value={props.filter.author} onInput={(e) => later({ author: e.currentTarget.value })} data-testid="timeline-filter-author" />
+        <input
+          id={`${id}-author`}
+          type="search"
+          maxLength={200}
+          value={props.filter.author}
+          onInput={(e) => later({ author: e.currentTarget.value })}
+          data-testid="timeline-filter-author"
+        />
       </label>
       <label for={`${id}-q`} class="tl-filter-q">
         <span>Search</span>
-        <input id={`${id}-q`} type="search" maxLength={200} value={props.filter.q} onInput={(e) => later({ q: e.currentTarget.value })} placeholder="Words in the text" data-testid="timeline-filter-q" />
+        <input
+          id={`${id}-q`}
+          type="search"
+          maxLength={200}
+          value={props.filter.q}
+          onInput={(e) => later({ q: e.currentTarget.value })}
+          placeholder="Words in the text"
+          data-testid="timeline-filter-q"
+        />
       </label>
       <label class="tl-filter-auto">
-        <input type="checkbox" checked={!props.filter.auto} onChange={(e) => props.onChange({ auto: !e.currentTarget.checked })} data-testid="timeline-hide-automation" />
+        <input
+          type="checkbox"
+          checked={!props.filter.auto}
+          onChange={(e) => props.onChange({ auto: !e.currentTarget.checked })}
+          data-testid="timeline-hide-automation"
+        />
         <span>Hide automation</span>
       </label>
       <Show when={isFiltering(props.filter)}>
@@ -72,4 +97,3 @@ export function FilterBar(props: { filter: TimelineFilter; onChange: (patch: Par
     </form>
   );
 }
-

@@ -56,7 +56,11 @@ function filterable(ref: TimelineRef): FilterableEntry {
  * `match`: the filter bar's test (null: everything). The window is the last `shown()` of the
  * entries it lets through.
  */
-export function createTimelineWindow(doc: Y.Doc, shown: Accessor<number>, match: Accessor<((e: FilterableEntry) => boolean) | null> = () => null): TimelineWindow {
+export function createTimelineWindow(
+  doc: Y.Doc,
+  shown: Accessor<number>,
+  match: Accessor<((e: FilterableEntry) => boolean) | null> = () => null,
+): TimelineWindow {
   const [order, setOrder] = createSignal(timelineOrder(doc), { equals: false });
   const [entries, setEntries] = createStore<TimelineEntry[]>([]);
   let onScreen = new Map<string, TimelineRef>();

@@ -14,7 +14,15 @@ import { useApp } from '../../app-context.tsx';
 import { createPainted } from './after-paint.ts';
 import { lostEdits } from './field-conflicts.ts';
 import { NoteComposer } from './note-composer.tsx';
-import { isFiltering, NO_TIMELINE_FILTER, timelineFilterOf, timelineMatcher, toTimelineSearch, type TimelineFilter, type TimelineSearch } from './timeline-filter.ts';
+import {
+  isFiltering,
+  NO_TIMELINE_FILTER,
+  timelineFilterOf,
+  timelineMatcher,
+  toTimelineSearch,
+  type TimelineFilter,
+  type TimelineSearch,
+} from './timeline-filter.ts';
 import { TimelineItem } from './timeline-item.tsx';
 import { FilterBar, ZonePicker } from './timeline-toolbar.tsx';
 import { createTimelineWindow } from './timeline-window.ts';
@@ -28,7 +36,9 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
   const [shown, setShown] = createSignal(PAGE);
   const search = useSearch({ strict: false }) as () => TimelineSearch;
   const navigate = useNavigate();
-  const filter = createMemo(() => timelineFilterOf(search()), NO_TIMELINE_FILTER, { equals: (a, b) => a.kind === b.kind && a.author === b.author && a.q === b.q && a.auto === b.auto });
+  const filter = createMemo(() => timelineFilterOf(search()), NO_TIMELINE_FILTER, {
+    equals: (a, b) => a.kind === b.kind && a.author === b.author && a.q === b.q && a.auto === b.auto,
+  });
   const setFilter = (patch: Partial<TimelineFilter>): void => {
     const next = toTimelineSearch({ ...filter(), ...patch });
     void navigate({
@@ -54,7 +64,9 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
   // The user's field changes on screen that a concurrent edit replaced (the merge kept another value).
   const app = useApp();
   const lost = createMemo(() => (timeline.total(), lostEdits(timeline.entries, app.authorName(), (field) => props.doc.getMap('meta').get(field) ?? null)));
-  const evidence = createMemo(() => (entryCount(), timelineEvidence(props.doc)), [], { equals: (a, b) => a.length === b.length && a.every((e, i) => e.id === b[i]?.id) });
+  const evidence = createMemo(() => (entryCount(), timelineEvidence(props.doc)), [], {
+    equals: (a, b) => a.length === b.length && a.every((e, i) => e.id === b[i]?.id),
+  });
   return (
     <section class="card timeline" data-testid="timeline" data-count={timeline.total()} aria-labelledby="timeline-title">
       <div class="card-head">
@@ -84,7 +96,17 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
       </Show>
       <ol class="tl-list">
         <For each={rows()}>
-          {(entry) => <TimelineItem doc={props.doc} awareness={props.awareness} entry={entry} text={timeline.textOf} evidence={evidence()} readOnly={props.readOnly ?? false} lost={lost().get(entry.id) ?? null} />}
+          {(entry) => (
+            <TimelineItem
+              doc={props.doc}
+              awareness={props.awareness}
+              entry={entry}
+              text={timeline.textOf}
+              evidence={evidence()}
+              readOnly={props.readOnly ?? false}
+              lost={lost().get(entry.id) ?? null}
+            />
+          )}
         </For>
       </ol>
       <Show when={!props.readOnly}>
@@ -93,4 +115,3 @@ export function Timeline(props: { doc: Y.Doc; awareness: Awareness; readOnly?: b
     </section>
   );
 }
-

@@ -27,7 +27,9 @@ export function AllowlistEditor(): JSX.Element {
   const save = async (e: SubmitEvent): Promise<void> => {
     e.preventDefault();
     setNotice(null);
-    const lines = text().split(/\r?\n/).map((l) => l.trim());
+    const lines = text()
+      .split(/\r?\n/)
+      .map((l) => l.trim());
     const values: string[] = [];
     for (const [i, line] of lines.entries()) {
       if (line === '' || line.startsWith('#')) continue;
@@ -60,7 +62,13 @@ export function AllowlistEditor(): JSX.Element {
       <LoadError what="The allow-list" error={loaded.error} />
       <textarea id="allowlist-values" spellcheck={false} value={text()} onInput={(e) => setText(e.currentTarget.value)} data-testid="allowlist-values" />
       <AlertMessage message={error()} class="warning danger" />
-      <Show when={notice()}>{(m) => <p class="muted" role="status">{m()}</p>}</Show>
+      <Show when={notice()}>
+        {(m) => (
+          <p class="muted" role="status">
+            {m()}
+          </p>
+        )}
+      </Show>
       <button type="submit" class="btn primary" disabled={!loaded()} data-testid="allowlist-save">
         Save allow-list
       </button>

@@ -31,7 +31,8 @@ export function DecayModelsEditor(): JSX.Element {
     setRows(reconcile(rowsOf(res.value)));
     return true;
   });
-  const parse = (r: Row) => decayModelSchema.safeParse({ type: r.type, lifetime_days: Number(r.lifetime_days), speed: Number(r.speed), threshold: Number(r.threshold) });
+  const parse = (r: Row) =>
+    decayModelSchema.safeParse({ type: r.type, lifetime_days: Number(r.lifetime_days), speed: Number(r.speed), threshold: Number(r.threshold) });
   const preview = (r: Row): string => {
     const m = parse(r);
     if (!m.success) return '—';
@@ -58,7 +59,8 @@ export function DecayModelsEditor(): JSX.Element {
     <form class="card" onSubmit={(e) => void save(e)} aria-labelledby="decay-title" data-testid="decay-models">
       <h2 id="decay-title">Decay models</h2>
       <p class="muted small">
-        score = confidence × (1 − (age ÷ lifetime)^(1 ÷ speed)), age from the last sighting. Below the threshold an indicator is no longer matched or blocked but stays searchable.
+        score = confidence × (1 − (age ÷ lifetime)^(1 ÷ speed)), age from the last sighting. Below the threshold an indicator is no longer matched or blocked
+        but stays searchable.
       </p>
       <LoadError what="The decay models" error={loaded.error} />
       <div class="table-wrap">
@@ -78,13 +80,37 @@ export function DecayModelsEditor(): JSX.Element {
                 <tr>
                   <td>{r.type}</td>
                   <td>
-                    <input aria-label={`${r.type} lifetime in days`} type="number" min="1" max="3650" step="any" value={r.lifetime_days} onInput={(e) => setRows(i(), 'lifetime_days', e.currentTarget.value)} />
+                    <input
+                      aria-label={`${r.type} lifetime in days`}
+                      type="number"
+                      min="1"
+                      max="3650"
+                      step="any"
+                      value={r.lifetime_days}
+                      onInput={(e) => setRows(i(), 'lifetime_days', e.currentTarget.value)}
+                    />
                   </td>
                   <td>
-                    <input aria-label={`${r.type} speed`} type="number" min="0.1" max="10" step="any" value={r.speed} onInput={(e) => setRows(i(), 'speed', e.currentTarget.value)} />
+                    <input
+                      aria-label={`${r.type} speed`}
+                      type="number"
+                      min="0.1"
+                      max="10"
+                      step="any"
+                      value={r.speed}
+                      onInput={(e) => setRows(i(), 'speed', e.currentTarget.value)}
+                    />
                   </td>
                   <td>
-                    <input aria-label={`${r.type} threshold`} type="number" min="0" max="100" step="any" value={r.threshold} onInput={(e) => setRows(i(), 'threshold', e.currentTarget.value)} />
+                    <input
+                      aria-label={`${r.type} threshold`}
+                      type="number"
+                      min="0"
+                      max="100"
+                      step="any"
+                      value={r.threshold}
+                      onInput={(e) => setRows(i(), 'threshold', e.currentTarget.value)}
+                    />
                   </td>
                   <td class="num">{preview(r)}</td>
                 </tr>
@@ -94,7 +120,13 @@ export function DecayModelsEditor(): JSX.Element {
         </table>
       </div>
       <AlertMessage message={error()} class="warning danger" />
-      <Show when={notice()}>{(m) => <p class="muted" role="status">{m()}</p>}</Show>
+      <Show when={notice()}>
+        {(m) => (
+          <p class="muted" role="status">
+            {m()}
+          </p>
+        )}
+      </Show>
       <button type="submit" class="btn primary" disabled={!loaded()} data-testid="decay-save">
         Save decay models
       </button>

@@ -55,7 +55,13 @@ export function FeedForm(props: { feed: Feed | null; onSubmit: (body: FeedBody) 
   };
 
   return (
-    <form class="card intel-form" onSubmit={(e) => void submit(e)} novalidate aria-label={props.feed ? `Edit feed ${props.feed.name}` : 'New feed'} data-testid="feed-form">
+    <form
+      class="card intel-form"
+      onSubmit={(e) => void submit(e)}
+      novalidate
+      aria-label={props.feed ? `Edit feed ${props.feed.name}` : 'New feed'}
+      data-testid="feed-form"
+    >
       <h2>{props.feed ? `Edit ${props.feed.name}` : 'New feed'}</h2>
       <div class="form-field">
         <label for={id('name')}>Name</label>
@@ -68,7 +74,8 @@ export function FeedForm(props: { feed: Feed | null; onSubmit: (body: FeedBody) 
           <input type="radio" name={id('mode')} checked={form.mode === 'pull'} onChange={() => setForm('mode', 'pull')} /> Pulled from a URL
         </label>{' '}
         <label class="check">
-          <input type="radio" name={id('mode')} checked={form.mode === 'push'} onChange={() => setForm('mode', 'push')} data-testid="feed-push" /> Pushed to Sentpilot (POST /api/v1/feeds/&#123;id&#125;/push with an API token)
+          <input type="radio" name={id('mode')} checked={form.mode === 'push'} onChange={() => setForm('mode', 'push')} data-testid="feed-push" /> Pushed to
+          Sentpilot (POST /api/v1/feeds/&#123;id&#125;/push with an API token)
         </label>
         <Show when={form.mode === 'pull'}>
           <div class="form-field">
@@ -78,21 +85,40 @@ export function FeedForm(props: { feed: Feed | null; onSubmit: (body: FeedBody) 
           </div>
           <div class="form-field">
             <label for={id('schedule')}>Pull every (minutes)</label>
-            <input id={id('schedule')} type="number" min="5" max="10080" value={form.schedule_minutes} onInput={(e) => setForm('schedule_minutes', e.currentTarget.value)} />
+            <input
+              id={id('schedule')}
+              type="number"
+              min="5"
+              max="10080"
+              value={form.schedule_minutes}
+              onInput={(e) => setForm('schedule_minutes', e.currentTarget.value)}
+            />
             {fieldError('schedule_minutes')}
           </div>
         </Show>
       </fieldset>
       <div class="form-field">
         <label for={id('format')}>Format</label>
-        <select id={id('format')} value={form.format} onChange={(e) => setForm('format', FEED_FORMATS.find((f) => f === e.currentTarget.value) ?? 'plain')} data-testid="feed-format">
+        <select
+          id={id('format')}
+          value={form.format}
+          onChange={(e) => setForm('format', FEED_FORMATS.find((f) => f === e.currentTarget.value) ?? 'plain')}
+          data-testid="feed-format"
+        >
           <For each={FEED_FORMATS}>{(f) => <option value={f}>{FORMAT_LABELS[f]}</option>}</For>
         </select>
       </div>
       <FormatOptions form={form} setForm={setForm} id={id} fieldError={fieldError} />
       <div class="form-field">
         <label for={id('confidence')}>Default confidence (0–100)</label>
-        <input id={id('confidence')} type="number" min="0" max="100" value={form.default_confidence} onInput={(e) => setForm('default_confidence', e.currentTarget.value)} />
+        <input
+          id={id('confidence')}
+          type="number"
+          min="0"
+          max="100"
+          value={form.default_confidence}
+          onInput={(e) => setForm('default_confidence', e.currentTarget.value)}
+        />
         {fieldError('default_confidence')}
       </div>
       <div class="form-field">
@@ -148,11 +174,18 @@ function FormatOptions(props: { form: FormState; setForm: SetForm; id: (n: strin
           <legend>CSV</legend>
           <div class="form-field">
             <label for={props.id('delimiter')}>Delimiter (\t for tab)</label>
-            <input id={props.id('delimiter')} type="text" maxLength={2} value={f().delimiter} onInput={(e) => props.setForm('delimiter', e.currentTarget.value)} />
+            <input
+              id={props.id('delimiter')}
+              type="text"
+              maxLength={2}
+              value={f().delimiter}
+              onInput={(e) => props.setForm('delimiter', e.currentTarget.value)}
+            />
             {props.fieldError('delimiter')}
           </div>
           <label class="check">
-            <input type="checkbox" checked={f().header} onChange={(e) => props.setForm('header', e.currentTarget.checked)} /> The first line is a header (also a commented “# header” line)
+            <input type="checkbox" checked={f().header} onChange={(e) => props.setForm('header', e.currentTarget.checked)} /> The first line is a header (also a
+            commented “# header” line)
           </label>
           <p class="muted small">Columns: a 0-based number or a header name; the value column is required when any is set.</p>
           <div class="form-grid">
@@ -160,7 +193,13 @@ function FormatOptions(props: { form: FormState; setForm: SetForm; id: (n: strin
               {(k) => (
                 <div class="form-field">
                   <label for={props.id(`col-${k}`)}>{k.replace('_', ' ')}</label>
-                  <input id={props.id(`col-${k}`)} type="text" maxLength={100} value={f().columns[k]} onInput={(e) => props.setForm('columns', k, e.currentTarget.value)} />
+                  <input
+                    id={props.id(`col-${k}`)}
+                    type="text"
+                    maxLength={100}
+                    value={f().columns[k]}
+                    onInput={(e) => props.setForm('columns', k, e.currentTarget.value)}
+                  />
                   {props.fieldError(`column.${k}`)}
                 </div>
               )}
@@ -180,7 +219,11 @@ function FormatOptions(props: { form: FormState; setForm: SetForm; id: (n: strin
           <Show
             when={f().json_mode === 'expression'}
             fallback={
-              <select aria-label="Preset" value={f().preset} onChange={(e) => props.setForm('preset', e.currentTarget.value === 'cisa_kev' ? 'cisa_kev' : 'otx')}>
+              <select
+                aria-label="Preset"
+                value={f().preset}
+                onChange={(e) => props.setForm('preset', e.currentTarget.value === 'cisa_kev' ? 'cisa_kev' : 'otx')}
+              >
                 <option value="otx">AlienVault OTX pulses</option>
                 <option value="cisa_kev">CISA Known Exploited Vulnerabilities</option>
               </select>
@@ -188,7 +231,12 @@ function FormatOptions(props: { form: FormState; setForm: SetForm; id: (n: strin
           >
             <div class="form-field">
               <label for={props.id('expression')}>Expression giving [&#123;value, type?, …&#125;]</label>
-              <textarea id={props.id('expression')} maxLength={4000} value={f().expression} onInput={(e) => props.setForm('expression', e.currentTarget.value)} />
+              <textarea
+                id={props.id('expression')}
+                maxLength={4000}
+                value={f().expression}
+                onInput={(e) => props.setForm('expression', e.currentTarget.value)}
+              />
               {props.fieldError('expression')}
             </div>
           </Show>
@@ -199,7 +247,13 @@ function FormatOptions(props: { form: FormState; setForm: SetForm; id: (n: strin
           <legend>TAXII 2.1</legend>
           <div class="form-field">
             <label for={props.id('collection')}>Collection id</label>
-            <input id={props.id('collection')} type="text" maxLength={200} value={f().collection} onInput={(e) => props.setForm('collection', e.currentTarget.value)} />
+            <input
+              id={props.id('collection')}
+              type="text"
+              maxLength={200}
+              value={f().collection}
+              onInput={(e) => props.setForm('collection', e.currentTarget.value)}
+            />
             {props.fieldError('collection')}
           </div>
           {secretField()}

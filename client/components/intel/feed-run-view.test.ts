@@ -3,13 +3,30 @@ import type { FeedRun } from '../../../shared/intel-api.ts';
 import { isMoving, runOutcome, runProgress } from './feed-run-view.ts';
 
 const run = (p: Partial<FeedRun>): FeedRun => ({
-  id: '00000000-0000-4000-8000-000000000001', feed_id: '00000000-0000-4000-8000-000000000002', state: 'running', started_at: null, finished_at: null,
-  parsed: 0, objects: 0, bytes_read: 0, bytes_total: null, added: 0, updated: 0, expired: 0, skipped: 0, skipped_samples: [], error: null, ...p,
+  id: '00000000-0000-4000-8000-000000000001',
+  feed_id: '00000000-0000-4000-8000-000000000002',
+  state: 'running',
+  started_at: null,
+  finished_at: null,
+  parsed: 0,
+  objects: 0,
+  bytes_read: 0,
+  bytes_total: null,
+  added: 0,
+  updated: 0,
+  expired: 0,
+  skipped: 0,
+  skipped_samples: [],
+  error: null,
+  ...p,
 });
 
 describe('feed run display', () => {
   it('shows a fraction when the download size is known and only bytes read when not', () => {
-    expect(runProgress(run({ parsed: 12_345, bytes_read: 512 * 1024, bytes_total: 2 * 1024 * 1024 }))).toEqual({ fraction: 0.25, text: '12,345 parsed · 512.0 KiB of 2.0 MiB' });
+    expect(runProgress(run({ parsed: 12_345, bytes_read: 512 * 1024, bytes_total: 2 * 1024 * 1024 }))).toEqual({
+      fraction: 0.25,
+      text: '12,345 parsed · 512.0 KiB of 2.0 MiB',
+    });
     expect(runProgress(run({ parsed: 3, bytes_read: 900 }))).toEqual({ fraction: null, text: '3 parsed · 900 B read' });
   });
 

@@ -32,14 +32,24 @@ export function IndicatorDetail(props: { id: number; onClose: () => void }): JSX
         </button>
       </div>
       <LoadError what="The indicator" error={indicator.error} />
-      <Show when={indicator()} fallback={<Show when={!indicator.error}><p class="muted">Loading…</p></Show>}>
+      <Show
+        when={indicator()}
+        fallback={
+          <Show when={!indicator.error}>
+            <p class="muted">Loading…</p>
+          </Show>
+        }
+      >
         {(ind) => (
           <>
             <p class="intel-value">{ind().value}</p>
             <Show when={ind().ignored}>
               {(reason) => (
                 <p class="warning" role="note" data-testid="intel-ignored">
-                  {ignoredText(ind().sources.map((s) => s.feed_name), reason())}
+                  {ignoredText(
+                    ind().sources.map((s) => s.feed_name),
+                    reason(),
+                  )}
                 </p>
               )}
             </Show>

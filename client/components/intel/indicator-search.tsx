@@ -68,7 +68,11 @@ export function IndicatorSearch(props: { onOpen: (id: number) => void }): JSX.El
         </div>
         <div class="form-field">
           <label for="intel-active">State</label>
-          <select id="intel-active" value={active()} onChange={(e) => setActive(e.currentTarget.value === 'true' || e.currentTarget.value === 'false' ? e.currentTarget.value : '')}>
+          <select
+            id="intel-active"
+            value={active()}
+            onChange={(e) => setActive(e.currentTarget.value === 'true' || e.currentTarget.value === 'false' ? e.currentTarget.value : '')}
+          >
             <option value="">Any</option>
             <option value="true">Active</option>
             <option value="false">Inactive</option>

@@ -40,12 +40,21 @@ export function IntelMatchesPanel(props: { incidentId: string }): JSX.Element {
     },
   });
 
-  createServerReady(() => props.incidentId, () => pending() && poller.now());
+  createServerReady(
+    () => props.incidentId,
+    () => pending() && poller.now(),
+  );
 
   return (
     <section class="card" aria-labelledby={`intel-matches-${props.incidentId}`} data-testid="intel-matches">
       <h2 id={`intel-matches-${props.incidentId}`}>Threat intel</h2>
-      <Show when={error()}>{(msg) => <p class="muted small" role="status">{msg()}</p>}</Show>
+      <Show when={error()}>
+        {(msg) => (
+          <p class="muted small" role="status">
+            {msg()}
+          </p>
+        )}
+      </Show>
       <Show
         when={matches()}
         fallback={
@@ -70,7 +79,8 @@ export function IntelMatchesPanel(props: { incidentId: string }): JSX.Element {
                         </span>
                       </Show>
                       <span class="small muted">
-                        {m.source_names.join(', ') || 'no source named'} · {m.how === 'retro' ? 'found later' : 'on arrival'} {relativeTime(m.matched_at, app.now())}
+                        {m.source_names.join(', ') || 'no source named'} · {m.how === 'retro' ? 'found later' : 'on arrival'}{' '}
+                        {relativeTime(m.matched_at, app.now())}
                       </span>
                     </div>
                     <ScoreChip score={m.score} />

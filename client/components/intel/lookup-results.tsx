@@ -15,7 +15,9 @@ export function LookupResults(props: { rows: LookupRow[]; onOpen?: (id: number) 
   const [shown, setShown] = createSignal(PAGE);
   const counts = createMemo(() => summarize(props.rows));
   const visible = createMemo(() => {
-    const rows = onlyMatches() ? props.rows.filter((r) => r.matches.length > 0) : [...props.rows].sort((a, b) => Number(b.matches.length > 0) - Number(a.matches.length > 0));
+    const rows = onlyMatches()
+      ? props.rows.filter((r) => r.matches.length > 0)
+      : [...props.rows].sort((a, b) => Number(b.matches.length > 0) - Number(a.matches.length > 0));
     return rows;
   });
 
@@ -25,7 +27,8 @@ export function LookupResults(props: { rows: LookupRow[]; onOpen?: (id: number) 
         <strong>{counts().matched.toLocaleString('en')}</strong> of {counts().values.toLocaleString('en')} values match
         {counts().notIndicators > 0 ? ` · ${counts().notIndicators.toLocaleString('en')} not recognised as an indicator` : ''}.{' '}
         <label class="check">
-          <input type="checkbox" checked={onlyMatches()} onChange={(e) => setOnlyMatches(e.currentTarget.checked)} data-testid="intel-only-matches" /> Only matches
+          <input type="checkbox" checked={onlyMatches()} onChange={(e) => setOnlyMatches(e.currentTarget.checked)} data-testid="intel-only-matches" /> Only
+          matches
         </label>
       </p>
       <Show when={visible().length > 0}>
@@ -41,7 +44,11 @@ export function LookupResults(props: { rows: LookupRow[]; onOpen?: (id: number) 
             <tbody>
               <For each={visible().slice(0, shown())}>
                 {(row) => (
-                  <tr class={row.matches.length > 0 ? 'intel-row-hit' : undefined} data-testid="intel-lookup-row" data-matched={row.matches.length > 0 ? 'true' : 'false'}>
+                  <tr
+                    class={row.matches.length > 0 ? 'intel-row-hit' : undefined}
+                    data-testid="intel-lookup-row"
+                    data-matched={row.matches.length > 0 ? 'true' : 'false'}
+                  >
                     <td>
                       <div class="intel-value">{row.value}</div>
                       <Show when={row.canonical !== null && row.canonical !== row.value}>
@@ -75,7 +82,11 @@ export function LookupResults(props: { rows: LookupRow[]; onOpen?: (id: number) 
 function MatchLine(props: { match: MatchView; onOpen?: (id: number) => void }): JSX.Element {
   const m = (): MatchView => props.match;
   const extra = (): string =>
-    [m().tags.length ? `tags ${m().tags.join(', ')}` : '', m().malware.length ? `malware ${m().malware.join(', ')}` : '', m().techniques.length ? m().techniques.join(', ') : '']
+    [
+      m().tags.length ? `tags ${m().tags.join(', ')}` : '',
+      m().malware.length ? `malware ${m().malware.join(', ')}` : '',
+      m().techniques.length ? m().techniques.join(', ') : '',
+    ]
       .filter((s) => s !== '')
       .join(' · ');
   return (

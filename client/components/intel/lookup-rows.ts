@@ -30,9 +30,17 @@ export interface LookupRow {
 export type ParsedInput = { ok: true; values: string[] } | { ok: false; message: string };
 
 export function parseLookupInput(text: string): ParsedInput {
-  const values = [...new Set(text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== ''))];
+  const values = [
+    ...new Set(
+      text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== ''),
+    ),
+  ];
   if (values.length === 0) return { ok: false, message: 'Paste at least one value (one per line).' };
-  if (values.length > MAX_BULK_LOOKUP) return { ok: false, message: `At most ${MAX_BULK_LOOKUP.toLocaleString('en')} values at once (${values.length.toLocaleString('en')} pasted).` };
+  if (values.length > MAX_BULK_LOOKUP)
+    return { ok: false, message: `At most ${MAX_BULK_LOOKUP.toLocaleString('en')} values at once (${values.length.toLocaleString('en')} pasted).` };
   const long = values.find((v) => v.length > 2_048);
   if (long !== undefined) return { ok: false, message: `A value is longer than 2,048 characters: ${long.slice(0, 40)}…` };
   return { ok: true, values };
@@ -43,7 +51,17 @@ export function rowsFromServer(items: readonly LookupResult[]): LookupRow[] {
     value: r.value,
     type: r.type,
     canonical: r.canonical,
-    matches: r.matches.map((m) => ({ id: m.id, type: m.type, value: m.value, score: m.score, active: m.active, sources: m.source_names, tags: m.tags, malware: m.malware, techniques: m.techniques })),
+    matches: r.matches.map((m) => ({
+      id: m.id,
+      type: m.type,
+      value: m.value,
+      score: m.score,
+      active: m.active,
+      sources: m.source_names,
+      tags: m.tags,
+      malware: m.malware,
+      techniques: m.techniques,
+    })),
   }));
 }
 
@@ -53,7 +71,17 @@ export function rowsFromLocal(items: readonly LocalLookup[]): LookupRow[] {
     value: r.value,
     type: r.type,
     canonical: r.canonical,
-    matches: r.matches.map((m) => ({ id: null, type: m.type, value: m.value, score: m.score, active: true, sources: [], tags: [], malware: [], techniques: [] })),
+    matches: r.matches.map((m) => ({
+      id: null,
+      type: m.type,
+      value: m.value,
+      score: m.score,
+      active: true,
+      sources: [],
+      tags: [],
+      malware: [],
+      techniques: [],
+    })),
   }));
 }
 

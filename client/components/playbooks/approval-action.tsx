@@ -8,7 +8,9 @@ import type { Approval } from '../../../shared/playbooks-api.ts';
 import { StepWarnings } from './step-warnings.tsx';
 import './playbooks.css';
 
-export function ApprovalAction(props: { approval: Pick<Approval, 'step_id' | 'step_name' | 'action' | 'action_description' | 'connector' | 'warnings'> }): JSX.Element {
+export function ApprovalAction(props: {
+  approval: Pick<Approval, 'step_id' | 'step_name' | 'action' | 'action_description' | 'connector' | 'warnings'>;
+}): JSX.Element {
   const a = (): typeof props.approval => props.approval;
   return (
     <>

@@ -12,8 +12,17 @@ describe('connector form body', () => {
   });
 
   it('names the field that is wrong and sends nothing', () => {
-    expect(connectorBodyOf({ endpoint: 'ftp://edr.example.test', settings: '{}', secrets: {} })).toMatchObject({ ok: false, error: expect.stringMatching(/^endpoint: /) });
-    expect(connectorBodyOf({ endpoint: '', settings: '{"site": ', secrets: {} })).toMatchObject({ ok: false, error: expect.stringMatching(/^Settings: not valid JSON/) });
-    expect(connectorBodyOf({ endpoint: '', settings: '["a"]', secrets: {} })).toEqual({ ok: false, error: 'Settings: expected a JSON object like {"site": "emea"}.' });
+    expect(connectorBodyOf({ endpoint: 'ftp://edr.example.test', settings: '{}', secrets: {} })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^endpoint: /),
+    });
+    expect(connectorBodyOf({ endpoint: '', settings: '{"site": ', secrets: {} })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^Settings: not valid JSON/),
+    });
+    expect(connectorBodyOf({ endpoint: '', settings: '["a"]', secrets: {} })).toEqual({
+      ok: false,
+      error: 'Settings: expected a JSON object like {"site": "emea"}.',
+    });
   });
 });

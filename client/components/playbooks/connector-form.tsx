@@ -43,10 +43,20 @@ export function ConnectorForm(props: { connector: Connector; onSaved: () => void
   };
 
   return (
-    <form class="card pb-connector" onSubmit={(e) => void save(e)} novalidate aria-label={`Connector ${c().name}`} data-testid="connector" data-connector={c().name}>
+    <form
+      class="card pb-connector"
+      onSubmit={(e) => void save(e)}
+      novalidate
+      aria-label={`Connector ${c().name}`}
+      data-testid="connector"
+      data-connector={c().name}
+    >
       <div class="card-head">
         <h3>
-          {c().name} <span class="pb-chip" data-tone={c().configured ? 'ok' : 'idle'}>{c().configured ? 'configured' : 'not configured'}</span>
+          {c().name}{' '}
+          <span class="pb-chip" data-tone={c().configured ? 'ok' : 'idle'}>
+            {c().configured ? 'configured' : 'not configured'}
+          </span>
         </h3>
         <Show when={c().updated_at}>{(at) => <span class="muted small">updated {absoluteTime(at())}</span>}</Show>
       </div>
@@ -56,7 +66,14 @@ export function ConnectorForm(props: { connector: Connector; onSaved: () => void
       <div class="pb-connector-fields">
         <div class="form-field">
           <label for={idOf('endpoint')}>Endpoint</label>
-          <input id={idOf('endpoint')} type="url" placeholder="https://…" value={endpoint()} onInput={(e) => setEndpoint(e.currentTarget.value)} data-testid="connector-endpoint" />
+          <input
+            id={idOf('endpoint')}
+            type="url"
+            placeholder="https://…"
+            value={endpoint()}
+            onInput={(e) => setEndpoint(e.currentTarget.value)}
+            data-testid="connector-endpoint"
+          />
         </div>
         <For each={c().secret_fields}>
           {(field) => (
@@ -87,7 +104,13 @@ export function ConnectorForm(props: { connector: Connector; onSaved: () => void
       </div>
       <div class="form-field">
         <label for={idOf('settings')}>Settings (JSON, not secret)</label>
-        <textarea id={idOf('settings')} value={settings()} onInput={(e) => setSettings(e.currentTarget.value)} spellcheck={false} data-testid="connector-settings" />
+        <textarea
+          id={idOf('settings')}
+          value={settings()}
+          onInput={(e) => setSettings(e.currentTarget.value)}
+          spellcheck={false}
+          data-testid="connector-settings"
+        />
       </div>
       <AlertMessage message={error()} />
       <div class="pb-actions">

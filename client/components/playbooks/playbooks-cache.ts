@@ -25,7 +25,8 @@ async function load<T>(db: SentpilotDb, key: string, schema: z.ZodType<Cached<T>
   return parsed.success ? parsed.data : null;
 }
 
-export const loadCachedWorkflows = (db: SentpilotDb, incidentId: string): Promise<Cached<WorkflowSummary> | null> => load(db, workflowsKey(incidentId), cachedWorkflows);
+export const loadCachedWorkflows = (db: SentpilotDb, incidentId: string): Promise<Cached<WorkflowSummary> | null> =>
+  load(db, workflowsKey(incidentId), cachedWorkflows);
 export const loadCachedRuns = (db: SentpilotDb, incidentId: string): Promise<Cached<Run> | null> => load(db, runsKey(incidentId), cachedRuns);
 
 export async function saveCachedWorkflows(db: SentpilotDb, incidentId: string, value: Cached<WorkflowSummary>): Promise<void> {

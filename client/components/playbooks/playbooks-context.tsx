@@ -35,7 +35,11 @@ export function createPlaybookServices(deps: {
     userId: deps.userId,
     onError: deps.onError,
     send: async (record) => {
-      const res = await api.execute(record.incidentId, { playbookId: record.body.playbook_id, dryRun: record.body.dry_run, idempotencyKey: record.idempotencyKey });
+      const res = await api.execute(record.incidentId, {
+        playbookId: record.body.playbook_id,
+        dryRun: record.body.dry_run,
+        idempotencyKey: record.idempotencyKey,
+      });
       return res.ok ? ok(res.value.id) : res;
     },
   });

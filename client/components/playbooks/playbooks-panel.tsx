@@ -48,7 +48,11 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
   const [showAll, setShowAll] = createSignal(false);
   /** The server does not know this incident yet (it is on its way): show "Preparing…", not its 404. */
   const [pending, setPending] = createSignal(false);
-  const outbox = createLiveQuery(() => props.incidentId, (id) => outboxEntriesOf(db, id), [] as OutboxRecord[]);
+  const outbox = createLiveQuery(
+    () => props.incidentId,
+    (id) => outboxEntriesOf(db, id),
+    [] as OutboxRecord[],
+  );
 
   const problemOf = (e: { kind: string; message: string }): string => (e.kind === 'network' ? 'the server cannot be reached' : e.message);
 
@@ -119,7 +123,10 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
     ),
   );
   // The server has just assigned the key, so it knows the incident now: ask at once.
-  createServerReady(() => props.incidentId, () => pending() && poller?.now());
+  createServerReady(
+    () => props.incidentId,
+    () => pending() && poller?.now(),
+  );
   // Something started moving (a request on its way): poll fast from now on.
   createEffect(on(busy, (b) => b && poller?.now(), { defer: true }));
 
@@ -204,7 +211,14 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
                 {w().at ? `Playbooks as of ${absoluteTime(w().at)}` : 'The playbooks could not be loaded'} ({w().problem})
               </p>
             </Show>
-            <Show when={w().items.length > 0} fallback={<Show when={w().live}><p class="muted">No playbook applies to this incident.</p></Show>}>
+            <Show
+              when={w().items.length > 0}
+              fallback={
+                <Show when={w().live}>
+                  <p class="muted">No playbook applies to this incident.</p>
+                </Show>
+              }
+            >
               <ul class="pb-list">
                 <For each={w().items}>
                   {(wf) => (
@@ -234,7 +248,11 @@ export function PlaybooksPanel(props: { incidentId: string; role: Role }): JSX.E
         )}
       </Show>
 
-      <Show when={confirming()}>{(c) => <ConfirmRun confirming={c()} offline={connection().status === 'offline'} onConfirm={() => void request(c())} onClose={() => setConfirming(null)} />}</Show>
+      <Show when={confirming()}>
+        {(c) => (
+          <ConfirmRun confirming={c()} offline={connection().status === 'offline'} onConfirm={() => void request(c())} onClose={() => setConfirming(null)} />
+        )}
+      </Show>
 
       <h3 class="pb-subhead">Runs</h3>
       <Show when={runs()} fallback={<p class="muted">{pending() ? 'Preparing…' : 'Loading runs…'}</p>}>
@@ -278,16 +296,16 @@ function ConfirmRun(props: { confirming: Confirming; offline: boolean; onConfirm
       <Show when={props.confirming.dryRun}>
         <p class="small">A dry run evaluates every step and shows what it would do; no action touches the outside world.</p>
       </Show>
-      <Show
-        when={gated().length > 0}
-        fallback={<p class="small">No step waits for an approval: every step runs as soon as the steps it needs are done.</p>}
-      >
+      <Show when={gated().length > 0} fallback={<p class="small">No step waits for an approval: every step runs as soon as the steps it needs are done.</p>}>
         <p class="small">These steps wait for a lead's approval when their condition holds:</p>
         <ul class="small" data-testid="run-confirm-gated">
           <For each={gated()}>{(name) => <li>{name}</li>}</For>
         </ul>
       </Show>
-      <StepWarnings warnings={stepWarnings(props.confirming.workflow)} lead="These steps cannot act as things stand (they will fail, and their fallback runs):" />
+      <StepWarnings
+        warnings={stepWarnings(props.confirming.workflow)}
+        lead="These steps cannot act as things stand (they will fail, and their fallback runs):"
+      />
       <Show when={props.offline}>
         <p class="small muted">This device is offline: the request waits here and starts when the network returns.</p>
       </Show>

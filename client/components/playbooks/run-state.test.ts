@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { approvalExclusionText, expiresIn, failureLine, gatedStepNames, stepWarnings, isRunActive, itemsProgress, outboxEntryText, runChip, stateTone, stepStateLabel } from './run-state.ts';
+import {
+  approvalExclusionText,
+  expiresIn,
+  failureLine,
+  gatedStepNames,
+  stepWarnings,
+  isRunActive,
+  itemsProgress,
+  outboxEntryText,
+  runChip,
+  stateTone,
+  stepStateLabel,
+} from './run-state.ts';
 
 describe('playbook run vocabulary', () => {
   it('spells every step state a responder sees', () => {
@@ -11,7 +23,10 @@ describe('playbook run vocabulary', () => {
   });
 
   it('says a finished run had a rejected step instead of a plain "succeeded"', () => {
-    expect(runChip({ state: 'succeeded', steps: [{ state: 'succeeded' }, { state: 'rejected' }, { state: 'skipped' }] })).toEqual({ label: 'finished · 1 rejected', tone: 'wait' });
+    expect(runChip({ state: 'succeeded', steps: [{ state: 'succeeded' }, { state: 'rejected' }, { state: 'skipped' }] })).toEqual({
+      label: 'finished · 1 rejected',
+      tone: 'wait',
+    });
     expect(runChip({ state: 'succeeded', steps: [{ state: 'succeeded' }] })).toEqual({ label: 'succeeded', tone: 'ok' });
     expect(runChip({ state: 'waiting_approval', steps: [{ state: 'waiting_approval' }] })).toEqual({ label: 'waiting for approval', tone: 'wait' });
     expect(runChip({ state: 'failed', steps: [{ state: 'rejected' }, { state: 'failed' }] })).toEqual({ label: 'failed', tone: 'bad' });
@@ -31,7 +46,12 @@ describe('playbook run vocabulary', () => {
       { id: 'block-ip', name: null, action: 'firewall.block_ip', needs: [], gated: true, warning: null },
     ];
     expect(gatedStepNames({ steps })).toEqual(['disable-account (Disable the account)', 'block-ip']);
-    const warning = (step_id: string, connector: string) => ({ step_id, code: 'connector_not_configured' as const, connector, message: `connector "${connector}" is not configured` });
+    const warning = (step_id: string, connector: string) => ({
+      step_id,
+      code: 'connector_not_configured' as const,
+      connector,
+      message: `connector "${connector}" is not configured`,
+    });
     const warned = [
       { ...steps[0]!, action: 'enrich.abuseipdb', warning: warning('enrich', 'abuseipdb') },
       { ...steps[1]!, warning: warning('disable-account', 'identity') },
@@ -63,18 +83,31 @@ describe('playbook run vocabulary', () => {
   });
 
   it('says why the caller may not decide a gate, and nothing when they may', () => {
-    expect(approvalExclusionText({ caller_excluded: 'own_incident' })).toBe('You created the incident whose event started this run, so someone else must decide (separation of duties).');
+    expect(approvalExclusionText({ caller_excluded: 'own_incident' })).toBe(
+      'You created the incident whose event started this run, so someone else must decide (separation of duties).',
+    );
     expect(approvalExclusionText({ caller_excluded: 'own_run' })).toMatch(/^You started this run/);
     expect(approvalExclusionText({ caller_excluded: null })).toBeNull();
   });
 
   it('never shows a run whose actions failed as succeeded, and says what failed and why', () => {
-    const run = { state: 'completed_with_failures' as const, steps: [{ state: 'failed' as const }, { state: 'succeeded' as const }, { state: 'timed_out' as const }] };
+    const run = {
+      state: 'completed_with_failures' as const,
+      steps: [{ state: 'failed' as const }, { state: 'succeeded' as const }, { state: 'timed_out' as const }],
+    };
     expect(runChip(run)).toEqual({ label: 'completed · 2 failed', tone: 'bad' });
     expect(isRunActive(run)).toBe(false);
-    expect(failureLine({ step_id: 'block_ip', name: 'Block the source IPs', state: 'failed', message: 'connector "firewall" not configured', handled_by: 'ip_not_blocked' })).toBe(
-      'Block the source IPs: connector "firewall" not configured (fallback: ip_not_blocked)',
+    expect(
+      failureLine({
+        step_id: 'block_ip',
+        name: 'Block the source IPs',
+        state: 'failed',
+        message: 'connector "firewall" not configured',
+        handled_by: 'ip_not_blocked',
+      }),
+    ).toBe('Block the source IPs: connector "firewall" not configured (fallback: ip_not_blocked)');
+    expect(failureLine({ step_id: 'slow', name: null, state: 'timed_out', message: "the attempt ran past the step's timeout (1s)", handled_by: null })).toBe(
+      "slow: timed out — the attempt ran past the step's timeout (1s)",
     );
-    expect(failureLine({ step_id: 'slow', name: null, state: 'timed_out', message: 'the attempt ran past the step\'s timeout (1s)', handled_by: null })).toBe("slow: timed out — the attempt ran past the step's timeout (1s)");
   });
 });

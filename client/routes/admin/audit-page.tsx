@@ -130,7 +130,16 @@ export function AuditPage(): JSX.Element {
             </tr>
           </thead>
           <tbody>
-            <For each={items()} fallback={<tr><td colSpan={7} class="muted">{loading() ? 'Loading…' : 'No entries match.'}</td></tr>}>
+            <For
+              each={items()}
+              fallback={
+                <tr>
+                  <td colSpan={7} class="muted">
+                    {loading() ? 'Loading…' : 'No entries match.'}
+                  </td>
+                </tr>
+              }
+            >
               {(e) => (
                 <tr data-testid="audit-row">
                   <td>{e.seq}</td>
@@ -141,9 +150,7 @@ export function AuditPage(): JSX.Element {
                   <td>{e.action}</td>
                   <td>
                     {e.target_type}
-                    <Show when={e.target_id}>
-                      {(t) => <span class="mono"> {t()}</span>}
-                    </Show>
+                    <Show when={e.target_id}>{(t) => <span class="mono"> {t()}</span>}</Show>
                   </td>
                   <td class="mono">{e.incident_id ?? ''}</td>
                   <td class="mono" title={`previous ${e.prev_hash}`}>

@@ -11,7 +11,15 @@ import type { Retention } from '../../../shared/evidence-api.ts';
 import { CATEGORIES, type Category } from '../../../shared/incident-schema.ts';
 import { useApp } from '../../app-context.tsx';
 import { useEvidence } from '../../components/evidence/evidence-context.tsx';
-import { MAX_RETENTION_DAYS, parseRetentionFields, retentionFields, sameRetention, shortenedCategories, type RetentionErrors, type RetentionFields } from '../../components/evidence/retention-form.ts';
+import {
+  MAX_RETENTION_DAYS,
+  parseRetentionFields,
+  retentionFields,
+  sameRetention,
+  shortenedCategories,
+  type RetentionErrors,
+  type RetentionFields,
+} from '../../components/evidence/retention-form.ts';
 import { categoryLabel } from '../../components/labels.ts';
 import { AlertMessage } from '../../components/alert-message.tsx';
 import { LoadError } from '../../components/load-error.tsx';
@@ -84,8 +92,8 @@ export function EvidenceRetentionPage(): JSX.Element {
       <form class="card" onSubmit={(e) => void save(e)} aria-labelledby="retention-title" data-testid="retention-form" novalidate>
         <h2 id="retention-title">Days evidence is kept, per incident category</h2>
         <p class="muted small">
-          Until then nobody can delete an item, and never while its incident is under legal hold. Each item keeps the retention in force when it was stored: a longer setting
-          later extends it, a shorter one never frees anything early.
+          Until then nobody can delete an item, and never while its incident is under legal hold. Each item keeps the retention in force when it was stored: a
+          longer setting later extends it, a shorter one never frees anything early.
         </p>
         <div class="field">
           <label for="retention-default">Default (categories without their own)</label>
@@ -150,7 +158,8 @@ export function EvidenceRetentionPage(): JSX.Element {
         </div>
         <Show when={shortened().length > 0}>
           <p class="warning" role="status" data-testid="retention-shortened">
-            Shorter than now for {shortened().map(categoryLabel).join(', ')}: evidence already stored keeps its longer retention; only new items get the shorter one.
+            Shorter than now for {shortened().map(categoryLabel).join(', ')}: evidence already stored keeps its longer retention; only new items get the shorter
+            one.
           </p>
         </Show>
         <Show when={refusal()}>

@@ -40,12 +40,21 @@ export function FeedsAdminPage(): JSX.Element {
     const res = feed ? await intel.api.patchFeed(feed.id, patch) : await intel.api.createFeed(body);
     if (!res.ok) return res.error.message;
     setEditing(null);
-    setNotice(feed ? `Feed ${body.name} saved.` : `Feed ${body.name} created${body.url === null ? `: push its content to POST /api/v1/feeds/${res.value.id}/push with an API token that may manage feeds` : ''}.`);
+    setNotice(
+      feed
+        ? `Feed ${body.name} saved.`
+        : `Feed ${body.name} created${body.url === null ? `: push its content to POST /api/v1/feeds/${res.value.id}/push with an API token that may manage feeds` : ''}.`,
+    );
     void refetch();
     return null;
   };
   const remove = async (feed: Feed): Promise<void> => {
-    if (!confirm(`Delete the feed "${feed.name}"? Its ${feed.indicator_count.toLocaleString('en')} sightings go with it; indicators no other source reports stop matching.`)) return;
+    if (
+      !confirm(
+        `Delete the feed "${feed.name}"? Its ${feed.indicator_count.toLocaleString('en')} sightings go with it; indicators no other source reports stop matching.`,
+      )
+    )
+      return;
     const res = await intel.api.deleteFeed(feed.id);
     setError(res.ok ? null : res.error.message);
     if (res.ok) {
@@ -62,28 +71,41 @@ export function FeedsAdminPage(): JSX.Element {
           Only users who may manage feeds can change them.
         </p>
       </Show>
-      <Show when={notice()}>{(m) => <p class="muted" role="status">{m()}</p>}</Show>
+      <Show when={notice()}>
+        {(m) => (
+          <p class="muted" role="status">
+            {m()}
+          </p>
+        )}
+      </Show>
       <AlertMessage message={error()} class="warning danger" />
       <LoadError what="The feeds" error={feeds.error} />
-      <Show when={editing() === 'new'} fallback={
-        <div class="form-actions">
-          <button type="button" class="btn primary" onClick={() => setEditing('new')} data-testid="feed-new">
-            New feed
-          </button>
-        </div>
-      }>
+      <Show
+        when={editing() === 'new'}
+        fallback={
+          <div class="form-actions">
+            <button type="button" class="btn primary" onClick={() => setEditing('new')} data-testid="feed-new">
+              New feed
+            </button>
+          </div>
+        }
+      >
         <FeedForm feed={null} onSubmit={(body) => save(null, body)} onCancel={() => setEditing(null)} />
       </Show>
 
-      <Show when={feeds()} fallback={<Show when={!feeds.error}><p class="muted">Loading feeds…</p></Show>}>
+      <Show
+        when={feeds()}
+        fallback={
+          <Show when={!feeds.error}>
+            <p class="muted">Loading feeds…</p>
+          </Show>
+        }
+      >
         {(list) => (
           <Show when={list().length > 0} fallback={<p class="muted">No feed yet.</p>}>
             <For each={list()}>
               {(feed) => (
-                <Show
-                  when={editing() !== feed.id}
-                  fallback={<FeedForm feed={feed} onSubmit={(body) => save(feed, body)} onCancel={() => setEditing(null)} />}
-                >
+                <Show when={editing() !== feed.id} fallback={<FeedForm feed={feed} onSubmit={(body) => save(feed, body)} onCancel={() => setEditing(null)} />}>
                   <article class="card" data-testid="feed" data-feed={feed.id}>
                     <div class="card-head">
                       <h2>
@@ -104,10 +126,14 @@ export function FeedsAdminPage(): JSX.Element {
                         <dd>every {feed.schedule_minutes} min</dd>
                       </Show>
                       <dt>Indicators</dt>
-                      <dd>{feed.indicator_count.toLocaleString('en')} · default confidence {feed.default_confidence} · {feed.types?.join(', ') ?? 'all types'}</dd>
+                      <dd>
+                        {feed.indicator_count.toLocaleString('en')} · default confidence {feed.default_confidence} · {feed.types?.join(', ') ?? 'all types'}
+                      </dd>
                       <dt>Last run</dt>
                       <dd data-testid="feed-last-run">
-                        {feed.last_run ? `${feed.last_run.finished_at ? relativeTime(feed.last_run.finished_at, app.now()) : feed.last_run.state}: ${runOutcome(feed.last_run)}` : 'never'}
+                        {feed.last_run
+                          ? `${feed.last_run.finished_at ? relativeTime(feed.last_run.finished_at, app.now()) : feed.last_run.state}: ${runOutcome(feed.last_run)}`
+                          : 'never'}
                       </dd>
                     </dl>
                     <FeedRuns feed={feed} onFinished={() => void refetch()} />

@@ -14,11 +14,16 @@ describe('custom field definitions form', () => {
         { name: 'variant', label: 'Ransomware family', type: 'select', options: ['LockBit', 'BlackCat', 'Akira'], required: true },
       ],
     });
-    if (r.ok) expect(rowsOf(r.value)[1]).toEqual({ name: 'variant', label: 'Ransomware family', type: 'select', options: 'LockBit, BlackCat, Akira', required: true });
+    if (r.ok)
+      expect(rowsOf(r.value)[1]).toEqual({ name: 'variant', label: 'Ransomware family', type: 'select', options: 'LockBit, BlackCat, Akira', required: true });
   });
 
   it('names each problem by its row and field, as the server would refuse it', () => {
-    const r = parseRows([{ ...emptyRow(), name: 'Bad Name' }, { ...emptyRow(), name: 'family', type: 'select' }, { ...emptyRow(), name: 'family' }]);
+    const r = parseRows([
+      { ...emptyRow(), name: 'Bad Name' },
+      { ...emptyRow(), name: 'family', type: 'select' },
+      { ...emptyRow(), name: 'family' },
+    ]);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error).toContain('Field 1 (name): lower-case letters, digits and _ (start with a letter)');

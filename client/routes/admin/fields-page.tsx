@@ -108,10 +108,23 @@ export function FieldsPage(): JSX.Element {
                 {(row, i) => (
                   <tr data-testid="field-row">
                     <td>
-                      <input type="text" aria-label={`Field ${i + 1} name`} value={row().name} maxLength={60} placeholder="bitcoin_wallet" onInput={(e) => setRows(i, 'name', e.currentTarget.value)} />
+                      <input
+                        type="text"
+                        aria-label={`Field ${i + 1} name`}
+                        value={row().name}
+                        maxLength={60}
+                        placeholder="bitcoin_wallet"
+                        onInput={(e) => setRows(i, 'name', e.currentTarget.value)}
+                      />
                     </td>
                     <td>
-                      <input type="text" aria-label={`Field ${i + 1} label`} value={row().label} maxLength={120} onInput={(e) => setRows(i, 'label', e.currentTarget.value)} />
+                      <input
+                        type="text"
+                        aria-label={`Field ${i + 1} label`}
+                        value={row().label}
+                        maxLength={120}
+                        onInput={(e) => setRows(i, 'label', e.currentTarget.value)}
+                      />
                     </td>
                     <td>
                       <select aria-label={`Field ${i + 1} type`} value={row().type} onChange={(e) => setRows(i, 'type', e.currentTarget.value as FieldType)}>
@@ -129,10 +142,20 @@ export function FieldsPage(): JSX.Element {
                       />
                     </td>
                     <td class="fields-required">
-                      <input type="checkbox" aria-label={`Field ${i + 1} required`} checked={row().required} onChange={(e) => setRows(i, 'required', e.currentTarget.checked)} />
+                      <input
+                        type="checkbox"
+                        aria-label={`Field ${i + 1} required`}
+                        checked={row().required}
+                        onChange={(e) => setRows(i, 'required', e.currentTarget.checked)}
+                      />
                     </td>
                     <td>
-                      <button type="button" class="chip-remove" aria-label={`Remove field ${i + 1}`} onClick={() => setRows((r) => r.filter((_, j) => j !== i))}>
+                      <button
+                        type="button"
+                        class="chip-remove"
+                        aria-label={`Remove field ${i + 1}`}
+                        onClick={() => setRows((r) => r.filter((_, j) => j !== i))}
+                      >
                         ✕
                       </button>
                     </td>

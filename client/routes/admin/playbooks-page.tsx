@@ -41,7 +41,9 @@ export function PlaybooksAdminPage(): JSX.Element {
       </Show>
       <LoadError what="The playbooks" error={workflows.error} />
       <Show when={secret()}>
-        {(s) => <CopyOnce label={`The webhook secret of "${s().playbook}".`} value={s().value} testId="webhook-secret-value" onDismiss={() => setSecret(null)} />}
+        {(s) => (
+          <CopyOnce label={`The webhook secret of "${s().playbook}".`} value={s().value} testId="webhook-secret-value" onDismiss={() => setSecret(null)} />
+        )}
       </Show>
       <Show when={notice()}>
         {(n) => (
@@ -90,27 +92,35 @@ export function PlaybooksAdminPage(): JSX.Element {
       <Show when={workflows()} fallback={<p class="muted">Loading playbooks…</p>}>
         {(w) => (
           <Show when={w().items.length > 0} fallback={<p class="muted">No playbook loaded.</p>}>
-            <For each={w().items}>{(wf) => <PlaybookCard
+            <For each={w().items}>
+              {(wf) => (
+                <PlaybookCard
                   workflow={wf}
                   onSecret={(value) => {
                     setNotice(null);
                     setSecret({ playbook: wf.name, value });
                     void refetchWorkflows();
                   }}
-                />}</For>
+                />
+              )}
+            </For>
           </Show>
         )}
       </Show>
 
       <h2>Connectors</h2>
       <LoadError what="The connectors" error={connectors.error} />
-      <For each={connectors() ?? []}>{(c) => <ConnectorForm
+      <For each={connectors() ?? []}>
+        {(c) => (
+          <ConnectorForm
             connector={c}
             onSaved={() => {
               setNotice(`Connector ${c.name} saved.`);
               void refetchConnectors();
             }}
-          />}</For>
+          />
+        )}
+      </For>
     </section>
   );
 }

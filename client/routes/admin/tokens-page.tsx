@@ -65,11 +65,24 @@ export function TokensPage(): JSX.Element {
       <form class="card admin-form" onSubmit={(e) => void create(e)} novalidate aria-label="Create a token">
         <div class="form-field">
           <label for="token-name">Name</label>
-          <input id="token-name" type="text" maxLength={120} placeholder="e.g. SIEM alerts" data-testid="token-name" value={name()} onInput={(e) => setName(e.currentTarget.value)} />
+          <input
+            id="token-name"
+            type="text"
+            maxLength={120}
+            placeholder="e.g. SIEM alerts"
+            data-testid="token-name"
+            value={name()}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
         </div>
         <div class="form-field">
           <label for="token-role">Role</label>
-          <select id="token-role" data-testid="token-role" value={role()} onChange={(e) => isTokenRole(e.currentTarget.value) && setRole(e.currentTarget.value)}>
+          <select
+            id="token-role"
+            data-testid="token-role"
+            value={role()}
+            onChange={(e) => isTokenRole(e.currentTarget.value) && setRole(e.currentTarget.value)}
+          >
             <For each={TOKEN_ROLES}>{(r) => <option value={r}>{ROLE_LABELS[r]}</option>}</For>
           </select>
         </div>

@@ -61,7 +61,11 @@ export function UsersPage(): JSX.Element {
   const patch = async (u: User, change: { role?: Role; disabled?: boolean }): Promise<void> => {
     const res = await app.admin.patchUser(u.id, change);
     setError(res.ok ? null : res.error.message);
-    setNotice(res.ok ? `${u.display_name}: ${change.role ? `role is now ${ROLE_LABELS[change.role]}` : change.disabled ? 'disabled, sessions ended' : 'enabled'}.` : null);
+    setNotice(
+      res.ok
+        ? `${u.display_name}: ${change.role ? `role is now ${ROLE_LABELS[change.role]}` : change.disabled ? 'disabled, sessions ended' : 'enabled'}.`
+        : null,
+    );
     void refetch();
   };
   const revokeSessions = async (u: User): Promise<void> => {
@@ -128,7 +132,12 @@ export function UsersPage(): JSX.Element {
                     <label class="visually-hidden" for={`role-${u.id}`}>
                       Role of {u.display_name}
                     </label>
-                    <select id={`role-${u.id}`} value={u.role} disabled={u.id === app.me()?.user.id} onChange={(e) => isRole(e.currentTarget.value) && void patch(u, { role: e.currentTarget.value })}>
+                    <select
+                      id={`role-${u.id}`}
+                      value={u.role}
+                      disabled={u.id === app.me()?.user.id}
+                      onChange={(e) => isRole(e.currentTarget.value) && void patch(u, { role: e.currentTarget.value })}
+                    >
                       <For each={ROLES}>{(r) => <option value={r}>{ROLE_LABELS[r]}</option>}</For>
                     </select>
                   </td>
@@ -136,7 +145,13 @@ export function UsersPage(): JSX.Element {
                   <td>{u.last_login_at ? absoluteTime(u.last_login_at) : '—'}</td>
                   <td class="row-actions">
                     <Show when={u.auth === 'invited' && !u.disabled}>
-                      <button type="button" class="btn" data-testid="reissue-invite" aria-label={`New invitation link for ${u.display_name}`} onClick={() => void reissue(u)}>
+                      <button
+                        type="button"
+                        class="btn"
+                        data-testid="reissue-invite"
+                        aria-label={`New invitation link for ${u.display_name}`}
+                        onClick={() => void reissue(u)}
+                      >
                         New invitation link
                       </button>
                     </Show>

@@ -96,7 +96,10 @@ export function isoTime(v: unknown): string | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) ms = v < 1e12 ? v * 1000 : v;
   else if (typeof v === 'string' && v.trim() !== '') {
     // "+0000" → "+00:00"; microseconds → milliseconds.
-    const fixed = v.trim().replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/(\.\d{3})\d+/, '$1');
+    const fixed = v
+      .trim()
+      .replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
+      .replace(/(\.\d{3})\d+/, '$1');
     ms = Date.parse(fixed);
   } else return undefined;
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;

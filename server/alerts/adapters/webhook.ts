@@ -17,11 +17,15 @@ export function fromWebhook(mapping: AlertMappingInput): (e: unknown) => Adapter
       const v = num(e, ...paths(f[field]));
       return v === undefined ? undefined : level5(v);
     };
-    const severityRaw = paths(f.severity).map((p) => at(e, p)).find((v) => v !== undefined);
+    const severityRaw = paths(f.severity)
+      .map((p) => at(e, p))
+      .find((v) => v !== undefined);
     const observables: Record<string, string[]> = {};
     for (const list of OBSERVABLE_LISTS) observables[list] = strings(e, ...paths(f[`observables.${list}`]));
     const time = (field: 'observed_at' | 'detected_at'): string | undefined => {
-      const v = paths(f[field]).map((p) => at(e, p)).find((x) => x !== undefined);
+      const v = paths(f[field])
+        .map((p) => at(e, p))
+        .find((x) => x !== undefined);
       return v === undefined ? undefined : isoTime(v);
     };
     return ok(

@@ -15,7 +15,15 @@ export const CSV_PRESETS = {
   /** https://threatfox.abuse.ch/export/csv/recent/ */
   threatfox: {
     header: true,
-    columns: { value: 'ioc_value', type: 'ioc_type', first_seen: 'first_seen_utc', last_seen: 'last_seen_utc', malware: 'malware_printable', confidence: 'confidence_level', tags: 'tags' },
+    columns: {
+      value: 'ioc_value',
+      type: 'ioc_type',
+      first_seen: 'first_seen_utc',
+      last_seen: 'last_seen_utc',
+      malware: 'malware_printable',
+      confidence: 'confidence_level',
+      tags: 'tags',
+    },
   },
   /** https://bazaar.abuse.ch/export/csv/recent/ */
   malwarebazaar: { header: true, columns: { value: 'sha256_hash', first_seen: 'first_seen_utc', malware: 'signature' } },

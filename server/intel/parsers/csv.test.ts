@@ -18,8 +18,22 @@ describe('CSV feeds', () => {
   it('reads Feodo Tracker with the header from the # comment line', async () => {
     const { items, skipped } = await csv('feodo-ipblocklist.csv', CSV_PRESETS.feodo_tracker);
     expect(items).toEqual([
-      { type: 'ipv4', value: '51.178.161.32', net: '51.178.161.32', first_seen: '2021-01-17T07:44:46.000Z', last_seen: '2026-11-20T00:00:00.000Z', malware: ['Dridex'] },
-      { type: 'ipv4', value: '162.243.103.246', net: '162.243.103.246', first_seen: '2023-06-02T12:01:09.000Z', last_seen: '2026-11-19T00:00:00.000Z', malware: ['Emotet'] },
+      {
+        type: 'ipv4',
+        value: '51.178.161.32',
+        net: '51.178.161.32',
+        first_seen: '2021-01-17T07:44:46.000Z',
+        last_seen: '2026-11-20T00:00:00.000Z',
+        malware: ['Dridex'],
+      },
+      {
+        type: 'ipv4',
+        value: '162.243.103.246',
+        net: '162.243.103.246',
+        first_seen: '2023-06-02T12:01:09.000Z',
+        last_seen: '2026-11-19T00:00:00.000Z',
+        malware: ['Emotet'],
+      },
     ]);
     expect(skipped).toEqual([{ line: 12, text: expect.stringContaining('999.1.1.1'), reason: expect.stringContaining('not an IP') }]);
   });
@@ -40,12 +54,21 @@ describe('CSV feeds', () => {
     ]);
     expect(items[1]?.last_seen).toBe('2026-11-21T05:20:00.000Z');
     expect(items[1]?.tags).toEqual(['Lumma', 'stealer']);
-    expect(skipped).toEqual([{ line: 13, text: expect.stringContaining('evil.example.org'), reason: 'type "sha256_hash" does not match the value (a domain)' }]);
+    expect(skipped).toEqual([
+      { line: 13, text: expect.stringContaining('evil.example.org'), reason: 'type "sha256_hash" does not match the value (a domain)' },
+    ]);
   });
 
   it('reads MalwareBazaar SHA-256 hashes lower-cased', async () => {
     const { items } = await csv('malwarebazaar.csv', CSV_PRESETS.malwarebazaar);
-    expect(items).toEqual([{ type: 'sha256', value: '5c1f3e5b0e1fdb0d9a5b3e8b0a2c6c7d8e9f00112233445566778899aabbccdd', first_seen: '2026-11-21T05:49:30.000Z', malware: ['AgentTesla'] }]);
+    expect(items).toEqual([
+      {
+        type: 'sha256',
+        value: '5c1f3e5b0e1fdb0d9a5b3e8b0a2c6c7d8e9f00112233445566778899aabbccdd',
+        first_seen: '2026-11-21T05:49:30.000Z',
+        malware: ['AgentTesla'],
+      },
+    ]);
   });
 
   it('reads PhishTank with a plain header line and a quoted field spanning lines', async () => {

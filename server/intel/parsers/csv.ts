@@ -59,7 +59,8 @@ function resolveColumns(columns: Columns, header: string[] | null): Resolved | s
       continue;
     }
     const index = header?.findIndex((name) => name === column.trim().toLowerCase()) ?? -1;
-    if (index < 0) return header ? `column "${column}" is not in the header (${header.join(', ').slice(0, 150)})` : `column "${column}" needs a header (options.header)`;
+    if (index < 0)
+      return header ? `column "${column}" is not in the header (${header.join(', ').slice(0, 150)})` : `column "${column}" needs a header (options.header)`;
     resolved[key] = index;
   }
   return resolved as Resolved;

@@ -18,7 +18,8 @@ export function makeItem(raw: string, extras: ItemExtras, hint?: string): { item
     if (hinted === 'unsupported') return { reason: `unsupported type "${hint.slice(0, 40)}"` };
     if (hinted && !hinted.includes(detected.type)) return { reason: `type "${hint.slice(0, 40)}" does not match the value (a ${detected.type})` };
   }
-  const item: ParsedItem = detected.net === undefined ? { type: detected.type, value: detected.value } : { type: detected.type, value: detected.value, net: detected.net };
+  const item: ParsedItem =
+    detected.net === undefined ? { type: detected.type, value: detected.value } : { type: detected.type, value: detected.value, net: detected.net };
   for (const key in extras) {
     const value = extras[key as keyof ItemExtras];
     if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
@@ -31,15 +32,44 @@ const IP: IndicatorType[] = ['ipv4', 'ipv6'];
 const IP_OR_RANGE: IndicatorType[] = ['ipv4', 'ipv6', 'cidr'];
 const DOMAIN: IndicatorType[] = ['domain'];
 const LABELS: Record<string, IndicatorType[] | 'unsupported'> = {
-  ip: IP, 'ip:port': IP, ipv4: IP, ipv6: IP, 'ipv4-addr': IP_OR_RANGE, 'ipv6-addr': IP_OR_RANGE, 'ip-src': IP, 'ip-dst': IP,
-  cidr: IP_OR_RANGE, netblock: IP_OR_RANGE, 'ip-range': IP_OR_RANGE,
-  domain: DOMAIN, hostname: DOMAIN, fqdn: DOMAIN, 'domain-name': DOMAIN,
-  url: ['url'], uri: ['url'],
-  md5: ['md5'], md5_hash: ['md5'], 'filehash-md5': ['md5'],
-  sha1: ['sha1'], sha1_hash: ['sha1'], 'sha-1': ['sha1'], 'filehash-sha1': ['sha1'],
-  sha256: ['sha256'], sha256_hash: ['sha256'], 'sha-256': ['sha256'], 'filehash-sha256': ['sha256'],
-  email: 'unsupported', 'email-src': 'unsupported', cve: 'unsupported', sha512: 'unsupported', 'sha-512': 'unsupported',
-  imphash: 'unsupported', ssdeep: 'unsupported', tlsh: 'unsupported', yara: 'unsupported', mutex: 'unsupported',
+  ip: IP,
+  'ip:port': IP,
+  ipv4: IP,
+  ipv6: IP,
+  'ipv4-addr': IP_OR_RANGE,
+  'ipv6-addr': IP_OR_RANGE,
+  'ip-src': IP,
+  'ip-dst': IP,
+  cidr: IP_OR_RANGE,
+  netblock: IP_OR_RANGE,
+  'ip-range': IP_OR_RANGE,
+  domain: DOMAIN,
+  hostname: DOMAIN,
+  fqdn: DOMAIN,
+  'domain-name': DOMAIN,
+  url: ['url'],
+  uri: ['url'],
+  md5: ['md5'],
+  md5_hash: ['md5'],
+  'filehash-md5': ['md5'],
+  sha1: ['sha1'],
+  sha1_hash: ['sha1'],
+  'sha-1': ['sha1'],
+  'filehash-sha1': ['sha1'],
+  sha256: ['sha256'],
+  sha256_hash: ['sha256'],
+  'sha-256': ['sha256'],
+  'filehash-sha256': ['sha256'],
+  email: 'unsupported',
+  'email-src': 'unsupported',
+  cve: 'unsupported',
+  sha512: 'unsupported',
+  'sha-512': 'unsupported',
+  imphash: 'unsupported',
+  ssdeep: 'unsupported',
+  tlsh: 'unsupported',
+  yara: 'unsupported',
+  mutex: 'unsupported',
 };
 
 /** The indicator types a feed's label allows; undefined = unknown label (trust detection). */
@@ -65,7 +95,10 @@ export function toIsoTime(raw: unknown): string | undefined {
 /** A TLP level from `TLP:AMBER`, `tlp:white` (→ clear), `amber+strict`, else undefined. */
 export function parseTlp(raw: unknown): Tlp | undefined {
   if (typeof raw !== 'string') return undefined;
-  const level = raw.trim().toLowerCase().replace(/^tlp:\s*/, '');
+  const level = raw
+    .trim()
+    .toLowerCase()
+    .replace(/^tlp:\s*/, '');
   if (level === 'white' || level === 'clear') return 'clear';
   if (level === 'green' || level === 'amber' || level === 'red' || level === 'amber+strict') return level;
   return undefined;

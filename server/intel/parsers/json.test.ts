@@ -16,7 +16,14 @@ describe('OTX pulses', () => {
       ['sha256', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
       ['md5', 'd41d8cd98f00b204e9800998ecf8427e'],
     ]);
-    expect(items[0]).toMatchObject({ tags: ['lumma', 'stealer'], malware: ['Lumma Stealer'], techniques: ['T1566.001'], tlp: 'clear', first_seen: '2026-11-19T10:00:00.000Z', valid_until: '2026-12-19T10:00:00.000Z' });
+    expect(items[0]).toMatchObject({
+      tags: ['lumma', 'stealer'],
+      malware: ['Lumma Stealer'],
+      techniques: ['T1566.001'],
+      tlp: 'clear',
+      first_seen: '2026-11-19T10:00:00.000Z',
+      valid_until: '2026-12-19T10:00:00.000Z',
+    });
     expect(items[0]?.actors).toBeUndefined();
     expect(items[4]).toMatchObject({ malware: ['PlugX'], actors: ['Example Panda'], techniques: ['T1059'], tlp: 'amber' });
     expect(skipped.map((s) => s.reason)).toEqual(['unsupported OTX type "email"', 'unsupported OTX type "FileHash-IMPHASH"', 'inactive in OTX']);
@@ -24,7 +31,10 @@ describe('OTX pulses', () => {
 
   it('reads the upper-case TLP real OTX pulses write, and flags a label that is no TLP level', async () => {
     const pulse = (labels: Record<string, string>) => ({ name: 'p', ...labels, indicators: [{ indicator: '203.0.113.9', type: 'IPv4' }] });
-    const { items } = await json(JSON.stringify({ results: [pulse({ TLP: 'white' }), pulse({ TLP: 'amber', tlp: 'green' }), pulse({ TLP: 'TLP:CHARTREUSE' })] }), { preset: 'otx' });
+    const { items } = await json(
+      JSON.stringify({ results: [pulse({ TLP: 'white' }), pulse({ TLP: 'amber', tlp: 'green' }), pulse({ TLP: 'TLP:CHARTREUSE' })] }),
+      { preset: 'otx' },
+    );
     expect(items.map((i) => [i.tlp, i.tlp_unrecognised])).toEqual([
       ['clear', undefined],
       ['amber', undefined],
@@ -60,14 +70,22 @@ describe('CISA KEV', () => {
       ['cve:CVE-2021-44228', 'vulnerability', 'CVE-2021-44228'],
       ['cve:CVE-2023-4966', 'vulnerability', 'CVE-2023-4966'],
     ]);
-    expect(objects[0]).toMatchObject({ name: 'Apache Log4j2 Remote Code Execution Vulnerability', data: { vendor: 'Apache', product: 'Log4j2', due_date: '2021-12-24', ransomware: 'Known' } });
+    expect(objects[0]).toMatchObject({
+      name: 'Apache Log4j2 Remote Code Execution Vulnerability',
+      data: { vendor: 'Apache', product: 'Log4j2', due_date: '2021-12-24', ransomware: 'Known' },
+    });
     expect(skipped.map((s) => s.reason)).toEqual(['KEV entry without a CVE id']);
   });
 });
 
 describe('JSONata expressions and plain arrays', () => {
   it('evaluates an expression giving { value, type, … } items', async () => {
-    const doc = JSON.stringify({ data: [{ ioc: '8.8.4.4', kind: 'ip', score: 90, family: 'X' }, { ioc: 'zzz', kind: 'domain', score: 10 }] });
+    const doc = JSON.stringify({
+      data: [
+        { ioc: '8.8.4.4', kind: 'ip', score: 90, family: 'X' },
+        { ioc: 'zzz', kind: 'domain', score: 10 },
+      ],
+    });
     const { items, skipped } = await json(doc, { expression: 'data.{ "value": ioc, "type": kind, "confidence": score, "malware": [family] }' });
     expect(items).toEqual([{ type: 'ipv4', value: '8.8.4.4', net: '8.8.4.4', confidence: 90, malware: ['X'] }]);
     expect(skipped.map((s) => s.reason)).toEqual([expect.stringContaining('not an IP')]);
@@ -88,14 +106,24 @@ describe('JSONata expressions and plain arrays', () => {
   });
 
   it('flags a tlp that is no TLP level instead of dropping it, with or without an expression', async () => {
-    const plain = await json(JSON.stringify([{ value: '198.51.100.7', tlp: 'TLP:AMBER' }, { value: '198.51.100.8', tlp: 'purple' }, { value: '198.51.100.9', tlp: 2 }, { value: '198.51.100.10' }]), {});
+    const plain = await json(
+      JSON.stringify([
+        { value: '198.51.100.7', tlp: 'TLP:AMBER' },
+        { value: '198.51.100.8', tlp: 'purple' },
+        { value: '198.51.100.9', tlp: 2 },
+        { value: '198.51.100.10' },
+      ]),
+      {},
+    );
     expect(plain.items.map((i) => [i.value, i.tlp, i.tlp_unrecognised])).toEqual([
       ['198.51.100.7', 'amber', undefined],
       ['198.51.100.8', undefined, true],
       ['198.51.100.9', undefined, true],
       ['198.51.100.10', undefined, undefined],
     ]);
-    const viaExpression = await json(JSON.stringify({ rows: [{ ip: '198.51.100.11', label: 'Amber-ish' }] }), { expression: 'rows.{ "value": ip, "tlp": label }' });
+    const viaExpression = await json(JSON.stringify({ rows: [{ ip: '198.51.100.11', label: 'Amber-ish' }] }), {
+      expression: 'rows.{ "value": ip, "tlp": label }',
+    });
     expect(viaExpression.items[0]).toMatchObject({ value: '198.51.100.11', tlp_unrecognised: true });
   });
 

@@ -88,7 +88,11 @@ function* otx(doc: unknown): Generator<ParseEvent> {
         yield skip(null, text, 'inactive in OTX');
         continue;
       }
-      const made = makeItem(indicator.indicator, { ...shared, first_seen: toIsoTime(indicator.created), valid_until: toIsoTime(indicator.expiration) }, indicator.type);
+      const made = makeItem(
+        indicator.indicator,
+        { ...shared, first_seen: toIsoTime(indicator.created), valid_until: toIsoTime(indicator.expiration) },
+        indicator.type,
+      );
       yield 'item' in made ? made : skip(null, text, made.reason);
     }
   }
@@ -132,7 +136,11 @@ function* cisaKev(doc: unknown): Generator<ParseEvent> {
  */
 const EXPRESSION_LIMITS = { timeout: 10_000, stack: 500 } as const;
 
-export async function* feedExpression(doc: unknown, source: string, limits: { timeout: number; stack: number } = EXPRESSION_LIMITS): AsyncGenerator<ParseEvent> {
+export async function* feedExpression(
+  doc: unknown,
+  source: string,
+  limits: { timeout: number; stack: number } = EXPRESSION_LIMITS,
+): AsyncGenerator<ParseEvent> {
   let result: unknown;
   try {
     result = await jsonata(source, limits).evaluate(doc);

@@ -8,8 +8,16 @@ describe('MISP feeds', () => {
     const manifest = JSON.parse(fixtureText('misp-manifest.json')) as unknown;
     expect(mispManifestUrl('https://misp.example.org/feed-osint')).toBe('https://misp.example.org/feed-osint/manifest.json');
     expect(mispEventUrls('https://misp.example.org/feed-osint/', manifest)).toEqual([
-      { uuid: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', url: 'https://misp.example.org/feed-osint/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.json', timestamp: 1759300000 },
-      { uuid: '5f4d3c2b-1a09-4e8d-b7c6-a5f4e3d2c1b0', url: 'https://misp.example.org/feed-osint/5f4d3c2b-1a09-4e8d-b7c6-a5f4e3d2c1b0.json', timestamp: 1763550000 },
+      {
+        uuid: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+        url: 'https://misp.example.org/feed-osint/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.json',
+        timestamp: 1759300000,
+      },
+      {
+        uuid: '5f4d3c2b-1a09-4e8d-b7c6-a5f4e3d2c1b0',
+        url: 'https://misp.example.org/feed-osint/5f4d3c2b-1a09-4e8d-b7c6-a5f4e3d2c1b0.json',
+        timestamp: 1763550000,
+      },
     ]);
     expect(mispEventUrls('https://misp.example.org/feed-osint/', manifest, 1760000000).map((r) => r.timestamp)).toEqual([1763550000]);
     expect(mispEventUrls('https://misp.example.org/', 'nonsense')).toEqual([]);

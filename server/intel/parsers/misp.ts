@@ -80,11 +80,18 @@ function contextOf(tags: unknown, inherited?: Context): Context {
       const technique = /\b(T\d{4}(?:\.\d{3})?)\b/.exec(value)?.[1];
       if (kind.startsWith('mitre-') && technique) out.techniques.push(technique);
       else if (kind === 'threat-actor' || kind === 'mitre-intrusion-set') out.actors.push(value);
-      else if (['malpedia', 'malware', 'tool', 'ransomware', 'banker', 'botnet', 'rat', 'stealer', 'mitre-malware', 'mitre-tool'].includes(kind)) out.malware.push(value);
+      else if (['malpedia', 'malware', 'tool', 'ransomware', 'banker', 'botnet', 'rat', 'stealer', 'mitre-malware', 'mitre-tool'].includes(kind))
+        out.malware.push(value);
       else out.tags.push(name);
     } else out.tags.push(name);
   }
-  return { tags: [...new Set(out.tags)], malware: [...new Set(out.malware)], actors: [...new Set(out.actors)], techniques: [...new Set(out.techniques)], tlp: out.tlp };
+  return {
+    tags: [...new Set(out.tags)],
+    malware: [...new Set(out.malware)],
+    actors: [...new Set(out.actors)],
+    techniques: [...new Set(out.techniques)],
+    tlp: out.tlp,
+  };
 }
 
 /** Galaxy clusters attached to the event (as tags, the way MISP names them). */

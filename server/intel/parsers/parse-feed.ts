@@ -17,11 +17,15 @@ type FeedOptions = z.infer<typeof feedOptionsSchema>;
 
 export function parseFeed(format: BodyFormat, options: FeedOptions, input: ParserInput, onProgress?: OnProgress): AsyncGenerator<ParseEvent> {
   const events =
-    format === 'plain' ? parsePlain(input)
-    : format === 'csv' ? parseCsv(input, options)
-    : format === 'json' ? parseJson(input, options)
-    : format === 'misp' ? parseMispEvent(input)
-    : parseStixBundle(input);
+    format === 'plain'
+      ? parsePlain(input)
+      : format === 'csv'
+        ? parseCsv(input, options)
+        : format === 'json'
+          ? parseJson(input, options)
+          : format === 'misp'
+            ? parseMispEvent(input)
+            : parseStixBundle(input);
   return onProgress ? withProgress(events, onProgress) : events;
 }
 

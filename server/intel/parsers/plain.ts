@@ -31,7 +31,8 @@ function lineEvents(line: Line): ParseEvent[] {
     if (fields.length > 1 && isAddress(first) && (isAddress(second) || (second === '-' && isAddress(fields[2] ?? '')))) {
       return rangeEvents(line, first, second === '-' ? (fields[2] ?? '') : second, second === '-' ? undefined : fields[2]);
     } else if (fields.length > 1 && SINK_ADDRESSES.has(first)) value = second;
-    else if (/^start$/i.test(first) && /^end$/i.test(second)) return []; // DShield's column header
+    else if (/^start$/i.test(first) && /^end$/i.test(second))
+      return []; // DShield's column header
     else {
       const made = makeItem(first, {});
       if ('item' in made || fields.length === 1) return ['item' in made ? made : skip(line.line, line.text, made.reason)];

@@ -6,7 +6,9 @@ import { parseStixPattern } from './stix-pattern.ts';
 
 describe('parseStixPattern', () => {
   it('extracts positive equality and IN comparisons on supported objects', () => {
-    const result = parseStixPattern("[ipv4-addr:value = '1.2.3.4' OR ipv4-addr:value IN ('5.6.7.8', '9.9.9.9')] FOLLOWEDBY [network-traffic:dst_ref.value = 'c2.example' AND network-traffic:dst_port = 443] START t'2026-01-01T00:00:00Z' STOP t'2026-02-01T00:00:00Z'");
+    const result = parseStixPattern(
+      "[ipv4-addr:value = '1.2.3.4' OR ipv4-addr:value IN ('5.6.7.8', '9.9.9.9')] FOLLOWEDBY [network-traffic:dst_ref.value = 'c2.example' AND network-traffic:dst_port = 443] START t'2026-01-01T00:00:00Z' STOP t'2026-02-01T00:00:00Z'",
+    );
     expect(result).toEqual({
       ok: true,
       values: [
@@ -19,13 +21,31 @@ describe('parseStixPattern', () => {
   });
 
   it('ignores negated, inequality and LIKE tests and unsupported objects', () => {
-    expect(parseStixPattern("[ipv4-addr:value != '1.2.3.4' AND domain-name:value NOT = 'a.example' AND url:value LIKE '%x%' AND email-addr:value = 'a@b.example' AND EXISTS file:name]")).toEqual({ ok: true, values: [] });
-    expect(parseStixPattern("[ipv4-addr:value ISSUBSET '198.51.100.0/24']")).toEqual({ ok: true, values: [{ raw: '198.51.100.0/24', types: ['cidr', 'ipv4', 'ipv6'] }] });
+    expect(
+      parseStixPattern(
+        "[ipv4-addr:value != '1.2.3.4' AND domain-name:value NOT = 'a.example' AND url:value LIKE '%x%' AND email-addr:value = 'a@b.example' AND EXISTS file:name]",
+      ),
+    ).toEqual({ ok: true, values: [] });
+    expect(parseStixPattern("[ipv4-addr:value ISSUBSET '198.51.100.0/24']")).toEqual({
+      ok: true,
+      values: [{ raw: '198.51.100.0/24', types: ['cidr', 'ipv4', 'ipv6'] }],
+    });
     expect(parseStixPattern("([file:hashes.'SHA-256' = 'ab'] AND [file:size > 1.5]) WITHIN 10 SECONDS REPEATS 2 TIMES").ok).toBe(true);
   });
 
   it('reports malformed patterns with a reason instead of throwing', () => {
-    for (const pattern of ["[ipv4-addr:value = '1.2.3.4'", "ipv4-addr:value = '1.2.3.4'", "[ipv4-addr:value = '1.2.3.4]", "[ipv4-addr:value ~ '1']", "[ipv4-addr:value = '1.2.3.4'] AND", "[ipv4-addr:value = 'a\\x']", '', "[ipv4-addr:value = '1'] WITHIN 5 MINUTES", "[:value = '1']", "[a:b IN ('x',)]"]) {
+    for (const pattern of [
+      "[ipv4-addr:value = '1.2.3.4'",
+      "ipv4-addr:value = '1.2.3.4'",
+      "[ipv4-addr:value = '1.2.3.4]",
+      "[ipv4-addr:value ~ '1']",
+      "[ipv4-addr:value = '1.2.3.4'] AND",
+      "[ipv4-addr:value = 'a\\x']",
+      '',
+      "[ipv4-addr:value = '1'] WITHIN 5 MINUTES",
+      "[:value = '1']",
+      "[a:b IN ('x',)]",
+    ]) {
       const result = parseStixPattern(pattern);
       expect(result.ok, pattern).toBe(false);
       if (!result.ok) expect(result.reason).toMatch(/^malformed pattern: /);
@@ -34,7 +54,7 @@ describe('parseStixPattern', () => {
 
   it('never throws on random input', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const alphabet = "[]():.,*'\\ =!<>ANDORNOTINipv4-addr:value1.2t";
     for (let n = 0; n < 2_000; n++) {
       const length = Math.floor(random() * 40);
@@ -91,9 +111,20 @@ describe('STIX 2.1 bundles', () => {
     const objects = [
       { type: 'malware', id: 'malware--old', name: 'Emotet', revoked: true },
       { type: 'malware', id: 'malware--v1', name: 'TrickBot', external_references: [ref('malpedia', 'win.trickbot')] },
-      { type: 'malware', id: 'malware--v2', name: 'TrickBot', external_references: [{ source_name: 'mitre-attack', url: 'https://attack.mitre.org' }, ref('mitre-attack', 'S0266')] },
+      {
+        type: 'malware',
+        id: 'malware--v2',
+        name: 'TrickBot',
+        external_references: [{ source_name: 'mitre-attack', url: 'https://attack.mitre.org' }, ref('mitre-attack', 'S0266')],
+      },
       { type: 'relationship', id: 'relationship--r', relationship_type: 'revoked-by', source_ref: 'malware--v1', target_ref: 'malware--v2' },
-      { type: 'attack-pattern', id: 'attack-pattern--dep', name: 'Old Technique', x_mitre_deprecated: true, external_references: [ref('mitre-attack', 'T1064')] },
+      {
+        type: 'attack-pattern',
+        id: 'attack-pattern--dep',
+        name: 'Old Technique',
+        x_mitre_deprecated: true,
+        external_references: [ref('mitre-attack', 'T1064')],
+      },
       { type: 'tool', id: 'tool--cs', name: 'Cobalt Strike', tool_types: ['remote-access'], external_references: [ref('mitre-attack', 'S0154')] },
       { type: 'intrusion-set', id: 'intrusion-set--x', name: 'Example Group', external_references: [ref('misp-galaxy', 'G9999')] },
       { type: 'indicator', id: 'indicator--a', pattern_type: 'stix', pattern: "[ipv4-addr:value = '198.51.100.77']" },
@@ -118,7 +149,13 @@ describe('STIX 2.1 bundles', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ value: '198.51.100.77', malware: ['TrickBot', 'Cobalt Strike'] });
     expect(items[0]?.techniques).toBeUndefined();
-    const streamed = await collect(parseStixObjects((async function* () { yield* objects; })()));
+    const streamed = await collect(
+      parseStixObjects(
+        (async function* () {
+          yield* objects;
+        })(),
+      ),
+    );
     expect(streamed).toEqual({ items, objects: stored, skipped });
   });
 

@@ -68,12 +68,28 @@ export async function* parseStixObjects(objects: AsyncIterable<unknown>): AsyncG
   yield* stixEvents(held);
 }
 
-const INDICATOR_FIELDS = ['id', 'type', 'pattern', 'pattern_type', 'revoked', 'x_mitre_deprecated', 'confidence', 'valid_from', 'valid_until', 'created', 'modified', 'labels', 'indicator_types', 'object_marking_refs'];
+const INDICATOR_FIELDS = [
+  'id',
+  'type',
+  'pattern',
+  'pattern_type',
+  'revoked',
+  'x_mitre_deprecated',
+  'confidence',
+  'valid_from',
+  'valid_until',
+  'created',
+  'modified',
+  'labels',
+  'indicator_types',
+  'object_marking_refs',
+];
 
 function compact(object: unknown): Json | null {
   if (!isObject(object) || typeof object.type !== 'string') return null;
   if (object.type === 'indicator') return Object.fromEntries(INDICATOR_FIELDS.filter((k) => k in object).map((k) => [k, object[k]]));
-  if (object.type === 'relationship') return { id: object.id, type: object.type, relationship_type: object.relationship_type, source_ref: object.source_ref, target_ref: object.target_ref };
+  if (object.type === 'relationship')
+    return { id: object.id, type: object.type, relationship_type: object.relationship_type, source_ref: object.source_ref, target_ref: object.target_ref };
   if (object.type === 'marking-definition' || RELATED_KINDS.has(object.type as IntelObject['kind'])) return object;
   return null;
 }
@@ -81,7 +97,8 @@ function compact(object: unknown): Json | null {
 /** The external id: `mitre-attack`'s or `cve`'s first, else the first reference with any source name. */
 function externalId(object: Json): string | null {
   const refs = (Array.isArray(object.external_references) ? object.external_references : []).filter(
-    (ref): ref is Json & { source_name: string; external_id: string } => isObject(ref) && typeof ref.source_name === 'string' && typeof ref.external_id === 'string' && ref.external_id !== '',
+    (ref): ref is Json & { source_name: string; external_id: string } =>
+      isObject(ref) && typeof ref.source_name === 'string' && typeof ref.external_id === 'string' && ref.external_id !== '',
   );
   const preferred = refs.find((ref) => ref.source_name === 'mitre-attack' || ref.source_name === 'cve') ?? refs[0];
   return preferred ? preferred.external_id.slice(0, 200) : null;
@@ -160,7 +177,13 @@ function liveObject(id: string, byId: Map<string, Json>, revokedBy: Map<string, 
   return undefined;
 }
 
-function* indicatorEvents(indicator: Json, byId: Map<string, Json>, related: Map<string, string[]>, markings: Map<string, Tlp>, revokedBy: Map<string, string>): Generator<ParseEvent> {
+function* indicatorEvents(
+  indicator: Json,
+  byId: Map<string, Json>,
+  related: Map<string, string[]>,
+  markings: Map<string, Tlp>,
+  revokedBy: Map<string, string>,
+): Generator<ParseEvent> {
   const pattern = typeof indicator.pattern === 'string' ? indicator.pattern : '';
   const text = `${String(indicator.id)}: ${pattern}`;
   if (indicator.pattern_type !== undefined && indicator.pattern_type !== 'stix') {
@@ -210,7 +233,8 @@ function* indicatorEvents(indicator: Json, byId: Map<string, Json>, related: Map
   for (const value of parsed.values) {
     const made = makeItem(value.raw, extras);
     if (!('item' in made)) yield skip(null, `${text} → ${value.raw}`, made.reason);
-    else if (!value.types.includes(made.item.type)) yield skip(null, `${text} → ${value.raw}`, `the value is a ${made.item.type}, not what the pattern's object type says`);
+    else if (!value.types.includes(made.item.type))
+      yield skip(null, `${text} → ${value.raw}`, `the value is a ${made.item.type}, not what the pattern's object type says`);
     else yield made;
   }
 }

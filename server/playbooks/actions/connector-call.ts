@@ -33,7 +33,12 @@ export const CONNECTORS: Readonly<Record<string, ConnectorSpec>> = {
     secretFields: ['api_key'],
     auth: bearer,
   },
-  edr: { name: 'edr', description: 'Endpoint detection and response (CrowdStrike / Defender style): isolate, release, memory capture, hash blocking.', secretFields: ['api_key'], auth: bearer },
+  edr: {
+    name: 'edr',
+    description: 'Endpoint detection and response (CrowdStrike / Defender style): isolate, release, memory capture, hash blocking.',
+    secretFields: ['api_key'],
+    auth: bearer,
+  },
   mail: { name: 'mail', description: 'Mail platform: search and purge a message from every mailbox.', secretFields: ['api_key'], auth: bearer },
   virustotal: {
     name: 'virustotal',

@@ -37,7 +37,13 @@ const wait = defineAction({
 const fail = defineAction({
   name: 'core.fail',
   description: 'Fail with a message and error code (retryable as the code says, unless `retryable` is given).',
-  input: z.object({ message: z.string().min(1).max(2_000).default('failed on purpose'), code: z.enum(ACTION_ERROR_CODES).default('failed'), retryable: z.boolean().optional() }).strict(),
+  input: z
+    .object({
+      message: z.string().min(1).max(2_000).default('failed on purpose'),
+      code: z.enum(ACTION_ERROR_CODES).default('failed'),
+      retryable: z.boolean().optional(),
+    })
+    .strict(),
   effect: false,
   run: async (i) => {
     throw new ActionError(i.code, i.message, i.retryable);

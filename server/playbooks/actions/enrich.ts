@@ -35,7 +35,9 @@ const virustotal = defineAction({
     const value = i.indicator;
     const kind = i.kind ?? guessKind(value);
     const id = kind === 'url' ? Buffer.from(value).toString('base64url') : value;
-    const res = obj(await callConnector(ctx, 'virustotal', { method: 'GET', path: `/api/v3/${VT_KINDS[kind]}/${seg(id)}`, effect: false, expected: ['2xx', 404] }));
+    const res = obj(
+      await callConnector(ctx, 'virustotal', { method: 'GET', path: `/api/v3/${VT_KINDS[kind]}/${seg(id)}`, effect: false, expected: ['2xx', 404] }),
+    );
     if (res['status'] === 404) return { kind, value, found: false, malicious: 0, suspicious: 0, harmless: 0, undetected: 0, reputation: null };
     const data = obj(obj(res['body'])['data']);
     const attrs = obj(data['attributes']);
@@ -61,7 +63,14 @@ const abuseipdb = defineAction({
   effect: false,
   connector: 'abuseipdb',
   run: async (i, ctx): Promise<Json> => {
-    const res = obj(await callConnector(ctx, 'abuseipdb', { method: 'GET', path: '/api/v2/check', query: { ipAddress: i.ip, maxAgeInDays: String(i.max_age_days) }, effect: false }));
+    const res = obj(
+      await callConnector(ctx, 'abuseipdb', {
+        method: 'GET',
+        path: '/api/v2/check',
+        query: { ipAddress: i.ip, maxAgeInDays: String(i.max_age_days) },
+        effect: false,
+      }),
+    );
     const data = obj(obj(res['body'])['data']);
     return {
       ip: i.ip,

@@ -85,7 +85,12 @@ export function fakeContext(opts: FakeContextOptions = {}): FakeContext {
 }
 
 /** Check the inputs with the action's schema (as the engine does), then run it. */
-export async function runAction(actions: ReadonlyMap<string, { input: { parse(v: unknown): unknown }; run(i: never, ctx: ActionContext): Promise<Json> }>, name: string, raw: unknown, ctx: ActionContext): Promise<Json> {
+export async function runAction(
+  actions: ReadonlyMap<string, { input: { parse(v: unknown): unknown }; run(i: never, ctx: ActionContext): Promise<Json> }>,
+  name: string,
+  raw: unknown,
+  ctx: ActionContext,
+): Promise<Json> {
   const action = actions.get(name);
   if (!action) throw new Error(`no action ${name}`);
   return action.run(action.input.parse(raw) as never, ctx);

@@ -133,9 +133,14 @@ export async function sendHttp(ctx: ActionContext, req: HttpRequest, secrets: re
 export function expectStatus(res: HttpResponse, expected: readonly (number | string)[], what: string): void {
   if (statusMatches(res.status, expected)) return;
   const snippet = (typeof res.body === 'string' ? res.body : JSON.stringify(res.body)).slice(0, 300);
-  throw new ActionError('http_status', `${what} answered ${res.status}, expected ${expected.join(', ')}${snippet ? `: ${snippet}` : ''}`, res.status === 429 || res.status >= 500, {
-    status: res.status,
-  });
+  throw new ActionError(
+    'http_status',
+    `${what} answered ${res.status}, expected ${expected.join(', ')}${snippet ? `: ${snippet}` : ''}`,
+    res.status === 429 || res.status >= 500,
+    {
+      status: res.status,
+    },
+  );
 }
 
 /** The URL without credentials or query string (for messages). */

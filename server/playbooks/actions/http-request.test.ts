@@ -51,7 +51,12 @@ describe('http.request', () => {
   });
 
   it("auth replaces the step's own Authorization header; the step's own Idempotency-Key is kept", async () => {
-    await run({ method: 'POST', url: `${tools.url}/h`, headers: { Authorization: 'Bearer spoof', 'Idempotency-Key': 'case-77' }, auth: { secret: 'DLP_TOKEN', scheme: 'bearer' } }).out;
+    await run({
+      method: 'POST',
+      url: `${tools.url}/h`,
+      headers: { Authorization: 'Bearer spoof', 'Idempotency-Key': 'case-77' },
+      auth: { secret: 'DLP_TOKEN', scheme: 'bearer' },
+    }).out;
     expect(tools.calls[0]?.headers['authorization']).toBe(`Bearer ${TOKEN}`);
     expect(tools.calls[0]?.headers['idempotency-key']).toBe('case-77');
   });
@@ -64,7 +69,16 @@ describe('http.request', () => {
   });
 
   it('extraction can compute over status and headers and returns plain JSON arrays', async () => {
-    tools.respond('GET /list', { status: 200, body: { items: [{ id: 'a', bad: true }, { id: 'b', bad: false }, { id: 'c', bad: true }] } });
+    tools.respond('GET /list', {
+      status: 200,
+      body: {
+        items: [
+          { id: 'a', bad: true },
+          { id: 'b', bad: false },
+          { id: 'c', bad: true },
+        ],
+      },
+    });
     const out = (await run({ url: `${tools.url}/list`, extract: '{"ok": status = 200, "bad": body.items[bad].id}' }).out) as Record<string, unknown>;
     expect(out['extracted']).toEqual({ ok: true, bad: ['a', 'c'] });
   });

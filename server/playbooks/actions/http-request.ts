@@ -30,7 +30,10 @@ const httpRequestInput = z
       .object({
         secret: z.string().regex(SECRET_NAME_RE, 'not a secret name'),
         scheme: z.enum(['bearer', 'basic', 'header']).default('bearer'),
-        header: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/).optional(),
+        header: z
+          .string()
+          .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/)
+          .optional(),
       })
       .strict()
       .refine((a) => a.scheme !== 'header' || a.header !== undefined, { message: 'scheme "header" needs header', path: ['header'] })
@@ -87,7 +90,16 @@ export const httpRequest = defineAction({
   run: async (i, ctx) => {
     const reads = i.method === 'GET' || i.method === 'HEAD';
     if (ctx.dryRun && !reads) {
-      return { dry_run: true, would: { method: i.method, url: i.url, headers: i.headers, body: i.body ?? null, auth: i.auth ? { secret: i.auth.secret, scheme: i.auth.scheme } : null } };
+      return {
+        dry_run: true,
+        would: {
+          method: i.method,
+          url: i.url,
+          headers: i.headers,
+          body: i.body ?? null,
+          auth: i.auth ? { secret: i.auth.secret, scheme: i.auth.scheme } : null,
+        },
+      };
     }
     const send = async (): Promise<Json> => {
       const { headers: auth, secret } = await authHeaders(ctx, i.auth);

@@ -23,10 +23,18 @@ async function makeIncident(status?: 'triage' | 'containment'): Promise<string> 
   return id;
 }
 const run = (incidentId: string | null, name: string, raw: unknown, opts: FakeContextOptions = {}) =>
-  runAction(ACTIONS, name, raw, fakeContext({ incidentId, idempotencyKey: `run:${newId()}:null`, ...opts, services: { docs: ts.server.docs, ...opts.services } }));
+  runAction(
+    ACTIONS,
+    name,
+    raw,
+    fakeContext({ incidentId, idempotencyKey: `run:${newId()}:null`, ...opts, services: { docs: ts.server.docs, ...opts.services } }),
+  );
 const read = (id: string) => ts.server.docs.withDoc(id, (doc) => ({ meta: readMeta(doc), timeline: readTimeline(doc), tasks: readTasks(doc) }));
 async function failure(p: Promise<unknown>): Promise<ActionError> {
-  const e = await p.then(() => null, (x: unknown) => x);
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(ActionError);
   return e as ActionError;
 }
@@ -34,7 +42,11 @@ async function failure(p: Promise<unknown>): Promise<ActionError> {
 describe('incident actions', () => {
   it('set_status moves the incident through the workflow, written by the run', async () => {
     const id = await makeIncident('triage');
-    expect(await run(id, 'incident.set_status', { status: 'containment', reason: 'account disabled' })).toEqual({ from: 'triage', to: 'containment', changed: true });
+    expect(await run(id, 'incident.set_status', { status: 'containment', reason: 'account disabled' })).toEqual({
+      from: 'triage',
+      to: 'containment',
+      changed: true,
+    });
     const { meta, timeline } = await read(id);
     expect(meta.status).toBe('containment');
     const entry = timeline.find((e) => e.kind === 'status_change' && (e.data as { to?: string }).to === 'containment');
@@ -61,9 +73,17 @@ describe('incident actions', () => {
     expect(meta).toMatchObject({ status: 'closed', resolution: 'false_positive', closingSummary: 'Scanner of the red team' });
     expect(meta.closedAt).not.toBeNull();
     const entry = timeline.find((e) => e.kind === 'status_change' && (e.data as { to?: string }).to === 'closed');
-    expect(entry).toMatchObject({ author: 'playbook test (run run-1)', text: 'Scanner of the red team', data: { from: 'triage', to: 'closed', resolution: 'false_positive' } });
+    expect(entry).toMatchObject({
+      author: 'playbook test (run run-1)',
+      text: 'Scanner of the red team',
+      data: { from: 'triage', to: 'closed', resolution: 'false_positive' },
+    });
     // A repeated attempt (after a crash) succeeds without a second entry.
-    expect(await run(id, 'incident.set_status', { status: 'closed', resolution: 'false_positive', closing_summary: 'Scanner of the red team' })).toEqual({ from: 'closed', to: 'closed', changed: false });
+    expect(await run(id, 'incident.set_status', { status: 'closed', resolution: 'false_positive', closing_summary: 'Scanner of the red team' })).toEqual({
+      from: 'closed',
+      to: 'closed',
+      changed: false,
+    });
     expect((await read(id)).timeline.filter((e) => e.kind === 'status_change' && (e.data as { to?: string }).to === 'closed')).toHaveLength(1);
   });
 
@@ -80,7 +100,9 @@ describe('incident actions', () => {
     expect(noSummary.message).toMatch(/^closing_summary: closing needs a one-line summary/);
     expect((await failure(run(id, 'incident.set_status', { status: 'closed', resolution: 'duplicate' }))).details).toEqual({ field: 'closing_summary' });
     // The closing fields come only with a closing (as PATCH refuses them).
-    expect((await failure(run(id, 'incident.set_status', { status: 'containment', resolution: 'duplicate' }))).message).toBe('resolution: given only with status: closed');
+    expect((await failure(run(id, 'incident.set_status', { status: 'containment', resolution: 'duplicate' }))).message).toBe(
+      'resolution: given only with status: closed',
+    );
     expect(await read(id)).toEqual(before);
   });
 
@@ -110,13 +132,20 @@ describe('incident actions', () => {
   it('add_entry adds an automation entry once per idempotency key', async () => {
     const id = await makeIncident();
     const opts = { idempotencyKey: `run-x:notes:null` };
-    const first = (await run(id, 'incident.add_entry', { text: 'Enriched 203.0.113.7: 87% abusive', data: { ip: '203.0.113.7' } }, opts)) as { entry_id: string; added: boolean };
+    const first = (await run(id, 'incident.add_entry', { text: 'Enriched 203.0.113.7: 87% abusive', data: { ip: '203.0.113.7' } }, opts)) as {
+      entry_id: string;
+      added: boolean;
+    };
     const again = (await run(id, 'incident.add_entry', { text: 'Enriched 203.0.113.7: 87% abusive' }, opts)) as { entry_id: string; added: boolean };
     expect(first.added).toBe(true);
     expect(again).toEqual({ entry_id: first.entry_id, added: false });
     const entries = (await read(id)).timeline.filter((e) => e.kind === 'automation');
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ id: first.entry_id, text: 'Enriched 203.0.113.7: 87% abusive', data: { ip: '203.0.113.7', run_id: 'run-1', step_id: 'step-1' } });
+    expect(entries[0]).toMatchObject({
+      id: first.entry_id,
+      text: 'Enriched 203.0.113.7: 87% abusive',
+      data: { ip: '203.0.113.7', run_id: 'run-1', step_id: 'step-1' },
+    });
   });
 
   it("add_tasks adds a template's checklist plus extra titles, once per idempotency key", async () => {
@@ -139,8 +168,16 @@ describe('incident actions', () => {
     // Someone deleted one task: a run may bring it back, once.
     const gone = before[0]!;
     await ts.server.docs.withDoc(id, (doc) => updateTask(doc, gone.id, { deleted: true }, SERVER_ORIGIN));
-    const first = (await run(id, 'incident.add_tasks', { template: 'ransomware', tasks: ['Call the insurer', ' call the  INSURER'] }, { idempotencyKey: 'run-a:tasks:null' })) as { added: number; task_ids: string[] };
-    const second = (await run(id, 'incident.add_tasks', { template: 'ransomware', tasks: ['Call the insurer'] }, { idempotencyKey: 'run-b:tasks:null' })) as { added: number; task_ids: string[] };
+    const first = (await run(
+      id,
+      'incident.add_tasks',
+      { template: 'ransomware', tasks: ['Call the insurer', ' call the  INSURER'] },
+      { idempotencyKey: 'run-a:tasks:null' },
+    )) as { added: number; task_ids: string[] };
+    const second = (await run(id, 'incident.add_tasks', { template: 'ransomware', tasks: ['Call the insurer'] }, { idempotencyKey: 'run-b:tasks:null' })) as {
+      added: number;
+      task_ids: string[];
+    };
     expect(first.added).toBe(2);
     expect(second.added).toBe(0);
     expect(second.task_ids).toEqual(first.task_ids.slice(0, -1));
@@ -176,7 +213,10 @@ describe('intel.lookup', () => {
 
   it('asks the store when there is one', async () => {
     const intel = { lookup: async (values: string[]) => values.filter((v) => v.startsWith('203.')).map((value) => ({ value, source: 'feed-a' })) };
-    expect(await run(null, 'intel.lookup', { values: ['203.0.113.7', 'ok.example'] }, { services: { intel } })).toEqual({ values: ['203.0.113.7', 'ok.example'], matches: [{ value: '203.0.113.7', source: 'feed-a' }] });
+    expect(await run(null, 'intel.lookup', { values: ['203.0.113.7', 'ok.example'] }, { services: { intel } })).toEqual({
+      values: ['203.0.113.7', 'ok.example'],
+      matches: [{ value: '203.0.113.7', source: 'feed-a' }],
+    });
   });
 });
 

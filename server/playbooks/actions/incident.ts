@@ -12,13 +12,25 @@ import { createHash } from 'node:crypto';
 import type * as Y from 'yjs';
 import { z } from 'zod';
 import { editableFieldsSchema, RESOLUTIONS, type EditableFields } from '../../../shared/incident-schema.ts';
-import { addTasksOnce, addTimelineEntry, checkClosing, closeIncident, entryText, isIncidentDoc, readMeta, setFields, setStatus, SERVER_ORIGIN } from '../../../shared/incident-doc.ts';
+import {
+  addTasksOnce,
+  addTimelineEntry,
+  checkClosing,
+  closeIncident,
+  entryText,
+  isIncidentDoc,
+  readMeta,
+  setFields,
+  setStatus,
+  SERVER_ORIGIN,
+} from '../../../shared/incident-doc.ts';
 import { templateFor, TEMPLATE_IDS } from '../../../shared/templates.ts';
 import { allowedTransitions, STATUSES } from '../../../shared/workflow.ts';
 import { ActionError, defineAction, type ActionContext, type ActionDef, type Json } from './types.ts';
 
 /** A stable id for the n-th thing this attempt adds (same key, same id). */
-const derivedId = (ctx: ActionContext, what: string, n: number): string => createHash('sha256').update(`${ctx.idempotencyKey}|${what}|${n}`).digest('hex').slice(0, 32);
+const derivedId = (ctx: ActionContext, what: string, n: number): string =>
+  createHash('sha256').update(`${ctx.idempotencyKey}|${what}|${n}`).digest('hex').slice(0, 32);
 
 function incidentIdOf(ctx: ActionContext): string {
   if (!ctx.incidentId) throw new ActionError('failed', 'this run has no incident');
@@ -106,7 +118,8 @@ function closingProblem(i: SetStatusInput): { field: 'resolution' | 'closing_sum
   }
   const c = checkClosing({ resolution: i.resolution, summary: i.closing_summary });
   if (!c.ok) return { field: c.error.field, message: `${c.error.field}: ${c.error.message}` };
-  if (i.reason !== undefined) return { field: 'reason', message: 'reason: a closing is explained by closing_summary (the entry\'s text); give that instead of reason' };
+  if (i.reason !== undefined)
+    return { field: 'reason', message: "reason: a closing is explained by closing_summary (the entry's text); give that instead of reason" };
   return null;
 }
 
@@ -138,7 +151,11 @@ const setStatusAction = defineAction({
       if (from === i.status) return { from, to: i.status, changed: false };
       const allowed = allowedTransitions(from);
       if (!allowed.includes(i.status)) {
-        throw new ActionError('failed', `cannot move the incident from ${from} to ${i.status}; allowed: ${allowed.join(', ') || 'none'}`, false, { from, to: i.status, allowed: [...allowed] });
+        throw new ActionError('failed', `cannot move the incident from ${from} to ${i.status}; allowed: ${allowed.join(', ') || 'none'}`, false, {
+          from,
+          to: i.status,
+          allowed: [...allowed],
+        });
       }
       if (i.status === 'closed') {
         // Checked above; the same check again gives the cleaned values (one line, known resolution).
@@ -174,7 +191,11 @@ const addEntryAction = defineAction({
       const id = derivedId(ctx, 'entry', 0);
       if (ctx.dryRun) return { dry_run: true, would: { kind: i.kind, text: i.text } };
       if (entryText(doc, id)) return { entry_id: id, added: false };
-      const r = addTimelineEntry(doc, { id, kind: i.kind, text: i.text, author: ctx.actorName, data: { ...i.data, run_id: ctx.runId, step_id: ctx.stepId } }, SERVER_ORIGIN);
+      const r = addTimelineEntry(
+        doc,
+        { id, kind: i.kind, text: i.text, author: ctx.actorName, data: { ...i.data, run_id: ctx.runId, step_id: ctx.stepId } },
+        SERVER_ORIGIN,
+      );
       if (!r.ok) throw new ActionError('failed', r.error);
       return { entry_id: id, added: true };
     }),

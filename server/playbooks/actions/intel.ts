@@ -11,7 +11,9 @@ const lookup = defineAction({
   description: 'Look up indicators (IPs, domains, URLs, hashes, e-mail addresses) in the threat-intel store.',
   input: z
     .object({
-      values: z.union([z.string().trim().min(1).max(2_048), z.array(z.string().trim().min(1).max(2_048)).max(500)]).transform((v) => (Array.isArray(v) ? v : [v])),
+      values: z
+        .union([z.string().trim().min(1).max(2_048), z.array(z.string().trim().min(1).max(2_048)).max(500)])
+        .transform((v) => (Array.isArray(v) ? v : [v])),
     })
     .strict(),
   effect: false,

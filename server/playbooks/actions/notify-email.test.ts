@@ -40,7 +40,11 @@ const run = (raw: unknown, opts: FakeContextOptions = {}) => runAction(ACTIONS, 
 
 describe('notify.email', () => {
   it('delivers a plain-text mail over SMTP to every recipient', async () => {
-    const out = await run({ to: ['reporter@corp.example', 'soc@corp.example'], subject: 'IR-2026-0042: we purged the phishing mail', body: 'Thanks for reporting.\nThe message was removed.' });
+    const out = await run({
+      to: ['reporter@corp.example', 'soc@corp.example'],
+      subject: 'IR-2026-0042: we purged the phishing mail',
+      body: 'Thanks for reporting.\nThe message was removed.',
+    });
     expect(out).toMatchObject({ accepted: ['reporter@corp.example', 'soc@corp.example'], rejected: [] });
     expect(received).toHaveLength(1);
     expect(received[0]?.from).toBe('sentpilot@corp.example');
@@ -63,18 +67,27 @@ describe('notify.email', () => {
   });
 
   it('a dry run sends nothing', async () => {
-    expect(await run({ to: 'a@corp.example', subject: 's', body: 'b' }, { dryRun: true })).toEqual({ dry_run: true, would: { to: ['a@corp.example'], cc: [], subject: 's' } });
+    expect(await run({ to: 'a@corp.example', subject: 's', body: 'b' }, { dryRun: true })).toEqual({
+      dry_run: true,
+      would: { to: ['a@corp.example'], cc: [], subject: 's' },
+    });
     expect(received).toHaveLength(0);
   });
 
   it('refuses header injection in the subject and bad addresses, naming the field', () => {
-    const issues = (v: unknown) => ACTIONS.get('notify.email')?.input.safeParse(v).error?.issues.map((i) => i.path.join('.'));
+    const issues = (v: unknown) =>
+      ACTIONS.get('notify.email')
+        ?.input.safeParse(v)
+        .error?.issues.map((i) => i.path.join('.'));
     expect(issues({ to: 'a@corp.example', subject: 'hi\r\nBcc: x@evil.example', body: '' })).toEqual(['subject']);
     expect(issues({ to: 'not an address', subject: 's', body: '' })).toEqual(['to']);
   });
 
   it('an unreachable SMTP server is a retryable network error without the password', async () => {
-    const e = await run({ to: 'a@corp.example', subject: 's', body: 'b' }, { services: { smtp: { url: 'smtp://user:pw-SECRET@127.0.0.1:1', from: 'x@corp.example' } } }).catch((x: unknown) => x);
+    const e = await run(
+      { to: 'a@corp.example', subject: 's', body: 'b' },
+      { services: { smtp: { url: 'smtp://user:pw-SECRET@127.0.0.1:1', from: 'x@corp.example' } } },
+    ).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'network', retryable: true });
     expect((e as Error).message).not.toContain('pw-SECRET');
   });

@@ -21,7 +21,12 @@ const email = defineAction({
     .object({
       to: recipients,
       cc: recipients.optional(),
-      subject: z.string().trim().min(1).max(400).refine((s) => !/[\r\n]/.test(s), 'no line breaks in a subject'),
+      subject: z
+        .string()
+        .trim()
+        .min(1)
+        .max(400)
+        .refine((s) => !/[\r\n]/.test(s), 'no line breaks in a subject'),
       body: z.string().max(100_000),
     })
     .strict(),
@@ -35,7 +40,14 @@ const email = defineAction({
       const onAbort = (): void => transport.close();
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       try {
-        const info = await transport.sendMail({ from: smtp.from, to: i.to, cc: i.cc, subject: i.subject, text: i.body, headers: { 'X-Sentpilot-Run': ctx.runId } });
+        const info = await transport.sendMail({
+          from: smtp.from,
+          to: i.to,
+          cc: i.cc,
+          subject: i.subject,
+          text: i.body,
+          headers: { 'X-Sentpilot-Run': ctx.runId },
+        });
         return { message_id: info.messageId, accepted: info.accepted.map(String), rejected: info.rejected.map(String) };
       } catch (e) {
         if (ctx.signal.aborted) throw new ActionError('timeout', 'sending the e-mail was stopped');
@@ -84,7 +96,8 @@ const teams = defineAction({
   input: z.object({ ...message, title: z.string().max(400).default('Sentpilot') }).strict(),
   effect: true,
   connector: 'teams',
-  run: (i, ctx) => postWebhook(ctx, 'teams', { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: i.title, title: i.title, text: i.text }),
+  run: (i, ctx) =>
+    postWebhook(ctx, 'teams', { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: i.title, title: i.title, text: i.text }),
 });
 
 export const NOTIFY_ACTIONS: readonly ActionDef[] = [email, slack, teams];

@@ -3,11 +3,31 @@ import { CONNECTORS } from './connector-call.ts';
 import { ACTIONS, actionNames } from './registry.ts';
 
 const NAMES = [
-  'incident.set_fields', 'incident.set_status', 'incident.add_entry', 'incident.add_tasks', 'intel.lookup',
-  'notify.email', 'notify.slack', 'notify.teams', 'http.request', 'script.run', 'firewall.block_ip',
-  'proxy.block_domain', 'identity.disable_account', 'identity.reset_password', 'identity.revoke_sessions',
-  'edr.isolate_host', 'edr.release_host', 'edr.collect_memory', 'edr.block_hash', 'mail.purge_message',
-  'enrich.virustotal', 'enrich.abuseipdb', 'core.noop', 'core.wait', 'core.fail',
+  'incident.set_fields',
+  'incident.set_status',
+  'incident.add_entry',
+  'incident.add_tasks',
+  'intel.lookup',
+  'notify.email',
+  'notify.slack',
+  'notify.teams',
+  'http.request',
+  'script.run',
+  'firewall.block_ip',
+  'proxy.block_domain',
+  'identity.disable_account',
+  'identity.reset_password',
+  'identity.revoke_sessions',
+  'edr.isolate_host',
+  'edr.release_host',
+  'edr.collect_memory',
+  'edr.block_hash',
+  'mail.purge_message',
+  'enrich.virustotal',
+  'enrich.abuseipdb',
+  'core.noop',
+  'core.wait',
+  'core.fail',
 ];
 
 describe('action registry', () => {
@@ -21,7 +41,17 @@ describe('action registry', () => {
 
   it('actions that touch the outside world are marked as effects (dry run skips them)', () => {
     const effects = [...ACTIONS.values()].filter((a) => a.effect).map((a) => a.name);
-    expect(effects).toEqual(expect.arrayContaining(['http.request', 'script.run', 'notify.email', 'firewall.block_ip', 'identity.disable_account', 'edr.isolate_host', 'mail.purge_message']));
+    expect(effects).toEqual(
+      expect.arrayContaining([
+        'http.request',
+        'script.run',
+        'notify.email',
+        'firewall.block_ip',
+        'identity.disable_account',
+        'edr.isolate_host',
+        'mail.purge_message',
+      ]),
+    );
     expect(effects).not.toContain('enrich.virustotal');
   });
 });

@@ -34,9 +34,13 @@ afterAll(async () => {
   await rm(outside, { recursive: true, force: true });
 });
 
-const run = (raw: unknown, opts: FakeContextOptions = {}) => runAction(ACTIONS, 'script.run', raw, fakeContext({ ...opts, services: { scriptsDir: dir, ...opts.services } }));
+const run = (raw: unknown, opts: FakeContextOptions = {}) =>
+  runAction(ACTIONS, 'script.run', raw, fakeContext({ ...opts, services: { scriptsDir: dir, ...opts.services } }));
 async function failure(p: Promise<unknown>): Promise<ActionError> {
-  const e = await p.then(() => null, (x: unknown) => x);
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(ActionError);
   return e as ActionError;
 }
@@ -113,8 +117,13 @@ describe('script.run', () => {
   it('the shipped example scripts work', async () => {
     const shipped = resolve(import.meta.dirname, '../../../scripts-repo');
     const ctx = { services: { scriptsDir: shipped } };
-    expect(await run({ script: 'defang.mjs', input: { values: ['http://evil.example/a', 'x@evil.example'] } }, ctx)).toEqual({ defanged: ['hxxp[://]evil[.]example/a', 'x[@]evil[.]example'] });
-    expect(await run({ script: 'resolve-domain.sh', input: { domain: 'localhost' } }, ctx)).toMatchObject({ domain: 'localhost', addresses: expect.arrayContaining(['127.0.0.1']) });
+    expect(await run({ script: 'defang.mjs', input: { values: ['http://evil.example/a', 'x@evil.example'] } }, ctx)).toEqual({
+      defanged: ['hxxp[://]evil[.]example/a', 'x[@]evil[.]example'],
+    });
+    expect(await run({ script: 'resolve-domain.sh', input: { domain: 'localhost' } }, ctx)).toMatchObject({
+      domain: 'localhost',
+      addresses: expect.arrayContaining(['127.0.0.1']),
+    });
     expect((await failure(run({ script: 'resolve-domain.sh', input: { domain: 'a;rm -rf /' } }, ctx))).code).toBe('script_failed');
   });
 });

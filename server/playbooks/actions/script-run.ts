@@ -124,7 +124,8 @@ export const scriptRun = defineAction({
     if (ctx.dryRun) return { dry_run: true, would: { script: i.script, input: i.input } };
     return ctx.effects.once(`script.run ${i.script}`, async () => {
       const r = await runChild(file, ctx.services.scriptsDir, JSON.stringify(i.input), ctx);
-      if (r.aborted) throw new ActionError('timeout', `script "${i.script}" was stopped: ${ctx.signal.reason instanceof Error ? ctx.signal.reason.message : 'aborted'}`);
+      if (r.aborted)
+        throw new ActionError('timeout', `script "${i.script}" was stopped: ${ctx.signal.reason instanceof Error ? ctx.signal.reason.message : 'aborted'}`);
       if (r.code !== 0) {
         const how = r.code === null ? `killed by ${r.signal}` : `exited with code ${r.code}`;
         throw new ActionError('script_failed', `script "${i.script}" ${how}${r.stderr.trim() ? `: ${r.stderr.trim().slice(-1_000)}` : ''}`, false, {

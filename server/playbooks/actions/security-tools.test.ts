@@ -14,21 +14,40 @@ beforeEach(() => tools.reset());
 
 const configured = (): FakeContextOptions['connectors'] => {
   const c = { endpoint: tools.url, secrets: { api_key: KEY } };
-  return { firewall: c, proxy: c, identity: c, edr: c, mail: c, virustotal: c, abuseipdb: c, slack: { secrets: { webhook_url: `${tools.url}/slack/T000/B000/${KEY}` } }, teams: { secrets: { webhook_url: `${tools.url}/teams/hook/${KEY}` } } };
+  return {
+    firewall: c,
+    proxy: c,
+    identity: c,
+    edr: c,
+    mail: c,
+    virustotal: c,
+    abuseipdb: c,
+    slack: { secrets: { webhook_url: `${tools.url}/slack/T000/B000/${KEY}` } },
+    teams: { secrets: { webhook_url: `${tools.url}/teams/hook/${KEY}` } },
+  };
 };
 const run = (name: string, raw: unknown, opts: FakeContextOptions = {}) => {
   const ctx = fakeContext({ connectors: configured(), ...opts });
   return { ctx, out: runAction(ACTIONS, name, raw, ctx) };
 };
 async function failure(p: Promise<unknown>): Promise<ActionError> {
-  const e = await p.then(() => null, (x: unknown) => x);
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(ActionError);
   return e as ActionError;
 }
 
 /** action, inputs, expected method, path and body at the tool. */
 const CASES: [string, Record<string, unknown>, string, string, unknown][] = [
-  ['firewall.block_ip', { ip: '203.0.113.7', duration: '24h', comment: 'brute force' }, 'POST', '/block', { ip: '203.0.113.7', duration_seconds: 86_400, comment: 'brute force' }],
+  [
+    'firewall.block_ip',
+    { ip: '203.0.113.7', duration: '24h', comment: 'brute force' },
+    'POST',
+    '/block',
+    { ip: '203.0.113.7', duration_seconds: 86_400, comment: 'brute force' },
+  ],
   ['proxy.block_domain', { domain: 'Evil.Example.com' }, 'POST', '/block', { domain: 'evil.example.com', duration_seconds: null, comment: '' }],
   ['identity.disable_account', { account: 'ceo@corp.example' }, 'PATCH', '/users/ceo%40corp.example', { accountEnabled: false }],
   ['identity.reset_password', { account: 'jdoe' }, 'PATCH', '/users/jdoe', { passwordProfile: { forceChangePasswordNextSignIn: true } }],
@@ -36,8 +55,20 @@ const CASES: [string, Record<string, unknown>, string, string, unknown][] = [
   ['edr.isolate_host', { host: 'WS-042', comment: 'ransomware' }, 'POST', '/hosts/WS-042/isolate', { comment: 'ransomware' }],
   ['edr.release_host', { host: 'WS-042' }, 'POST', '/hosts/WS-042/release', { comment: '' }],
   ['edr.collect_memory', { host: 'WS-042' }, 'POST', '/hosts/WS-042/memory-dump', { comment: '' }],
-  ['edr.block_hash', { hash: 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' }, 'POST', '/indicators', { type: 'sha256', value: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', action: 'block', comment: '' }],
-  ['mail.purge_message', { message_id: '<abc@mail.example>' }, 'POST', '/messages/purge', { message_id: '<abc@mail.example>', scope: 'all_mailboxes', comment: '' }],
+  [
+    'edr.block_hash',
+    { hash: 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' },
+    'POST',
+    '/indicators',
+    { type: 'sha256', value: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', action: 'block', comment: '' },
+  ],
+  [
+    'mail.purge_message',
+    { message_id: '<abc@mail.example>' },
+    'POST',
+    '/messages/purge',
+    { message_id: '<abc@mail.example>', scope: 'all_mailboxes', comment: '' },
+  ],
 ];
 
 describe('security tool connectors', () => {
@@ -69,7 +100,11 @@ describe('security tool connectors', () => {
   });
 
   it('settings.auth_header sends the API key in that header instead of Authorization', async () => {
-    await run('firewall.block_ip', { ip: '192.0.2.1' }, { connectors: { firewall: { endpoint: tools.url, settings: { auth_header: 'X-API-Key' }, secrets: { api_key: KEY } } } }).out;
+    await run(
+      'firewall.block_ip',
+      { ip: '192.0.2.1' },
+      { connectors: { firewall: { endpoint: tools.url, settings: { auth_header: 'X-API-Key' }, secrets: { api_key: KEY } } } },
+    ).out;
     expect(tools.calls[0]?.headers['x-api-key']).toBe(KEY);
     expect(tools.calls[0]?.headers['authorization']).toBeUndefined();
   });
@@ -92,7 +127,10 @@ describe('security tool connectors', () => {
   });
 
   it('refuses bad targets naming the field', () => {
-    const issues = (name: string, v: unknown) => ACTIONS.get(name)?.input.safeParse(v).error?.issues.map((i) => i.path.join('.')) ?? [];
+    const issues = (name: string, v: unknown) =>
+      ACTIONS.get(name)
+        ?.input.safeParse(v)
+        .error?.issues.map((i) => i.path.join('.')) ?? [];
     expect(issues('firewall.block_ip', { ip: '999.1.1.1' })).toEqual(['ip']);
     expect(issues('edr.block_hash', { hash: 'abc' })).toEqual(['hash']);
     expect(issues('mail.purge_message', { subject: 'only a subject' })).toEqual(['message_id']);
@@ -102,7 +140,10 @@ describe('security tool connectors', () => {
   it('host and account names are path-encoded, never path-traversing', async () => {
     await run('identity.disable_account', { account: '../admin/x' }).out;
     expect(tools.calls[0]?.path).toBe('/users/..%2Fadmin%2Fx');
-    const issues = (v: unknown) => ACTIONS.get('edr.isolate_host')?.input.safeParse(v).error?.issues.map((i) => i.path.join('.'));
+    const issues = (v: unknown) =>
+      ACTIONS.get('edr.isolate_host')
+        ?.input.safeParse(v)
+        .error?.issues.map((i) => i.path.join('.'));
     for (const host of ['..', '.', '%2e%2E']) expect(issues({ host }), host).toEqual(['host']);
   });
 });
@@ -139,7 +180,10 @@ describe('enrichment', () => {
   });
 
   it('enrichment without configuration is not_configured', async () => {
-    expect(await failure(run('enrich.abuseipdb', { ip: '1.2.3.4' }, { connectors: {} }).out)).toMatchObject({ code: 'not_configured', message: 'connector "abuseipdb" not configured' });
+    expect(await failure(run('enrich.abuseipdb', { ip: '1.2.3.4' }, { connectors: {} }).out)).toMatchObject({
+      code: 'not_configured',
+      message: 'connector "abuseipdb" not configured',
+    });
   });
 });
 
@@ -148,7 +192,11 @@ describe('slack and teams webhooks', () => {
     await run('notify.slack', { text: 'IR-2026-0042: host isolated' }).out;
     await run('notify.teams', { title: 'Sentpilot', text: 'IR-2026-0042: host isolated' }).out;
     expect(tools.calls[0]).toMatchObject({ method: 'POST', path: `/slack/T000/B000/${KEY}`, body: { text: 'IR-2026-0042: host isolated' } });
-    expect(tools.calls[1]).toMatchObject({ method: 'POST', path: `/teams/hook/${KEY}`, body: { '@type': 'MessageCard', title: 'Sentpilot', text: 'IR-2026-0042: host isolated' } });
+    expect(tools.calls[1]).toMatchObject({
+      method: 'POST',
+      path: `/teams/hook/${KEY}`,
+      body: { '@type': 'MessageCard', title: 'Sentpilot', text: 'IR-2026-0042: host isolated' },
+    });
   });
 
   it('an error never shows the webhook URL (its path is the credential)', async () => {
@@ -159,7 +207,10 @@ describe('slack and teams webhooks', () => {
   });
 
   it('not configured, dry run', async () => {
-    expect(await failure(run('notify.teams', { text: 'x' }, { connectors: {} }).out)).toMatchObject({ code: 'not_configured', message: 'connector "teams" not configured' });
+    expect(await failure(run('notify.teams', { text: 'x' }, { connectors: {} }).out)).toMatchObject({
+      code: 'not_configured',
+      message: 'connector "teams" not configured',
+    });
     const out = await run('notify.slack', { text: 'x' }, { dryRun: true }).out;
     expect(out).toEqual({ dry_run: true, would: { connector: 'slack', payload: { text: 'x' } } });
     expect(tools.calls).toHaveLength(0);

@@ -58,18 +58,44 @@ const blockIp = defineAction({
   destructive: true,
   connector: 'firewall',
   run: async (i, ctx) =>
-    withTarget({ ip: i.ip }, await callConnector(ctx, 'firewall', { method: 'POST', path: '/block', effect: true, body: { ip: i.ip, duration_seconds: i.duration, comment: i.comment } })),
+    withTarget(
+      { ip: i.ip },
+      await callConnector(ctx, 'firewall', {
+        method: 'POST',
+        path: '/block',
+        effect: true,
+        body: { ip: i.ip, duration_seconds: i.duration, comment: i.comment },
+      }),
+    ),
 });
 
 const blockDomain = defineAction({
   name: 'proxy.block_domain',
   description: 'Block a domain on the web proxy.',
-  input: z.object({ domain: z.string().trim().toLowerCase().regex(/^(?=.{1,253}$)([a-z0-9-_]+\.)+[a-z0-9-]{2,}$/, 'not a domain name'), duration, comment }).strict(),
+  input: z
+    .object({
+      domain: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^(?=.{1,253}$)([a-z0-9-_]+\.)+[a-z0-9-]{2,}$/, 'not a domain name'),
+      duration,
+      comment,
+    })
+    .strict(),
   effect: true,
   destructive: true,
   connector: 'proxy',
   run: async (i, ctx) =>
-    withTarget({ domain: i.domain }, await callConnector(ctx, 'proxy', { method: 'POST', path: '/block', effect: true, body: { domain: i.domain, duration_seconds: i.duration, comment: i.comment } })),
+    withTarget(
+      { domain: i.domain },
+      await callConnector(ctx, 'proxy', {
+        method: 'POST',
+        path: '/block',
+        effect: true,
+        body: { domain: i.domain, duration_seconds: i.duration, comment: i.comment },
+      }),
+    ),
 });
 
 const account = z.object({ account: accountName, reason: comment }).strict();
@@ -82,7 +108,10 @@ const disableAccount = defineAction({
   destructive: true,
   connector: 'identity',
   run: async (i, ctx) =>
-    withTarget({ account: i.account }, await callConnector(ctx, 'identity', { method: 'PATCH', path: `/users/${seg(i.account)}`, effect: true, body: { accountEnabled: false } })),
+    withTarget(
+      { account: i.account },
+      await callConnector(ctx, 'identity', { method: 'PATCH', path: `/users/${seg(i.account)}`, effect: true, body: { accountEnabled: false } }),
+    ),
 });
 
 const resetPassword = defineAction({
@@ -112,7 +141,10 @@ const revokeSessions = defineAction({
   destructive: true,
   connector: 'identity',
   run: async (i, ctx) =>
-    withTarget({ account: i.account }, await callConnector(ctx, 'identity', { method: 'POST', path: `/users/${seg(i.account)}/revokeSignInSessions`, effect: true })),
+    withTarget(
+      { account: i.account },
+      await callConnector(ctx, 'identity', { method: 'POST', path: `/users/${seg(i.account)}/revokeSignInSessions`, effect: true }),
+    ),
 });
 
 const hostInput = z.object({ host, comment }).strict();
@@ -124,20 +156,41 @@ const hostAction = (name: string, description: string, verb: string, destructive
     effect: true,
     destructive,
     connector: 'edr',
-    run: async (i, ctx) => withTarget({ host: i.host }, await callConnector(ctx, 'edr', { method: 'POST', path: `/hosts/${seg(i.host)}/${verb}`, effect: true, body: { comment: i.comment } })),
+    run: async (i, ctx) =>
+      withTarget(
+        { host: i.host },
+        await callConnector(ctx, 'edr', { method: 'POST', path: `/hosts/${seg(i.host)}/${verb}`, effect: true, body: { comment: i.comment } }),
+      ),
   });
 
 const HASH_TYPES = { 32: 'md5', 40: 'sha1', 64: 'sha256' } as const;
 const blockHash = defineAction({
   name: 'edr.block_hash',
   description: 'Block a file hash (MD5, SHA-1 or SHA-256) on every endpoint.',
-  input: z.object({ hash: z.string().trim().toLowerCase().regex(/^([a-f0-9]{32}|[a-f0-9]{40}|[a-f0-9]{64})$/, 'not an MD5, SHA-1 or SHA-256 hex digest'), comment }).strict(),
+  input: z
+    .object({
+      hash: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^([a-f0-9]{32}|[a-f0-9]{40}|[a-f0-9]{64})$/, 'not an MD5, SHA-1 or SHA-256 hex digest'),
+      comment,
+    })
+    .strict(),
   effect: true,
   destructive: true,
   connector: 'edr',
   run: async (i, ctx) => {
     const type = HASH_TYPES[i.hash.length as 32 | 40 | 64];
-    return withTarget({ hash: i.hash }, await callConnector(ctx, 'edr', { method: 'POST', path: '/indicators', effect: true, body: { type, value: i.hash, action: 'block', comment: i.comment } }));
+    return withTarget(
+      { hash: i.hash },
+      await callConnector(ctx, 'edr', {
+        method: 'POST',
+        path: '/indicators',
+        effect: true,
+        body: { type, value: i.hash, action: 'block', comment: i.comment },
+      }),
+    );
   },
 });
 
@@ -153,7 +206,15 @@ const purgeMessage = defineAction({
   connector: 'mail',
   run: async (i, ctx) => {
     const match: Record<string, Json> = i.message_id !== undefined ? { message_id: i.message_id } : { sender: i.sender ?? null, subject: i.subject ?? null };
-    return withTarget(match, await callConnector(ctx, 'mail', { method: 'POST', path: '/messages/purge', effect: true, body: { ...match, scope: 'all_mailboxes', comment: i.comment } }));
+    return withTarget(
+      match,
+      await callConnector(ctx, 'mail', {
+        method: 'POST',
+        path: '/messages/purge',
+        effect: true,
+        body: { ...match, scope: 'all_mailboxes', comment: i.comment },
+      }),
+    );
   },
 });
 

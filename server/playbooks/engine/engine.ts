@@ -29,7 +29,22 @@ import { matchesIncident } from '../match.ts';
 import { renderTemplates } from './evaluate.ts';
 import { auditEventOf, createRecorder, type EngineEvent } from './recorder.ts';
 import { APPROVER_EXCLUSIONS, exclusionOf, principalKey, type ApproverExclusion } from './separation.ts';
-import { advance, afterItem, APPROVAL_TASK, enqueueStep, expressionContext, queueStep, runEvent, setStep, STEP_TASK, stepEvent, stepSpec, type RunRow, type StepJob, type StepRow } from './steps.ts';
+import {
+  advance,
+  afterItem,
+  APPROVAL_TASK,
+  enqueueStep,
+  expressionContext,
+  queueStep,
+  runEvent,
+  setStep,
+  STEP_TASK,
+  stepEvent,
+  stepSpec,
+  type RunRow,
+  type StepJob,
+  type StepRow,
+} from './steps.ts';
 import { KEYED_LOCK_SEEDS } from '../../db/locks.ts';
 
 export interface EngineOptions {
@@ -103,8 +118,12 @@ function toActionError(e: unknown): ActionError {
 
 async function loadRun(tx: TransactionSql | Sql, id: string, lock = false): Promise<RunRow | null> {
   const rows = lock
-    ? await tx<RunRow[]>`SELECT id, playbook_id, playbook_name, definition, incident_id, state, dry_run, trigger, trigger_body, started_by, starter, context FROM playbook_runs WHERE id = ${id} FOR UPDATE`
-    : await tx<RunRow[]>`SELECT id, playbook_id, playbook_name, definition, incident_id, state, dry_run, trigger, trigger_body, started_by, starter, context FROM playbook_runs WHERE id = ${id}`;
+    ? await tx<
+        RunRow[]
+      >`SELECT id, playbook_id, playbook_name, definition, incident_id, state, dry_run, trigger, trigger_body, started_by, starter, context FROM playbook_runs WHERE id = ${id} FOR UPDATE`
+    : await tx<
+        RunRow[]
+      >`SELECT id, playbook_id, playbook_name, definition, incident_id, state, dry_run, trigger, trigger_body, started_by, starter, context FROM playbook_runs WHERE id = ${id}`;
   return rows[0] ?? null;
 }
 
@@ -200,7 +219,13 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
       WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item} AND state = 'queued' AND job_token = ${job.token} AND lock_key IS NULL
       RETURNING attempt, input`;
     if (fast) {
-      recorder.record([stepEvent(known, job.step, 'running', { item: job.item, text: fast.attempt > 1 ? `running (attempt ${fast.attempt})` : 'running', data: { attempt: fast.attempt } })]);
+      recorder.record([
+        stepEvent(known, job.step, 'running', {
+          item: job.item,
+          text: fast.attempt > 1 ? `running (attempt ${fast.attempt})` : 'running',
+          data: { attempt: fast.attempt },
+        }),
+      ]);
       return { run: known, attempt: fast.attempt, itemValue: fast.input?.item };
     }
     const claimed = await sql.begin(async (tx) => {
@@ -232,7 +257,12 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
     return claimed;
   }
 
-  async function execute(run: RunRow, job: StepJob, attempt: number, itemValue: unknown): Promise<{ ok: true; output: Json; input: unknown } | { ok: false; error: ActionError; input: unknown }> {
+  async function execute(
+    run: RunRow,
+    job: StepJob,
+    attempt: number,
+    itemValue: unknown,
+  ): Promise<{ ok: true; output: Json; input: unknown } | { ok: false; error: ActionError; input: unknown }> {
     const spec = stepSpec(run, job.step);
     let input: unknown = null;
     const controller = new AbortController();
@@ -242,7 +272,9 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
     try {
       // Inputs without templates need no context (no reads).
       if (JSON.stringify(spec.with).includes('{{')) {
-        const steps = await sql<StepRow[]>`SELECT step_id, item, state, attempt, items_total, output, error FROM playbook_step_runs WHERE run_id = ${run.id} AND item = -1`;
+        const steps = await sql<
+          StepRow[]
+        >`SELECT step_id, item, state, attempt, items_total, output, error FROM playbook_step_runs WHERE run_id = ${run.id} AND item = -1`;
         const ctx = expressionContext(run, await incidentNow(run.incident_id), steps, job.item >= 0 ? { item: itemValue, index: job.item } : undefined);
         input = await renderTemplates(spec.with, ctx);
       } else input = spec.with;
@@ -250,7 +282,9 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
       if (!action) throw new ActionError('not_configured', `unknown action ${spec.action}`);
       const parsed = action.input.safeParse(input);
       if (!parsed.success) throw new ActionError('invalid_input', parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '));
-      const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(toActionError(controller.signal.reason)), { once: true }));
+      const aborted = new Promise<never>((_, reject) =>
+        controller.signal.addEventListener('abort', () => reject(toActionError(controller.signal.reason)), { once: true }),
+      );
       const output = await Promise.race([action.run(parsed.data, actionContext(run, job, attempt, controller.signal)), aborted]);
       return { ok: true, output: output ?? null, input };
     } catch (e) {
@@ -294,12 +328,15 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
     const known = await staticRun(job.run);
     if (known && job.item === -1 && !affectsOthers(known, job.step) && (await completeAlone(known, job, attempt, result))) return;
     await withRun(job.run, async (tx, run, events) => {
-      const [row] = await tx<{ state: string; attempt: number }[]>`SELECT state, attempt FROM playbook_step_runs WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item} FOR UPDATE`;
+      const [row] = await tx<
+        { state: string; attempt: number }[]
+      >`SELECT state, attempt FROM playbook_step_runs WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item} FOR UPDATE`;
       await tx`DELETE FROM playbook_locks WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item}`;
       if (!row || row.state !== 'running' || row.attempt !== attempt) return false;
       const spec = stepSpec(run, job.step);
       const input = job.item === -1 ? result.input : undefined;
-      if (input !== undefined) await tx`UPDATE playbook_step_runs SET input = ${tx.json((input ?? null) as never)} WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item}`;
+      if (input !== undefined)
+        await tx`UPDATE playbook_step_runs SET input = ${tx.json((input ?? null) as never)} WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item}`;
       if (result.ok) {
         await setStep(tx, job.run, job.step, job.item, 'succeeded', { output: result.output });
         events.push(stepEvent(run, job.step, 'succeeded', { item: job.item }));
@@ -312,11 +349,23 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
           const delay = Math.min((durationMs(retry.backoff) ?? 1_000) * retry.factor ** (attempt - 1), durationMs(retry.max) ?? 300_000);
           await tx`UPDATE playbook_step_runs SET error = ${tx.json(error as never)} WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item}`;
           await enqueueStep(tx, job, new Date(Date.now() + delay));
-          events.push(stepEvent(run, job.step, 'queued', { item: job.item, text: `failed (${e.message}); retry ${attempt} of ${retry.count} in ${delay} ms`, data: { error: e.message, attempt, retry_in_ms: delay } }));
+          events.push(
+            stepEvent(run, job.step, 'queued', {
+              item: job.item,
+              text: `failed (${e.message}); retry ${attempt} of ${retry.count} in ${delay} ms`,
+              data: { error: e.message, attempt, retry_in_ms: delay },
+            }),
+          );
         } else {
           const state = e.code === 'timeout' ? 'timed_out' : 'failed';
           await setStep(tx, job.run, job.step, job.item, state, { error });
-          events.push(stepEvent(run, job.step, state, { item: job.item, text: `${state === 'timed_out' ? 'timed out' : 'failed'}: ${e.message}`, data: { error: e.message, code: e.code } }));
+          events.push(
+            stepEvent(run, job.step, state, {
+              item: job.item,
+              text: `${state === 'timed_out' ? 'timed out' : 'failed'}: ${e.message}`,
+              data: { error: e.message, code: e.code },
+            }),
+          );
         }
       }
       if (job.item >= 0) await afterItem(tx, run, spec, events);
@@ -326,12 +375,15 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
   /** The server is stopping: hand an interrupted attempt back to the queue (any process takes it) instead of failing it. */
   async function requeueInterrupted(run: RunRow, job: StepJob, attempt: number): Promise<void> {
     await sql.begin(async (tx) => {
-      const [row] = await tx`SELECT 1 FROM playbook_step_runs WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item} AND state = 'running' AND attempt = ${attempt} FOR UPDATE`;
+      const [row] =
+        await tx`SELECT 1 FROM playbook_step_runs WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item} AND state = 'running' AND attempt = ${attempt} FOR UPDATE`;
       if (!row) return;
       await tx`DELETE FROM playbook_locks WHERE run_id = ${job.run} AND step_id = ${job.step} AND item = ${job.item}`;
       await enqueueStep(tx, job);
     });
-    recorder.record([stepEvent(run, job.step, 'queued', { item: job.item, text: `re-queued: its server stopped during attempt ${attempt}`, data: { attempt } })]);
+    recorder.record([
+      stepEvent(run, job.step, 'queued', { item: job.item, text: `re-queued: its server stopped during attempt ${attempt}`, data: { attempt } }),
+    ]);
   }
 
   const stepTask: Task = async (payload) => {
@@ -343,12 +395,23 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
     await complete(job, claimed.attempt, result);
   };
 
-  async function settleApproval(tx: TransactionSql, run: RunRow, approvalId: string, stepId: string, outcome: 'approved' | 'rejected' | 'expired-fail', reason: string, actor: AuditActor, events: EngineEvent[]): Promise<void> {
+  async function settleApproval(
+    tx: TransactionSql,
+    run: RunRow,
+    approvalId: string,
+    stepId: string,
+    outcome: 'approved' | 'rejected' | 'expired-fail',
+    reason: string,
+    actor: AuditActor,
+    events: EngineEvent[],
+  ): Promise<void> {
     if (outcome === 'approved') {
       await tx`UPDATE playbook_approvals SET state = 'approved', decided_at = now() WHERE id = ${approvalId}`;
       events.push(stepEvent(run, stepId, 'approved', { actor, text: `approved by ${actor.name}: ${reason}`, data: { approval_id: approvalId, reason } }));
       const spec = stepSpec(run, stepId);
-      const steps = await tx<StepRow[]>`SELECT step_id, item, state, attempt, items_total, output, error FROM playbook_step_runs WHERE run_id = ${run.id} AND item = -1`;
+      const steps = await tx<
+        StepRow[]
+      >`SELECT step_id, item, state, attempt, items_total, output, error FROM playbook_step_runs WHERE run_id = ${run.id} AND item = -1`;
       await queueStep(tx, run, spec, expressionContext(run, await incidentNow(run.incident_id), steps), events);
       return;
     }
@@ -356,7 +419,13 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
     await tx`UPDATE playbook_approvals SET state = ${expired ? 'expired' : 'rejected'}, decided_at = now() WHERE id = ${approvalId}`;
     const state = outcome === 'rejected' ? 'rejected' : 'failed';
     await setStep(tx, run.id, stepId, -1, state, { error: { code: outcome === 'rejected' ? 'rejected' : 'approval_expired', message: reason } });
-    events.push(stepEvent(run, stepId, state, { actor, text: `${state === 'rejected' ? `rejected by ${actor.name}` : 'failed'}: ${reason}`, data: { approval_id: approvalId, reason } }));
+    events.push(
+      stepEvent(run, stepId, state, {
+        actor,
+        text: `${state === 'rejected' ? `rejected by ${actor.name}` : 'failed'}: ${reason}`,
+        data: { approval_id: approvalId, reason },
+      }),
+    );
   }
 
   const approvalTask: Task = async (payload) => {
@@ -364,7 +433,9 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
     const [a] = await sql<{ run_id: string }[]>`SELECT run_id FROM playbook_approvals WHERE id = ${approval}`;
     if (!a) return;
     await withRun(a.run_id, async (tx, run, events) => {
-      const [row] = await tx<{ state: string; step_id: string; on_timeout: string; expires_at: Date }[]>`SELECT state, step_id, on_timeout, expires_at FROM playbook_approvals WHERE id = ${approval} FOR UPDATE`;
+      const [row] = await tx<
+        { state: string; step_id: string; on_timeout: string; expires_at: Date }[]
+      >`SELECT state, step_id, on_timeout, expires_at FROM playbook_approvals WHERE id = ${approval} FOR UPDATE`;
       if (!row || row.state !== 'pending' || row.expires_at.getTime() > Date.now() + 1_000) return false;
       const reason = `nobody decided before ${row.expires_at.toISOString()} (on_timeout: ${row.on_timeout})`;
       if (row.on_timeout === 'approve') await settleApproval(tx, run, approval, row.step_id, 'approved', reason, SYSTEM_ACTOR, events);
@@ -385,14 +456,22 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
       SELECT run_id, step_id, item FROM playbook_step_runs WHERE state = 'running' AND deadline < now() - ${grace} * interval '1 millisecond' LIMIT 100`;
     for (const s of stuck) {
       await withRun(s.run_id, async (tx, run, events) => {
-        const [row] = await tx<{ state: string; attempt: number }[]>`SELECT state, attempt FROM playbook_step_runs WHERE run_id = ${s.run_id} AND step_id = ${s.step_id} AND item = ${s.item}
+        const [row] = await tx<
+          { state: string; attempt: number }[]
+        >`SELECT state, attempt FROM playbook_step_runs WHERE run_id = ${s.run_id} AND step_id = ${s.step_id} AND item = ${s.item}
           AND state = 'running' AND deadline < now() - ${grace} * interval '1 millisecond' FOR UPDATE`;
         if (!row) return false;
         await tx`DELETE FROM playbook_locks WHERE run_id = ${s.run_id} AND step_id = ${s.step_id} AND item = ${s.item}`;
         const spec = stepSpec(run, s.step_id);
         if (row.attempt <= (spec.retry?.count ?? 0) + CRASH_REQUEUES) {
           await enqueueStep(tx, { run: s.run_id, step: s.step_id, item: s.item });
-          events.push(stepEvent(run, s.step_id, 'queued', { item: s.item, text: `re-queued: attempt ${row.attempt} was lost (its server stopped)`, data: { attempt: row.attempt } }));
+          events.push(
+            stepEvent(run, s.step_id, 'queued', {
+              item: s.item,
+              text: `re-queued: attempt ${row.attempt} was lost (its server stopped)`,
+              data: { attempt: row.attempt },
+            }),
+          );
         } else {
           await setStep(tx, s.run_id, s.step_id, s.item, 'timed_out', { error: { code: 'timeout', message: 'the attempt was lost and no attempts are left' } });
           events.push(stepEvent(run, s.step_id, 'timed_out', { item: s.item, text: 'timed out: the attempt was lost and no attempts are left' }));
@@ -410,14 +489,20 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
     const pb = req.playbook;
     const coalesceKey = req.trigger === 'event' && req.incidentId && req.coalesceKey ? req.coalesceKey : null;
     // One entry of the run's `coalesced` list; `key` (the idempotency key) recognises a repeat and stays out of the API.
-    const trigger = { ...(req.triggerBody && typeof req.triggerBody === 'object' ? req.triggerBody : {}), at: new Date().toISOString(), key: req.idempotencyKey ?? null };
+    const trigger = {
+      ...(req.triggerBody && typeof req.triggerBody === 'object' ? req.triggerBody : {}),
+      at: new Date().toISOString(),
+      key: req.idempotencyKey ?? null,
+    };
     const result = await sql.begin(async (tx) => {
       if (coalesceKey) {
         // Serialise starts of this playbook on this incident for this event across processes: the
         // second of two events a second apart waits here, then finds the first's run and joins it.
         await tx`SELECT pg_advisory_xact_lock(hashtextextended(${`playbook-coalesce:${pb.id}:${req.incidentId}:${coalesceKey}`}, ${KEYED_LOCK_SEEDS.playbookCoalesce}))`;
         // The same event again (its idempotency key): the run that started with it or took it in.
-        const [prior] = await tx<{ id: string }[]>`SELECT id FROM playbook_runs WHERE (starter = ${req.startedBy.key} AND idempotency_key = ${req.idempotencyKey ?? null})
+        const [prior] = await tx<
+          { id: string }[]
+        >`SELECT id FROM playbook_runs WHERE (starter = ${req.startedBy.key} AND idempotency_key = ${req.idempotencyKey ?? null})
           OR (incident_id = ${req.incidentId} AND playbook_id = ${pb.id} AND coalesce_key = ${coalesceKey} AND coalesced @> ${tx.json([{ key: req.idempotencyKey ?? null }] as never)}::jsonb) LIMIT 1`;
         if (prior) return { runId: prior.id, created: false };
         const [open] = await tx<{ id: string }[]>`UPDATE playbook_runs SET coalesced = coalesced || ${tx.json([trigger] as never)}::jsonb
@@ -427,18 +512,27 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
           RETURNING id`;
         if (open) return { runId: open.id, created: false, coalesced: true };
       }
-      const inserted = await tx<{ id: string }[]>`INSERT INTO playbook_runs (id, playbook_id, playbook_name, version, definition, incident_id, state, dry_run, trigger, trigger_body, started_by, starter, idempotency_key, context, coalesce_key, coalesced)
+      const inserted = await tx<
+        { id: string }[]
+      >`INSERT INTO playbook_runs (id, playbook_id, playbook_name, version, definition, incident_id, state, dry_run, trigger, trigger_body, started_by, starter, idempotency_key, context, coalesce_key, coalesced)
         VALUES (${id}, ${pb.id}, ${pb.name}, ${pb.version}, ${tx.json(pb as never)}, ${req.incidentId}, 'queued', ${req.dryRun}, ${req.trigger}, ${tx.json((req.triggerBody ?? null) as never)},
           ${req.startedBy.name}, ${req.startedBy.key}, ${req.idempotencyKey ?? null}, ${tx.json({ incident, alert: req.alert ?? null } as never)},
           ${coalesceKey}, ${tx.json((coalesceKey ? [trigger] : []) as never)})
         ON CONFLICT (starter, idempotency_key) DO NOTHING RETURNING id`;
       if (inserted.length === 0) {
-        const [prior] = await tx<{ id: string }[]>`SELECT id FROM playbook_runs WHERE starter = ${req.startedBy.key} AND idempotency_key = ${req.idempotencyKey ?? null}`;
+        const [prior] = await tx<
+          { id: string }[]
+        >`SELECT id FROM playbook_runs WHERE starter = ${req.startedBy.key} AND idempotency_key = ${req.idempotencyKey ?? null}`;
         return { runId: prior!.id, created: false };
       }
       await tx`INSERT INTO playbook_step_runs (run_id, step_id, state) SELECT ${id}, unnest(${pb.steps.map((s) => s.id)}::text[]), 'pending'`;
       const run = (await loadRun(tx, id, true))!;
-      events.push(runEvent(run, 'queued', { text: `${req.dryRun ? 'dry run' : 'run'} started by ${req.startedBy.name} (${req.trigger})`, actor: req.startedBy.key.startsWith('user:') ? { kind: 'user', id: req.startedBy.key.slice(5), name: req.startedBy.name } : SYSTEM_ACTOR }));
+      events.push(
+        runEvent(run, 'queued', {
+          text: `${req.dryRun ? 'dry run' : 'run'} started by ${req.startedBy.name} (${req.trigger})`,
+          actor: req.startedBy.key.startsWith('user:') ? { kind: 'user', id: req.startedBy.key.slice(5), name: req.startedBy.name } : SYSTEM_ACTOR,
+        }),
+      );
       await advance(tx, run, incident, events);
       await auditIn(tx, events);
       return { runId: id, created: true };
@@ -500,7 +594,11 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
       let found = false;
       await withRun(runId, async (tx, run, events) => {
         found = true;
-        if (FINISHED_RUN_STATES.includes(run.state)) throw new DomainError('conflict', `the run has already ${run.state === 'cancelled' ? 'been cancelled' : run.state === 'completed_with_failures' ? 'completed (with failures)' : run.state}`);
+        if (FINISHED_RUN_STATES.includes(run.state))
+          throw new DomainError(
+            'conflict',
+            `the run has already ${run.state === 'cancelled' ? 'been cancelled' : run.state === 'completed_with_failures' ? 'completed (with failures)' : run.state}`,
+          );
         const open = await tx<{ step_id: string; item: number }[]>`UPDATE playbook_step_runs SET state = 'cancelled', finished_at = clock_timestamp()
           WHERE run_id = ${runId} AND state <> ALL(${[...FINISHED_STEP_STATES]}::text[]) RETURNING step_id, item`;
         await tx`UPDATE playbook_approvals SET state = 'cancelled', decided_at = now() WHERE run_id = ${runId} AND state = 'pending'`;
@@ -518,23 +616,38 @@ export function createPlaybookEngine(opts: EngineOptions): PlaybookEngine {
       if (!a) throw new DomainError('not_found', 'no such approval');
       const actor = actorOf(who);
       await withRun(a.run_id, async (tx, run, events) => {
-        const [row] = await tx<{ state: string; step_id: string; roles: string[]; min_approvers: number }[]>`SELECT state, step_id, roles, min_approvers FROM playbook_approvals WHERE id = ${approvalId} FOR UPDATE`;
+        const [row] = await tx<
+          { state: string; step_id: string; roles: string[]; min_approvers: number }[]
+        >`SELECT state, step_id, roles, min_approvers FROM playbook_approvals WHERE id = ${approvalId} FOR UPDATE`;
         if (!row) throw new DomainError('not_found', 'no such approval');
         if (row.state !== 'pending') throw new DomainError('conflict', `the approval is already ${row.state}`);
-        if (!row.roles.includes(who.role)) throw new DomainError('forbidden', `this approval needs one of the roles ${row.roles.join(', ')}; you are ${who.role}`, { roles: row.roles });
+        if (!row.roles.includes(who.role))
+          throw new DomainError('forbidden', `this approval needs one of the roles ${row.roles.join(', ')}; you are ${who.role}`, { roles: row.roles });
         const key = principalKey(who);
-        const [sod] = await tx<{ excluded: ApproverExclusion | null }[]>`SELECT ${exclusionOf(tx, key)} AS excluded FROM playbook_runs r WHERE r.id = ${run.id}`;
+        const [sod] = await tx<
+          { excluded: ApproverExclusion | null }[]
+        >`SELECT ${exclusionOf(tx, key)} AS excluded FROM playbook_runs r WHERE r.id = ${run.id}`;
         if (sod?.excluded) throw new DomainError('forbidden', APPROVER_EXCLUSIONS[sod.excluded], { reason: sod.excluded, rule: 'separation_of_duties' });
-        const added = await tx`INSERT INTO playbook_approval_decisions (approval_id, user_id, user_name, decision, reason) VALUES (${approvalId}, ${key}, ${who.name}, ${decision}, ${reason})
+        const added =
+          await tx`INSERT INTO playbook_approval_decisions (approval_id, user_id, user_name, decision, reason) VALUES (${approvalId}, ${key}, ${who.name}, ${decision}, ${reason})
           ON CONFLICT DO NOTHING RETURNING 1`;
         if (added.length === 0) throw new DomainError('conflict', 'you have already decided on this approval');
         if (decision === 'reject') {
           await settleApproval(tx, run, approvalId, row.step_id, 'rejected', reason, actor, events);
           return;
         }
-        const [{ n }] = (await tx<{ n: number }[]>`SELECT count(*)::int AS n FROM playbook_approval_decisions WHERE approval_id = ${approvalId} AND decision = 'approve'`) as unknown as [{ n: number }];
+        const [{ n }] = (await tx<
+          { n: number }[]
+        >`SELECT count(*)::int AS n FROM playbook_approval_decisions WHERE approval_id = ${approvalId} AND decision = 'approve'`) as unknown as [{ n: number }];
         if (n >= row.min_approvers) await settleApproval(tx, run, approvalId, row.step_id, 'approved', reason, actor, events);
-        else events.push(stepEvent(run, row.step_id, 'waiting_approval', { actor, text: `approved by ${actor.name} (${n} of ${row.min_approvers}): ${reason}`, data: { approval_id: approvalId, reason } }));
+        else
+          events.push(
+            stepEvent(run, row.step_id, 'waiting_approval', {
+              actor,
+              text: `approved by ${actor.name} (${n} of ${row.min_approvers}): ${reason}`,
+              data: { approval_id: approvalId, reason },
+            }),
+          );
       });
     },
     sweep,

@@ -4,7 +4,17 @@
  * may decide them: separation.ts). Plain reads; the engine alone changes these tables.
  */
 import type { Playbook } from '../../../shared/playbook.ts';
-import { FINISHED_STEP_STATES, type Approval, type ApprovalState, type CoalescedTrigger, type Run, type RunFailure, type StepRun, type StepState, type StepWarning } from '../../../shared/playbooks-api.ts';
+import {
+  FINISHED_STEP_STATES,
+  type Approval,
+  type ApprovalState,
+  type CoalescedTrigger,
+  type Run,
+  type RunFailure,
+  type StepRun,
+  type StepState,
+  type StepWarning,
+} from '../../../shared/playbooks-api.ts';
 import type { Sql } from '../../db/connect.ts';
 import { actionOf, connectorsNow, stepWarning, type ConnectorsNow } from './readiness.ts';
 import { exclusionOf, type ApproverExclusion } from './separation.ts';
@@ -68,7 +78,17 @@ function toRun(r: RunRecord, steps: readonly StepRecord[], connectors: Connector
   const handlerOf = new Map(r.definition.steps.filter((s) => s.on_error).map((s) => [s.id, s.on_error ?? null]));
   const failures: RunFailure[] = out.flatMap((s) =>
     s.state === 'failed' || s.state === 'timed_out'
-      ? [{ step_id: s.step_id, name: s.name, action: s.action, state: s.state, code: s.error?.code ?? s.state, message: s.error?.message ?? (s.state === 'timed_out' ? 'timed out' : 'failed'), handled_by: handlerOf.get(s.step_id) ?? null }]
+      ? [
+          {
+            step_id: s.step_id,
+            name: s.name,
+            action: s.action,
+            state: s.state,
+            code: s.error?.code ?? s.state,
+            message: s.error?.message ?? (s.state === 'timed_out' ? 'timed out' : 'failed'),
+            handled_by: handlerOf.get(s.step_id) ?? null,
+          },
+        ]
       : [],
   );
   const warnings = out.flatMap((s): StepWarning[] => {
@@ -96,13 +116,17 @@ function toRun(r: RunRecord, steps: readonly StepRecord[], connectors: Connector
   };
 }
 
-const RUN_COLUMNS = 'id, playbook_id, playbook_name, version, definition, incident_id, state, dry_run, trigger, started_by, created_at, finished_at, error, coalesced';
+const RUN_COLUMNS =
+  'id, playbook_id, playbook_name, version, definition, incident_id, state, dry_run, trigger, started_by, created_at, finished_at, error, coalesced';
 const STEP_COLUMNS = 'run_id, step_id, item, state, attempt, items_total, input, output, error, started_at, finished_at, approval_id';
 
 export async function getRun(sql: Sql, id: string): Promise<Run | null> {
   const [r] = await sql<RunRecord[]>`SELECT ${sql.unsafe(RUN_COLUMNS)} FROM playbook_runs WHERE id = ${id}`;
   if (!r) return null;
-  const [steps, connectors] = await Promise.all([sql<StepRecord[]>`SELECT ${sql.unsafe(STEP_COLUMNS)} FROM playbook_step_runs WHERE run_id = ${id}`, connectorsNow(sql)]);
+  const [steps, connectors] = await Promise.all([
+    sql<StepRecord[]>`SELECT ${sql.unsafe(STEP_COLUMNS)} FROM playbook_step_runs WHERE run_id = ${id}`,
+    connectorsNow(sql),
+  ]);
   return toRun(r, steps, connectors);
 }
 
@@ -113,7 +137,9 @@ export async function runIncident(sql: Sql, id: string): Promise<{ incident_id: 
 }
 
 export async function listRuns(sql: Sql, incidentId: string, limit = 100): Promise<Run[]> {
-  const runs = await sql<RunRecord[]>`SELECT ${sql.unsafe(RUN_COLUMNS)} FROM playbook_runs WHERE incident_id = ${incidentId} ORDER BY created_at DESC LIMIT ${limit}`;
+  const runs = await sql<
+    RunRecord[]
+  >`SELECT ${sql.unsafe(RUN_COLUMNS)} FROM playbook_runs WHERE incident_id = ${incidentId} ORDER BY created_at DESC LIMIT ${limit}`;
   if (runs.length === 0) return [];
   const [steps, connectors] = await Promise.all([
     sql<StepRecord[]>`SELECT ${sql.unsafe(STEP_COLUMNS)} FROM playbook_step_runs WHERE run_id = ANY(${runs.map((r) => r.id)}::uuid[])`,
@@ -160,16 +186,16 @@ export async function listApprovals(sql: Sql, viewer: string, opts: { status?: A
     const action = actionOf(step?.action ?? '');
     const warning = a.state === 'pending' ? stepWarning(a.step_id, action, connectors) : null;
     return {
-    ...a,
-    step_name: step?.name ?? null,
-    action: step?.action ?? '',
-    action_description: action?.description ?? '',
-    connector: action?.connector ?? null,
-    warnings: warning ? [warning] : [],
-    requested_at: a.requested_at.toISOString(),
-    expires_at: a.expires_at.toISOString(),
-    decided_at: iso(a.decided_at),
-    decisions: a.decisions.map((d) => ({ ...d, at: new Date(d.at).toISOString() })),
+      ...a,
+      step_name: step?.name ?? null,
+      action: step?.action ?? '',
+      action_description: action?.description ?? '',
+      connector: action?.connector ?? null,
+      warnings: warning ? [warning] : [],
+      requested_at: a.requested_at.toISOString(),
+      expires_at: a.expires_at.toISOString(),
+      decided_at: iso(a.decided_at),
+      decisions: a.decisions.map((d) => ({ ...d, at: new Date(d.at).toISOString() })),
     };
   });
 }

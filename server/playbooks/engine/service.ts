@@ -111,7 +111,10 @@ export async function createPlaybooks(
   const engine = createPlaybookEngine({ ...deps, policy, actions, services, catalog: () => catalog, ...opts.engine });
   await engine.start();
   const events = startEventWatcher({ sql, engine, logger, intervalMs: opts.eventsIntervalMs });
-  const hookRefusals = createHookRefusals({ sql, audit: deps.audit, logger }, { maxRefusedPerMinute: opts.webhookMaxRefusedPerMinute, flushIntervalMs: opts.webhookRefusalFlushMs });
+  const hookRefusals = createHookRefusals(
+    { sql, audit: deps.audit, logger },
+    { maxRefusedPerMinute: opts.webhookMaxRefusedPerMinute, flushIntervalMs: opts.webhookRefusalFlushMs },
+  );
   hookRefusals.start();
   return {
     engine,

@@ -65,7 +65,12 @@ const STATE_TEXT: Partial<Record<StepState, string>> = {
   cancelled: 'cancelled',
 };
 
-export function stepEvent(run: RunRow, stepId: string, state: string, extra: { text?: string; actor?: AuditActor; data?: Record<string, unknown>; item?: number } = {}): EngineEvent {
+export function stepEvent(
+  run: RunRow,
+  stepId: string,
+  state: string,
+  extra: { text?: string; actor?: AuditActor; data?: Record<string, unknown>; item?: number } = {},
+): EngineEvent {
   const item = extra.item !== undefined && extra.item >= 0 ? ` item ${extra.item + 1}` : '';
   const what = extra.text ?? STATE_TEXT[state as StepState] ?? state;
   return {
@@ -75,7 +80,15 @@ export function stepEvent(run: RunRow, stepId: string, state: string, extra: { t
     action: `playbook.step.${state}`,
     actor: extra.actor ?? SYSTEM_ACTOR,
     text: `Playbook ${run.playbook_name}${run.dry_run ? ' (dry run)' : ''}: step ${stepId}${item} ${what}`,
-    data: { run_id: run.id, playbook_id: run.playbook_id, step_id: stepId, state, dry_run: run.dry_run, ...(extra.item !== undefined && extra.item >= 0 ? { item: extra.item } : {}), ...extra.data },
+    data: {
+      run_id: run.id,
+      playbook_id: run.playbook_id,
+      step_id: stepId,
+      state,
+      dry_run: run.dry_run,
+      ...(extra.item !== undefined && extra.item >= 0 ? { item: extra.item } : {}),
+      ...extra.data,
+    },
   };
 }
 
@@ -98,13 +111,22 @@ export function stepSpec(run: RunRow, stepId: string): StepSpec {
 }
 
 /** The expression context of a run now: the incident (fresh), the alert, the trigger, finished steps. */
-export function expressionContext(run: RunRow, incident: Record<string, unknown> | null, steps: readonly StepRow[], item?: { item: unknown; index: number }): ExpressionContext {
+export function expressionContext(
+  run: RunRow,
+  incident: Record<string, unknown> | null,
+  steps: readonly StepRow[],
+  item?: { item: unknown; index: number },
+): ExpressionContext {
   const done: ExpressionContext['steps'] = {};
   for (const s of steps) if (s.item === -1 && finished(s.state)) done[s.step_id] = { status: s.state, output: s.output ?? null };
   return {
     incident,
     alert: run.context.alert ?? null,
-    trigger: { kind: run.trigger, ...(run.trigger === 'event' ? { event: (run.trigger_body as { event?: never } | null)?.event } : {}), body: run.trigger_body ?? null },
+    trigger: {
+      kind: run.trigger,
+      ...(run.trigger === 'event' ? { event: (run.trigger_body as { event?: never } | null)?.event } : {}),
+      body: run.trigger_body ?? null,
+    },
     steps: done,
     ...(item ? { item: item.item, index: item.index } : {}),
     run: { id: run.id, playbook_id: run.playbook_id, dry_run: run.dry_run, started_by: run.started_by },
@@ -128,7 +150,14 @@ async function lockKey(spec: StepSpec, ctx: ExpressionContext): Promise<string |
   return `${spec.action}:${typeof v === 'string' ? v : JSON.stringify(v)}`;
 }
 
-export async function setStep(tx: TransactionSql, runId: string, stepId: string, item: number, state: StepState, fields: { error?: unknown; output?: unknown } = {}): Promise<void> {
+export async function setStep(
+  tx: TransactionSql,
+  runId: string,
+  stepId: string,
+  item: number,
+  state: StepState,
+  fields: { error?: unknown; output?: unknown } = {},
+): Promise<void> {
   const done = finished(state);
   await tx`UPDATE playbook_step_runs SET state = ${state},
       error = ${fields.error === undefined ? null : tx.json(fields.error as never)},
@@ -211,7 +240,9 @@ async function openApproval(tx: TransactionSql, run: RunRow, spec: StepSpec, ctx
  */
 export async function advance(tx: TransactionSql, run: RunRow, incident: Record<string, unknown> | null, events: EngineEvent[]): Promise<void> {
   if (FINISHED_RUN_STATES.includes(run.state)) return;
-  const rows = await tx<StepRow[]>`SELECT step_id, item, state, attempt, items_total, output, error FROM playbook_step_runs WHERE run_id = ${run.id} AND item = -1`;
+  const rows = await tx<
+    StepRow[]
+  >`SELECT step_id, item, state, attempt, items_total, output, error FROM playbook_step_runs WHERE run_id = ${run.id} AND item = -1`;
   const byId = new Map(rows.map((r) => [r.step_id, r]));
   const handlerOf = new Map<string, string[]>();
   for (const s of run.definition.steps) if (s.on_error) handlerOf.set(s.on_error, [...(handlerOf.get(s.on_error) ?? []), s.id]);
@@ -223,7 +254,7 @@ export async function advance(tx: TransactionSql, run: RunRow, incident: Record<
     events.push(stepEvent(run, spec.id, 'skipped', { text: `skipped (${reason})` }));
   };
 
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const spec of run.definition.steps) {
       const row = byId.get(spec.id)!;
@@ -258,7 +289,12 @@ export async function advance(tx: TransactionSql, run: RunRow, incident: Record<
           byId.set(spec.id, { ...row, state: 'waiting_approval' });
           continue;
         }
-        if (gated) events.push(stepEvent(run, spec.id, 'waiting_approval', { text: `would wait for approval (${spec.approval!.approvers.roles.join(' or ')}, ${spec.approval!.approvers.min} approver(s))` }));
+        if (gated)
+          events.push(
+            stepEvent(run, spec.id, 'waiting_approval', {
+              text: `would wait for approval (${spec.approval!.approvers.roles.join(' or ')}, ${spec.approval!.approvers.min} approver(s))`,
+            }),
+          );
         byId.set(spec.id, { ...row, state: await queueStep(tx, run, spec, ctx, events) });
       } catch (e) {
         // A SQL error has aborted the transaction: let it fail. An expression error fails the step.
@@ -295,7 +331,8 @@ async function settleRun(tx: TransactionSql, run: RunRow, rows: readonly StepRow
     const unhandled = failures.filter((r) => !handlerOf.has(r.step_id));
     state = unhandled.length ? 'failed' : failures.length ? 'completed_with_failures' : 'succeeded';
     // Unhandled failures first: they are why a run failed.
-    if (failures.length) error = [...unhandled, ...failures.filter((r) => handlerOf.has(r.step_id))].map((r) => failureText(r, handlerOf.get(r.step_id))).join('; ');
+    if (failures.length)
+      error = [...unhandled, ...failures.filter((r) => handlerOf.has(r.step_id))].map((r) => failureText(r, handlerOf.get(r.step_id))).join('; ');
   } else if (rows.some((r) => r.state === 'queued' || r.state === 'running')) state = 'running';
   else if (rows.some((r) => r.state === 'waiting_approval')) state = 'waiting_approval';
   else state = 'running';

@@ -71,12 +71,27 @@ export async function startFakeTools(): Promise<FakeTools> {
       const value = vt[1] === 'urls' ? Buffer.from(id, 'base64url').toString('utf8') : id;
       const rep = reputation.get(value);
       if (!rep) return { status: 404, body: { error: { code: 'NotFoundError', message: `${value} not found` } } };
-      return { status: 200, body: { data: { id, type: vt[1], attributes: { reputation: -(rep.malicious ?? 0), last_analysis_stats: { malicious: rep.malicious ?? 0, suspicious: 0, harmless: 60, undetected: 10 } } } } };
+      return {
+        status: 200,
+        body: {
+          data: {
+            id,
+            type: vt[1],
+            attributes: {
+              reputation: -(rep.malicious ?? 0),
+              last_analysis_stats: { malicious: rep.malicious ?? 0, suspicious: 0, harmless: 60, undetected: 10 },
+            },
+          },
+        },
+      };
     }
     if (call.method === 'GET' && call.path === '/api/v2/check') {
       const ip = call.query['ipAddress'] ?? '';
       const score = reputation.get(ip)?.abuseScore ?? 0;
-      return { status: 200, body: { data: { ipAddress: ip, abuseConfidenceScore: score, totalReports: score ? 12 : 0, countryCode: 'NL', isWhitelisted: false } } };
+      return {
+        status: 200,
+        body: { data: { ipAddress: ip, abuseConfidenceScore: score, totalReports: score ? 12 : 0, countryCode: 'NL', isWhitelisted: false } },
+      };
     }
     if (call.path.startsWith('/slack/') || call.path.startsWith('/teams/')) return { status: 200, body: 'ok' };
     return { status: 200, body: { ok: true, path: call.path, received: call.body ?? null } };
@@ -94,7 +109,14 @@ export async function startFakeTools(): Promise<FakeTools> {
       } catch {
         body = text;
       }
-      const call: FakeCall = { method: req.method ?? 'GET', path: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, body, at: Date.now() };
+      const call: FakeCall = {
+        method: req.method ?? 'GET',
+        path: u.pathname,
+        query: Object.fromEntries(u.searchParams),
+        headers: req.headers,
+        body,
+        at: Date.now(),
+      };
       calls.push(call);
       const failure = failures.find((f) => f.left > 0 && matches(f.route, call.method, call.path));
       let answer: FakeAnswer;

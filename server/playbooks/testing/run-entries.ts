@@ -22,5 +22,7 @@ export function runSteps(entry: TimelineEntry): StepState[] {
  * order), then the entry's own text (for a run, its latest state).
  */
 export function automationTexts(timeline: readonly TimelineEntry[]): string[] {
-  return timeline.filter((e) => e.kind === 'automation').flatMap((e) => [...runSteps(e).flatMap((s) => (s.history?.length ? s.history.map((h) => h.text) : [s.text])), e.text]);
+  return timeline
+    .filter((e) => e.kind === 'automation')
+    .flatMap((e) => [...runSteps(e).flatMap((s) => (s.history?.length ? s.history.map((h) => h.text) : [s.text])), e.text]);
 }
