@@ -27,7 +27,7 @@ describe('app', () => {
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('unavailable');
   });
 
-  it('answers unknown paths with a JSON 404, and unknown API paths with 401 before anything else', async () => {
+  it('ID1: answers unknown paths with a JSON 404, and unknown API paths with 401 before anything else', async () => {
     const r = await app.request('/nope');
     expect(r.status).toBe(404);
     expect(await r.json()).toMatchObject({ error: { code: 'not_found' } });
@@ -35,13 +35,13 @@ describe('app', () => {
     expect(a.status).toBe(401);
   });
 
-  it('refuses unauthenticated API requests before validating or touching the database', async () => {
+  it('ID1: refuses unauthenticated API requests before validating or touching the database', async () => {
     const r = await app.request('/api/v1/incidents?limit=9999');
     expect(r.status).toBe(401);
     expect(await r.json()).toMatchObject({ error: { code: 'unauthenticated' } });
   });
 
-  it('serves the public auth config without a session', async () => {
+  it('ID1: serves the public auth config without a session', async () => {
     const r = await app.request('/api/v1/auth/config');
     expect(await r.json()).toEqual({ sso: false, sso_label: null });
   });

@@ -75,7 +75,7 @@ describe('loadConfig', () => {
     });
   });
 
-  it('trusts the configured number of proxy hops, and none without TRUST_PROXY', () => {
+  it('ID6: trusts the configured number of proxy hops, and none without TRUST_PROXY', () => {
     expect(loadConfig({ TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '2' })).toMatchObject({ ok: true, value: { auth: { trustProxy: 2 } } });
     expect(loadConfig({ TRUST_PROXY_HOPS: '2' })).toMatchObject({ ok: true, value: { auth: { trustProxy: 0 } } });
     const bad = loadConfig({ TRUST_PROXY: 'true', TRUST_PROXY_HOPS: '0' });

@@ -106,7 +106,7 @@ afterAll(async () => {
 });
 
 describe('kill -9', () => {
-  it('keeps every accepted update, and the rows match the document after a restart', async () => {
+  it('SY12: keeps every accepted update, and the rows match the document after a restart', async () => {
     const first = await spawnServer({ DATABASE_URL: db.url });
     processes.push(first);
     const id = newId();

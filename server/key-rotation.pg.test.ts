@@ -47,7 +47,7 @@ const sealedKeyIds = async (): Promise<string[]> => {
 };
 
 describe('key rotation', () => {
-  it('a restart with the new keys and the old ones as *_PREVIOUS moves every data key and secret; afterwards the new keys alone read everything', async () => {
+  it('EV9, PB22: a restart with the new keys and the old ones as *_PREVIOUS moves every data key and secret; afterwards the new keys alone read everything', async () => {
     const oldEvidence = key();
     const newEvidence = key();
     const oldSecrets = key();

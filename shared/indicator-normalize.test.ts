@@ -11,7 +11,7 @@ const typeAndValue = (raw: string): { type: string; value: string } | null => {
   return d ? { type: d.type, value: d.value } : null;
 };
 
-describe('detect', () => {
+describe('IN6: detect', () => {
   it('canonicalises IPv4 and IPv6 addresses', () => {
     expect(detect('  192.0.2.10 ')).toEqual({ type: 'ipv4', value: '192.0.2.10', net: '192.0.2.10' });
     expect(detect('010.001.002.003')).toEqual({ type: 'ipv4', value: '10.1.2.3', net: '10.1.2.3' });
@@ -73,14 +73,14 @@ describe('detect', () => {
   });
 });
 
-describe('undefang', () => {
+describe('IN6: undefang', () => {
   it('undoes the common defanging styles', () => {
     expect(undefang('hxxps://a[.]b{.}c[dot]d/x')).toBe('https://a.b.c.d/x');
     expect(undefang('fxp://files[.]example[.]com')).toBe('ftp://files.example.com');
   });
 });
 
-describe('isNonRoutable', () => {
+describe('IN7: isNonRoutable', () => {
   it('names private, loopback, link-local, CGNAT, multicast, reserved and documentation ranges', () => {
     for (const v of [
       '10.1.2.3',
@@ -129,7 +129,7 @@ describe('cidrContains', () => {
   });
 });
 
-describe('the device-side rules (formerly client/local/intel-normalize.ts)', () => {
+describe('IN6: the device-side rules (formerly client/local/intel-normalize.ts)', () => {
   it('detects IPv4 (ports dropped, leading zeros decimal) and refuses out-of-range octets', () => {
     expect(typeAndValue(' 203.0.113.9 ')).toEqual({ type: 'ipv4', value: '203.0.113.9' });
     expect(typeAndValue('203[.]0[.]113[.]9')).toEqual({ type: 'ipv4', value: '203.0.113.9' });

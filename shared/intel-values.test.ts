@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalUrl, canonicalUrlObservable, isNonPublicIndicator, isNonRoutable } from './intel-values.ts';
 
-describe('the never-public classification', () => {
+describe('IN7: the never-public classification', () => {
   it('names private, loopback, link-local, multicast, broadcast, reserved and documentation ranges, IPv4 and IPv6', () => {
     for (const v of [
       '10.1.2.3',
@@ -37,7 +37,7 @@ describe('the never-public classification', () => {
   });
 });
 
-describe('the canonical URL', () => {
+describe('IN6: the canonical URL', () => {
   it('lower-cases scheme and host, drops the default port and fragment, keeps path and query as written', () => {
     expect(canonicalUrl('HTTP://Evil.Example:80/Document/Invoice.PDF?Id=AbC#Top')).toBe('http://evil.example/Document/Invoice.PDF?Id=AbC');
     expect(canonicalUrl('https://evil.example:8443/X')).toBe('https://evil.example:8443/X');

@@ -4,7 +4,7 @@ import { moreSevere, SCORING_MODEL, scoreAlert, severityForScore, type ScoreInpu
 
 const base: ScoreInput = { impact: 3, likelihood: 3, confidence: 3, maxAssetCriticality: null };
 
-describe('scoreAlert', () => {
+describe('AL3: scoreAlert', () => {
   it.each([
     // impact, likelihood, confidence, crit, privileged, reputation → score, severity
     [1, 1, 1, null, null, undefined, 0, 'S5'],

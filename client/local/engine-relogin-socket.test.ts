@@ -65,7 +65,7 @@ async function openOne() {
   return { engine, session: opened.session };
 }
 
-describe('socket refusals around a login', () => {
+describe('SY4: socket refusals around a login', () => {
   it('reconnects a socket that was opened with the old session and refused after the login', async () => {
     const { engine, session } = await openOne();
     const [stale] = FakeSocket.made;

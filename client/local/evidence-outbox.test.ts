@@ -227,7 +227,7 @@ describe('evidence outbox', () => {
     expect(await t.chunkCount(id)).toBe(0);
   });
 
-  it('resumes an interrupted upload from the server offset without sending bytes twice', async () => {
+  it('EV1: resumes an interrupted upload from the server offset without sending bytes twice', async () => {
     const t = setup();
     t.server.state.putsBeforeCut = 2;
     const file = new Uint8Array(randomBytes(5_000));
@@ -261,7 +261,7 @@ describe('evidence outbox', () => {
     expect(t.server.state.creates).toBe(2);
   });
 
-  it('uses the same upload key after a lost answer, so the server holds one upload', async () => {
+  it('EV1: uses the same upload key after a lost answer, so the server holds one upload', async () => {
     const t = setup();
     t.server.state.loseNextCreateAnswer = true;
     const file = new Uint8Array(randomBytes(1_500));
@@ -273,7 +273,7 @@ describe('evidence outbox', () => {
     expect(t.server.uploads.size).toBe(1);
   });
 
-  it('shows a hash mismatch as a failure, keeps the bytes, and succeeds on retry', async () => {
+  it('EV3: shows a hash mismatch as a failure, keeps the bytes, and succeeds on retry', async () => {
     const t = setup();
     t.server.state.corruptNextPut = true;
     const file = new Uint8Array(randomBytes(2_500));
@@ -371,7 +371,7 @@ describe('evidence outbox', () => {
     expect(await t.chunkCount(id)).toBe(0);
   });
 
-  it('after a 409 asks the server for its offset and continues from there', async () => {
+  it('EV1: after a 409 asks the server for its offset and continues from there', async () => {
     const t = setup();
     t.server.state.otherTabWinsNextPut = true;
     const file = new Uint8Array(randomBytes(2_500));

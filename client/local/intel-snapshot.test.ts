@@ -109,7 +109,7 @@ describe('the offline intel snapshot', () => {
     ]);
   });
 
-  it('never keeps or matches private, multicast or documentation ranges a feed lists (FireHOL level1)', async () => {
+  it('IN7: never keeps or matches private, multicast or documentation ranges a feed lists (FireHOL level1)', async () => {
     const { db, store } = setup({
       generated_at: '2026-11-20T11:00:00Z',
       items: [

@@ -126,7 +126,7 @@ async function deviceAnswers(): Promise<Answer[]> {
   return (await device.lookup(INPUTS)).map((r) => ({ value: r.value, type: r.type, canonical: r.canonical, matches: sorted(r.matches) }));
 }
 
-describe('offline lookup and server lookup', () => {
+describe('IN6: offline lookup and server lookup', () => {
   it('answer every real-shaped input with the same type, canonical value and matches', async () => {
     const server = await serverAnswers();
     expect(await deviceAnswers()).toEqual(server);

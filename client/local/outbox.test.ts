@@ -105,7 +105,7 @@ describe('device outbox', () => {
     expect((await outboxTable(db).get(record.id))?.runId).toBe(server.runsByKey.get(record.idempotencyKey));
   });
 
-  it('retries after a lost answer with the same key, so the server starts the run only once', async () => {
+  it('PB7: retries after a lost answer with the same key, so the server starts the run only once', async () => {
     const db = makeDb();
     const server = fakeServer();
     const connection = createObservable<Conn>({ status: 'online', lastSyncAt: null });

@@ -16,7 +16,7 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-describe('an incident opened by an alert', () => {
+describe('AL7: an incident opened by an alert', () => {
   it('is readable as soon as its id is returned', async () => {
     const r = await ts.fetch('/api/v1/alerts', {
       method: 'POST',

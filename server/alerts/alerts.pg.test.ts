@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 describe('POST /alerts', () => {
-  it('creates an incident document from an alert, with the alert as a timeline entry and the risk', async () => {
+  it('AL3, AL5: creates an incident document from an alert, with the alert as a timeline entry and the risk', async () => {
     const r = await post(
       alert({
         title: 'Ransom note dropped',
@@ -74,7 +74,7 @@ describe('POST /alerts', () => {
     expect(detail.risk.factors.map((f) => f.factor)).toContain('impact');
   });
 
-  it('stores the good items of a partial batch (207) and names each bad field; all bad is 400', async () => {
+  it('AL1: stores the good items of a partial batch (207) and names each bad field; all bad is 400', async () => {
     const r = await post({
       alerts: [
         alert(),
@@ -103,7 +103,7 @@ describe('POST /alerts', () => {
     expect(category.body.error?.message).toContain('category');
   });
 
-  it('refuses more than 1,000 alerts with 413 and unknown formats with 400 naming the format', async () => {
+  it('AL1: refuses more than 1,000 alerts with 413 and unknown formats with 400 naming the format', async () => {
     const big = await post({ alerts: Array.from({ length: 1_001 }, () => alert()) });
     expect(big.status).toBe(413);
     const unknown = await post(alert(), '?format=splunk');
@@ -114,7 +114,7 @@ describe('POST /alerts', () => {
     expect(noMapping.body.error?.message).toContain('no webhook mapping');
   });
 
-  it('deduplicates within the window, then correlates a repeat after it into the same open incident', async () => {
+  it('AL4, AL5: deduplicates within the window, then correlates a repeat after it into the same open incident', async () => {
     const twice = alert();
     const inBatch = (await post({ alerts: [twice, twice] })).body.items;
     expect(inBatch.map((i) => i.status)).toEqual(['created', 'deduplicated']);
@@ -145,7 +145,7 @@ describe('POST /alerts', () => {
     expect(much.incident_id).not.toBe(first.incident_id);
   });
 
-  it('correlates on a shared observable or asset, raises severity and never lowers it', async () => {
+  it('AL5: correlates on a shared observable or asset, raises severity and never lowers it', async () => {
     const low = (
       await post(alert({ title: 'Odd login', impact: 1, likelihood: 1, confidence: 1, observables: { accounts: ['Mallory'], ips: ['192.0.2.10'] } }))
     ).body.items[0]!;
@@ -169,7 +169,7 @@ describe('POST /alerts', () => {
     expect(batch[1]!.incident_id).toBe(batch[0]!.incident_id);
   });
 
-  it('does not join a closed incident', async () => {
+  it('AL5: does not join a closed incident', async () => {
     const first = (await post(alert({ observables: { domains: ['closed.example'] } }))).body.items[0]!;
     await ts.server.docs.withDoc(first.incident_id!, (doc) => {
       for (const s of ['triage', 'containment', 'eradication', 'recovery', 'post_incident', 'closed'] as Status[])
@@ -182,7 +182,7 @@ describe('POST /alerts', () => {
     expect(next.incident_id).not.toBe(first.incident_id);
   });
 
-  it('correlates with an incident a person created (the projection keeps the observable index)', async () => {
+  it('AL5, AL6: correlates with an incident a person created (the projection keeps the observable index)', async () => {
     const r = await ts.fetch('/api/v1/incidents', {
       method: 'POST',
       json: { title: 'Reported phishing', observables: [{ kind: 'domain', value: 'phish.example' }] },
@@ -208,7 +208,7 @@ describe('POST /alerts', () => {
     }
   });
 
-  it('many concurrent requests (more than the connection pool) all complete', async () => {
+  it('AL7: many concurrent requests (more than the connection pool) all complete', async () => {
     const audited = async (): Promise<number> => (await ts.db.sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'alert.ingest'`)[0]!['n'] as number;
     const before = await audited();
     const analyst = await ts.as('analyst');
@@ -238,7 +238,7 @@ describe('POST /alerts', () => {
     expect(byAnalyst[0]!['n']).toBe(8);
   });
 
-  it('adapters through the API: Suricata NDJSON with a token, Wazuh, ECS', async () => {
+  it('AL2: adapters through the API: Suricata NDJSON with a token, Wazuh, ECS', async () => {
     const token = await ts.token('analyst', ['incident:write']);
     const eve = readFileSync(new URL('./samples/suricata-eve.ndjson', import.meta.url), 'utf8');
     const s = await ts.fetch('/api/v1/alerts?format=suricata', { method: 'POST', body: eve, headers: { 'content-type': 'application/x-ndjson' }, as: token });
@@ -299,7 +299,7 @@ describe('permissions', () => {
 });
 
 describe('stored alerts', () => {
-  it('are immutable: the database refuses changing the payload and deleting', async () => {
+  it('AL9: are immutable: the database refuses changing the payload and deleting', async () => {
     const item = (await post(alert())).body.items[0]!;
     await expect(ts.db.sql`UPDATE alerts SET raw = '{}' WHERE id = ${item.alert_id!}`).rejects.toThrow(/immutable/);
     await expect(ts.db.sql`UPDATE alerts SET title = 'x', normalized = '{}' WHERE id = ${item.alert_id!}`).rejects.toThrow(/immutable/);
@@ -323,7 +323,7 @@ describe('stored alerts', () => {
 });
 
 describe('assets, rules and mappings', () => {
-  it('asset criticality and privileged accounts raise the score', async () => {
+  it('AL3: asset criticality and privileged accounts raise the score', async () => {
     expect((await ts.fetch('/api/v1/assets', { method: 'POST', json: { kind: 'host', name: 'DC01', criticality: 5, tags: ['tier0'] } })).status).toBe(201);
     const imp = await ts.fetch('/api/v1/assets/import', {
       method: 'POST',
@@ -347,7 +347,7 @@ describe('assets, rules and mappings', () => {
     expect((await ts.fetch(`/api/v1/assets/${id}`, { method: 'DELETE' })).status).toBe(404);
   });
 
-  it('rules change the windows; a webhook mapping ingests its payload', async () => {
+  it('AL2: rules change the windows; a webhook mapping ingests its payload', async () => {
     const rules = { dedup_window_seconds: 0, correlation_window_seconds: 0, correlate_on: ['ip'], min_score_for_incident: 0 };
     expect((await ts.fetch('/api/v1/alert-rules', { method: 'PUT', json: rules })).status).toBe(200);
     const a = alert({ observables: { ips: ['192.0.2.250'] } });

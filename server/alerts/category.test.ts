@@ -12,7 +12,7 @@ const first = (text: string, format: string): AlertInput => {
   return r.value;
 };
 
-describe('the category an alert suggests', () => {
+describe('AL5: the category an alert suggests', () => {
   it('takes the category the sender named', () => {
     expect(alertCategory({ type: 'x', title: 'Beacon to C2', category: 'insider' })).toBe('insider');
     expect(alertCategory({ type: 'x', title: 'Beacon to C2', category: 'unclassified' })).toBe('malware');

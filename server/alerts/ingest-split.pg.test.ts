@@ -30,7 +30,7 @@ const alert = (title: string, n: number): Record<string, unknown> => ({
   observables: { hosts: [`split-${n}`] },
 });
 
-describe('a batch with an alert the database refuses', () => {
+describe('AL8: a batch with an alert the database refuses', () => {
   it('stores the others and fails that one alone (207)', async () => {
     const r = await ts.fetch('/api/v1/alerts', { method: 'POST', json: [alert('good 1', 1), alert('poison', 2), alert('good 2', 3), alert('good 3', 4)] });
     expect(r.status).toBe(207);

@@ -14,7 +14,7 @@ const ok = (r: { alert: { ok: boolean; value?: AlertInput } }): AlertInput => {
   return r.alert.value as AlertInput;
 };
 
-describe('adapters', () => {
+describe('AL2: adapters', () => {
   it('Suricata EVE NDJSON: alerts become native, the flow, dns, tls, stats and anomaly lines are ignored naming their event_type', () => {
     const items = intakeItems(sample('suricata-eve.ndjson'), parseFormat('suricata'), null);
     expect(items).toHaveLength(7);
@@ -51,7 +51,7 @@ describe('adapters', () => {
     ]);
   });
 
-  it('Suricata IPv6 written zero-padded is stored in RFC 5952 short form, for native alerts too', () => {
+  it('IN6: Suricata IPv6 written zero-padded is stored in RFC 5952 short form, for native alerts too', () => {
     const eve = {
       timestamp: '2026-11-20T09:14:22.418+0000',
       event_type: 'alert',
@@ -208,14 +208,14 @@ describe('adapters', () => {
 });
 
 describe('native intake', () => {
-  it('one alert, a bare array, or { alerts }', () => {
+  it('AL1: one alert, a bare array, or { alerts }', () => {
     const one = { source: 's', type: 't', title: 'x' };
     expect(intakeItems(JSON.stringify(one), parseFormat(undefined), null)).toHaveLength(1);
     expect(intakeItems(JSON.stringify([one, one]), parseFormat('native'), null)).toHaveLength(2);
     expect(intakeItems(JSON.stringify({ alerts: [one, one, one] }), parseFormat(undefined), null)).toHaveLength(3);
   });
 
-  it('names each wrong field', () => {
+  it('AL1: names each wrong field', () => {
     const [item] = intakeItems(
       JSON.stringify({ source: 's', type: 't', title: 5, impact: 9, observables: { ips: ['1.2.3.4', 'nope'] }, extra: 1 }),
       parseFormat(undefined),
@@ -229,7 +229,7 @@ describe('native intake', () => {
     expect(errors).toContain('unknown field "extra"');
   });
 
-  it('fails only the event holding a lone surrogate or NUL, naming its field', () => {
+  it('AL1: fails only the event holding a lone surrogate or NUL, naming its field', () => {
     const good = { source: 's', type: 't', title: 'fine' };
     const body = JSON.stringify([good, { ...good, title: 'bad\ud800' }, { ...good, context: { cmd: 'a\u0000b' } }]);
     const items = intakeItems(body, parseFormat(undefined), null);
@@ -238,7 +238,7 @@ describe('native intake', () => {
     expect(items[2]!.alert).toEqual({ ok: false, error: [expect.stringMatching(/^event field "context\.cmd": contains a NUL character/)] });
   });
 
-  it('fails only the event nested thousands of levels deep, in any format', () => {
+  it('AL1: fails only the event nested thousands of levels deep, in any format', () => {
     const good = { source: 's', type: 't', title: 'fine' };
     const deep = `{"source":"s","type":"t","title":"deep","context":${'{"d":['.repeat(5_000)}0${']}'.repeat(5_000)}}`;
     const items = intakeItems(`[${JSON.stringify(good)},${deep}]`, parseFormat(undefined), null);
@@ -248,7 +248,7 @@ describe('native intake', () => {
     expect(suricata!.alert.ok).toBe(false);
   });
 
-  it('refuses unknown formats naming them, more than 1,000 alerts with 413, invalid JSON with 400', () => {
+  it('AL1: refuses unknown formats naming them, more than 1,000 alerts with 413, invalid JSON with 400', () => {
     expect(() => parseFormat('splunk')).toThrow(/unknown format "splunk"/);
     expect(() => parseFormat('webhook:nope')).toThrow(/not a UUID/);
     const many = JSON.stringify({ alerts: Array.from({ length: 1_001 }, () => ({ source: 's', type: 't', title: 'x' })) });
@@ -262,7 +262,7 @@ describe('native intake', () => {
     expect(() => intakeItems('{"source":', parseFormat(undefined), null)).toThrow(/not valid JSON/);
   });
 
-  it('fingerprints: content, order-insensitive observables, or external id', () => {
+  it('AL4: fingerprints: content, order-insensitive observables, or external id', () => {
     const a: AlertInput = { source: 'S', type: 't', title: 'Hello', observables: { ips: ['1.1.1.1', '2.2.2.2'] } };
     expect(fingerprint(a)).toBe(fingerprint({ ...a, source: 's', title: ' hello ', observables: { ips: ['2.2.2.2', '1.1.1.1'] } }));
     expect(fingerprint(a)).not.toBe(fingerprint({ ...a, observables: { ips: ['1.1.1.1'] } }));

@@ -39,7 +39,7 @@ async function tamper(statement: (sql: TestDatabase['sql']) => Promise<unknown>)
   });
 }
 
-describe('audit log', () => {
+describe('ID9: audit log', () => {
   it('records REST writes and failed logins, newest first, filterable', async () => {
     const page = auditListResponse.parse(await (await ts.fetch('/api/v1/audit-logs?limit=100')).json());
     const actions = page.items.map((e) => e.action);

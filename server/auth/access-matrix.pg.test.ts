@@ -208,7 +208,7 @@ const routes = (): Route[] => [
 ];
 
 describe('access matrix', () => {
-  it('refuses every route with exactly 401/403, a clear message and no change, and allows what each role may do', async () => {
+  it('ID1, ID2: refuses every route with exactly 401/403, a clear message and no change, and allows what each role may do', async () => {
     const kinds = Object.keys(who);
     const rows: string[] = [];
     for (const route of routes()) {
@@ -237,7 +237,7 @@ describe('access matrix', () => {
     }
   });
 
-  it('a guest asking for an incident it is not invited to gets the same 403 whether it exists or not', async () => {
+  it('ID2: a guest asking for an incident it is not invited to gets the same 403 whether it exists or not', async () => {
     const guest = who.guestB ?? null;
     const existing = await ts.fetch(`/api/v1/incidents/${incidentA}`, { as: guest });
     const missing = await ts.fetch(`/api/v1/incidents/${newId()}`, { as: guest });
@@ -245,7 +245,7 @@ describe('access matrix', () => {
     expect(missing.status).toBe(403);
   });
 
-  it('lists only invited incidents to a guest, and only readable changes', async () => {
+  it('SY22: lists only invited incidents to a guest, and only readable changes', async () => {
     const list = (await (await ts.fetch('/api/v1/incidents', { as: who.guestB ?? null })).json()) as { items: { id: string }[] };
     expect(list.items.map((i) => i.id)).toEqual([incidentB]);
     const changes = (await (await ts.fetch('/api/v1/sync/changes', { as: who.guestB ?? null })).json()) as { changes: { id: string }[] };
@@ -255,7 +255,7 @@ describe('access matrix', () => {
     expect(all.items.map((i) => i.id)).toEqual(expect.arrayContaining([incidentA, incidentB]));
   });
 
-  it('refuses cookie-authenticated writes without JSON or from another origin (CSRF)', async () => {
+  it('ID8: refuses cookie-authenticated writes without JSON or from another origin (CSRF)', async () => {
     const before = await state();
     const form = await ts.fetch('/api/v1/tokens', {
       method: 'POST',

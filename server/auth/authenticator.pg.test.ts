@@ -24,7 +24,7 @@ const expiresAt = async (id: string): Promise<number> =>
   (await db.sql<{ expires_at: Date }[]>`SELECT expires_at FROM sessions WHERE id = ${id}`)[0]?.expires_at.getTime() ?? 0;
 
 describe('authenticator', () => {
-  it('renews a used session up to its maximum, and refuses it once idle past its expiry', async () => {
+  it('ID4: renews a used session up to its maximum, and refuses it once idle past its expiry', async () => {
     const u = await insertUser(db.sql, { email: 'renew@test.local', displayName: 'R', role: 'analyst', passwordHash: null, authKind: 'invited' });
     if (!u) throw new Error('no user');
     const ttl = 3_600_000;
@@ -47,7 +47,7 @@ describe('authenticator', () => {
     expect(await auth.resolve(cred)).toEqual({ ok: false, reason: 'expired' });
   });
 
-  it('serves from the cache until invalidated', async () => {
+  it('ID4: serves from the cache until invalidated', async () => {
     const u = await insertUser(db.sql, { email: 'cache@test.local', displayName: 'C', role: 'viewer', passwordHash: null, authKind: 'invited' });
     if (!u) throw new Error('no user');
     const auth = createAuthenticator({ sql: db.sql, logger, sessionTtlMs: 3_600_000, cacheMs: 60_000 });

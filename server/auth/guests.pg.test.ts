@@ -82,7 +82,7 @@ describe('guests', () => {
     expect(audit.map((r) => r.action)).toEqual(['guest.invite', 'guest.remove']);
   });
 
-  it('closes an open socket with 4403 soon after its session expires', async () => {
+  it('ID4: closes an open socket with 4403 soon after its session expires', async () => {
     const id = await makeIncident();
     const analyst = await ts.as('analyst');
     const c = connectClient(ts.wsUrl, id, { as: analyst });

@@ -36,7 +36,7 @@ function login(email: string, password: string, address = '10.0.0.1') {
 const cookieOf = (r: Response): string => (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 
 describe('passwords and sessions', () => {
-  it('stores argon2id hashes that verify, logs in with an HttpOnly SameSite=Strict cookie, me, logout', async () => {
+  it('ID3: stores argon2id hashes that verify, logs in with an HttpOnly SameSite=Strict cookie, me, logout', async () => {
     const { user } = await createUser('Carol@Example.com');
     const [row] = await db.sql<{ password_hash: string }[]>`SELECT password_hash FROM users WHERE id = ${user.id}`;
     expect(row?.password_hash.startsWith('$argon2id$')).toBe(true);
@@ -71,7 +71,7 @@ describe('passwords and sessions', () => {
     expect(again.headers.get('set-cookie')).toMatch(/^sp_session=;/);
   });
 
-  it('sets Secure behind a trusted proxy that says https', async () => {
+  it('ID6: sets Secure behind a trusted proxy that says https', async () => {
     await createUser('secure@example.com');
     const r = await ts.fetch('/api/v1/auth/login', {
       as: null,
@@ -91,7 +91,7 @@ describe('passwords and sessions', () => {
     expect(await a.json()).toEqual(await b.json());
   });
 
-  it('an attacker failing at one address does not lock the owner out at another, across server processes', async () => {
+  it('ID5: an attacker failing at one address does not lock the owner out at another, across server processes', async () => {
     await createUser('erin@example.com');
     const other = await startTestServer({ db, auth: { rateLimit: { perAccount: 20, perAddress: 6, windowMs: 60_000 }, trustProxy: true } });
     try {
@@ -132,7 +132,7 @@ describe('passwords and sessions', () => {
     }
   });
 
-  it('caps failures per account across all addresses', async () => {
+  it('ID5: caps failures per account across all addresses', async () => {
     const capped = await startTestServer({ db, auth: { rateLimit: { perAccount: 4, perAddress: 100, windowMs: 60_000 }, trustProxy: true } });
     try {
       await createUser('ivan@example.com');
@@ -158,7 +158,7 @@ describe('passwords and sessions', () => {
     }
   });
 
-  it('slows an address failing across accounts, without blocking other addresses', async () => {
+  it('ID5: slows an address failing across accounts, without blocking other addresses', async () => {
     for (let i = 0; i < 6; i++) expect((await login(`x${i}@example.com`, 'wrong password!', '10.3.3.3')).status).toBe(401);
     await createUser('frank@example.com');
     const slowed = await login('frank@example.com', PASSWORD, '10.3.3.3');
@@ -167,7 +167,7 @@ describe('passwords and sessions', () => {
     expect((await login('frank@example.com', PASSWORD, '10.3.3.4')).status).toBe(200);
   });
 
-  it('counts the address the trusted proxy saw, not what the client wrote before it', async () => {
+  it('ID5, ID6: counts the address the trusted proxy saw, not what the client wrote before it', async () => {
     await createUser('judy@example.com');
     // Each guess claims another address at the left of X-Forwarded-For: all count as 10.6.6.6.
     const statuses: number[] = [];
@@ -211,7 +211,7 @@ describe('passwords and sessions', () => {
     expect((await login('grace@example.com', PASSWORD, '10.4.4.4')).status).toBe(200);
   });
 
-  it('disabling a user revokes their sessions; tokens they created keep working', async () => {
+  it('ID4: disabling a user revokes their sessions; tokens they created keep working', async () => {
     const admin2 = await ts.as('admin');
     const t = createTokenResponse.parse(
       await (await ts.fetch('/api/v1/tokens', { as: admin2, method: 'POST', json: { name: 'made by admin2', role: 'viewer' } })).json(),
@@ -227,7 +227,7 @@ describe('passwords and sessions', () => {
 });
 
 describe('revocation across processes', () => {
-  it('a credential another process has cached stops working as soon as it is revoked here', async () => {
+  it('ID4: a credential another process has cached stops working as soon as it is revoked here', async () => {
     const other = await startTestServer({ db, auth: { credentialCacheMs: 60_000 } });
     try {
       const analyst = await ts.as('analyst');
@@ -252,7 +252,7 @@ describe('revocation across processes', () => {
 });
 
 describe('API tokens', () => {
-  it('shows the secret once, stores only its hash, works as Bearer, records last use, and stops when revoked', async () => {
+  it('ID3: shows the secret once, stores only its hash, works as Bearer, records last use, and stops when revoked', async () => {
     const r = await ts.fetch('/api/v1/tokens', { method: 'POST', json: { name: 'SIEM push', role: 'analyst', scopes: ['incident:read', 'incident:write'] } });
     expect(r.status).toBe(201);
     const created = createTokenResponse.parse(await r.json());

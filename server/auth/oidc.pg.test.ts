@@ -126,7 +126,7 @@ describe('OIDC single sign-on', () => {
     expect(u).toBeUndefined();
   });
 
-  it('keeps following the provider’s role for a user it created, until an admin sets the role', async () => {
+  it('ID7: keeps following the provider’s role for a user it created, until an admin sets the role', async () => {
     idp.setUser({ sub: 'erin-1', email: 'erin@corp.example', name: 'Erin', claims: { groups: ['soc'] } });
     const first = await me(await signIn());
     expect(first.user.role).toBe('analyst');
@@ -136,7 +136,7 @@ describe('OIDC single sign-on', () => {
     expect(again.user).toMatchObject({ id: first.user.id, role: 'viewer' });
   });
 
-  it('refuses a login whose email belongs to an existing unlinked account, verified or not, and changes nothing', async () => {
+  it('ID7: refuses a login whose email belongs to an existing unlinked account, verified or not, and changes nothing', async () => {
     const created = await ts.fetch('/api/v1/users', {
       method: 'POST',
       as: ts.admin,
@@ -153,7 +153,7 @@ describe('OIDC single sign-on', () => {
     expect(await userRow('dana@corp.example')).toMatchObject({ oidc_subject: null, role: 'analyst' });
   });
 
-  it('keeps a guest a guest: its OIDC login is refused until it links; then it signs in with only its grants', async () => {
+  it('ID7: keeps a guest a guest: its OIDC login is refused until it links; then it signs in with only its grants', async () => {
     const incident = async (title: string): Promise<string> => {
       const r = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title } });
       expect(r.status).toBe(201);
@@ -199,7 +199,7 @@ describe('OIDC single sign-on', () => {
     expect(list.items.map((i) => i.id)).toEqual([granted]);
   });
 
-  it('refuses to link an identity already linked to another account, and a link from an API token', async () => {
+  it('ID7: refuses to link an identity already linked to another account, and a link from an API token', async () => {
     const made = await ts.fetch('/api/v1/users', {
       method: 'POST',
       json: { email: 'frank@corp.example', display_name: 'Frank', role: 'viewer', password: 'frank password 12' },

@@ -36,7 +36,7 @@ async function failRepeatedly(l: LoginLimiter, email: string, address: string, n
   return waits;
 }
 
-describe('login limiter', () => {
+describe('ID5: login limiter', () => {
   it('an attacker failing 10 times at address A does not keep the owner at address B out', async () => {
     const l = limiter();
     await failRepeatedly(l, 'owner@example.com', '203.0.113.10', 10);

@@ -57,7 +57,7 @@ const storedUpdates = async (id: string): Promise<number> =>
   (await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM doc_updates WHERE doc_id = ${id}`)[0]?.n ?? 0;
 
 describe('websocket access', () => {
-  it('refuses unauthenticated sockets with 4403 and sockets without access with 4404', async () => {
+  it('SY4: refuses unauthenticated sockets with 4403 and sockets without access with 4404', async () => {
     const sql = ts.server.sql;
     const expired = await ts.as('analyst');
     await sql`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = ${expired.credentialId}`;
@@ -77,7 +77,7 @@ describe('websocket access', () => {
     expect((await closeOf(incidentA, scoped)).code).toBe(SYNC_CLOSE.forbidden.code);
   });
 
-  it('keeps read-only sockets (viewer, read-only guest) but drops their updates; they still receive others', async () => {
+  it('SY5: keeps read-only sockets (viewer, read-only guest) but drops their updates; they still receive others', async () => {
     const writer = client(incidentA, await ts.as('analyst'));
     const viewer = client(incidentA, await ts.as('viewer'));
     const guest = client(incidentA, await ts.as('guest', { grants: { [incidentA]: 'read' } }));
@@ -100,7 +100,7 @@ describe('websocket access', () => {
     expect(viewer.provider.wsconnected).toBe(true);
   });
 
-  it('closes an open socket with 4403 when its session is revoked, and 4404 when a guest grant is removed', async () => {
+  it('SY5, ID4: closes an open socket with 4403 when its session is revoked, and 4404 when a guest grant is removed', async () => {
     const analyst = await ts.as('analyst');
     const c = client(incidentB, analyst);
     await c.synced();
@@ -154,7 +154,7 @@ describe('batch access', () => {
   const serverHas = (id: string, text: string) =>
     ts.server.docs.withDoc(id, (doc) => (readIncident(doc)?.incident.timeline ?? []).some((e) => e.text === text));
 
-  it('refuses a read-only guest and a viewer per document, still answering what they lack', async () => {
+  it('SY20: refuses a read-only guest and a viewer per document, still answering what they lack', async () => {
     for (const as of [await ts.as('guest', { grants: { [incidentA]: 'read' } }), await ts.as('viewer'), await ts.token('viewer')]) {
       const r = await pushEdit(as, incidentA, `refused ${as.credentialId}`);
       expect(r.status).toBe(200);
@@ -164,7 +164,7 @@ describe('batch access', () => {
     }
   });
 
-  it('refuses a guest of another incident entirely for that document, and applies a write guest', async () => {
+  it('SY20: refuses a guest of another incident entirely for that document, and applies a write guest', async () => {
     const guestB = await ts.as('guest', { grants: { [incidentB]: 'write' } });
     const r = await pushEdit(guestB, incidentA, 'from B guest');
     expect(r.body.errors).toEqual([expect.objectContaining({ id: incidentA, code: 'forbidden' })]);

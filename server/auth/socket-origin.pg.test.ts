@@ -58,7 +58,7 @@ const storedUpdates = async (id: string): Promise<number> =>
   (await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM doc_updates WHERE doc_id = ${id}`)[0]?.n ?? 0;
 const serverTitle = () => ts.server.docs.withDoc(incident, (doc) => readIncident(doc)?.incident.meta.title);
 
-describe('the websocket upgrade checks Origin', () => {
+describe('ID8: the websocket upgrade checks Origin', () => {
   it('refuses a cookie socket from another port of the same host with 403: nothing read, nothing written', async () => {
     const analyst = await ts.as('analyst');
     const before = await storedUpdates(incident);
@@ -107,7 +107,7 @@ describe('the websocket upgrade checks Origin', () => {
   });
 });
 
-describe('with PUBLIC_URL set', () => {
+describe('ID8: with PUBLIC_URL set', () => {
   let pinned: TestServer;
   let viewer: TestIdentity;
   beforeAll(async () => {
@@ -130,7 +130,7 @@ describe('with PUBLIC_URL set', () => {
   });
 });
 
-describe('the origin policy', () => {
+describe('ID8: the origin policy', () => {
   it('parses ALLOWED_ORIGINS and names a bad entry', () => {
     expect(parseAllowedOrigins(' https://a.example , http://localhost:5173 ,')).toEqual({ ok: true, value: ['https://a.example', 'http://localhost:5173'] });
     expect(parseAllowedOrigins('https://a.example/app')).toMatchObject({ ok: false });

@@ -78,7 +78,7 @@ function message(kind: number, payload: Uint8Array, step?: number): Buffer {
 const serverTexts = (id = incident) => ts.server.docs.withDoc(id, (doc) => readIncident(doc)?.incident.timeline.map((e) => e.text) ?? []);
 
 describe('open sockets follow access changes', () => {
-  it('closes with 4403 on logout', async () => {
+  it('ID4: closes with 4403 on logout', async () => {
     const analyst = await ts.as('analyst');
     const here = await socket(ts, analyst);
     const there = await socket(other, analyst);
@@ -88,7 +88,7 @@ describe('open sockets follow access changes', () => {
     expect((await there.closed).code).toBe(SYNC_CLOSE.unauthenticated.code);
   });
 
-  it('closes with 4403 when the user is disabled, in this process and the other', async () => {
+  it('ID4: closes with 4403 when the user is disabled, in this process and the other', async () => {
     const analyst = await ts.as('analyst');
     const here = await socket(ts, analyst);
     const there = await socket(other, analyst);
@@ -97,14 +97,14 @@ describe('open sockets follow access changes', () => {
     expect((await there.closed).code).toBe(SYNC_CLOSE.unauthenticated.code);
   });
 
-  it('closes a bearer socket with 4403 when its API token is revoked', async () => {
+  it('ID4: closes a bearer socket with 4403 when its API token is revoked', async () => {
     const token = await ts.token('analyst');
     const there = await socket(other, token);
     expect((await ts.fetch(`/api/v1/tokens/${token.credentialId}`, { method: 'DELETE' })).status).toBe(204);
     expect((await there.closed).code).toBe(SYNC_CLOSE.unauthenticated.code);
   });
 
-  it('closes with 4404 when the role no longer reads the incident, and when a guest grant is removed', async () => {
+  it('SY5: closes with 4404 when the role no longer reads the incident, and when a guest grant is removed', async () => {
     const analyst = await ts.as('analyst');
     const there = await socket(other, analyst);
     expect((await ts.fetch(`/api/v1/users/${analyst.user.id}`, { method: 'PATCH', json: { role: 'guest' } })).status).toBe(200);
@@ -116,7 +116,7 @@ describe('open sockets follow access changes', () => {
     expect((await g.closed).code).toBe(SYNC_CLOSE.forbidden.code);
   });
 
-  it('keeps a socket demoted to viewer open, says it is read-only, and drops its updates', async () => {
+  it('SY5: keeps a socket demoted to viewer open, says it is read-only, and drops its updates', async () => {
     const analyst = await ts.as('analyst');
     const s = await socket(other, analyst);
     const watcher = connectClient(other.wsUrl, incident, { as: await ts.as('viewer') });
@@ -159,7 +159,7 @@ describe('guest grant expiry', () => {
     return { guest, expiresAt: row.expires_at.getTime() };
   }
 
-  it('closes the guest’s sockets in every process when its grant expires, and REST refuses at once', async () => {
+  it('SY5: closes the guest’s sockets in every process when its grant expires, and REST refuses at once', async () => {
     const { guest, expiresAt } = await guestExpiringIn(2_000);
     // Used before the expiry: the credential (with its grant) is in both processes' caches.
     expect((await ts.fetch(`/api/v1/incidents/${incident}`, { as: guest })).status).not.toBe(403);

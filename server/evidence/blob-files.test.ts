@@ -56,7 +56,7 @@ describe('encrypted evidence files', () => {
     }
   });
 
-  it('keeps nothing readable on disk, partial uploads included', async () => {
+  it('EV7: keeps nothing readable on disk, partial uploads included', async () => {
     const data = Buffer.alloc(3 * SEGMENT, 'SECRET-PLAINTEXT ');
     const r = await files.appendChunk('p', key, 0, pieces(data.subarray(0, 2 * SEGMENT + 10), 65_536), 4 * SEGMENT, null);
     expect(r.ok).toBe(true);
@@ -65,7 +65,7 @@ describe('encrypted evidence files', () => {
     }
   });
 
-  it('detects an altered byte, swapped segments and truncation', async () => {
+  it('EV7: detects an altered byte, swapped segments and truncation', async () => {
     const size = 3 * SEGMENT + 5;
     await store('t', randomBytes(size), 2 * SEGMENT);
     const path = files.blobPath('t-blob');
@@ -95,7 +95,7 @@ describe('encrypted evidence files', () => {
     await expect(readAll('t-blob', size)).rejects.toThrow(/truncated or extended/);
   });
 
-  it('refuses a chunk at the wrong offset and names where the upload continues', async () => {
+  it('EV1: refuses a chunk at the wrong offset and names where the upload continues', async () => {
     const data = randomBytes(1_000);
     await files.appendChunk('o', key, 0, pieces(data, 100), 10_000, null);
     const r = await files.appendChunk('o', key, 500, pieces(data, 100), 10_000, null);
@@ -103,7 +103,7 @@ describe('encrypted evidence files', () => {
     expect(await files.uploadOffset('o', key)).toBe(1_000);
   });
 
-  it('resumes after a chunk was cut off: only committed bytes count, and rehashing matches', async () => {
+  it('EV1, EV3: resumes after a chunk was cut off: only committed bytes count, and rehashing matches', async () => {
     const data = randomBytes(3 * SEGMENT);
     await files.appendChunk('r', key, 0, pieces(data.subarray(0, SEGMENT + 7), 65_536), 4 * SEGMENT, null);
     async function* broken(): AsyncGenerator<Uint8Array> {
@@ -131,7 +131,7 @@ describe('encrypted evidence files', () => {
 });
 
 describe('data keys', () => {
-  it('unwrap with the master key that wrapped them, and not with another', () => {
+  it('EV7: unwrap with the master key that wrapped them, and not with another', () => {
     const a = masterKey(randomBytes(32));
     const b = masterKey(randomBytes(32));
     const dataKey = randomBytes(32);

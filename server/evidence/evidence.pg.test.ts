@@ -89,7 +89,7 @@ async function allFiles(dir: string): Promise<string[]> {
 }
 
 describe('evidence locker', () => {
-  it('uploads in chunks and downloads the same bytes and hash, as an attachment, with custody and a timeline entry', async () => {
+  it('EV11, EV14: uploads in chunks and downloads the same bytes and hash, as an attachment, with custody and a timeline entry', async () => {
     const inc = await incident();
     const data = Buffer.concat([Buffer.from('MZ-PLAINTEXT-MARKER '), randomBytes(2_500_000)]);
     const item = await upload(inc, data);
@@ -155,7 +155,7 @@ describe('evidence locker', () => {
       .toEqual([item.id]);
   });
 
-  it('stores nothing readable on disk', async () => {
+  it('EV7: stores nothing readable on disk', async () => {
     const inc = await incident();
     const data = Buffer.alloc(3_000_000, 'TOP-SECRET-EVIDENCE ');
     const r = await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: meta(data) });
@@ -170,7 +170,7 @@ describe('evidence locker', () => {
     await scan();
   });
 
-  it('refuses a corrupted upload with 422 and discards it', async () => {
+  it('EV3: refuses a corrupted upload with 422 and discards it', async () => {
     const inc = await incident();
     const data = randomBytes(100_000);
     const r = await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: meta(data) });
@@ -186,7 +186,7 @@ describe('evidence locker', () => {
     expect(list.items).toEqual([]);
   });
 
-  it('resumes: a wrong offset answers 409 with the offset, a repeated upload_key the same upload, a chunk past the size 413', async () => {
+  it('EV1, EV2: resumes: a wrong offset answers 409 with the offset, a repeated upload_key the same upload, a chunk past the size 413', async () => {
     const inc = await incident();
     const data = randomBytes(1_200_000);
     const body = meta(data);
@@ -208,7 +208,7 @@ describe('evidence locker', () => {
     expect((await ts.fetch(`/api/v1/evidence-uploads/${up.id}/complete`, { method: 'POST' })).status).toBe(201);
   });
 
-  it('removes an upload left idle past its time (partial file and quota), and the device starts again with the same key', async () => {
+  it('EV5: removes an upload left idle past its time (partial file and quota), and the device starts again with the same key', async () => {
     const inc = await incident();
     const data = randomBytes(900_000);
     const body = meta(data);
@@ -240,7 +240,7 @@ describe('evidence locker', () => {
     expect(await done.json()).toMatchObject({ sha256: sha(data) });
   });
 
-  it('lets one server process at a time write to an upload: another process answers 409 busy until the first is done', async () => {
+  it('EV6: lets one server process at a time write to an upload: another process answers 409 busy until the first is done', async () => {
     const inc = await incident();
     const data = randomBytes(600_000);
     const up = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: meta(data) })).json()) as EvidenceUpload;
@@ -286,7 +286,7 @@ describe('evidence locker', () => {
     }
   });
 
-  it('stores identical content once, and a deletion keeps the blob another item uses', async () => {
+  it('EV4, EV13: stores identical content once, and a deletion keeps the blob another item uses', async () => {
     const inc = await incident('dedup', 'phishing');
     const data = randomBytes(300_000);
     expect((await ts.fetch('/api/v1/evidence-retention', { method: 'PUT', json: { days: { phishing: 0 }, default_days: 365 } })).status).toBe(200);
@@ -305,7 +305,7 @@ describe('evidence locker', () => {
     expect(tomb.sha256).toBe(sha(data));
   });
 
-  it('refuses deletion before retention, by a non-admin, and under legal hold', async () => {
+  it('EV10, EV12, EV13: refuses deletion before retention, by a non-admin, and under legal hold', async () => {
     const inc = await incident('retained', 'ransomware');
     const item = await upload(inc, randomBytes(10_000));
     const early = await ts.fetch(`/api/v1/incidents/${inc}/evidence/${item.id}`, { method: 'DELETE', json: { reason: 'cleanup' } });
@@ -342,7 +342,7 @@ describe('evidence locker', () => {
     await expect(db.sql`UPDATE evidence_items SET sha256 = ${'0'.repeat(64)} WHERE id = ${item.id}`).rejects.toThrow(/write once/);
   });
 
-  it('lets a guest download only with the evidence grant, and checks permission before existence', async () => {
+  it('ID2: lets a guest download only with the evidence grant, and checks permission before existence', async () => {
     const inc = await incident();
     const item = await upload(inc, randomBytes(5_000));
     const reader = await ts.as('guest', { grants: { [inc]: 'read' } });
@@ -357,7 +357,7 @@ describe('evidence locker', () => {
     expect((await errorOf(missingReason)).message).toContain('"reason"');
   });
 
-  it('detects a tampered stored file (verify, and the download fails) and a tampered custody row', async () => {
+  it('EV7, EV10, EV11, EV14: detects a tampered stored file (verify, and the download fails) and a tampered custody row', async () => {
     const inc = await incident();
     const data = randomBytes(2_300_000);
     const item = await upload(inc, data);
@@ -389,7 +389,7 @@ describe('evidence locker', () => {
 });
 
 describe('evidence locker, with its own server', () => {
-  it('enforces the incident quota with a 413 naming it, and takes a small file as multipart', async () => {
+  it('EV5: enforces the incident quota with a 413 naming it, and takes a small file as multipart', async () => {
     const inc = await incident();
     const r = await ts.fetch(`/api/v1/incidents/${inc}/evidence`, {
       method: 'POST',
@@ -428,7 +428,7 @@ describe('evidence locker, with its own server', () => {
     }
   });
 
-  it('serves a malware sample in a zip with the password "infected", and exports a zip with a verifiable manifest', async () => {
+  it('EV14, EV15: serves a malware sample in a zip with the password "infected", and exports a zip with a verifiable manifest', async () => {
     const inc = await incident();
     const data = randomBytes(1_100_000);
     const item = await upload(inc, data, { file_name: 'evil/../sample.bin' });
@@ -470,7 +470,7 @@ describe('evidence locker, with its own server', () => {
     expect(custody.items.map((e) => e.action)).toEqual(['upload', 'download', 'export']);
   });
 
-  it('completes after a restart (hashes recomputed from the stored chunks) and after a master key rotation', async () => {
+  it('EV3, EV9: completes after a restart (hashes recomputed from the stored chunks) and after a master key rotation', async () => {
     const inc = await incident();
     const data = randomBytes(2_200_000);
     const up = (await (await ts.fetch(`/api/v1/incidents/${inc}/evidence`, { method: 'POST', json: meta(data) })).json()) as EvidenceUpload;

@@ -16,7 +16,7 @@ function probe(hops: number) {
     (await (await app.request('/', { headers })).json()) as { address: string; https: boolean; host: string | null };
 }
 
-describe('clientAddress', () => {
+describe('ID6: clientAddress', () => {
   it.each([
     // [hops, X-Forwarded-For, expected]: app.request has no socket, so "unknown" is the socket's.
     [1, '203.0.113.7', '203.0.113.7'],

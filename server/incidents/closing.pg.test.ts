@@ -119,7 +119,7 @@ describe('correcting stamped times', () => {
     expect(m.mttr_containment).toEqual(m.mttc);
   });
 
-  it('over /sync, writes back an analyst’s change of a stamped time and keeps a lead’s correction', async () => {
+  it('SY10: over /sync, writes back an analyst’s change of a stamped time and keeps a lead’s correction', async () => {
     const id = await create({ title: 'Sync correction' });
     for (const to of ['triage', 'containment', 'eradication']) expect((await call('PATCH', `/incidents/${id}`, { status: to })).status).toBe(200);
     const stamped = await ts.server.docs.withDoc(id, (doc) => readMeta(doc).containedAt);

@@ -51,7 +51,7 @@ afterAll(async () => {
 });
 
 describe('GET /blocklists', () => {
-  it('exports routable IPs and ranges at or above min_confidence, never private, documentation or allow-listed ones', async () => {
+  it('IN7, IN14: exports routable IPs and ranges at or above min_confidence, never private, documentation or allow-listed ones', async () => {
     // Ordered by type (cidr, ipv4, ipv6), then value.
     expect(await lines('/api/v1/blocklists/ip.txt')).toEqual(['91.200.0.0/16', '45.77.10.1', '2a01:4f8::1']);
     const low = await lines('/api/v1/blocklists/ip.txt?min_confidence=30');
@@ -59,7 +59,7 @@ describe('GET /blocklists', () => {
     expect(await lines('/api/v1/blocklists/ip.txt?types=ipv4')).toEqual(['45.77.10.1']);
   });
 
-  it('leaves out allow-listed domains, their subdomains and URLs on them', async () => {
+  it('IN7, IN14: leaves out allow-listed domains, their subdomains and URLs on them', async () => {
     expect(await lines('/api/v1/blocklists/domain.txt')).toEqual(['evil.example']);
     expect(await lines('/api/v1/blocklists/url.txt')).toEqual(["http://bad.example/a'b"]);
     expect(await lines('/api/v1/blocklists/hash.txt')).toEqual(['d41d8cd98f00b204e9800998ecf8427e']);
@@ -89,7 +89,7 @@ describe('GET /blocklists', () => {
     expect(ips.objects.map((o) => o.pattern)).toContain("[ipv4-addr:value = '91.200.0.0/16']");
   });
 
-  it('applies an allow-list change at once, even to a list just served', async () => {
+  it('IN14: applies an allow-list change at once, even to a list just served', async () => {
     expect(await lines('/api/v1/blocklists/domain.txt?min_confidence=10')).toEqual(['evil.example']);
     await ts.server.sql`INSERT INTO intel_allowlist (value, net, created_by) VALUES ('evil.example', NULL, 'test')`;
     expect(await lines('/api/v1/blocklists/domain.txt?min_confidence=10')).toEqual([]);

@@ -106,7 +106,7 @@ describe('feed runner', () => {
     expect(row?.n).toBe(run?.added);
   });
 
-  it('asks a MISP feed only for the events changed since the last good run, and pulls it whole once a day', async () => {
+  it('IN10: asks a MISP feed only for the events changed since the last good run, and pulls it whole once a day', async () => {
     misp2 = { [EV.a]: { timestamp: 1764000000, values: ['198.51.100.31'] }, [EV.b]: { timestamp: 1764000100, values: ['198.51.100.32'] } };
     const feedId = await addFeed('misp', `${base}/misp2/`);
     const pull = async () => {
@@ -136,7 +136,7 @@ describe('feed runner', () => {
     expect(misp2Asked.sort()).toEqual([EV.b, EV.c]);
   });
 
-  it('pulls a TAXII collection through every page, then asks only for what was added after', async () => {
+  it('IN4, IN10: pulls a TAXII collection through every page, then asks only for what was added after', async () => {
     const feedId = await addFeed('taxii', `${base}/taxii2/`, { collection: 'intel' });
     const expected = await collect(
       parseStixObjects(
@@ -166,7 +166,7 @@ describe('feed runner', () => {
     expect(await lastRun(feedId)).toMatchObject({ state: 'succeeded', added: 0, expired: 0 });
   });
 
-  it('keeps OTX TLP labels and never stores an item looser than its feed when the label is not understood', async () => {
+  it('IN2: keeps OTX TLP labels and never stores an item looser than its feed when the label is not understood', async () => {
     const feedId = await addFeed('json', `${base}/otx`, { preset: 'otx' });
     await db.sql`UPDATE intel_feeds SET tlp = 'amber' WHERE id = ${feedId}`;
     const pulse = (labels: Record<string, string>, value: string) => ({ name: 'p', ...labels, indicators: [{ indicator: value, type: 'IPv4' }] });
@@ -193,7 +193,7 @@ describe('feed runner', () => {
     ]);
   });
 
-  it('stores a JSON feed item with a TLP label it does not understand at the stricter of the item and the feed, and counts it', async () => {
+  it('IN2: stores a JSON feed item with a TLP label it does not understand at the stricter of the item and the feed, and counts it', async () => {
     const feedId = await addFeed('json', `${base}/json`);
     await db.sql`UPDATE intel_feeds SET tlp = 'amber' WHERE id = ${feedId}`;
     const body = JSON.stringify([
@@ -235,7 +235,7 @@ describe('feed runner', () => {
     expect((await db.sql`SELECT tlp FROM indicators WHERE value = '203.0.113.216'`)[0]).toEqual({ tlp: 'red' });
   });
 
-  it('succeeds on a STIX bundle of objects only, some of them revoked', async () => {
+  it('IN3, IN5: succeeds on a STIX bundle of objects only, some of them revoked', async () => {
     const feedId = await addFeed('stix', `${base}/attack`);
     const body = JSON.stringify({
       type: 'bundle',
@@ -257,7 +257,7 @@ describe('feed runner', () => {
     expect(rows.map((r) => r.id)).toEqual(['malware--run-new']);
   });
 
-  it('reports the objects of a CISA KEV run apart from its indicators, in the row and the API shape', async () => {
+  it('IN5: reports the objects of a CISA KEV run apart from its indicators, in the row and the API shape', async () => {
     const feedId = await addFeed('json', `${base}/kev`, { preset: 'cisa_kev' });
     const body = fixtureText('cisa-kev.json');
     const run = await runner.push(

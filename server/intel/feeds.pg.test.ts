@@ -95,7 +95,7 @@ describe('feeds', () => {
     expect(conditionalHits).toBe(before + 1);
   });
 
-  it('a truncated download fails the run and leaves the old data intact', async () => {
+  it('IN8, IN13: a truncated download fails the run and leaves the old data intact', async () => {
     const indicators = await ts.server.sql`SELECT * FROM indicators ORDER BY id`;
     const sightings = await ts.server.sql`SELECT * FROM indicator_sightings ORDER BY indicator_id, source`;
     answer = { etag: '"v2"', body: '198.51.100.7\n', truncate: true };
@@ -109,7 +109,7 @@ describe('feeds', () => {
     expect(row?.etag).toBe('"v1"');
   });
 
-  it("a body that is not the feed's format fails the run and expires nothing", async () => {
+  it("IN8: a body that is not the feed's format fails the run and expires nothing", async () => {
     const sightings = await ts.server.sql`SELECT * FROM indicator_sightings ORDER BY indicator_id, source`;
     answer = { etag: '"html"', body: '<!doctype html>\n<html><body>Service temporarily unavailable</body></html>\n' };
     const run = await runAndWait(feed.id);
@@ -119,7 +119,7 @@ describe('feeds', () => {
     expect(await ts.server.sql`SELECT * FROM indicator_sightings ORDER BY indicator_id, source`).toEqual(sightings);
   });
 
-  it('expires what the feed no longer lists', async () => {
+  it('IN10: expires what the feed no longer lists', async () => {
     answer = { etag: '"v3"', body: '198.51.100.7\n198.51.100.9\n' };
     const run = await runAndWait(feed.id);
     expect(run).toMatchObject({ state: 'succeeded', added: 1, updated: 1, expired: 2 });
@@ -147,7 +147,7 @@ describe('feeds', () => {
     expect(runs.items.map((r) => r.state)).toEqual(['succeeded', 'succeeded', 'failed', 'failed', 'not_modified', 'succeeded']);
   });
 
-  it('refuses a feed URL on a loopback address unless ALLOW_PRIVATE_FEED_URLS', async () => {
+  it('IN13: refuses a feed URL on a loopback address unless ALLOW_PRIVATE_FEED_URLS', async () => {
     const strict = createIntelService({ sql: ts.server.sql, logger: createLogger({ level: 'silent' }) }, { schedule: false });
     const guarded = await createFeed({ name: 'internal', url: `${base}/list.txt` });
     const started = await strict.runner.runNow(guarded.id);
@@ -209,7 +209,7 @@ describe('feeds', () => {
     expect((await ts.fetch(`/api/v1/feeds/${a.id}`, { method: 'DELETE' })).status).toBe(404);
   });
 
-  it('checks permission before existence and names bad fields', async () => {
+  it('ID2: checks permission before existence and names bad fields', async () => {
     const analyst = await ts.as('analyst');
     const missing = '00000000-0000-4000-8000-00000000abcd';
     expect((await ts.fetch(`/api/v1/feeds/${missing}`, { as: analyst })).status).toBe(403);

@@ -56,7 +56,7 @@ afterAll(async () => {
   await ts?.stop();
 });
 
-describe('a URL observable and a listed domain', () => {
+describe('IN6, IN12: a URL observable and a listed domain', () => {
   it('matches on arrival as /indicators/lookup does', async () => {
     const url = 'https://listed-before.example/login?next=%2Finbox';
     expect(await lookup(url)).toEqual([expect.objectContaining({ type: 'domain', value: 'listed-before.example' })]);

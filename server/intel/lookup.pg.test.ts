@@ -81,7 +81,7 @@ describe('lookupValues', () => {
     expect(items[3]).toEqual({ value: 'not an indicator', type: null, canonical: null, matches: [] });
   });
 
-  it('reports a decayed indicator as inactive with its lower score, and leaves it out of active-only lookups', async () => {
+  it('IN11: reports a decayed indicator as inactive with its lower score, and leaves it out of active-only lookups', async () => {
     const [item] = await lookupValues(ts.server.sql, ['91.92.109.77']);
     const m = item?.matches[0];
     // ipv4: lifetime 30 d, speed 0.5 → 80 × (1 − (29/30)^2) ≈ 5.2, below the threshold of 30.
@@ -155,7 +155,7 @@ describe('intel routes', () => {
     expect(capped.items.map((i) => i[1])).not.toContain('91.92.109.77');
   });
 
-  it('pages the search newest first by cursor, says whether there is more, and caps the count', async () => {
+  it('IN15: pages the search newest first by cursor, says whether there is more, and caps the count', async () => {
     type Page = { items: { id: number; value: string }[]; total: number | null; total_capped: boolean; has_more: boolean; next_cursor: string | null };
     const get = async (query: string): Promise<Page> => (await (await ts.fetch(`/api/v1/indicators?${query}`)).json()) as Page;
     const all = await get('limit=500');

@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 describe('matching on arrival', () => {
-  it("puts the intel reputation into an alert's risk score, records the match and tells the incident once", async () => {
+  it("IN12, AL3: puts the intel reputation into an alert's risk score, records the match and tells the incident once", async () => {
     const plain = await postAlert({ ips: ['8.8.4.4'] });
     const hit = await postAlert({ ips: ['45.155.205.9'] });
     expect(hit.score).toBeGreaterThan(plain.score as number);
@@ -88,7 +88,7 @@ describe('matching on arrival', () => {
     ]);
   });
 
-  it('matches an observable a person adds to an incident (an IP inside a listed range)', async () => {
+  it('IN12: matches an observable a person adds to an incident (an IP inside a listed range)', async () => {
     const created = await postAlert({ hosts: ['ws-17'] });
     const incident = created.incident_id as string;
     await ts.server.docs.withDoc(incident, (doc) => addObservable(doc, { kind: 'ip', value: '185.220.101.77' }, 'a device'));
@@ -101,7 +101,7 @@ describe('matching on arrival', () => {
     expect((await intelEntries(incident)).map((e) => e.text)).toHaveLength(2);
   });
 
-  it('checks permission before existence on the incident matches route', async () => {
+  it('ID2: checks permission before existence on the incident matches route', async () => {
     const guest = await ts.as('guest');
     const created = await postAlert({ ips: ['45.155.205.9'] }, { title: 'other' });
     expect((await ts.fetch(`/api/v1/incidents/${created.incident_id}/intel-matches`, { as: guest })).status).toBe(403);
@@ -111,7 +111,7 @@ describe('matching on arrival', () => {
 });
 
 describe('retrospective search', () => {
-  it('adds a timeline entry to a past incident when a feed starts reporting its observable', async () => {
+  it('IN12: adds a timeline entry to a past incident when a feed starts reporting its observable', async () => {
     const past = await postAlert({ ips: ['45.33.32.156'], domains: ['quiet.example'] });
     const incident = past.incident_id as string;
     expect(await intelEntries(incident)).toEqual([]);
@@ -131,7 +131,7 @@ describe('retrospective search', () => {
     expect(matches.items.map((m) => m.how)).toEqual(['retro']);
   });
 
-  it('finds a past address inside a range a later feed lists (IPv4 and IPv6)', async () => {
+  it('IN12: finds a past address inside a range a later feed lists (IPv4 and IPv6)', async () => {
     const past = await postAlert({ ips: ['66.175.10.20'] });
     const past6 = await postAlert({ ips: ['2600:3c01::f03c:91ff:fe18:bb2f'] });
     const incident = past.incident_id as string;
@@ -147,7 +147,7 @@ describe('retrospective search', () => {
     ]);
   });
 
-  it('looks back only as far as the configured window', async () => {
+  it('IN12: looks back only as far as the configured window', async () => {
     const recent = await postAlert({ ips: ['23.92.1.2'] });
     const old = await postAlert({ ips: ['23.92.1.1'] });
     await ts.server.projector.flush();
@@ -166,7 +166,7 @@ describe('retrospective search', () => {
     expect(await intelEntries(old.incident_id as string)).toEqual([]);
   });
 
-  it('searches again when an indicator that had expired is listed again', async () => {
+  it('IN10, IN12: searches again when an indicator that had expired is listed again', async () => {
     const src = (runId: string) => ({ feedId: null, source: 'revival list', confidence: 80, tlp: 'amber', runId, complete: true });
     const retro = createRetroSearch({ sql: ts.server.sql, docs: ts.server.docs, logger: createLogger({ level: 'silent' }) });
     // Listed, then no longer listed by the complete list: its only sighting expires and it stops counting.
@@ -202,7 +202,7 @@ describe('retrospective search', () => {
     expect(retroRanges(again)).toBeNull();
   });
 
-  it('a revived indicator reaches the retrospective search through a feed run', async () => {
+  it('IN10, IN12: a revived indicator reaches the retrospective search through a feed run', async () => {
     const past = await postAlert({ ips: ['23.94.9.9'] });
     const incident = past.incident_id as string;
     await ts.server.projector.flush();
@@ -223,7 +223,7 @@ describe('retrospective search', () => {
     expect(entries.map((e) => e.text)).toEqual(['Threat intel: 23.94.9.9 is now reported by Revival push (score 80)']);
   });
 
-  it('opens an incident for a past alert that had none', async () => {
+  it('IN12: opens an incident for a past alert that had none', async () => {
     const rules = (await (await ts.fetch('/api/v1/alert-rules')).json()) as AlertRules;
     expect((await ts.fetch('/api/v1/alert-rules', { method: 'PUT', json: { ...rules, min_score_for_incident: 100 } })).status).toBe(200);
     const lone = await postAlert({ urls: ['http://dropper.example/stage2.bin'], ips: ['45.79.1.1'] }, { title: 'Suspicious download' });

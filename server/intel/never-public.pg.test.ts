@@ -61,7 +61,7 @@ afterAll(async () => {
   await ts.stop();
 });
 
-describe('never-public addresses listed by a feed', () => {
+describe('IN7: never-public addresses listed by a feed', () => {
   it('an unlinked alert with an internal address gets no incident from the retrospective search', async () => {
     const rules = (await (await ts.fetch('/api/v1/alert-rules')).json()) as AlertRules;
     expect((await ts.fetch('/api/v1/alert-rules', { method: 'PUT', json: { ...rules, min_score_for_incident: 100 } })).status).toBe(200);
@@ -77,7 +77,7 @@ describe('never-public addresses listed by a feed', () => {
     expect(matched.map((m) => m.alert_id)).toEqual([publicLone.alert_id]);
   });
 
-  it('an alert with 10.1.2.3 gets no match, no reputation and no timeline entry; the public address still does', async () => {
+  it('AL10: an alert with 10.1.2.3 gets no match, no reputation and no timeline entry; the public address still does', async () => {
     const internal = await postAlert({ ips: ['10.1.2.3', '239.255.255.250'] });
     expect(internal.incident_id).toBeTruthy();
     expect(await reputation(internal.alert_id)).toBeNull();

@@ -13,7 +13,7 @@ afterAll(async () => {
 
 const DAY = 86_400_000;
 
-describe('decay values at chosen ages', () => {
+describe('IN11: decay values at chosen ages', () => {
   it('ipv4 (30 days, speed 0.5): drops early, 0 at the lifetime', () => {
     const m = DEFAULT_DECAY_MODELS.ipv4;
     expect(decayedScore(80, 0, m)).toBe(80);
@@ -29,7 +29,7 @@ describe('decay values at chosen ages', () => {
   });
 });
 
-describe('intel_score (SQL) equals decayedScore', () => {
+describe('IN11: intel_score (SQL) equals decayedScore', () => {
   it.each([
     ['ipv4', 0],
     ['ipv4', 1],

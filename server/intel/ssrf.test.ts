@@ -42,7 +42,7 @@ async function text(body: AsyncIterable<Uint8Array>): Promise<string> {
   return s;
 }
 
-describe('isForbiddenAddress', () => {
+describe('IN13: isForbiddenAddress', () => {
   it.each([
     // IPv4
     ['127.0.0.1', 'loopback'],
@@ -112,7 +112,7 @@ describe('isForbiddenAddress', () => {
   ])('allows %s (%s)', (a) => expect(isForbiddenAddress(a)).toBe(false));
 });
 
-describe('guardedGet', () => {
+describe('IN13: guardedGet', () => {
   it('refuses a loopback URL, by address or by name, without connecting', async () => {
     const before = hits;
     await expect(guardedGet(`http://127.0.0.1:${port}/list`, {}, { allowPrivate: false })).rejects.toBeInstanceOf(FetchRefused);

@@ -28,7 +28,7 @@ async function indicator(value: string) {
 }
 
 describe('ingest', () => {
-  it('adds new indicators and counts updates on a second source', async () => {
+  it('IN9: adds new indicators and counts updates on a second source', async () => {
     const first = await ingest(db.sql, source('a', 60), [ip('198.51.100.1', { tags: ['scanner'] }), ip('198.51.100.2')]);
     expect(first).toMatchObject({ added: 2, updated: 0, expired: 0 });
     const ids = (await db.sql<{ id: string }[]>`SELECT id FROM indicators WHERE value IN ('198.51.100.1', '198.51.100.2') ORDER BY id`).map((r) =>
@@ -45,7 +45,7 @@ describe('ingest', () => {
     expect((await indicator('198.51.100.2'))?.base_confidence).toBeCloseTo(60, 3);
   });
 
-  it('a run that fails halfway leaves the stored data as it was', async () => {
+  it('IN8: a run that fails halfway leaves the stored data as it was', async () => {
     const before = await db.sql`SELECT * FROM indicators ORDER BY id`;
     const sightings = await db.sql`SELECT * FROM indicator_sightings ORDER BY indicator_id, source`;
     async function* broken(): AsyncGenerator<StoreItem> {
@@ -58,7 +58,7 @@ describe('ingest', () => {
     expect(await db.sql`SELECT * FROM indicator_sightings ORDER BY indicator_id, source`).toEqual(sightings);
   });
 
-  it('a complete run expires what the source no longer lists; a later listing revives it', async () => {
+  it('IN10: a complete run expires what the source no longer lists; a later listing revives it', async () => {
     const run1 = '00000000-0000-4000-8000-000000000011';
     const run2 = '00000000-0000-4000-8000-000000000012';
     const run3 = '00000000-0000-4000-8000-000000000013';
@@ -76,7 +76,7 @@ describe('ingest', () => {
     expect((await indicator('192.0.2.11'))?.base_confidence).toBeCloseTo(70, 3);
   });
 
-  it('merges a value repeated in one run and widens first/last seen', async () => {
+  it('IN9: merges a value repeated in one run and widens first/last seen', async () => {
     const result = await ingest(db.sql, source('d', 40), [
       ip('192.0.2.50', { malware: ['emotet'], last_seen: '2026-01-01T00:00:00Z', first_seen: '2025-12-01T00:00:00Z' }),
       ip('192.0.2.50', { malware: ['qakbot'], last_seen: '2026-02-01T00:00:00Z', first_seen: '2025-11-01T00:00:00Z', confidence: 55 }),

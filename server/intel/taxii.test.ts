@@ -99,7 +99,7 @@ const options = (over: Partial<TaxiiOptions> = {}): TaxiiOptions => ({
 });
 
 describe('TAXII 2.1 client', () => {
-  it('goes from discovery to the default API root and pages through the collection with next', async () => {
+  it('IN4: goes from discovery to the default API root and pages through the collection with next', async () => {
     requests.length = 0;
     const pages: TaxiiPage[] = [];
     const objects: unknown[] = [];
@@ -132,7 +132,7 @@ describe('TAXII 2.1 client', () => {
     expect(items).toHaveLength(8);
   });
 
-  it('pages by added_after when the server gives no next, and stops a server that never ends', async () => {
+  it('IN4: pages by added_after when the server gives no next, and stops a server that never ends', async () => {
     const pages: TaxiiPage[] = [];
     const objects = [];
     for await (const object of fetchTaxiiObjects(options({ url: `${base}/api2/`, collection: 'legacy' }), (p) => pages.push(p))) objects.push(object);
@@ -144,7 +144,7 @@ describe('TAXII 2.1 client', () => {
     await expect(fetchTaxiiObjects(options({ url: `${base}/nowhere/` })).next()).rejects.toThrow(/HTTP 404/);
   });
 
-  it('follows a server that answers the same next on every page until more is false, always sending limit', async () => {
+  it('IN4: follows a server that answers the same next on every page until more is false, always sending limit', async () => {
     requests.length = 0;
     const pages: TaxiiPage[] = [];
     const objects: unknown[] = [];
@@ -156,7 +156,7 @@ describe('TAXII 2.1 client', () => {
     expect(objectRequests.every((r) => r.query.get('limit') === '1000')).toBe(true);
   });
 
-  it('stops with a clear error at the object limit of one poll', async () => {
+  it('IN4: stops with a clear error at the object limit of one poll', async () => {
     const run = collect(parseStixObjects(fetchTaxiiObjects(options({ url: `${base}/api2/`, collection: 'cursor', maxObjects: 7 }))));
     await expect(run).rejects.toThrow('TAXII collection gave more than 7 objects in one poll (page 2); stopped');
   });
@@ -174,7 +174,7 @@ describe('TAXII 2.1 client', () => {
     );
   });
 
-  it('refuses a response larger than the cap', async () => {
+  it('IN13: refuses a response larger than the cap', async () => {
     const run = fetchTaxiiObjects(options({ collection: 'intel', maxResponseBytes: 100 })).next();
     await expect(run).rejects.toThrow(/larger than 100 bytes/);
   });

@@ -38,7 +38,7 @@ afterAll(async () => {
   await ts.stop();
 });
 
-describe('URLs keep the case of their path', () => {
+describe('IN6: URLs keep the case of their path', () => {
   it('a listed http://Evil.example/Document/Invoice.PDF matches the alert URL hxxp://evil[.]example/Document/Invoice.PDF', async () => {
     const hit = await postAlert({ urls: ['hxxp://evil[.]example/Document/Invoice.PDF'] });
     expect((await reputation(hit.alert_id))?.detail).toContain('70/100');

@@ -121,7 +121,7 @@ describe('brute force on an account', () => {
     expect(await status(id)).toBe('containment');
   });
 
-  it('a rejection stops the disable branch and records why', async () => {
+  it('PB19: a rejection stops the disable branch and records why', async () => {
     const id = await incident('cfo@corp.example', true);
     const r = await run(id, await ts.as('analyst'));
     const waiting = await waitFor(
@@ -150,7 +150,7 @@ describe('brute force on an account', () => {
     expect(await status(id)).not.toBe('containment');
   });
 
-  it('the starter cannot approve their own run', async () => {
+  it('PB19: the starter cannot approve their own run', async () => {
     const id = await incident('cto@corp.example', true);
     const lead = await ts.as('lead');
     const r = await run(id, lead);
@@ -170,7 +170,7 @@ describe('brute force on an account', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('you started this run; someone else must approve it');
     expect(step(await getRun(r.id), 'disable_account').state).toBe('waiting_approval');
   });
-  it('refuses to start the playbook on an incident it does not apply to, naming why; a repeated request still answers its run', async () => {
+  it('PB5, PB7: refuses to start the playbook on an incident it does not apply to, naming why; a repeated request still answers its run', async () => {
     const phishing = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Invoice lure', category: 'phishing', severity: 'S2' } });
     const phishingId = ((await phishing.json()) as { id: string }).id;
     const refused = await ts.fetch(`/api/v1/incidents/${phishingId}/execute-workflow`, { method: 'POST', json: { playbook_id: 'brute-force-privileged' } });

@@ -72,7 +72,7 @@ const detail = async (id: string) => {
   return incidentDetailResponse.parse(await (await ts.fetch(`/api/v1/incidents/${id}`)).json());
 };
 
-describe('a playbook step that closes the incident', () => {
+describe('PB17: a playbook step that closes the incident', () => {
   it('closes with the rendered resolution and summary, recorded as a closing by hand', async () => {
     const id = await incident('false_positive');
     const run = await runOn(id);
@@ -97,7 +97,7 @@ describe('a playbook step that closes the incident', () => {
     expect(await detail(id)).toMatchObject({ status: 'triage', resolution: null, closing_summary: null });
   });
 
-  it('in a dry run says what the closing would write and writes nothing', async () => {
+  it('PB16: in a dry run says what the closing would write and writes nothing', async () => {
     const id = await incident('duplicate');
     const run = await runOn(id, true);
     expect(run.state).toBe('succeeded');

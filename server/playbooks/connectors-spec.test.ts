@@ -11,7 +11,7 @@ describe('connector routes in OpenAPI', () => {
     expect(documented).toEqual(served);
   });
 
-  it('builds into an OpenAPI document whose responses carry no secret value field', () => {
+  it('PB22: builds into an OpenAPI document whose responses carry no secret value field', () => {
     const doc = buildOpenApi(CONNECTOR_ROUTES, { title: 't', version: '1', description: 'd' }) as {
       paths: Record<string, unknown>;
       components: { schemas: Record<string, unknown> };

@@ -37,7 +37,7 @@ const call = (path: string, who: TestIdentity, init: { method?: string; json?: u
   });
 
 describe('connector routes', () => {
-  it('are for admins only: 403 for a lead or analyst, whether or not the connector exists', async () => {
+  it('ID2: are for admins only: 403 for a lead or analyst, whether or not the connector exists', async () => {
     for (const who of [lead, analyst]) {
       expect((await call('/connectors', who)).status).toBe(403);
       expect((await call('/connectors/firewall', who, { method: 'PUT', json: { endpoint: 'https://fw.example', secrets: { api_key: API_KEY } } })).status).toBe(
@@ -61,7 +61,7 @@ describe('connector routes', () => {
     expect(items.find((i) => i.name === 'edr')).toMatchObject({ configured: false, secret_fields: ['api_key'] });
   });
 
-  it('stores a connector with its secret sealed, never returns the secret, and hands it decrypted to actions', async () => {
+  it('PB22: stores a connector with its secret sealed, never returns the secret, and hands it decrypted to actions', async () => {
     const res = await call('/connectors/firewall', ts.admin, {
       method: 'PUT',
       json: { endpoint: 'https://fw.corp.example/api', settings: { zone: 'dmz' }, secrets: { api_key: API_KEY } },
@@ -112,7 +112,7 @@ describe('connector routes', () => {
 });
 
 describe('after the master key changed', () => {
-  it('actions get not_configured, and a PUT must send every secret again (409 naming the fields)', async () => {
+  it('PB22: actions get not_configured, and a PUT must send every secret again (409 naming the fields)', async () => {
     await call('/connectors/identity', ts.admin, { method: 'PUT', json: { endpoint: 'https://graph.example', secrets: { api_key: API_KEY } } });
     const otherKey = createConnectorStore(ts.server.sql, createSecretBox({ id: 'test', key: randomBytes(32) }));
     const ctx = fakeContext({ services: { connector: (n) => otherKey.connector(n) } });
@@ -137,7 +137,7 @@ describe('after the master key changed', () => {
 });
 
 describe('named secret routes', () => {
-  it('set, list (names only), use and delete a named secret', async () => {
+  it('PB22: set, list (names only), use and delete a named secret', async () => {
     expect((await call('/secrets/DLP_TOKEN', ts.admin, { method: 'PUT', json: { value: DLP } })).status).toBe(204);
     const list = await call('/secrets', ts.admin);
     const text = await list.text();
@@ -157,7 +157,7 @@ describe('named secret routes', () => {
     expect(await store.secret('GOOD')).toBeNull();
   });
 
-  it('every change is audited, and no audit entry or log line holds a secret value', async () => {
+  it('PB21, PB22: every change is audited, and no audit entry or log line holds a secret value', async () => {
     await call('/secrets/AUDITED', ts.admin, { method: 'PUT', json: { value: DLP } });
     const rows = await ts.server.sql<
       { action: string; target_id: string }[]

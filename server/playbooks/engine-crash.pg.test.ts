@@ -117,7 +117,7 @@ afterAll(async () => {
 });
 
 describe('a server killed mid-run', () => {
-  it('another process finishes the run and no step acts twice', async () => {
+  it('PB11, PB12: another process finishes the run and no step acts twice', async () => {
     const first = await spawnServer();
     const put = await fetch(`${first.url}/api/v1/connectors/firewall`, {
       method: 'PUT',
@@ -160,7 +160,7 @@ describe('a server killed mid-run', () => {
 });
 
 describe('a server stopped gracefully mid-step', () => {
-  it('hands the running step back to the queue, and the next server finishes it', async () => {
+  it('PB12: hands the running step back to the queue, and the next server finishes it', async () => {
     const graceful = await createTestDatabase();
     const pbDir = await mkdtemp(join(tmpdir(), 'sentpilot-graceful-pb-'));
     await writeFile(

@@ -225,7 +225,7 @@ describe('playbook engine', () => {
     expect(body.refused).toEqual([]);
   });
 
-  it('runs steps without a path between them in parallel, then the step that needs them', async () => {
+  it('PB10: runs steps without a path between them in parallel, then the step that needs them', async () => {
     const incident = await newIncident();
     const { status, run } = await start(incident, 'parallel');
     expect(status).toBe(202);
@@ -240,7 +240,7 @@ describe('playbook engine', () => {
     expect(step(done, 'd').output).toEqual({ total: 800 });
   });
 
-  it('retries a failing step with growing backoff until it succeeds', async () => {
+  it('PB13: retries a failing step with growing backoff until it succeeds', async () => {
     const incident = await newIncident();
     const { run } = await start(incident, 'retry');
     const done = await finished(run.id);
@@ -254,7 +254,7 @@ describe('playbook engine', () => {
     expect(gaps[1]).toBeGreaterThan(gaps[0]!);
   });
 
-  it('stops an attempt at its timeout and skips what needs it', async () => {
+  it('PB10, PB12: stops an attempt at its timeout and skips what needs it', async () => {
     const incident = await newIncident();
     const { run } = await start(incident, 'timeout');
     const t0 = Date.now();
@@ -267,7 +267,7 @@ describe('playbook engine', () => {
     expect(done.error).toMatch(/slow/);
   });
 
-  it('skips on a false guard, goes to on_error, runs for_each items', async () => {
+  it('PB10: skips on a false guard, goes to on_error, runs for_each items', async () => {
     const incident = await newIncident('S3');
     const { run } = await start(incident, 'branches');
     const done = await finished(run.id);
@@ -291,7 +291,7 @@ describe('playbook engine', () => {
     expect(done.error).toBe('broken failed (tool down; handled by fallback)');
   });
 
-  it('gates a step behind approvals: only its branch waits, the starter cannot approve, two leads must', async () => {
+  it('PB18, PB19: gates a step behind approvals: only its branch waits, the starter cannot approve, two leads must', async () => {
     const incident = await newIncident('S2', 'Gate me');
     const starter = await ts.as('lead');
     const { run } = await start(incident, 'gate', { as: starter });
@@ -338,7 +338,7 @@ describe('playbook engine', () => {
     await waitFor(async () => ts.server.docs.withDoc(incident, (doc) => readIncident(doc)!.incident.meta.status === 'containment'));
   });
 
-  it('a rejection stops the branch and records why', async () => {
+  it('PB19: a rejection stops the branch and records why', async () => {
     const incident = await newIncident('S1');
     const { run } = await start(incident, 'gate');
     const waiting = await waitFor(async () => {
@@ -362,7 +362,7 @@ describe('playbook engine', () => {
     expect(await ts.server.docs.withDoc(incident, (doc) => readIncident(doc)!.incident.meta.status)).not.toBe('containment');
   });
 
-  it('runs with no gate when the approval condition does not hold', async () => {
+  it('PB18: runs with no gate when the approval condition does not hold', async () => {
     const incident = await newIncident('S4');
     const { run } = await start(incident, 'gate');
     const done = await finished(run.id);
@@ -371,7 +371,7 @@ describe('playbook engine', () => {
     expect(step(done, 'contain').state).toBe('succeeded');
   });
 
-  it('an approval nobody decides times out with its on_timeout outcome', async () => {
+  it('PB18: an approval nobody decides times out with its on_timeout outcome', async () => {
     const { run } = await start(await newIncident(), 'expiring');
     const done = await finished(run.id);
     expect(step(done, 'gated').state).toBe('rejected');
@@ -395,7 +395,7 @@ describe('playbook engine', () => {
     expect(most).toBe(2);
   });
 
-  it('a per-target lock lets one step per key run at a time, across runs', async () => {
+  it('PB14: a per-target lock lets one step per key run at a time, across runs', async () => {
     const incident = await newIncident();
     const runs = await Promise.all([1, 2, 3].map(() => start(incident, 'locked')));
     const done = await Promise.all(runs.map((r) => finished(r.run.id)));
@@ -406,7 +406,7 @@ describe('playbook engine', () => {
     expect(done.every((r) => r.state === 'succeeded')).toBe(true);
   });
 
-  it('a dry run shows what would happen without acting', async () => {
+  it('PB16: a dry run shows what would happen without acting', async () => {
     const incident = await newIncident('S1');
     expect((await ts.fetch(`/api/v1/incidents/${incident}`, { method: 'PATCH', json: { status: 'triage' } })).status).toBe(200);
     const { run } = await start(incident, 'gate', { dry_run: true });
@@ -420,7 +420,7 @@ describe('playbook engine', () => {
     expect(texts.some((t) => /\(dry run\): step contain would wait for approval/.test(t))).toBe(true);
   });
 
-  it('the same idempotency key answers the same run', async () => {
+  it('PB7: the same idempotency key answers the same run', async () => {
     const incident = await newIncident();
     const first = await start(incident, 'parallel', { key: 'replay-key-1' });
     const again = await start(incident, 'parallel', { key: 'replay-key-1' });
@@ -430,7 +430,7 @@ describe('playbook engine', () => {
     expect(((await (await ts.fetch(`/api/v1/incidents/${incident}/runs`)).json()) as { items: Run[] }).items).toHaveLength(1);
   });
 
-  it('cancels a run in flight', async () => {
+  it('PB15: cancels a run in flight', async () => {
     const incident = await newIncident();
     const { run } = await start(incident, 'long');
     await waitFor(async () => step(await runNow(run.id), 'sleep').state === 'running');
@@ -442,7 +442,7 @@ describe('playbook engine', () => {
     expect((await ts.fetch(`/api/v1/runs/${run.id}/cancel`, { method: 'POST', json: {} })).status).toBe(409);
   });
 
-  it('refuses to run for someone without playbook:run, before looking at the incident', async () => {
+  it('ID2: refuses to run for someone without playbook:run, before looking at the incident', async () => {
     const viewer = await ts.as('viewer');
     const res = await ts.fetch(`/api/v1/incidents/${crypto.randomUUID()}/execute-workflow`, { method: 'POST', as: viewer, json: { playbook_id: 'parallel' } });
     expect(res.status).toBe(403);
@@ -450,7 +450,7 @@ describe('playbook engine', () => {
     expect(bad.status).toBe(404);
   });
 
-  it('starts playbooks on incident.created and incident.status_changed for matching incidents only', async () => {
+  it('PB5: starts playbooks on incident.created and incident.status_changed for matching incidents only', async () => {
     const created = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Auto', tags: ['auto'] } });
     const id = ((await created.json()) as { id: string }).id;
     const other = await newIncident();
@@ -499,7 +499,7 @@ describe('playbook engine', () => {
     expect(run.steps[0]!.output).toEqual({ alert: 'Password spray on VPN', ips: ['192.0.2.44'] });
   });
 
-  it('coalesces alert.correlated events on one incident into one run while active or recent; a manual run still starts (issue 20)', async () => {
+  it('PB6: coalesces alert.correlated events on one incident into one run while active or recent; a manual run still starts (issue 20)', async () => {
     const incident = await newIncident('S3', 'Coalesce: ransomware on FS01');
     const fire = (n: number): Promise<string[]> =>
       ts.server.playbooks.engine.onEvent('alert.correlated', incident, { id: `alert-${n}`, title: `Alert ${n}` }, `alert-${n}`);
@@ -529,7 +529,7 @@ describe('playbook engine', () => {
     expect(await runsOf()).toHaveLength(3);
   });
 
-  it('records a run as one timeline entry that expands into its steps, each with every state it went through', async () => {
+  it('PB21: records a run as one timeline entry that expands into its steps, each with every state it went through', async () => {
     const incident = await newIncident();
     const { run } = await start(incident, 'retry');
     await finished(run.id);

@@ -36,7 +36,7 @@ describe('compileExpression', () => {
   });
 });
 
-describe('evaluate', () => {
+describe('PB4: evaluate', () => {
   it('reads the incident, earlier steps and the run', async () => {
     expect(await evaluate(compiled('incident.observables[kind="ip"].value'), ctx)).toEqual(['203.0.113.7', '198.51.100.9']);
     expect(await evaluate(compiled('steps.enrich.output.score'), ctx)).toBe(87);
@@ -111,7 +111,7 @@ describe('guard', () => {
     expect(await guard(compiled('"vpn" in incident.tags'), ctx)).toBe(true);
   });
 
-  it('throws ExpressionError on a failing expression instead of guessing', async () => {
+  it('PB4: throws ExpressionError on a failing expression instead of guessing', async () => {
     await expect(guard(compiled('incident.severity + 1'), ctx)).rejects.toBeInstanceOf(ExpressionError);
   });
 });

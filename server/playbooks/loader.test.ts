@@ -45,7 +45,7 @@ describe('shipped playbooks', () => {
   });
 });
 
-describe('loader refuses a broken playbook with file, line and reason', () => {
+describe('PB1: loader refuses a broken playbook with file, line and reason', () => {
   it('a YAML syntax error', () => {
     const [p] = problemsOf('id: x\nname: X\nsteps:\n  - id: a\n    with: { a: 1\n  - id: b\n');
     expect(p).toMatchObject({ file: 'broken.yaml', line: 6 });
@@ -208,7 +208,7 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
     }
   });
 
-  it('a gate that approves a destructive action on timeout, on its own step or on one after it', () => {
+  it('PB2: a gate that approves a destructive action on timeout, on its own step or on one after it', () => {
     const own = problemsOf(
       playbook(
         '  - id: disable\n    action: identity.disable_account\n    with: { account: bob }\n    approval:\n      message: Disable bob?\n      timeout: 1h\n      on_timeout: approve\n',
@@ -232,7 +232,7 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
     ]);
   });
 
-  it('a step that closes the incident without a resolution or a summary (issue 20)', () => {
+  it('PB17: a step that closes the incident without a resolution or a summary (issue 20)', () => {
     const missing = problemsOf(
       playbook('  - id: close\n    action: incident.set_status\n    with:\n      status: closed\n      closing_summary: Handled by automation\n'),
     );
@@ -262,7 +262,7 @@ describe('loader refuses a broken playbook with file, line and reason', () => {
     }
   });
 
-  it('accepts on_timeout: approve in front of steps that contain nothing, or of a destructive step with its own gate', () => {
+  it('PB2: accepts on_timeout: approve in front of steps that contain nothing, or of a destructive step with its own gate', () => {
     const r = parsePlaybook(
       'ok.yaml',
       playbook(
@@ -289,7 +289,7 @@ describe('loadPlaybooks over a folder', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('loads the valid files, refuses the broken and the later duplicate id, ignores other files', async () => {
+  it('PB1: loads the valid files, refuses the broken and the later duplicate id, ignores other files', async () => {
     const r = await loadPlaybooks(dir, KNOWN);
     expect(r.playbooks.map((p) => [p.file, p.def.id])).toEqual([
       ['a-first.yaml', 'shared-id'],

@@ -22,7 +22,7 @@ function makeIncident(over: Record<string, unknown> = {}): Record<string, unknow
   };
 }
 
-describe('matchesIncident', () => {
+describe('PB5: matchesIncident', () => {
   it('an empty match applies to every incident', async () => {
     expect(await matchesIncident(playbook({}), makeIncident())).toBe(true);
   });

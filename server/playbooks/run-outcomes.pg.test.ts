@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 
 describe('a run whose actions failed', () => {
-  it('is completed_with_failures, not succeeded, and names each failed step with its reason', async () => {
+  it('PB15: is completed_with_failures, not succeeded, and names each failed step with its reason', async () => {
     const id = await incident('intern@corp.example', false);
     const r = await start(id);
     const done = await waitState(r.id, ['succeeded', 'completed_with_failures', 'failed', 'cancelled']);
@@ -99,7 +99,7 @@ describe('a run whose actions failed', () => {
 });
 
 describe('a gate whose connector is not configured', () => {
-  it('warns on the approval request, on the run and in the timeline before anyone decides, and stops warning once configured', async () => {
+  it('PB20: warns on the approval request, on the run and in the timeline before anyone decides, and stops warning once configured', async () => {
     const id = await incident('ceo@corp.example', true);
     // Before the run starts, the playbook list says which steps cannot act (the Run confirmation shows it).
     const listed = (await (await ts.fetch(`/api/v1/workflows?incident_id=${id}`)).json()) as WorkflowsResponse;

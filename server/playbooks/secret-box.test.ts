@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-describe('secret box', () => {
+describe('PB22: secret box', () => {
   it('opens what it sealed, with a fresh IV each time and no plaintext in the sealed bytes', () => {
     const box = createSecretBox(key('k1'));
     const a = box.seal('hunter2-api-key');
@@ -69,7 +69,7 @@ describe('secret box', () => {
   });
 });
 
-describe('key rotation through loadSecretBox', () => {
+describe('PB22: key rotation through loadSecretBox', () => {
   it('a new SECRETS_KEY with the old file key as previous opens what the old key sealed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sp-box-'));
     dirs.push(dir);

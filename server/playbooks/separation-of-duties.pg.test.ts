@@ -82,7 +82,7 @@ async function seenBy(as: TestIdentity, approvalId: string): Promise<Approval | 
 const decide = (as: TestIdentity, approvalId: string, decision = 'approve') =>
   ts.fetch(`/api/v1/approvals/${approvalId}/decide`, { method: 'POST', as, json: { decision, reason: 'checked' } });
 
-describe('separation of duties on approval gates', () => {
+describe('PB19: separation of duties on approval gates', () => {
   it('the lead who created the incident cannot decide the gate of the run its creation started; another lead can', async () => {
     const creator = await ts.as('lead');
     const incident = await createIncident(creator, ['sod']);

@@ -161,7 +161,7 @@ describe('every shipped playbook', () => {
 });
 
 describe('approval gates', () => {
-  it('no gate in front of a destructive action approves on timeout', () => {
+  it('PB2: no gate in front of a destructive action approves on timeout', () => {
     const destructive = new Set([...ACTIONS.values()].filter((a) => a.destructive).map((a) => a.name));
     expect([...destructive].sort()).toEqual([
       'edr.block_hash',

@@ -94,7 +94,7 @@ describe('inbound webhook', () => {
     expect(JSON.stringify(list)).not.toContain(secret);
   });
 
-  it('refuses a bad signature, an old or future timestamp, and a replay; none starts a run', async () => {
+  it('PB9: refuses a bad signature, an old or future timestamp, and a replay; none starts a run', async () => {
     const before = await runCount();
     const body = JSON.stringify({ source: 'x' });
     const bad = await post(body, { signature: signHook('not-the-secret', Math.floor(Date.now() / 1000), body) });
@@ -122,7 +122,7 @@ describe('inbound webhook', () => {
     expect(refusals.length).toBeGreaterThanOrEqual(1);
     expect(refusals.length).toBeLessThanOrEqual(2);
   });
-  it('refuses, audited, a run on an incident the playbook does not apply to, naming why', async () => {
+  it('PB5: refuses, audited, a run on an incident the playbook does not apply to, naming why', async () => {
     const res = await ts.fetch('/api/v1/workflows/hooked-strict/webhook-secret', { method: 'POST' });
     const strictSecret = ((await res.json()) as { secret: string }).secret;
     const before = await runCount();
@@ -153,7 +153,7 @@ describe('inbound webhook', () => {
     expect(audited?.n).toBe(1);
   });
 
-  it('accepts so many deliveries per playbook per minute, then answers 429 with Retry-After, audited, starting nothing', async () => {
+  it('PB9: accepts so many deliveries per playbook per minute, then answers 429 with Retry-After, audited, starting nothing', async () => {
     const res = await ts.fetch('/api/v1/workflows/hooked-busy/webhook-secret', { method: 'POST' });
     const busySecret = ((await res.json()) as { secret: string }).secret;
     for (let i = 0; i < 3; i++) expect((await post(JSON.stringify({ source: `loop ${i}` }), { playbook: 'hooked-busy', secret: busySecret })).status).toBe(202);
@@ -176,7 +176,7 @@ describe('inbound webhook', () => {
     expect((await post(JSON.stringify({ source: 'other' }))).status).toBe(202);
   });
 
-  it('counts 200 bad-signature deliveries into a bounded number of audit entries; after 10 the address gets 429, others do not', async () => {
+  it('PB9: counts 200 bad-signature deliveries into a bounded number of audit entries; after 10 the address gets 429, others do not', async () => {
     const res = await ts.fetch('/api/v1/workflows/hooked-flood/webhook-secret', { method: 'POST' });
     const floodSecret = ((await res.json()) as { secret: string }).secret;
     const auditedBefore = await ts.server.sql`SELECT 1 FROM audit_log WHERE action = 'playbook.webhook.refused' AND target_id = 'hooked-flood'`;

@@ -41,7 +41,7 @@ async function documentRows(id: string): Promise<number> {
 }
 
 describe('POST /api/v1/sync/batch', () => {
-  it('applies the device update, answers what the device lacks, and then nothing new', async () => {
+  it('SY20: applies the device update, answers what the device lacks, and then nothing new', async () => {
     const id = newId();
     const device = new Y.Doc({ guid: id });
     createIncident(device, { title: 'Pushed in the background', createdBy: 'tablet' });
@@ -73,7 +73,7 @@ describe('POST /api/v1/sync/batch', () => {
     expect(third.docs[0]?.state_vector).toBe(b64(Y.encodeStateVector(device)));
   });
 
-  it('reports a per-document error for an update that does not decode, the others unaffected', async () => {
+  it('SY20: reports a per-document error for an update that does not decode, the others unaffected', async () => {
     const good = newId();
     const bad = newId();
     const device = new Y.Doc({ guid: good });
@@ -115,7 +115,7 @@ describe('POST /api/v1/sync/batch', () => {
 });
 
 describe('GET /api/v1/sync/changes', () => {
-  it('lists documents changed after the cursor, in order, with paging', async () => {
+  it('SY22: lists documents changed after the cursor, in order, with paging', async () => {
     const start = syncChangesResponse.parse(await (await ts.fetch(`/api/v1/sync/changes?limit=5000`)).json());
     let cursor = start.cursor;
     while (true) {

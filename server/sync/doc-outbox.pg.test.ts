@@ -48,7 +48,7 @@ const write = (status: 'created' | 'correlated', title: string): AlertDocWrite =
 const rowsLeft = async (id: string): Promise<number> =>
   (await ts.server.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM doc_outbox WHERE doc_id = ${id}`)[0]?.n ?? -1;
 
-describe('document outbox', () => {
+describe('SY17: document outbox', () => {
   it('applies a committed change that was never applied (a crash after commit), once', async () => {
     const id = newId();
     const w = write('created', 'Left behind');
@@ -92,7 +92,7 @@ describe('document outbox', () => {
     await waitFor(async () => (await rowsLeft(id)) === 0, { message: 'both rows to be removed' });
   });
 
-  it("writes a stored evidence item's entry and its capture links left behind by a crash, once", async () => {
+  it("EV16: writes a stored evidence item's entry and its capture links left behind by a crash, once", async () => {
     const created = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Evidence after a crash' } });
     const { id } = (await created.json()) as { id: string };
     const note = await ts.fetch(`/api/v1/incidents/${id}/events`, { method: 'POST', json: { kind: 'note', text: 'the image is from FS01' } });

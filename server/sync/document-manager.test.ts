@@ -103,7 +103,7 @@ describe('document manager', () => {
     h.release();
   });
 
-  it('refuses an update that does not decode and changes nothing', async () => {
+  it('SY1: refuses an update that does not decode and changes nothing', async () => {
     const store = createMemoryDocumentStore();
     const docs = manager(store);
     const id = newId();
@@ -117,7 +117,7 @@ describe('document manager', () => {
     h.release();
   });
 
-  it('refuses an update Yjs would throw on before it touches the document', async () => {
+  it('SY2: refuses an update Yjs would throw on before it touches the document', async () => {
     const docs = manager(createMemoryDocumentStore());
     const id = newId();
     const h = await docs.open(id);
@@ -131,7 +131,7 @@ describe('document manager', () => {
     h.release();
   });
 
-  it('discards the in-memory copy when applying throws half-way, storing and relaying none of it', async () => {
+  it('SY2: discards the in-memory copy when applying throws half-way, storing and relaying none of it', async () => {
     const store = createMemoryDocumentStore();
     const docs = manager(store);
     const id = newId();
@@ -164,7 +164,7 @@ describe('document manager', () => {
     fresh.release();
   });
 
-  it('delivers a change made through one manager to a peer of another sharing the store', async () => {
+  it('SY16: delivers a change made through one manager to a peer of another sharing the store', async () => {
     const store = createMemoryDocumentStore();
     const one = manager(store);
     const two = manager(store);
@@ -185,7 +185,7 @@ describe('document manager', () => {
     h2.release();
   });
 
-  it('shares presence with the peers of another manager, and its removal when the peer leaves', async () => {
+  it('SY16: shares presence with the peers of another manager, and its removal when the peer leaves', async () => {
     const store = createMemoryDocumentStore();
     const one = manager(store);
     const two = manager(store);
@@ -226,7 +226,7 @@ describe('document manager', () => {
     h.release();
   });
 
-  it('unloads a document after the linger and reloads it with every stored update', async () => {
+  it('SY19: unloads a document after the linger and reloads it with every stored update', async () => {
     const store = createMemoryDocumentStore();
     const docs = manager(store, { lingerMs: 20 });
     const id = newId();
@@ -244,7 +244,7 @@ describe('document manager', () => {
     again.release();
   });
 
-  it('keeps nothing per document once its documents are stored and unloaded (issue 11)', async () => {
+  it('SY19: keeps nothing per document once its documents are stored and unloaded (issue 11)', async () => {
     const store = createMemoryDocumentStore();
     const docs = manager(store, { lingerMs: 5 });
     const ids = Array.from({ length: 50 }, () => newId());
@@ -272,7 +272,7 @@ describe('document manager', () => {
     expect(ids.every((id) => store.updateCount(id) > 0)).toBe(true);
   });
 
-  it('keeps updates queued while the store fails and stores them once it recovers', async () => {
+  it('SY12: keeps updates queued while the store fails and stores them once it recovers', async () => {
     const store = createMemoryDocumentStore();
     const docs = manager(store);
     const id = newId();
@@ -290,7 +290,7 @@ describe('document manager', () => {
     h.release();
   });
 
-  it('compacts a document past the threshold without changing its state', async () => {
+  it('SY18: compacts a document past the threshold without changing its state', async () => {
     const store = createMemoryDocumentStore();
     const docs = manager(store, { compactThreshold: 10, flushDelayMs: 0 });
     const id = newId();

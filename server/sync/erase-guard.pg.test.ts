@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('a writer erasing an incident over /sync', () => {
-  it('is corrected for everyone and survives compaction', async () => {
+  it('SY7, SY8, SY18: is corrected for everyone and survives compaction', async () => {
     const created = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Ransomware on FS01', severity: 'S2', template: 'ransomware' } });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };

@@ -18,7 +18,7 @@ afterAll(async () => {
 documentStoreContract('postgres', async () => ({ store: createPgDocumentStore(db.sql), cleanup: async () => {} }));
 
 describe('Postgres document store', () => {
-  it('keeps seq order equal to commit order under concurrent appends', async () => {
+  it('SY15: keeps seq order equal to commit order under concurrent appends', async () => {
     const store = createPgDocumentStore(db.sql);
     const ids = Array.from({ length: 20 }, () => newId());
     const update = (id: string) => {

@@ -55,7 +55,7 @@ async function rawSocket(id: string, as: TestIdentity): Promise<WebSocket> {
   return ws;
 }
 
-describe('presence', () => {
+describe('SY6: presence', () => {
   it('relays a spoofed name as the real user, with its colour', async () => {
     const id = newId();
     const alice = await ts.as('analyst');

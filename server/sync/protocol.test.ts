@@ -5,7 +5,15 @@ import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { createIncident } from '../../shared/incident-doc.ts';
 import { HOSTILE_UPDATE } from '../testing/hostile-update.ts';
-import { encodeAwarenessMessage, encodeSyncStep1, encodeUpdateMessage, KEEPALIVE_MESSAGE, parseMessage, validateUpdate } from './protocol.ts';
+import {
+  encodeAwarenessMessage,
+  encodeStoredStep2,
+  encodeSyncStep1,
+  encodeUpdateMessage,
+  KEEPALIVE_MESSAGE,
+  parseMessage,
+  validateUpdate,
+} from './protocol.ts';
 
 function incidentDoc(): Y.Doc {
   const doc = new Y.Doc({ guid: '01900000-0000-7000-8000-000000000001' });
@@ -45,7 +53,7 @@ describe('parseMessage', () => {
     expect(k.ok && k.value.type).toBe('awareness');
   });
 
-  it('refuses garbage, truncation and unknown message types', () => {
+  it('SY1: refuses garbage, truncation and unknown message types', () => {
     const doc = incidentDoc();
     const full = encodeUpdateMessage(Y.encodeStateAsUpdate(doc));
     expect(parseMessage(new Uint8Array([])).ok).toBe(false);
@@ -55,7 +63,7 @@ describe('parseMessage', () => {
     expect(parseMessage(new Uint8Array([1, 5, 1, 2, 3])).ok).toBe(false);
   });
 
-  it('refuses an awareness update whose state is not JSON', () => {
+  it('SY1: refuses an awareness update whose state is not JSON', () => {
     const e = encoding.createEncoder();
     encoding.writeVarUint(e, 1);
     const inner = encoding.createEncoder();
@@ -68,7 +76,7 @@ describe('parseMessage', () => {
     expect(r.ok).toBe(false);
   });
 
-  it('fuzz: random bytes and random corruptions of real messages never throw', () => {
+  it('SY1: fuzz: random bytes and random corruptions of real messages never throw', () => {
     let seed = 12345;
     const rand = () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -88,13 +96,40 @@ describe('validateUpdate', () => {
     expect(validateUpdate(Y.encodeStateAsUpdate(incidentDoc())).ok).toBe(true);
     expect(validateUpdate(Y.encodeStateAsUpdate(new Y.Doc())).ok).toBe(true);
   });
-  it('refuses an update that decodes but would make Yjs throw half-way (an empty delete range)', () => {
+  it('SY2: refuses an update that decodes but would make Yjs throw half-way (an empty delete range)', () => {
     expect(() => Y.decodeUpdate(HOSTILE_UPDATE)).not.toThrow();
     expect(() => Y.applyUpdate(new Y.Doc(), HOSTILE_UPDATE)).toThrow();
     expect(validateUpdate(HOSTILE_UPDATE).ok).toBe(false);
   });
-  it('refuses a truncated update', () => {
+  it('SY1: refuses a truncated update', () => {
     const u = Y.encodeStateAsUpdate(incidentDoc());
     expect(validateUpdate(u.subarray(0, Math.floor(u.length / 2))).ok).toBe(false);
+  });
+});
+
+describe('encodeStoredStep2', () => {
+  it('SY21: answers a cold open from the stored bytes: updates, then a step 2, together the document (only what the peer lacks)', () => {
+    const doc = incidentDoc();
+    const snapshot = Y.encodeStateAsUpdate(doc);
+    const peer = new Y.Doc({ guid: doc.guid });
+    Y.applyUpdate(peer, snapshot);
+    const before = Y.encodeStateVector(doc);
+    doc.getMap('meta').set('title', 'Ransomware on file server FS01');
+    const later = Y.encodeStateAsUpdate(doc, before);
+    const sizes: number[] = [];
+    for (const [stateVector, target] of [
+      [Y.encodeStateVector(new Y.Doc()), new Y.Doc()],
+      [Y.encodeStateVector(peer), peer],
+    ] as const) {
+      const encoded = encodeStoredStep2([snapshot, later], stateVector);
+      sizes.push(encoded.reduce((n, m) => n + m.length, 0));
+      const messages = encoded.map((m) => parseMessage(m));
+      expect(messages.map((m) => (m.ok ? m.value.type : 'bad'))).toEqual(['update', 'sync-step-2']);
+      for (const m of messages) if (m.ok && (m.value.type === 'update' || m.value.type === 'sync-step-2')) Y.applyUpdate(target, m.value.update);
+      expect(Y.encodeStateVector(target)).toEqual(Y.encodeStateVector(doc));
+      expect(target.getMap('meta').get('title')).toBe('Ransomware on file server FS01');
+    }
+    // The peer that already had the snapshot is sent only the later change.
+    expect(sizes[1]).toBeLessThan((sizes[0] ?? 0) / 2);
   });
 });

@@ -111,7 +111,7 @@ describe('websocket sync', () => {
     raw.ws.close();
   });
 
-  it('closes only the offending socket on malformed input and keeps serving', async () => {
+  it('SY1: closes only the offending socket on malformed input and keeps serving', async () => {
     const { id, a, b } = await newIncident('Hostile input');
     const probe = async (label: string) => {
       addTimelineEntry(a.doc, { kind: 'note', author: 'alice', text: label });
@@ -153,7 +153,7 @@ describe('websocket sync', () => {
     expect(health.status).toBe(200);
   });
 
-  it('refuses an update that decodes but Yjs would choke on: 4401 for its sender only', async () => {
+  it('SY2: refuses an update that decodes but Yjs would choke on: 4401 for its sender only', async () => {
     const { id, a, b } = await newIncident('Under attack');
     const closes: number[] = [];
     b.provider.on('connection-close', (e) => {
@@ -191,7 +191,7 @@ describe('websocket sync', () => {
 });
 
 describe('two server processes on one database', () => {
-  it('relays an update from a client of one to a client of the other (LISTEN/NOTIFY)', async () => {
+  it('SY16: relays an update from a client of one to a client of the other (LISTEN/NOTIFY)', async () => {
     const other = await startTestServer({ db });
     try {
       const id = newId();
@@ -230,7 +230,7 @@ describe('two server processes on one database', () => {
 });
 
 describe('document life cycle', () => {
-  it('compaction keeps the state identical and reduces the stored rows; documents unload after the linger', async () => {
+  it('SY18, SY19: compaction keeps the state identical and reduces the stored rows; documents unload after the linger', async () => {
     const local = await startTestServer({ db, lingerMs: 50 });
     try {
       const id = newId();
@@ -282,7 +282,7 @@ describe('document life cycle', () => {
     }
   });
 
-  it('closes sockets with 1012 on shutdown, after storing what they sent', async () => {
+  it('SY4, SY12: closes sockets with 1012 on shutdown, after storing what they sent', async () => {
     // Writes are held back long enough that only the shutdown's flush can store them.
     const local = await startTestServer({ db, flushDelayMs: 60_000 });
     const id = newId();

@@ -104,7 +104,7 @@ function send(s: { handle: DocHandle; device: DocPeer & { doc: Y.Doc } }, editor
 }
 
 describe('update guard', () => {
-  it('puts back timeline entries and tasks a device removed, for every peer, with an entry saying so', async () => {
+  it('SY7, SY8, SY11: puts back timeline entries and tasks a device removed, for every peer, with an entry saying so', async () => {
     const s = await setup();
     const r = send(s, guest, (doc) => {
       doc.getArray('timeline').delete(0, doc.getArray('timeline').length);
@@ -136,7 +136,7 @@ describe('update guard', () => {
     ).toEqual(['EDR: beacon', 'my note', 'analyst note']);
   });
 
-  it('keeps a server-written entry as written: text, time and deletion are put back', async () => {
+  it('SY9: keeps a server-written entry as written: text, time and deletion are put back', async () => {
     const s = await setup();
     const r = send(s, guest, (doc) => {
       entryText(doc, s.ids.alert)?.insert(0, 'FALSE POSITIVE ');
@@ -150,7 +150,7 @@ describe('update guard', () => {
     }
   });
 
-  it("refuses a rewrite of an entry's author, kind or data", async () => {
+  it("SY9: refuses a rewrite of an entry's author, kind or data", async () => {
     const s = await setup();
     send(s, lead, (doc) => {
       const y = doc.getArray<Y.Map<unknown>>('timeline').get(1);
@@ -160,7 +160,7 @@ describe('update guard', () => {
     expect(readTimeline(s.device.doc)[1]).toMatchObject({ author: 'alert:edr', kind: 'alert' });
   });
 
-  it("lets people co-write any note, delete their own, and leads delete anyone's; links come and go", async () => {
+  it("SY10: lets people co-write any note, delete their own, and leads delete anyone's; links come and go", async () => {
     const s = await setup();
     expect(
       send(s, guest, (doc) => {
@@ -179,7 +179,7 @@ describe('update guard', () => {
     expect(readTimeline(s.handle.doc).find((e) => e.id === s.ids.analystNote)?.deleted).toBe(true);
   });
 
-  it("records who edited, moved and deleted a note, and when; a name other than the sender's is written back as the sender", async () => {
+  it("SY10: records who edited, moved and deleted a note, and when; a name other than the sender's is written back as the sender", async () => {
     const s = await setup();
     expect(send(s, guest, (doc) => markEntryEdited(doc, s.ids.analystNote, guest.name)).corrected).toBeNull();
     expect(readTimeline(s.handle.doc).find((e) => e.id === s.ids.analystNote)).toMatchObject({ editedBy: guest.name, deletedBy: null });
@@ -200,7 +200,7 @@ describe('update guard', () => {
     });
   });
 
-  it("keeps a playbook run's entry as the server wrote it: a device cannot add, change or remove its steps", async () => {
+  it("SY9: keeps a playbook run's entry as the server wrote it: a device cannot add, change or remove its steps", async () => {
     const s = await setup();
     const runId = newId();
     recordRunChanges(s.handle.doc, runId, [
@@ -224,7 +224,7 @@ describe('update guard', () => {
     }
   });
 
-  it('puts back a collection replaced wholesale, and lets single observables go', async () => {
+  it('SY8: puts back a collection replaced wholesale, and lets single observables go', async () => {
     const s = await setup();
     send(s, guest, (doc) => {
       doc.getMap('meta').set('observables', new Y.Map());
@@ -237,7 +237,7 @@ describe('update guard', () => {
     expect(readMeta(s.handle.doc).observables).toEqual([]);
   });
 
-  it('refuses an update that adds more entries than one update may, before it applies', async () => {
+  it('SY3: refuses an update that adds more entries than one update may, before it applies', async () => {
     const s = await setup();
     const updates: Uint8Array[] = [];
     s.device.doc.on('update', (u: Uint8Array) => void updates.push(u));
@@ -253,7 +253,7 @@ describe('update guard', () => {
 });
 
 describe('accepted updates that cannot be stored', () => {
-  it("refuses devices' updates while the store is away (they keep their edits), and takes them again once it is back", async () => {
+  it("SY13: refuses devices' updates while the store is away (they keep their edits), and takes them again once it is back", async () => {
     const inner = createMemoryDocumentStore();
     let away = true;
     const store = {
@@ -288,7 +288,7 @@ describe('accepted updates that cannot be stored', () => {
 });
 
 describe('a write waiting for its update to be stored', () => {
-  it('is answered while the same document keeps receiving edits', async () => {
+  it('SY14: is answered while the same document keeps receiving edits', async () => {
     const inner = createMemoryDocumentStore();
     // A store that takes a while per append, so edits always arrive during one.
     const store = { ...inner, append: async (items: Parameters<typeof inner.append>[0]) => (await new Promise((r) => setTimeout(r, 10)), inner.append(items)) };

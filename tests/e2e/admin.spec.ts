@@ -104,7 +104,7 @@ describe('admin pages', () => {
     await api.dispose();
   });
 
-  it('shows audit entries and verifies the chain', async () => {
+  it('ID9: shows audit entries and verifies the chain', async () => {
     const id = await createIncidentViaUi(page, `Audit trail check ${Date.now()}`, 'S3');
     await expect.poll(() => page.getByTestId('incident-key').textContent(), { timeout: 20_000 }).toMatch(/IR-/);
     await page.getByTestId('nav-audit').click();

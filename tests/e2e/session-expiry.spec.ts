@@ -63,7 +63,7 @@ describe('session expiry', () => {
     await alice.page.getByTestId('timeline-entry').filter({ hasText: 'Reset the affected passwords.' }).waitFor({ timeout: 20_000 });
   });
 
-  it('asks to log in again when an admin ends the session while she is online, and keeps what she writes meanwhile', async () => {
+  it('ID4: asks to log in again when an admin ends the session while she is online, and keeps what she writes meanwhile', async () => {
     const id = await createIncidentViaUi(alice.page, `Revoked mid-work ${Date.now()}`, 'S3');
     await expect.poll(() => alice.page.getByTestId('incident-key').textContent(), { timeout: 20_000 }).toMatch(/IR-/);
 

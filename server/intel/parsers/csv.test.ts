@@ -91,13 +91,13 @@ describe('CSV feeds', () => {
     expect(byIndex.items).toEqual([{ type: 'domain', value: 'evil.example', tags: ['a', 'b'] }]);
   });
 
-  it('reports a mapping naming a column the header lacks, once, and yields nothing', async () => {
+  it('IN1: reports a mapping naming a column the header lacks, once, and yields nothing', async () => {
     const { items, skipped } = await csv('urlhaus.csv', { header: true, columns: { value: 'link' } });
     expect(items).toEqual([]);
     expect(skipped).toEqual([{ line: null, text: '', reason: expect.stringContaining('column "link" is not in the header') }]);
   });
 
-  it('reports a quoted field left open at the end of a truncated download', async () => {
+  it('IN1: reports a quoted field left open at the end of a truncated download', async () => {
     const { items, skipped } = await collect(parseFeed('csv', {}, chunked('"1.2.3.4"\n"5.6.7.8,cut')));
     expect(items.map((i) => i.value)).toEqual(['1.2.3.4']);
     expect(skipped).toEqual([{ line: 2, text: '"5.6.7.8,cut', reason: expect.stringContaining('truncated') }]);

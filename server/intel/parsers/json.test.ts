@@ -29,7 +29,7 @@ describe('OTX pulses', () => {
     expect(skipped.map((s) => s.reason)).toEqual(['unsupported OTX type "email"', 'unsupported OTX type "FileHash-IMPHASH"', 'inactive in OTX']);
   });
 
-  it('reads the upper-case TLP real OTX pulses write, and flags a label that is no TLP level', async () => {
+  it('IN2: reads the upper-case TLP real OTX pulses write, and flags a label that is no TLP level', async () => {
     const pulse = (labels: Record<string, string>) => ({ name: 'p', ...labels, indicators: [{ indicator: '203.0.113.9', type: 'IPv4' }] });
     const { items } = await json(
       JSON.stringify({ results: [pulse({ TLP: 'white' }), pulse({ TLP: 'amber', tlp: 'green' }), pulse({ TLP: 'TLP:CHARTREUSE' })] }),
@@ -42,7 +42,7 @@ describe('OTX pulses', () => {
     ]);
   });
 
-  it('keeps the complete indicators of a truncated download and says it was truncated', async () => {
+  it('IN1: keeps the complete indicators of a truncated download and says it was truncated', async () => {
     const text = fixtureText('otx-pulses.json');
     const cut = text.slice(0, text.indexOf('"badguy@example.com"') + 5);
     const { items, skipped } = await json(cut, { preset: 'otx' });
@@ -50,20 +50,20 @@ describe('OTX pulses', () => {
     expect(skipped.at(-1)).toEqual({ line: null, text: '', reason: TRUNCATED_REASON });
   });
 
-  it('reports a document that is not JSON without throwing', async () => {
+  it('IN1: reports a document that is not JSON without throwing', async () => {
     const { items, skipped } = await json('<html>502 Bad Gateway</html>', { preset: 'otx' });
     expect(items).toEqual([]);
     expect(skipped).toEqual([{ line: null, text: '<html>502 Bad Gateway</html>', reason: expect.stringContaining('not valid JSON') }]);
   });
 
-  it('reports JSON that is not OTX pulses', async () => {
+  it('IN1: reports JSON that is not OTX pulses', async () => {
     const { skipped } = await json('{"hello": 1}', { preset: 'otx' });
     expect(skipped[0]?.reason).toContain('not OTX pulses');
   });
 });
 
 describe('CISA KEV', () => {
-  it('maps each vulnerability to an intel object and yields no indicators', async () => {
+  it('IN5: maps each vulnerability to an intel object and yields no indicators', async () => {
     const { items, objects, skipped } = await json(fixtureText('cisa-kev.json'), { preset: 'cisa_kev' });
     expect(items).toEqual([]);
     expect(objects.map((o) => [o.id, o.kind, o.external_id])).toEqual([
@@ -105,7 +105,7 @@ describe('JSONata expressions and plain arrays', () => {
     expect(skipped[0]?.reason).toMatch(/^expression failed/);
   });
 
-  it('flags a tlp that is no TLP level instead of dropping it, with or without an expression', async () => {
+  it('IN2: flags a tlp that is no TLP level instead of dropping it, with or without an expression', async () => {
     const plain = await json(
       JSON.stringify([
         { value: '198.51.100.7', tlp: 'TLP:AMBER' },

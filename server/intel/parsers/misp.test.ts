@@ -50,7 +50,7 @@ describe('MISP feeds', () => {
     ]);
   });
 
-  it('reports a file that is not an event', async () => {
+  it('IN1: reports a file that is not an event', async () => {
     const { skipped } = await collect(parseFeed('misp', {}, chunked(fixtureText('misp-manifest.json'))));
     expect(skipped).toEqual([{ line: null, text: '', reason: 'not a MISP event: expected { "Event": { … } }' }]);
   });

@@ -6,7 +6,7 @@ import { readLines } from './read-input.ts';
 const plain = (name: string, size?: number) => collect(parseFeed('plain', {}, chunked(fixtureText(name), size)));
 
 describe('plain lists', () => {
-  it('reads ipsum lines (ip<TAB>count) and skips a bad line with its number', async () => {
+  it('IN1: reads ipsum lines (ip<TAB>count) and skips a bad line with its number', async () => {
     const { items, skipped } = await plain('ipsum.txt');
     expect(items.map((i) => i.value)).toEqual(['185.224.128.17', '45.148.10.92', '80.94.95.115', '2.57.122.208']);
     expect(items[0]).toEqual({ type: 'ipv4', value: '185.224.128.17', net: '185.224.128.17' });
@@ -38,7 +38,7 @@ describe('plain lists', () => {
     expect(skipped).toEqual([]);
   });
 
-  it('reads DShield block.txt rows (start, end, netblock size) as ranges, and names a line of no known shape', async () => {
+  it('IN1: reads DShield block.txt rows (start, end, netblock size) as ranges, and names a line of no known shape', async () => {
     const { items, skipped } = await plain('dshield-block.txt', 7);
     expect(items.map((i) => [i.type, i.value])).toEqual([
       ['cidr', '45.148.10.0/24'],
@@ -73,7 +73,7 @@ describe('plain lists', () => {
     ]);
   });
 
-  it('skips an over-long line without buffering it, then goes on', async () => {
+  it('IN1: skips an over-long line without buffering it, then goes on', async () => {
     const lines = [];
     for await (const line of readLines(chunked(`1.2.3.4\n${'x'.repeat(5_000)}\n5.6.7.8`, 100), 1_000)) lines.push(line);
     expect(lines.map((l) => ['tooLong' in l, l.line, l.text.length <= 200 ? l.text : 'long'])).toEqual([

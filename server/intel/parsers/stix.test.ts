@@ -33,7 +33,7 @@ describe('parseStixPattern', () => {
     expect(parseStixPattern("([file:hashes.'SHA-256' = 'ab'] AND [file:size > 1.5]) WITHIN 10 SECONDS REPEATS 2 TIMES").ok).toBe(true);
   });
 
-  it('reports malformed patterns with a reason instead of throwing', () => {
+  it('IN1: reports malformed patterns with a reason instead of throwing', () => {
     for (const pattern of [
       "[ipv4-addr:value = '1.2.3.4'",
       "ipv4-addr:value = '1.2.3.4'",
@@ -52,7 +52,7 @@ describe('parseStixPattern', () => {
     }
   });
 
-  it('never throws on random input', () => {
+  it('IN1: never throws on random input', () => {
     let seed = 42;
     const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const alphabet = "[]():.,*'\\ =!<>ANDORNOTINipv4-addr:value1.2t";
@@ -106,7 +106,7 @@ describe('STIX 2.1 bundles', () => {
     ]);
   });
 
-  it('skips revoked and deprecated objects with the reason, stores tools, and reads any source external id', async () => {
+  it('IN3: skips revoked and deprecated objects with the reason, stores tools, and reads any source external id', async () => {
     const ref = (source_name: string, external_id: string) => ({ source_name, external_id });
     const objects = [
       { type: 'malware', id: 'malware--old', name: 'Emotet', revoked: true },
@@ -168,14 +168,14 @@ describe('STIX 2.1 bundles', () => {
     expect(items.find((i) => i.value === '198.51.100.1')?.techniques).toEqual(['T1105']);
   });
 
-  it('keeps the indicators before the cut of a truncated bundle', async () => {
+  it('IN1: keeps the indicators before the cut of a truncated bundle', async () => {
     const text = fixtureText('stix-bundle.json');
     const { items, skipped } = await collect(parseFeed('stix', {}, chunked(text.slice(0, text.indexOf('indicator--1b2c3d4e-0000-4000-8000-000000000003')))));
     expect(items.map((i) => i.value)).toEqual(['198.51.100.1', '203.0.113.0/24', '2001:db8::1', 'evil.example.com', "http://evil.example.com/it's"]);
     expect(skipped.at(-1)?.reason).toMatch(/^document truncated/);
   });
 
-  it('reports a document that is not a bundle', async () => {
+  it('IN1: reports a document that is not a bundle', async () => {
     const { skipped } = await collect(parseFeed('stix', {}, chunked('{"type":"indicator"}')));
     expect(skipped[0]?.reason).toMatch(/^not a STIX bundle/);
   });

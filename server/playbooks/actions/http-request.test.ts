@@ -83,7 +83,7 @@ describe('http.request', () => {
     expect(out['extracted']).toEqual({ ok: true, bad: ['a', 'c'] });
   });
 
-  it('fails with http_status when the status is not expected: retryable for 5xx and 429, not for 404', async () => {
+  it('PB13: fails with http_status when the status is not expected: retryable for 5xx and 429, not for 404', async () => {
     tools.failNext('POST /x', 1, 503);
     const e503 = await failure(run({ method: 'POST', url: `${tools.url}/x` }).out);
     expect(e503).toMatchObject({ code: 'http_status', retryable: true });
@@ -95,7 +95,7 @@ describe('http.request', () => {
     expect(await run({ url: `${tools.url}/missing`, expect_status: ['400-499'] }).out).toMatchObject({ status: 404 });
   });
 
-  it('never puts the secret in its output or error, even when the tool echoes it', async () => {
+  it('PB23: never puts the secret in its output or error, even when the tool echoes it', async () => {
     tools.respond('POST /echo', { status: 500, body: { got: `Bearer ${TOKEN}` }, headers: { 'x-echo': TOKEN } });
     const { ctx, out } = run({ method: 'POST', url: `${tools.url}/echo`, auth: { secret: 'DLP_TOKEN', scheme: 'bearer' } });
     const e = await failure(out);
@@ -113,14 +113,14 @@ describe('http.request', () => {
     expect(tools.calls).toHaveLength(0);
   });
 
-  it('dry run: a POST is not sent, the output shows what would be (without secret values)', async () => {
+  it('PB16: dry run: a POST is not sent, the output shows what would be (without secret values)', async () => {
     const out = await run({ method: 'POST', url: `${tools.url}/x`, body: 'raw text', auth: { secret: 'DLP_TOKEN', scheme: 'bearer' } }, { dryRun: true }).out;
     expect(out).toMatchObject({ dry_run: true, would: { method: 'POST', url: `${tools.url}/x`, body: 'raw text', auth: { secret: 'DLP_TOKEN' } } });
     expect(JSON.stringify(out)).not.toContain(TOKEN);
     expect(tools.calls).toHaveLength(0);
   });
 
-  it('a repeated attempt with the same idempotency key does not send a non-GET twice', async () => {
+  it('PB11: a repeated attempt with the same idempotency key does not send a non-GET twice', async () => {
     const recorded = new Map();
     const first = await run({ method: 'POST', url: `${tools.url}/once` }, { recorded }).out;
     const again = await run({ method: 'POST', url: `${tools.url}/once` }, { recorded }).out;
@@ -128,13 +128,13 @@ describe('http.request', () => {
     expect(tools.callsTo('/once')).toHaveLength(1);
   });
 
-  it('times out through the abort signal with a retryable timeout error', async () => {
+  it('PB12: times out through the abort signal with a retryable timeout error', async () => {
     tools.delay('GET /slow', 2_000);
     const e = await failure(run({ url: `${tools.url}/slow` }, { signal: AbortSignal.timeout(100) }).out);
     expect(e).toMatchObject({ code: 'timeout', retryable: true });
   });
 
-  it('refuses an answer over 1 MiB', async () => {
+  it('PB23: refuses an answer over 1 MiB', async () => {
     tools.respond('GET /big', { status: 200, body: 'x'.repeat(1024 * 1024 + 10) });
     const e = await failure(run({ url: `${tools.url}/big` }).out);
     expect(e.message).toMatch(/response larger than 1048576 bytes/);

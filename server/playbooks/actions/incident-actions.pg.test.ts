@@ -65,7 +65,7 @@ describe('incident actions', () => {
     expect(await run(id, 'incident.set_status', { status: 'containment' })).toEqual({ from: 'containment', to: 'containment', changed: false });
   });
 
-  it('set_status closes only with a resolution and a one-line summary, written as a closing by hand (issue 20)', async () => {
+  it('PB17: set_status closes only with a resolution and a one-line summary, written as a closing by hand (issue 20)', async () => {
     const id = await makeIncident('triage');
     const out = await run(id, 'incident.set_status', { status: 'closed', resolution: 'false_positive', closing_summary: 'Scanner of the\nred team' });
     expect(out).toEqual({ from: 'triage', to: 'closed', changed: true, resolution: 'false_positive', closing_summary: 'Scanner of the red team' });
@@ -87,7 +87,7 @@ describe('incident actions', () => {
     expect((await read(id)).timeline.filter((e) => e.kind === 'status_change' && (e.data as { to?: string }).to === 'closed')).toHaveLength(1);
   });
 
-  it('set_status refuses a closing without its resolution or summary, naming the missing field, and changes nothing', async () => {
+  it('PB17: set_status refuses a closing without its resolution or summary, naming the missing field, and changes nothing', async () => {
     const id = await makeIncident('triage');
     const before = await read(id);
     const noResolution = await failure(run(id, 'incident.set_status', { status: 'closed', closing_summary: 'Done' }));
@@ -106,7 +106,7 @@ describe('incident actions', () => {
     expect(await read(id)).toEqual(before);
   });
 
-  it('set_status in a dry run says what a closing would write, or what it misses, and writes nothing', async () => {
+  it('PB16, PB17: set_status in a dry run says what a closing would write, or what it misses, and writes nothing', async () => {
     const id = await makeIncident('triage');
     const before = await read(id);
     const dry = { dryRun: true };
@@ -129,7 +129,7 @@ describe('incident actions', () => {
     expect(ACTIONS.get('incident.set_fields')?.input.safeParse({ severity: 'S9' }).error?.issues[0]?.path).toEqual(['severity']);
   });
 
-  it('add_entry adds an automation entry once per idempotency key', async () => {
+  it('PB11: add_entry adds an automation entry once per idempotency key', async () => {
     const id = await makeIncident();
     const opts = { idempotencyKey: `run-x:notes:null` };
     const first = (await run(id, 'incident.add_entry', { text: 'Enriched 203.0.113.7: 87% abusive', data: { ip: '203.0.113.7' } }, opts)) as {
@@ -148,7 +148,7 @@ describe('incident actions', () => {
     });
   });
 
-  it("add_tasks adds a template's checklist plus extra titles, once per idempotency key", async () => {
+  it("PB11: add_tasks adds a template's checklist plus extra titles, once per idempotency key", async () => {
     const id = await makeIncident();
     const opts = { idempotencyKey: 'run-y:tasks:null' };
     const out = (await run(id, 'incident.add_tasks', { template: 'ransomware', tasks: ['Call the insurer'] }, opts)) as { added: number };
@@ -160,7 +160,7 @@ describe('incident actions', () => {
     expect(ACTIONS.get('incident.add_tasks')?.input.safeParse({ template: 'nope' }).error?.issues[0]?.path).toEqual(['template']);
   });
 
-  it("add_tasks never duplicates a task already there: the template's checklist, then two runs (issue 20)", async () => {
+  it("PB8: add_tasks never duplicates a task already there: the template's checklist, then two runs (issue 20)", async () => {
     const res = await ts.fetch('/api/v1/incidents', { method: 'POST', json: { title: 'Files encrypted on FS01', template: 'ransomware' } });
     const id = ((await res.json()) as { id: string }).id;
     const before = (await read(id)).tasks;
@@ -185,7 +185,7 @@ describe('incident actions', () => {
     expect(live.toSorted()).toEqual([...TEMPLATES.ransomware.tasks, 'Call the insurer'].toSorted());
   });
 
-  it('in a dry run nothing is written', async () => {
+  it('PB16: in a dry run nothing is written', async () => {
     const id = await makeIncident('triage');
     const before = await read(id);
     const dry = { dryRun: true };

@@ -53,7 +53,7 @@ describe('notify.email', () => {
     expect(received[0]?.raw).toContain('The message was removed.');
   });
 
-  it('a repeated attempt with the same idempotency key sends nothing more', async () => {
+  it('PB11: a repeated attempt with the same idempotency key sends nothing more', async () => {
     const recorded = new Map();
     await run({ to: 'a@corp.example', subject: 's', body: 'b' }, { recorded });
     await run({ to: 'a@corp.example', subject: 's', body: 'b' }, { recorded });
@@ -66,7 +66,7 @@ describe('notify.email', () => {
     expect(e).toMatchObject({ code: 'not_configured', message: 'e-mail not configured (SMTP_URL)' });
   });
 
-  it('a dry run sends nothing', async () => {
+  it('PB16: a dry run sends nothing', async () => {
     expect(await run({ to: 'a@corp.example', subject: 's', body: 'b' }, { dryRun: true })).toEqual({
       dry_run: true,
       would: { to: ['a@corp.example'], cc: [], subject: 's' },

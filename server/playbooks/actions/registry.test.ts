@@ -39,7 +39,7 @@ describe('action registry', () => {
     for (const a of ACTIONS.values()) if (a.connector) expect(Object.keys(CONNECTORS), a.name).toContain(a.connector);
   });
 
-  it('actions that touch the outside world are marked as effects (dry run skips them)', () => {
+  it('PB16: actions that touch the outside world are marked as effects (dry run skips them)', () => {
     const effects = [...ACTIONS.values()].filter((a) => a.effect).map((a) => a.name);
     expect(effects).toEqual(
       expect.arrayContaining([

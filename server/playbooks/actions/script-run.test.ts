@@ -80,7 +80,7 @@ describe('script.run', () => {
     expect(e.message).toBe('script "fail.sh" exited with code 3: token expired for api');
   });
 
-  it('is killed with its children when the step times out', async () => {
+  it('PB12: is killed with its children when the step times out', async () => {
     const started = Date.now();
     const e = await failure(run({ script: 'hang.sh' }, { signal: AbortSignal.timeout(300) }));
     expect(e.code).toBe('timeout');
@@ -101,12 +101,12 @@ describe('script.run', () => {
     expect((await failure(run({ script: 'link.sh' }))).message).toBe('script "link.sh" resolves outside the script folder');
   });
 
-  it('does not start the script in a dry run', async () => {
+  it('PB16: does not start the script in a dry run', async () => {
     expect(await run({ script: 'touch.sh' }, { dryRun: true })).toEqual({ dry_run: true, would: { script: 'touch.sh', input: {} } });
     expect(existsSync(join(dir, 'touched'))).toBe(false);
   });
 
-  it('a repeated attempt with the same idempotency key does not run the script again', async () => {
+  it('PB11: a repeated attempt with the same idempotency key does not run the script again', async () => {
     const recorded = new Map();
     await run({ script: 'touch.sh' }, { recorded });
     await rm(join(dir, 'touched'));

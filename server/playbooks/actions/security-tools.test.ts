@@ -92,7 +92,7 @@ describe('security tool connectors', () => {
     expect(tools.calls).toHaveLength(0);
   });
 
-  it.each(CASES)('%s in a dry run returns the request it would send, without secrets, and sends nothing', async (name, input, method, path, body) => {
+  it.each(CASES)('PB16: %s in a dry run returns the request it would send, without secrets, and sends nothing', async (name, input, method, path, body) => {
     const out = (await run(name, input, { dryRun: true }).out) as Record<string, unknown>;
     expect(out).toMatchObject({ dry_run: true, would: { method, url: `${tools.url}${path}`, body } });
     expect(JSON.stringify(out)).not.toContain(KEY);
@@ -114,7 +114,7 @@ describe('security tool connectors', () => {
     expect(e).toMatchObject({ code: 'not_configured', message: 'connector "edr" has no api_key set' });
   });
 
-  it('a 503 from the tool is a retryable http_status error naming the connector; a repeated attempt acts once', async () => {
+  it('PB11, PB13: a 503 from the tool is a retryable http_status error naming the connector; a repeated attempt acts once', async () => {
     tools.failNext('POST /hosts/*', 1, 503);
     const recorded = new Map();
     const e = await failure(run('edr.isolate_host', { host: 'WS-1' }, { recorded }).out);
@@ -199,7 +199,7 @@ describe('slack and teams webhooks', () => {
     });
   });
 
-  it('an error never shows the webhook URL (its path is the credential)', async () => {
+  it('PB23: an error never shows the webhook URL (its path is the credential)', async () => {
     tools.failNext('POST /slack/*', 1, 500);
     const e = await failure(run('notify.slack', { text: 'x' }).out);
     expect(e.message).toContain('slack webhook answered 500');
