@@ -11,13 +11,26 @@
  *                     `evidence:<id>` → true per linked evidence item (keys of the entry itself,
  *                     so links made on two devices at once both stay)
  *   tasks     Y.Array<Y.Map>  checklist items
+ *   review    Y.Map   the post-incident review's scalars: `detectionLate` (boolean), the sign-off
+ *                     (`signedOffBy`/`signedOffAt`, a lead's), `updatedAt`/`updatedBy`
+ *   review:<field>  Y.Text  each review text (summary, impactWhat, ..., rootCause, lucky)
+ *   review:fiveWhys, review:decisions  Y.Array<Y.Map>  ordered items: id, `text` a Y.Text, by, at, deleted
+ *   actionItems Y.Array<Y.Map>  improvement items: id, title, owner, due, type, status, ...
+ * The review's texts and lists are top-level types, not keys of `review`: two devices opening an
+ * empty review offline would each create the nested type and the merge would keep only one.
  *
- * Nothing is ever removed from the arrays: deleting an entry or a task sets `deleted`, so an
- * offline edit of a "deleted" item still has somewhere to land and nothing written is lost.
+ * Nothing is ever removed from the arrays: deleting an entry, a task, a "why" or a decision sets
+ * `deleted` and an action item is `dropped`, so an offline edit of a "deleted" item still has
+ * somewhere to land and nothing written is lost.
  * This file is long because it is the single owner of the layout (see ARCHITECTURE.md).
  */
 import * as Y from 'yjs';
 import {
+  actionItemSchema,
+  REVIEW_LIMITS,
+  type ActionItem,
+  type Review,
+  type ReviewItem,
   incidentMetaSchema,
   LIMITS,
   observableSchema,
@@ -62,9 +75,32 @@ const K = {
   related: 'relatedIncidents',
   text: 'text',
   info: 'info',
+  review: 'review',
+  actionItems: 'actionItems',
   /** Prefix of an entry's keys that link an evidence item (`evidence:<id>` → true). */
   evidence: 'evidence:',
 } as const;
+
+/** The review's text fields: each a Y.Text under this key of the `review` map. */
+const REVIEW_TEXT_KEYS = [
+  'summary',
+  'impactWhat',
+  'impactWho',
+  'impactDuration',
+  'impactData',
+  'impactRegulatory',
+  'detectionHow',
+  'detectionWhen',
+  'detectionLateWhy',
+  'rootCause',
+  'contributingFactors',
+  'wentWell',
+  'wentWrong',
+  'lucky',
+] as const;
+export type ReviewTextKey = (typeof REVIEW_TEXT_KEYS)[number];
+/** The review's sign-off keys (a lead's name and time). */
+const K_SIGN_OFF = { by: 'signedOffBy', at: 'signedOffAt' } as const;
 
 /**
  * The layout's keys, for the one other module that must read the document at the Yjs level
@@ -74,6 +110,12 @@ export const DOC_LAYOUT = {
   ...K,
   /** meta keys holding a collection (a Y type): items come and go, the collection stays. */
   collections: new Set<string>([K.description, K.tags, K.assets, K.observables, K.customFields, K.related]),
+  /** The review's ordered lists (top-level Y.Array<Y.Map>): items are marked deleted, never removed. */
+  reviewLists: ['review:fiveWhys', 'review:decisions'] as const,
+  /** review keys only a lead or an admin writes (the sign-off), naming themselves. */
+  signOff: K_SIGN_OFF,
+  /** Keys of an action item written once, when it is created. */
+  actionItemFixed: new Set<string>(['id', 'createdAt', 'createdBy']),
 } as const;
 
 /** Entry kinds people write (and co-write); every other kind is written by the server. */
@@ -88,6 +130,18 @@ type YEntry = Y.Map<unknown>;
 const metaOf = (doc: Y.Doc): YMeta => doc.getMap(K.meta);
 const timelineOf = (doc: Y.Doc): Y.Array<YEntry> => doc.getArray<YEntry>(K.timeline);
 const tasksOf = (doc: Y.Doc): Y.Array<YEntry> => doc.getArray<YEntry>(K.tasks);
+const reviewOf = (doc: Y.Doc): Y.Map<unknown> => doc.getMap(K.review);
+const reviewTextOf = (doc: Y.Doc, key: ReviewTextKey): Y.Text => doc.getText(`review:${key}`);
+type ReviewList = 'fiveWhys' | 'decisions';
+const reviewListOf = (doc: Y.Doc, name: ReviewList): Y.Array<YEntry> => doc.getArray<YEntry>(`review:${name}`);
+/** Every type the review is made of (to observe it). */
+const reviewTypes = (doc: Y.Doc): (Y.Map<unknown> | Y.Text | Y.Array<YEntry>)[] => [
+  reviewOf(doc),
+  ...REVIEW_TEXT_KEYS.map((k) => reviewTextOf(doc, k)),
+  reviewListOf(doc, 'fiveWhys'),
+  reviewListOf(doc, 'decisions'),
+];
+const actionItemsOf = (doc: Y.Doc): Y.Array<YEntry> => doc.getArray<YEntry>(K.actionItems);
 
 const nowIso = (): string => new Date().toISOString();
 
@@ -443,7 +497,13 @@ export interface ReadIncident {
 export function readIncident(doc: Y.Doc): ReadIncident | null {
   if (!isIncidentDoc(doc)) return null;
   const problems: string[] = [];
-  const incident = { meta: readMeta(doc, problems), timeline: readTimeline(doc, problems), tasks: readTasks(doc, problems) };
+  const incident = {
+    meta: readMeta(doc, problems),
+    timeline: readTimeline(doc, problems),
+    tasks: readTasks(doc, problems),
+    review: readReview(doc, problems),
+    actionItems: readActionItems(doc, problems),
+  };
   return { incident, problems };
 }
 
@@ -1029,6 +1089,269 @@ export function updateTask(doc: Y.Doc, taskId: string, patch: { title?: string; 
   return ok(undefined);
 }
 
+/** Replace a Y.Text's content by editing only what differs (a common prefix and suffix stay), so a concurrent edit elsewhere in it survives. */
+function replaceText(text: Y.Text, value: string): void {
+  const before = text.toString();
+  if (before === value) return;
+  const max = Math.min(before.length, value.length);
+  let start = 0;
+  while (start < max && before.charCodeAt(start) === value.charCodeAt(start)) start++;
+  // Never split a surrogate pair.
+  if (start > 0 && /[\uD800-\uDBFF]/.test(before.charAt(start - 1))) start--;
+  let end = 0;
+  while (end < max - start && before.charCodeAt(before.length - 1 - end) === value.charCodeAt(value.length - 1 - end)) end++;
+  if (end > 0 && /[\uDC00-\uDFFF]/.test(before.charAt(before.length - end))) end--;
+  text.delete(start, before.length - start - end);
+  text.insert(start, value.slice(start, value.length - end));
+}
+
+const textOf = (v: unknown, max: number): string => (v instanceof Y.Text ? v.toString() : typeof v === 'string' ? v : '').slice(0, max);
+
+function readReviewList(v: Y.Array<YEntry>, name: string, problems: string[]): ReviewItem[] {
+  const out: ReviewItem[] = [];
+  const seen = new Set<string>();
+  v.forEach((y: unknown, i: number) => {
+    if (!(y instanceof Y.Map)) return void problems.push(`review.${name}[${i}] is not a map`);
+    const id = y.get('id');
+    if (typeof id !== 'string' || id.length === 0 || id.length > 64 || seen.has(id)) return void problems.push(`review.${name}[${i}] is invalid`);
+    seen.add(id);
+    out.push({
+      id,
+      text: textOf(y.get(K.text), REVIEW_LIMITS.itemText),
+      by: nameOrNull(y.get('by')),
+      at: dateOrNull(y.get('at')),
+      deleted: y.get('deleted') === true,
+    });
+  });
+  return out;
+}
+
+/**
+ * Read the post-incident review (empty fields for an incident that has none yet). Defensive like
+ * `readMeta`: a value of the wrong type reads as empty (and is listed in `problems`), never throws.
+ */
+export function readReview(doc: Y.Doc, problems: string[] = []): Review {
+  const r = reviewOf(doc);
+  const t = (key: ReviewTextKey): string => textOf(reviewTextOf(doc, key), REVIEW_LIMITS.text);
+  const late = r.get('detectionLate');
+  const by = nameOrNull(r.get(K_SIGN_OFF.by));
+  const at = dateOrNull(r.get(K_SIGN_OFF.at));
+  return {
+    summary: t('summary'),
+    impact: { what: t('impactWhat'), who: t('impactWho'), duration: t('impactDuration'), data: t('impactData'), regulatory: t('impactRegulatory') },
+    detection: { how: t('detectionHow'), when: t('detectionWhen'), late: typeof late === 'boolean' ? late : null, lateWhy: t('detectionLateWhy') },
+    rootCause: t('rootCause'),
+    contributingFactors: t('contributingFactors'),
+    fiveWhys: readReviewList(reviewListOf(doc, 'fiveWhys'), 'fiveWhys', problems),
+    wentWell: t('wentWell'),
+    wentWrong: t('wentWrong'),
+    lucky: t('lucky'),
+    decisions: readReviewList(reviewListOf(doc, 'decisions'), 'decisions', problems),
+    // A sign-off is its lead and its time; half of one is none.
+    signedOffBy: by && at ? by : null,
+    signedOffAt: by && at ? at : null,
+    updatedAt: dateOrNull(r.get('updatedAt')),
+    updatedBy: nameOrNull(r.get('updatedBy')),
+  };
+}
+
+/** The co-edited text of one review field (for binding an editor). */
+export function reviewText(doc: Y.Doc, key: ReviewTextKey): Y.Text {
+  return reviewTextOf(doc, key);
+}
+
+/** A change to the review: texts by key, the "was detection late" flag, and the live items of its lists in order. */
+export interface ReviewPatch {
+  texts?: Partial<Record<ReviewTextKey, string>>;
+  detectionLate?: boolean | null;
+  fiveWhys?: readonly string[];
+  decisions?: readonly string[];
+}
+
+/**
+ * Make a list's live items read `texts`, in order: the n-th live item takes the n-th text (edited
+ * in place), texts beyond them are appended, live items beyond the texts are marked deleted.
+ */
+function setReviewList(list: Y.Array<YEntry>, texts: readonly string[], actor: string, at: string): void {
+  const live = list.toArray().filter((y): y is YEntry => y instanceof Y.Map && y.get('deleted') !== true && typeof y.get('id') === 'string');
+  texts.forEach((value, n) => {
+    const y = live[n];
+    if (y) {
+      const text = childText(y, K.text);
+      if (text.toString() !== value) {
+        replaceText(text, value);
+        y.set('by', actor);
+        y.set('at', at);
+      }
+      return;
+    }
+    const item = new Y.Map<unknown>();
+    item.set('id', newId());
+    item.set(K.text, new Y.Text(value));
+    item.set('by', actor);
+    item.set('at', at);
+    item.set('deleted', false);
+    list.push([item]);
+  });
+  for (const y of live.slice(texts.length)) {
+    y.set('deleted', true);
+    y.set('by', actor);
+    y.set('at', at);
+  }
+}
+
+/** Why a review patch is refused (its field, in the document's terms), or null. */
+function reviewPatchProblem(patch: ReviewPatch): string | null {
+  for (const [key, value] of Object.entries(patch.texts ?? {})) {
+    if (!(REVIEW_TEXT_KEYS as readonly string[]).includes(key)) return `${key}: not a review field`;
+    if (typeof value !== 'string') return `${key}: must be text`;
+    if (value.length > REVIEW_LIMITS.text) return `${key}: at most ${REVIEW_LIMITS.text} characters`;
+  }
+  if (patch.detectionLate !== undefined && patch.detectionLate !== null && typeof patch.detectionLate !== 'boolean')
+    return 'detectionLate: must be true, false or null';
+  for (const name of ['fiveWhys', 'decisions'] as const) {
+    const list = patch[name];
+    if (list === undefined) continue;
+    if (list.length > REVIEW_LIMITS.items) return `${name}: at most ${REVIEW_LIMITS.items} items`;
+    const bad = list.findIndex((v) => typeof v !== 'string' || v.length > REVIEW_LIMITS.itemText);
+    if (bad >= 0) return `${name}.${bad}: text of at most ${REVIEW_LIMITS.itemText} characters`;
+  }
+  return null;
+}
+
+/** Write review fields (checked whole first: a refused patch changes nothing). Texts are edited in place, not replaced. */
+export function setReviewFields(doc: Y.Doc, patch: ReviewPatch, actor: string, origin?: unknown): Result<void, string> {
+  const problem = reviewPatchProblem(patch);
+  if (problem) return err(problem);
+  const at = nowIso();
+  doc.transact(() => {
+    const r = reviewOf(doc);
+    for (const [key, value] of Object.entries(patch.texts ?? {})) replaceText(reviewTextOf(doc, key as ReviewTextKey), value);
+    if (patch.detectionLate !== undefined && r.get('detectionLate') !== patch.detectionLate) r.set('detectionLate', patch.detectionLate);
+    if (patch.fiveWhys) setReviewList(reviewListOf(doc, 'fiveWhys'), patch.fiveWhys, actor.slice(0, LIMITS.shortText), at);
+    if (patch.decisions) setReviewList(reviewListOf(doc, 'decisions'), patch.decisions, actor.slice(0, LIMITS.shortText), at);
+    r.set('updatedAt', at);
+    r.set('updatedBy', actor.slice(0, LIMITS.shortText));
+    metaOf(doc).set('updatedAt', at);
+  }, origin);
+  return ok(undefined);
+}
+
+/** A required part of the review, by its API name. */
+export type ReviewPart = 'summary' | 'impact' | 'root_cause' | 'sign_off';
+
+/** What the review still lacks to be complete: summary, impact (what was affected), root cause, a lead's sign-off. */
+export function reviewMissing(review: Review): ReviewPart[] {
+  const missing: ReviewPart[] = [];
+  if (!review.summary.trim()) missing.push('summary');
+  if (!review.impact.what.trim()) missing.push('impact');
+  if (!review.rootCause.trim()) missing.push('root_cause');
+  if (!review.signedOffBy) missing.push('sign_off');
+  return missing;
+}
+
+/**
+ * A lead signs the review off (the caller checks the role; over sync the guard writes back
+ * anyone else's sign-off). Refused while a required section is empty, naming it.
+ */
+export function signOffReview(doc: Y.Doc, lead: string, origin?: unknown): Result<string, { message: string; missing: ReviewPart[] }> {
+  const missing = reviewMissing(readReview(doc)).filter((m) => m !== 'sign_off');
+  if (missing.length) return err({ message: `the review cannot be signed off yet: fill in ${missing.join(', ')}`, missing });
+  const at = nowIso();
+  doc.transact(() => {
+    const r = reviewOf(doc);
+    r.set(K_SIGN_OFF.by, lead.slice(0, LIMITS.shortText));
+    r.set(K_SIGN_OFF.at, at);
+    metaOf(doc).set('updatedAt', at);
+    appendEntry(doc, { kind: 'system', author: lead, at, text: 'Post-incident review signed off', data: null });
+  }, origin);
+  return ok(at);
+}
+
+function readActionItem(y: unknown, index: number, problems: string[]): ActionItem | null {
+  if (!(y instanceof Y.Map)) {
+    problems.push(`actionItems[${index}] is not a map`);
+    return null;
+  }
+  const parsed = actionItemSchema.safeParse({
+    id: y.get('id'),
+    title: y.get('title'),
+    owner: y.get('owner') ?? null,
+    due: y.get('due') ?? null,
+    type: y.get('type'),
+    status: y.get('status'),
+    createdAt: y.get('createdAt'),
+    createdBy: y.get('createdBy') ?? 'unknown',
+    updatedAt: y.get('updatedAt') ?? y.get('createdAt'),
+  });
+  if (parsed.success) return parsed.data;
+  problems.push(`actionItems[${index}] is invalid`);
+  return null;
+}
+
+/** The action items in stored order (an invalid one is skipped and listed in `problems`; a repeated id keeps its first). */
+export function readActionItems(doc: Y.Doc, problems: string[] = []): ActionItem[] {
+  const out: ActionItem[] = [];
+  const seen = new Set<string>();
+  actionItemsOf(doc).forEach((y, i) => {
+    const item = readActionItem(y, i, problems);
+    if (!item) return;
+    if (seen.has(item.id)) return void problems.push(`actionItems[${i}] repeats id ${item.id}`);
+    seen.add(item.id);
+    out.push(item);
+  });
+  return out;
+}
+
+function findActionItem(doc: Y.Doc, id: string): YEntry | null {
+  for (const y of actionItemsOf(doc)) if (y instanceof Y.Map && y.get('id') === id) return y;
+  return null;
+}
+
+/** What an action item's writer may set. */
+export type ActionItemFields = Pick<ActionItem, 'title' | 'owner' | 'due' | 'type' | 'status'>;
+
+/** Add an action item (validated); returns its id. */
+export function addActionItem(
+  doc: Y.Doc,
+  fields: Omit<ActionItemFields, 'status'> & { status?: ActionItem['status'] },
+  actor: string,
+  origin?: unknown,
+  id: string = newId(),
+): Result<string, string> {
+  if (actionItemsOf(doc).length >= REVIEW_LIMITS.actionItems) return err(`at most ${REVIEW_LIMITS.actionItems} action items per incident`);
+  const at = nowIso();
+  const item: ActionItem = { ...fields, status: fields.status ?? 'open', id, createdAt: at, createdBy: actor.slice(0, LIMITS.shortText), updatedAt: at };
+  const parsed = actionItemSchema.safeParse(item);
+  if (!parsed.success) return err(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (findActionItem(doc, id)) return err(`action item ${id} exists`);
+  doc.transact(() => {
+    const y = new Y.Map<unknown>();
+    for (const [k, v] of Object.entries(parsed.data)) y.set(k, v);
+    actionItemsOf(doc).push([y]);
+    metaOf(doc).set('updatedAt', at);
+  }, origin);
+  return ok(id);
+}
+
+/** Change an action item (validated whole: a refused change writes nothing). Dropping is `status: dropped`; nothing is removed. */
+export function updateActionItem(doc: Y.Doc, id: string, patch: Partial<ActionItemFields>, origin?: unknown): Result<ActionItem, string> {
+  const y = findActionItem(doc, id);
+  if (!y) return err(`no action item ${id}`);
+  const before = readActionItem(y, 0, []);
+  if (!before) return err(`action item ${id} is unreadable`);
+  const at = nowIso();
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  const parsed = actionItemSchema.safeParse({ ...before, ...defined, updatedAt: at });
+  if (!parsed.success) return err(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  doc.transact(() => {
+    for (const k of ['title', 'owner', 'due', 'type', 'status'] as const) if (y.get(k) !== parsed.data[k]) y.set(k, parsed.data[k]);
+    y.set('updatedAt', at);
+    metaOf(doc).set('updatedAt', at);
+  }, origin);
+  return ok(parsed.data);
+}
+
 /** Call `onChange` after every change to the timeline or one of its entries (local or remote). */
 export function observeTimeline(doc: Y.Doc, onChange: (tr: Y.Transaction) => void): () => void {
   const handler = (_events: unknown, tr: Y.Transaction): void => onChange(tr);
@@ -1050,7 +1373,7 @@ export function observeMetaAndTasks(doc: Y.Doc, onChange: (tr: Y.Transaction) =>
 /** Call `onChange` after every change to the incident (local or remote). */
 export function observeIncident(doc: Y.Doc, onChange: (tr: Y.Transaction) => void): () => void {
   const handler = (_events: unknown, tr: Y.Transaction): void => onChange(tr);
-  const types = [metaOf(doc), timelineOf(doc), tasksOf(doc)];
+  const types = [metaOf(doc), timelineOf(doc), tasksOf(doc), ...reviewTypes(doc), actionItemsOf(doc)];
   for (const t of types) t.observeDeep(handler);
   return () => {
     for (const t of types) t.unobserveDeep(handler);
@@ -1082,19 +1405,57 @@ export function checkClosing(input: {
   return ok({ resolution: resolution as Resolution, summary });
 }
 
+/** The severities whose incidents need the review completed before closing (the default of every category). */
+export const DEFAULT_REVIEW_SEVERITIES: readonly Severity[] = ['S1', 'S2'];
+
+/**
+ * Does this closing need the post-incident review completed? Only a true positive of a severity
+ * the category's setting names: a false positive, a duplicate or an authorised activity (benign)
+ * had no incident to review.
+ */
+export function reviewRequired(severities: readonly Severity[], severity: Severity, resolution: unknown): boolean {
+  return resolution === 'true_positive' && severities.includes(severity);
+}
+
+/**
+ * The closing gate: when this closing needs the review (`reviewRequired`), what it still lacks
+ * (`reviewMissing`), as a refusal naming each part; ok when nothing is missing or none is needed.
+ */
+function checkReviewGate(
+  doc: Y.Doc,
+  resolution: unknown,
+  severities: readonly Severity[],
+): Result<void, { field: 'review'; message: string; missing: ReviewPart[] }> {
+  const { severity } = readMeta(doc);
+  if (!reviewRequired(severities, severity, resolution)) return ok(undefined);
+  const missing = reviewMissing(readReview(doc));
+  if (missing.length === 0) return ok(undefined);
+  return err({
+    field: 'review',
+    message: `closing a ${severity} true positive needs the post-incident review completed: missing ${missing.join(', ')}`,
+    missing,
+  });
+}
+
 /**
  * Close the incident with its classification and summary (the status change's entry carries the
  * summary as its text and the resolution in its data). Refused like any transition, or when the
- * closing is incomplete; a refusal changes nothing.
+ * closing is incomplete, or (given `reviewSeverities`, the category's setting) when the review it
+ * needs is not completed; a refusal changes nothing. Reopening keeps the review as it is.
  */
 export function closeIncident(
   doc: Y.Doc,
   closing: { resolution?: unknown; summary?: unknown },
   actor: string,
   origin?: unknown,
-): Result<TransitionOk, { message: string; field?: 'resolution' | 'closing_summary'; refused?: TransitionRefused }> {
+  opts: { reviewSeverities?: readonly Severity[] } = {},
+): Result<TransitionOk, { message: string; field?: 'resolution' | 'closing_summary' | 'review'; missing?: ReviewPart[]; refused?: TransitionRefused }> {
   const checked = checkClosing(closing);
   if (!checked.ok) return err(checked.error);
+  if (opts.reviewSeverities) {
+    const gate = checkReviewGate(doc, checked.value.resolution, opts.reviewSeverities);
+    if (!gate.ok) return err(gate.error);
+  }
   const from = readMeta(doc).status;
   const t = transition(from, 'closed');
   if (!t.ok) return err({ message: t.error.message, refused: t.error });

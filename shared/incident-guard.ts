@@ -17,7 +17,11 @@
  *    may move it in time or delete it; `editedBy`/`deletedBy` always name the sender;
  *  - the incident's collections (description, tags, assets, observables, custom fields,
  *    related incidents) are never replaced wholesale (single items still come and go);
- *  - a stamped contained or resolved time is changed only by a lead or an admin (a correction).
+ *  - a stamped contained or resolved time is changed only by a lead or an admin (a correction);
+ *  - the post-incident review: its "whys" and decisions and the action items are never removed
+ *    from their arrays (deleting marks them, an action item is dropped), an item's text is never
+ *    replaced wholesale, its id (and an action item's creation) is written once, and
+ *    only a lead or an admin signs it off, in their own name.
  *
  * Not refused nor written back: a closing without a resolution or summary (the app writes them
  * with the status; an old or hostile client may not). Refusing the update would refuse whatever
@@ -61,6 +65,8 @@ export interface Correction {
   restoredEntries: number;
   restoredTasks: number;
   restoredFields: number;
+  /** Action items and review items (whys, decisions) put back. */
+  restoredItems: number;
 }
 
 type Item = Y.Item;
@@ -135,6 +141,30 @@ function elementsBefore(tr: Tx, it: Item): unknown[] {
 
 const isEntryMap = (t: AnyType, timeline: AnyType): boolean => t._item?.parent === timeline;
 
+/** Write back a map key's value from before the transaction (or remove what the update added). */
+function restoreKey(tr: Tx, t: AnyType, key: string, restores: (() => void)[]): boolean {
+  const before = valueBefore(tr, t, key);
+  if (before && !before.item.deleted) return false; // unchanged (a concurrent set lost)
+  const m = t as unknown as Y.Map<unknown>;
+  const current = m.get(key);
+  const copy = before ? cloneBefore(tr, before.item) : undefined;
+  restores.push(() => {
+    if (copy === undefined) {
+      if (current !== undefined) m.delete(key);
+    } else m.set(key, copy);
+  });
+  return true;
+}
+
+/** Put back a Y type the update replaced under `key` (a collection is edited in place, never replaced). */
+function restoreReplaced(tr: Tx, t: AnyType, key: string, restores: (() => void)[]): boolean {
+  const before = valueBefore(tr, t, key);
+  if (!before || !(before.item.content instanceof Y.ContentType) || !before.item.deleted) return false;
+  const copy = cloneBefore(tr, before.item);
+  restores.push(() => (t as unknown as Y.Map<unknown>).set(key, copy));
+  return true;
+}
+
 interface EntryInfo {
   author: string;
   kind: string;
@@ -170,11 +200,15 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
   const meta = doc.getMap(K.meta) as unknown as AnyType;
   const timeline = doc.getArray(K.timeline) as unknown as AnyType;
   const tasks = doc.getArray(K.tasks) as unknown as AnyType;
-  const out = { restoredEntries: 0, restoredTasks: 0, restoredFields: 0 };
+  const review = doc.getMap(K.review) as unknown as AnyType;
+  const actionItems = doc.getArray(K.actionItems) as unknown as AnyType;
+  const reviewLists = K.reviewLists.map((name) => doc.getArray(name) as unknown as AnyType);
+  const isItemOf = (t: AnyType, arrays: readonly AnyType[]): boolean => t._item !== null && arrays.includes(t._item.parent as AnyType);
+  const out = { restoredEntries: 0, restoredTasks: 0, restoredFields: 0, restoredItems: 0 };
   const restores: (() => void)[] = [];
 
-  // 1. Elements removed from the timeline or the tasks: put copies back where they were.
-  for (const array of [timeline, tasks]) {
+  // 1. Elements removed from the timeline, the tasks, the action items or the review's lists: put copies back where they were.
+  for (const array of [timeline, tasks, actionItems, ...reviewLists]) {
     if (!transaction.changed.has(array)) continue;
     const inserts: { index: number; values: unknown[] }[] = [];
     let index = 0;
@@ -187,7 +221,8 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
         else inserts.push({ index, values });
         index += values.length;
         if (array === timeline) out.restoredEntries += values.length;
-        else out.restoredTasks += values.length;
+        else if (array === tasks) out.restoredTasks += values.length;
+        else out.restoredItems += values.length;
       } else if (!it.deleted) index += it.length;
     }
     if (inserts.length) restores.push(() => inserts.forEach((ins) => (array as unknown as Y.Array<unknown>).insert(ins.index, ins.values)));
@@ -214,6 +249,28 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
         const copy = cloneBefore(tr, before.item);
         out.restoredFields++;
         restores.push(() => (t as unknown as Y.Map<unknown>).set(key, copy));
+      }
+    } else if (t === review) {
+      for (const key of keys) {
+        if (key === null) continue;
+        if (key === K.signOff.by || key === K.signOff.at) {
+          const m = t as unknown as Y.Map<unknown>;
+          if (!editor.moderator) {
+            // Only a lead or an admin signs the review off (or takes a sign-off back).
+            if (restoreKey(tr, t, key, restores)) out.restoredFields++;
+          } else if (key === K.signOff.by && m.get(key) !== undefined && m.get(key) !== null && m.get(key) !== editor.name) {
+            out.restoredFields++;
+            restores.push(() => m.set(key, editor.name));
+          }
+        }
+      }
+    } else if ((isItemOf(t, [actionItems]) || isItemOf(t, reviewLists)) && t._item && visibleBefore(tr, t._item)) {
+      // An item's id (and an action item's creation) is written once; a list item's text is edited in place.
+      const fixed = isItemOf(t, [actionItems]) ? K.actionItemFixed : new Set(['id']);
+      for (const key of keys) {
+        if (key === null) continue;
+        if (fixed.has(key) && restoreKey(tr, t, key, restores)) out.restoredFields++;
+        else if (key === K.text && restoreReplaced(tr, t, key, restores)) out.restoredFields++;
       }
     } else if (isEntryMap(t, timeline) && t._item && visibleBefore(tr, t._item)) {
       const info = infoBefore(tr, t);
@@ -261,9 +318,10 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
   const parts: string[] = [];
   if (out.restoredEntries) parts.push(`${out.restoredEntries} timeline ${out.restoredEntries === 1 ? 'entry' : 'entries'} removed`);
   if (out.restoredTasks) parts.push(`${out.restoredTasks} ${out.restoredTasks === 1 ? 'task' : 'tasks'} removed`);
+  if (out.restoredItems) parts.push(`${out.restoredItems} review or action ${out.restoredItems === 1 ? 'item' : 'items'} removed`);
   if (out.restoredFields) parts.push(`${out.restoredFields} protected ${out.restoredFields === 1 ? 'value' : 'values'} changed`);
   return {
     ...out,
-    summary: `Restored what an update from ${editor.name} erased: ${parts.join(', ')}. Entries and tasks are never removed (delete marks them), server-written entries are not edited, only a note's author or a lead moves or deletes it, and only a lead corrects a stamped time.`,
+    summary: `Restored what an update from ${editor.name} erased: ${parts.join(', ')}. Entries, tasks and review items are never removed (delete marks them), server-written entries are not edited, only a note's author or a lead moves or deletes it, and only a lead corrects a stamped time or signs the review off.`,
   };
 }

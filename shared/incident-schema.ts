@@ -179,10 +179,74 @@ export const taskSchema = z.object({
 });
 export type Task = z.infer<typeof taskSchema>;
 
+/** Kinds of action item (an improvement recommendation from the post-incident review). */
+const ACTION_ITEM_TYPES = ['prevent', 'detect', 'respond', 'process'] as const;
+/** An action item is never removed: it is `dropped`. */
+const ACTION_ITEM_STATUSES = ['open', 'in_progress', 'done', 'dropped'] as const;
+
+/** Limits of the post-incident review (one text field, the items of one list, the action items). */
+export const REVIEW_LIMITS = { text: 20_000, itemText: 2_000, items: 50, actionItems: 500 } as const;
+
+/** A due date (YYYY-MM-DD, a calendar day that exists). */
+const dueDate = z.iso.date();
+
+export const actionItemSchema = z.object({
+  id: z.uuid(),
+  title: z
+    .string()
+    .min(1)
+    .max(LIMITS.shortText * 2),
+  owner: z.string().max(LIMITS.shortText).nullable(),
+  due: dueDate.nullable(),
+  type: z.enum(ACTION_ITEM_TYPES),
+  status: z.enum(ACTION_ITEM_STATUSES),
+  createdAt: isoDateTime,
+  createdBy: z.string().max(LIMITS.shortText),
+  updatedAt: isoDateTime,
+});
+export type ActionItem = z.infer<typeof actionItemSchema>;
+
+/** One item of an ordered review list (a "why" of the five whys, a decision); `deleted` instead of removal. */
+const reviewItemSchema = z.object({
+  id: z.string().min(1).max(64),
+  text: z.string().max(REVIEW_LIMITS.itemText),
+  by: z.string().max(LIMITS.shortText).nullable(),
+  at: isoDateTime.nullable(),
+  deleted: z.boolean(),
+});
+export type ReviewItem = z.infer<typeof reviewItemSchema>;
+
+const reviewText = z.string().max(REVIEW_LIMITS.text);
+
+/**
+ * The post-incident review as read from the document. Every text is co-edited (a Y.Text);
+ * `fiveWhys` and `decisions` are ordered lists whose items are marked deleted, never removed.
+ */
+const reviewSchema = z.object({
+  summary: reviewText,
+  impact: z.object({ what: reviewText, who: reviewText, duration: reviewText, data: reviewText, regulatory: reviewText }),
+  detection: z.object({ how: reviewText, when: reviewText, late: z.boolean().nullable(), lateWhy: reviewText }),
+  rootCause: reviewText,
+  contributingFactors: reviewText,
+  fiveWhys: z.array(reviewItemSchema),
+  wentWell: reviewText,
+  wentWrong: reviewText,
+  lucky: reviewText,
+  decisions: z.array(reviewItemSchema),
+  /** The lead who signed the review off, and when (null until signed). */
+  signedOffBy: z.string().max(LIMITS.shortText).nullable(),
+  signedOffAt: isoDateTime.nullable(),
+  updatedAt: isoDateTime.nullable(),
+  updatedBy: z.string().max(LIMITS.shortText).nullable(),
+});
+export type Review = z.infer<typeof reviewSchema>;
+
 const incidentSchema = z.object({
   meta: incidentMetaSchema,
   timeline: z.array(timelineEntrySchema),
   tasks: z.array(taskSchema),
+  review: reviewSchema,
+  actionItems: z.array(actionItemSchema),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 
