@@ -2,10 +2,10 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { readMeta, setFields } from '../../shared/incident-doc.ts';
+import { descriptionText, readMeta, setFields } from '../../shared/incident-doc.ts';
 import { newId } from '../../shared/ids.ts';
 import { exchange, syncOnce, type BatchSyncDeps } from './batch-sync.ts';
-import type { SentpilotDb } from './db.ts';
+import { updatesTable, type SentpilotDb } from './db.ts';
 import { loadStoredDoc } from './doc-storage.ts';
 import { fromB64 } from './state-vectors.ts';
 import { createSyncApi } from './sync-api.ts';
@@ -98,6 +98,30 @@ describe('batch sync', () => {
 
     expect(await db.incidents.get(id)).toMatchObject({ title: 'After', severity: 'S1' });
     expect(readMeta(await loadStoredDoc(db, id)).severity).toBe('S1');
+  });
+
+  it('stores a remote edit that only deletes text (no new items, only deletions)', async () => {
+    const { db, server, deps } = setup();
+    const id = await seedLocalIncident(db, { description: 'keep this, drop that' });
+    await syncOnce(deps);
+    descriptionText(server.doc(id)).delete(9, 11);
+    server.touch(id);
+
+    await syncOnce(deps);
+
+    expect(descriptionText(await loadStoredDoc(db, id)).toString()).toBe('keep this');
+  });
+
+  it('stores nothing when the answer brings nothing new', async () => {
+    const { db, server, deps } = setup();
+    const id = await seedLocalIncident(db, { title: 'Quiet' });
+    await syncOnce(deps);
+    const rows = await updatesTable(db).where('k').equals(id).count();
+    server.touch(id);
+
+    await syncOnce(deps);
+
+    expect(await updatesTable(db).where('k').equals(id).count()).toBe(rows);
   });
 
   it('marks a refused document and keeps syncing the others', async () => {

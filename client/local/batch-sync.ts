@@ -115,15 +115,19 @@ function applyAnswer(p: Prepared, update: Uint8Array): Done['stored'] {
     Y.applyUpdate(p.doc, update, SYNC_ORIGIN);
     return null;
   }
+  // Changed when the update brought structs or deletions the document lacked: the test Yjs makes
+  // before its 'update' event, without encoding the update again for a listener (a second pass
+  // over a 10,000-entry incident's first download).
   let changed = false;
-  const onUpdate = (): void => {
-    changed = true;
+  const onTransaction = (tr: Y.Transaction): void => {
+    if (tr.deleteSet.clients.size > 0) changed = true;
+    for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) changed = true;
   };
-  p.doc.on('update', onUpdate);
+  p.doc.on('afterTransaction', onTransaction);
   try {
     Y.applyUpdate(p.doc, update, SYNC_ORIGIN);
   } finally {
-    p.doc.off('update', onUpdate);
+    p.doc.off('afterTransaction', onTransaction);
   }
   return changed ? { update, summary: summarizeDoc(p.id, p.doc) } : null;
 }
