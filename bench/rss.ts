@@ -6,8 +6,10 @@
  * point the benchmark signals it, and it runs full collections and reports process.memoryUsage()
  * and v8.getHeapStatistics(). So "heap used" is what is still reachable, and RSS is measured
  * after the collection. RSS is split into anonymous memory (V8 heap, malloc) and file-backed
- * pages (the node binary and libraries). BENCH_RSS_SNAPSHOTS=<dir> also writes a heap snapshot
- * at each point; BENCH_RSS_ENV='MALLOC_ARENA_MAX=2 ...' adds environment to the server.
+ * pages (the node binary and libraries), read by the probe itself. BENCH_RSS_SNAPSHOTS=<dir> also
+ * writes a heap snapshot at each point (after its figures are read; writing one leaves the RSS of
+ * the later points high, so take figures from a run without snapshots);
+ * BENCH_RSS_ENV='MALLOC_ARENA_MAX=2 ...' adds environment to the server.
  */
 import * as Y from 'yjs';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,12 +37,7 @@ interface Probe {
   mallocedMemory: number;
   rssAnon: number;
   rssFile: number;
-}
-
-function procStatus(pid: number): { rssAnon: number; rssFile: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
-  return { rssAnon: kb('RssAnon'), rssFile: kb('RssFile') + kb('RssShmem') };
+  spaces: Record<string, { size: number; used: number; physical: number }>;
 }
 
 /** Ask the probe in the server for its figures (after forced full collections). */
@@ -55,7 +52,7 @@ async function probe(server: ServerProcess, file: string, label: string): Promis
         const p = JSON.parse(readFileSync(file, 'utf8')) as Probe & { label: string; gc: boolean };
         if (p.label === label) {
           if (!p.gc) throw new Error('the probe has no gc(): --expose-gc did not reach the server');
-          return { ...p, ...procStatus(server.pid) };
+          return p;
         }
       } catch (e) {
         if (!(e instanceof SyntaxError)) throw e; // still being written
@@ -132,8 +129,11 @@ export async function benchRss(databaseUrl: string, external: boolean): Promise<
     await sleep(LINGER_MS + 3_000);
     const after = await probe(server, file, 'after');
     const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
-    const row = (p: Probe, k: keyof Probe): string => mb(p[k] / MiB);
-    const three = (k: keyof Probe): string => `${row(idle, k)} / ${row(loaded, k)} / ${row(after, k)}`;
+    const row = (p: Probe, k: Exclude<keyof Probe, 'spaces'>): string => mb(p[k] / MiB);
+    const three = (k: Exclude<keyof Probe, 'spaces'>): string => `${row(idle, k)} / ${row(loaded, k)} / ${row(after, k)}`;
+    // Resident pages of a V8 space (its reserved size is more): the young generation keeps its
+    // semi-spaces resident even when empty after a collection.
+    const space = (name: string): string => [idle, loaded, after].map((p) => mb((p.spaces[name]?.physical ?? 0) / MiB)).join(' / ');
     return {
       postgres: external ? 'external (DATABASE_URL)' : 'embedded (its own processes, not counted)',
       ...(process.env.BENCH_RSS_ENV ? { 'server environment': process.env.BENCH_RSS_ENV } : {}),
@@ -143,6 +143,9 @@ export async function benchRss(databaseUrl: string, external: boolean): Promise<
       '  file-backed (node binary, libraries)': three('rssFile'),
       'V8 heap used': three('heapUsed'),
       'V8 heap reserved (heapTotal)': three('heapTotal'),
+      '  new space, resident (young generation)': space('new_space'),
+      '  old space, resident': space('old_space'),
+      '  code space, resident': space('code_space'),
       'V8 malloced (compiler zones, ...)': three('mallocedMemory'),
       'external (Buffers, ArrayBuffers)': three('external'),
       [`peak RSS while ${INCIDENTS} incidents loaded`]: mb(peak),
