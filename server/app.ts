@@ -20,7 +20,7 @@ import { createIncidentRoutes } from './incidents/routes.ts';
 import type { ListCache } from './incidents/list-cache.ts';
 import type { Projector } from './incidents/projector.ts';
 import { createTemplateRoutes } from './incidents/template-routes.ts';
-import { apiDocument, createOpenApiRoutes, createReferenceRoutes } from './openapi/routes.ts';
+import { apiDocument, createOpenApiRoutes, createReferenceRoutes, once } from './openapi/routes.ts';
 import { createIncidentWriteRoutes } from './incidents/write-routes.ts';
 import type { SlaPolicy } from '../shared/sla.ts';
 import { createAuditRoutes } from './audit/audit-routes.ts';
@@ -179,7 +179,7 @@ export function createApp(deps: AppDeps): Hono {
   api.route('/', createIncidentRoutes({ sql, policy: deps.slaPolicy, listCache: deps.listCache, projectIfPending }));
   if (deps.projector) api.route('/', createIncidentWriteRoutes({ sql, docs, projector: deps.projector, audit: identity.audit, policy: deps.slaPolicy }));
   api.route('/', createTemplateRoutes({ sql, audit: identity.audit }));
-  const openApi = apiDocument();
+  const openApi = once(() => apiDocument());
   api.route('/', createOpenApiRoutes(openApi));
   api.route('/', createSyncApiRoutes({ docs, store, logger }));
   api.route('/', createUserRoutes(identity));

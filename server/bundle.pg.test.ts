@@ -6,7 +6,7 @@
  * playbooks, which no test run from the sources could see), answers, and stops on SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,5 +77,13 @@ describe('the bundled server (npm start)', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toContain('server closed');
+  });
+
+  it('imports openid-client, nodemailer and zip.js at their first use, not at start', async () => {
+    const bundle = await readFile(join(root, 'dist-server/main.js'), 'utf8');
+    for (const pkg of ['openid-client', 'nodemailer', '@zip.js/zip.js']) {
+      expect(bundle, pkg).not.toMatch(new RegExp(`^import [^;]*from "${pkg}"`, 'm'));
+      expect(bundle, pkg).toContain(`import("${pkg}")`);
+    }
   });
 });

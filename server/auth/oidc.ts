@@ -5,9 +5,11 @@
  * OIDC_ROLE_MAP (the most privileged match wins), else OIDC_DEFAULT_ROLE (null = refused).
  * Plain-http issuers are allowed only on loopback (tests, local providers). A flow started to
  * link a signed-in account carries that account and its session in the same signed cookie.
+ * openid-client (with oauth4webapi and jose) is imported at the first sign-in, not at start, so
+ * a server without OIDC never loads it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import * as client from 'openid-client';
+import type * as OpenIdClient from 'openid-client';
 import type { Role } from '../../shared/permissions.ts';
 import type { Logger } from '../logger.ts';
 import type { OidcIdentity, OidcLink, OidcLogin } from './auth-deps.ts';
@@ -17,6 +19,9 @@ export const OIDC_COOKIE = 'sp_oidc';
 export const OIDC_FLOW_TTL_MS = 10 * 60_000;
 const ROLE_RANK: readonly Role[] = ['admin', 'lead', 'analyst', 'viewer', 'guest'];
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+let openIdClient: Promise<typeof OpenIdClient> | null = null;
+const loadClient = (): Promise<typeof OpenIdClient> => (openIdClient ??= import('openid-client'));
 
 interface Flow {
   state: string;
@@ -41,15 +46,15 @@ export function createOidcLogin(deps: { config: OidcConfig; publicUrl: () => str
   const { config: cfg } = deps;
   const redirectUri = () => `${deps.publicUrl().replace(/\/$/, '')}/api/v1/auth/oidc/callback`;
   const key = createHmac('sha256', 'sentpilot-oidc-flow').update(cfg.clientSecret).digest();
-  let discovered: Promise<client.Configuration> | null = null;
+  let discovered: Promise<OpenIdClient.Configuration> | null = null;
 
-  function configuration(): Promise<client.Configuration> {
+  function configuration(): Promise<OpenIdClient.Configuration> {
     const issuer = new URL(cfg.issuer);
     const insecure = issuer.protocol === 'http:';
     if (insecure && !LOOPBACK.has(issuer.hostname))
       return Promise.reject(new Error(`refusing a plain-http OIDC issuer that is not on loopback: ${cfg.issuer}`));
-    discovered ??= client
-      .discovery(issuer, cfg.clientId, cfg.clientSecret, undefined, insecure ? { execute: [client.allowInsecureRequests] } : undefined)
+    discovered ??= loadClient()
+      .then((client) => client.discovery(issuer, cfg.clientId, cfg.clientSecret, undefined, insecure ? { execute: [client.allowInsecureRequests] } : undefined))
       .catch((e: unknown) => {
         discovered = null; // retry discovery next time
         throw e;
@@ -82,6 +87,7 @@ export function createOidcLogin(deps: { config: OidcConfig; publicUrl: () => str
     label: new URL(cfg.issuer).host,
     async start(link) {
       const config = await configuration();
+      const client = await loadClient();
       const verifier = client.randomPKCECodeVerifier();
       const flow: Flow = { state: client.randomState(), nonce: client.randomNonce(), verifier, exp: Date.now() + OIDC_FLOW_TTL_MS, ...(link ? { link } : {}) };
       const url = client.buildAuthorizationUrl(config, {
@@ -98,6 +104,7 @@ export function createOidcLogin(deps: { config: OidcConfig; publicUrl: () => str
       const flow = open(cookie);
       if (!flow) throw new Error('the sign-in flow expired or its cookie is missing; start again');
       const config = await configuration();
+      const client = await loadClient();
       // The provider redirected to redirectUri(): validate against that, whatever host we saw.
       const current = new URL(redirectUri());
       current.search = callbackUrl.search;

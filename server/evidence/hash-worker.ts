@@ -27,7 +27,9 @@ type Message = { op: 'ack'; slot: number } | { op: 'digest'; id: number; md5: st
 
 let worker: Worker | null = null;
 let nextId = 1;
-const ring = new SharedArrayBuffer(BATCH * SLOTS);
+/** Made with the first worker, so a server that never hashes an upload never holds it. */
+let ring: SharedArrayBuffer | null = null;
+const theRing = (): SharedArrayBuffer => (ring ??= new SharedArrayBuffer(BATCH * SLOTS));
 let free: number[] = [...Array(SLOTS).keys()];
 let waiting: ((slot: number) => void)[] = [];
 
@@ -45,7 +47,7 @@ const digests = new Map<number, { resolve: (d: { md5: string; sha1: string }) =>
 
 function theWorker(): Worker {
   if (worker) return worker;
-  const w = new Worker(WORKER_SOURCE, { eval: true, workerData: ring });
+  const w = new Worker(WORKER_SOURCE, { eval: true, workerData: theRing() });
   w.unref();
   w.on('message', (m: Message) => {
     if (m.op === 'ack') releaseSlot(m.slot);
@@ -109,7 +111,7 @@ export class RemoteHashes {
     if (this.fill === 0) return;
     const w = theWorker();
     const slot = await takeSlot();
-    new Uint8Array(ring, slot * BATCH, this.fill).set(this.batch.subarray(0, this.fill));
+    new Uint8Array(theRing(), slot * BATCH, this.fill).set(this.batch.subarray(0, this.fill));
     w.postMessage({ op: 'update', id: this.id, slot, len: this.fill });
     this.fill = 0;
   }

@@ -2,11 +2,18 @@
  * Streamed zip archives (zip.js, stored without compression, no web workers): a malware sample
  * inside a zip with the conventional password "infected" (ZipCrypto, which every unzip tool
  * opens), and the legal export. Entries are read from async generators as the archive is
- * written, so memory stays bounded; an error in an entry aborts the archive.
+ * written, so memory stays bounded; an error in an entry aborts the archive. zip.js is imported
+ * at the first archive, not at start.
  */
-import { configure, ZipWriter } from '@zip.js/zip.js';
+import type * as ZipJs from '@zip.js/zip.js';
 
-configure({ useWebWorkers: false });
+let zipJs: Promise<typeof ZipJs> | null = null;
+function loadZipJs(): Promise<typeof ZipJs> {
+  return (zipJs ??= import('@zip.js/zip.js').then((z) => {
+    z.configure({ useWebWorkers: false });
+    return z;
+  }));
+}
 
 export const INFECTED_PASSWORD = 'infected';
 
@@ -55,8 +62,9 @@ export function zipStream(
   opts: { password?: string; onError?: (e: unknown) => void } = {},
 ): ReadableStream<Uint8Array> {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = new ZipWriter(writable, { level: 0, useWebWorkers: false, keepOrder: true });
   (async () => {
+    const { ZipWriter } = await loadZipJs();
+    const writer = new ZipWriter(writable, { level: 0, useWebWorkers: false, keepOrder: true });
     for await (const e of entries()) {
       const content = e.content();
       await writer.add(e.name, content instanceof ReadableStream ? content : streamOf(() => content), {

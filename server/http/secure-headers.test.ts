@@ -86,7 +86,10 @@ describe('security headers', () => {
   it('lets the API reference page keep its own policy: its inline stylesheet by hash, never framed', async () => {
     const docsApp = new Hono();
     docsApp.use('*', securityHeaders({ proxyHops: 0 }));
-    docsApp.route('/api', createReferenceRoutes(apiDocument()));
+    docsApp.route(
+      '/api',
+      createReferenceRoutes(() => apiDocument()),
+    );
     const r = await docsApp.request('/api/docs');
     expect(r.status).toBe(200);
     const html = await r.text();

@@ -1,6 +1,8 @@
 /**
  * Serves the OpenAPI document (GET /api/v1/openapi.json) and the reference page (GET /api/docs),
- * both built once from the registry. Both need an authenticated identity (any role).
+ * both built from the registry once, at their first request (not at start: the document and the
+ * page are some hundreds of kB that most servers are never asked for). Both need an
+ * authenticated identity (any role).
  */
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
@@ -38,10 +40,16 @@ export function apiDocument(extra: readonly RouteSpec[] = []): Record<string, un
   return buildOpenApi([...ALL_ROUTES, ...extra], { ...API_INFO });
 }
 
-/** `/openapi.json` (mount under /api/v1, after the auth middleware). */
-export function createOpenApiRoutes(doc: Record<string, unknown>): Hono<AuthEnv> {
+/** `make()` once, at the first call. */
+export function once<T>(make: () => T): () => T {
+  let made: { value: T } | null = null;
+  return () => (made ??= { value: make() }).value;
+}
+
+/** `/openapi.json` (mount under /api/v1, after the auth middleware); `doc` is asked at each request. */
+export function createOpenApiRoutes(doc: () => Record<string, unknown>): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  app.get('/openapi.json', (c) => c.json(doc));
+  app.get('/openapi.json', (c) => c.json(doc()));
   return app;
 }
 
@@ -59,12 +67,15 @@ function referencePolicy(html: string): string {
   return `default-src 'none'; style-src ${styles.join(' ') || "'none'"}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 }
 
-/** `/docs` (mount under /api, behind the auth middleware). */
-export function createReferenceRoutes(doc: Record<string, unknown>): Hono<AuthEnv> {
-  const html = renderReference(doc);
-  const policy = referencePolicy(html);
+/** `/docs` (mount under /api, behind the auth middleware); the page is rendered at its first request. */
+export function createReferenceRoutes(doc: () => Record<string, unknown>): Hono<AuthEnv> {
+  const page = once(() => {
+    const html = renderReference(doc());
+    return { html, policy: referencePolicy(html) };
+  });
   const app = new Hono<AuthEnv>();
   app.get('/docs', (c) => {
+    const { html, policy } = page();
     c.header('content-security-policy', policy);
     return c.html(html);
   });

@@ -4,9 +4,9 @@
  * held (as a secret) by the `slack` / `teams` connector: Slack gets `{ text }`, Teams a
  * MessageCard `{ @type, @context, summary, title, text }`. All three are outside effects: not
  * sent in a dry run, sent once per idempotency key. The webhook URL embeds its token, so it is
- * never shown: errors name only the connector.
+ * never shown: errors name only the connector. nodemailer is imported at the first e-mail sent,
+ * not at start.
  */
-import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { requireConnector } from './connector-call.ts';
 import { expectStatus, sendHttp } from './http-client.ts';
@@ -36,6 +36,7 @@ const email = defineAction({
     if (!smtp) throw new ActionError('not_configured', 'e-mail not configured (SMTP_URL)');
     if (ctx.dryRun) return { dry_run: true, would: { to: i.to, cc: i.cc ?? [], subject: i.subject } };
     return ctx.effects.once('notify.email', async () => {
+      const { default: nodemailer } = await import('nodemailer');
       const transport = nodemailer.createTransport(smtp.url);
       const onAbort = (): void => transport.close();
       ctx.signal.addEventListener('abort', onAbort, { once: true });
