@@ -6,9 +6,10 @@
  * error is what the caller sees.
  */
 import { createHook } from 'node:async_hooks';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './db/embedded.ts';
 import { createTestDatabase, type TestDatabase } from './db/test-database.ts';
@@ -16,12 +17,22 @@ import { createLogger } from './logger.ts';
 import { START_STAGES, startServer, type StartStage } from './server.ts';
 
 let db: TestDatabase;
+// The server makes its temporary data folder under os.tmpdir(); other test files running at the
+// same time make theirs under the system's. A private TMPDIR for this file (os.tmpdir() reads it
+// on each call) lets the check see only the folders these starts made.
+const systemTmp = process.env.TMPDIR;
+let privateTmp = '';
 
 beforeAll(async () => {
+  privateTmp = await mkdtemp(join(tmpdir(), 'sp-start-failure-'));
+  process.env.TMPDIR = privateTmp;
   db = await createTestDatabase({ migrated: true });
 }, 60_000);
 afterAll(async () => {
+  if (systemTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = systemTmp;
   await db?.drop();
+  if (privateTmp) await rm(privateTmp, { recursive: true, force: true });
 });
 
 const dataFolders = async (): Promise<string[]> => (await readdir(tmpdir())).filter((f) => f.startsWith('sentpilot-data-')).sort();

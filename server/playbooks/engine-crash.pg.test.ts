@@ -156,7 +156,9 @@ describe('a server killed mid-run', () => {
       items?: { text: string }[];
     };
     expect(JSON.stringify(timeline)).toContain('step wait re-queued: attempt 1 was lost (its server stopped)');
-  });
+    // Two server processes start here (each waited for up to 30 s): on a loaded machine that alone
+    // outlasts vitest's default 30 s.
+  }, 120_000);
 });
 
 describe('a server stopped gracefully mid-step', () => {
