@@ -53,11 +53,35 @@ export interface SessionDeps {
 const EDIT_FLUSH_MS = 250;
 const REINDEX_MS = 400;
 
+/**
+ * Load the document's stored updates through y-dexie. While it applies them (one transaction of
+ * everything stored) the document has no 'updateV2' listener, so Yjs does not encode the whole
+ * load again for y-dexie's own listener, which ignores it (its origin is the provider): at 10,000
+ * entries that encoding was half of a ~1 s task. Nothing else can edit the document before it
+ * is loaded: the session that exposes it is not returned yet.
+ */
+async function loadFromIndexedDb(doc: Y.Doc): Promise<void> {
+  const fresh = !doc.isLoaded;
+  const dexie = DexieYProvider.load(doc);
+  if (!fresh) return dexie.whenLoaded;
+  const observers = doc._observers as Map<string, Set<unknown>>;
+  const listeners = observers.get('updateV2');
+  observers.delete('updateV2');
+  try {
+    await dexie.whenLoaded;
+  } finally {
+    if (listeners) {
+      // Keep any listener added meanwhile.
+      for (const f of observers.get('updateV2') ?? []) listeners.add(f);
+      observers.set('updateV2', listeners);
+    }
+  }
+}
+
 /** Open a document that has a row in `incidents`. */
 export async function openSession(deps: SessionDeps, id: string, doc: Y.Doc): Promise<DocSession> {
   const { db } = deps;
-  const dexie = DexieYProvider.load(doc);
-  await dexie.whenLoaded;
+  await loadFromIndexedDb(doc);
 
   const live = createObservable<LiveState>({ kind: deps.wsUrl ? 'connecting' : 'off' });
   const awareness = createPresence(doc, deps.user);

@@ -140,4 +140,30 @@ describe('local engine', () => {
     expect(readMeta(second.session.doc).title).toBe('Persisted');
     second.release();
   });
+
+  it('loads a stored incident without handing the load to update listeners, and stores edits made after it', async () => {
+    const { engine, db } = setup();
+    const id = await engine.createIncident({ title: 'Loaded quietly', createdBy: 'Alice' });
+    const record = await db.incidents.get(id);
+    if (!record) throw new Error('no row');
+    const seen: unknown[] = [];
+    record.doc.on('updateV2', (_u: Uint8Array, origin: unknown) => seen.push(origin));
+
+    const opened = await engine.open(id);
+    if (opened.kind !== 'open') throw new Error(opened.kind);
+
+    expect(opened.session.doc).toBe(record.doc);
+    expect(readMeta(opened.session.doc).title).toBe('Loaded quietly');
+    expect(seen).toEqual([]);
+    setFields(opened.session.doc, { title: 'Edited after the load' }, 'Alice');
+    expect(seen).toHaveLength(1);
+    opened.release();
+    await waitFor(async () => {
+      const reopened = await engine.open(id);
+      if (reopened.kind !== 'open') throw new Error(reopened.kind);
+      const title = readMeta(reopened.session.doc).title;
+      reopened.release();
+      expect(title).toBe('Edited after the load');
+    });
+  });
 });
