@@ -1421,12 +1421,13 @@ export function reviewRequired(severities: readonly Severity[], severity: Severi
  * The closing gate: when this closing needs the review (`reviewRequired`), what it still lacks
  * (`reviewMissing`), as a refusal naming each part; ok when nothing is missing or none is needed.
  */
-function checkReviewGate(
+export function checkReviewGate(
   doc: Y.Doc,
   resolution: unknown,
   severities: readonly Severity[],
+  /** The severity the incident closes with, when the same change sets it (default: its current one). */
+  severity: Severity = readMeta(doc).severity,
 ): Result<void, { field: 'review'; message: string; missing: ReviewPart[] }> {
-  const { severity } = readMeta(doc);
   if (!reviewRequired(severities, severity, resolution)) return ok(undefined);
   const missing = reviewMissing(readReview(doc));
   if (missing.length === 0) return ok(undefined);

@@ -180,15 +180,15 @@ export const taskSchema = z.object({
 export type Task = z.infer<typeof taskSchema>;
 
 /** Kinds of action item (an improvement recommendation from the post-incident review). */
-const ACTION_ITEM_TYPES = ['prevent', 'detect', 'respond', 'process'] as const;
+export const ACTION_ITEM_TYPES = ['prevent', 'detect', 'respond', 'process'] as const;
 /** An action item is never removed: it is `dropped`. */
-const ACTION_ITEM_STATUSES = ['open', 'in_progress', 'done', 'dropped'] as const;
+export const ACTION_ITEM_STATUSES = ['open', 'in_progress', 'done', 'dropped'] as const;
 
 /** Limits of the post-incident review (one text field, the items of one list, the action items). */
 export const REVIEW_LIMITS = { text: 20_000, itemText: 2_000, items: 50, actionItems: 500 } as const;
 
-/** A due date (YYYY-MM-DD, a calendar day that exists). */
-const dueDate = z.iso.date();
+/** A due date (YYYY-MM-DD, a calendar day that exists, from year 1: Postgres has no year 0). */
+export const dueDate = z.iso.date().refine((s) => Number(s.slice(0, 4)) >= 1, 'a date from year 1');
 
 export const actionItemSchema = z.object({
   id: z.uuid(),

@@ -26,7 +26,9 @@ export const ACTIONS = [
   'playbook:approve',
   /** Correct workflow-stamped times (contained, resolved) with a reason. */
   'incident:correct',
-  /** Manage incident templates and custom fields. */
+  /** Sign off an incident's post-incident review (what the closing gate asks of a lead). */
+  'review:signoff',
+  /** Manage incident templates, custom fields and the closing gate's setting per category. */
   'template:manage',
   /** Download evidence content. */
   'evidence:download',
@@ -46,7 +48,7 @@ export const ACTIONS = [
 export type Action = (typeof ACTIONS)[number];
 
 const ANALYST: readonly Action[] = ['incident:read', 'incident:write', 'playbook:run', 'evidence:download'];
-const LEAD: readonly Action[] = [...ANALYST, 'playbook:approve', 'incident:correct', 'template:manage', 'guest:invite', 'audit:read'];
+const LEAD: readonly Action[] = [...ANALYST, 'playbook:approve', 'incident:correct', 'review:signoff', 'template:manage', 'guest:invite', 'audit:read'];
 
 /** Global rights per role (a guest's come only from its incident grants). */
 export const ROLE_ACTIONS = {

@@ -11,8 +11,10 @@ import {
   addTag,
   addTasksOnce,
   checkClosing,
+  checkReviewGate,
   closeIncident,
   createIncident,
+  DEFAULT_REVIEW_SEVERITIES,
   readMeta,
   removeAsset,
   removeObservable,
@@ -22,12 +24,13 @@ import {
   setFields,
   setStatus,
 } from '../../shared/incident-doc.ts';
-import type { EditableFields } from '../../shared/incident-schema.ts';
+import type { EditableFields, Severity } from '../../shared/incident-schema.ts';
 import type { CreateIncidentRequest, PatchIncidentRequest } from '../../shared/incidents-api.ts';
 import { err, ok, type Result } from '../../shared/result.ts';
 import { knownRegulation, type SlaPolicy } from '../../shared/sla.ts';
 import { templateFor, validateCustomFields, type CustomFieldDef } from '../../shared/templates.ts';
 import { transition, type Status } from '../../shared/workflow.ts';
+import type { ReviewGate } from './post-mortem-store.ts';
 
 export interface WriteRefusal {
   code: 'bad_request' | 'conflict' | 'unprocessable';
@@ -41,6 +44,8 @@ export interface WriteContext {
   policy: SlaPolicy;
   /** Custom field definitions by category. */
   fieldDefs: ReadonlyMap<string, readonly CustomFieldDef[]>;
+  /** The closing gate: per category, the severities whose true-positive closings need the review completed. */
+  reviewGate: ReviewGate;
 }
 
 const refuse = (code: WriteRefusal['code'], message: string, details?: Record<string, unknown>): Result<never, WriteRefusal> =>
@@ -97,6 +102,8 @@ export function writeNewIncident(doc: Y.Doc, req: CreateIncidentRequest, ctx: Wr
   return ok(undefined);
 }
 
+const reviewSeverities = (ctx: WriteContext, category: string): readonly Severity[] => ctx.reviewGate.get(category) ?? DEFAULT_REVIEW_SEVERITIES;
+
 const FIELD_MAP = {
   title: 'title',
   description: 'description',
@@ -129,6 +136,9 @@ export function writePatch(doc: Y.Doc, patch: PatchIncidentRequest, ctx: WriteCo
   if (closing) {
     const c = checkClosing({ resolution: patch.resolution, summary: patch.closing_summary });
     if (!c.ok) return refuse('bad_request', `body field "${c.error.field}": ${c.error.message}`, { field: c.error.field });
+    // The category and severity it closes with: a patch that lowers them while closing is judged by the new ones.
+    const gate = checkReviewGate(doc, c.value.resolution, reviewSeverities(ctx, patch.category ?? meta.category), patch.severity ?? meta.severity);
+    if (!gate.ok) return refuse('conflict', gate.error.message, { field: 'review', missing: gate.error.missing });
   } else if (patch.resolution !== undefined || patch.closing_summary !== undefined) {
     const field = patch.resolution !== undefined ? 'resolution' : 'closing_summary';
     return refuse('bad_request', `body field "${field}": given only with "status": "closed" on an incident that is not closed yet`, { field });
@@ -153,7 +163,9 @@ export function writePatch(doc: Y.Doc, patch: PatchIncidentRequest, ctx: WriteCo
       if (!r.ok) failure = r.error;
     }
     if (closing) {
-      closeIncident(doc, { resolution: patch.resolution, summary: patch.closing_summary }, ctx.actor, ctx.origin);
+      closeIncident(doc, { resolution: patch.resolution, summary: patch.closing_summary }, ctx.actor, ctx.origin, {
+        reviewSeverities: reviewSeverities(ctx, patch.category ?? meta.category),
+      });
     } else if (patch.status !== undefined && patch.status !== meta.status) {
       setStatus(doc, patch.status as Status, ctx.actor, { reason: patch.status_reason, origin: ctx.origin });
     }

@@ -1,6 +1,6 @@
 /**
- * Writes a projection in one transaction: the incidents row (upsert), that incident's timeline
- * and task rows (replaced), the human key, and documents.projected_seq.
+ * Writes a projection in one transaction: the incidents row (upsert), that incident's timeline,
+ * task and action item rows (replaced), the human key, and documents.projected_seq.
  *
  * Keys: a per-incident advisory lock serialises projections of one incident across processes,
  * and the key lives on the incidents row, so an incident gets exactly one key however many
@@ -139,6 +139,10 @@ export async function writeProjection(sql: Sql, id: string, p: Projection, seq: 
     await tx`DELETE FROM tasks WHERE incident_id = ${id}`;
     for (let i = 0; i < p.tasks.length; i += CHUNK) {
       await tx`INSERT INTO tasks ${tx(p.tasks.slice(i, i + CHUNK) as unknown as Record<string, unknown>[])}`;
+    }
+    await tx`DELETE FROM action_items WHERE incident_id = ${id}`;
+    for (let i = 0; i < p.actionItems.length; i += CHUNK) {
+      await tx`INSERT INTO action_items ${tx(p.actionItems.slice(i, i + CHUNK) as unknown as Record<string, unknown>[])}`;
     }
     await tx`UPDATE documents SET projected_seq = GREATEST(projected_seq, ${seq}) WHERE id = ${id}`;
     return { written: true, key };

@@ -1,6 +1,6 @@
 /**
  * Turns an incident read from its document (shared/incident-doc.ts `readIncident`) into the rows
- * of `incidents`, `timeline_entries` and `tasks`. Pure and defensive: strings lose NUL bytes and
+ * of `incidents`, `timeline_entries`, `tasks` and `action_items`. Pure and defensive: strings lose NUL bytes and
  * their lone surrogates become U+FFFD (Postgres refuses both), timestamps Postgres cannot hold
  * become null, duplicate ids keep their first occurrence, `__proto__` keys are dropped from JSON.
  */
@@ -96,10 +96,26 @@ interface TaskRow {
   deleted: boolean;
 }
 
+interface ActionItemRow {
+  incident_id: string;
+  id: string;
+  ord: number;
+  title: string;
+  owner: string | null;
+  /** YYYY-MM-DD (Postgres `date`). */
+  due: string | null;
+  type: string;
+  status: string;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
 export interface Projection {
   incident: IncidentRow;
   timeline: TimelineRow[];
   tasks: TaskRow[];
+  actionItems: ActionItemRow[];
   /** The key the document carries (null until the server wrote one). */
   docKey: string | null;
 }
@@ -195,6 +211,26 @@ export function toProjection(
       deleted: t.deleted,
     });
   }
+  const seenItems = new Set<string>();
+  const actionItems: ActionItemRow[] = [];
+  for (const a of incident.actionItems) {
+    const itemId = clean(a.id);
+    if (seenItems.has(itemId)) continue;
+    seenItems.add(itemId);
+    actionItems.push({
+      incident_id: id,
+      id: itemId,
+      ord: actionItems.length,
+      title: clean(a.title),
+      owner: cleanOrNull(a.owner),
+      due: a.due,
+      type: a.type,
+      status: a.status,
+      created_at: a.createdAt,
+      created_by: clean(a.createdBy),
+      updated_at: a.updatedAt,
+    });
+  }
   const liveTasks = tasks.filter((t) => !t.deleted);
   const tags = m.tags.map(clean);
   const assets = m.assets.map(clean);
@@ -256,5 +292,6 @@ export function toProjection(
     },
     timeline,
     tasks,
+    actionItems,
   };
 }

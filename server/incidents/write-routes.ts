@@ -2,7 +2,8 @@
  * The incident write API (mounted under /api/v1): create (optionally from a template), PATCH
  * (closing needs a resolution and a one-line summary: 400 naming the missing field), timeline
  * events, related-incident links (written into both documents), a lead's correction of a stamped
- * time (milestones), and prioritize.
+ * time (milestones), and prioritize; closing a true positive of a severity the category's setting
+ * names needs the post-incident review completed (409 naming what is missing; post-mortem-routes.ts).
  * Every write goes into the incident's document through the document manager (origin
  * SERVER_ORIGIN), so every open device sees it live; the projector is then run at once so the
  * response shows the rows. Permission before existence; each write is audited with its actor.
@@ -33,6 +34,8 @@ import type { DocumentManager } from '../sync/document-types.ts';
 import { loadFieldDefs } from './field-defs.ts';
 import { getIncident } from './incident-queries.ts';
 import { writeNewIncident, writePatch, type WriteContext, type WriteRefusal } from './incident-writer.ts';
+import { createPostMortemRoutes } from './post-mortem-routes.ts';
+import { loadReviewGate } from './post-mortem-store.ts';
 import type { Projector } from './projector.ts';
 
 export interface IncidentWriteDeps {
@@ -51,7 +54,7 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
   const app = new Hono<AuthEnv>();
 
   async function context(c: Context<AuthEnv>): Promise<WriteContext> {
-    return { actor: principalOf(c).name, origin: SERVER_ORIGIN, policy, fieldDefs: await loadFieldDefs(sql) };
+    return { actor: principalOf(c).name, origin: SERVER_ORIGIN, policy, fieldDefs: await loadFieldDefs(sql), reviewGate: await loadReviewGate(sql) };
   }
 
   /**
@@ -229,6 +232,9 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
     await mustExist(id);
     return c.json(await current(id));
   });
+
+  // The post-incident review and action items (issue 12): written through the document like the routes above.
+  app.route('/', createPostMortemRoutes({ sql, docs, projector, audit }));
 
   return app;
 }

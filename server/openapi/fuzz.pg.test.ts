@@ -120,7 +120,8 @@ function harvest(op: Operation, r: Outcome): void {
   else if (last === 'evidence') remember('evidence-uploads', b['id']);
   else if (last === 'execute-workflow') remember('runs', b['id']);
   else if (last === 'alerts') remember('alerts', ...((b['items'] ?? []) as Json[]).map((i) => i['alert_id']));
-  else if (op.method === 'POST' && !op.path.endsWith('}') && ['incidents', 'assets', 'alert-mappings', 'feeds'].includes(last)) remember(last, b['id']);
+  else if (op.method === 'POST' && !op.path.endsWith('}') && ['incidents', 'assets', 'alert-mappings', 'feeds', 'action-items'].includes(last))
+    remember(last, b['id']);
 }
 
 /** Test-made resources for the path parameters, so the fuzz reaches past "404 no such id". */
@@ -133,6 +134,7 @@ async function seedFixtures(): Promise<void> {
     observables: [{ kind: 'ip', value: '203.0.113.9' }],
   });
   remember('incidents', a['id'], b['id']);
+  remember('action-items', (await must('POST', `/incidents/${String(b['id'])}/action-items`, { title: 'Fuzz item', type: 'detect', due: '2020-01-01' }))['id']);
   const alerts = await must('POST', '/alerts', { source: 'fuzz', type: 'test', title: 'Fuzz alert', severity: 'high', observables: { ips: ['203.0.113.10'] } });
   remember('alerts', ...((alerts['items'] ?? []) as Json[]).map((i) => i['alert_id']));
   remember('assets', (await must('POST', '/assets', { kind: 'host', name: 'fuzz-host-1', criticality: 4 }))['id']);

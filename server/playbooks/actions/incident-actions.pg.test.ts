@@ -27,7 +27,7 @@ const run = (incidentId: string | null, name: string, raw: unknown, opts: FakeCo
     ACTIONS,
     name,
     raw,
-    fakeContext({ incidentId, idempotencyKey: `run:${newId()}:null`, ...opts, services: { docs: ts.server.docs, ...opts.services } }),
+    fakeContext({ incidentId, idempotencyKey: `run:${newId()}:null`, ...opts, services: { docs: ts.server.docs, sql: ts.server.sql, ...opts.services } }),
   );
 const read = (id: string) => ts.server.docs.withDoc(id, (doc) => ({ meta: readMeta(doc), timeline: readTimeline(doc), tasks: readTasks(doc) }));
 async function failure(p: Promise<unknown>): Promise<ActionError> {

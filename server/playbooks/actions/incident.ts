@@ -6,7 +6,8 @@
  * attempt after a crash must not fail). Entries and tasks get ids derived from the idempotency
  * key, so a repeated attempt finds them and adds nothing twice. A dry run reads, never writes.
  * Closing needs a resolution and a one-line summary (`resolution`, `closing_summary`), checked
- * with the shared `checkClosing` and written with `closeIncident`, as a closing by hand.
+ * with the shared `checkClosing` and written with `closeIncident`, as a closing by hand, behind the
+ * same closing gate (a true positive of a severity the category's setting names needs the review).
  */
 import { createHash } from 'node:crypto';
 import type * as Y from 'yjs';
@@ -16,7 +17,9 @@ import {
   addTasksOnce,
   addTimelineEntry,
   checkClosing,
+  checkReviewGate,
   closeIncident,
+  DEFAULT_REVIEW_SEVERITIES,
   entryText,
   isIncidentDoc,
   readMeta,
@@ -25,6 +28,7 @@ import {
   SERVER_ORIGIN,
 } from '../../../shared/incident-doc.ts';
 import { templateFor, TEMPLATE_IDS } from '../../../shared/templates.ts';
+import { loadReviewGate } from '../../incidents/post-mortem-store.ts';
 import { allowedTransitions, STATUSES } from '../../../shared/workflow.ts';
 import { ActionError, defineAction, type ActionContext, type ActionDef, type Json } from './types.ts';
 
@@ -143,8 +147,10 @@ const setStatusAction = defineAction({
     });
     return p ? [{ path: [p.field], reason: p.message }] : [];
   },
-  run: (i, ctx) =>
-    withIncident(ctx, (doc): Json => {
+  run: async (i, ctx) => {
+    // The closing gate's setting is read before the document is taken (no query inside withDoc).
+    const gate = i.status === 'closed' ? await loadReviewGate(ctx.services.sql) : null;
+    return withIncident(ctx, (doc): Json => {
       const problem = closingProblem(i);
       if (problem) throw new ActionError('invalid_input', problem.message, false, { field: problem.field });
       const from = readMeta(doc).status;
@@ -162,9 +168,13 @@ const setStatusAction = defineAction({
         const closing = checkClosing({ resolution: i.resolution, summary: i.closing_summary });
         if (!closing.ok) throw new ActionError('invalid_input', closing.error.message, false, { field: closing.error.field });
         const { resolution, summary } = closing.value;
+        // As a closing by hand: a true positive of a severity the category's setting names needs the review completed.
+        const reviewSeverities = gate?.get(readMeta(doc).category) ?? DEFAULT_REVIEW_SEVERITIES;
+        const review = checkReviewGate(doc, resolution, reviewSeverities);
+        if (!review.ok) throw new ActionError('failed', review.error.message, false, { field: 'review', missing: review.error.missing });
         if (ctx.dryRun) return { dry_run: true, would: { from, to: 'closed', resolution, closing_summary: summary } };
         // The same accessor as a closing by hand: the status change entry carries the summary and the resolution.
-        const r = closeIncident(doc, closing.value, ctx.actorName, SERVER_ORIGIN);
+        const r = closeIncident(doc, closing.value, ctx.actorName, SERVER_ORIGIN, { reviewSeverities });
         if (!r.ok) throw new ActionError('failed', r.error.message);
         return { from, to: 'closed', changed: true, resolution, closing_summary: summary };
       }
@@ -172,7 +182,8 @@ const setStatusAction = defineAction({
       const r = setStatus(doc, i.status, ctx.actorName, { reason: i.reason ?? '', origin: SERVER_ORIGIN });
       if (!r.ok) throw new ActionError('failed', `cannot move the incident from ${from} to ${i.status}`);
       return { from, to: i.status, changed: true };
-    }),
+    });
+  },
 });
 
 const addEntryAction = defineAction({
