@@ -40,6 +40,12 @@ interface Probe {
   spaces: Record<string, { size: number; used: number; physical: number }>;
 }
 
+/** CPU time (user + system) the process has used, in ms (/proc/<pid>/stat, 100 ticks a second). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Ask the probe in the server for its figures (after forced full collections). */
 async function probe(server: ServerProcess, file: string, label: string): Promise<Probe> {
   rmSync(file, { force: true });
@@ -104,6 +110,7 @@ export async function benchRss(databaseUrl: string, external: boolean): Promise<
   try {
     await sleep(2_000);
     const idle = await probe(server, file, 'idle');
+    const cpuBefore = cpuMs(server.pid);
     let peak = idle.rss / MiB;
     for (let i = 0; i < INCIDENTS; i += 100) {
       const docs = [];
@@ -126,6 +133,7 @@ export async function benchRss(databaseUrl: string, external: boolean): Promise<
     peak = Math.max(peak, loaded.rss / MiB);
     // Projection (and the key written back) done, then the linger, then a margin for the timers.
     await settled(databaseUrl);
+    const cpuLoad = cpuMs(server.pid) - cpuBefore;
     await sleep(LINGER_MS + 3_000);
     const after = await probe(server, file, 'after');
     const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
@@ -149,6 +157,7 @@ export async function benchRss(databaseUrl: string, external: boolean): Promise<
       'V8 malloced (compiler zones, ...)': three('mallocedMemory'),
       'external (Buffers, ArrayBuffers)': three('external'),
       [`peak RSS while ${INCIDENTS} incidents loaded`]: mb(peak),
+      [`server CPU time to take and project ${INCIDENTS} incidents`]: `${cpuLoad} ms`,
       'RSS after unload / idle (target ≤ 1.20×)': ratio(after.rss, idle.rss),
       'heap used after unload / idle (target ≤ 1.10×)': ratio(after.heapUsed, idle.heapUsed),
       'idle RSS (target < 80 MB, external Postgres)': mb(idle.rss / MiB),

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
 import { readFileSync } from 'node:fs';
-import { serverProcessEnv } from '../scripts/server-env.mjs';
+import { SERVER_NODE_FLAGS, serverProcessEnv } from '../scripts/server-env.mjs';
 import { join } from 'node:path';
 import { freePort } from '../server/db/embedded.ts';
 import { createScratchDatabase, scratchPostgres } from '../server/db/scratch-postgres.ts';
@@ -64,9 +64,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Extra node flags for the server process, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it. */
+/**
+ * The node flags `npm start` uses, then extra ones for the server process, e.g.
+ * BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it (a later flag wins:
+ * BENCH_SERVER_NODE_ARGS=--max-semi-space-size=16 measures V8's default young generation).
+ */
 function serverNodeArgs(): string[] {
-  return (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 }
 
 export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {

@@ -1,1 +1,2 @@
 export function serverProcessEnv(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+export const SERVER_NODE_FLAGS: readonly string[];
