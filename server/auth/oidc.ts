@@ -10,6 +10,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type * as OpenIdClient from 'openid-client';
+import { once } from '../../shared/once.ts';
 import type { Role } from '../../shared/permissions.ts';
 import type { Logger } from '../logger.ts';
 import type { OidcIdentity, OidcLink, OidcLogin } from './auth-deps.ts';
@@ -20,8 +21,7 @@ export const OIDC_FLOW_TTL_MS = 10 * 60_000;
 const ROLE_RANK: readonly Role[] = ['admin', 'lead', 'analyst', 'viewer', 'guest'];
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-let openIdClient: Promise<typeof OpenIdClient> | null = null;
-const loadClient = (): Promise<typeof OpenIdClient> => (openIdClient ??= import('openid-client'));
+const loadClient: () => Promise<typeof OpenIdClient> = once(() => import('openid-client'));
 
 interface Flow {
   state: string;

@@ -6,6 +6,7 @@
  * single-file server bundle needs no second file.
  */
 import { Worker } from 'node:worker_threads';
+import { once } from '../../shared/once.ts';
 
 const BATCH = 1024 * 1024;
 const SLOTS = 4;
@@ -28,8 +29,7 @@ type Message = { op: 'ack'; slot: number } | { op: 'digest'; id: number; md5: st
 let worker: Worker | null = null;
 let nextId = 1;
 /** Made with the first worker, so a server that never hashes an upload never holds it. */
-let ring: SharedArrayBuffer | null = null;
-const theRing = (): SharedArrayBuffer => (ring ??= new SharedArrayBuffer(BATCH * SLOTS));
+const theRing = once(() => new SharedArrayBuffer(BATCH * SLOTS));
 let free: number[] = [...Array(SLOTS).keys()];
 let waiting: ((slot: number) => void)[] = [];
 

@@ -6,14 +6,14 @@
  * at the first archive, not at start.
  */
 import type * as ZipJs from '@zip.js/zip.js';
+import { once } from '../../shared/once.ts';
 
-let zipJs: Promise<typeof ZipJs> | null = null;
-function loadZipJs(): Promise<typeof ZipJs> {
-  return (zipJs ??= import('@zip.js/zip.js').then((z) => {
+const loadZipJs: () => Promise<typeof ZipJs> = once(() =>
+  import('@zip.js/zip.js').then((z) => {
     z.configure({ useWebWorkers: false });
     return z;
-  }));
-}
+  }),
+);
 
 export const INFECTED_PASSWORD = 'infected';
 

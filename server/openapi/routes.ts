@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
+import { once } from '../../shared/once.ts';
 import type { AuthEnv } from '../auth/middleware.ts';
 import { buildOpenApi, type RouteSpec } from './registry.ts';
 import { renderReference } from './reference-html.ts';
@@ -38,12 +39,6 @@ export const ALL_ROUTES: readonly RouteSpec[] = [
 /** The whole /api/v1 document (every route plus any `extra` routes). */
 export function apiDocument(extra: readonly RouteSpec[] = []): Record<string, unknown> {
   return buildOpenApi([...ALL_ROUTES, ...extra], { ...API_INFO });
-}
-
-/** `make()` once, at the first call. */
-export function once<T>(make: () => T): () => T {
-  let made: { value: T } | null = null;
-  return () => (made ??= { value: make() }).value;
 }
 
 /** `/openapi.json` (mount under /api/v1, after the auth middleware); `doc` is asked at each request. */
