@@ -6,7 +6,7 @@
  * the closing gate's setting per category (GET, PUT by a lead).
  *
  * Like every REST write, each goes into the incident's document through the document manager
- * (origin SERVER_ORIGIN), is stored before the answer, projected at once and audited. The review
+ * (origin SERVER_ORIGIN), is stored before the answer and projected at once (rest-write.ts), and audited. The review
  * is read from the document (its texts are not projected); action items from their rows.
  * Permission before existence: a guest asking for an action item of an incident it was not
  * invited to gets the same 403 whether the item exists or not.
@@ -17,7 +17,6 @@ import { incidentIdParam } from '../../shared/api.ts';
 import { DomainError } from '../../shared/errors.ts';
 import {
   addActionItem,
-  isIncidentDoc,
   readMeta,
   readReview,
   reviewMissing,
@@ -49,6 +48,7 @@ import { describeIssues, refuseUnsafeText, rejectInvalid } from '../http/validat
 import type { DocumentManager } from '../sync/document-types.ts';
 import { actionItemIncidents, getActionItem, listActionItems, loadReviewGate, reviewGateSettings, saveReviewGate } from './post-mortem-store.ts';
 import type { Projector } from './projector.ts';
+import { restWrite } from './rest-write.ts';
 
 interface Issue {
   readonly path: readonly PropertyKey[];
@@ -127,21 +127,7 @@ export function createPostMortemRoutes(deps: { sql: Sql; docs: DocumentManager; 
   const { sql, docs, projector, audit } = deps;
   const app = new Hono<AuthEnv>();
 
-  async function mustExist(id: string): Promise<void> {
-    if (!(await docs.withDoc(id, (doc) => isIncidentDoc(doc)))) throw new DomainError('not_found', `no incident ${id}`);
-  }
-
-  /** Stored before the answer (a 2xx survives a crash), then projected so the rows show it. */
-  async function storedAndProjected(id: string): Promise<void> {
-    try {
-      await docs.flushDoc(id);
-    } catch {
-      throw new DomainError('unavailable', `the change to incident ${id} is accepted but not stored yet: the database is not reachable`);
-    }
-    if ((await projector.project(id)) === 'failed') {
-      throw new DomainError('not_projected', `incident ${id} was written, but its REST view could not be updated`, { incident_id: id });
-    }
-  }
+  const { mustExist, storedAndProjected } = restWrite(docs, projector);
 
   async function postMortemOf(id: string) {
     const gate = await loadReviewGate(sql);

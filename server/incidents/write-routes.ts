@@ -35,6 +35,7 @@ import { loadFieldDefs } from './field-defs.ts';
 import { getIncident } from './incident-queries.ts';
 import { writeNewIncident, writePatch, type WriteContext, type WriteRefusal } from './incident-writer.ts';
 import { createPostMortemRoutes } from './post-mortem-routes.ts';
+import { restWrite } from './rest-write.ts';
 import { loadReviewGate } from './post-mortem-store.ts';
 import type { Projector } from './projector.ts';
 
@@ -57,42 +58,14 @@ export function createIncidentWriteRoutes(deps: IncidentWriteDeps): Hono<AuthEnv
     return { actor: principalOf(c).name, origin: SERVER_ORIGIN, policy, fieldDefs: await loadFieldDefs(sql), reviewGate: await loadReviewGate(sql) };
   }
 
-  /**
-   * A write answers only once its document update is stored in Postgres: a 2xx means it
-   * survives a crash. While the database is away the answer is 503 and the update waits in
-   * memory, retried, to be stored when it is back (the caller may send it again; nothing doubles).
-   */
-  async function stored(id: string): Promise<void> {
-    try {
-      await docs.flushDoc(id);
-    } catch {
-      throw new DomainError(
-        'unavailable',
-        `the change to incident ${id} is accepted but not stored yet: the database is not reachable; it is stored when the database is back`,
-      );
-    }
-  }
+  const { mustExist, stored, storedAndProjected } = restWrite(docs, projector);
 
-  /**
-   * Project now and answer with the incident as the API shows it. A projection that failed
-   * would leave the previous row in place, so answering with it would pass old data off as the
-   * result of this write: say so instead.
-   */
+  /** Stored and projected, answered with the incident as the API shows it. */
   async function current(id: string): Promise<unknown> {
-    await stored(id);
-    if ((await projector.project(id)) === 'failed') {
-      throw new DomainError('not_projected', `incident ${id} was written, but its REST view could not be updated; reads may show the previous state`, {
-        incident_id: id,
-      });
-    }
+    await storedAndProjected(id);
     const incident = await getIncident(sql, policy, id);
     if (!incident) throw new DomainError('internal', `incident ${id} was written but not projected`);
     return incident;
-  }
-
-  async function mustExist(id: string): Promise<void> {
-    const exists = await docs.withDoc(id, (doc) => isIncidentDoc(doc));
-    if (!exists) throw new DomainError('not_found', `no incident ${id}`);
   }
 
   /** Refuse a link before anything is written: the other incident must be writable and (to link) exist. */
