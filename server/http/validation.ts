@@ -62,12 +62,29 @@ export function refuseUnsafeText(target: string, value: unknown): void {
  * zValidator hook: throw a bad_request DomainError when the input holds unsafe text (checked
  * first, on the input as given when the schema refused it, else on what it parsed) or is invalid.
  */
-export function rejectInvalid(result: { success: boolean; data?: unknown; error?: { issues: readonly Issue[] }; target: string }): void {
+type HookResult = { success: boolean; data?: unknown; error?: { issues: readonly Issue[] }; target: string };
+const issuesOut = (issues: readonly Issue[]) => issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code }));
+
+export function rejectInvalid(result: HookResult): void {
   refuseUnsafeText(result.target, result.data);
   if (result.success) return;
   const issues = result.error?.issues ?? [];
   throw new DomainError('bad_request', describeIssues(result.target, issues) || `invalid ${result.target}`, {
     target: result.target,
-    issues: issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code })),
+    issues: issuesOut(issues),
   });
+}
+
+/**
+ * zValidator hook for writes whose schema break is 422 naming the field (`details.field`: the
+ * first issue's path, or the unknown key): the post-incident review. Unsafe text stays a 400.
+ */
+export function rejectUnprocessable(result: HookResult): void {
+  refuseUnsafeText(result.target, result.data);
+  if (result.success) return;
+  const issues = result.error?.issues ?? [];
+  const first = issues[0];
+  const path = first?.path.map(String) ?? [];
+  const field = [...path, ...(first?.code === 'unrecognized_keys' && first.keys?.length ? [first.keys[0] ?? ''] : [])].join('.') || result.target;
+  throw new DomainError('unprocessable', describeIssues(result.target, issues) || `invalid ${result.target}`, { field, issues: issuesOut(issues) });
 }

@@ -44,35 +44,11 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { actorOf } from '../audit/audit-types.ts';
 import { principalOf, requireAction, type AuthEnv } from '../auth/middleware.ts';
 import type { Sql } from '../db/connect.ts';
-import { describeIssues, refuseUnsafeText, rejectInvalid } from '../http/validation.ts';
+import { rejectInvalid, rejectUnprocessable } from '../http/validation.ts';
 import type { DocumentManager } from '../sync/document-types.ts';
 import { actionItemIncidents, getActionItem, listActionItems, loadReviewGate, reviewGateSettings, saveReviewGate } from './post-mortem-store.ts';
 import type { Projector } from './projector.ts';
 import { restWrite } from './rest-write.ts';
-
-interface Issue {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-  readonly code?: string;
-  readonly keys?: readonly string[];
-}
-
-/**
- * zValidator hook for the review body: a schema break is 422 naming the field (`details.field`),
- * as the issue asks of review writes; unsafe text (NUL, a lone surrogate) stays a 400 as everywhere.
- */
-function rejectUnprocessable(result: { success: boolean; data?: unknown; error?: { issues: readonly Issue[] }; target: string }): void {
-  refuseUnsafeText(result.target, result.data);
-  if (result.success) return;
-  const issues = result.error?.issues ?? [];
-  const first = issues[0];
-  const path = first?.path.map(String) ?? [];
-  const field = [...path, ...(first?.code === 'unrecognized_keys' && first.keys?.length ? [first.keys[0] ?? ''] : [])].join('.') || result.target;
-  throw new DomainError('unprocessable', describeIssues(result.target, issues) || `invalid ${result.target}`, {
-    field,
-    issues: issues.map((i) => ({ path: i.path.map(String), message: i.message, code: i.code })),
-  });
-}
 
 /** The request's fields as the document names them. */
 function patchOf(body: PostMortemRequest): ReviewPatch {
