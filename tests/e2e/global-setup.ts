@@ -21,7 +21,9 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = new URL('../../', import.meta.url).pathname;
-  if (!existsSync(join(root, 'dist/index.html'))) throw new Error('dist/ is missing: run `npx vite build` (npm test does it)');
+  // E2E_DIST: another build's directory (`npx vite build --outDir …`), so two people can run the specs at once.
+  const dist = process.env.E2E_DIST ?? join(root, 'dist');
+  if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist} is missing: run \`npx vite build\` (npm test does it)`);
   const pg = await scratchPostgres(process.env.DATABASE_URL);
   const db = await createScratchDatabase(pg.url, 'sentpilot_e2e');
   const admin = { email: 'admin@e2e.test', password: 'e2e admin password, long enough' };
@@ -32,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     port: 0,
     host: '127.0.0.1',
     databaseUrl: db.url,
-    staticDir: join(root, 'dist'),
+    staticDir: dist,
     logLevel: 'warn',
     intel: { allowPrivateFeedUrls: true },
   });
