@@ -56,18 +56,67 @@ export const editorOf = (p: { name: string; role: string }): Editor => ({ name: 
 export const GUARD_LIMITS = {
   /** New timeline entries (or tasks) in one update. */
   entriesPerUpdate: 1_000,
-  /** Timeline entries an incident may reach through devices' updates (the server may write more). */
-  entriesPerIncident: 10_000,
+  /**
+   * Timeline entries one author may have in an incident and still add more from a device (the
+   * entries carry the sender's name: the guard stamps it). One client at its limit leaves the
+   * others writing; what it wrote stays.
+   */
+  entriesPerAuthor: 10_000,
+  /** Timeline entries an incident may reach through devices' updates at all (a backstop; the server may write more). */
+  entriesPerIncident: 50_000,
 } as const;
 
+/** Per document: the timeline's length when its authors were last counted, and the counts. */
+const authorCounts = new WeakMap<Y.Doc, { length: number; counts: Map<string, number> }>();
+
+/**
+ * How many timeline entries name `author`. Entries are never removed and their author is written
+ * once, so the counts are recomputed only when the timeline has grown since the last count.
+ */
+export function entriesByAuthor(doc: Y.Doc, author: string): number {
+  const timeline = doc.getArray<Y.Map<unknown>>(K.timeline);
+  let cached = authorCounts.get(doc);
+  if (!cached || cached.length !== timeline.length) {
+    const counts = new Map<string, number>();
+    timeline.forEach((y) => {
+      const info = y instanceof Y.Map ? readInfo(y.get(K.info)) : null;
+      if (info) counts.set(info.author, (counts.get(info.author) ?? 0) + 1);
+    });
+    cached = { length: timeline.length, counts };
+    authorCounts.set(doc, cached);
+  }
+  return cached.counts.get(author) ?? 0;
+}
+
+/**
+ * Before applying a device's update that adds about `entries` timeline entries (or tasks): the
+ * limit it would break, as a sentence for the sender, or null.
+ */
+export function deviceLimitProblem(doc: Y.Doc, editor: Editor, entries: number): string | null {
+  if (entries === 0) return null;
+  if (entries > GUARD_LIMITS.entriesPerUpdate)
+    return `the update adds about ${entries} timeline entries or tasks; at most ${GUARD_LIMITS.entriesPerUpdate} may come in one update`;
+  const length = doc.getArray(K.timeline).length;
+  if (length + entries > GUARD_LIMITS.entriesPerIncident)
+    return `the incident has ${length} timeline entries; devices may add entries up to ${GUARD_LIMITS.entriesPerIncident}`;
+  // Fast path: no author can pass the limit while the whole timeline is within it.
+  if (length + entries <= GUARD_LIMITS.entriesPerAuthor) return null;
+  const mine = entriesByAuthor(doc, editor.name);
+  if (mine + entries > GUARD_LIMITS.entriesPerAuthor)
+    return `${editor.name} has written ${mine} of this incident's timeline entries; one person may add entries from a device up to ${GUARD_LIMITS.entriesPerAuthor} (others still can)`;
+  return null;
+}
+
 export interface Correction {
-  /** What was written back, as a sentence for the timeline and the sender. */
-  summary: string;
+  /** What was written back, as a sentence for the timeline and the sender (null: only authors were stamped). */
+  summary: string | null;
   restoredEntries: number;
   restoredTasks: number;
   restoredFields: number;
   /** Action items and review items (whys, decisions) put back. */
   restoredItems: number;
+  /** New entries that named someone else as their author, now naming the sender. */
+  restampedAuthors: number;
 }
 
 type Item = Y.Item;
@@ -173,7 +222,26 @@ interface EntryInfo {
 
 function infoBefore(tr: Tx, entry: AnyType): EntryInfo | null {
   const v = valueBefore(tr, entry, K.info);
-  const info = v ? cloneBefore(tr, v.item) : undefined;
+  return readInfo(v ? cloneBefore(tr, v.item) : undefined);
+}
+
+/**
+ * A timeline entry the update added names its sender as author (who wrote it is the sender,
+ * whatever name the update wrote: the per-author limit counts by it). Its text and the rest of
+ * its `info` stay as written.
+ */
+function stampAuthor(it: Item, editor: Editor, restores: (() => void)[]): boolean {
+  if (!(it.content instanceof Y.ContentType) || !(it.content.type instanceof Y.Map)) return false;
+  const map = it.content.type as Y.Map<unknown>;
+  const info = map.get(K.info);
+  const read = readInfo(info);
+  if (!read || read.author === editor.name) return false;
+  restores.push(() => map.set(K.info, { ...(info as Record<string, unknown>), author: editor.name }));
+  return true;
+}
+
+/** An entry's author and kind from its `info` value (null: not an object). */
+function readInfo(info: unknown): EntryInfo | null {
   if (typeof info !== 'object' || info === null) return null;
   const o = info as Record<string, unknown>;
   return { author: typeof o['author'] === 'string' ? o['author'] : '', kind: typeof o['kind'] === 'string' ? o['kind'] : '' };
@@ -206,7 +274,7 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
   const reviewLists = K.reviewLists.map((name) => doc.getArray(name) as unknown as AnyType);
   const costLines = doc.getArray(COST_LAYOUT.lines) as unknown as AnyType;
   const isItemOf = (t: AnyType, arrays: readonly AnyType[]): boolean => t._item !== null && arrays.includes(t._item.parent as AnyType);
-  const out = { restoredEntries: 0, restoredTasks: 0, restoredFields: 0, restoredItems: 0 };
+  const out = { restoredEntries: 0, restoredTasks: 0, restoredFields: 0, restoredItems: 0, restampedAuthors: 0 };
   const restores: (() => void)[] = [];
 
   // 1. Elements removed from the timeline, the tasks, the action items or the review's lists: put copies back where they were.
@@ -225,7 +293,10 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
         if (array === timeline) out.restoredEntries += values.length;
         else if (array === tasks) out.restoredTasks += values.length;
         else out.restoredItems += values.length;
-      } else if (!it.deleted) index += it.length;
+      } else if (!it.deleted) {
+        index += it.length;
+        if (array === timeline && it.id.clock >= (transaction.beforeState.get(it.id.client) ?? 0) && stampAuthor(it, editor, restores)) out.restampedAuthors++;
+      }
     }
     if (inserts.length) restores.push(() => inserts.forEach((ins) => (array as unknown as Y.Array<unknown>).insert(ins.index, ins.values)));
   }
@@ -322,8 +393,10 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
   if (out.restoredTasks) parts.push(`${out.restoredTasks} ${out.restoredTasks === 1 ? 'task' : 'tasks'} removed`);
   if (out.restoredItems) parts.push(`${out.restoredItems} review or action ${out.restoredItems === 1 ? 'item' : 'items'} removed`);
   if (out.restoredFields) parts.push(`${out.restoredFields} protected ${out.restoredFields === 1 ? 'value' : 'values'} changed`);
-  return {
-    ...out,
-    summary: `Restored what an update from ${editor.name} erased: ${parts.join(', ')}. Entries, tasks and review items are never removed (delete marks them), server-written entries are not edited, only a note's author or a lead moves or deletes it, and only a lead corrects a stamped time or signs the review off.`,
-  };
+  // A new entry that only named someone else is put right silently (no note in the timeline: an
+  // app writes its user's name, and a name changed while a device was offline is no breach).
+  const summary = parts.length
+    ? `Restored what an update from ${editor.name} erased: ${parts.join(', ')}. Entries, tasks and review items are never removed (delete marks them), server-written entries are not edited, only a note's author or a lead moves or deletes it, and only a lead corrects a stamped time or signs the review off.`
+    : null;
+  return { ...out, summary };
 }

@@ -103,6 +103,7 @@ const guardCorrectionPayload = z.looseObject({
     restoredEntries: z.number().int().nonnegative(),
     restoredTasks: z.number().int().nonnegative(),
     restoredFields: z.number().int().nonnegative(),
+    restampedAuthors: z.number().int().nonnegative().optional(),
     by: short,
   }),
 });

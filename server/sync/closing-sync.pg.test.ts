@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { incidentDetailResponse, syncBatchResponse, timelineResponse } from '../../shared/api.ts';
 import { addTimelineEntry, closeIncident, readMeta, readTimeline, setStatus } from '../../shared/incident-doc.ts';
-import { connectClient, startTestServer, type TestServer } from '../testing/test-server.ts';
+import { connectClient, startTestServer, type TestIdentity, type TestServer } from '../testing/test-server.ts';
 import { waitFor } from '../testing/wait-for.ts';
 
 let ts: TestServer;
@@ -52,10 +52,10 @@ async function deviceCopy(id: string): Promise<{ doc: Y.Doc; serverVector: Uint8
   return { doc, serverVector: vector };
 }
 
-async function pushBatch(id: string, doc: Y.Doc, serverVector: Uint8Array): Promise<ReturnType<typeof syncBatchResponse.parse>> {
+async function pushBatch(id: string, doc: Y.Doc, serverVector: Uint8Array, as?: TestIdentity): Promise<ReturnType<typeof syncBatchResponse.parse>> {
   const r = await ts.fetch('/api/v1/sync/batch', {
     method: 'POST',
-    as: await ts.as('analyst'),
+    as: as ?? (await ts.as('analyst')),
     json: { docs: [{ id, state_vector: b64(Y.encodeStateVector(doc)), update: b64(Y.encodeStateAsUpdate(doc, serverVector)) }] },
   });
   expect(r.status).toBe(200);
@@ -65,9 +65,10 @@ async function pushBatch(id: string, doc: Y.Doc, serverVector: Uint8Array): Prom
 describe('closing over sync', () => {
   it('accepts a closing with its resolution from the socket and projects the resolution and summary', async () => {
     const id = await create('Closed on a tablet');
-    const device = connectClient(ts.wsUrl, id, { as: await ts.as('analyst') });
+    const analyst = await ts.as('analyst');
+    const device = connectClient(ts.wsUrl, id, { as: analyst });
     await device.synced();
-    expect(closeIncident(device.doc, { resolution: 'benign_true_positive', summary: 'Admin testing the VPN' }, 'Analyst On Tablet').ok).toBe(true);
+    expect(closeIncident(device.doc, { resolution: 'benign_true_positive', summary: 'Admin testing the VPN' }, analyst.user.display_name).ok).toBe(true);
     await waitFor(async () => (await ts.server.docs.withDoc(id, (doc) => readMeta(doc).status)) === 'closed', { message: 'the closing on the server' });
     device.destroy();
     const { detail, timeline } = await projected(id);
@@ -75,7 +76,7 @@ describe('closing over sync', () => {
     expect(detail.closed_at).not.toBeNull();
     const closing = timeline.items.find((e) => e.kind === 'status_change' && e.data?.['to'] === 'closed');
     expect(closing).toMatchObject({
-      author: 'Analyst On Tablet',
+      author: analyst.user.display_name,
       text: 'Admin testing the VPN',
       data: { from: 'triage', to: 'closed', resolution: 'benign_true_positive' },
     });
@@ -97,11 +98,13 @@ describe('closing over sync', () => {
   it('keeps a closing without a resolution (an old app) and everything written with it, projected with no resolution; a lead records one by closing again', async () => {
     const id = await create('Closed by an old app');
     const { doc, serverVector } = await deviceCopy(id);
+    const oldApp = await ts.as('analyst');
+    const name = oldApp.user.display_name;
     // The old app's way: the status alone, in the same offline session as a note and a field.
-    addTimelineEntry(doc, { kind: 'note', text: 'Reimaged the laptop (offline)', author: 'Old App User' });
-    expect(setStatus(doc, 'closed', 'Old App User', { reason: 'done' }).ok).toBe(true);
-    addTimelineEntry(doc, { kind: 'note', text: 'Written after closing (offline)', author: 'Old App User' });
-    const pushed = await pushBatch(id, doc, serverVector);
+    addTimelineEntry(doc, { kind: 'note', text: 'Reimaged the laptop (offline)', author: name });
+    expect(setStatus(doc, 'closed', name, { reason: 'done' }).ok).toBe(true);
+    addTimelineEntry(doc, { kind: 'note', text: 'Written after closing (offline)', author: name });
+    const pushed = await pushBatch(id, doc, serverVector, oldApp);
     expect(pushed.errors).toEqual([]);
 
     // Nothing the device wrote is lost: the note before, the closing, the note after.
@@ -111,7 +114,7 @@ describe('closing over sync', () => {
     // ... and the projection does not invent a resolution.
     const { detail, timeline } = await projected(id);
     expect(detail).toMatchObject({ status: 'closed', resolution: null, closing_summary: null });
-    expect(timeline.items.find((e) => e.kind === 'status_change' && e.data?.['to'] === 'closed')).toMatchObject({ author: 'Old App User', text: 'done' });
+    expect(timeline.items.find((e) => e.kind === 'status_change' && e.data?.['to'] === 'closed')).toMatchObject({ author: name, text: 'done' });
     expect(timeline.items.find((e) => e.kind === 'status_change' && e.data?.['to'] === 'closed')?.data?.['resolution']).toBeUndefined();
     expect(timeline.items.filter((e) => e.data?.['correction'] !== undefined)).toEqual([]);
 

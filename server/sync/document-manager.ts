@@ -37,8 +37,8 @@ import {
 import { encodeAwarenessMessage, encodeUpdateMessage, validateAwarenessUpdate, validateUpdate } from './protocol.ts';
 import { createUpdateWriter } from './update-writer.ts';
 import { SYSTEM_ACTOR, type AuditActor } from '../audit/audit-types.ts';
-import { addTimelineEntry, timelineLength } from '../../shared/incident-doc.ts';
-import { enforceRules, GUARD_LIMITS, type Correction } from '../../shared/incident-guard.ts';
+import { addTimelineEntry } from '../../shared/incident-doc.ts';
+import { deviceLimitProblem, enforceRules, type Correction, type Editor } from '../../shared/incident-guard.ts';
 
 /** Origin of an update that corrected a device's: relayed to every peer, its sender included. */
 const CORRECTION_ORIGIN = Symbol('sentpilot-correction');
@@ -49,16 +49,10 @@ const GUARD_AUTHOR = 'sentpilot';
  * Before applying a device's update: does it add more than the guard's limits allow? Each new
  * entry is two Yjs types (its map and its text), so new types bound the new entries.
  */
-function overLimits(doc: Y.Doc, update: Uint8Array): string | null {
+function overLimits(doc: Y.Doc, update: Uint8Array, editor: Editor): string | null {
   let types = 0;
   for (const s of Y.decodeUpdate(update).structs) if (s instanceof Y.Item && s.content instanceof Y.ContentType) types++;
-  const entries = Math.ceil(types / 2);
-  if (entries > GUARD_LIMITS.entriesPerUpdate)
-    return `the update adds about ${entries} timeline entries or tasks; at most ${GUARD_LIMITS.entriesPerUpdate} may come in one update`;
-  if (entries > 0 && timelineLength(doc) + entries > GUARD_LIMITS.entriesPerIncident) {
-    return `the incident has ${timelineLength(doc)} timeline entries; devices may add entries up to ${GUARD_LIMITS.entriesPerIncident}`;
-  }
-  return null;
+  return deviceLimitProblem(doc, editor, Math.ceil(types / 2));
 }
 
 /** Origin of awareness relayed by another process: relay to local peers, never publish back. */
@@ -317,7 +311,7 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
         if (editor) {
           const unavailable = busy();
           if (unavailable) return { ok: false, error: unavailable, refusal: 'unavailable' };
-          const over = overLimits(entry.doc, update);
+          const over = overLimits(entry.doc, update, editor);
           if (over) return { ok: false, error: over, refusal: 'limit' };
         }
         entry.capture = [];
@@ -331,12 +325,13 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
               (tr) => {
                 Y.applyUpdate(entry.doc, update, origin);
                 correction = enforceRules(tr, entry.doc, editor);
-                if (correction)
+                const summary = correction?.summary;
+                if (correction && summary)
                   addTimelineEntry(entry.doc, {
                     kind: 'system',
-                    text: correction.summary,
+                    text: summary,
                     author: GUARD_AUTHOR,
-                    data: { correction: { ...correction, by: editor.name } },
+                    data: { correction: { ...correction, summary, by: editor.name } },
                   });
               },
               origin,
@@ -356,7 +351,10 @@ export function createDocumentManager(opts: DocumentManagerOptions): DocumentMan
         const corrected = correction as Correction | null;
         if (corrected) {
           // Relayed to every peer, the sender included, so that it converges on the correction.
-          logger.warn({ doc: entry.id, actor, correction: corrected }, 'corrected an update that erased protected content');
+          logger.warn(
+            { doc: entry.id, actor, correction: corrected },
+            corrected.summary ? 'corrected an update that erased protected content' : 'stamped the sender as the author of new entries written in another name',
+          );
           for (const [u] of captured) relayUpdate(entry, u, CORRECTION_ORIGIN, true, actor);
         } else for (const [u, o2] of captured) relayUpdate(entry, u, o2, !pending, actor);
         if (pending) writer.enqueue(entry.id, update, actor);

@@ -25,7 +25,7 @@ import {
   setEntryEvidence,
   updateTimelineEntry,
 } from '../../shared/incident-doc.ts';
-import { GUARD_LIMITS, type Editor } from '../../shared/incident-guard.ts';
+import { entriesByAuthor, GUARD_LIMITS, type Editor } from '../../shared/incident-guard.ts';
 import { newId } from '../../shared/ids.ts';
 import { createLogger } from '../logger.ts';
 import { createDocumentManager } from './document-manager.ts';
@@ -249,6 +249,57 @@ describe('update guard', () => {
     expect(r.ok ? '' : r.error).toMatch(/at most 1000 may come in one update/);
     expect(readTimeline(s.handle.doc)).toHaveLength(4);
     expect(readTimeline(s.other.doc)).toHaveLength(4);
+  });
+});
+
+describe('entries per author', () => {
+  /** Send `edit` from the device and return the manager's answer (refusals included). */
+  const tryUpdate = (s: Awaited<ReturnType<typeof setup>>, editor: Editor, edit: (doc: Y.Doc) => void) => {
+    const updates: Uint8Array[] = [];
+    const on = (u: Uint8Array): void => void updates.push(u);
+    s.device.doc.on('update', on);
+    s.device.doc.transact(() => edit(s.device.doc));
+    s.device.doc.off('update', on);
+    return s.handle.applyUpdate(Y.mergeUpdates(updates), s.device, { editor });
+  };
+
+  it('SY3: one author at the per-author limit is refused a new entry, while another still adds notes and what was written stays', async () => {
+    const s = await setup();
+    const analyst: Editor = { name: 'Analyst A', moderator: false };
+    s.handle.doc.transact(() => {
+      for (let i = entriesByAuthor(s.handle.doc, guest.name); i < GUARD_LIMITS.entriesPerAuthor; i++)
+        addTimelineEntry(s.handle.doc, { kind: 'note', text: `mine ${i}`, author: guest.name });
+    }, SERVER_ORIGIN);
+    expect(entriesByAuthor(s.handle.doc, guest.name)).toBe(GUARD_LIMITS.entriesPerAuthor);
+    const total = readTimeline(s.handle.doc).length;
+
+    const refused = tryUpdate(s, guest, (doc) => void addTimelineEntry(doc, { kind: 'note', text: 'one more', author: guest.name }));
+    expect(refused.ok).toBe(false);
+    expect(refused.ok ? '' : refused.error).toMatch(/Guest G has written 10000 .* up to 10000 \(others still can\)/);
+    expect(readTimeline(s.handle.doc)).toHaveLength(total);
+
+    // Another person on the same incident is not held back by the first one's entries.
+    const device2 = peer();
+    Y.applyUpdate(device2.doc, Y.encodeStateAsUpdate(s.handle.doc));
+    const ups: Uint8Array[] = [];
+    device2.doc.on('update', (u: Uint8Array) => void ups.push(u));
+    addTimelineEntry(device2.doc, { kind: 'note', text: 'analyst goes on', author: analyst.name });
+    const ok = s.handle.applyUpdate(Y.mergeUpdates(ups), device2, { editor: analyst });
+    expect(ok.ok).toBe(true);
+    expect(readTimeline(s.handle.doc).at(-1)?.text).toBe('analyst goes on');
+  });
+
+  it('SY3: a new entry written in another name names its sender (the limit counts by it); its text stays', async () => {
+    const s = await setup();
+    const before = readTimeline(s.handle.doc).length;
+    send(s, guest, (doc) => void addTimelineEntry(doc, { kind: 'note', text: 'signed as the CISO', author: 'CISO' }));
+    // The sender's copy and every other peer's converge on the stamped author; no guard note is added.
+    for (const doc of [s.handle.doc, s.device.doc, s.other.doc]) {
+      const note = readTimeline(doc).find((e) => e.text === 'signed as the CISO');
+      expect(note?.author).toBe(guest.name);
+      expect(readTimeline(doc)).toHaveLength(before + 1);
+    }
+    expect(entriesByAuthor(s.handle.doc, 'CISO')).toBe(0);
   });
 });
 
