@@ -33,10 +33,10 @@ export const COST_KINDS = ['downtime', 'effort', 'recovery', 'third_party'] as c
 export type CostKind = (typeof COST_KINDS)[number];
 
 export const THIRD_PARTY_CATEGORIES = ['forensics', 'legal', 'notification', 'public_relations', 'other'] as const;
-const DOWNTIME_TARGETS = ['asset', 'service'] as const;
+export const DOWNTIME_TARGETS = ['asset', 'service'] as const;
 
 /** The currency of an incident whose cost section names none. */
-const DEFAULT_CURRENCY = 'EUR';
+export const DEFAULT_CURRENCY = 'EUR';
 
 export const COST_LIMITS = {
   /** Lines per incident, deleted ones included (they stay in the document). */
@@ -95,8 +95,8 @@ const downtimeRule = (l: Timed): boolean => l.kind !== 'downtime' || l.hours !==
 /** An outage ends after it starts. */
 const orderRule = (l: Timed): boolean => typeof l.from !== 'string' || typeof l.to !== 'string' || Date.parse(l.to) >= Date.parse(l.from);
 
-/** What a writer gives for one line (`id` to change an existing line, none for a new one); setCostLine parses it. */
-const costLineInputSchema = z
+/** What a writer gives for one line (`id` to change an existing line, none for a new one). */
+export const costLineInputSchema = z
   .discriminatedUnion('kind', [
     downtimeFields.extend({ id: lineId.optional() }),
     effortFields.extend({ id: lineId.optional() }),
@@ -105,6 +105,7 @@ const costLineInputSchema = z
   ])
   .refine(downtimeRule, { message: 'a downtime line needs hours or a start time', path: ['hours'] })
   .refine(orderRule, { message: 'the outage cannot end before it starts', path: ['to'] });
+export type CostLineInput = z.input<typeof costLineInputSchema>;
 
 const bookkeeping = {
   id: lineId,
@@ -163,7 +164,7 @@ export function currencyDigits(currency: string): number | null {
   }
 }
 
-const currencySchema = z.string().refine((c) => currencyDigits(c) !== null, 'an ISO 4217 currency code such as EUR');
+export const currencySchema = z.string().refine((c) => currencyDigits(c) !== null, 'an ISO 4217 currency code such as EUR');
 
 /** Round half up a non-negative integer divided by 100 (exact: no floating-point division). */
 const roundHundredths = (n: number): number => (n - (n % 100)) / 100 + (n % 100 >= 50 ? 1 : 0);

@@ -21,7 +21,7 @@ import { LIMITS } from './incident-schema.ts';
 import type { SlaPolicy } from './sla.ts';
 import { payloadOf } from './timeline-payloads.ts';
 
-const SUGGESTION_RULES = ['detect_late', 'no_playbook', 'approval_wait', 'sla_missed', 'evidence_late'] as const;
+export const SUGGESTION_RULES = ['detect_late', 'no_playbook', 'approval_wait', 'sla_missed', 'evidence_late'] as const;
 export type SuggestionRule = (typeof SUGGESTION_RULES)[number];
 
 /** The organisation's targets the rules compare with (documented defaults; there is no setting yet). */
@@ -61,7 +61,7 @@ export const formatMinutes = (m: number): string => {
 };
 
 /** The longest approval wait of any playbook step in the timeline, in minutes (0: none). */
-const longestApprovalWait = (timeline: readonly TimelineEntry[]): number => Math.max(0, ...approvalWaits(timeline));
+export const longestApprovalWait = (timeline: readonly TimelineEntry[]): number => Math.max(0, ...approvalWaits(timeline));
 
 /** Every finished approval wait of a playbook step in the timeline, in minutes. */
 export function approvalWaits(timeline: readonly TimelineEntry[]): number[] {
