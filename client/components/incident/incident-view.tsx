@@ -22,7 +22,6 @@ import { relativeTime } from '../time-format.ts';
 import { createPainted } from './after-paint.ts';
 import { ClocksPanel } from './clocks-panel.tsx';
 import { CostPanel } from './cost-panel.tsx';
-import { EffectivenessPanel } from './effectiveness-panel.tsx';
 import { SuggestionsPanel } from './suggestions-panel.tsx';
 import { LazyCollabText } from './collab-text.tsx';
 import { CustomFieldsPanel } from './custom-fields-panel.tsx';
@@ -79,7 +78,6 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
           { id: 'sec-clocks', label: 'Clocks' },
           { id: 'sec-risk', label: 'Risk' },
           { id: 'sec-cost', label: 'Cost' },
-          { id: 'sec-effectiveness', label: 'Effectiveness' },
           { id: 'sec-related', label: 'Related' },
           { id: 'sec-custom', label: 'Custom fields' },
           ...(app.can('guest:invite', props.session.id) ? [{ id: 'sec-guests', label: 'Guests' }] : []),
@@ -268,9 +266,6 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
                 </div>
                 <div id="sec-cost" class="jump-target" tabindex="-1">
                   <CostPanel doc={doc} readOnly={readOnly()} />
-                </div>
-                <div id="sec-effectiveness" class="jump-target" tabindex="-1">
-                  <EffectivenessPanel doc={doc} />
                 </div>
                 <div id="sec-details" class="jump-target" tabindex="-1">
                   <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
