@@ -61,11 +61,8 @@ export const formatMinutes = (m: number): string => {
 };
 
 /** The longest approval wait of any playbook step in the timeline, in minutes (0: none). */
-export const longestApprovalWait = (timeline: readonly TimelineEntry[]): number => Math.max(0, ...approvalWaits(timeline));
-
-/** Every finished approval wait of a playbook step in the timeline, in minutes. */
-export function approvalWaits(timeline: readonly TimelineEntry[]): number[] {
-  const waits: number[] = [];
+export function longestApprovalWait(timeline: readonly TimelineEntry[]): number {
+  let longest = 0;
   for (const e of timeline) {
     const p = payloadOf(e, 'automation');
     for (const step of p?.steps ?? []) {
@@ -73,11 +70,11 @@ export function approvalWaits(timeline: readonly TimelineEntry[]): number[] {
       states.forEach((s, i) => {
         if (s.state !== 'waiting_approval') return;
         const next = states.slice(i + 1).find((n) => n.state !== 'waiting_approval');
-        if (next) waits.push(minutes(s.at, next.at));
+        if (next) longest = Math.max(longest, minutes(s.at, next.at));
       });
     }
   }
-  return waits;
+  return longest;
 }
 
 /** When the status first left `new` (the SLA's response), or null. */
