@@ -22,7 +22,6 @@ import { relativeTime } from '../time-format.ts';
 import { createPainted } from './after-paint.ts';
 import { ClocksPanel } from './clocks-panel.tsx';
 import { CostPanel } from './cost-panel.tsx';
-import { SuggestionsPanel } from './suggestions-panel.tsx';
 import { LazyCollabText } from './collab-text.tsx';
 import { CustomFieldsPanel } from './custom-fields-panel.tsx';
 import { RelatedPanel } from './related-panel.tsx';
@@ -70,7 +69,6 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
       ? [
           ...(guest() ? [] : [{ id: 'sec-playbooks', label: 'Playbooks' }]),
           { id: 'sec-review', label: 'Review' },
-          { id: 'sec-suggestions', label: 'Suggestions' },
           { id: 'sec-evidence', label: 'Evidence' },
           { id: 'sec-observables', label: 'Observables' },
           ...(guest() ? [] : [{ id: 'sec-intel', label: 'Intel' }]),
@@ -244,9 +242,6 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
                     severity={meta().severity}
                     readOnly={readOnly()}
                   />
-                </div>
-                <div id="sec-suggestions" class="jump-target" tabindex="-1">
-                  <SuggestionsPanel doc={doc} readOnly={readOnly()} />
                 </div>
               </Show>
             </div>
