@@ -21,7 +21,6 @@ import { SeverityBadge, StatusBadge, TlpBadge } from '../badges.tsx';
 import { relativeTime } from '../time-format.ts';
 import { createPainted } from './after-paint.ts';
 import { ClocksPanel } from './clocks-panel.tsx';
-import { CostPanel } from './cost-panel.tsx';
 import { LazyCollabText } from './collab-text.tsx';
 import { CustomFieldsPanel } from './custom-fields-panel.tsx';
 import { RelatedPanel } from './related-panel.tsx';
@@ -75,7 +74,6 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
           { id: 'sec-details', label: 'Details' },
           { id: 'sec-clocks', label: 'Clocks' },
           { id: 'sec-risk', label: 'Risk' },
-          { id: 'sec-cost', label: 'Cost' },
           { id: 'sec-related', label: 'Related' },
           { id: 'sec-custom', label: 'Custom fields' },
           ...(app.can('guest:invite', props.session.id) ? [{ id: 'sec-guests', label: 'Guests' }] : []),
@@ -258,9 +256,6 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
                 </div>
                 <div id="sec-risk" class="jump-target" tabindex="-1">
                   <RiskPanel risk={meta().risk} severity={meta().severity} />
-                </div>
-                <div id="sec-cost" class="jump-target" tabindex="-1">
-                  <CostPanel doc={doc} readOnly={readOnly()} />
                 </div>
                 <div id="sec-details" class="jump-target" tabindex="-1">
                   <FieldsPanel doc={doc} meta={meta()} onError={setFieldError} />
