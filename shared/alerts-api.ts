@@ -138,8 +138,6 @@ export interface AlertDetail extends AlertSummary {
 
 // ---- assets ---------------------------------------------------------------------------------
 export const ASSET_KINDS = ['host', 'account', 'service'] as const;
-/** The same bound as a cost line's hourly rate (shared/incident-cost.ts) and migration 024's check. */
-const assetCostPerHour = z.int().min(0).max(1_000_000_000);
 export type AssetKind = (typeof ASSET_KINDS)[number];
 export const assetInputSchema = z
   .object({
@@ -149,8 +147,6 @@ export const assetInputSchema = z
     privileged: z.boolean().default(false),
     owner: z.string().trim().max(200).nullable().default(null),
     tags: z.array(shortStr(100)).max(50).default([]),
-    /** Cost of an hour of this asset's downtime, integer minor units (cents) of the organisation's currency; null: unknown. */
-    cost_per_hour: assetCostPerHour.nullable().default(null),
   })
   .strict();
 export type AssetInput = z.infer<typeof assetInputSchema>;
@@ -160,7 +156,6 @@ export const assetPatchSchema = z
     privileged: z.boolean(),
     owner: z.string().trim().max(200).nullable(),
     tags: z.array(shortStr(100)).max(50),
-    cost_per_hour: assetCostPerHour.nullable(),
   })
   .partial()
   .strict();
@@ -172,8 +167,6 @@ export interface Asset {
   privileged: boolean;
   owner: string | null;
   tags: string[];
-  /** Minor units per hour of downtime, or null. */
-  cost_per_hour: number | null;
   updated_at: string;
 }
 export const listAssetsQuery = z

@@ -15,16 +15,10 @@ interface AssetRow {
   privileged: boolean;
   owner: string | null;
   tags: string[];
-  cost_per_hour: string | number | null;
   updated_at: Date;
 }
 
-// cost_per_hour is a bigint column (postgres.js returns it as a string); its check keeps it a safe integer.
-const toAsset = (r: AssetRow): Asset => ({
-  ...r,
-  cost_per_hour: r.cost_per_hour === null ? null : Number(r.cost_per_hour),
-  updated_at: r.updated_at.toISOString(),
-});
+const toAsset = (r: AssetRow): Asset => ({ ...r, updated_at: r.updated_at.toISOString() });
 
 export async function listAssets(sql: Sql, q: { kind?: AssetKind; q?: string; offset: number; limit: number }): Promise<{ items: Asset[]; total: number }> {
   const kind = q.kind ?? null;
@@ -52,15 +46,14 @@ export async function upsertAssets(sql: Sql | TransactionSql, inputs: readonly A
     privileged: a.privileged,
     owner: a.owner,
     tags: a.tags,
-    cost_per_hour: a.cost_per_hour,
   }));
   const out = await sql<AssetRow[]>`
-    INSERT INTO assets (id, kind, name, criticality, privileged, owner, tags, cost_per_hour, updated_at)
+    INSERT INTO assets (id, kind, name, criticality, privileged, owner, tags, updated_at)
     SELECT x.id::uuid, x.kind, x.name, x.criticality::smallint, x.privileged::boolean, x.owner,
-           ARRAY(SELECT jsonb_array_elements_text(x.tags)), x.cost_per_hour, now()
-      FROM jsonb_to_recordset(${sql.json(rows as never)}::jsonb) AS x(id text, kind text, name text, criticality int, privileged boolean, owner text, tags jsonb, cost_per_hour int8)
+           ARRAY(SELECT jsonb_array_elements_text(x.tags)), now()
+      FROM jsonb_to_recordset(${sql.json(rows as never)}::jsonb) AS x(id text, kind text, name text, criticality int, privileged boolean, owner text, tags jsonb)
     ON CONFLICT (kind, name) DO UPDATE SET criticality = EXCLUDED.criticality, privileged = EXCLUDED.privileged,
-      owner = EXCLUDED.owner, tags = EXCLUDED.tags, cost_per_hour = EXCLUDED.cost_per_hour, updated_at = now()
+      owner = EXCLUDED.owner, tags = EXCLUDED.tags, updated_at = now()
     RETURNING *`;
   return out.map(toAsset);
 }
@@ -68,7 +61,7 @@ export async function upsertAssets(sql: Sql | TransactionSql, inputs: readonly A
 export async function patchAsset(
   sql: Sql | TransactionSql,
   id: string,
-  patch: { criticality?: number; privileged?: boolean; owner?: string | null; tags?: string[]; cost_per_hour?: number | null },
+  patch: { criticality?: number; privileged?: boolean; owner?: string | null; tags?: string[] },
 ): Promise<Asset | null> {
   const [r] = await sql<AssetRow[]>`
     UPDATE assets SET
@@ -76,7 +69,6 @@ export async function patchAsset(
       privileged = coalesce(${patch.privileged ?? null}::boolean, privileged),
       owner = CASE WHEN ${patch.owner !== undefined} THEN ${patch.owner ?? null}::text ELSE owner END,
       tags = coalesce(${patch.tags ?? null}::text[], tags),
-      cost_per_hour = CASE WHEN ${patch.cost_per_hour !== undefined} THEN ${patch.cost_per_hour ?? null}::int8 ELSE cost_per_hour END,
       updated_at = now()
     WHERE id = ${id} RETURNING *`;
   return r ? toAsset(r) : null;

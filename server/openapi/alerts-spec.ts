@@ -65,7 +65,6 @@ const asset = z.object({
   privileged: z.boolean(),
   owner: z.string().nullable(),
   tags: z.array(z.string()),
-  cost_per_hour: z.number().int().nullable(),
   updated_at: z.string(),
 });
 const Asset = n('Asset', asset);
