@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addActionItem, addObservable, addTask, addTimelineEntry, readTimeline, updateTimelineEntry } from '../../shared/incident-doc.ts';
+import { addTask, addTimelineEntry, readTimeline, updateTimelineEntry } from '../../shared/incident-doc.ts';
 import { summarizeDoc } from './incident-summary.ts';
 import { makeIncidentDoc } from './testing/fixtures.ts';
 
@@ -24,17 +24,6 @@ describe('incident summary', () => {
 
     expect(summary?.timelineCount).toBe(readTimeline(doc).filter((e) => !e.deleted).length);
     expect(summary).toMatchObject({ title: 'Counted', openTasks: 1, totalTasks: 1, problemCount: 0 });
-  });
-
-  it('carries what the offline dashboard counts: observables as kind:value and the action items without their history', () => {
-    const doc = makeIncidentDoc({ title: 'Dashboard' });
-    addObservable(doc, { kind: 'domain', value: 'evil.example' });
-    addActionItem(doc, { title: 'Add MFA', owner: 'bob', due: '2026-12-01', type: 'prevent' }, 'alice');
-
-    const summary = summarizeDoc(doc.guid, doc);
-
-    expect(summary?.observables).toEqual(['domain:evil.example']);
-    expect(summary?.actionItems).toEqual([{ id: expect.any(String), title: 'Add MFA', owner: 'bob', due: '2026-12-01', status: 'open' }]);
   });
 
   it('counts an incident of 10,000 entries by reference, as many as the validated read', () => {

@@ -7,8 +7,8 @@
  * timeline's problems are found on the incident page, in idle time (incident-state.ts).
  */
 import type * as Y from 'yjs';
-import { isIncidentDoc, readActionItems, readMeta, readTasks, timelineOrder } from '../../shared/incident-doc.ts';
-import type { ActionItem, Breach, Category, Priority, Severity, Tlp } from '../../shared/incident-schema.ts';
+import { isIncidentDoc, readMeta, readTasks, timelineOrder } from '../../shared/incident-doc.ts';
+import type { Breach, Category, Priority, Severity, Tlp } from '../../shared/incident-schema.ts';
 import type { Status } from '../../shared/workflow.ts';
 
 export interface IncidentSummary {
@@ -36,18 +36,7 @@ export interface IncidentSummary {
   /** For the SLA and breach clocks on the list (absent on rows written before they existed). */
   resolvedAt?: string | null;
   breach?: Breach | null;
-  /** For the leads' dashboard offline (client/routes/dashboard/): absent on rows written before they existed. */
-  occurredAt?: string | null;
-  detectedAt?: string | null;
-  closedAt?: string | null;
-  /** `kind:value` of the first SUMMARY_OBSERVABLES observables. */
-  observables?: string[];
-  /** The review's action items, without their history. */
-  actionItems?: Pick<ActionItem, 'id' | 'title' | 'owner' | 'due' | 'status'>[];
 }
-
-/** How many observables a summary keeps (the dashboard's "top observables" counts these). */
-const SUMMARY_OBSERVABLES = 200;
 
 /**
  * Summarise a document; null when it holds no incident yet. `id` is the document's id as the
@@ -61,7 +50,6 @@ export function summarizeDoc(id: string, doc: Y.Doc): IncidentSummary | null {
   let timelineCount = 0;
   for (const ref of timelineOrder(doc)) if (!ref.deleted) timelineCount++;
   const liveTasks = tasks.filter((t) => !t.deleted);
-  const actionItems = readActionItems(doc).map(({ id: itemId, title, owner, due, status }) => ({ id: itemId, title, owner, due, status }));
   return {
     id,
     key: meta.key,
@@ -84,10 +72,5 @@ export function summarizeDoc(id: string, doc: Y.Doc): IncidentSummary | null {
     problemCount: problems.length,
     resolvedAt: meta.resolvedAt,
     breach: meta.breach,
-    occurredAt: meta.occurredAt,
-    detectedAt: meta.detectedAt,
-    closedAt: meta.closedAt,
-    observables: meta.observables.slice(0, SUMMARY_OBSERVABLES).map((o) => `${o.kind}:${o.value}`),
-    actionItems,
   };
 }
