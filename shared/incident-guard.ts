@@ -36,7 +36,6 @@
 import * as Y from 'yjs';
 import { DOC_LAYOUT as K, HUMAN_ENTRY_KINDS } from './incident-doc.ts';
 import { CORRECTABLE_MILESTONES } from './incident-schema.ts';
-import { COST_LAYOUT } from './incident-cost.ts';
 
 /** Stamped times only a lead or an admin may change once set (contained, resolved). */
 const CORRECTABLE: ReadonlySet<string> = new Set(CORRECTABLE_MILESTONES);
@@ -272,13 +271,12 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
   const review = doc.getMap(K.review) as unknown as AnyType;
   const actionItems = doc.getArray(K.actionItems) as unknown as AnyType;
   const reviewLists = K.reviewLists.map((name) => doc.getArray(name) as unknown as AnyType);
-  const costLines = doc.getArray(COST_LAYOUT.lines) as unknown as AnyType;
   const isItemOf = (t: AnyType, arrays: readonly AnyType[]): boolean => t._item !== null && arrays.includes(t._item.parent as AnyType);
   const out = { restoredEntries: 0, restoredTasks: 0, restoredFields: 0, restoredItems: 0, restampedAuthors: 0 };
   const restores: (() => void)[] = [];
 
   // 1. Elements removed from the timeline, the tasks, the action items or the review's lists: put copies back where they were.
-  for (const array of [timeline, tasks, actionItems, costLines, ...reviewLists]) {
+  for (const array of [timeline, tasks, actionItems, ...reviewLists]) {
     if (!transaction.changed.has(array)) continue;
     const inserts: { index: number; values: unknown[] }[] = [];
     let index = 0;
@@ -337,9 +335,9 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
           }
         }
       }
-    } else if ((isItemOf(t, [actionItems, costLines]) || isItemOf(t, reviewLists)) && t._item && visibleBefore(tr, t._item)) {
-      // An item's id (and an action item's or cost line's creation) is written once; a list item's text is edited in place.
-      const fixed = isItemOf(t, [actionItems]) ? K.actionItemFixed : isItemOf(t, [costLines]) ? COST_LAYOUT.lineFixed : new Set(['id']);
+    } else if ((isItemOf(t, [actionItems]) || isItemOf(t, reviewLists)) && t._item && visibleBefore(tr, t._item)) {
+      // An item's id (and an action item's creation) is written once; a list item's text is edited in place.
+      const fixed = isItemOf(t, [actionItems]) ? K.actionItemFixed : new Set(['id']);
       for (const key of keys) {
         if (key === null) continue;
         if (fixed.has(key) && restoreKey(tr, t, key, restores)) out.restoredFields++;
