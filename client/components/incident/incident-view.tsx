@@ -24,7 +24,6 @@ import { ClocksPanel } from './clocks-panel.tsx';
 import { LazyCollabText } from './collab-text.tsx';
 import { CustomFieldsPanel } from './custom-fields-panel.tsx';
 import { RelatedPanel } from './related-panel.tsx';
-import { ReviewPanel } from './review-panel.tsx';
 import { RiskPanel } from './risk-panel.tsx';
 import { GuestsPanel } from './guests-panel.tsx';
 import { FieldsPanel } from './fields-panel.tsx';
@@ -67,7 +66,6 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
     ...(painted()
       ? [
           ...(guest() ? [] : [{ id: 'sec-playbooks', label: 'Playbooks' }]),
-          { id: 'sec-review', label: 'Review' },
           { id: 'sec-evidence', label: 'Evidence' },
           { id: 'sec-observables', label: 'Observables' },
           ...(guest() ? [] : [{ id: 'sec-intel', label: 'Intel' }]),
@@ -230,18 +228,6 @@ export function IncidentView(props: { session: DocSession }): JSX.Element {
               <div id="sec-timeline" class="jump-target" tabindex="-1">
                 <Timeline doc={doc} awareness={props.session.awareness} readOnly={readOnly()} />
               </div>
-              <Show when={painted()}>
-                <div id="sec-review" class="jump-target" tabindex="-1">
-                  <ReviewPanel
-                    doc={doc}
-                    awareness={props.session.awareness}
-                    incidentId={props.session.id}
-                    category={meta().category}
-                    severity={meta().severity}
-                    readOnly={readOnly()}
-                  />
-                </div>
-              </Show>
             </div>
             <aside class="incident-side">
               <div id="sec-tasks" class="jump-target" tabindex="-1">
