@@ -34,7 +34,7 @@
  * previous value of anything is at hand without copying the document.
  */
 import * as Y from 'yjs';
-import { DOC_LAYOUT as K, HUMAN_ENTRY_KINDS } from './incident-doc.ts';
+import { DOC_LAYOUT as K, HUMAN_ENTRY_KINDS, timelineLength } from './incident-doc.ts';
 import { CORRECTABLE_MILESTONES } from './incident-schema.ts';
 
 /** Stamped times only a lead or an admin may change once set (contained, resolved). */
@@ -95,7 +95,7 @@ export function deviceLimitProblem(doc: Y.Doc, editor: Editor, entries: number):
   if (entries === 0) return null;
   if (entries > GUARD_LIMITS.entriesPerUpdate)
     return `the update adds about ${entries} timeline entries or tasks; at most ${GUARD_LIMITS.entriesPerUpdate} may come in one update`;
-  const length = doc.getArray(K.timeline).length;
+  const length = timelineLength(doc);
   if (length + entries > GUARD_LIMITS.entriesPerIncident)
     return `the incident has ${length} timeline entries; devices may add entries up to ${GUARD_LIMITS.entriesPerIncident}`;
   // Fast path: no author can pass the limit while the whole timeline is within it.
@@ -133,9 +133,12 @@ interface Tx {
   beforeState: Map<number, number>;
 }
 
+/** Was the item created by the transaction (its clock past the sender's state before it)? */
+const addedIn = (tr: Tx, it: Item): boolean => it.id.clock >= (tr.beforeState.get(it.id.client) ?? 0);
+
 /** Did the item exist before the transaction and was it not removed before it? */
 function visibleBefore(tr: Tx, it: Item): boolean {
-  if (it.id.clock >= (tr.beforeState.get(it.id.client) ?? 0)) return false;
+  if (addedIn(tr, it)) return false;
   return !it.deleted || Y.isDeleted(tr.removed, it.id);
 }
 
@@ -293,7 +296,7 @@ export function enforceRules(transaction: Y.Transaction, doc: Y.Doc, editor: Edi
         else out.restoredItems += values.length;
       } else if (!it.deleted) {
         index += it.length;
-        if (array === timeline && it.id.clock >= (transaction.beforeState.get(it.id.client) ?? 0) && stampAuthor(it, editor, restores)) out.restampedAuthors++;
+        if (array === timeline && addedIn(tr, it) && stampAuthor(it, editor, restores)) out.restampedAuthors++;
       }
     }
     if (inserts.length) restores.push(() => inserts.forEach((ins) => (array as unknown as Y.Array<unknown>).insert(ins.index, ins.values)));
